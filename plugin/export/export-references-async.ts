@@ -1,0 +1,33 @@
+import { AppError } from '../../shared/errors'
+import { MAX_REFERENCES } from '../../shared/limits'
+import type { Reference } from '../../shared/messages'
+import { readPngSize } from '../../shared/png-size'
+import type { PortSceneNode } from '../figma-port'
+import { exportProblem } from './export-problem'
+import { referenceExportSettings } from './reference-export-settings'
+
+/** Exports each selected node as an sRGB PNG of about one megapixel. */
+export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>): Promise<Reference[]> {
+  if (nodes.length === 0) throw new AppError('nothing_selected')
+  if (nodes.length > MAX_REFERENCES) {
+    throw new AppError('export_failed', `Select at most ${MAX_REFERENCES} layers; ${nodes.length} are selected.`)
+  }
+  const references: Reference[] = []
+  for (const node of nodes) {
+    const problem = exportProblem(node)
+    if (problem !== undefined) throw new AppError('export_failed', `“${node.name}”: ${problem}`)
+    const { settings } = referenceExportSettings(node.width, node.height)
+    let png: Uint8Array
+    try {
+      png = await node.exportAsync(settings)
+    } catch (error) {
+      throw new AppError('export_failed', `Figma could not export “${node.name}” as an image. Try selecting the frame that contains it.`, {
+        detail: String(error)
+      })
+    }
+    const size = readPngSize(png)
+    if (size === undefined) throw new AppError('export_failed', `Figma returned no image for “${node.name}”.`)
+    references.push({ sourceId: node.id, name: node.name, width: node.width, height: node.height, png, pixelWidth: size.width, pixelHeight: size.height })
+  }
+  return references
+}

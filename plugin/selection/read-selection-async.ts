@@ -1,0 +1,29 @@
+import type { SelectionItem } from '../../shared/messages'
+import type { PortSceneNode } from '../figma-port'
+import { exportProblem } from '../export/export-problem'
+
+const THUMBNAIL_SIDE = 120
+/** Thumbnails cost an export each; past this many the panel shows names only. */
+const MAX_THUMBNAILS = 6
+
+async function thumbnailAsync(node: PortSceneNode): Promise<Uint8Array | undefined> {
+  const constraint = node.width >= node.height ? ({ type: 'WIDTH', value: THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: THUMBNAIL_SIDE } as const)
+  try {
+    return await node.exportAsync({ format: 'PNG', constraint, useAbsoluteBounds: true })
+  } catch {
+    return undefined
+  }
+}
+
+export async function readSelectionAsync(nodes: ReadonlyArray<PortSceneNode>): Promise<SelectionItem[]> {
+  return Promise.all(
+    nodes.map(async (node, index) => {
+      const problem = exportProblem(node)
+      const item: SelectionItem = { id: node.id, name: node.name, type: node.type, width: Math.round(node.width), height: Math.round(node.height) }
+      if (problem !== undefined) return { ...item, problem }
+      if (index >= MAX_THUMBNAILS) return item
+      const thumbnail = await thumbnailAsync(node)
+      return thumbnail === undefined ? { ...item, problem: 'Figma could not export this layer as an image.' } : { ...item, thumbnail }
+    })
+  )
+}

@@ -1,0 +1,45 @@
+import { PROVIDERS, ProviderId } from '../../shared/models'
+import type { RelayConfig } from '../config'
+
+export interface BannerInput {
+  config: RelayConfig
+  url: string
+  manifestPath: string
+  token: string
+  tokenSource: 'RELAY_TOKENS' | '.relay-token'
+  envFileLoaded: boolean
+}
+
+/** What a person needs right after `npm start`, in the order they need it. */
+export function startupBanner(input: BannerInput): string {
+  const { config } = input
+  const localOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.host)
+  const lines = [
+    '',
+    `Kontext Edit relay is running at ${input.url}${localOnly ? ' (this computer only; set HOST=0.0.0.0 to serve others)' : ''}`,
+    input.envFileLoaded ? 'Settings read from the environment and .env.' : 'Settings read from the environment (no .env file found).',
+    '',
+    'Next steps',
+    '  1. In the Figma desktop app: Plugins → Development → Import plugin from manifest…',
+    `     and choose ${input.manifestPath}`,
+    '  2. Run Kontext Edit, open its Settings, and enter:',
+    `       Relay URL     ${input.url}`,
+    `       Access token  ${input.token}`,
+    input.tokenSource === '.relay-token'
+      ? '     (RELAY_TOKENS is not set, so this token was created for you and kept in .relay-token.)'
+      : `     (from RELAY_TOKENS; ${config.tokens.length} token${config.tokens.length === 1 ? '' : 's'} configured)`,
+    '',
+    'Image hosts'
+  ]
+  for (const id of ProviderId.options) {
+    const spec = PROVIDERS[id]
+    const configured = config.providerKeys[id] !== undefined
+    const mark = configured ? (config.defaultProvider === id ? 'ready (default)' : 'ready') : `not configured: set ${spec.apiKeyVariable} in .env or the environment`
+    lines.push(`  ${spec.name.padEnd(10)} ${mark}`)
+  }
+  if (config.defaultProvider === undefined) {
+    lines.push('', 'No image host has a key yet: edits will fail until you set one (see the README, "Configure the relay").')
+  }
+  lines.push('')
+  return lines.join('\n')
+}

@@ -1,0 +1,37 @@
+// `npm test`: typecheck every runtime, build the plugin, run every test, and end with the plain
+// line CI reads: "N passed, N failed".
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+
+const projects = ['plugin', 'ui', 'relay', 'test', 'scripts']
+const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } }).status ?? 1
+
+let typeErrors = 0
+for (const project of projects) {
+  if (run('npx', ['tsc', '-p', project]) !== 0) {
+    console.error(`Type errors in ${project}/ (tsc -p ${project})`)
+    typeErrors += 1
+  }
+}
+if (run('node', ['scripts/build.mjs', '--quiet']) !== 0) {
+  console.error('The build failed.')
+  console.log('0 passed, 1 failed')
+  process.exit(1)
+}
+
+const report = '.vitest.json'
+rmSync(report, { force: true })
+const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)])
+let passed = 0
+let failed = 0
+if (existsSync(report)) {
+  const result = JSON.parse(readFileSync(report, 'utf8'))
+  passed = result.numPassedTests
+  // A file that fails to load has no failed test in it, yet it failed: count it once.
+  const brokenFiles = result.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length
+  failed = result.numFailedTests + brokenFiles
+}
+// Type errors count as failures: code that does not typecheck is not done.
+failed += typeErrors
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(status !== 0 || typeErrors > 0 || failed > 0 || passed === 0 ? 1 : 0)

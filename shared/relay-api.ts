@@ -1,0 +1,103 @@
+import * as z from 'zod'
+import { AspectRatio } from './aspect-ratios'
+import { RelayErrorInfo } from './errors'
+import {
+  MAX_VARIANTS,
+  PROMPT_MAX_CHARS,
+  PROMPT_MIN_CHARS,
+  SAFETY_TOLERANCE_MAX,
+  SEED_MAX
+} from './limits'
+import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
+
+/**
+ * The relay's HTTP API, shared by the relay, the plugin UI and the command-line client.
+ * Documented in the README under "Relay HTTP API"; keep both in step.
+ */
+export const API_VERSION = 1
+
+export const ROUTES = {
+  health: '/v1/health',
+  edits: '/v1/edits',
+  edit: (id: string) => `/v1/edits/${encodeURIComponent(id)}`,
+  image: (id: string, index: number) => `/v1/edits/${encodeURIComponent(id)}/images/${index}`
+} as const
+
+export const OutputFormat = z.enum(['png', 'jpeg'])
+export type OutputFormat = z.infer<typeof OutputFormat>
+
+/** The `request` part of `POST /v1/edits`. Only `prompt` is required. */
+export const EditRequest = z
+  .object({
+    prompt: z
+      .string()
+      .trim()
+      .min(PROMPT_MIN_CHARS, `The instruction needs at least ${PROMPT_MIN_CHARS} characters.`)
+      .max(PROMPT_MAX_CHARS, `The instruction can have at most ${PROMPT_MAX_CHARS} characters.`),
+    provider: ProviderId.optional(),
+    model: ModelId.default(DEFAULT_MODEL),
+    aspectRatio: AspectRatio.default('auto'),
+    numImages: z.number().int().min(1).max(MAX_VARIANTS).default(1),
+    seed: z.number().int().min(0).max(SEED_MAX).optional(),
+    outputFormat: OutputFormat.default('png'),
+    promptUpsampling: z.boolean().default(false),
+    safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).default(2)
+  })
+  .strict()
+export type EditRequest = z.infer<typeof EditRequest>
+export type EditRequestInput = z.input<typeof EditRequest>
+
+export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled'])
+export type JobStatus = z.infer<typeof JobStatus>
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled']
+
+export const ImageContentType = z.enum(['image/png', 'image/jpeg', 'image/webp'])
+export type ImageContentType = z.infer<typeof ImageContentType>
+
+export const EditImage = z.object({
+  /** Path on the relay, relative to its base URL: `/v1/edits/{id}/images/{n}`. */
+  url: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  seed: z.number().int().nonnegative().optional(),
+  contentType: ImageContentType
+})
+export type EditImage = z.infer<typeof EditImage>
+
+export const EditJob = z.object({
+  id: z.string(),
+  status: JobStatus,
+  provider: ProviderId,
+  model: ModelId,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  images: z.array(EditImage),
+  error: RelayErrorInfo.optional(),
+  /** USD as reported by the host, when it reports one. */
+  cost: z.number().nonnegative().optional(),
+  /** Seconds until the relay forgets this job and its images. */
+  expiresInSeconds: z.number().int().nonnegative()
+})
+export type EditJob = z.infer<typeof EditJob>
+
+export const EditCreated = z.object({ id: z.string(), status: JobStatus })
+export type EditCreated = z.infer<typeof EditCreated>
+
+export const ErrorBody = z.object({ error: RelayErrorInfo })
+export type ErrorBody = z.infer<typeof ErrorBody>
+
+export const Health = z.object({
+  status: z.literal('ok'),
+  apiVersion: z.literal(API_VERSION),
+  /** Whether the Authorization header sent with this request holds a valid token. */
+  auth: z.enum(['valid', 'invalid', 'missing']),
+  defaultProvider: ProviderId.nullable(),
+  providers: z.array(
+    z.object({ id: ProviderId, name: z.string(), configured: z.boolean(), models: z.array(ModelId) })
+  ),
+  models: z.array(z.object({ id: ModelId, name: z.string(), priceUsd: z.number() }))
+})
+export type Health = z.infer<typeof Health>
+
+/** Largest `?wait=` a client may ask of `GET /v1/edits/{id}`, in seconds. */
+export const MAX_WAIT_SECONDS = 25

@@ -1,0 +1,47 @@
+import * as z from 'zod'
+import { AspectRatio } from './aspect-ratios'
+import { MAX_VARIANTS, SAFETY_TOLERANCE_MAX } from './limits'
+import { DEFAULT_MODEL, ModelId } from './models'
+import { OutputFormat } from './relay-api'
+
+declare const __KONTEXT_DEFAULT_RELAY_URL__: string | undefined
+
+/** Set at build time from RELAY_ORIGIN; the local relay otherwise. */
+export const DEFAULT_RELAY_URL =
+  typeof __KONTEXT_DEFAULT_RELAY_URL__ === 'string' ? __KONTEXT_DEFAULT_RELAY_URL__ : 'http://localhost:8787'
+
+export const RelayUrl = z
+  .string()
+  .trim()
+  .url('Enter a full URL such as http://localhost:8787')
+  .refine((value) => /^https?:\/\//.test(value), 'The relay URL must start with http:// or https://')
+  .transform((value) => value.replace(/\/+$/, ''))
+
+export const EditOptions = z.object({
+  model: ModelId.catch(DEFAULT_MODEL),
+  aspectRatio: AspectRatio.catch('auto'),
+  numImages: z.number().int().min(1).max(MAX_VARIANTS).catch(1),
+  seed: z.number().int().nonnegative().nullable().catch(null),
+  promptUpsampling: z.boolean().catch(false),
+  safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).catch(2),
+  outputFormat: OutputFormat.catch('png')
+})
+export type EditOptions = z.infer<typeof EditOptions>
+
+export const DEFAULT_OPTIONS: EditOptions = EditOptions.parse({})
+
+/**
+ * What the plugin keeps in figma.clientStorage. Every field falls back on its own, so one bad
+ * field (an older version, a hand edit) never throws away the rest.
+ */
+export const Settings = z.object({
+  version: z.literal(1).catch(1),
+  relayUrl: RelayUrl.catch(DEFAULT_RELAY_URL),
+  token: z.string().trim().max(512).catch(''),
+  options: EditOptions.catch(DEFAULT_OPTIONS)
+})
+export type Settings = z.infer<typeof Settings>
+
+export const DEFAULT_SETTINGS: Settings = Settings.parse({})
+
+export const SETTINGS_STORAGE_KEY = 'kontext-edit/settings'

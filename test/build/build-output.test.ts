@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+describe('the built plugin', () => {
+  let html: string
+  let code: string
+  let manifest: {
+    main: string
+    ui: string
+    editorType: string[]
+    documentAccess: string
+    networkAccess: { allowedDomains: string[]; devAllowedDomains: string[]; reasoning: string }
+  }
+
+  beforeAll(() => {
+    execFileSync('node', ['scripts/build.mjs', '--quiet'], { stdio: 'inherit' })
+    html = readFileSync('dist/ui.html', 'utf8')
+    code = readFileSync('dist/code.js', 'utf8')
+    manifest = JSON.parse(readFileSync('manifest.json', 'utf8'))
+  })
+
+  it('has a single self-contained ui.html with nothing loaded from elsewhere', () => {
+    expect(html).toMatch(/^<!doctype html>/)
+    expect(html).not.toMatch(/<script[^>]+src=/i)
+    expect(html).not.toMatch(/<link[^>]+href=/i)
+    expect(html).not.toMatch(/@import/i)
+    expect(html).not.toMatch(/url\((['"]?)https?:/i)
+    expect(html.match(/<script>/g)).toHaveLength(1)
+    expect(html).toContain('<style>')
+  })
+
+  it('keeps the sandbox bundle free of browser globals', () => {
+    expect(code).not.toMatch(/\bwindow\./)
+    expect(code).not.toMatch(/\bdocument\./)
+  })
+
+  it('declares the manifest Figma needs, with least-privilege network access', () => {
+    expect(manifest).toMatchObject({ main: 'dist/code.js', ui: 'dist/ui.html', editorType: ['figma'], documentAccess: 'dynamic-page' })
+    expect(manifest.networkAccess.allowedDomains).not.toContain('*')
+    expect(manifest.networkAccess.allowedDomains.every((domain) => domain.startsWith('https://'))).toBe(true)
+    expect(manifest.networkAccess.devAllowedDomains).toEqual(['http://localhost:8787'])
+    expect(manifest.networkAccess.reasoning.length).toBeGreaterThan(20)
+  })
+})

@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto'
+import { imageSize } from 'image-size'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as z from 'zod'
+import { makeJpeg, makePng } from './make-image'
+import { startFakeRunwareAsync, type FakeRunware } from './runware-server'
+
+const API_KEY = 'rw-test-key'
+const REFERENCE_PNG = `data:image/png;base64,${Buffer.from(makePng(64, 36, 3)).toString('base64')}`
+
+const ErrorBody = z.strictObject({
+  errors: z.array(
+    z.strictObject({
+      code: z.string(),
+      message: z.string(),
+      parameter: z.union([z.string(), z.array(z.string())]).optional(),
+      taskType: z.string().optional(),
+      taskUUID: z.string().optional()
+    })
+  )
+})
+
+const ResultItem = z.strictObject({
+  taskType: z.literal('imageInference'),
+  taskUUID: z.string(),
+  imageUUID: z.uuid(),
+  seed: z.int(),
+  NSFWContent: z.boolean(),
+  cost: z.number().optional(),
+  imageURL: z.string().optional(),
+  imageBase64Data: z.string().optional(),
+  imageDataURI: z.string().optional(),
+  status: z.literal('success').optional()
+})
+const ResultBody = z.strictObject({ data: z.array(ResultItem) })
+const PollBody = z.strictObject({
+  data: z.array(
+    z.union([ResultItem, z.strictObject({ taskType: z.literal('imageInference'), taskUUID: z.string(), status: z.literal('processing') })])
+  )
+})
+
+let fake: FakeRunware
+
+beforeEach(async () => {
+  fake = await startFakeRunwareAsync({ apiKey: API_KEY })
+})
+
+afterEach(async () => {
+  await fake.close()
+})
+
+function editTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    taskType: 'imageInference',
+    taskUUID: randomUUID(),
+    model: 'bfl:4@1',
+    positivePrompt: 'Make the sky purple, keep everything else',
+    inputs: { referenceImages: [REFERENCE_PNG] },
+    width: 1024,
+    height: 1024,
+    seed: 7,
+    outputType: 'base64Data',
+    outputFormat: 'PNG',
+    ...overrides
+  }
+}
+
+function without(task: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(task).filter(([name]) => name !== key))
+}
+
+function post(body: unknown, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }): Promise<Response> {
+  return fetch(fake.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
+}
+
+async function expectError(response: Response, status: number, code: string): Promise<z.infer<typeof ErrorBody>['errors'][number]> {
+  expect(response.status).toBe(status)
+  const body = ErrorBody.parse(await response.json())
+  expect(body.errors[0]?.code).toBe(code)
+  const [first] = body.errors
+  if (first === undefined) throw new Error('no error item')
+  return first
+}
+
+async function submit(task: Record<string, unknown>): Promise<z.infer<typeof ResultItem>[]> {
+  const response = await post([task])
+  expect(response.status).toBe(200)
+  return ResultBody.parse(await response.json()).data
+}
+
+function poll(taskUUID: string): Promise<Response> {
+  return post([{ taskType: 'getResponse', taskUUID }])
+}
+
+function decodeBase64(text: string | undefined): Uint8Array {
+  if (text === undefined) throw new Error('missing base64 field')
+  return new Uint8Array(Buffer.from(text, 'base64'))
+}
+
+describe('authentication', () => {
+  it('answers 401 invalidApiKey without a key or with a wrong one', async () => {
+    const headerSets: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: API_KEY }]
+    for (const headers of headerSets) {
+      const error = await expectError(await post([editTask()], headers), 401, 'invalidApiKey')
+      expect(error).toMatchObject({ parameter: 'apiKey', taskType: 'authentication' })
+    }
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('accepts the documented authentication element instead of the header', async () => {
+    const results = await post([{ taskType: 'authentication', apiKey: API_KEY }, editTask()], {})
+    expect(results.status).toBe(200)
+    await expectError(await post([{ taskType: 'authentication', apiKey: 'nope' }, editTask()], {}), 401, 'invalidApiKey')
+  })
+})
+
+describe('request validation', () => {
+  it('wants a JSON array body sent as application/json', async () => {
+    await expectError(await post({ taskType: 'imageInference' }), 400, 'invalidRequestBody')
+    await expectError(await post('not json'), 400, 'invalidRequestBody')
+    const textPlain = await fetch(fake.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'text/plain' },
+      body: JSON.stringify([editTask()])
+    })
+    await expectError(textPlain, 400, 'invalidContentType')
+  })
+
+  it('rejects parameters Kontext pro/max do not take, naming them', async () => {
+    for (const key of ['steps', 'CFGScale', 'negativePrompt', 'positivePromt', 'referenceImages']) {
+      const task = editTask({ [key]: 1 })
+      const error = await expectError(await post([task]), 400, 'unknownParameter')
+      expect(error).toMatchObject({ parameter: key, taskType: 'imageInference', taskUUID: task.taskUUID })
+    }
+    const nested = await expectError(
+      await post([editTask({ inputs: { referenceImages: [REFERENCE_PNG], maskImage: 'x' } })]),
+      400,
+      'unknownParameter'
+    )
+    expect(nested.parameter).toBe('inputs.maskImage')
+  })
+
+  it('rejects sizes outside the nine Kontext pairs and half a pair', async () => {
+    const odd = await expectError(await post([editTask({ width: 1000, height: 1000 })]), 400, 'unsupportedDimensions')
+    expect(odd.parameter).toEqual(['width', 'height'])
+    await expectError(await post([without(editTask(), 'height')]), 400, 'unsupportedDimensions')
+    await expectError(await post([editTask({ width: '1024' })]), 400, 'invalidWidth')
+  })
+
+  it('checks the prompt, model, taskUUID and the other scalar fields', async () => {
+    await expectError(await post([editTask({ positivePrompt: 'a' })]), 400, 'invalidPositivePrompt')
+    await expectError(await post([editTask({ positivePrompt: 'x'.repeat(3001) })]), 400, 'invalidPositivePrompt')
+    await expectError(await post([without(editTask(), 'positivePrompt')]), 400, 'invalidPositivePrompt')
+    await expectError(await post([editTask({ model: 'runware:106@1' })]), 400, 'invalidModel')
+    await expectError(await post([editTask({ taskUUID: 'abc' })]), 400, 'invalidTaskUUID')
+    await expectError(await post([editTask({ taskUUID: '6f1c2a9e-3b7d-1c1e-9a55-0f2d8b1e7c42' })]), 400, 'invalidTaskUUID')
+    await expectError(await post([editTask({ numberResults: 5 })]), 400, 'invalidNumberResults')
+    await expectError(await post([editTask({ seed: -1 })]), 400, 'invalidSeed')
+    await expectError(await post([editTask({ outputQuality: 100 })]), 400, 'invalidOutputQuality')
+    await expectError(await post([editTask({ outputType: 'url' })]), 400, 'invalidOutputType')
+    await expectError(await post([editTask({ includeCost: 'yes' })]), 400, 'invalidIncludeCost')
+    await expectError(await post([editTask({ deliveryMethod: 'later' })]), 400, 'invalidDeliveryMethod')
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('checks providerSettings.bfl strictly', async () => {
+    const ok = editTask({ providerSettings: { bfl: { promptUpsampling: false, safetyTolerance: 2, raw: false } } })
+    expect((await post([ok])).status).toBe(200)
+    for (const providerSettings of [{ bfl: { safety: { level: 2 } } }, { bfl: { safetyTolerance: 7 } }, { fal: {} }]) {
+      await expectError(await post([editTask({ providerSettings })]), 400, 'invalidProviderSettings')
+    }
+  })
+
+  it('rejects references that are not decodable images, URLs, or too many', async () => {
+    const text = Buffer.from('definitely not an image').toString('base64')
+    const notImage = await expectError(
+      await post([editTask({ inputs: { referenceImages: [`data:image/png;base64,${text}`] } })]),
+      400,
+      'invalidReferenceImage'
+    )
+    expect(notImage.parameter).toBe('inputs.referenceImages.0')
+    await expectError(await post([editTask({ inputs: { referenceImages: [text] } })]), 400, 'invalidReferenceImage')
+    const url = await expectError(
+      await post([editTask({ inputs: { referenceImages: ['https://example.com/a.png'] } })]),
+      400,
+      'invalidReferenceImage'
+    )
+    expect(url.message).toMatch(/does not fetch URLs/)
+    const jpegAsPng = `data:image/png;base64,${Buffer.from(makeJpeg(16, 16)).toString('base64')}`
+    await expectError(await post([editTask({ inputs: { referenceImages: [jpegAsPng] } })]), 400, 'invalidReferenceImage')
+    await expectError(
+      await post([editTask({ inputs: { referenceImages: [REFERENCE_PNG, REFERENCE_PNG, REFERENCE_PNG] } })]),
+      400,
+      'invalidReferenceImages'
+    )
+    await expectError(await post([editTask({ inputs: { referenceImages: [] } })]), 400, 'missingReferenceImages')
+    await expectError(await post([without(editTask(), 'inputs')]), 400, 'missingReferenceImages')
+  })
+
+  it('says fakeUnsupported for what it cannot do honestly', async () => {
+    await expectError(await post([editTask({ outputFormat: 'WEBP' })]), 400, 'fakeUnsupported')
+    await expectError(await post([editTask({ webhookURL: 'https://example.com/hook' })]), 400, 'fakeUnsupported')
+    await expectError(await post([editTask(), editTask()]), 400, 'fakeUnsupported')
+  })
+})
+
+describe('sync results', () => {
+  it('returns base64 PNGs at the requested size, one different image per result', async () => {
+    const task = editTask({ numberResults: 2, width: 1248, height: 832 })
+    const results = await submit(task)
+    expect(results).toHaveLength(2)
+    const [first, second] = results.map((result) => decodeBase64(result.imageBase64Data))
+    for (const bytes of [first, second]) expect(imageSize(bytes ?? new Uint8Array())).toMatchObject({ width: 1248, height: 832, type: 'png' })
+    expect(Buffer.from(first ?? []).equals(Buffer.from(second ?? []))).toBe(false)
+    expect(results.map((result) => result.seed)).toEqual([7, 8])
+    expect(results[0]).toMatchObject({ taskUUID: task.taskUUID, NSFWContent: false })
+    expect(results[0]?.cost).toBeUndefined()
+    expect(results[0]?.imageURL).toBeUndefined()
+    expect(fake.accepted.map((entry) => entry.taskUUID)).toEqual([task.taskUUID])
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/v1', body: [task] })
+    expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`)
+  })
+
+  it('serves URL results (JPG by default) over GET without auth', async () => {
+    const [result] = await submit(without(without(editTask(), 'outputType'), 'outputFormat'))
+    expect(result?.imageURL).toMatch(/\/images\/[0-9a-f-]{36}\.jpg$/)
+    const image = await fetch(result?.imageURL ?? '')
+    expect(image.status).toBe(200)
+    expect(image.headers.get('content-type')).toBe('image/jpeg')
+    expect(imageSize(new Uint8Array(await image.arrayBuffer()))).toMatchObject({ width: 1024, height: 1024, type: 'jpg' })
+    expect((await fetch(`${fake.url.replace('/v1', '')}/images/${randomUUID()}.jpg`)).status).toBe(404)
+  })
+
+  it('takes the imageUUID of an image it generated as a reference, but not an unknown one', async () => {
+    const [result] = await submit(editTask())
+    expect((await post([editTask({ inputs: { referenceImages: [result?.imageUUID] } })])).status).toBe(200)
+    await expectError(await post([editTask({ inputs: { referenceImages: [randomUUID()] } })]), 400, 'invalidReferenceImage')
+  })
+
+  it('returns data URIs and follows the reference aspect ratio when no size is sent', async () => {
+    const [result] = await submit(without(without(editTask({ outputType: 'dataURI' }), 'width'), 'height'))
+    const dataUri = result?.imageDataURI ?? ''
+    expect(dataUri.startsWith('data:image/png;base64,')).toBe(true)
+    expect(imageSize(decodeBase64(dataUri.split(',')[1]))).toMatchObject({ width: 1392, height: 752 })
+  })
+
+  it('adds cost only with includeCost', async () => {
+    await fake.close()
+    fake = await startFakeRunwareAsync({ apiKey: API_KEY, costPerImage: 0.04 })
+    const results = await submit(editTask({ includeCost: true, numberResults: 2 }))
+    expect(results.map((result) => result.cost)).toEqual([0.04, 0.04])
+  })
+
+  it('rejects a second submission of an accepted taskUUID without billing it', async () => {
+    const task = editTask()
+    await submit(task)
+    const error = await expectError(await post([task]), 400, 'invalidTaskUUID')
+    expect(error.message).toBe('taskUUID already used')
+    expect(fake.duplicateSubmissions).toBe(1)
+    expect(fake.accepted).toHaveLength(1)
+  })
+})
+
+describe('getResponse', () => {
+  it('returns the same images for a sync task and never bills', async () => {
+    const task = editTask()
+    const [result] = await submit(task)
+    const response = await poll(String(task.taskUUID))
+    expect(response.status).toBe(200)
+    const [polled] = PollBody.parse(await response.json()).data
+    expect(polled).toMatchObject({ status: 'success', imageUUID: result?.imageUUID, imageBase64Data: result?.imageBase64Data })
+    expect(fake.accepted).toHaveLength(1)
+  })
+
+  it('answers taskFailedOrNotFound for an unknown taskUUID and rejects extra keys', async () => {
+    await expectError(await poll(randomUUID()), 400, 'taskFailedOrNotFound')
+    const extra = await expectError(await post([{ taskType: 'getResponse', taskUUID: randomUUID(), wait: true }]), 400, 'unknownParameter')
+    expect(extra.parameter).toBe('wait')
+  })
+
+  it('reports processing until an async task is ready', async () => {
+    fake.setLatency(150)
+    const task = editTask({ deliveryMethod: 'async', numberResults: 2 })
+    const ack = await post([task])
+    expect(ack.status).toBe(200)
+    expect(await ack.json()).toEqual({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
+    expect(fake.accepted).toHaveLength(1)
+    const early = PollBody.parse(await (await poll(String(task.taskUUID))).json()).data
+    expect(early.map((item) => item.status)).toEqual(['processing', 'processing'])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const late = PollBody.parse(await (await poll(String(task.taskUUID))).json()).data
+    expect(late.map((item) => item.status)).toEqual(['success', 'success'])
+  })
+})
+
+describe('faults', () => {
+  it('status faults answer without billing, once per queued fault', async () => {
+    fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 3 })
+    fake.failNext({ kind: 'status', status: 503 }, 2)
+    const task = editTask()
+    const limited = await post([task])
+    expect(limited.headers.get('retry-after')).toBe('3')
+    await expectError(limited, 429, 'rateLimitExceeded')
+    await expectError(await post([task]), 503, 'serviceUnavailable')
+    await expectError(await post([task]), 503, 'serviceUnavailable')
+    expect(fake.accepted).toHaveLength(0)
+    await submit(task)
+    expect(fake.accepted).toHaveLength(1)
+    expect(fake.duplicateSubmissions).toBe(0)
+  })
+
+  it('lose-response bills, answers a non-JSON 504, and getResponse recovers the images', async () => {
+    fake.failNext({ kind: 'lose-response' })
+    const task = editTask()
+    const lost = await post([task])
+    expect(lost.status).toBe(504)
+    const page = await lost.text()
+    expect(page).toContain('504 Gateway Time-out')
+    expect(() => JSON.parse(page) as unknown).toThrow()
+    expect(fake.accepted).toHaveLength(1)
+    const polled = PollBody.parse(await (await poll(String(task.taskUUID))).json()).data
+    expect(polled[0]?.status).toBe('success')
+    await expectError(await post([task]), 400, 'invalidTaskUUID')
+    expect(fake.duplicateSubmissions).toBe(1)
+    expect(fake.accepted).toHaveLength(1)
+  })
+
+  it('reset-after-accept drops the connection after billing; reset drops it before', async () => {
+    fake.failNext({ kind: 'reset-after-accept' })
+    const billed = editTask()
+    await expect(post([billed])).rejects.toThrow()
+    expect(fake.accepted.map((entry) => entry.taskUUID)).toEqual([billed.taskUUID])
+    expect((await poll(String(billed.taskUUID))).status).toBe(200)
+
+    fake.failNext({ kind: 'reset' })
+    const unbilled = editTask()
+    await expect(post([unbilled])).rejects.toThrow()
+    expect(fake.accepted).toHaveLength(1)
+    await expectError(await poll(String(unbilled.taskUUID)), 400, 'taskFailedOrNotFound')
+  })
+
+  it('moderation and malformed do not bill; nsfw bills and flags', async () => {
+    fake.failNext({ kind: 'moderation' })
+    fake.failNext({ kind: 'malformed' })
+    fake.failNext({ kind: 'nsfw' })
+    await expectError(await post([editTask()]), 400, 'contentPolicyViolation')
+    const malformed = await post([editTask()])
+    expect(malformed.status).toBe(200)
+    await expect(malformed.json()).rejects.toThrow()
+    expect(fake.accepted).toHaveLength(0)
+    const [flagged] = await submit(editTask())
+    expect(flagged?.NSFWContent).toBe(true)
+    expect(fake.accepted).toHaveLength(1)
+  })
+
+  it('faults are only used by valid imageInference submissions', async () => {
+    fake.failNext({ kind: 'status', status: 500 })
+    await expectError(await post([editTask({ steps: 20 })]), 400, 'unknownParameter')
+    await expectError(await poll(randomUUID()), 400, 'taskFailedOrNotFound')
+    await expectError(await post([editTask()]), 500, 'internalServerError')
+  })
+
+  it('hang never answers and close() ends it promptly', async () => {
+    fake.failNext({ kind: 'hang' })
+    const pending = post([editTask()])
+    pending.catch(() => undefined)
+    while (fake.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const started = Date.now()
+    await fake.close()
+    await expect(pending).rejects.toThrow()
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('close() also ends a sync request still waiting out its latency', async () => {
+    fake.setLatency(10_000)
+    const pending = post([editTask()])
+    pending.catch(() => undefined)
+    while (fake.accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    const started = Date.now()
+    await fake.close()
+    await expect(pending).rejects.toThrow()
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})

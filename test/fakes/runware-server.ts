@@ -1,0 +1,799 @@
+/**
+ * A strict fake of Runware's REST API (`POST /v1`), limited to what the relay uses: `imageInference`
+ * with FLUX.1 Kontext [pro]/[max] and `getResponse`. It follows /work/shared/docs/providers.md
+ * section 1 ("Runware") field for field and rejects what the real API rejects, so a relay bug
+ * (a wrong key, a field Kontext does not take, a third reference image) fails a test instead of
+ * reaching production. Where the fake cannot honestly do what the real API does (fetching URLs,
+ * encoding WEBP, delivering webhooks) it answers 400 `fakeUnsupported` rather than pretending.
+ *
+ * Contract choices that the docs leave open:
+ * - One task per request (plus the optional leading `authentication` element). The relay sends one
+ *   task per call; several tasks would need per-task statuses the docs do not describe, so more
+ *   than one answers 400 `fakeUnsupported`.
+ * - A queued fault is consumed only by an imageInference that passes validation, so an invalid
+ *   request still gets its 400 (the fault models what the host does to a request it would take).
+ * - Faults that accept the task (`nsfw`, `lose-response`, `reset-after-accept`) still go through
+ *   the duplicate-taskUUID check; a duplicate is rejected and the fault is used up.
+ * - Kontext [max] and [pro] both bill `costPerImage` (default 0.08) per result.
+ */
+import { randomInt, randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { imageSize } from 'image-size'
+import * as z from 'zod'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { makeJpeg, makePng } from './make-image'
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+export type RunwareFault =
+  | { kind: 'status'; status: 402 | 429 | 500 | 503; code?: string; retryAfterSeconds?: number } // answered WITHOUT accepting (not billed)
+  | { kind: 'lose-response' } // accepts + bills + generates the task, then answers 504 with a non-JSON gateway body (as a proxy timing out would)
+  | { kind: 'reset-after-accept' } // accepts + bills + generates, then destroys the socket without answering
+  | { kind: 'reset' } // destroys the socket before accepting (not billed)
+  | { kind: 'moderation' } // 400 with errors[].code 'contentPolicyViolation' (not billed)
+  | { kind: 'nsfw' } // accepted and billed; results carry NSFWContent: true
+  | { kind: 'hang' } // never answers (until the server closes); not accepted
+  | { kind: 'malformed' } // 200 with a body that is not JSON (not billed)
+
+export interface FakeRunwareOptions {
+  apiKey: string
+  /** how long an accepted task takes: the wait before a sync answer, or the `processing` time of an async one (default 0) */
+  latencyMs?: number
+  /** USD reported as `cost` per result when the task sets includeCost (default 0.08, Kontext [max]'s price) */
+  costPerImage?: number
+}
+
+export interface AcceptedTask {
+  taskUUID: string
+  task: Record<string, unknown>
+  at: number
+}
+
+export interface RecordedRequest {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: unknown
+}
+
+export interface FakeRunware {
+  /** e.g. http://127.0.0.1:PORT/v1 (the value for RUNWARE_API_URL) */
+  url: string
+  apiKey: string
+  /** accepted (billed) imageInference tasks, in order */
+  readonly accepted: ReadonlyArray<AcceptedTask>
+  /** number of times an imageInference arrived whose taskUUID had already been accepted (a double charge attempt) */
+  readonly duplicateSubmissions: number
+  /** every HTTP request received: method, path, parsed JSON body (or null), and a copy of headers */
+  readonly requests: ReadonlyArray<RecordedRequest>
+  /** queue a fault for the next imageInference submission(s); each queued fault is used once, in order */
+  failNext(fault: RunwareFault, times?: number): void
+  /**
+   * Change the latency for later imageInference submissions: how long a sync answer takes and how
+   * long an async task reports `processing` to getResponse. getResponse itself answers at once.
+   */
+  setLatency(ms: number): void
+  close(): Promise<void>
+}
+
+export async function startFakeRunwareAsync(options: FakeRunwareOptions): Promise<FakeRunware> {
+  const fake = new FakeRunwareServer(options)
+  await fake.listen()
+  return fake
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract (providers.md §1.2, §1.3, §1.7)
+// ---------------------------------------------------------------------------------------------
+
+/** §1.2: Kontext [max] is `bfl:4@1`, [pro] is `bfl:3@1`. Kontext [dev] takes other fields; not faked. */
+const KONTEXT_MODEL_IDS = ['bfl:4@1', 'bfl:3@1'] as const
+/** §1.3: "up to 2 reference images" for pro/max [S]. */
+const MAX_REFERENCE_IMAGES = 2
+const MAX_NUMBER_RESULTS = 4
+const DEFAULT_COST_PER_IMAGE = 0.08
+const DEFAULT_OUTPUT_QUALITY = 95
+const SEED_RANGE = 2 ** 32
+
+const HttpsUrl = z.url({ protocol: /^https?$/ })
+
+/** §1.3: `providerSettings.bfl` is flat; a live test saw these four keys allowed, anything else → invalidProviderSettings. */
+const ProviderSettings = z.strictObject({
+  bfl: z
+    .strictObject({
+      promptUpsampling: z.boolean().optional(),
+      safetyTolerance: z.int().min(0).max(6).optional(),
+      raw: z.boolean().optional(),
+      interval: z.number().optional()
+    })
+    .optional()
+})
+
+/**
+ * The `imageInference` fields Kontext pro/max take (§1.3). Strict, because the docs say pro/max
+ * take no `steps`, `CFGScale` or `negativePrompt` and Runware answers unknown keys with
+ * `unknownParameter`. Cross-field rules and image decoding happen after this schema.
+ */
+const ImageInferenceTask = z.strictObject({
+  taskType: z.literal('imageInference'),
+  taskUUID: z.uuidv4(),
+  model: z.enum(KONTEXT_MODEL_IDS),
+  positivePrompt: z.string().min(2).max(3000),
+  inputs: z.strictObject({
+    referenceImages: z.array(z.string()).min(1).max(MAX_REFERENCE_IMAGES)
+  }),
+  width: z.int().positive().optional(),
+  height: z.int().positive().optional(),
+  seed: z.int().nonnegative().optional(),
+  numberResults: z.int().min(1).max(MAX_NUMBER_RESULTS).default(1),
+  outputType: z.enum(['URL', 'base64Data', 'dataURI']).default('URL'),
+  outputFormat: z.enum(['JPG', 'PNG', 'WEBP']).default('JPG'),
+  outputQuality: z.int().min(20).max(99).default(DEFAULT_OUTPUT_QUALITY),
+  includeCost: z.boolean().default(false),
+  deliveryMethod: z.enum(['sync', 'async']).default('sync'),
+  ttl: z.int().positive().optional(),
+  webhookURL: HttpsUrl.optional(),
+  uploadEndpoint: HttpsUrl.optional(),
+  providerSettings: ProviderSettings.optional()
+})
+type ImageInferenceTask = z.infer<typeof ImageInferenceTask>
+
+/** §1.5: a poll carries only these two keys. */
+const GetResponseTask = z.strictObject({
+  taskType: z.literal('getResponse'),
+  taskUUID: z.uuidv4()
+})
+
+/** §1.1: the body-auth alternative, `{"taskType":"authentication","apiKey":"..."}` as the first element. */
+const AuthenticationTask = z.strictObject({
+  taskType: z.literal('authentication'),
+  apiKey: z.string()
+})
+
+/** Default codes for status faults, chosen so RW-TS's classifier (§1.7) files them correctly. */
+const STATUS_FAULT_CODES: Record<402 | 429 | 500 | 503, string> = {
+  402: 'insufficientCredits',
+  429: 'rateLimitExceeded',
+  500: 'internalServerError',
+  503: 'serviceUnavailable'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** One item of `{"errors":[...]}` (§1.7). */
+interface RunwareErrorItem {
+  code: string
+  message: string
+  parameter?: string | string[]
+  taskType?: string
+  taskUUID?: string
+}
+
+/** A rejection carrying the HTTP status and the Runware error item to answer with. */
+class RunwareRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly item: RunwareErrorItem
+  ) {
+    super(item.message)
+  }
+}
+
+function reject(code: string, message: string, parameter?: string | string[]): RunwareRejection {
+  return new RunwareRejection(400, parameter === undefined ? { code, message } : { code, message, parameter })
+}
+
+function fakeUnsupported(message: string, parameter?: string): RunwareRejection {
+  return reject('fakeUnsupported', `${message} (a limit of this test fake, not of Runware)`, parameter)
+}
+
+function invalidApiKey(message: string): RunwareRejection {
+  return new RunwareRejection(401, { code: 'invalidApiKey', message, parameter: 'apiKey', taskType: 'authentication' })
+}
+
+const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)
+
+/** Turns the first zod issue into the error Runware would give for that field. */
+function rejectionFromIssues(issues: ReadonlyArray<z.core.$ZodIssue>): RunwareRejection {
+  // Unknown keys win: a misspelt field is the most useful thing to report.
+  const unknownKeys = issues.find((issue) => issue.code === 'unrecognized_keys' && issue.path[0] !== 'providerSettings')
+  const issue = unknownKeys ?? issues[0]
+  if (issue === undefined) return reject('invalidRequestBody', 'Invalid task.')
+  const path = issue.path.map(String)
+  const [field = '', subfield, index] = path
+  const detail = `Invalid value for '${path.join('.') || field}' parameter: ${issue.message}.`
+  // §1.3: inside providerSettings even an unknown key is invalidProviderSettings.
+  if (field === 'providerSettings') return reject('invalidProviderSettings', detail, 'providerSettings')
+  if (issue.code === 'unrecognized_keys') {
+    const parameter = [...path, issue.keys[0] ?? ''].join('.')
+    return reject('unknownParameter', `Unsupported parameter '${parameter}' for this model.`, parameter)
+  }
+  if (field === 'inputs') return rejectionForInputsIssue(issue, subfield, index, detail)
+  return reject(`invalid${capitalize(field)}`, detail, field)
+}
+
+function rejectionForInputsIssue(
+  issue: z.core.$ZodIssue,
+  subfield: string | undefined,
+  index: string | undefined,
+  detail: string
+): RunwareRejection {
+  const missing = issue.code === 'invalid_type' && issue.input === undefined
+  if (subfield === undefined) {
+    return missing
+      ? reject('missingReferenceImages', 'Kontext edits need inputs.referenceImages.', 'inputs.referenceImages')
+      : reject('invalidInputs', detail, 'inputs')
+  }
+  if (index !== undefined) return reject('invalidReferenceImage', detail, `inputs.referenceImages.${index}`)
+  if (missing || issue.code === 'too_small') {
+    return reject('missingReferenceImages', 'Kontext edits need at least one reference image.', 'inputs.referenceImages')
+  }
+  return reject('invalidReferenceImages', detail, 'inputs.referenceImages')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task validation
+// ---------------------------------------------------------------------------------------------
+
+interface ImageDimensions {
+  width: number
+  height: number
+}
+
+interface StoredImage {
+  imageUUID: string
+  seed: number
+  bytes: Uint8Array
+  format: OutputImageFormat
+  /** ms since epoch after which the image URL answers 404 (from `ttl`), or null for no expiry */
+  expiresAt: number | null
+}
+
+type OutputImageFormat = 'PNG' | 'JPG'
+
+interface ValidInference {
+  task: ImageInferenceTask & { outputFormat: OutputImageFormat }
+  output: ImageDimensions
+}
+
+/** §1.3 plus the fake's own limits; throws a RunwareRejection naming the field. */
+function validateImageInference(raw: Record<string, unknown>, knownImages: ReadonlyMap<string, StoredImage>): ValidInference {
+  // reportInput keeps `issue.input`, which tells a missing field from a wrong one.
+  const parsed = ImageInferenceTask.safeParse(raw, { reportInput: true })
+  if (!parsed.success) throw rejectionFromIssues(parsed.error.issues)
+  const task = parsed.data
+  const references = task.inputs.referenceImages.map((value, index) => decodeReferenceImage(value, index, knownImages))
+  const output = outputDimensions(task, references)
+  const outputFormat = task.outputFormat
+  if (outputFormat === 'WEBP') throw fakeUnsupported('outputFormat WEBP: this fake can only encode PNG and JPG', 'outputFormat')
+  if (task.webhookURL !== undefined) throw fakeUnsupported('webhookURL: this fake does not deliver webhooks', 'webhookURL')
+  if (task.uploadEndpoint !== undefined) throw fakeUnsupported('uploadEndpoint: this fake does not upload results', 'uploadEndpoint')
+  return { task: { ...task, outputFormat }, output }
+}
+
+/**
+ * §1.3: width and height are always sent as a pair and must be one of the nine Kontext sizes.
+ * Without them the output follows the first reference's aspect ratio ([I] in the docs).
+ */
+function outputDimensions(task: ImageInferenceTask, references: ReadonlyArray<ImageDimensions>): ImageDimensions {
+  const { width, height } = task
+  if (width === undefined && height === undefined) {
+    const first = references[0]
+    if (first === undefined) throw reject('missingReferenceImages', 'Kontext edits need a reference image.', 'inputs.referenceImages')
+    return nearestKontextSize(first)
+  }
+  const allowed = KONTEXT_SIZES.map((size) => `${size.width}x${size.height}`).join(', ')
+  if (width === undefined || height === undefined) {
+    throw reject('unsupportedDimensions', `width and height must be sent together; allowed pairs: ${allowed}.`, ['width', 'height'])
+  }
+  if (!KONTEXT_SIZES.some((size) => size.width === width && size.height === height)) {
+    throw reject('unsupportedDimensions', `${width}x${height} is not supported by this model; allowed pairs: ${allowed}.`, ['width', 'height'])
+  }
+  return { width, height }
+}
+
+/** Nearest Kontext size by log aspect ratio (the fake's own reading of "follows the input"). */
+function nearestKontextSize(reference: ImageDimensions): ImageDimensions {
+  const distance = (size: ImageDimensions): number =>
+    Math.abs(Math.log(size.width / size.height) - Math.log(reference.width / reference.height))
+  const [first, ...rest] = KONTEXT_SIZES
+  const best = rest.reduce<ImageDimensions>((chosen, size) => (distance(size) < distance(chosen) ? size : chosen), first)
+  return { width: best.width, height: best.height }
+}
+
+const DATA_URI = /^data:([^;,]+);base64,(.*)$/s
+const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const MIME_BY_SNIFFED_TYPE = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
+type SniffedType = keyof typeof MIME_BY_SNIFFED_TYPE
+
+/**
+ * §1.3: a reference is a Runware image UUID, an http(s) URL, a data URI or raw base64. The fake
+ * knows only the UUIDs of images it generated itself, and never fetches URLs.
+ */
+function decodeReferenceImage(value: string, index: number, knownImages: ReadonlyMap<string, StoredImage>): ImageDimensions {
+  const parameter = `inputs.referenceImages.${index}`
+  const fail = (why: string): RunwareRejection => reject('invalidReferenceImage', `Reference image ${index}: ${why}.`, parameter)
+  if (/^https?:\/\//i.test(value)) {
+    throw fail('this fake does not fetch URLs; send a data URI or raw base64 (the real API would download it)')
+  }
+  let bytes: Uint8Array
+  let declaredMime: string | null = null
+  const dataUri = DATA_URI.exec(value)
+  const known = UUID.test(value) ? knownImages.get(value.toLowerCase()) : undefined
+  if (dataUri !== null) {
+    declaredMime = (dataUri[1] ?? '').toLowerCase()
+    if (declaredMime === 'image/jpg') declaredMime = 'image/jpeg'
+    if (!Object.values<string>(MIME_BY_SNIFFED_TYPE).includes(declaredMime)) throw fail(`unsupported media type '${declaredMime}'`)
+    bytes = decodeStrictBase64(dataUri[2] ?? '', fail)
+  } else if (known !== undefined) {
+    bytes = known.bytes
+  } else if (UUID.test(value)) {
+    throw fail('unknown image UUID (this fake knows only the images it generated; it has no imageUpload)')
+  } else {
+    bytes = decodeStrictBase64(value, fail)
+  }
+  const type = sniffImageType(bytes)
+  if (type === null) throw fail('not a PNG, JPEG or WEBP image')
+  if (declaredMime !== null && declaredMime !== MIME_BY_SNIFFED_TYPE[type]) {
+    throw fail(`the data URI says ${declaredMime} but the bytes are ${MIME_BY_SNIFFED_TYPE[type]}`)
+  }
+  return measure(bytes, fail)
+}
+
+function decodeStrictBase64(text: string, fail: (why: string) => RunwareRejection): Uint8Array {
+  // Buffer.from(…, 'base64') silently skips junk; a strict check catches double-encoding and truncation.
+  if (text.length === 0 || text.length % 4 !== 0 || !STRICT_BASE64.test(text)) throw fail('not valid base64')
+  return new Uint8Array(Buffer.from(text, 'base64'))
+}
+
+function sniffImageType(bytes: Uint8Array): SniffedType | null {
+  const startsWith = (signature: ReadonlyArray<number>, offset = 0): boolean =>
+    signature.every((byte, i) => bytes[offset + i] === byte)
+  if (startsWith([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
+  if (startsWith([0xff, 0xd8, 0xff])) return 'jpeg'
+  if (startsWith([0x52, 0x49, 0x46, 0x46]) && startsWith([0x57, 0x45, 0x42, 0x50], 8)) return 'webp'
+  return null
+}
+
+function measure(bytes: Uint8Array, fail: (why: string) => RunwareRejection): ImageDimensions {
+  try {
+    const { width, height } = imageSize(bytes)
+    if (width > 0 && height > 0) return { width, height }
+  } catch {
+    // fall through: the header is there but the dimensions are not readable
+  }
+  throw fail('the image dimensions cannot be read')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result images
+// ---------------------------------------------------------------------------------------------
+
+const generatedCache = new Map<string, Uint8Array>()
+const GENERATED_CACHE_LIMIT = 32
+
+/** Real bytes at the output size. Cached: a 1 MP JPEG takes ~200 ms and tests reuse seeds. */
+function renderImage(format: OutputImageFormat, size: ImageDimensions, seed: number, quality: number): Uint8Array {
+  const key = `${format}:${size.width}x${size.height}:${seed}:${quality}`
+  const cached = generatedCache.get(key)
+  if (cached !== undefined) return cached
+  const bytes = format === 'PNG' ? makePng(size.width, size.height, seed) : makeJpeg(size.width, size.height, seed, quality)
+  if (generatedCache.size >= GENERATED_CACHE_LIMIT) {
+    const oldest = generatedCache.keys().next()
+    if (oldest.done !== true) generatedCache.delete(oldest.value)
+  }
+  generatedCache.set(key, bytes)
+  return bytes
+}
+
+const EXTENSION: Record<OutputImageFormat, string> = { PNG: 'png', JPG: 'jpg' }
+const MIME: Record<OutputImageFormat, string> = { PNG: 'image/png', JPG: 'image/jpeg' }
+
+// ---------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------
+
+interface StoredTask {
+  taskUUID: string
+  outputType: ImageInferenceTask['outputType']
+  includeCost: boolean
+  nsfw: boolean
+  readyAt: number
+  results: StoredImage[]
+}
+
+interface JsonReply {
+  kind: 'json'
+  status: number
+  body: unknown
+  headers?: Record<string, string>
+}
+interface RawReply {
+  kind: 'raw'
+  status: number
+  contentType: string
+  body: string | Uint8Array
+}
+/** What the handler decided: an answer, a dropped connection, or silence. */
+type Reply = JsonReply | RawReply | { kind: 'destroy' } | { kind: 'hang' }
+
+const jsonReply = (status: number, body: unknown, headers?: Record<string, string>): JsonReply =>
+  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
+const errorReply = (rejection: RunwareRejection): Reply => jsonReply(rejection.status, { errors: [rejection.item] })
+
+/** An nginx-style gateway timeout page: what a client sees when a proxy gives up on the upstream. */
+const GATEWAY_TIMEOUT_PAGE =
+  '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n'
+/** Cut off mid-way, so it is not JSON even though the header says it is. */
+const MALFORMED_BODY = '{"data":[{"taskType":"imageInference","taskUUID":"'
+
+class FakeRunwareServer implements FakeRunware {
+  url = ''
+  readonly apiKey: string
+  private origin = ''
+  private latencyMs: number
+  private readonly costPerImage: number
+  private readonly acceptedTasks: AcceptedTask[] = []
+  private readonly recorded: RecordedRequest[] = []
+  private readonly faults: RunwareFault[] = []
+  private readonly tasks = new Map<string, StoredTask>()
+  private readonly images = new Map<string, StoredImage>()
+  private duplicates = 0
+  private readonly closing = new AbortController()
+  private closed: Promise<void> | null = null
+  private readonly server = createServer((request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy()
+        return
+      }
+      const message = error instanceof Error ? error.message : String(error)
+      send(response, jsonReply(500, { errors: [{ code: 'internalServerError', message: `fake crashed: ${message}` }] }))
+    })
+  })
+
+  constructor(options: FakeRunwareOptions) {
+    this.apiKey = options.apiKey
+    this.latencyMs = options.latencyMs ?? 0
+    this.costPerImage = options.costPerImage ?? DEFAULT_COST_PER_IMAGE
+  }
+
+  get accepted(): ReadonlyArray<AcceptedTask> {
+    return this.acceptedTasks
+  }
+
+  get duplicateSubmissions(): number {
+    return this.duplicates
+  }
+
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded
+  }
+
+  failNext(fault: RunwareFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(0, '127.0.0.1', () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = this.server.address() as AddressInfo
+    this.origin = `http://127.0.0.1:${port}`
+    this.url = `${this.origin}/v1`
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing.abort()
+      this.server.close(() => resolve())
+      // Ends keep-alive sockets and hanging requests at once instead of waiting for them.
+      this.server.closeAllConnections()
+    })
+    return this.closed
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(request)
+    const path = (request.url ?? '/').split('?')[0] ?? '/'
+    const body = parseJson(raw)
+    this.recorded.push({ method: request.method ?? '', path, headers: copyHeaders(request), body: body.ok ? body.value : null })
+
+    const imageMatch = /^\/images\/([0-9a-f-]{36})\.(png|jpg)$/.exec(path)
+    let reply: Reply
+    if (request.method === 'GET' && imageMatch !== null) reply = this.serveImage(imageMatch[1] ?? '', imageMatch[2] ?? '')
+    else if (path !== '/v1' && path !== '/v1/') reply = jsonReply(404, { errors: [{ code: 'notFound', message: `No route ${path}.` }] })
+    else if (request.method !== 'POST') reply = jsonReply(405, { errors: [{ code: 'methodNotAllowed', message: 'Use POST.' }] })
+    else reply = await this.api(request, body)
+
+    if (this.closing.signal.aborted) return
+    if (reply.kind === 'destroy') request.socket.destroy()
+    else if (reply.kind !== 'hang') send(response, reply)
+    // 'hang': leave the response open; close() ends the socket.
+  }
+
+  private serveImage(imageUUID: string, extension: string): Reply {
+    const image = this.images.get(imageUUID)
+    if (image === undefined || EXTENSION[image.format] !== extension || isExpired(image)) {
+      return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
+    }
+    return { kind: 'raw', status: 200, contentType: MIME[image.format], body: image.bytes }
+  }
+
+  /** `POST /v1`: auth (§1.1), then the array body, then the one task. */
+  private async api(request: IncomingMessage, body: ParsedBody): Promise<Reply> {
+    try {
+      const elements = this.authenticate(request.headers.authorization, body)
+      if (!isJsonContentType(request.headers['content-type'])) {
+        throw reject('invalidContentType', "Content-Type must be 'application/json'.")
+      }
+      if (elements === null) throw reject('invalidRequestBody', 'The body must be a JSON array of task objects.')
+      const task = singleTask(elements)
+      if (task.taskType === 'imageInference') return await this.imageInference(task)
+      if (task.taskType === 'getResponse') return this.getResponse(task)
+      if (typeof task.taskType !== 'string') throw reject('invalidTaskType', 'Every task needs a string taskType.', 'taskType')
+      throw fakeUnsupported(`taskType '${task.taskType}' is not implemented`, 'taskType')
+    } catch (error) {
+      if (error instanceof RunwareRejection) return errorReply(error)
+      throw error
+    }
+  }
+
+  /**
+   * §1.1: `Authorization: Bearer <key>`, or an `authentication` task as the first array element.
+   * A wrong key in either place is 401. Returns the remaining elements (null when the body is not
+   * an array), or throws.
+   */
+  private authenticate(header: string | undefined, body: ParsedBody): unknown[] | null {
+    const elements = body.ok && Array.isArray(body.value) ? [...body.value] : null
+    let authenticated = false
+    if (header !== undefined) {
+      const bearer = /^Bearer (.+)$/.exec(header)
+      if (bearer === null) throw invalidApiKey("Authorization header must be 'Bearer <apiKey>'.")
+      if (bearer[1] !== this.apiKey) throw invalidApiKey('Invalid API key. Get one at https://my.runware.ai/signup')
+      authenticated = true
+    }
+    const first: unknown = elements?.[0]
+    if (isRecord(first) && first.taskType === 'authentication') {
+      const auth = AuthenticationTask.safeParse(first)
+      if (!auth.success) throw invalidApiKey('The authentication task needs exactly taskType and a string apiKey.')
+      if (auth.data.apiKey !== this.apiKey) throw invalidApiKey('Invalid API key. Get one at https://my.runware.ai/signup')
+      elements?.shift()
+      authenticated = true
+    }
+    if (!authenticated) throw invalidApiKey('Missing API key: send Authorization: Bearer <apiKey>.')
+    return elements
+  }
+
+  private async imageInference(raw: Record<string, unknown>): Promise<Reply> {
+    const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
+    let valid: ValidInference
+    try {
+      valid = validateImageInference(raw, this.images)
+    } catch (error) {
+      if (error instanceof RunwareRejection) throw withTask(error, 'imageInference', taskUUID)
+      throw error
+    }
+    const fault = this.faults.shift()
+    const unaccepted = this.unacceptedFaultReply(fault, valid.task.taskUUID)
+    if (unaccepted !== null) return unaccepted
+
+    if (this.tasks.has(valid.task.taskUUID)) {
+      // Never bill twice; docs (§1.7) leave this behaviour unknown, so the fake makes it loud.
+      this.duplicates += 1
+      throw withTask(reject('invalidTaskUUID', 'taskUUID already used', 'taskUUID'), 'imageInference', valid.task.taskUUID)
+    }
+    const stored = this.accept(raw, valid, fault?.kind === 'nsfw')
+
+    if (valid.task.deliveryMethod === 'async' && fault === undefined) {
+      return jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
+    }
+    if (valid.task.deliveryMethod === 'sync' && !(await this.wait(stored.readyAt - Date.now()))) return { kind: 'hang' }
+    if (fault?.kind === 'lose-response') return { kind: 'raw', status: 504, contentType: 'text/html', body: GATEWAY_TIMEOUT_PAGE }
+    if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
+    if (valid.task.deliveryMethod === 'async') {
+      return jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
+    }
+    return jsonReply(200, { data: stored.results.map((image) => this.resultItem(stored, image)) })
+  }
+
+  /** The faults that answer without accepting (and so without billing). */
+  private unacceptedFaultReply(fault: RunwareFault | undefined, taskUUID: string): Reply | null {
+    switch (fault?.kind) {
+      case 'status': {
+        const code = fault.code ?? STATUS_FAULT_CODES[fault.status]
+        const item: RunwareErrorItem = { code, message: `Simulated ${fault.status}.`, taskType: 'imageInference', taskUUID }
+        const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
+        return jsonReply(fault.status, { errors: [item] }, headers)
+      }
+      case 'reset':
+        return { kind: 'destroy' }
+      case 'moderation':
+        return errorReply(
+          withTask(reject('contentPolicyViolation', 'The request was blocked by the content policy.'), 'imageInference', taskUUID)
+        )
+      case 'hang':
+        return { kind: 'hang' }
+      case 'malformed':
+        return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_BODY }
+      case undefined:
+      case 'nsfw':
+      case 'lose-response':
+      case 'reset-after-accept':
+        return null
+    }
+  }
+
+  /** Bills the task and generates its images now, so getResponse returns the same bytes every time. */
+  private accept(raw: Record<string, unknown>, valid: ValidInference, nsfw: boolean): StoredTask {
+    const { task, output } = valid
+    const now = Date.now()
+    const baseSeed = task.seed ?? randomInt(SEED_RANGE)
+    const expiresAt = task.ttl === undefined ? null : now + task.ttl * 1000
+    const results = Array.from({ length: task.numberResults }, (_, i): StoredImage => {
+      const seed = baseSeed + i
+      const image: StoredImage = {
+        imageUUID: randomUUID(),
+        seed,
+        bytes: renderImage(task.outputFormat, output, seed, task.outputQuality),
+        format: task.outputFormat,
+        expiresAt
+      }
+      this.images.set(image.imageUUID, image)
+      return image
+    })
+    const stored: StoredTask = {
+      taskUUID: task.taskUUID,
+      outputType: task.outputType,
+      includeCost: task.includeCost,
+      nsfw,
+      readyAt: now + this.latencyMs,
+      results
+    }
+    this.tasks.set(stored.taskUUID, stored)
+    this.acceptedTasks.push({ taskUUID: stored.taskUUID, task: raw, at: now })
+    return stored
+  }
+
+  /** §1.5: every poll returns the full state, one item per result. Never bills. */
+  private getResponse(raw: Record<string, unknown>): Reply {
+    const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
+    const parsed = GetResponseTask.safeParse(raw)
+    if (!parsed.success) throw withTask(rejectionFromIssues(parsed.error.issues), 'getResponse', taskUUID)
+    const stored = this.tasks.get(parsed.data.taskUUID)
+    if (stored === undefined) {
+      throw withTask(reject('taskFailedOrNotFound', 'No task with this taskUUID.', 'taskUUID'), 'getResponse', taskUUID)
+    }
+    const ready = Date.now() >= stored.readyAt
+    const data = stored.results.map((image) =>
+      ready
+        ? { ...this.resultItem(stored, image), status: 'success' }
+        : { taskType: 'imageInference', taskUUID: stored.taskUUID, status: 'processing' }
+    )
+    return jsonReply(200, { data })
+  }
+
+  /** §1.4: the fields of one result; exactly one of imageURL / imageBase64Data / imageDataURI. */
+  private resultItem(stored: StoredTask, image: StoredImage): Record<string, unknown> {
+    const item: Record<string, unknown> = {
+      taskType: 'imageInference',
+      taskUUID: stored.taskUUID,
+      imageUUID: image.imageUUID,
+      seed: image.seed,
+      NSFWContent: stored.nsfw
+    }
+    if (stored.includeCost) item.cost = this.costPerImage
+    const base64 = (): string => Buffer.from(image.bytes).toString('base64')
+    switch (stored.outputType) {
+      case 'URL':
+        item.imageURL = `${this.origin}/images/${image.imageUUID}.${EXTENSION[image.format]}`
+        break
+      case 'base64Data':
+        item.imageBase64Data = base64()
+        break
+      case 'dataURI':
+        item.imageDataURI = `data:${MIME[image.format]};base64,${base64()}`
+        break
+    }
+    return item
+  }
+
+  /** Sleeps unless the server closes first; false when it closed. */
+  private async wait(ms: number): Promise<boolean> {
+    if (ms > 0) {
+      try {
+        await sleep(ms, undefined, { signal: this.closing.signal })
+      } catch {
+        return false
+      }
+    }
+    return !this.closing.signal.aborted
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------------------------
+
+type ParsedBody = { ok: true; value: unknown } | { ok: false }
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function withTask(rejection: RunwareRejection, taskType: string, taskUUID: string | undefined): RunwareRejection {
+  const item: RunwareErrorItem = { ...rejection.item, taskType }
+  if (taskUUID !== undefined) item.taskUUID = taskUUID
+  return new RunwareRejection(rejection.status, item)
+}
+
+/** The fake handles exactly one task per request (see the header comment). */
+function singleTask(elements: unknown[]): Record<string, unknown> {
+  if (elements.length === 0) throw reject('invalidRequestBody', 'The task array is empty.')
+  if (elements.length > 1) throw fakeUnsupported('several tasks in one request: the fake takes one task per request')
+  const [task] = elements
+  if (!isRecord(task)) throw reject('invalidRequestBody', 'Every array element must be a task object.')
+  return task
+}
+
+/** `ttl` (§1.3) is the lifetime of URL results; without it the fake keeps them until it closes. */
+function isExpired(image: StoredImage): boolean {
+  return image.expiresAt !== null && Date.now() > image.expiresAt
+}
+
+function isJsonContentType(header: string | undefined): boolean {
+  return header?.split(';')[0]?.trim().toLowerCase() === 'application/json'
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
+
+function parseJson(raw: Buffer): ParsedBody {
+  if (raw.length === 0) return { ok: false }
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'))
+    return { ok: true, value }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function copyHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return headers
+}
+
+function send(response: ServerResponse, reply: JsonReply | RawReply): void {
+  if (reply.kind === 'json') {
+    const text = JSON.stringify(reply.body)
+    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
+    response.end(text)
+    return
+  }
+  response.writeHead(reply.status, { 'content-type': reply.contentType })
+  response.end(reply.body)
+}

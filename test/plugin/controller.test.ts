@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest'
+import { ResultImage, type PluginToUi } from '../../shared/messages'
+import { SETTINGS_STORAGE_KEY, DEFAULT_SETTINGS } from '../../shared/settings'
+import { createFakeFigma, FakeRectangle } from '../fakes/fake-figma'
+import { makePng } from '../fakes/make-image'
+import { startPlugin } from '../support/plugin-harness'
+
+function result(width: number, height: number, sourceId: string): ResultImage {
+  return ResultImage.parse({
+    bytes: makePng(width, height),
+    contentType: 'image/png',
+    width,
+    height,
+    provenance: {
+      version: 1,
+      prompt: 'make it blue',
+      provider: 'runware',
+      model: 'kontext-max',
+      seed: 7,
+      options: { aspectRatio: 'auto', numImages: 1, outputFormat: 'png', promptUpsampling: false, safetyTolerance: 2 },
+      sourceId,
+      sourceName: 'Card',
+      relayJobId: 'job-1',
+      variant: 1,
+      resultWidth: width,
+      resultHeight: height,
+      createdAt: new Date(0).toISOString()
+    }
+  })
+}
+
+async function collect(figma: ReturnType<typeof createFakeFigma>, send: () => void): Promise<PluginToUi[]> {
+  const messages: PluginToUi[] = []
+  const off = figma.onUiMessage((message) => messages.push(message as PluginToUi))
+  send()
+  await figma.flushAsync()
+  off()
+  return messages
+}
+
+describe('the sandbox controller', () => {
+  it('logs and ignores messages it does not understand', async () => {
+    const { figma, sandboxLogs } = startPlugin()
+    const messages = await collect(figma, () => {
+      figma.sendFromUi({ type: 'rm -rf' })
+      figma.sendFromUi('hello')
+      figma.sendFromUi({ type: 'export-selection' })
+    })
+    expect(messages).toEqual([])
+    expect(sandboxLogs).toHaveLength(3)
+  })
+
+  it('says plainly when nothing is selected or a layer cannot be exported', async () => {
+    const { figma } = startPlugin()
+    let messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'a' }))
+    expect(messages).toEqual([{ type: 'export-failed', requestId: 'a', error: { code: 'nothing_selected', message: expect.stringContaining('Select a frame') } }])
+
+    const hidden = figma.frame('Hidden', { x: 0, y: 0, width: 10, height: 10 })
+    hidden.visible = false
+    figma.select([hidden])
+    messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'b' }))
+    expect(messages.at(-1)).toMatchObject({ type: 'export-failed', error: { code: 'export_failed', message: expect.stringContaining('hidden') } })
+
+    const broken = figma.frame('Broken', { x: 0, y: 0, width: 10, height: 10 })
+    broken.exportFails = true
+    figma.select([broken])
+    messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'c' }))
+    expect(messages.at(-1)).toMatchObject({ type: 'export-failed', error: { code: 'export_failed', message: expect.stringContaining('Broken') } })
+  })
+
+  it('exports the selection as sRGB PNGs of about one megapixel', async () => {
+    const { figma } = startPlugin()
+    const frame = figma.frame('Hero', { x: 0, y: 0, width: 1920, height: 1080 })
+    figma.select([frame])
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'a' }))
+    const exported = messages.find((message) => message.type === 'exported')
+    expect(exported).toMatchObject({ references: [{ sourceId: frame.id, name: 'Hero', width: 1920, height: 1080, pixelWidth: 1333, pixelHeight: 750 }] })
+    expect(frame.exports.at(-1)).toMatchObject({ format: 'PNG', colorProfile: 'SRGB', constraint: { type: 'WIDTH', value: 1333 } })
+  })
+
+  it('drops an export that was canceled while it ran', async () => {
+    const { figma } = startPlugin()
+    figma.select([figma.frame('Hero', { x: 0, y: 0, width: 100, height: 100 })])
+    const messages = await collect(figma, () => {
+      figma.sendFromUi({ type: 'cancel', requestId: 'a' })
+      figma.sendFromUi({ type: 'export-selection', requestId: 'a' })
+    })
+    expect(messages.filter((message) => message.type === 'exported')).toEqual([])
+  })
+
+  it('reports the selection when it changes, with thumbnails', async () => {
+    const { figma } = startPlugin()
+    const frame = figma.frame('Hero', { x: 0, y: 0, width: 300, height: 150 })
+    const messages = await collect(figma, () => figma.select([frame]))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await figma.flushAsync()
+    const selection = figma.toUi.filter((message) => (message as PluginToUi).type === 'selection')
+    expect(messages.length + selection.length).toBeGreaterThan(0)
+    expect(selection.at(-1)).toMatchObject({ selection: [{ id: frame.id, name: 'Hero', width: 300, height: 150, thumbnail: expect.any(Uint8Array) }] })
+  })
+
+  it('refuses an image Figma cannot take and leaves the canvas as it was', async () => {
+    const { figma } = startPlugin()
+    const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
+    const before = figma.currentPage.children.length
+    const messages = await collect(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [{ ...result(10, 10, card.id), width: 5000, height: 10 }] })
+    )
+    expect(messages).toEqual([{ type: 'place-failed', requestId: 'p', error: { code: 'place_failed', message: expect.stringContaining('4096') } }])
+    const corrupt = await collect(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'q', sourceId: card.id, images: [{ ...result(10, 10, card.id), bytes: new Uint8Array([1, 2, 3]) }] })
+    )
+    expect(corrupt[0]).toMatchObject({ type: 'place-failed', error: { code: 'place_failed' } })
+    expect(figma.currentPage.children.length).toBe(before)
+  })
+
+  it('places the result in the middle of the view when the source was deleted meanwhile', async () => {
+    const { figma } = startPlugin()
+    const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
+    card.remove()
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(200, 100, card.id)] }))
+    expect(messages[0]).toMatchObject({ type: 'placed', besideSource: false })
+    const rect = figma.currentPage.children.at(-1) as FakeRectangle
+    expect({ x: rect.x, y: rect.y, width: rect.width, height: rect.height }).toEqual({ x: 500, y: 350, width: 200, height: 100 })
+    expect(figma.notifications.at(-1)?.message).toContain('original layer is gone')
+  })
+
+  it('places beside a source on another page, and goes to that page', async () => {
+    const { figma } = startPlugin()
+    const first = figma.currentPage
+    const other = figma.addPage('Page 2')
+    await figma.setCurrentPageAsync(other)
+    const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
+    await figma.setCurrentPageAsync(first)
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(100, 100, card.id)] }))
+    expect(messages[0]).toMatchObject({ type: 'placed', besideSource: true })
+    expect(figma.currentPage).toBe(other)
+    expect(other.children.at(-1)).toMatchObject({ x: 140, y: 0 })
+    expect(first.children).toEqual([])
+  })
+
+  it('reads unreadable stored settings as the defaults', async () => {
+    const { figma } = startPlugin()
+    figma.storage.set(SETTINGS_STORAGE_KEY, 'garbage')
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'ui-ready' }))
+    expect(messages[0]).toMatchObject({ type: 'init', settings: DEFAULT_SETTINGS })
+  })
+})

@@ -1,0 +1,41 @@
+import { createController } from '../../plugin/controller'
+import { createPluginBridge, type PluginPort } from '../../ui/plugin/plugin-bridge'
+import type { EditDeps } from '../../ui/edit/run-edit-async'
+import { createRelayClient } from '../../ui/relay/relay-client'
+import { sleepAsync } from '../../shared/sleep-async'
+import { createFakeFigma, type FakeFigma } from '../fakes/fake-figma'
+
+/**
+ * The plugin as Figma runs it, minus Figma: the real sandbox controller on the fake Figma API,
+ * and the UI's real logic talking to it through structured-cloned messages.
+ */
+export function startPlugin(figma: FakeFigma = createFakeFigma()) {
+  const sandboxLogs: unknown[] = []
+  createController(figma, {
+    log: (message, detail) => sandboxLogs.push({ message, detail }),
+    schedule: (callback, ms) => {
+      const handle = setTimeout(callback, ms)
+      return () => clearTimeout(handle)
+    }
+  }).start()
+  const port: PluginPort = {
+    post: (message) => figma.sendFromUi(message),
+    subscribe: (listener) => figma.onUiMessage(listener)
+  }
+  const uiLogs: unknown[] = []
+  const bridge = createPluginBridge(port, (message, detail) => uiLogs.push({ message, detail }))
+  return { figma, bridge, sandboxLogs, uiLogs }
+}
+
+export function editDeps(bridge: ReturnType<typeof createPluginBridge>, relayUrl: string, token: string, progress: string[] = []): EditDeps {
+  return {
+    plugin: bridge,
+    relay: createRelayClient({ baseUrl: relayUrl, token, fetch }),
+    resize: async () => {
+      throw new Error('no canvas in Node: results over 4096 px are resized only in the browser')
+    },
+    sleepAsync,
+    now: Date.now,
+    onProgress: (update) => progress.push(update.stage)
+  }
+}

@@ -1,0 +1,73 @@
+import { useState } from 'preact/hooks'
+import { RelayUrl, type Settings } from '../../shared/settings'
+import type { Connection } from '../state/panel-state'
+import { ConnectionStatus } from './connection-status'
+
+export interface SettingsViewProps {
+  settings: Settings
+  connection: Connection
+  onSave: (settings: Settings) => void
+  onTest: (relayUrl: string, token: string) => void
+  onBack: () => void
+}
+
+export function SettingsView({ settings, connection, onSave, onTest, onBack }: SettingsViewProps) {
+  const [relayUrl, setRelayUrl] = useState(settings.relayUrl)
+  const [token, setToken] = useState(settings.token)
+  const [showToken, setShowToken] = useState(false)
+  const url = RelayUrl.safeParse(relayUrl)
+  const urlError = url.success ? undefined : (url.error.issues[0]?.message ?? 'Enter a full URL')
+
+  function handleSubmit(event: Event): void {
+    event.preventDefault()
+    if (!url.success) return
+    onSave({ ...settings, relayUrl: url.data, token: token.trim() })
+  }
+
+  return (
+    <form class="settings" onSubmit={handleSubmit} aria-label="Settings">
+      {settings.token === '' && (
+        <p class="card hint">
+          Kontext Edit sends your frames to your team’s relay, which calls the image model. Enter the relay’s address and the access token it printed when it started (see the README).
+        </p>
+      )}
+      <div class="field">
+        <label for="relay-url">Relay URL</label>
+        <input id="relay-url" type="url" value={relayUrl} spellcheck={false} aria-invalid={!url.success} aria-describedby="relay-url-hint" onInput={(event) => setRelayUrl(event.currentTarget.value)} />
+        <div id="relay-url-hint" class={`field-hint ${urlError === undefined ? '' : 'danger'}`}>
+          {urlError ?? 'Your team’s relay, or http://localhost:8787 when you run it yourself.'}
+        </div>
+      </div>
+      <div class="field">
+        <label for="relay-token">Access token</label>
+        <div class="row">
+          {showToken ? (
+            <input id="relay-token" type="text" value={token} spellcheck={false} autocomplete="off" onInput={(event) => setToken(event.currentTarget.value)} />
+          ) : (
+            <input id="relay-token" type="password" value={token} spellcheck={false} autocomplete="off" onInput={(event) => setToken(event.currentTarget.value)} />
+          )}
+          <button type="button" class="secondary" aria-pressed={showToken} onClick={() => setShowToken(!showToken)}>
+            {showToken ? 'Hide' : 'Show'}
+          </button>
+        </div>
+        <div class="field-hint">Kept on this computer in Figma’s plugin storage.</div>
+      </div>
+      <ConnectionStatus connection={connection} />
+      <div class="row end">
+        <button type="button" class="secondary" disabled={!url.success} onClick={() => url.success && onTest(url.data, token.trim())}>
+          Test connection
+        </button>
+        <button type="submit" class="primary" disabled={!url.success}>
+          Save
+        </button>
+      </div>
+      {settings.token !== '' && (
+        <div class="row">
+          <button type="button" class="link" onClick={onBack}>
+            ← Back to editing
+          </button>
+        </div>
+      )}
+    </form>
+  )
+}

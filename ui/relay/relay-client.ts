@@ -1,0 +1,101 @@
+import type * as z from 'zod'
+import { AppError } from '../../shared/errors'
+import {
+  EditCreated,
+  EditJob,
+  ErrorBody,
+  Health,
+  ROUTES,
+  type EditRequestInput,
+  type ImageContentType
+} from '../../shared/relay-api'
+
+export interface RelayClientOptions {
+  baseUrl: string
+  token: string
+  fetch: typeof fetch
+}
+
+export interface UploadImage {
+  bytes: Uint8Array
+  contentType: ImageContentType
+  name: string
+}
+
+/**
+ * The relay's HTTP API as functions, for the plugin UI and the command-line client alike.
+ * Answers are parsed with the shared schemas; failures become AppError with a plain message.
+ */
+export function createRelayClient(options: RelayClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '')
+
+  async function send(path: string, init: RequestInit & { signal?: AbortSignal | undefined }): Promise<Response> {
+    const headers = new Headers(init.headers)
+    if (options.token !== '') headers.set('authorization', `Bearer ${options.token}`)
+    try {
+      return await options.fetch(`${base}${path}`, { ...init, headers })
+    } catch (error) {
+      if (init.signal?.aborted === true) throw init.signal.reason
+      throw new AppError('relay_unreachable', undefined, { detail: String(error) })
+    }
+  }
+
+  async function readJson<T extends z.ZodType>(response: Response, schema: T): Promise<z.infer<T>> {
+    let body: unknown
+    try {
+      body = await response.json()
+    } catch {
+      throw new AppError('relay_incompatible', undefined, { detail: `${response.status} with a body that is not JSON` })
+    }
+    if (!response.ok) {
+      const error = ErrorBody.safeParse(body)
+      if (error.success) throw new AppError(error.data.error.code, error.data.error.message)
+      throw new AppError('relay_incompatible', undefined, { detail: `${response.status} without the error envelope` })
+    }
+    const parsed = schema.safeParse(body)
+    if (!parsed.success) throw new AppError('relay_incompatible', undefined, { detail: `unexpected ${response.url} body` })
+    return parsed.data
+  }
+
+  return {
+    baseUrl: base,
+
+    async healthAsync(signal?: AbortSignal): Promise<Health> {
+      return readJson(await send(ROUTES.health, { method: 'GET', signal }), Health)
+    },
+
+    async createEditAsync(request: EditRequestInput, images: ReadonlyArray<UploadImage>, signal?: AbortSignal): Promise<EditCreated> {
+      const form = new FormData()
+      form.append('request', JSON.stringify(request))
+      for (const image of images) {
+        // Bytes travel as file parts, never as base64 inside JSON.
+        form.append('image', new Blob([image.bytes.slice()], { type: image.contentType }), image.name)
+      }
+      return readJson(await send(ROUTES.edits, { method: 'POST', body: form, signal }), EditCreated)
+    },
+
+    async getEditAsync(id: string, waitSeconds: number, signal?: AbortSignal): Promise<EditJob> {
+      const query = waitSeconds > 0 ? `?wait=${waitSeconds}` : ''
+      return readJson(await send(`${ROUTES.edit(id)}${query}`, { method: 'GET', signal }), EditJob)
+    },
+
+    async cancelEditAsync(id: string, signal?: AbortSignal): Promise<EditJob> {
+      return readJson(await send(ROUTES.edit(id), { method: 'DELETE', signal }), EditJob)
+    },
+
+    /** `url` is the path the relay gave in EditJob.images. */
+    async fetchImageAsync(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+      if (!url.startsWith('/')) throw new AppError('relay_incompatible', undefined, { detail: `image url ${url} is not a relay path` })
+      const response = await send(url, { method: 'GET', signal })
+      if (!response.ok) await readJson(response, ErrorBody)
+      try {
+        return new Uint8Array(await response.arrayBuffer())
+      } catch (error) {
+        if (signal?.aborted === true) throw signal.reason
+        throw new AppError('relay_unreachable', undefined, { detail: String(error) })
+      }
+    }
+  }
+}
+
+export type RelayClient = ReturnType<typeof createRelayClient>
