@@ -60,7 +60,7 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
         return
       case 'place-results': {
         try {
-          const placed = await placeResultsAsync(figma, message)
+          const placed = await placeResultsAsync(figma, message, () => canceled.has(message.requestId))
           post({ type: 'placed', requestId: message.requestId, ...placed })
           if (!placed.besideSource) figma.notify('The original layer is gone, so the result is in the middle of your view.')
         } catch (error) {

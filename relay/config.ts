@@ -5,7 +5,15 @@ const CsvTokens = z
   .string()
   .optional()
   .transform((value) => (value ?? '').split(',').map((token) => token.trim()).filter((token) => token !== ''))
-  .pipe(z.array(z.string().min(16, 'Each token in RELAY_TOKENS needs at least 16 characters, so it cannot be guessed.')))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .min(16, 'Each token in RELAY_TOKENS needs at least 16 characters, so it cannot be guessed.')
+        // RFC 6750 token68: what a Bearer header can carry, and all Hono's bearer-auth accepts.
+        .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'Tokens in RELAY_TOKENS may use only letters, digits and . _ ~ + / - (and = at the end).')
+    )
+  )
 
 const OptionalSecret = z
   .string()

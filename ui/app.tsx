@@ -103,7 +103,7 @@ export function App({ deps }: { deps: AppDeps }) {
       const placed = await placePendingAsync(pending, edit, controller.signal)
       dispatch({ type: 'succeeded', job: pending.job, ...placed, now: deps.now() })
     } catch (error) {
-      if (controller.signal.aborted) return dispatch({ type: 'failed', error: toErrorInfo(new AppError('place_failed')), pending })
+      if (error instanceof AppError && error.code === 'canceled') return dispatch({ type: 'canceled', pending })
       dispatch({ type: 'failed', error: toErrorInfo(error, 'place_failed'), pending })
     }
   }
@@ -112,22 +112,25 @@ export function App({ deps }: { deps: AppDeps }) {
     if (running.current !== undefined || !canRun) return
     const controller = new AbortController()
     running.current = controller
-    const requestId = deps.randomId()
-    dispatch({ type: 'started', requestId, now: deps.now() })
-    const edit = editDeps()
     try {
+      const requestId = deps.randomId()
+      dispatch({ type: 'started', requestId, now: deps.now() })
+      const edit = editDeps()
       const pending = await produceResultsAsync({ requestId, prompt: state.prompt.trim(), options: settings.options }, edit, controller.signal)
       await place(pending, controller, edit)
     } catch (error) {
       if (controller.signal.aborted) dispatch({ type: 'canceled' })
-      else dispatch({ type: 'failed', error: toErrorInfo(error, 'provider_error') })
+      else {
+        deps.log('edit failed', error)
+        dispatch({ type: 'failed', error: toErrorInfo(error, 'provider_error') })
+      }
     } finally {
       running.current = undefined
     }
   }
 
   async function placeAgain(): Promise<void> {
-    if (phase.kind !== 'failed' || phase.pending === undefined || running.current !== undefined) return
+    if ((phase.kind !== 'failed' && phase.kind !== 'canceled') || phase.pending === undefined || running.current !== undefined) return
     const controller = new AbortController()
     running.current = controller
     const pending = { ...phase.pending, requestId: deps.randomId() }

@@ -2,6 +2,7 @@ import { render } from 'preact'
 import { sleepAsync } from '../shared/sleep-async'
 import { App, type AppDeps } from './app'
 import { canvasResizer } from './image/canvas-resizer'
+import { randomId } from './random-id'
 import type { PluginPort } from './plugin/plugin-bridge'
 import './styles.css'
 
@@ -25,7 +26,7 @@ const deps: AppDeps = {
   resize: canvasResizer,
   now: () => Date.now(),
   sleepAsync,
-  randomId: () => crypto.randomUUID(),
+  randomId,
   log: (message, detail) => console.warn(`Kontext Edit: ${message}`, detail)
 }
 

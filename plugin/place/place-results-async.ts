@@ -23,9 +23,12 @@ function resultName(sourceName: string, variant: number, count: number): string 
  */
 export async function placeResultsAsync<N extends PortSceneNode, R extends N & PortRectangle, P extends PortPage<N>>(
   figma: FigmaPort<N, R, P>,
-  input: PlaceResultsInput
+  input: PlaceResultsInput,
+  isCanceled: () => boolean = () => false
 ): Promise<{ nodeIds: string[]; besideSource: boolean }> {
   const source = await figma.getNodeByIdAsync(input.sourceId)
+  // A cancel that arrived while the source was looked up still wins: nothing is on the canvas yet.
+  if (isCanceled()) throw new AppError('canceled', 'Canceled before the result was placed. Your result is kept: you can still place it.')
   const sourcePage = isSceneNode<N>(source) && !source.removed ? pageOf<P>(source) : undefined
   const besideSource = isSceneNode<N>(source) && sourcePage !== undefined
   const page: P = sourcePage ?? figma.currentPage

@@ -28,6 +28,15 @@ export interface CreateJobInput {
 /** Results from a host are re-read like any other untrusted image. */
 const MAX_RESULT_PIXELS = 50_000_000
 
+/** A broken result is the host's fault, never the designer's reference. */
+function inspectResult(bytes: Uint8Array, index: number) {
+  try {
+    return inspectImage(bytes, `Result ${index + 1}`, MAX_RESULT_PIXELS)
+  } catch (error) {
+    throw new AppError('provider_error', undefined, { detail: `host result ${index + 1}: ${error instanceof Error ? error.message : String(error)}` })
+  }
+}
+
 /**
  * The job state machine: queued → running → succeeded | failed | canceled. A job runs in the
  * background from the moment it is created; clients follow it with GET (optionally long-polling)
@@ -71,10 +80,7 @@ export function createEditJobs(deps: EditJobsDeps) {
         references: input.references,
         signal
       })
-      const images: StoredImage[] = result.images.map((image, index) => {
-        const inspected = inspectImage(image.bytes, `Result ${index + 1}`, MAX_RESULT_PIXELS)
-        return { bytes: image.bytes, ...inspected, seed: image.seed }
-      })
+      const images: StoredImage[] = result.images.map((image, index) => ({ bytes: image.bytes, ...inspectResult(image.bytes, index), seed: image.seed }))
       finish(id, 'succeeded', { images, costUsd: result.costUsd, hostJobId: result.hostJobId })
       deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
     } catch (error) {

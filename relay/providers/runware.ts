@@ -24,6 +24,7 @@ const RETRY_AFTER_CAP_MS = 30_000
 const POLL_FIRST_MS = 500
 const POLL_FACTOR = 1.5
 const POLL_CAP_MS = 5000
+const MAX_UNREACHABLE_POLLS = 3
 
 const RunwareErrorItem = z.object({
   code: z.string().catch('unknown'),
@@ -172,12 +173,17 @@ export function createRunwareProvider(config: RunwareConfig, deps: ProviderDeps)
    */
   async function recoverAsync(taskUUID: string, expected: number, signal: AbortSignal): Promise<RunwareItem[] | undefined> {
     let delay = POLL_FIRST_MS
+    let unreachable = 0
     for (;;) {
       const attempt = await postAsync([{ taskType: 'getResponse', taskUUID }], signal).catch((error: unknown) => {
         if (error instanceof AppError && /taskFailedOrNotFound/.test(error.detail ?? '')) return 'unknown' as const
         throw error
       })
       if (attempt === 'unknown') return undefined
+      // Runware cannot be reached at all: whether it took the task is unknowable, so stop asking
+      // (and never resubmit blindly) rather than poll until the deadline.
+      unreachable = attempt.kind === 'uncertain' && attempt.status === 0 ? unreachable + 1 : 0
+      if (attempt.kind === 'uncertain' && unreachable >= MAX_UNREACHABLE_POLLS) throw attempt.error
       if (attempt.kind === 'answered') {
         const items = (attempt.envelope.data ?? []).filter((item) => item.taskUUID === taskUUID)
         const failed = items.find((item) => item.status === 'error')

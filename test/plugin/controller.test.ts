@@ -75,7 +75,8 @@ describe('the sandbox controller', () => {
     const messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'a' }))
     const exported = messages.find((message) => message.type === 'exported')
     expect(exported).toMatchObject({ references: [{ sourceId: frame.id, name: 'Hero', width: 1920, height: 1080, pixelWidth: 1333, pixelHeight: 750 }] })
-    expect(frame.exports.at(-1)).toMatchObject({ format: 'PNG', colorProfile: 'SRGB', constraint: { type: 'WIDTH', value: 1333 } })
+    // The debounced selection thumbnail may export too; the reference is the sRGB one.
+    expect(frame.exports).toContainEqual(expect.objectContaining({ format: 'PNG', colorProfile: 'SRGB', constraint: { type: 'WIDTH', value: 1333 } }))
   })
 
   it('drops an export that was canceled while it ran', async () => {
@@ -137,6 +138,24 @@ describe('the sandbox controller', () => {
     expect(figma.currentPage).toBe(other)
     expect(other.children.at(-1)).toMatchObject({ x: 140, y: 0 })
     expect(first.children).toEqual([])
+  })
+
+  it('honours a cancel that reaches it before the canvas is touched, and reports a late one honestly', async () => {
+    const { figma } = startPlugin()
+    const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
+    const early = await collect(figma, () => {
+      figma.sendFromUi({ type: 'cancel', requestId: 'early' })
+      figma.sendFromUi({ type: 'place-results', requestId: 'early', sourceId: card.id, images: [result(100, 100, card.id)] })
+    })
+    expect(early).toEqual([{ type: 'place-failed', requestId: 'early', error: { code: 'canceled', message: expect.stringContaining('result is kept') } }])
+    expect(figma.currentPage.children).toEqual([card])
+
+    const late = await collect(figma, () => {
+      figma.sendFromUi({ type: 'place-results', requestId: 'late', sourceId: card.id, images: [result(100, 100, card.id)] })
+      figma.sendFromUi({ type: 'cancel', requestId: 'late' })
+    })
+    expect(late[0]).toMatchObject({ type: 'placed', requestId: 'late' })
+    expect(figma.currentPage.children).toHaveLength(2)
   })
 
   it('reads unreadable stored settings as the defaults', async () => {

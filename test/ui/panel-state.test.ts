@@ -33,6 +33,6 @@ describe('the panel state', () => {
 
   it('ignores progress once the edit is over', () => {
     const state = reduce([{ type: 'canceled' }, { type: 'progress', progress: { stage: 'placing' }, now: 1 }])
-    expect(state.phase).toEqual({ kind: 'canceled' })
+    expect(state.phase).toEqual({ kind: 'canceled', pending: undefined })
   })
 })

@@ -16,8 +16,13 @@ export function OutcomePanel({ phase, onDismiss, onOpenSettings, onPlaceAgain }:
   if (phase.kind === 'canceled') {
     return (
       <section class="card outcome" role="status">
-        <p>Canceled. Nothing was placed.</p>
+        <p>{phase.pending === undefined ? 'Canceled. Nothing was placed.' : 'Canceled before placing. The result is kept, so you can still place it.'}</p>
         <div class="row end">
+          {phase.pending !== undefined && (
+            <button type="button" class="secondary" onClick={onPlaceAgain}>
+              Place result
+            </button>
+          )}
           <button type="button" class="secondary" onClick={onDismiss}>
             OK
           </button>

@@ -11,7 +11,7 @@ export interface SelectionCardProps {
 function Thumbnail({ item, size }: { item: SelectionItem; size: number }) {
   const url = useMemo(() => (item.thumbnail === undefined ? undefined : bytesToDataUrl(item.thumbnail, 'image/png')), [item.thumbnail])
   return (
-    <div class="thumb" style={{ width: size, height: size }}>
+    <div class="thumb" style={{ width: `${size}px`, height: `${size}px` }}>
       {url === undefined ? <span class="thumb-empty" aria-hidden="true">?</span> : <img src={url} alt="" />}
     </div>
   )

@@ -18,14 +18,20 @@ export function SettingsView({ settings, connection, onSave, onTest, onBack }: S
   const url = RelayUrl.safeParse(relayUrl)
   const urlError = url.success ? undefined : (url.error.issues[0]?.message ?? 'Enter a full URL')
 
-  function handleSubmit(event: Event): void {
-    event.preventDefault()
-    if (!url.success) return
-    onSave({ ...settings, relayUrl: url.data, token: token.trim() })
+  function save(): void {
+    if (url.success) onSave({ ...settings, relayUrl: url.data, token: token.trim() })
+  }
+
+  // Not a form submit: the plugin iframe is sandboxed, and without allow-forms a submit never fires.
+  function handleKeyDown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && event.target instanceof HTMLInputElement) {
+      event.preventDefault()
+      save()
+    }
   }
 
   return (
-    <form class="settings" onSubmit={handleSubmit} aria-label="Settings">
+    <section class="settings" aria-label="Settings" onKeyDown={handleKeyDown}>
       {settings.token === '' && (
         <p class="card hint">
           Kontext Edit sends your frames to your team’s relay, which calls the image model. Enter the relay’s address and the access token it printed when it started (see the README).
@@ -57,7 +63,7 @@ export function SettingsView({ settings, connection, onSave, onTest, onBack }: S
         <button type="button" class="secondary" disabled={!url.success} onClick={() => url.success && onTest(url.data, token.trim())}>
           Test connection
         </button>
-        <button type="submit" class="primary" disabled={!url.success}>
+        <button type="button" class="primary" disabled={!url.success} onClick={save}>
           Save
         </button>
       </div>
@@ -68,6 +74,6 @@ export function SettingsView({ settings, connection, onSave, onTest, onBack }: S
           </button>
         </div>
       )}
-    </form>
+    </section>
   )
 }

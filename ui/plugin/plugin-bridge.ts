@@ -33,12 +33,24 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
     return () => listeners.delete(listener)
   }
 
-  function request<T>(send: () => void, match: (message: PluginToUi) => T | AppError | undefined, signal: AbortSignal, onAbort: () => void): Promise<T> {
+  /**
+   * Sends a request and resolves with its reply. On abort, `onAbort` tells the sandbox; with
+   * `awaitReplyOnAbort` the promise still waits for the sandbox's word (it may be too late to stop),
+   * otherwise it rejects at once.
+   */
+  function request<T>(
+    send: () => void,
+    match: (message: PluginToUi) => T | AppError | undefined,
+    signal: AbortSignal,
+    onAbort: () => void,
+    awaitReplyOnAbort = false
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason)
       const abort = (): void => {
-        off()
         onAbort()
+        if (awaitReplyOnAbort) return
+        off()
         reject(signal.reason)
       }
       const off = on((message) => {
@@ -80,7 +92,9 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
           return undefined
         },
         signal,
-        () => port.post({ type: 'cancel', requestId })
+        () => port.post({ type: 'cancel', requestId }),
+        // Placing takes a moment and may already have happened: report what the canvas got.
+        true
       )
     }
   }

@@ -9,7 +9,8 @@ export type Phase =
   | { kind: 'running'; requestId: string; startedAt: number; stageStartedAt: number; progress: EditProgress; canceling: boolean }
   | { kind: 'done'; job: EditJob; nodeIds: string[]; besideSource: boolean; elapsedMs: number }
   | { kind: 'failed'; error: ErrorInfo; pending: PendingPlacement | undefined }
-  | { kind: 'canceled' }
+  /** `pending` when the edit was canceled after it was paid for: the result can still be placed. */
+  | { kind: 'canceled'; pending: PendingPlacement | undefined }
 
 export type Connection =
   | { kind: 'unknown' }
@@ -39,7 +40,7 @@ export type PanelAction =
   | { type: 'cancel-requested' }
   | { type: 'succeeded'; job: EditJob; nodeIds: string[]; besideSource: boolean; now: number }
   | { type: 'failed'; error: ErrorInfo; pending?: PendingPlacement }
-  | { type: 'canceled' }
+  | { type: 'canceled'; pending?: PendingPlacement }
   | { type: 'dismiss' }
   | { type: 'connection'; connection: Connection }
 
@@ -86,7 +87,7 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
     case 'failed':
       return { ...state, phase: { kind: 'failed', error: action.error, pending: action.pending } }
     case 'canceled':
-      return { ...state, phase: { kind: 'canceled' } }
+      return { ...state, phase: { kind: 'canceled', pending: action.pending } }
     case 'dismiss':
       return { ...state, phase: { kind: 'idle' } }
     case 'connection':
