@@ -6,9 +6,11 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import { AppError } from '../shared/errors'
-import { MODELS, ModelId, PROVIDERS, ProviderId, type ModelSpec } from '../shared/models'
-import { API_VERSION, MAX_WAIT_SECONDS, ROUTES, type EditCreated, type Health } from '../shared/relay-api'
-import type { RelayConfig } from './config'
+import { MODELS, ModelId, modelsOf, PROVIDERS, ProviderId } from '../shared/models'
+import { API_VERSION, MAX_WAIT_SECONDS, ROUTES, type EditCreated, type Health, type ModelsResponse } from '../shared/relay-api'
+import { enabledProviders, resolveOffer, type RelayConfig } from './config'
+import { checkAgainstOffer } from './http/check-against-offer'
+import { toCapabilities } from '../shared/capabilities'
 import { errorResponse } from './http/error-response'
 import { ownerOfAsync } from './http/owner-of'
 import { parseEditFormAsync } from './http/parse-edit-form-async'
@@ -26,7 +28,6 @@ export interface AppDeps {
 
 type Env = { Variables: { requestId: string; owner: string } }
 
-const MODEL_IDS = ModelId.options
 
 function bearerOf(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
@@ -42,15 +43,10 @@ async function tokenStatusAsync(header: string | undefined, tokens: readonly str
   return 'invalid'
 }
 
-function servesModel(provider: ProviderId, model: ModelId): boolean {
-  const spec: ModelSpec = MODELS[model]
-  return spec.providerModelIds[provider] !== undefined
-}
-
 /** The relay as a Web-standard fetch handler: the same app runs on Node and on edge runtimes. */
 export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>()
-  const configured = ProviderId.options.filter((id) => config.providerKeys[id] !== undefined)
+  const configured = enabledProviders(config)
 
   app.use('*', requestId())
   app.use('*', async (c, next) => {
@@ -88,9 +84,23 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
         id,
         name: PROVIDERS[id].name,
         configured: configured.includes(id),
-        models: MODEL_IDS.filter((model) => servesModel(id, model))
+        models: modelsOf(id)
       })),
-      models: MODEL_IDS.map((id) => ({ id, name: MODELS[id].name, priceUsd: MODELS[id].priceUsd }))
+      models: ModelId.options.map((id) => ({ id, name: MODELS[id].name, priceUsd: MODELS[id].priceUsd }))
+    }
+    return c.json(body)
+  })
+
+  app.get(ROUTES.models, (c) => {
+    const body: ModelsResponse = {
+      defaultProvider: config.defaultProvider ?? null,
+      providers: ProviderId.options.map((id) => ({
+        id,
+        name: PROVIDERS[id].name,
+        configured: configured.includes(id),
+        cancel: PROVIDERS[id].cancel,
+        models: modelsOf(id).map((model) => toCapabilities(model, resolveOffer(config, id, model)!))
+      }))
     }
     return c.json(body)
   })
@@ -112,7 +122,7 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
       }
     }),
     async (c) => {
-      const { request, references } = await parseEditFormAsync(c.req.raw)
+      const { request, references } = await parseEditFormAsync(c.req.raw, { availableProviders: configured })
       const provider = request.provider ?? config.defaultProvider
       if (provider === undefined) {
         throw new AppError(
@@ -126,15 +136,12 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
           `The host "${provider}" is not enabled on this relay. Available: ${configured.join(', ') || 'none'}.`
         )
       }
-      if (!servesModel(provider, request.model)) {
-        const models = MODEL_IDS.filter((model) => servesModel(provider, model))
-        throw new AppError('invalid_request', `${PROVIDERS[provider].name} does not serve ${request.model}. Available: ${models.join(', ')}.`)
+      const offer = resolveOffer(config, provider, request.model)
+      if (offer === undefined) {
+        throw new AppError('invalid_request', `${PROVIDERS[provider].name} does not serve ${request.model}. Available: ${modelsOf(provider).join(', ')}.`)
       }
-      const maxReferences = PROVIDERS[provider].maxReferences
-      if (references.length > maxReferences) {
-        throw new AppError('invalid_request', `${PROVIDERS[provider].name} takes at most ${maxReferences} reference images; this request has ${references.length}.`)
-      }
-      const job = deps.jobs.create({ owner: c.get('owner'), provider, model: request.model, request, references })
+      checkAgainstOffer(request, references.length, provider, request.model, offer)
+      const job = deps.jobs.create({ owner: c.get('owner'), provider, model: request.model, offer, request, references })
       const body: EditCreated = { id: job.id, status: job.status }
       c.header('Location', ROUTES.edit(job.id))
       return c.json(body, 202)

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { ProviderId } from '../shared/models'
+import { offerOf, ProviderId, type ModelId, type ModelOffer } from '../shared/models'
 
 const CsvTokens = z
   .string()
@@ -15,7 +15,7 @@ const CsvTokens = z
     )
   )
 
-const OptionalSecret = z
+const Optional = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
@@ -26,6 +26,8 @@ const HttpUrl = z
   .refine((value) => /^https?:\/\//.test(value), 'must start with http:// or https://')
   .transform((value) => value.replace(/\/+$/, ''))
 
+const OptionalHttpUrl = Optional.pipe(HttpUrl.optional())
+
 const PositiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 
 /** Every variable the relay reads. The README's configuration table lists the same ones. */
@@ -34,20 +36,52 @@ export const RelayEnv = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   RELAY_TOKENS: CsvTokens,
   DEFAULT_PROVIDER: ProviderId.optional(),
-  RUNWARE_API_KEY: OptionalSecret,
-  RUNWARE_API_URL: HttpUrl.default('https://api.runware.ai/v1'),
   RESULT_TTL_SECONDS: PositiveInt(3600),
   PROVIDER_TIMEOUT_SECONDS: PositiveInt(180),
-  MAX_REQUEST_MB: PositiveInt(50)
+  MAX_REQUEST_MB: PositiveInt(50),
+
+  RUNWARE_API_KEY: Optional,
+  RUNWARE_API_URL: HttpUrl.default('https://api.runware.ai/v1'),
+  // sync: one round trip for a single image; async: always submit and poll with getResponse.
+  RUNWARE_DELIVERY: z.enum(['auto', 'async']).default('auto'),
+  RUNFLOW_API_KEY: Optional,
+  RUNFLOW_API_URL: HttpUrl.default('https://api.runflow.io'),
+  // Not confirmed in Runflow's public docs (providers.md §2.1); the defaults follow fal's paths.
+  RUNFLOW_MAX_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/max'),
+  RUNFLOW_MAX_MULTI_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/max/multi'),
+  RUNFLOW_PRO_MULTI_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/multi'),
+  BFL_API_KEY: Optional,
+  BFL_API_URL: HttpUrl.default('https://api.bfl.ai'),
+  FAL_KEY: Optional,
+  FAL_QUEUE_URL: HttpUrl.default('https://queue.fal.run'),
+  REPLICATE_API_TOKEN: Optional,
+  REPLICATE_API_URL: HttpUrl.default('https://api.replicate.com'),
+  // How long `Prefer: wait` holds a create; short, because a prediction can be canceled only once its id is known.
+  REPLICATE_WAIT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+  COMFYUI_URL: OptionalHttpUrl,
+  COMFYUI_WORKFLOW_FILE: Optional
 })
+export type RelayEnv = z.infer<typeof RelayEnv>
+
+/** One host's settings. `enabled` when its key (ComfyUI: its URL) is set. */
+export interface HostConfig {
+  enabled: boolean
+  /** The secret the host wants; never logged, never sent anywhere but that host. */
+  key: string | undefined
+  /** The host's base URL; tests and operators point it anywhere. */
+  url: string
+  /** Host-specific settings (e.g. a workflow file), by variable name. */
+  settings: Readonly<Record<string, string | undefined>>
+  /** Overrides of the catalogue's offers for this host (e.g. configured model ids). */
+  offerOverrides: Partial<Record<ModelId, Partial<ModelOffer>>>
+}
 
 export interface RelayConfig {
   port: number
   host: string
   tokens: string[]
   defaultProvider: ProviderId | undefined
-  providerKeys: Partial<Record<ProviderId, string>>
-  providerUrls: Record<ProviderId, string>
+  hosts: Record<ProviderId, HostConfig>
   resultTtlMs: number
   providerTimeoutMs: number
   maxRequestBytes: number
@@ -55,6 +89,37 @@ export interface RelayConfig {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
+}
+
+function hostsFrom(env: RelayEnv): Record<ProviderId, HostConfig> {
+  const host = (key: string | undefined, url: string, settings: Record<string, string | undefined> = {}, offerOverrides: HostConfig['offerOverrides'] = {}): HostConfig => ({
+    enabled: key !== undefined,
+    key,
+    url,
+    settings,
+    offerOverrides
+  })
+  return {
+    runware: host(env.RUNWARE_API_KEY, env.RUNWARE_API_URL, { RUNWARE_DELIVERY: env.RUNWARE_DELIVERY }),
+    runflow: host(env.RUNFLOW_API_KEY, env.RUNFLOW_API_URL, {}, {
+      'kontext-max': { hostModelId: env.RUNFLOW_MAX_MODEL_ID, multiHostModelId: env.RUNFLOW_MAX_MULTI_MODEL_ID },
+      'kontext-pro': { multiHostModelId: env.RUNFLOW_PRO_MULTI_MODEL_ID }
+    }),
+    bfl: host(env.BFL_API_KEY, env.BFL_API_URL),
+    fal: host(env.FAL_KEY, env.FAL_QUEUE_URL),
+    replicate: host(env.REPLICATE_API_TOKEN, env.REPLICATE_API_URL, { REPLICATE_WAIT_SECONDS: String(env.REPLICATE_WAIT_SECONDS) }),
+    comfyui: { ...host(undefined, env.COMFYUI_URL ?? 'http://127.0.0.1:8188', { COMFYUI_WORKFLOW_FILE: env.COMFYUI_WORKFLOW_FILE }), enabled: env.COMFYUI_URL !== undefined }
+  }
+}
+
+export function enabledProviders(config: RelayConfig): ProviderId[] {
+  return ProviderId.options.filter((id) => config.hosts[id].enabled)
+}
+
+/** The catalogue's offer with this relay's overrides, or undefined when the host lacks the model. */
+export function resolveOffer(config: RelayConfig, provider: ProviderId, model: ModelId): ModelOffer | undefined {
+  const offer = offerOf(provider, model)
+  return offer === undefined ? undefined : { ...offer, ...config.hosts[provider].offerOverrides[model] }
 }
 
 /** Parses the environment once at start; a bad value stops the relay with a readable message. */
@@ -65,9 +130,8 @@ export function parseRelayConfig(env: Record<string, string | undefined>): Relay
     throw new ConfigError(`The relay's configuration is not valid:\n${lines.join('\n')}`)
   }
   const value = parsed.data
-  const providerKeys: Partial<Record<ProviderId, string>> = {}
-  if (value.RUNWARE_API_KEY !== undefined) providerKeys.runware = value.RUNWARE_API_KEY
-  const configured = ProviderId.options.filter((id) => providerKeys[id] !== undefined)
+  const hosts = hostsFrom(value)
+  const configured = ProviderId.options.filter((id) => hosts[id].enabled)
   if (value.DEFAULT_PROVIDER !== undefined && !configured.includes(value.DEFAULT_PROVIDER)) {
     throw new ConfigError(
       `DEFAULT_PROVIDER is ${value.DEFAULT_PROVIDER}, but that host has no API key. Set its key or choose one of: ${configured.join(', ') || '(none configured)'}.`
@@ -78,8 +142,7 @@ export function parseRelayConfig(env: Record<string, string | undefined>): Relay
     host: value.HOST,
     tokens: value.RELAY_TOKENS,
     defaultProvider: value.DEFAULT_PROVIDER ?? configured[0],
-    providerKeys,
-    providerUrls: { runware: value.RUNWARE_API_URL },
+    hosts,
     resultTtlMs: value.RESULT_TTL_SECONDS * 1000,
     providerTimeoutMs: value.PROVIDER_TIMEOUT_SECONDS * 1000,
     maxRequestBytes: value.MAX_REQUEST_MB * 1024 * 1024

@@ -7,21 +7,32 @@ import { createJsonLogger } from './node/json-logger'
 import { loadEnvFileIfPresent } from './node/load-env-file'
 import { startupBanner } from './node/startup-banner'
 
+function stopOnConfigError(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error
+  process.stderr.write(`\n${error.message}\n\nFix the variable and start the relay again. The README lists every variable.\n`)
+  process.exit(1)
+}
+
 const envFileLoaded = loadEnvFileIfPresent()
 let config
 try {
   config = parseRelayConfig(process.env)
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  process.stderr.write(`\n${error.message}\n\nFix the variable and start the relay again. The README lists every variable.\n`)
-  process.exit(1)
+  stopOnConfigError(error)
 }
 const tokenSource = config.tokens.length > 0 ? 'RELAY_TOKENS' : '.relay-token'
 if (config.tokens.length === 0) config = { ...config, tokens: [ensureLocalToken()] }
 
-const secrets = [...Object.values(config.providerKeys), ...config.tokens].filter((value): value is string => value !== undefined)
+const secrets = [...Object.values(config.hosts).map((host) => host.key), ...config.tokens].filter((value): value is string => value !== undefined)
 const log = createJsonLogger((line) => process.stdout.write(`${line}\n`), secrets)
-const { app, jobs } = createRelay(config, { fetch, log })
+let relay
+try {
+  // Host adapters read their own settings here (e.g. ComfyUI's workflow file).
+  relay = createRelay(config, { fetch, log })
+} catch (error) {
+  stopOnConfigError(error)
+}
+const { app, jobs } = relay
 const sweeper = setInterval(() => jobs.sweep(), 60_000)
 sweeper.unref()
 

@@ -17,23 +17,38 @@ export const KONTEXT_SIZES = [
 ] as const
 
 export type KontextSize = (typeof KONTEXT_SIZES)[number]
+export type KontextRatio = KontextSize['ratio']
+
+export interface KontextSizeSpec {
+  readonly width: number
+  readonly height: number
+}
+
+/**
+ * The 17 sizes Kontext [dev] works at (ComfyUI's PREFERED_KONTEXT_RESOLUTIONS; Runware's dev
+ * model takes the same list, providers.md §1.3).
+ */
+export const KONTEXT_DEV_SIZES: readonly KontextSizeSpec[] = [
+  [672, 1568], [688, 1504], [720, 1456], [752, 1392], [800, 1328], [832, 1248], [880, 1184], [944, 1104], [1024, 1024],
+  [1104, 944], [1184, 880], [1248, 832], [1328, 800], [1392, 752], [1456, 720], [1504, 688], [1568, 672]
+].map(([width, height]) => ({ width: width!, height: height! }))
+
+/** The size in `sizes` nearest to a width/height ratio. */
+export function nearestSize<S extends KontextSizeSpec>(sizes: readonly S[], width: number, height: number): S {
+  const target = Math.log(width / height)
+  let best = sizes[0]!
+  for (const size of sizes) {
+    if (Math.abs(Math.log(size.width / size.height) - target) < Math.abs(Math.log(best.width / best.height) - target)) best = size
+  }
+  return best
+}
 
 export const AspectRatio = z.enum(['auto', ...KONTEXT_SIZES.map((size) => size.ratio)] as ['auto', ...KontextSize['ratio'][]])
 export type AspectRatio = z.infer<typeof AspectRatio>
 
 /** Nearest by the logarithm of the ratio, so 2:1 and 1:2 are equally far from 1:1. */
 export function nearestKontextSize(width: number, height: number): KontextSize {
-  const target = Math.log(width / height)
-  let best: KontextSize = KONTEXT_SIZES[4]
-  let bestDistance = Infinity
-  for (const size of KONTEXT_SIZES) {
-    const distance = Math.abs(Math.log(size.width / size.height) - target)
-    if (distance < bestDistance) {
-      best = size
-      bestDistance = distance
-    }
-  }
-  return best
+  return nearestSize(KONTEXT_SIZES, width, height)
 }
 
 export function resolveKontextSize(aspectRatio: AspectRatio, reference: { width: number; height: number }): KontextSize {

@@ -19,14 +19,19 @@ export const API_VERSION = 1
 export const ROUTES = {
   health: '/v1/health',
   edits: '/v1/edits',
+  models: '/v1/models',
   edit: (id: string) => `/v1/edits/${encodeURIComponent(id)}`,
   image: (id: string, index: number) => `/v1/edits/${encodeURIComponent(id)}/images/${index}`
 } as const
 
-export const OutputFormat = z.enum(['png', 'jpeg'])
+export const OutputFormat = z.enum(['png', 'jpeg', 'webp'])
 export type OutputFormat = z.infer<typeof OutputFormat>
 
-/** The `request` part of `POST /v1/edits`. Only `prompt` is required. */
+/**
+ * The `request` part of `POST /v1/edits`. Only `prompt` is required. Settings a host lacks must be
+ * left out (the relay answers 400 naming what the chosen host and model support); GET /v1/models
+ * lists each host's capabilities.
+ */
 export const EditRequest = z
   .object({
     prompt: z
@@ -40,8 +45,11 @@ export const EditRequest = z
     numImages: z.number().int().min(1).max(MAX_VARIANTS).default(1),
     seed: z.number().int().min(0).max(SEED_MAX).optional(),
     outputFormat: OutputFormat.default('png'),
-    promptUpsampling: z.boolean().default(false),
-    safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).default(2)
+    promptUpsampling: z.boolean().optional(),
+    safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).optional(),
+    guidance: z.number().min(0).max(100).optional(),
+    steps: z.number().int().min(1).max(100).optional(),
+    outputQuality: z.number().int().min(0).max(100).optional()
   })
   .strict()
 export type EditRequest = z.infer<typeof EditRequest>
@@ -73,8 +81,11 @@ export const EditJob = z.object({
   updatedAt: z.string(),
   images: z.array(EditImage),
   error: RelayErrorInfo.optional(),
-  /** USD as reported by the host, when it reports one. */
+  /** USD: as the host reported it, or the catalogue's price when `costEstimated`. */
   cost: z.number().nonnegative().optional(),
+  costEstimated: z.boolean().optional(),
+  /** 0–1 while running, where the host reports progress. */
+  progress: z.number().min(0).max(1).optional(),
   /** Seconds until the relay forgets this job and its images. */
   expiresInSeconds: z.number().int().nonnegative()
 })
@@ -98,6 +109,34 @@ export const Health = z.object({
   models: z.array(z.object({ id: ModelId, name: z.string(), priceUsd: z.number() }))
 })
 export type Health = z.infer<typeof Health>
+
+const Range = z.object({ min: z.number(), max: z.number(), default: z.number() })
+
+/** What one enabled host offers of one model: the panel offers only these settings. */
+export const ModelCapabilities = z.object({
+  id: ModelId,
+  name: z.string(),
+  priceUsd: z.number().nonnegative(),
+  maxReferences: z.number().int().positive(),
+  maxVariants: z.number().int().positive(),
+  outputFormats: z.array(OutputFormat).min(1),
+  safetyTolerance: Range.nullable(),
+  promptUpsampling: z.boolean(),
+  guidance: Range.nullable(),
+  steps: Range.nullable(),
+  outputQuality: Range.nullable(),
+  seedMax: z.number().int().positive()
+})
+export type ModelCapabilities = z.infer<typeof ModelCapabilities>
+
+/** `GET /v1/models`: every host this relay knows, whether it is enabled, and its models. */
+export const ModelsResponse = z.object({
+  defaultProvider: ProviderId.nullable(),
+  providers: z.array(
+    z.object({ id: ProviderId, name: z.string(), configured: z.boolean(), cancel: z.boolean(), models: z.array(ModelCapabilities) })
+  )
+})
+export type ModelsResponse = z.infer<typeof ModelsResponse>
 
 /** Largest `?wait=` a client may ask of `GET /v1/edits/{id}`, in seconds. */
 export const MAX_WAIT_SECONDS = 25

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { AspectRatio } from './aspect-ratios'
 import { MAX_VARIANTS, SAFETY_TOLERANCE_MAX } from './limits'
-import { DEFAULT_MODEL, ModelId } from './models'
+import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
 import { OutputFormat } from './relay-api'
 
 declare const __KONTEXT_DEFAULT_RELAY_URL__: string | undefined
@@ -18,13 +18,19 @@ export const RelayUrl = z
   .transform((value) => value.replace(/\/+$/, ''))
 
 export const EditOptions = z.object({
+  /** null: the relay's default host. */
+  provider: ProviderId.nullable().catch(null),
   model: ModelId.catch(DEFAULT_MODEL),
   aspectRatio: AspectRatio.catch('auto'),
   numImages: z.number().int().min(1).max(MAX_VARIANTS).catch(1),
   seed: z.number().int().nonnegative().nullable().catch(null),
   promptUpsampling: z.boolean().catch(false),
   safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).catch(2),
-  outputFormat: OutputFormat.catch('png')
+  outputFormat: OutputFormat.catch('png'),
+  /** null: the host's default. Offered only where the host has the setting. */
+  guidance: z.number().nonnegative().nullable().catch(null),
+  steps: z.number().int().positive().nullable().catch(null),
+  outputQuality: z.number().int().min(0).max(100).nullable().catch(null)
 })
 export type EditOptions = z.infer<typeof EditOptions>
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
 import { AppError, ERROR_MESSAGES, toErrorInfo } from '../shared/errors'
 import { PROMPT_MAX_CHARS, PROMPT_MIN_CHARS } from '../shared/limits'
-import { estimateCostUsd, MODELS, ModelId, PROVIDERS } from '../shared/models'
+import { estimateCostUsd } from '../shared/models'
 import type { EditOptions, Settings } from '../shared/settings'
 import { OptionsPanel } from './components/options-panel'
 import { OutcomePanel } from './components/outcome-panel'
@@ -15,6 +15,7 @@ import type { ImageResizer } from './image/fit-for-figma-async'
 import { createPluginBridge, type PluginPort } from './plugin/plugin-bridge'
 import { createRelayClient } from './relay/relay-client'
 import { INITIAL_STATE, panelReducer } from './state/panel-state'
+import { resolveChoice } from './state/resolve-choice'
 
 export interface AppDeps {
   port: PluginPort
@@ -51,8 +52,10 @@ export function App({ deps }: { deps: AppDeps }) {
     async (relayUrl: string, token: string) => {
       dispatch({ type: 'connection', connection: { kind: 'checking' } })
       try {
-        const health = await createRelayClient({ baseUrl: relayUrl, token, fetch: deps.fetch }).healthAsync(AbortSignal.timeout(HEALTH_TIMEOUT_MS))
-        dispatch({ type: 'connection', connection: { kind: 'ok', health } })
+        const relay = createRelayClient({ baseUrl: relayUrl, token, fetch: deps.fetch })
+        const signal = AbortSignal.timeout(HEALTH_TIMEOUT_MS)
+        const [health, models] = await Promise.all([relay.healthAsync(signal), relay.modelsAsync(signal)])
+        dispatch({ type: 'connection', connection: { kind: 'ok', health, models } })
       } catch (error) {
         dispatch({ type: 'connection', connection: { kind: 'error', error: toErrorInfo(error, 'relay_unreachable') } })
       }
@@ -116,7 +119,8 @@ export function App({ deps }: { deps: AppDeps }) {
       const requestId = deps.randomId()
       dispatch({ type: 'started', requestId, now: deps.now() })
       const edit = editDeps()
-      const pending = await produceResultsAsync({ requestId, prompt: state.prompt.trim(), options: settings.options }, edit, controller.signal)
+      const input = { requestId, prompt: state.prompt.trim(), options: settings.options, capabilities: choice.capabilities, provider: choice.explicitHost }
+      const pending = await produceResultsAsync(input, edit, controller.signal)
       await place(pending, controller, edit)
     } catch (error) {
       if (controller.signal.aborted) dispatch({ type: 'canceled' })
@@ -154,9 +158,8 @@ export function App({ deps }: { deps: AppDeps }) {
   }
 
   const connection = state.connection
-  const models = connection.kind === 'ok' ? connection.health.models.map((model) => model.id) : ModelId.options
-  const provider = connection.kind === 'ok' ? connection.health.providers.find((entry) => entry.id === connection.health.defaultProvider) : undefined
-  const maxReferences = provider === undefined ? PROVIDERS.runware.maxReferences : PROVIDERS[provider.id].maxReferences
+  const choice = resolveChoice(connection.kind === 'ok' ? connection.models : undefined, settings.options)
+  const maxReferences = choice.capabilities.maxReferences
   const promptLength = state.prompt.trim().length
   const editable = state.selection.filter((item) => item.problem === undefined)
   const canRun =
@@ -166,7 +169,8 @@ export function App({ deps }: { deps: AppDeps }) {
     editable.length > 0 &&
     editable.length === state.selection.length &&
     state.selection.length <= maxReferences
-  const cost = estimateCostUsd(settings.options.model, settings.options.numImages)
+  const variants = Math.min(settings.options.numImages, choice.capabilities.maxVariants)
+  const cost = estimateCostUsd(choice.capabilities.priceUsd, variants)
 
   if (!state.ready) return <main class="app loading">Loading…</main>
 
@@ -196,16 +200,16 @@ export function App({ deps }: { deps: AppDeps }) {
         <div class="edit">
           <SelectionCard selection={state.selection} maxReferences={maxReferences} />
           <PromptBox value={state.prompt} disabled={phase.kind === 'running'} onInput={(prompt) => dispatch({ type: 'prompt', prompt })} onSubmit={() => void run()} />
-          <OptionsPanel options={settings.options} disabled={phase.kind === 'running'} models={models} onChange={handleOptions} />
+          <OptionsPanel options={settings.options} choice={choice} disabled={phase.kind === 'running'} onChange={handleOptions} />
           {phase.kind === 'running' ? (
             <ProgressPanel phase={phase} now={now} onCancel={cancel} />
           ) : (
             <div class="runbar">
               <span class="muted">
-                {MODELS[settings.options.model].name} · about {formatUsd(cost)}
+                {choice.capabilities.name} · {cost === 0 ? 'no per-image fee' : `about ${formatUsd(cost)}`}
               </span>
               <button type="button" class="primary" disabled={!canRun} onClick={() => void run()}>
-                {settings.options.numImages === 1 ? 'Edit' : `Edit · ${settings.options.numImages} variants`}
+                {variants === 1 ? 'Edit' : `Edit · ${variants} variants`}
               </button>
             </div>
           )}

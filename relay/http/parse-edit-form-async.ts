@@ -1,16 +1,27 @@
 import * as z from 'zod'
 import { AppError } from '../../shared/errors'
 import { MAX_REFERENCE_BYTES, MAX_REFERENCE_PIXELS, MAX_REFERENCES } from '../../shared/limits'
+import { ModelId } from '../../shared/models'
 import { EditRequest } from '../../shared/relay-api'
 import { inspectImage } from '../images/inspect-image'
 import type { ReferenceImage } from '../providers/provider'
 
 const ALLOWED_PARTS = new Set(['request', 'image'])
 
-function describeIssues(error: z.ZodError): string {
+export interface EditFormContext {
+  /** Hosts this relay has enabled, to name in the answer to an unknown host. */
+  availableProviders: readonly string[]
+}
+
+function describeIssues(error: z.ZodError, json: unknown, context: EditFormContext): string {
+  const sent = (key: string): unknown => (json !== null && typeof json === 'object' ? Object.entries(json).find(([name]) => name === key)?.[1] : undefined)
   return error.issues
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') return `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`
+      if (issue.path[0] === 'provider' && issue.code === 'invalid_value') {
+        return `Unknown host ${JSON.stringify(sent('provider'))}. Available on this relay: ${context.availableProviders.join(', ') || 'none'}.`
+      }
+      if (issue.path[0] === 'model' && issue.code === 'invalid_value') return `Unknown model ${JSON.stringify(sent('model'))}. Models: ${ModelId.options.join(', ')}.`
       const field = issue.path.join('.')
       return field === '' ? issue.message : `${field}: ${issue.message}`
     })
@@ -21,7 +32,7 @@ function describeIssues(error: z.ZodError): string {
  * Reads `POST /v1/edits`: a multipart form with one `request` part (JSON) and 1–4 `image` parts
  * (bytes). Every image is checked (magic bytes, completeness, decoded size) before any host call.
  */
-export async function parseEditFormAsync(raw: Request): Promise<{ request: EditRequest; references: ReferenceImage[] }> {
+export async function parseEditFormAsync(raw: Request, context: EditFormContext): Promise<{ request: EditRequest; references: ReferenceImage[] }> {
   const contentType = raw.headers.get('content-type') ?? ''
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
     throw new AppError('invalid_request', 'Send multipart/form-data with a "request" part (JSON) and one or more "image" parts.')
@@ -47,7 +58,7 @@ export async function parseEditFormAsync(raw: Request): Promise<{ request: EditR
     throw new AppError('invalid_request', 'The "request" part is not valid JSON.')
   }
   const parsed = EditRequest.safeParse(json)
-  if (!parsed.success) throw new AppError('invalid_request', describeIssues(parsed.error))
+  if (!parsed.success) throw new AppError('invalid_request', describeIssues(parsed.error, json, context))
 
   const imageParts = form.getAll('image')
   if (imageParts.length === 0) throw new AppError('invalid_request', 'Add at least one "image" part with the reference image.')

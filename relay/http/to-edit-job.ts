@@ -20,5 +20,7 @@ export function toEditJob(job: JobRecord, now: number): EditJob {
   }
   if (job.error !== undefined) body.error = job.error
   if (job.costUsd !== undefined) body.cost = job.costUsd
+  if (job.costEstimated) body.costEstimated = true
+  if (job.progress !== undefined) body.progress = job.progress
   return body
 }

@@ -1,7 +1,7 @@
 import { AppError, toRelayErrorInfo } from '../../shared/errors'
-import { MODELS, type ModelId, type ProviderId } from '../../shared/models'
+import { estimateCostUsd, type ModelId, type ModelOffer, type ProviderId } from '../../shared/models'
 import { TERMINAL_STATUSES, type EditRequest, type JobStatus } from '../../shared/relay-api'
-import { resolveKontextSize } from '../../shared/aspect-ratios'
+import { nearestKontextSize, nearestSize, resolveKontextSize } from '../../shared/aspect-ratios'
 import { inspectImage } from '../images/inspect-image'
 import type { Provider, ReferenceImage } from '../providers/provider'
 import type { JobRecord, StoredImage } from './job-record'
@@ -21,6 +21,7 @@ export interface CreateJobInput {
   owner: string
   provider: ProviderId
   model: ModelId
+  offer: ModelOffer
   request: EditRequest
   references: ReferenceImage[]
 }
@@ -72,16 +73,27 @@ export function createEditJobs(deps: EditJobsDeps) {
     update(id, { status: 'running' })
     try {
       const reference = input.references[0]!
+      // The requested ratio (or the reference's), then the host's own nearest output size.
+      const ratio = input.request.aspectRatio === 'auto' ? nearestKontextSize(reference.width, reference.height) : resolveKontextSize(input.request.aspectRatio, reference)
       const result = await provider.editAsync({
         request: input.request,
         model: input.model,
-        hostModelId: MODELS[input.model].providerModelIds[input.provider]!,
-        size: resolveKontextSize(input.request.aspectRatio, reference),
+        offer: input.offer,
+        size: nearestSize(input.offer.sizes, input.request.aspectRatio === 'auto' ? reference.width : ratio.width, input.request.aspectRatio === 'auto' ? reference.height : ratio.height),
+        aspectRatio: ratio.ratio,
         references: input.references,
-        signal
+        signal,
+        onProgress: (progress) => {
+          const job = deps.store.get(id)
+          if (job === undefined || TERMINAL_STATUSES.includes(job.status)) return
+          // The job is running on the relay's side from the start; a host's own queue shows as progress 0.
+          update(id, { progress: progress.status === 'queued' ? 0 : progress.fraction })
+        }
       })
       const images: StoredImage[] = result.images.map((image, index) => ({ bytes: image.bytes, ...inspectResult(image.bytes, index), seed: image.seed }))
-      finish(id, 'succeeded', { images, costUsd: result.costUsd, hostJobId: result.hostJobId })
+      const costEstimated = result.costUsd === undefined
+      const costUsd = result.costUsd ?? estimateCostUsd(input.offer.priceUsd, images.length)
+      finish(id, 'succeeded', { images, costUsd, costEstimated, hostJobId: result.hostJobId, progress: undefined })
       deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
     } catch (error) {
       if (controller.signal.aborted) return
@@ -121,6 +133,8 @@ export function createEditJobs(deps: EditJobsDeps) {
         images: [],
         error: undefined,
         costUsd: undefined,
+        costEstimated: false,
+        progress: undefined,
         hostJobId: undefined
       }
       deps.store.put(job)

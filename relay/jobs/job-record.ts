@@ -23,5 +23,9 @@ export interface JobRecord {
   images: StoredImage[]
   error: RelayErrorInfo | undefined
   costUsd: number | undefined
+  /** True when the host reported no cost and `costUsd` is the catalogue's price. */
+  costEstimated: boolean
+  /** 0–1 while running, where the host reports it. */
+  progress: number | undefined
   hostJobId: string | undefined
 }

@@ -33,12 +33,12 @@ export function startupBanner(input: BannerInput): string {
   ]
   for (const id of ProviderId.options) {
     const spec = PROVIDERS[id]
-    const configured = config.providerKeys[id] !== undefined
-    const mark = configured ? (config.defaultProvider === id ? 'ready (default)' : 'ready') : `not configured: set ${spec.apiKeyVariable} in .env or the environment`
-    lines.push(`  ${spec.name.padEnd(10)} ${mark}`)
+    const configured = config.hosts[id].enabled
+    const mark = configured ? `ready at ${config.hosts[id].url}${config.defaultProvider === id ? ' (default)' : ''}` : `off: set ${spec.apiKeyVariable} to enable`
+    lines.push(`  ${spec.name.padEnd(22)} ${mark}`)
   }
   if (config.defaultProvider === undefined) {
-    lines.push('', 'No image host has a key yet: edits will fail until you set one (see the README, "Configure the relay").')
+    lines.push('', 'No image host is enabled yet: edits will fail until you set one host\'s key in .env (see the README, "Image hosts").')
   }
   lines.push('')
   return lines.join('\n')

@@ -2,29 +2,37 @@ import * as z from 'zod'
 import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../shared/errors'
 import type { OutputFormat } from '../../shared/relay-api'
 import { base64ToBytes, bytesToBase64 } from '../images/base64'
+import type { HostConfig } from '../config'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderResult } from './provider'
 import { parseRetryAfterMs } from './retry-after'
+import { downloadResultAsync } from './shared/download-result-async'
+import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
+import { pollAsync } from './shared/poll-async'
 
 /**
  * Runware's REST API (providers.md §1): one POST of a JSON task array, Bearer auth. The relay asks
- * for base64 output so one round trip returns the bytes. Runware lets the client choose the
- * taskUUID, and `getResponse` answers for a task by that UUID, so after an ambiguous failure the
- * adapter asks before it submits again: a task is never paid for twice.
+ * for base64 output, so a sync answer carries the bytes in one round trip. Long jobs (several
+ * variants, or a model with `steps`, i.e. Kontext [dev]) use `deliveryMethod: "async"` and poll
+ * `getResponse`; RUNWARE_DELIVERY=async makes every job async.
+ *
+ * Runware lets the client choose the taskUUID and `getResponse` answers for a task by that UUID,
+ * so after an ambiguous failure (a 5xx, a reset after sending, a garbled answer) the adapter asks
+ * before it submits again: a task is never paid for twice, in sync or async mode.
+ *
+ * What goes on the wire is read from the offer, never from the model id: `safetyTolerance` /
+ * `promptUpsampling` → `providerSettings.bfl`, `steps` → `steps`, `guidance` → `CFGScale`,
+ * `outputQuality` → `outputQuality`.
  */
-export interface RunwareConfig {
-  apiKey: string
-  apiUrl: string
-}
 
-const OUTPUT_FORMATS: Record<OutputFormat, 'PNG' | 'JPG'> = { png: 'PNG', jpeg: 'JPG' }
+const OUTPUT_FORMATS: Record<OutputFormat, 'PNG' | 'JPG' | 'WEBP'> = { png: 'PNG', jpeg: 'JPG', webp: 'WEBP' }
 
 const MAX_SUBMIT_ATTEMPTS = 3
 const RETRY_BASE_MS = 1000
 const RETRY_AFTER_CAP_MS = 30_000
-const POLL_FIRST_MS = 500
-const POLL_FACTOR = 1.5
-const POLL_CAP_MS = 5000
-const MAX_UNREACHABLE_POLLS = 3
+/** Runware's docs advise a first delay before polling an async task (providers.md §1.5). */
+const ASYNC_FIRST_POLL_MS = 500
+/** Consecutive polls that could not reach Runware at all before the adapter stops asking. */
+const MAX_UNREACHABLE_POLLS = 4
 
 const RunwareErrorItem = z.object({
   code: z.string().catch('unknown'),
@@ -38,8 +46,10 @@ const RunwareItem = z.object({
   status: z.enum(['processing', 'success', 'error']).optional(),
   imageBase64Data: z.string().optional(),
   imageDataURI: z.string().optional(),
-  seed: z.number().int().nonnegative().optional(),
-  cost: z.number().nonnegative().optional(),
+  imageURL: z.string().optional(),
+  mediaURL: z.string().optional(),
+  seed: z.number().int().nonnegative().optional().catch(undefined),
+  cost: z.number().nonnegative().optional().catch(undefined),
   NSFWContent: z.boolean().optional(),
   error: RunwareErrorItem.optional()
 })
@@ -89,169 +99,270 @@ function toAppError(status: number, error: RunwareErrorItem | undefined): AppErr
   })
 }
 
-/** Answers after which the host cannot have billed, or may have: both are worth another try. */
-function isTransient(status: number, code: string | undefined): boolean {
-  return status === 429 || status >= 500 || /RateLimit|noAvailableServer/.test(code ?? '')
+export type RunwareDelivery = 'sync' | 'async'
+
+/** One imageInference task: an edit makes one, or several when the offer caps variants per call. */
+export interface RunwareCall {
+  taskUUID: string
+  numberResults: number
+  seed: number | undefined
+  delivery: RunwareDelivery
 }
 
-export function buildRunwareTask(input: ProviderEditInput, taskUUID: string): Record<string, unknown> {
-  const { request, size } = input
+export function buildRunwareTask(input: ProviderEditInput, call: RunwareCall): Record<string, unknown> {
+  const { request, size, offer } = input
   const task: Record<string, unknown> = {
     taskType: 'imageInference',
-    taskUUID,
-    model: input.hostModelId,
+    taskUUID: call.taskUUID,
+    model: offer.hostModelId,
     positivePrompt: request.prompt,
     inputs: {
       referenceImages: input.references.map((ref) => `data:${ref.contentType};base64,${bytesToBase64(ref.bytes)}`)
     },
     width: size.width,
     height: size.height,
-    numberResults: request.numImages,
+    numberResults: call.numberResults,
     outputType: 'base64Data',
     outputFormat: OUTPUT_FORMATS[request.outputFormat],
-    includeCost: true,
-    providerSettings: { bfl: { promptUpsampling: request.promptUpsampling, safetyTolerance: request.safetyTolerance } }
+    includeCost: true
   }
-  if (request.seed !== undefined) task.seed = request.seed
+  if (call.delivery === 'async') task.deliveryMethod = 'async'
+  if (call.seed !== undefined) task.seed = call.seed
+  if (offer.outputQuality !== null && request.outputQuality !== undefined) task.outputQuality = request.outputQuality
+  if (offer.steps !== null) task.steps = request.steps ?? offer.steps.default
+  if (offer.guidance !== null) task.CFGScale = request.guidance ?? offer.guidance.default
+  // providerSettings.bfl exists only for BFL's own models (pro/max): the offer says so by having the settings.
+  const bfl: Record<string, unknown> = {}
+  if (offer.promptUpsampling) bfl.promptUpsampling = request.promptUpsampling ?? false
+  if (offer.safetyTolerance !== null) bfl.safetyTolerance = request.safetyTolerance ?? offer.safetyTolerance.default
+  if (Object.keys(bfl).length > 0) task.providerSettings = { bfl }
   return task
 }
 
-type Attempt =
-  | { kind: 'answered'; envelope: RunwareEnvelope }
-  | { kind: 'uncertain'; status: number; error: AppError; retryAfterMs: number | undefined }
+/** Whether an edit goes async: several variants, a stepped model, or the operator's setting. */
+export function chooseDelivery(input: ProviderEditInput, setting: string | undefined): RunwareDelivery {
+  return setting === 'async' || input.request.numImages > 1 || input.offer.steps !== null ? 'async' : 'sync'
+}
 
-export function createRunwareProvider(config: RunwareConfig, deps: ProviderDeps): Provider {
-  async function postAsync(tasks: unknown[], signal: AbortSignal): Promise<Attempt> {
-    let response: Response
-    try {
-      response = await deps.fetch(config.apiUrl, {
+/** How one POST went. `refused`: Runware cannot have accepted it; `uncertain`: it may have. */
+type Answer =
+  | { kind: 'ok'; envelope: RunwareEnvelope }
+  | { kind: 'refused'; error: AppError; retryAfterMs: number | undefined }
+  | { kind: 'unreached'; error: AppError }
+  | { kind: 'uncertain'; error: AppError; network: boolean; retryAfterMs?: number | undefined }
+
+/** What a finished task left: the items that succeeded (possibly fewer than asked, see followAsync). */
+interface Finished {
+  items: RunwareItem[]
+}
+
+export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Provider {
+  const apiUrl = host.url
+  const apiKey = host.key ?? ''
+
+  function log(event: string, fields: Record<string, unknown>): void {
+    deps.log(event, { provider: 'runware', ...fields })
+  }
+
+  /** One POST. Throws (a relay AppError) only for a final answer; everything retryable is returned. */
+  async function postAsync(tasks: unknown[], signal: AbortSignal): Promise<Answer> {
+    const answer = await hostFetchAsync(
+      deps.fetch,
+      apiUrl,
+      {
         method: 'POST',
-        headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(tasks),
-        signal
-      })
-    } catch (error) {
-      if (signal.aborted) throw signal.reason
-      return {
-        kind: 'uncertain',
-        status: 0,
-        error: new AppError('provider_unavailable', undefined, { detail: `runware network error: ${String(error)}` }),
-        retryAfterMs: undefined
-      }
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(tasks)
+      },
+      signal
+    )
+    if (answer.kind === 'network') {
+      const error = new AppError('provider_unavailable', undefined, { detail: `runware ${answer.detail}` })
+      return answer.reachedHost ? { kind: 'uncertain', error, network: true } : { kind: 'unreached', error }
     }
-    let text: string
-    try {
-      text = await response.text()
-    } catch (error) {
-      if (signal.aborted) throw signal.reason
-      return {
-        kind: 'uncertain',
-        status: response.status,
-        error: new AppError('provider_unavailable', undefined, { detail: `runware body cut off: ${String(error)}` }),
-        retryAfterMs: undefined
-      }
+    const { response } = answer
+    const body = await readTextAsync(response, signal)
+    if (!body.ok) {
+      return { kind: 'uncertain', network: false, error: new AppError('provider_unavailable', undefined, { detail: `runware ${response.status} ${body.detail}` }) }
     }
-    const envelope = parseEnvelope(text)
+    const parsed = RunwareEnvelope.safeParse(parseJson(body.text))
+    const envelope = parsed.success ? parsed.data : undefined
     const firstError = envelope?.errors?.[0]
-    if (response.ok && envelope !== undefined && firstError === undefined) return { kind: 'answered', envelope }
-    if (isTransient(response.status, firstError?.code) || (response.ok && envelope === undefined)) {
-      return {
-        kind: 'uncertain',
-        status: response.status,
-        error: envelope === undefined && response.ok
-          ? new AppError('provider_error', undefined, { detail: 'runware answered 200 with a body that is not the documented JSON' })
-          : toAppError(response.status, firstError),
-        retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), Date.now(), RETRY_AFTER_CAP_MS)
-      }
+    if (response.ok && envelope !== undefined && firstError === undefined) return { kind: 'ok', envelope }
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS)
+    if (response.status === 429 || response.status === 503 || /RateLimit/.test(firstError?.code ?? '')) {
+      return { kind: 'refused', error: toAppError(response.status, firstError), retryAfterMs }
+    }
+    if (envelope === undefined && (response.ok || response.status >= 500)) {
+      // A garbled 2xx, or a proxy's HTML error page: the task may have been taken.
+      const code = response.ok ? ('provider_error' as const) : toAppError(response.status, undefined).code
+      const detail = `runware answered ${response.status} with a body that is not the documented JSON`
+      return { kind: 'uncertain', network: false, error: new AppError(code, undefined, { detail }), retryAfterMs }
+    }
+    if (response.status >= 500 || /noAvailableServer/.test(firstError?.code ?? '')) {
+      return { kind: 'uncertain', network: false, error: toAppError(response.status, firstError), retryAfterMs }
     }
     throw toAppError(response.status, firstError)
   }
 
   /**
-   * Asks Runware whether it has the task. Returns its finished items, or undefined when Runware
-   * does not know the task (so it was never accepted, and submitting it again cannot bill twice).
+   * Follows a task with getResponse until its results are in. `known`: Runware acknowledged the
+   * task, so "not found" is a failure. Otherwise (after an ambiguous submit) "not found" on the
+   * first answer means Runware never took it: returns undefined, and submitting again cannot bill
+   * twice. Once the task has been seen, it is never resubmitted.
    */
-  async function recoverAsync(taskUUID: string, expected: number, signal: AbortSignal): Promise<RunwareItem[] | undefined> {
-    let delay = POLL_FIRST_MS
+  async function followAsync(
+    taskUUID: string,
+    expected: number,
+    known: boolean,
+    signal: AbortSignal,
+    report: (done: number, seen: boolean) => void
+  ): Promise<Finished | undefined> {
+    let seen = known
     let unreachable = 0
-    for (;;) {
-      const attempt = await postAsync([{ taskType: 'getResponse', taskUUID }], signal).catch((error: unknown) => {
-        if (error instanceof AppError && /taskFailedOrNotFound/.test(error.detail ?? '')) return 'unknown' as const
-        throw error
-      })
-      if (attempt === 'unknown') return undefined
-      // Runware cannot be reached at all: whether it took the task is unknowable, so stop asking
-      // (and never resubmit blindly) rather than poll until the deadline.
-      unreachable = attempt.kind === 'uncertain' && attempt.status === 0 ? unreachable + 1 : 0
-      if (attempt.kind === 'uncertain' && unreachable >= MAX_UNREACHABLE_POLLS) throw attempt.error
-      if (attempt.kind === 'answered') {
-        const items = (attempt.envelope.data ?? []).filter((item) => item.taskUUID === taskUUID)
-        const failed = items.find((item) => item.status === 'error')
-        if (failed !== undefined) throw toAppError(200, failed.error)
-        const done = items.filter((item) => item.status === 'success')
-        if (done.length >= expected) return done
+    let lastError: AppError | undefined
+    return pollAsync<Finished | 'absent'>(
+      async () => {
+        let answer: Answer
+        try {
+          answer = await postAsync([{ taskType: 'getResponse', taskUUID }], signal)
+        } catch (error) {
+          if (!seen && error instanceof AppError && /taskFailedOrNotFound/.test(error.detail ?? '')) return 'absent'
+          throw error
+        }
+        if (answer.kind !== 'ok') {
+          // Polls are retried freely, but a host that cannot be reached at all is not polled until the deadline.
+          unreachable = answer.kind === 'unreached' || (answer.kind === 'uncertain' && answer.network) ? unreachable + 1 : 0
+          lastError = answer.error
+          log('provider.poll_failed', { taskUUID, kind: answer.kind, detail: answer.error.detail })
+          if (unreachable >= MAX_UNREACHABLE_POLLS) throw lastError
+          return undefined
+        }
+        unreachable = 0
+        const items = (answer.envelope.data ?? []).filter((item) => item.taskUUID === taskUUID)
+        if (items.length > 0) seen = true
+        const successes = items.filter((item) => item.status === 'success' || (item.status === undefined && hasImage(item)))
+        const errors = items.filter((item) => item.status === 'error')
+        const processing = items.length - successes.length - errors.length
+        if (successes.length >= expected) return { items: successes }
+        if (errors.length > 0 && processing === 0 && successes.length + errors.length >= expected) {
+          if (successes.length === 0) throw toAppError(200, errors[0]?.error)
+          // Some results failed and the rest were paid for: keep what came back.
+          log('provider.partial', { taskUUID, succeeded: successes.length, failed: errors.length, detail: toAppError(200, errors[0]?.error).detail })
+          return { items: successes }
+        }
+        report(successes.length, items.length > 0)
+        log('provider.poll', { taskUUID, done: successes.length, expected })
+        return undefined
+      },
+      { signal, sleepAsync: deps.sleepAsync }
+    ).then((outcome) => (outcome === 'absent' ? undefined : outcome))
+  }
+
+  /** Submits one task (at most 3 times, never twice once Runware may have it) and follows it to its end. */
+  async function runTaskAsync(
+    input: ProviderEditInput,
+    call: RunwareCall,
+    report: (done: number, seen: boolean) => void
+  ): Promise<Finished> {
+    const { signal } = input
+    const task = buildRunwareTask(input, call)
+    for (let attempt = 1; ; attempt += 1) {
+      log('provider.submit', { taskUUID: call.taskUUID, attempt, delivery: call.delivery, numberResults: call.numberResults })
+      const answer = await postAsync([task], signal)
+      if (answer.kind === 'ok') {
+        if (call.delivery === 'sync') return { items: (answer.envelope.data ?? []).filter((item) => item.taskUUID === call.taskUUID) }
+        // The answer to an async submit is an acknowledgement; the results come from getResponse.
+        report(0, false)
+        await deps.sleepAsync(ASYNC_FIRST_POLL_MS, signal)
+        const finished = await followAsync(call.taskUUID, call.numberResults, true, signal, report)
+        if (finished === undefined) throw new AppError('provider_error', undefined, { detail: 'runware lost an acknowledged task' })
+        return finished
       }
-      deps.log('provider.poll', { provider: 'runware', taskUUID, delayMs: Math.round(delay) })
-      await deps.sleepAsync(delay, signal)
-      delay = Math.min(delay * POLL_FACTOR, POLL_CAP_MS)
+      log('provider.uncertain', { taskUUID: call.taskUUID, attempt, kind: answer.kind, detail: answer.error.detail })
+      if (answer.kind === 'uncertain') {
+        // The task may have run (and been billed): ask for it by its UUID before anything else.
+        const recovered = await followAsync(call.taskUUID, call.numberResults, false, signal, report)
+        if (recovered !== undefined) {
+          log('provider.recovered', { taskUUID: call.taskUUID, attempt })
+          return recovered
+        }
+      }
+      if (attempt >= MAX_SUBMIT_ATTEMPTS) throw answer.error
+      const retryAfterMs = answer.kind === 'unreached' ? undefined : answer.retryAfterMs
+      await deps.sleepAsync(retryAfterMs ?? RETRY_BASE_MS * 2 ** (attempt - 1), signal)
     }
   }
 
   return {
     id: 'runware',
     async editAsync(input: ProviderEditInput): Promise<ProviderResult> {
-      const taskUUID = deps.randomUUID()
-      const task = buildRunwareTask(input, taskUUID)
-      const expected = input.request.numImages
-      for (let attempt = 1; ; attempt += 1) {
-        deps.log('provider.submit', { provider: 'runware', taskUUID, attempt })
-        const outcome = await postAsync([task], input.signal)
-        if (outcome.kind === 'answered') return toResult(taskUUID, outcome.envelope.data ?? [], expected)
-        deps.log('provider.uncertain', { provider: 'runware', taskUUID, attempt, status: outcome.status, detail: outcome.error.detail })
-        // A 429 is refused outright; after a 5xx, a reset or a garbled body the task may have run.
-        if (outcome.status !== 429) {
-          const recovered = await recoverAsync(taskUUID, expected, input.signal)
-          if (recovered !== undefined) return toResult(taskUUID, recovered, expected)
-        }
-        if (attempt >= MAX_SUBMIT_ATTEMPTS) throw outcome.error
-        await deps.sleepAsync(outcome.retryAfterMs ?? RETRY_BASE_MS * 2 ** (attempt - 1), input.signal)
+      const { request, offer, signal } = input
+      const delivery = chooseDelivery(input, host.settings.RUNWARE_DELIVERY)
+      const perCall = Math.max(1, offer.variantsPerCall)
+      const calls: RunwareCall[] = []
+      for (let offset = 0; offset < request.numImages; offset += perCall) {
+        calls.push({
+          taskUUID: deps.randomUUID(),
+          numberResults: Math.min(perCall, request.numImages - offset),
+          seed: request.seed === undefined ? undefined : (request.seed + offset) % (offer.seedMax + 1),
+          delivery
+        })
       }
+      const done = calls.map(() => 0)
+      const seen = calls.map(() => false)
+      const reporter = (index: number) => (count: number, started: boolean) => {
+        done[index] = count
+        seen[index] = seen[index] === true || started
+        const total = done.reduce((sum, value) => sum + value, 0)
+        if (total === 0 && !seen.some(Boolean)) input.onProgress({ status: 'queued' })
+        else input.onProgress({ status: 'running', fraction: total / request.numImages })
+      }
+
+      const settled = await Promise.allSettled(calls.map((call, index) => runTaskAsync(input, call, reporter(index))))
+      if (signal.aborted) throw signal.reason
+      const finished = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))
+      const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []))
+      if (finished.length === 0) throw failures[0]
+      if (failures.length > 0) {
+        log('provider.partial', { calls: calls.length, failed: failures.length, detail: failures.map((error) => (error instanceof AppError ? error.detail : String(error))).join('; ') })
+      }
+      const items = finished.flatMap((entry) => entry.items)
+      const expected = finished.length === calls.length ? request.numImages : items.length
+      return toResultAsync(calls.map((call) => call.taskUUID).join(','), items, expected, input)
     }
   }
+
+  async function toResultAsync(hostJobId: string, items: RunwareItem[], expected: number, input: ProviderEditInput): Promise<ProviderResult> {
+    const clean = items.filter((item) => item.NSFWContent !== true)
+    if (items.length > 0 && clean.length === 0) {
+      throw new AppError('moderated', undefined, { detail: 'runware flagged every result NSFWContent' })
+    }
+    if (items.length < expected || clean.length === 0) {
+      throw new AppError('provider_error', undefined, { detail: `runware returned ${items.length} of ${expected} results` })
+    }
+    if (clean.length < items.length) log('provider.nsfw_dropped', { hostJobId, dropped: items.length - clean.length, kept: clean.length })
+    const images: ProviderImage[] = await Promise.all(clean.map(async (item) => ({ bytes: await decodeItemAsync(item, input.signal), seed: item.seed })))
+    // Every result is billed, flagged or not.
+    const costs = items.map((item) => item.cost).filter((cost): cost is number => cost !== undefined)
+    return {
+      images,
+      costUsd: costs.length > 0 ? Math.round(costs.reduce((sum, cost) => sum + cost, 0) * 1e6) / 1e6 : undefined,
+      hostJobId
+    }
+  }
+
+  async function decodeItemAsync(item: RunwareItem, signal: AbortSignal): Promise<Uint8Array> {
+    if (item.imageBase64Data !== undefined) return base64ToBytes(item.imageBase64Data)
+    const match = /^data:[^;,]+;base64,(.*)$/s.exec(item.imageDataURI ?? '')
+    if (match?.[1] !== undefined) return base64ToBytes(match[1])
+    // The relay asks for base64; should Runware answer with a URL anyway, fetch it at once (it expires).
+    const url = item.imageURL ?? item.mediaURL
+    if (url !== undefined) return downloadResultAsync(url, { fetch: deps.fetch, signal, hostBaseUrl: apiUrl })
+    throw new AppError('provider_error', undefined, { detail: 'runware result carried no image data' })
+  }
 }
 
-function parseEnvelope(text: string): RunwareEnvelope | undefined {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  const parsed = RunwareEnvelope.safeParse(json)
-  return parsed.success ? parsed.data : undefined
-}
-
-function toResult(taskUUID: string, items: RunwareItem[], expected: number): ProviderResult {
-  const mine = items.filter((item) => item.taskUUID === taskUUID)
-  const clean = mine.filter((item) => item.NSFWContent !== true)
-  if (mine.length > 0 && clean.length === 0) {
-    throw new AppError('moderated', undefined, { detail: 'runware flagged every result NSFWContent' })
-  }
-  const images: ProviderImage[] = clean.map((item) => ({ bytes: decodeItem(item), seed: item.seed }))
-  if (images.length === 0 || mine.length < expected) {
-    throw new AppError('provider_error', undefined, { detail: `runware returned ${mine.length} of ${expected} results` })
-  }
-  const costs = mine.map((item) => item.cost).filter((cost): cost is number => cost !== undefined)
-  return {
-    images,
-    costUsd: costs.length > 0 ? Math.round(costs.reduce((sum, cost) => sum + cost, 0) * 1e6) / 1e6 : undefined,
-    hostJobId: taskUUID
-  }
-}
-
-function decodeItem(item: RunwareItem): Uint8Array {
-  if (item.imageBase64Data !== undefined) return base64ToBytes(item.imageBase64Data)
-  const match = /^data:[^;,]+;base64,(.*)$/s.exec(item.imageDataURI ?? '')
-  if (match?.[1] !== undefined) return base64ToBytes(match[1])
-  throw new AppError('provider_error', undefined, { detail: 'runware result carried no image data' })
+function hasImage(item: RunwareItem): boolean {
+  return item.imageBase64Data !== undefined || item.imageDataURI !== undefined || item.imageURL !== undefined || item.mediaURL !== undefined
 }

@@ -107,6 +107,31 @@ describe('the panel in a real browser', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/error-insufficient-credit-dark.png` })
   })
 
+  it('offers only what the chosen host and model support', async () => {
+    await relay.close()
+    relay = await startRelayAsync({ RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, COMFYUI_URL: 'http://127.0.0.1:9' })
+    figma.select([figma.frame('Card', { x: 0, y: 0, width: 400, height: 300 })])
+    const ui = await open({ token: relay.token })
+    await ui.getByText('Options').click()
+    const host = ui.getByLabel('Image host')
+    await host.waitFor()
+    expect(await host.locator('option').allTextContents()).toEqual(['Runware', 'ComfyUI (self-hosted)'])
+    expect(await ui.getByLabel('Format').locator('option').allTextContents()).toEqual(['PNG', 'JPEG', 'WebP'])
+    await ui.getByLabel('Safety tolerance').waitFor()
+    expect(await ui.getByLabel('Steps').count()).toBe(0)
+
+    await host.selectOption('comfyui')
+    await ui.getByLabel('Steps').waitFor()
+    expect(await ui.getByLabel('Model').locator('option').allTextContents()).toEqual(['FLUX.1 Kontext [dev] · self-hosted'])
+    expect(await ui.getByLabel('Guidance').getAttribute('placeholder')).toBe('2.5 (default)')
+    expect(await ui.getByLabel('Safety tolerance').count()).toBe(0)
+    expect(await ui.getByLabel('Format').locator('option').allTextContents()).toEqual(['PNG'])
+    await page.screenshot({ path: `${SCREENSHOTS}/options-comfyui.png` })
+    await figma.flushAsync()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(figma.storage.get(SETTINGS_STORAGE_KEY)).toMatchObject({ options: { provider: 'comfyui' } })
+  })
+
   it('says when the relay cannot be reached', async () => {
     figma.select([figma.frame('Card', { x: 0, y: 0, width: 400, height: 300 })])
     const ui = await open({ token: relay.token, relayUrl: 'http://127.0.0.1:9' })

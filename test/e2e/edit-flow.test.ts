@@ -6,7 +6,7 @@ import { DEFAULT_OPTIONS, SETTINGS_STORAGE_KEY } from '../../shared/settings'
 import { placePendingAsync, produceResultsAsync } from '../../ui/edit/run-edit-async'
 import { createFakeFigma, FakeRectangle, type FakeFigma, type FakeFrame, type FakeSceneNode } from '../fakes/fake-figma'
 import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
-import { editDeps, startPlugin } from '../support/plugin-harness'
+import { editDeps, editInput, startPlugin } from '../support/plugin-harness'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
 
 const PROMPT = "Replace 'Spring Sale' with 'Summer Sale' while keeping the same font style and color"
@@ -54,7 +54,7 @@ describe('an edit from the selected frame to a placed layer', () => {
     const deps = editDeps(bridge, relay.url, relay.token, progress)
     const signal = new AbortController().signal
 
-    const pending = await produceResultsAsync({ requestId: 'r1', prompt: PROMPT, options: DEFAULT_OPTIONS }, deps, signal)
+    const pending = await produceResultsAsync(editInput('r1', PROMPT, DEFAULT_OPTIONS), deps, signal)
     const placed = await placePendingAsync(pending, deps, signal)
     await figma.flushAsync()
 
@@ -114,7 +114,7 @@ describe('an edit from the selected frame to a placed layer', () => {
     const { bridge } = startPlugin(figma)
     const deps = editDeps(bridge, relay.url, relay.token)
     const signal = new AbortController().signal
-    const pending = await produceResultsAsync({ requestId: 'r2', prompt: PROMPT, options: { ...DEFAULT_OPTIONS, numImages: 3, seed: 42 } }, deps, signal)
+    const pending = await produceResultsAsync(editInput('r2', PROMPT, { ...DEFAULT_OPTIONS, numImages: 3, seed: 42 }), deps, signal)
     const placed = await placePendingAsync(pending, deps, signal)
     const rects = placed.nodeIds.map((id) => figma.currentPage.children.find((node) => node.id === id) as FakeRectangle)
     expect(rects.map((rect) => rect.name)).toEqual(['Hero · Kontext edit 1', 'Hero · Kontext edit 2', 'Hero · Kontext edit 3'])
@@ -133,7 +133,7 @@ describe('an edit from the selected frame to a placed layer', () => {
     const { bridge } = startPlugin(figma)
     const deps = editDeps(bridge, relay.url, relay.token)
     const signal = new AbortController().signal
-    const pending = await produceResultsAsync({ requestId: 'r3', prompt: PROMPT, options: DEFAULT_OPTIONS }, deps, signal)
+    const pending = await produceResultsAsync(editInput('r3', PROMPT, DEFAULT_OPTIONS), deps, signal)
     const placed = await placePendingAsync(pending, deps, signal)
     const rect = figma.currentPage.children.find((node) => node.id === placed.nodeIds[0]) as FakeRectangle
     expect(rect.parent).toBe(figma.currentPage)
@@ -148,7 +148,7 @@ describe('an edit from the selected frame to a placed layer', () => {
     const progress: string[] = []
     const deps = editDeps(bridge, relay.url, relay.token, progress)
     const controller = new AbortController()
-    const running = produceResultsAsync({ requestId: 'r4', prompt: PROMPT, options: DEFAULT_OPTIONS }, deps, controller.signal)
+    const running = produceResultsAsync(editInput('r4', PROMPT, DEFAULT_OPTIONS), deps, controller.signal)
     while (!progress.includes('generating')) await new Promise((resolve) => setTimeout(resolve, 10))
     controller.abort(new Error('canceled by the designer'))
     await expect(running).rejects.toThrow('canceled by the designer')

@@ -32,3 +32,22 @@ export function makeJpeg(width: number, height: number, seed = 1, quality = 90):
   const encoded = jpeg.encode({ data: paint(width, height, seed), width, height }, quality)
   return new Uint8Array(encoded.data)
 }
+
+let webpReady: Promise<typeof import('@jsquash/webp/encode.js').default> | undefined
+
+/** Real WebP bytes, encoded by libwebp compiled to WASM (@jsquash/webp, from Squoosh). */
+export async function makeWebpAsync(width: number, height: number, seed = 1): Promise<Uint8Array> {
+  webpReady ??= (async () => {
+    const { readFile } = await import('node:fs/promises')
+    const { createRequire } = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const wasmPath = require.resolve('@jsquash/webp/codec/enc/webp_enc.wasm')
+    const { default: encode, init } = await import('@jsquash/webp/encode.js')
+    await init(await WebAssembly.compile(await readFile(wasmPath)))
+    return encode
+  })()
+  const encode = await webpReady
+  // ImageData exists in DOM typings only; libwebp needs just these four fields.
+  const image = { data: new Uint8ClampedArray(paint(width, height, seed)), width, height, colorSpace: 'srgb' as const }
+  return new Uint8Array(await encode(image satisfies Omit<ImageData, 'data'> & { data: Uint8ClampedArray }, { quality: 80 }))
+}

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
+import { KONTEXT_DEV_SIZES, KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { makeJpeg, makePng } from './make-image'
-import { startFakeRunwareAsync, type FakeRunware } from './runware-server'
+import { startFakeRunwareAsync, startRunwareForRelayAsync, type FakeRunware } from './runware-server'
 
 const API_KEY = 'rw-test-key'
 const REFERENCE_PNG = `data:image/png;base64,${Buffer.from(makePng(64, 36, 3)).toString('base64')}`
@@ -35,7 +36,16 @@ const ResultItem = z.strictObject({
 const ResultBody = z.strictObject({ data: z.array(ResultItem) })
 const PollBody = z.strictObject({
   data: z.array(
-    z.union([ResultItem, z.strictObject({ taskType: z.literal('imageInference'), taskUUID: z.string(), status: z.literal('processing') })])
+    z.union([
+      ResultItem,
+      z.strictObject({ taskType: z.literal('imageInference'), taskUUID: z.string(), status: z.literal('processing') }),
+      z.strictObject({
+        taskType: z.literal('imageInference'),
+        taskUUID: z.string(),
+        status: z.literal('error'),
+        error: z.strictObject({ code: z.string(), message: z.string(), taskType: z.string(), taskUUID: z.string() })
+      })
+    ])
   )
 })
 
@@ -155,7 +165,7 @@ describe('request validation', () => {
     await expectError(await post([editTask({ positivePrompt: 'a' })]), 400, 'invalidPositivePrompt')
     await expectError(await post([editTask({ positivePrompt: 'x'.repeat(3001) })]), 400, 'invalidPositivePrompt')
     await expectError(await post([without(editTask(), 'positivePrompt')]), 400, 'invalidPositivePrompt')
-    await expectError(await post([editTask({ model: 'runware:106@1' })]), 400, 'invalidModel')
+    await expectError(await post([editTask({ model: 'runware:101@1' })]), 400, 'invalidModel')
     await expectError(await post([editTask({ taskUUID: 'abc' })]), 400, 'invalidTaskUUID')
     await expectError(await post([editTask({ taskUUID: '6f1c2a9e-3b7d-1c1e-9a55-0f2d8b1e7c42' })]), 400, 'invalidTaskUUID')
     await expectError(await post([editTask({ numberResults: 5 })]), 400, 'invalidNumberResults')
@@ -202,9 +212,67 @@ describe('request validation', () => {
   })
 
   it('says fakeUnsupported for what it cannot do honestly', async () => {
-    await expectError(await post([editTask({ outputFormat: 'WEBP' })]), 400, 'fakeUnsupported')
     await expectError(await post([editTask({ webhookURL: 'https://example.com/hook' })]), 400, 'fakeUnsupported')
     await expectError(await post([editTask(), editTask()]), 400, 'fakeUnsupported')
+  })
+})
+
+describe('per model (§1.2, §1.3)', () => {
+  const devTask = (overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+    editTask({ model: 'runware:106@1', steps: 28, CFGScale: 2.5, ...overrides })
+
+  it('takes Kontext [dev] with steps, CFGScale and negativePrompt, but no BFL providerSettings', async () => {
+    const [result] = await submit(devTask({ negativePrompt: 'blurry', width: 1456, height: 720 }))
+    expect(imageSize(decodeBase64(result?.imageBase64Data))).toMatchObject({ width: 1456, height: 720, type: 'png' })
+    const settings = await expectError(await post([devTask({ providerSettings: { bfl: { safetyTolerance: 2 } } })]), 400, 'unknownParameter')
+    expect(settings.parameter).toBe('providerSettings')
+    await expectError(await post([devTask({ steps: 0 })]), 400, 'invalidSteps')
+    await expectError(await post([devTask({ steps: 51 })]), 400, 'invalidSteps')
+    await expectError(await post([devTask({ steps: 20.5 })]), 400, 'invalidSteps')
+    await expectError(await post([devTask({ CFGScale: '3' })]), 400, 'invalidCFGScale')
+    await expectError(await post([devTask({ CFGScale: 51 })]), 400, 'invalidCFGScale')
+    expect(fake.accepted).toHaveLength(1)
+  })
+
+  it('holds each model to its own sizes: 17 for dev, nine for pro/max', async () => {
+    const devOnly = KONTEXT_DEV_SIZES.filter((size) => !KONTEXT_SIZES.some((pair) => pair.width === size.width && pair.height === size.height))
+    expect(devOnly).toHaveLength(8)
+    // A queued 503 is used only by a submission that passes validation: cheaper than rendering 17 images.
+    for (const size of KONTEXT_DEV_SIZES) {
+      fake.failNext({ kind: 'status', status: 503 })
+      await expectError(await post([devTask({ width: size.width, height: size.height })]), 503, 'serviceUnavailable')
+    }
+    for (const model of ['bfl:4@1', 'bfl:3@1']) {
+      for (const size of devOnly) await expectError(await post([editTask({ model, width: size.width, height: size.height })]), 400, 'unsupportedDimensions')
+    }
+    await expectError(await post([devTask({ width: 1000, height: 1000 })]), 400, 'unsupportedDimensions')
+  })
+
+  it('bills each model its listed price unless told otherwise', async () => {
+    const prices: Array<[string, number]> = [['bfl:4@1', 0.08], ['bfl:3@1', 0.04], ['runware:106@1', 0.0105]]
+    for (const [model, price] of prices) {
+      const [result] = await submit(editTask({ model, includeCost: true }))
+      expect(result?.cost).toBe(price)
+    }
+  })
+})
+
+describe('output formats', () => {
+  it('encodes WEBP for real, as base64 and behind a URL', async () => {
+    const [inline] = await submit(editTask({ outputFormat: 'WEBP', width: 832, height: 1248 }))
+    expect(imageSize(decodeBase64(inline?.imageBase64Data))).toMatchObject({ width: 832, height: 1248, type: 'webp' })
+    const [linked] = await submit(editTask({ outputFormat: 'WEBP', outputType: 'URL' }))
+    expect(linked?.imageURL).toMatch(/\.webp$/)
+    const image = await fetch(linked?.imageURL ?? '')
+    expect(image.headers.get('content-type')).toBe('image/webp')
+    expect(imageSize(new Uint8Array(await image.arrayBuffer()))).toMatchObject({ width: 1024, height: 1024, type: 'webp' })
+  })
+
+  it('encodes JPG at the requested outputQuality', async () => {
+    const [low] = await submit(editTask({ outputFormat: 'JPG', outputQuality: 20 }))
+    const [high] = await submit(editTask({ outputFormat: 'JPG', outputQuality: 99 }))
+    expect(decodeBase64(low?.imageBase64Data).length).toBeLessThan(decodeBase64(high?.imageBase64Data).length)
+    await expectError(await post([editTask({ outputQuality: 19 })]), 400, 'invalidOutputQuality')
   })
 })
 
@@ -386,5 +454,114 @@ describe('faults', () => {
     await fake.close()
     await expect(pending).rejects.toThrow()
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('async tasks and their faults', () => {
+  async function submitAsync(task: Record<string, unknown>): Promise<void> {
+    const ack = await post([task])
+    expect(ack.status).toBe(200)
+    expect(await ack.json()).toEqual({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
+  }
+
+  async function statusesUntilDone(taskUUID: string): Promise<string[][]> {
+    const seen: string[][] = []
+    for (;;) {
+      const data = PollBody.parse(await (await poll(taskUUID)).json()).data
+      const statuses = data.map((item) => item.status ?? 'none')
+      if (JSON.stringify(statuses) !== JSON.stringify(seen.at(-1))) seen.push(statuses)
+      if (!statuses.includes('processing')) return seen
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  it('finishes the results of one task one after another', async () => {
+    fake.setLatency(300)
+    const task = editTask({ deliveryMethod: 'async', numberResults: 3 })
+    await submitAsync(task)
+    const seen = await statusesUntilDone(String(task.taskUUID))
+    expect(seen.at(-1)).toEqual(['success', 'success', 'success'])
+    // Each state has no fewer successes than the one before, and the first is not all done.
+    const successes = seen.map((statuses) => statuses.filter((status) => status === 'success').length)
+    expect(successes).toEqual([...successes].sort())
+    expect(successes[0]).toBeLessThan(3)
+  })
+
+  it('task-error: results end with status error (async) or the errors body (sync)', async () => {
+    fake.failNext({ kind: 'task-error', results: [1] })
+    const task = editTask({ deliveryMethod: 'async', numberResults: 2 })
+    await submitAsync(task)
+    const data = PollBody.parse(await (await poll(String(task.taskUUID))).json()).data
+    expect(data.map((item) => item.status)).toEqual(['success', 'error'])
+    expect(data[1]).toMatchObject({ error: { code: 'inferenceError' } })
+
+    fake.failNext({ kind: 'task-error', code: 'providerContentPolicyViolation' })
+    await expectError(await post([editTask()]), 400, 'providerContentPolicyViolation')
+    fake.failNext({ kind: 'task-error' })
+    await expectError(await post([editTask()]), 500, 'inferenceError')
+    expect(fake.accepted).toHaveLength(3)
+  })
+
+  it('nsfw can flag some results only', async () => {
+    fake.failNext({ kind: 'nsfw', results: [0, 2] })
+    const results = await submit(editTask({ numberResults: 3 }))
+    expect(results.map((result) => result.NSFWContent)).toEqual([true, false, true])
+  })
+
+  it('lose-response and reset-after-accept on an async submit leave a task getResponse can follow', async () => {
+    fake.failNext({ kind: 'lose-response' })
+    const lost = editTask({ deliveryMethod: 'async' })
+    expect((await post([lost])).status).toBe(504)
+    fake.failNext({ kind: 'reset-after-accept' })
+    const reset = editTask({ deliveryMethod: 'async' })
+    await expect(post([reset])).rejects.toThrow()
+    for (const task of [lost, reset]) expect((await statusesUntilDone(String(task.taskUUID))).at(-1)).toEqual(['success'])
+    expect(fake.accepted).toHaveLength(2)
+  })
+
+  it('result-url answers with a URL instead of base64; expired makes it 404 at once', async () => {
+    fake.failNext({ kind: 'result-url' })
+    const [linked] = await submit(editTask())
+    expect(linked?.imageBase64Data).toBeUndefined()
+    expect((await fetch(linked?.imageURL ?? '')).status).toBe(200)
+    fake.failNext({ kind: 'result-url', expired: true })
+    const [expired] = await submit(editTask())
+    expect((await fetch(expired?.imageURL ?? '')).status).toBe(404)
+  })
+
+  it('truncated cuts the result bytes short', async () => {
+    fake.failNext({ kind: 'truncated' })
+    const [result] = await submit(editTask())
+    const bytes = decodeBase64(result?.imageBase64Data)
+    expect(bytes.length).toBeLessThan(makePng(1392, 752, 7).length)
+    expect(Buffer.from(bytes.subarray(bytes.length - 8)).toString('latin1')).not.toContain('IEND')
+  })
+
+  it('poll faults answer one poll each and never touch the task', async () => {
+    const task = editTask({ deliveryMethod: 'async' })
+    await submitAsync(task)
+    fake.failNextPoll({ kind: 'status', status: 502 })
+    fake.failNextPoll({ kind: 'malformed' })
+    fake.failNextPoll({ kind: 'reset' })
+    await expectError(await poll(String(task.taskUUID)), 502, 'badGateway')
+    await expect((await poll(String(task.taskUUID))).json()).rejects.toThrow()
+    await expect(poll(String(task.taskUUID))).rejects.toThrow()
+    expect((await statusesUntilDone(String(task.taskUUID))).at(-1)).toEqual(['success'])
+    expect(fake.accepted).toHaveLength(1)
+  })
+})
+
+describe('the uniform handle for the cross-host test', () => {
+  it('gives the relay env, counts billed submissions and closes', async () => {
+    const handle = await startRunwareForRelayAsync()
+    expect(Object.keys(handle.env).sort()).toEqual(['RUNWARE_API_KEY', 'RUNWARE_API_URL'])
+    const response = await fetch(handle.env.RUNWARE_API_URL!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${handle.env.RUNWARE_API_KEY}` },
+      body: JSON.stringify([editTask()])
+    })
+    expect(response.status).toBe(200)
+    expect(handle.submissions()).toBe(1)
+    await handle.close()
   })
 })

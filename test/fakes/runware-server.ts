@@ -1,10 +1,12 @@
 /**
  * A strict fake of Runware's REST API (`POST /v1`), limited to what the relay uses: `imageInference`
- * with FLUX.1 Kontext [pro]/[max] and `getResponse`. It follows /work/shared/docs/providers.md
- * section 1 ("Runware") field for field and rejects what the real API rejects, so a relay bug
- * (a wrong key, a field Kontext does not take, a third reference image) fails a test instead of
- * reaching production. Where the fake cannot honestly do what the real API does (fetching URLs,
- * encoding WEBP, delivering webhooks) it answers 400 `fakeUnsupported` rather than pretending.
+ * with FLUX.1 Kontext [max] (`bfl:4@1`), [pro] (`bfl:3@1`) and [dev] (`runware:106@1`), sync and
+ * async delivery, and `getResponse`. It follows /work/shared/docs/providers.md section 1
+ * ("Runware") field for field and rejects what the real API rejects, so a relay bug (a wrong key,
+ * a field a model does not take, a third reference image) fails a test instead of reaching
+ * production. Where the fake cannot honestly do what the real API does (fetching URLs, delivering
+ * webhooks) it answers 400 `fakeUnsupported` rather than pretending. Results are real PNG, JPEG or
+ * WebP bytes at the requested size.
  *
  * Contract choices that the docs leave open:
  * - One task per request (plus the optional leading `authentication` element). The relay sends one
@@ -14,7 +16,17 @@
  *   request still gets its 400 (the fault models what the host does to a request it would take).
  * - Faults that accept the task (`nsfw`, `lose-response`, `reset-after-accept`) still go through
  *   the duplicate-taskUUID check; a duplicate is rejected and the fault is used up.
- * - Kontext [max] and [pro] both bill `costPerImage` (default 0.08) per result.
+ * - Each model bills its documented price per result (§1.2: max 0.08, pro 0.04, dev 0.0105)
+ *   unless `costPerImage` says otherwise.
+ * - Per model (§1.3): pro/max take `providerSettings.bfl` and no `steps`, `CFGScale` or
+ *   `negativePrompt` (unknownParameter); dev takes `steps` (int 1–50), `CFGScale` (0–50) and
+ *   `negativePrompt` but no `providerSettings` (unknownParameter: it has no BFL provider). The
+ *   ranges are the fake's reading; the docs give none for dev. pro/max accept the nine Kontext
+ *   sizes, dev the 17 of `KONTEXT_DEV_SIZES`.
+ * - Poll faults (`failNextPoll`) are used only by well-formed getResponse polls and never change
+ *   the task. A `task-error` task counts as accepted (the host took it) but reports no cost.
+ * - The results of one task finish one after another over the latency (result i of n is ready at
+ *   (i+1)/n of it), so getResponse shows partial progress; a sync answer waits for the last one.
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -22,8 +34,8 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
-import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
-import { makeJpeg, makePng } from './make-image'
+import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -35,15 +47,24 @@ export type RunwareFault =
   | { kind: 'reset-after-accept' } // accepts + bills + generates, then destroys the socket without answering
   | { kind: 'reset' } // destroys the socket before accepting (not billed)
   | { kind: 'moderation' } // 400 with errors[].code 'contentPolicyViolation' (not billed)
-  | { kind: 'nsfw' } // accepted and billed; results carry NSFWContent: true
+  | { kind: 'nsfw'; results?: number[] } // accepted and billed; these results (default all) carry NSFWContent: true
+  | { kind: 'task-error'; code?: string; results?: number[] } // accepted; these results (default all) end with status 'error' (default code inferenceError), not billed; a sync answer is the errors body (400 for a safety code, else 500)
+  | { kind: 'result-url'; expired?: boolean } // accepted and billed; results carry imageURL instead of the requested base64 (a host ignoring outputType); expired: the URL already answers 404
+  | { kind: 'truncated' } // accepted and billed; the result bytes are cut in half
   | { kind: 'hang' } // never answers (until the server closes); not accepted
   | { kind: 'malformed' } // 200 with a body that is not JSON (not billed)
+
+/** Faults for getResponse polls; each is used by one valid poll, in order. None changes the task. */
+export type RunwarePollFault =
+  | { kind: 'status'; status: 429 | 500 | 502 | 503; code?: string } // a JSON error answer
+  | { kind: 'malformed' } // 200 with a body that is not JSON
+  | { kind: 'reset' } // destroys the socket without answering
 
 export interface FakeRunwareOptions {
   apiKey: string
   /** how long an accepted task takes: the wait before a sync answer, or the `processing` time of an async one (default 0) */
   latencyMs?: number
-  /** USD reported as `cost` per result when the task sets includeCost (default 0.08, Kontext [max]'s price) */
+  /** USD reported as `cost` per result when the task sets includeCost (default: the model's price, §1.2) */
   costPerImage?: number
 }
 
@@ -72,6 +93,8 @@ export interface FakeRunware {
   readonly requests: ReadonlyArray<RecordedRequest>
   /** queue a fault for the next imageInference submission(s); each queued fault is used once, in order */
   failNext(fault: RunwareFault, times?: number): void
+  /** queue a fault for the next getResponse poll(s) */
+  failNextPoll(fault: RunwarePollFault, times?: number): void
   /**
    * Change the latency for later imageInference submissions: how long a sync answer takes and how
    * long an async task reports `processing` to getResponse. getResponse itself answers at once.
@@ -86,16 +109,26 @@ export async function startFakeRunwareAsync(options: FakeRunwareOptions): Promis
   return fake
 }
 
+/** The uniform handle for the cross-host end-to-end test: the relay's env, billed submissions, close. */
+export async function startRunwareForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+  const fake = await startFakeRunwareAsync({ apiKey: `rw-e2e-${randomUUID()}` })
+  return {
+    env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url },
+    submissions: () => fake.accepted.length,
+    close: () => fake.close()
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Contract (providers.md §1.2, §1.3, §1.7)
 // ---------------------------------------------------------------------------------------------
 
-/** §1.2: Kontext [max] is `bfl:4@1`, [pro] is `bfl:3@1`. Kontext [dev] takes other fields; not faked. */
-const KONTEXT_MODEL_IDS = ['bfl:4@1', 'bfl:3@1'] as const
-/** §1.3: "up to 2 reference images" for pro/max [S]. */
+/** §1.2: Kontext [max] is `bfl:4@1`, [pro] is `bfl:3@1`, [dev] is `runware:106@1`. */
+const KONTEXT_MODEL_IDS = ['bfl:4@1', 'bfl:3@1', 'runware:106@1'] as const
+type KontextModelId = (typeof KONTEXT_MODEL_IDS)[number]
+/** §1.3: "up to 2 reference images" for pro/max [S]; the fake holds dev to the same. */
 const MAX_REFERENCE_IMAGES = 2
 const MAX_NUMBER_RESULTS = 4
-const DEFAULT_COST_PER_IMAGE = 0.08
 const DEFAULT_OUTPUT_QUALITY = 95
 const SEED_RANGE = 2 ** 32
 
@@ -114,11 +147,10 @@ const ProviderSettings = z.strictObject({
 })
 
 /**
- * The `imageInference` fields Kontext pro/max take (§1.3). Strict, because the docs say pro/max
- * take no `steps`, `CFGScale` or `negativePrompt` and Runware answers unknown keys with
- * `unknownParameter`. Cross-field rules and image decoding happen after this schema.
+ * The `imageInference` fields every Kontext model takes (§1.3). Strict, because Runware answers
+ * unknown keys with `unknownParameter`. Cross-field rules and image decoding happen after this.
  */
-const ImageInferenceTask = z.strictObject({
+const CommonTaskShape = {
   taskType: z.literal('imageInference'),
   taskUUID: z.uuidv4(),
   model: z.enum(KONTEXT_MODEL_IDS),
@@ -137,10 +169,39 @@ const ImageInferenceTask = z.strictObject({
   deliveryMethod: z.enum(['sync', 'async']).default('sync'),
   ttl: z.int().positive().optional(),
   webhookURL: HttpsUrl.optional(),
-  uploadEndpoint: HttpsUrl.optional(),
-  providerSettings: ProviderSettings.optional()
+  uploadEndpoint: HttpsUrl.optional()
+}
+
+/** Kontext pro/max: BFL's provider settings, and no `steps`, `CFGScale` or `negativePrompt` [S]. */
+const ProMaxTask = z.strictObject({ ...CommonTaskShape, providerSettings: ProviderSettings.optional() })
+
+/** Kontext dev (RW-TS types): `steps`, `CFGScale`, `negativePrompt`; no BFL provider settings. */
+const DevTask = z.strictObject({
+  ...CommonTaskShape,
+  steps: z.int().min(1).max(50).optional(),
+  CFGScale: z.number().min(0).max(50).optional(),
+  negativePrompt: z.string().min(2).max(3000).optional()
 })
-type ImageInferenceTask = z.infer<typeof ImageInferenceTask>
+
+type ImageInferenceTask = z.infer<typeof ProMaxTask> | z.infer<typeof DevTask>
+
+interface ModelSpec {
+  schema: typeof ProMaxTask | typeof DevTask
+  sizes: readonly KontextSizeSpec[]
+  /** USD per result, §1.2 */
+  cost: number
+}
+
+const MODEL_SPECS: Record<KontextModelId, ModelSpec> = {
+  'bfl:4@1': { schema: ProMaxTask, sizes: KONTEXT_SIZES, cost: 0.08 },
+  'bfl:3@1': { schema: ProMaxTask, sizes: KONTEXT_SIZES, cost: 0.04 },
+  'runware:106@1': { schema: DevTask, sizes: KONTEXT_DEV_SIZES, cost: 0.0105 }
+}
+
+function modelSpec(model: unknown): ModelSpec {
+  // An unknown model is checked against the pro/max schema, whose enum then names it.
+  return (KONTEXT_MODEL_IDS as readonly unknown[]).includes(model) ? MODEL_SPECS[model as KontextModelId] : MODEL_SPECS['bfl:4@1']
+}
 
 /** §1.5: a poll carries only these two keys. */
 const GetResponseTask = z.strictObject({
@@ -161,6 +222,19 @@ const STATUS_FAULT_CODES: Record<402 | 429 | 500 | 503, string> = {
   500: 'internalServerError',
   503: 'serviceUnavailable'
 }
+const POLL_FAULT_CODES: Record<429 | 500 | 502 | 503, string> = { ...STATUS_FAULT_CODES, 502: 'badGateway' }
+
+/** §1.7: the codes RW-TS files under safety; a sync answer with one of them is a 400. */
+const SAFETY_CODES = new Set([
+  'contentPolicyViolation',
+  'providerContentPolicyViolation',
+  'sensitiveContentDetected',
+  'unsafeContentDetected',
+  'nsfwContentDetected',
+  'promptBlocked',
+  'imageBlocked',
+  'moderationFailed'
+])
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -255,54 +329,59 @@ interface StoredImage {
   expiresAt: number | null
 }
 
-type OutputImageFormat = 'PNG' | 'JPG'
+type OutputImageFormat = 'PNG' | 'JPG' | 'WEBP'
 
 interface ValidInference {
-  task: ImageInferenceTask & { outputFormat: OutputImageFormat }
+  task: ImageInferenceTask
   output: ImageDimensions
+  spec: ModelSpec
 }
 
 /** §1.3 plus the fake's own limits; throws a RunwareRejection naming the field. */
 function validateImageInference(raw: Record<string, unknown>, knownImages: ReadonlyMap<string, StoredImage>): ValidInference {
   // reportInput keeps `issue.input`, which tells a missing field from a wrong one.
-  const parsed = ImageInferenceTask.safeParse(raw, { reportInput: true })
+  const spec = modelSpec(raw.model)
+  const parsed = spec.schema.safeParse(raw, { reportInput: true })
   if (!parsed.success) throw rejectionFromIssues(parsed.error.issues)
   const task = parsed.data
   const references = task.inputs.referenceImages.map((value, index) => decodeReferenceImage(value, index, knownImages))
-  const output = outputDimensions(task, references)
-  const outputFormat = task.outputFormat
-  if (outputFormat === 'WEBP') throw fakeUnsupported('outputFormat WEBP: this fake can only encode PNG and JPG', 'outputFormat')
+  const output = outputDimensions(task, references, spec.sizes)
   if (task.webhookURL !== undefined) throw fakeUnsupported('webhookURL: this fake does not deliver webhooks', 'webhookURL')
   if (task.uploadEndpoint !== undefined) throw fakeUnsupported('uploadEndpoint: this fake does not upload results', 'uploadEndpoint')
-  return { task: { ...task, outputFormat }, output }
+  return { task, output, spec }
 }
 
 /**
- * §1.3: width and height are always sent as a pair and must be one of the nine Kontext sizes.
- * Without them the output follows the first reference's aspect ratio ([I] in the docs).
+ * §1.3: width and height are always sent as a pair and must be one of the model's sizes (nine for
+ * pro/max, 17 for dev). Without them the output follows the first reference's aspect ratio ([I]).
  */
-function outputDimensions(task: ImageInferenceTask, references: ReadonlyArray<ImageDimensions>): ImageDimensions {
+function outputDimensions(
+  task: ImageInferenceTask,
+  references: ReadonlyArray<ImageDimensions>,
+  sizes: readonly KontextSizeSpec[]
+): ImageDimensions {
   const { width, height } = task
   if (width === undefined && height === undefined) {
     const first = references[0]
     if (first === undefined) throw reject('missingReferenceImages', 'Kontext edits need a reference image.', 'inputs.referenceImages')
-    return nearestKontextSize(first)
+    return nearestSize(sizes, first)
   }
-  const allowed = KONTEXT_SIZES.map((size) => `${size.width}x${size.height}`).join(', ')
+  const allowed = sizes.map((size) => `${size.width}x${size.height}`).join(', ')
   if (width === undefined || height === undefined) {
     throw reject('unsupportedDimensions', `width and height must be sent together; allowed pairs: ${allowed}.`, ['width', 'height'])
   }
-  if (!KONTEXT_SIZES.some((size) => size.width === width && size.height === height)) {
+  if (!sizes.some((size) => size.width === width && size.height === height)) {
     throw reject('unsupportedDimensions', `${width}x${height} is not supported by this model; allowed pairs: ${allowed}.`, ['width', 'height'])
   }
   return { width, height }
 }
 
-/** Nearest Kontext size by log aspect ratio (the fake's own reading of "follows the input"). */
-function nearestKontextSize(reference: ImageDimensions): ImageDimensions {
+/** Nearest allowed size by log aspect ratio (the fake's own reading of "follows the input"). */
+function nearestSize(sizes: readonly KontextSizeSpec[], reference: ImageDimensions): ImageDimensions {
   const distance = (size: ImageDimensions): number =>
     Math.abs(Math.log(size.width / size.height) - Math.log(reference.width / reference.height))
-  const [first, ...rest] = KONTEXT_SIZES
+  const [first, ...rest] = sizes
+  if (first === undefined) throw new Error('a model without sizes')
   const best = rest.reduce<ImageDimensions>((chosen, size) => (distance(size) < distance(chosen) ? size : chosen), first)
   return { width: best.width, height: best.height }
 }
@@ -379,12 +458,20 @@ function measure(bytes: Uint8Array, fail: (why: string) => RunwareRejection): Im
 const generatedCache = new Map<string, Uint8Array>()
 const GENERATED_CACHE_LIMIT = 32
 
-/** Real bytes at the output size. Cached: a 1 MP JPEG takes ~200 ms and tests reuse seeds. */
-function renderImage(format: OutputImageFormat, size: ImageDimensions, seed: number, quality: number): Uint8Array {
+/**
+ * Real bytes at the output size. Cached: a 1 MP JPEG takes ~200 ms and tests reuse seeds. WebP
+ * comes from libwebp at its own fixed quality (make-image.ts), so outputQuality shapes JPEG only.
+ */
+async function renderImageAsync(format: OutputImageFormat, size: ImageDimensions, seed: number, quality: number): Promise<Uint8Array> {
   const key = `${format}:${size.width}x${size.height}:${seed}:${quality}`
   const cached = generatedCache.get(key)
   if (cached !== undefined) return cached
-  const bytes = format === 'PNG' ? makePng(size.width, size.height, seed) : makeJpeg(size.width, size.height, seed, quality)
+  const bytes =
+    format === 'PNG'
+      ? makePng(size.width, size.height, seed)
+      : format === 'JPG'
+        ? makeJpeg(size.width, size.height, seed, quality)
+        : await makeWebpAsync(size.width, size.height, seed)
   if (generatedCache.size >= GENERATED_CACHE_LIMIT) {
     const oldest = generatedCache.keys().next()
     if (oldest.done !== true) generatedCache.delete(oldest.value)
@@ -393,20 +480,32 @@ function renderImage(format: OutputImageFormat, size: ImageDimensions, seed: num
   return bytes
 }
 
-const EXTENSION: Record<OutputImageFormat, string> = { PNG: 'png', JPG: 'jpg' }
-const MIME: Record<OutputImageFormat, string> = { PNG: 'image/png', JPG: 'image/jpeg' }
+const EXTENSION: Record<OutputImageFormat, string> = { PNG: 'png', JPG: 'jpg', WEBP: 'webp' }
+const MIME: Record<OutputImageFormat, string> = { PNG: 'image/png', JPG: 'image/jpeg', WEBP: 'image/webp' }
 
 // ---------------------------------------------------------------------------------------------
 // Server
 // ---------------------------------------------------------------------------------------------
 
+interface StoredResult {
+  image: StoredImage
+  /** ms since epoch when getResponse first reports it finished */
+  readyAt: number
+  nsfw: boolean
+  /** set when this result fails instead of finishing */
+  error: RunwareErrorItem | null
+}
+
 interface StoredTask {
   taskUUID: string
   outputType: ImageInferenceTask['outputType']
+  /** the `result-url` fault: answer with imageURL whatever outputType asked */
+  forceUrl: boolean
   includeCost: boolean
-  nsfw: boolean
+  cost: number
+  /** when the last result is ready (a sync answer waits for it) */
   readyAt: number
-  results: StoredImage[]
+  results: StoredResult[]
 }
 
 interface JsonReply {
@@ -439,11 +538,13 @@ class FakeRunwareServer implements FakeRunware {
   readonly apiKey: string
   private origin = ''
   private latencyMs: number
-  private readonly costPerImage: number
+  private readonly costPerImage: number | undefined
   private readonly acceptedTasks: AcceptedTask[] = []
   private readonly recorded: RecordedRequest[] = []
   private readonly faults: RunwareFault[] = []
+  private readonly pollFaults: RunwarePollFault[] = []
   private readonly tasks = new Map<string, StoredTask>()
+  private readonly rendering = new Set<string>()
   private readonly images = new Map<string, StoredImage>()
   private duplicates = 0
   private readonly closing = new AbortController()
@@ -462,7 +563,7 @@ class FakeRunwareServer implements FakeRunware {
   constructor(options: FakeRunwareOptions) {
     this.apiKey = options.apiKey
     this.latencyMs = options.latencyMs ?? 0
-    this.costPerImage = options.costPerImage ?? DEFAULT_COST_PER_IMAGE
+    this.costPerImage = options.costPerImage
   }
 
   get accepted(): ReadonlyArray<AcceptedTask> {
@@ -479,6 +580,10 @@ class FakeRunwareServer implements FakeRunware {
 
   failNext(fault: RunwareFault, times = 1): void {
     for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  }
+
+  failNextPoll(fault: RunwarePollFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.pollFaults.push(fault)
   }
 
   setLatency(ms: number): void {
@@ -514,7 +619,7 @@ class FakeRunwareServer implements FakeRunware {
     const body = parseJson(raw)
     this.recorded.push({ method: request.method ?? '', path, headers: copyHeaders(request), body: body.ok ? body.value : null })
 
-    const imageMatch = /^\/images\/([0-9a-f-]{36})\.(png|jpg)$/.exec(path)
+    const imageMatch = /^\/images\/([0-9a-f-]{36})\.(png|jpg|webp)$/.exec(path)
     let reply: Reply
     if (request.method === 'GET' && imageMatch !== null) reply = this.serveImage(imageMatch[1] ?? '', imageMatch[2] ?? '')
     else if (path !== '/v1' && path !== '/v1/') reply = jsonReply(404, { errors: [{ code: 'notFound', message: `No route ${path}.` }] })
@@ -593,23 +698,30 @@ class FakeRunwareServer implements FakeRunware {
     const unaccepted = this.unacceptedFaultReply(fault, valid.task.taskUUID)
     if (unaccepted !== null) return unaccepted
 
-    if (this.tasks.has(valid.task.taskUUID)) {
+    if (this.tasks.has(valid.task.taskUUID) || this.rendering.has(valid.task.taskUUID)) {
       // Never bill twice; docs (§1.7) leave this behaviour unknown, so the fake makes it loud.
       this.duplicates += 1
       throw withTask(reject('invalidTaskUUID', 'taskUUID already used', 'taskUUID'), 'imageInference', valid.task.taskUUID)
     }
-    const stored = this.accept(raw, valid, fault?.kind === 'nsfw')
+    // Reserved while its images render, so a concurrent resubmission is caught as a duplicate too.
+    this.rendering.add(valid.task.taskUUID)
+    const stored = await this.acceptAsync(raw, valid, fault).finally(() => this.rendering.delete(valid.task.taskUUID))
+    const ack = (): Reply => jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
 
-    if (valid.task.deliveryMethod === 'async' && fault === undefined) {
-      return jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
+    // §1.5: an async submit is answered at once with an acknowledgement; the work goes on.
+    if (valid.task.deliveryMethod === 'async') {
+      if (fault?.kind === 'lose-response') return { kind: 'raw', status: 504, contentType: 'text/html', body: GATEWAY_TIMEOUT_PAGE }
+      if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
+      return ack()
     }
-    if (valid.task.deliveryMethod === 'sync' && !(await this.wait(stored.readyAt - Date.now()))) return { kind: 'hang' }
+    if (!(await this.wait(stored.readyAt - Date.now()))) return { kind: 'hang' }
     if (fault?.kind === 'lose-response') return { kind: 'raw', status: 504, contentType: 'text/html', body: GATEWAY_TIMEOUT_PAGE }
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
-    if (valid.task.deliveryMethod === 'async') {
-      return jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
+    const failure = stored.results.find((result) => result.error !== null)?.error
+    if (failure !== undefined && failure !== null) {
+      return jsonReply(SAFETY_CODES.has(failure.code) ? 400 : 500, { errors: [failure] })
     }
-    return jsonReply(200, { data: stored.results.map((image) => this.resultItem(stored, image)) })
+    return jsonReply(200, { data: stored.results.map((result) => this.resultItem(stored, result)) })
   }
 
   /** The faults that answer without accepting (and so without billing). */
@@ -633,6 +745,9 @@ class FakeRunwareServer implements FakeRunware {
         return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_BODY }
       case undefined:
       case 'nsfw':
+      case 'task-error':
+      case 'result-url':
+      case 'truncated':
       case 'lose-response':
       case 'reset-after-accept':
         return null
@@ -640,28 +755,36 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   /** Bills the task and generates its images now, so getResponse returns the same bytes every time. */
-  private accept(raw: Record<string, unknown>, valid: ValidInference, nsfw: boolean): StoredTask {
-    const { task, output } = valid
-    const now = Date.now()
+  private async acceptAsync(raw: Record<string, unknown>, valid: ValidInference, fault: RunwareFault | undefined): Promise<StoredTask> {
+    const { task, output, spec } = valid
     const baseSeed = task.seed ?? randomInt(SEED_RANGE)
-    const expiresAt = task.ttl === undefined ? null : now + task.ttl * 1000
-    const results = Array.from({ length: task.numberResults }, (_, i): StoredImage => {
-      const seed = baseSeed + i
-      const image: StoredImage = {
-        imageUUID: randomUUID(),
-        seed,
-        bytes: renderImage(task.outputFormat, output, seed, task.outputQuality),
-        format: task.outputFormat,
-        expiresAt
+    const count = task.numberResults
+    const seeds = Array.from({ length: count }, (_, i) => (baseSeed + i) % SEED_RANGE)
+    const rendered = await Promise.all(seeds.map((seed) => renderImageAsync(task.outputFormat, output, seed, task.outputQuality)))
+    // The clock starts once the bytes exist, so the latency is what getResponse shows, however slow rendering was.
+    const now = Date.now()
+    const expiresAt = fault?.kind === 'result-url' && fault.expired === true ? now - 1 : task.ttl === undefined ? null : now + task.ttl * 1000
+    const picked = (indices: number[] | undefined, index: number): boolean => indices === undefined || indices.includes(index)
+    const results = seeds.map((seed, i): StoredResult => {
+      let bytes = rendered[i]!
+      if (fault?.kind === 'truncated') bytes = bytes.subarray(0, Math.floor(bytes.length / 2))
+      const image: StoredImage = { imageUUID: randomUUID(), seed, bytes, format: task.outputFormat, expiresAt }
+      const failed = fault?.kind === 'task-error' && picked(fault.results, i)
+      if (!failed) this.images.set(image.imageUUID, image)
+      const code = fault?.kind === 'task-error' ? (fault.code ?? 'inferenceError') : ''
+      return {
+        image,
+        readyAt: now + Math.round((this.latencyMs * (i + 1)) / count),
+        nsfw: fault?.kind === 'nsfw' && picked(fault.results, i),
+        error: failed ? { code, message: `Simulated ${code}.`, taskType: 'imageInference', taskUUID: task.taskUUID } : null
       }
-      this.images.set(image.imageUUID, image)
-      return image
     })
     const stored: StoredTask = {
       taskUUID: task.taskUUID,
       outputType: task.outputType,
+      forceUrl: fault?.kind === 'result-url',
       includeCost: task.includeCost,
-      nsfw,
+      cost: this.costPerImage ?? spec.cost,
       readyAt: now + this.latencyMs,
       results
     }
@@ -675,31 +798,39 @@ class FakeRunwareServer implements FakeRunware {
     const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
     const parsed = GetResponseTask.safeParse(raw)
     if (!parsed.success) throw withTask(rejectionFromIssues(parsed.error.issues), 'getResponse', taskUUID)
+    const fault = this.pollFaults.shift()
+    if (fault?.kind === 'status') {
+      const code = fault.code ?? POLL_FAULT_CODES[fault.status]
+      return jsonReply(fault.status, { errors: [{ code, message: `Simulated ${fault.status}.`, taskType: 'getResponse', taskUUID }] })
+    }
+    if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_BODY }
+    if (fault?.kind === 'reset') return { kind: 'destroy' }
     const stored = this.tasks.get(parsed.data.taskUUID)
     if (stored === undefined) {
       throw withTask(reject('taskFailedOrNotFound', 'No task with this taskUUID.', 'taskUUID'), 'getResponse', taskUUID)
     }
-    const ready = Date.now() >= stored.readyAt
-    const data = stored.results.map((image) =>
-      ready
-        ? { ...this.resultItem(stored, image), status: 'success' }
-        : { taskType: 'imageInference', taskUUID: stored.taskUUID, status: 'processing' }
-    )
+    const now = Date.now()
+    const data = stored.results.map((result) => {
+      if (now < result.readyAt) return { taskType: 'imageInference', taskUUID: stored.taskUUID, status: 'processing' }
+      if (result.error !== null) return { taskType: 'imageInference', taskUUID: stored.taskUUID, status: 'error', error: result.error }
+      return { ...this.resultItem(stored, result), status: 'success' }
+    })
     return jsonReply(200, { data })
   }
 
   /** §1.4: the fields of one result; exactly one of imageURL / imageBase64Data / imageDataURI. */
-  private resultItem(stored: StoredTask, image: StoredImage): Record<string, unknown> {
+  private resultItem(stored: StoredTask, result: StoredResult): Record<string, unknown> {
+    const { image } = result
     const item: Record<string, unknown> = {
       taskType: 'imageInference',
       taskUUID: stored.taskUUID,
       imageUUID: image.imageUUID,
       seed: image.seed,
-      NSFWContent: stored.nsfw
+      NSFWContent: result.nsfw
     }
-    if (stored.includeCost) item.cost = this.costPerImage
+    if (stored.includeCost) item.cost = stored.cost
     const base64 = (): string => Buffer.from(image.bytes).toString('base64')
-    switch (stored.outputType) {
+    switch (stored.forceUrl ? 'URL' : stored.outputType) {
       case 'URL':
         item.imageURL = `${this.origin}/images/${image.imageUUID}.${EXTENSION[image.format]}`
         break

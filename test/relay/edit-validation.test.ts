@@ -63,7 +63,7 @@ describe('the request part', () => {
 
   it('refuses a model the catalogue does not have', async () => {
     const relay = await startRelayAsync()
-    await expectRefusedAsync(relay, editForm({ prompt: 'Make it blue', model: 'kontext-dev' }), 400, 'invalid_request', /^model: /)
+    await expectRefusedAsync(relay, editForm({ prompt: 'Make it blue', model: 'kontext-ultra' }), 400, 'invalid_request', /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev/)
   })
 
   it('refuses a form with two request parts', async () => {
@@ -222,7 +222,7 @@ describe('the image parts', () => {
   it('refuses 3 images for Runware, which takes at most 2 references', async () => {
     const relay = await startRelayAsync()
     const form = editForm({ prompt: 'Make it blue' }, [REFERENCE_PNG, REFERENCE_PNG, REFERENCE_PNG])
-    await expectRefusedAsync(relay, form, 400, 'invalid_request', /Runware takes at most 2 reference images; this request has 3/)
+    await expectRefusedAsync(relay, form, 400, 'invalid_request', /Runware \(FLUX\.1 Kontext \[max\]\) takes at most 2 reference images; this request has 3/)
   })
 
   it('refuses more than 4 images whatever the host', async () => {

@@ -13,8 +13,15 @@ describe('GET /v1/health', () => {
     const health = await readHealthAsync(await relay.requestAsync('/v1/health'))
 
     expect(health).toMatchObject({ status: 'ok', apiVersion: 1, auth: 'missing', defaultProvider: 'runware' })
-    expect(health.providers).toEqual([{ id: 'runware', name: 'Runware', configured: true, models: ['kontext-max', 'kontext-pro'] }])
-    expect(health.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro'])
+    expect(health.providers[0]).toEqual({ id: 'runware', name: 'Runware', configured: true, models: ['kontext-max', 'kontext-pro', 'kontext-dev'] })
+    expect(health.providers.slice(1).map((provider) => [provider.id, provider.configured])).toEqual([
+      ['runflow', false],
+      ['bfl', false],
+      ['fal', false],
+      ['replicate', false],
+      ['comfyui', false]
+    ])
+    expect(health.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro', 'kontext-dev'])
     expect(relay.fake!.requests, 'health does not call the host').toHaveLength(0)
   })
 
@@ -46,7 +53,7 @@ describe('a relay without a provider key', () => {
 
     expect(health.auth).toBe('valid')
     expect(health.defaultProvider).toBeNull()
-    expect(health.providers).toEqual([expect.objectContaining({ id: 'runware', configured: false })])
+    expect(health.providers.every((provider) => !provider.configured)).toBe(true)
   })
 
   it('answers an edit with 503 provider_not_configured naming the variable to set', async () => {

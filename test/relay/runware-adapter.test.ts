@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
 import { createRunwareProvider } from '../../relay/providers/runware'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { offerOf } from '../../shared/models'
 import { AppError } from '../../shared/errors'
 import { EditRequest } from '../../shared/relay-api'
 import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
@@ -40,19 +41,22 @@ function adapter(apiUrl: string, fetchImpl: typeof fetch = fetch): AdapterHarnes
       })
     },
     randomUUID: () => randomUUID(),
+    now: () => Date.now(),
     log: (event, fields) => transcript.logs.push(`${event} ${JSON.stringify(fields)}`)
   }
-  return { provider: createRunwareProvider({ apiKey: API_KEY, apiUrl }, deps), sleeps, fetchCalls: () => calls }
+  return { provider: createRunwareProvider({ enabled: true, key: API_KEY, url: apiUrl, settings: {}, offerOverrides: {} }, deps), sleeps, fetchCalls: () => calls }
 }
 
 function editInput(signal: AbortSignal): ProviderEditInput {
   return {
     request: EditRequest.parse({ prompt: 'Make the sky purple' }),
     model: 'kontext-max',
-    hostModelId: 'bfl:4@1',
+    offer: offerOf('runware', 'kontext-max')!,
     size: KONTEXT_SIZES[1],
+    aspectRatio: '16:9',
     references: [{ bytes: REFERENCE_PNG, contentType: 'image/png', width: 64, height: 36 }],
-    signal
+    signal,
+    onProgress: () => undefined
   }
 }
 

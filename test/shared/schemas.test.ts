@@ -10,9 +10,7 @@ describe('the edit request', () => {
       model: 'kontext-max',
       aspectRatio: 'auto',
       numImages: 1,
-      outputFormat: 'png',
-      promptUpsampling: false,
-      safetyTolerance: 2
+      outputFormat: 'png'
     })
   })
 
@@ -24,7 +22,9 @@ describe('the edit request', () => {
     [{ prompt: 'ok ok', aspectRatio: '5:4' }, 'aspectRatio'],
     [{ prompt: 'ok ok', safetyTolerance: 7 }, 'safetyTolerance'],
     [{ prompt: 'ok ok', provider: 'midjourney' }, 'provider'],
-    [{ prompt: 'ok ok', steps: 30 }, 'steps']
+    [{ prompt: 'ok ok', steps: 0 }, 'steps'],
+    [{ prompt: 'ok ok', outputFormat: 'gif' }, 'outputFormat'],
+    [{ prompt: 'ok ok', negativePrompt: 'blur' }, 'negativePrompt']
   ])('rejects %j', (input, mention) => {
     const result = EditRequest.safeParse(input)
     expect(result.success).toBe(false)

@@ -1,6 +1,9 @@
 import { createController } from '../../plugin/controller'
 import { createPluginBridge, type PluginPort } from '../../ui/plugin/plugin-bridge'
-import type { EditDeps } from '../../ui/edit/run-edit-async'
+import type { EditDeps, EditInput } from '../../ui/edit/run-edit-async'
+import { catalogueCapabilities } from '../../shared/capabilities'
+import type { ProviderId } from '../../shared/models'
+import { DEFAULT_OPTIONS, type EditOptions } from '../../shared/settings'
 import { createRelayClient } from '../../ui/relay/relay-client'
 import { sleepAsync } from '../../shared/sleep-async'
 import { createFakeFigma, type FakeFigma } from '../fakes/fake-figma'
@@ -38,4 +41,11 @@ export function editDeps(bridge: ReturnType<typeof createPluginBridge>, relayUrl
     now: Date.now,
     onProgress: (update) => progress.push(update.stage)
   }
+}
+
+/** An edit as the panel starts it, for a host and model from the catalogue. */
+export function editInput(requestId: string, prompt: string, options: EditOptions = DEFAULT_OPTIONS, provider: ProviderId = 'runware'): EditInput {
+  const capabilities = catalogueCapabilities(provider, options.model)
+  if (capabilities === undefined) throw new Error(`${provider} does not offer ${options.model}`)
+  return { requestId, prompt, options, capabilities, provider }
 }

@@ -1,6 +1,9 @@
 import { AppError } from '../../shared/errors'
 import type { ResultImage } from '../../shared/messages'
-import type { EditJob, EditRequestInput, JobStatus } from '../../shared/relay-api'
+import { toEditRequest } from '../../shared/capabilities'
+import { ProvenanceOptions } from '../../shared/provenance'
+import type { ProviderId } from '../../shared/models'
+import type { EditJob, JobStatus, ModelCapabilities } from '../../shared/relay-api'
 import type { EditOptions } from '../../shared/settings'
 import { fitForFigmaAsync, type ImageResizer } from '../image/fit-for-figma-async'
 import type { PluginBridge } from '../plugin/plugin-bridge'
@@ -29,6 +32,10 @@ export interface EditInput {
   requestId: string
   prompt: string
   options: EditOptions
+  /** What the chosen host offers for the chosen model. */
+  capabilities: ModelCapabilities
+  /** undefined: the relay's default host. */
+  provider: ProviderId | undefined
 }
 
 /** Results that are paid for and ready for the canvas; kept until placed so nothing is lost. */
@@ -37,20 +44,6 @@ export interface PendingPlacement {
   sourceId: string
   job: EditJob
   images: ResultImage[]
-}
-
-export function toEditRequest(prompt: string, options: EditOptions): EditRequestInput {
-  const request: EditRequestInput = {
-    prompt,
-    model: options.model,
-    aspectRatio: options.aspectRatio,
-    numImages: options.numImages,
-    outputFormat: options.outputFormat,
-    promptUpsampling: options.promptUpsampling,
-    safetyTolerance: options.safetyTolerance
-  }
-  if (options.seed !== null) request.seed = options.seed
-  return request
 }
 
 /**
@@ -64,8 +57,10 @@ export async function produceResultsAsync(input: EditInput, deps: EditDeps, sign
 
   const uploadBytes = references.reduce((sum, reference) => sum + reference.png.byteLength, 0)
   deps.onProgress({ stage: 'uploading', uploadBytes })
+  const request = toEditRequest(input.prompt, input.options, input.capabilities, input.provider)
+  const settingsSent = ProvenanceOptions.parse(request)
   const created = await deps.relay.createEditAsync(
-    toEditRequest(input.prompt, input.options),
+    request,
     references.map((reference, index) => ({ bytes: reference.png, contentType: 'image/png', name: `reference-${index + 1}.png` })),
     signal
   )
@@ -101,14 +96,7 @@ export async function produceResultsAsync(input: EditInput, deps: EditDeps, sign
         provider: job.provider,
         model: job.model,
         ...(seed === undefined ? {} : { seed }),
-        options: {
-          aspectRatio: input.options.aspectRatio,
-          numImages: input.options.numImages,
-          outputFormat: input.options.outputFormat,
-          promptUpsampling: input.options.promptUpsampling,
-          safetyTolerance: input.options.safetyTolerance,
-          ...(input.options.seed === null ? {} : { seed: input.options.seed })
-        },
+        options: settingsSent,
         sourceId: source.sourceId,
         sourceName: source.name,
         relayJobId: job.id,

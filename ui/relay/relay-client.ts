@@ -5,6 +5,7 @@ import {
   EditJob,
   ErrorBody,
   Health,
+  ModelsResponse,
   ROUTES,
   type EditRequestInput,
   type ImageContentType
@@ -62,6 +63,10 @@ export function createRelayClient(options: RelayClientOptions) {
 
     async healthAsync(signal?: AbortSignal): Promise<Health> {
       return readJson(await send(ROUTES.health, { method: 'GET', signal }), Health)
+    },
+
+    async modelsAsync(signal?: AbortSignal): Promise<ModelsResponse> {
+      return readJson(await send(ROUTES.models, { method: 'GET', signal }), ModelsResponse)
     },
 
     async createEditAsync(request: EditRequestInput, images: ReadonlyArray<UploadImage>, signal?: AbortSignal): Promise<EditCreated> {

@@ -1,6 +1,6 @@
 import type { ErrorInfo } from '../../shared/errors'
 import type { SelectionItem } from '../../shared/messages'
-import type { EditJob, Health } from '../../shared/relay-api'
+import type { EditJob, Health, ModelsResponse } from '../../shared/relay-api'
 import { DEFAULT_SETTINGS, type EditOptions, type Settings } from '../../shared/settings'
 import type { EditProgress, PendingPlacement } from '../edit/run-edit-async'
 
@@ -15,7 +15,7 @@ export type Phase =
 export type Connection =
   | { kind: 'unknown' }
   | { kind: 'checking' }
-  | { kind: 'ok'; health: Health }
+  | { kind: 'ok'; health: Health; models: ModelsResponse }
   | { kind: 'error'; error: ErrorInfo }
 
 export interface PanelState {

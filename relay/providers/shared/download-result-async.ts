@@ -1,0 +1,69 @@
+import { AppError } from '../../../shared/errors'
+import { hostFetchAsync } from './host-fetch-async'
+
+export interface DownloadOptions {
+  fetch: typeof fetch
+  signal: AbortSignal
+  /** The host's configured base URL: plain http is accepted only on its origin (a LAN ComfyUI, a test fake). */
+  hostBaseUrl: string
+  /** Headers some hosts want on their own URLs (never sent to another origin). */
+  headers?: Record<string, string>
+  maxBytes?: number
+}
+
+const DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+/**
+ * Downloads a result the host just returned. Host URLs expire (BFL: 10 minutes) and must never
+ * reach the client, so the relay fetches them at once. Only https URLs, or http on the host's own
+ * configured origin, and never more than `maxBytes`.
+ */
+export async function downloadResultAsync(url: string, options: DownloadOptions): Promise<Uint8Array> {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new AppError('provider_error', undefined, { detail: `result URL is not a URL: ${url.slice(0, 80)}` })
+  }
+  const hostOrigin = new URL(options.hostBaseUrl).origin
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && parsed.origin === hostOrigin)) {
+    throw new AppError('provider_error', undefined, { detail: `refused to download a result from ${parsed.origin}` })
+  }
+  const sameOrigin = parsed.origin === hostOrigin
+  const answer = await hostFetchAsync(options.fetch, parsed.href, { headers: sameOrigin ? (options.headers ?? {}) : {}, redirect: 'follow' }, options.signal)
+  if (answer.kind === 'network') throw new AppError('provider_unavailable', undefined, { detail: `result download: ${answer.detail}` })
+  const { response } = answer
+  if (!response.ok) {
+    throw new AppError('provider_error', undefined, { detail: `result download answered ${response.status}${response.status === 403 || response.status === 404 || response.status === 410 ? ' (expired?)' : ''}` })
+  }
+  const declared = Number(response.headers.get('content-length') ?? '0')
+  const max = options.maxBytes ?? DEFAULT_MAX_BYTES
+  if (declared > max) throw new AppError('provider_error', undefined, { detail: `result of ${declared} bytes is over the ${max} byte cap` })
+  const reader = response.body?.getReader()
+  if (reader === undefined) return new Uint8Array(await response.arrayBuffer())
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > max) {
+        await reader.cancel()
+        throw new AppError('provider_error', undefined, { detail: `result over the ${max} byte cap` })
+      }
+      chunks.push(value)
+    }
+  } catch (error) {
+    if (options.signal.aborted) throw options.signal.reason
+    if (error instanceof AppError) throw error
+    throw new AppError('provider_unavailable', undefined, { detail: `result download cut off: ${String(error)}` })
+  }
+  const bytes = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}

@@ -1,0 +1,237 @@
+/**
+ * Self-tests of the BFL fake: it must reject what the real API rejects (providers.md §3) and
+ * behave like the real flow (polling on another host, signed sample URLs that expire).
+ */
+import { imageSize } from 'image-size'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startBflForRelayAsync, startFakeBflAsync, type FakeBfl, type FakeBflOptions } from './bfl-server'
+import { makeJpeg, makePng } from './make-image'
+
+const KEY = 'bfl_selftest_key_0123456789'
+const PNG = Buffer.from(makePng(32, 32, 1)).toString('base64')
+const JPEG = Buffer.from(makeJpeg(48, 24, 2)).toString('base64')
+
+const fakes: FakeBfl[] = []
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((fake) => fake.close()))
+})
+
+async function fakeAsync(options: Omit<FakeBflOptions, 'apiKey'> = {}): Promise<FakeBfl> {
+  const fake = await startFakeBflAsync({ apiKey: KEY, ...options })
+  fakes.push(fake)
+  return fake
+}
+
+function submitAsync(fake: FakeBfl, body: unknown, { model = 'flux-kontext-max', headers = {} as Record<string, string> } = {}): Promise<Response> {
+  return fetch(`${fake.url}/v1/${model}`, {
+    method: 'POST',
+    headers: { 'x-key': KEY, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
+}
+
+async function detailOf(response: Response): Promise<Array<{ type: string; loc: unknown[] }>> {
+  expect(response.status).toBe(422)
+  return ((await response.json()) as { detail: Array<{ type: string; loc: unknown[] }> }).detail
+}
+
+const VALID = { prompt: 'Make it red', input_image: PNG, aspect_ratio: '16:9', output_format: 'png', safety_tolerance: 2, prompt_upsampling: false }
+
+async function pollUntilAsync(url: string, key = KEY): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200; i += 1) {
+    const answer = (await (await fetch(url, { headers: { 'x-key': key } })).json()) as Record<string, unknown>
+    if (answer.status !== 'Pending') return answer
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error('still Pending')
+}
+
+describe('the BFL fake: authentication and routes', () => {
+  it('answers 401 without x-key, with a wrong key, or with a Bearer header instead', async () => {
+    const fake = await fakeAsync()
+    expect((await submitAsync(fake, VALID, { headers: { 'x-key': 'wrong' } })).status).toBe(401)
+    const bearer = await fetch(`${fake.url}/v1/flux-kontext-max`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(VALID) })
+    expect(bearer.status).toBe(401)
+    expect(await bearer.json()).toHaveProperty('detail')
+    expect((await fetch(`${fake.regionUrl}/v1/get_result?id=x`)).status).toBe(401)
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('answers 404 for an unknown model path and 405 for a GET on a model', async () => {
+    const fake = await fakeAsync()
+    expect((await submitAsync(fake, VALID, { model: 'flux-kontext' })).status).toBe(404)
+    expect((await submitAsync(fake, VALID, { model: 'flux-kontext-dev' })).status).toBe(404)
+    expect((await fetch(`${fake.url}/v1/flux-kontext-max`, { headers: { 'x-key': KEY } })).status).toBe(405)
+  })
+
+  it('accepts a configured model path', async () => {
+    const fake = await fakeAsync({ models: ['flux-2-pro'] })
+    expect((await submitAsync(fake, VALID, { model: 'flux-2-pro' })).status).toBe(200)
+    expect((await submitAsync(fake, VALID)).status).toBe(404)
+  })
+})
+
+describe('the BFL fake: validation (422, FastAPI detail[])', () => {
+  it.each([
+    ['an unknown field', { ...VALID, width: 1024 }, 'width', 'extra_forbidden'],
+    ['a missing prompt', { input_image: PNG }, 'prompt', 'missing'],
+    ['a string safety_tolerance', { ...VALID, safety_tolerance: '2' }, 'safety_tolerance', 'int_type'],
+    ['safety_tolerance 7', { ...VALID, safety_tolerance: 7 }, 'safety_tolerance', 'less_than_equal'],
+    ['safety_tolerance -1', { ...VALID, safety_tolerance: -1 }, 'safety_tolerance', 'greater_than_equal'],
+    ['safety_tolerance 3 with an input image', { ...VALID, safety_tolerance: 3 }, 'safety_tolerance', 'value_error'],
+    ['a bad output_format', { ...VALID, output_format: 'jpg' }, 'output_format', 'enum'],
+    ['a string prompt_upsampling', { ...VALID, prompt_upsampling: 'false' }, 'prompt_upsampling', 'bool_type'],
+    ['a fractional seed', { ...VALID, seed: 1.5 }, 'seed', 'int_from_float'],
+    ['a string seed', { ...VALID, seed: '7' }, 'seed', 'int_type'],
+    ['a data: URI image', { ...VALID, input_image: `data:image/png;base64,${PNG}` }, 'input_image', 'value_error'],
+    ['a non-image reference', { ...VALID, input_image_2: Buffer.from('hello world!').toString('base64') }, 'input_image_2', 'value_error'],
+    ['broken base64', { ...VALID, input_image: 'abc' }, 'input_image', 'value_error'],
+    ['a fifth reference', { ...VALID, input_image_5: PNG }, 'input_image_5', 'extra_forbidden'],
+    ['an aspect ratio past 21:9', { ...VALID, aspect_ratio: '3:1' }, 'aspect_ratio', 'value_error'],
+    ['a malformed aspect ratio', { ...VALID, aspect_ratio: '16x9' }, 'aspect_ratio', 'value_error'],
+    ['a webhook (not faked)', { ...VALID, webhook_url: 'https://example.com/hook' }, 'webhook_url', 'value_error']
+  ])('rejects %s', async (_name, body, field, type) => {
+    const fake = await fakeAsync()
+    const detail = await detailOf(await submitAsync(fake, body))
+    expect(detail).toContainEqual(expect.objectContaining({ loc: ['body', field], type }))
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('rejects a body that is not JSON, or not an object', async () => {
+    const fake = await fakeAsync()
+    expect((await detailOf(await submitAsync(fake, '{"prompt":')))[0]!.type).toBe('json_invalid')
+    expect((await detailOf(await submitAsync(fake, VALID, { headers: { 'content-type': 'text/plain' } })))[0]!.type).toBe('json_invalid')
+    expect((await detailOf(await submitAsync(fake, [VALID])))[0]!.type).toBe('model_attributes_type')
+  })
+
+  it('accepts safety_tolerance 6 without an input image (text-to-image), and nulls for optional fields', async () => {
+    const fake = await fakeAsync()
+    expect((await submitAsync(fake, { prompt: 'A red cube', safety_tolerance: 6 })).status).toBe(200)
+    expect((await submitAsync(fake, { prompt: 'A red cube', seed: null, aspect_ratio: null, output_format: null, input_image: null })).status).toBe(200)
+    expect(fake.submissions()).toBe(2)
+  })
+})
+
+describe('the BFL fake: the job flow', () => {
+  it('answers the submit as documented, polls on the second host, and serves a real image at the ratio', async () => {
+    const fake = await fakeAsync()
+    const response = await submitAsync(fake, { ...VALID, input_image_2: JPEG, aspect_ratio: '9:16', output_format: 'jpeg', seed: 3 })
+    expect(response.status).toBe(200)
+    const submit = (await response.json()) as { id: string; polling_url: string; cost: number; input_mp: number; output_mp: number }
+    expect(Object.keys(submit).sort()).toEqual(['cost', 'id', 'input_mp', 'output_mp', 'polling_url'])
+    expect(submit.cost).toBe(8)
+    expect(new URL(submit.polling_url).origin).toBe(fake.regionUrl)
+    expect(fake.submissions()).toBe(1)
+
+    // The submit host does not know the task: rebuilding the URL does not work.
+    const rebuilt = await fetch(`${fake.url}/v1/get_result?id=${submit.id}`, { headers: { 'x-key': KEY } })
+    expect(((await rebuilt.json()) as { status: string }).status).toBe('Task not found')
+
+    const ready = await pollUntilAsync(submit.polling_url)
+    expect(ready).toMatchObject({ id: submit.id, status: 'Ready', result: { seed: 3 } })
+    const sample = (ready.result as { sample: string }).sample
+    const image = await fetch(sample)
+    expect(image.status).toBe(200)
+    expect(image.headers.get('content-type')).toBe('image/jpeg')
+    expect(imageSize(new Uint8Array(await image.arrayBuffer()))).toMatchObject({ width: 752, height: 1392, type: 'jpg' })
+  })
+
+  it('follows the first image ratio without aspect_ratio and defaults to PNG; reports Pending with progress', async () => {
+    const fake = await fakeAsync({ latencyMs: 80, costs: { 'flux-kontext-max': 6 } })
+    const submit = (await (await submitAsync(fake, { prompt: 'Make it red', input_image: JPEG })).json()) as { polling_url: string; cost: number }
+    expect(submit.cost).toBe(6)
+    const pending = (await (await fetch(submit.polling_url, { headers: { 'x-key': KEY } })).json()) as { status: string; progress: number | null }
+    expect(pending.status).toBe('Pending')
+    const ready = await pollUntilAsync(submit.polling_url)
+    const bytes = new Uint8Array(await (await fetch((ready.result as { sample: string }).sample)).arrayBuffer())
+    // 48×24 is 2:1, none of the nine names: about 1 MP at 2:1, sides in multiples of 16.
+    expect(imageSize(bytes)).toMatchObject({ width: 1456, height: 720, type: 'png' })
+  })
+
+  it('makes sample URLs expire, and refuses a tampered signature', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'expired-sample' })
+    const first = (await (await submitAsync(fake, VALID)).json()) as { polling_url: string }
+    const expired = ((await pollUntilAsync(first.polling_url)).result as { sample: string }).sample
+    expect((await fetch(expired)).status).toBe(403)
+
+    const second = (await (await submitAsync(fake, VALID)).json()) as { polling_url: string }
+    const sample = ((await pollUntilAsync(second.polling_url)).result as { sample: string }).sample
+    const later = new URL(sample)
+    later.searchParams.set('se', String(Date.now() + 3_600_000))
+    expect((await fetch(later)).status).toBe(403)
+    expect((await fetch(sample)).status).toBe(200)
+  })
+
+  it.each([
+    ['request-moderated', 'Request Moderated'],
+    ['content-moderated', 'Content Moderated'],
+    ['error', 'Error'],
+    ['task-not-found', 'Task not found']
+  ] as const)('ends a %s task in status %s, with no result', async (kind, status) => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind })
+    const submit = (await (await submitAsync(fake, VALID)).json()) as { polling_url: string }
+    expect(await pollUntilAsync(submit.polling_url)).toMatchObject({ status, result: null })
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('answers status faults without billing, with Retry-After when asked', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 3 })
+    fake.failNext({ kind: 'status', status: 402 })
+    const limited = await submitAsync(fake, VALID)
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toBe('3')
+    expect((await submitAsync(fake, VALID)).status).toBe(402)
+    expect(fake.submissions()).toBe(0)
+    expect((await submitAsync(fake, VALID)).status).toBe(200)
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('uses a queued fault only on a valid submission', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'status', status: 503 })
+    expect((await submitAsync(fake, { ...VALID, safety_tolerance: 5 })).status).toBe(422)
+    expect((await submitAsync(fake, VALID)).status).toBe(503)
+  })
+
+  it('bills a malformed answer and a reset after accepting, but not a reset before', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'malformed' })
+    const garbled = await submitAsync(fake, VALID)
+    expect(garbled.status).toBe(200)
+    expect(() => JSON.parse('{"id":"')).toThrow()
+    expect(await garbled.text()).toBe('{"id":"')
+    fake.failNext({ kind: 'reset-after-accept' })
+    await expect(submitAsync(fake, VALID)).rejects.toThrow()
+    fake.failNext({ kind: 'reset' })
+    await expect(submitAsync(fake, VALID)).rejects.toThrow()
+    expect(fake.submissions()).toBe(2)
+  })
+
+  it('ends a hanging request promptly on close', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'hang' })
+    const hanging = submitAsync(fake, VALID)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await fake.close()
+    await expect(hanging).rejects.toThrow()
+  })
+
+  it('gives the cross-host test a uniform handle', async () => {
+    const handle = await startBflForRelayAsync()
+    try {
+      expect(Object.keys(handle.env).sort()).toEqual(['BFL_API_KEY', 'BFL_API_URL'])
+      const response = await fetch(`${handle.env.BFL_API_URL}/v1/flux-kontext-max`, {
+        method: 'POST',
+        headers: { 'x-key': handle.env.BFL_API_KEY!, 'content-type': 'application/json' },
+        body: JSON.stringify(VALID)
+      })
+      expect(response.status).toBe(200)
+      expect(handle.submissions()).toBe(1)
+    } finally {
+      await handle.close()
+    }
+  })
+})

@@ -1,0 +1,225 @@
+/**
+ * Self-tests of the ComfyUI fake: it must refuse what ComfyUI refuses (in ComfyUI's 400 shape),
+ * keep the queue and history as ComfyUI does, and produce real PNGs at the implied size.
+ */
+import { randomUUID } from 'node:crypto'
+import { imageSize } from 'image-size'
+import { afterEach, describe, expect, it } from 'vitest'
+import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
+import { startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from './comfyui-server'
+import { makePng } from './make-image'
+
+const POLL = { timeout: 8000, interval: 20 }
+const fakes: FakeComfyui[] = []
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((fake) => fake.close()))
+})
+
+async function startAsync(options: FakeComfyuiOptions = {}): Promise<FakeComfyui> {
+  const fake = await startFakeComfyuiAsync({ latencyMs: 1, ...options })
+  fakes.push(fake)
+  return fake
+}
+
+async function uploadAsync(fake: FakeComfyui, bytes: Uint8Array | string, name = 'ref.png', fields: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData()
+  form.append('image', new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type: 'image/png' }), name)
+  for (const [key, value] of Object.entries(fields)) form.append(key, value)
+  return fetch(`${fake.url}/upload/image`, { method: 'POST', body: form })
+}
+
+function graph(image: string, patch: (graph: Record<string, FakeNode>) => void = () => undefined): Record<string, FakeNode> {
+  const copy = structuredClone(defaultWorkflowFile.workflow) as unknown as Record<string, FakeNode>
+  copy['190']!.inputs.image = image
+  copy['6']!.inputs.text = 'make it blue'
+  patch(copy)
+  return copy
+}
+
+async function postPromptAsync(fake: FakeComfyui, body: unknown, path = '/prompt'): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${fake.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const text = await response.text()
+  return { status: response.status, body: text === '' ? null : JSON.parse(text) }
+}
+
+async function historyAsync(fake: FakeComfyui, promptId: string): Promise<any> {
+  return (await fetch(`${fake.url}/history/${promptId}`)).json()
+}
+
+async function readyAsync(options: FakeComfyuiOptions = {}): Promise<{ fake: FakeComfyui; name: string }> {
+  const fake = await startAsync(options)
+  const { name } = (await (await uploadAsync(fake, makePng(64, 40))).json()) as { name: string }
+  return { fake, name }
+}
+
+describe('POST /upload/image', () => {
+  it('stores an image and answers {name, subfolder, type}; also under /api', async () => {
+    const fake = await startAsync()
+    const response = await uploadAsync(fake, makePng(10, 10), 'a.png', { type: 'input', overwrite: 'false' })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ name: 'a.png', subfolder: '', type: 'input' })
+    const form = new FormData()
+    form.append('image', new Blob([new Uint8Array(makePng(12, 12))]), 'b.png')
+    expect((await fetch(`${fake.url}/api/upload/image`, { method: 'POST', body: form })).status).toBe(200)
+    expect([...fake.uploads.keys()]).toEqual(['a.png', 'b.png'])
+  })
+
+  it('renames a clash to "name (1).png", "name (2).png", keeps identical bytes under one name, and overwrites when told', async () => {
+    const fake = await startAsync()
+    const names: string[] = []
+    for (const seed of [1, 2, 3, 2]) names.push(((await (await uploadAsync(fake, makePng(10, 10, seed), 'x.png')).json()) as { name: string }).name)
+    expect(names).toEqual(['x.png', 'x (1).png', 'x (2).png', 'x (1).png'])
+    const overwritten = (await (await uploadAsync(fake, makePng(10, 10, 9), 'x.png', { overwrite: 'true' })).json()) as { name: string }
+    expect(overwritten.name).toBe('x.png')
+    expect(fake.uploads.size).toBe(3)
+  })
+
+  it('refuses bytes that are not an image, a missing image part, an unknown field and a path in the name', async () => {
+    const fake = await startAsync()
+    expect((await uploadAsync(fake, 'not an image at all')).status).toBe(400)
+    const empty = new FormData()
+    empty.append('type', 'input')
+    expect((await fetch(`${fake.url}/upload/image`, { method: 'POST', body: empty })).status).toBe(400)
+    expect((await uploadAsync(fake, makePng(4, 4), 'a.png', { colour: 'red' })).status).toBe(400)
+    expect((await uploadAsync(fake, makePng(4, 4), 'a.png', { subfolder: '../etc' })).status).toBe(400)
+    expect(fake.uploads.size).toBe(0)
+  })
+})
+
+describe('POST /prompt validation', () => {
+  it('queues a valid Kontext graph under the client’s prompt_id', async () => {
+    const { fake, name } = await readyAsync()
+    const promptId = randomUUID()
+    const answer = await postPromptAsync(fake, { prompt: graph(name), client_id: 'c1', prompt_id: promptId })
+    expect(answer).toEqual({ status: 200, body: { prompt_id: promptId, number: 0, node_errors: {} } })
+    expect(fake.accepted).toHaveLength(1)
+  })
+
+  it('answers no_prompt without a prompt, and refuses unknown body keys', async () => {
+    const { fake, name } = await readyAsync()
+    expect(await postPromptAsync(fake, { client_id: 'x' })).toEqual({
+      status: 400,
+      body: { error: { type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, node_errors: {} }
+    })
+    expect((await postPromptAsync(fake, { prompt: graph(name), promptId: 'x' })).body.error.type).toBe('invalid_prompt')
+  })
+
+  it.each([
+    ['a node without class_type', (g: Record<string, FakeNode>) => delete (g['8'] as Partial<FakeNode>).class_type, 'invalid_prompt', /missing the class_type/],
+    ['an unknown node class', (g: Record<string, FakeNode>) => (g['8']!.class_type = 'VAEDecodeTiled'), 'invalid_prompt', /node VAEDecodeTiled does not exist/],
+    ['no output node', (g: Record<string, FakeNode>) => delete g['136'], 'prompt_no_outputs', /no outputs/]
+  ])('answers %s with %s', async (_label, patch, type, message) => {
+    const { fake, name } = await readyAsync()
+    const answer = await postPromptAsync(fake, { prompt: graph(name, patch) })
+    expect(answer.status).toBe(400)
+    expect(answer.body.error.type).toBe(type)
+    expect(answer.body.error.message).toMatch(message)
+  })
+
+  it.each([
+    ['a missing required input', (g: Record<string, FakeNode>) => delete g['31']!.inputs.steps, '31', 'required_input_missing'],
+    ['a link to a node that is not there', (g: Record<string, FakeNode>) => (g['8']!.inputs.samples = ['999', 0]), '8', 'exception_during_inner_validation'],
+    ['a link of the wrong type', (g: Record<string, FakeNode>) => (g['8']!.inputs.samples = ['39', 0]), '8', 'return_type_mismatch'],
+    ['a seed above 2^64 − 1', (g: Record<string, FakeNode>) => (g['31']!.inputs.seed = 2 ** 65), '31', 'value_bigger_than_max'],
+    ['a string for an INT', (g: Record<string, FakeNode>) => (g['31']!.inputs.steps = '20'), '31', 'invalid_input_type'],
+    ['a LoadImage of a file never uploaded', (g: Record<string, FakeNode>) => (g['190']!.inputs.image = 'missing.png'), '190', 'value_not_in_list'],
+    ['a model file that is not installed', (g: Record<string, FakeNode>) => (g['37']!.inputs.unet_name = 'flux1-dev.safetensors'), '37', 'value_not_in_list'],
+    ['an input the node does not have', (g: Record<string, FakeNode>) => (g['31']!.inputs.sampler = 'euler'), '31', 'unknown_input']
+  ])('answers %s with node_errors', async (_label, patch, node, type) => {
+    const { fake, name } = await readyAsync()
+    const answer = await postPromptAsync(fake, { prompt: graph(name, patch) })
+    expect(answer.status).toBe(400)
+    expect(answer.body.error).toMatchObject({ type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation' })
+    expect(answer.body.node_errors[node]).toMatchObject({ class_type: expect.any(String), dependent_outputs: ['136'], errors: [expect.objectContaining({ type })] })
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('refuses a graph that is not a Kontext edit', async () => {
+    const { fake, name } = await readyAsync()
+    const noReference = graph(name, (g) => {
+      g['35']!.inputs.conditioning = ['6', 0]
+      delete g['177']
+    })
+    const answer = await postPromptAsync(fake, { prompt: noReference })
+    expect(answer.status).toBe(400)
+    expect(answer.body.error.type).toBe('fake_not_kontext')
+  })
+})
+
+describe('execution, queue and history', () => {
+  it('keeps {} in history until done, then outputs and a status; /view returns the PNG at the EmptySD3LatentImage size', async () => {
+    const { fake, name } = await readyAsync({ latencyMs: 50 })
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name, (g) => Object.assign(g['27']!.inputs, { width: 1184, height: 880 })), prompt_id: promptId })
+    expect(await historyAsync(fake, promptId)).toEqual({})
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    const entry = (await historyAsync(fake, promptId))[promptId]
+    expect(entry.status).toMatchObject({ status_str: 'success', completed: true })
+    const image = entry.outputs['136'].images[0]
+    expect(image).toEqual({ filename: 'kontext-edit_00001_.png', subfolder: '', type: 'output' })
+    const view = await fetch(`${fake.url}/view?${new URLSearchParams(image).toString()}`)
+    expect(imageSize(new Uint8Array(await view.arrayBuffer()))).toMatchObject({ type: 'png', width: 1184, height: 880 })
+  })
+
+  it('sizes a graph without an empty latent by FluxKontextImageScale’s nearest preferred size', async () => {
+    const { fake, name } = await readyAsync()
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name, (g) => ((g['31']!.inputs.latent_image = ['124', 0]), delete g['27'])), prompt_id: promptId })
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    const image = (await historyAsync(fake, promptId))[promptId].outputs['136'].images[0]
+    const view = await fetch(`${fake.url}/view?${new URLSearchParams(image).toString()}`)
+    // 64×40 is 1.6: the nearest of the 17 preferred sizes is 1328×800 (1.66).
+    expect(imageSize(new Uint8Array(await view.arrayBuffer()))).toMatchObject({ width: 1328, height: 800 })
+  })
+
+  it('deletes pending prompts, interrupts only the named running one, and records an interrupted run in history', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'stall' })
+    const [first, second] = [randomUUID(), randomUUID()]
+    await postPromptAsync(fake, { prompt: graph(name), prompt_id: first })
+    await postPromptAsync(fake, { prompt: graph(name), prompt_id: second })
+    const queue = await (await fetch(`${fake.url}/queue`)).json()
+    expect(queue.queue_running.map((item: unknown[]) => item[1])).toEqual([first])
+    expect(queue.queue_pending.map((item: unknown[]) => item[1])).toEqual([second])
+
+    await postPromptAsync(fake, { delete: [second] }, '/queue')
+    await postPromptAsync(fake, { prompt_id: second }, '/interrupt')
+    expect(fake.queue()).toEqual({ running: [first], pending: [] })
+    await postPromptAsync(fake, { prompt_id: first }, '/interrupt')
+    await expect.poll(() => historyAsync(fake, first), POLL).not.toEqual({})
+    const entry = (await historyAsync(fake, first))[first]
+    expect(entry.status.status_str).toBe('error')
+    expect(entry.status.messages.map((message: unknown[]) => message[0])).toContain('execution_interrupted')
+    expect(await historyAsync(fake, second)).toEqual({})
+    expect(fake.interrupts).toEqual([second, first])
+  })
+
+  it('queues before dropping the connection on lose-response, and counts a repeated prompt_id', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'lose-response' })
+    const promptId = randomUUID()
+    await expect(postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).rejects.toThrow()
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })
+    expect(fake.duplicatePromptIds).toBe(1)
+  })
+
+  it('makes its own prompt_id when it models an older build', async () => {
+    const { fake, name } = await readyAsync({ honorsPromptId: false })
+    const sent = randomUUID()
+    const answer = await postPromptAsync(fake, { prompt: graph(name), prompt_id: sent })
+    expect(answer.status).toBe(200)
+    expect(answer.body.prompt_id).not.toBe(sent)
+  })
+
+  it('records the execution error ComfyUI reports', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'execution-error', exceptionMessage: 'boom' })
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    const entry = (await historyAsync(fake, promptId))[promptId]
+    expect(entry.status.status_str).toBe('error')
+    expect(entry.status.messages.find((message: unknown[]) => message[0] === 'execution_error')[1]).toMatchObject({ node_type: 'KSampler', exception_message: 'boom' })
+  })
+})

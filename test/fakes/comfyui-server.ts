@@ -1,0 +1,899 @@
+/**
+ * A strict fake of the ComfyUI HTTP API (providers.md §6.1) running the FLUX.1 Kontext [dev]
+ * workflow (§6.2), limited to what the relay uses: `POST /upload/image`, `POST /prompt`,
+ * `GET /history/{id}`, `GET /view`, `GET|POST /queue`, `POST /interrupt`, `GET /system_stats`,
+ * each also under `/api/...`. There is no auth, as in ComfyUI.
+ *
+ * What it checks, as ComfyUI's `validate_prompt` does (same error types and 400 body
+ * `{error:{type,message,details,extra_info}, node_errors}`): every node has a known `class_type`,
+ * required inputs are present, links are `["<id>", slot]` to an existing node with the right output
+ * type, INT/FLOAT ranges, and COMBO values (model files, samplers, and LoadImage names, which must
+ * be files uploaded to this fake). It executes one prompt at a time, keeps the queue and history
+ * ComfyUI's way, and writes a real PNG at the size the graph implies (an EmptySD3LatentImage's
+ * width × height, or FluxKontextImageScale's nearest preferred size to the loaded image).
+ *
+ * Where it is stricter than ComfyUI, to catch relay bugs (each answers 400 as ComfyUI's shape):
+ * - unknown body keys on /prompt, unknown node inputs, and unknown multipart fields on uploads are
+ *   refused (ComfyUI ignores them); INT/FLOAT/STRING inputs must already have the JSON type
+ *   (ComfyUI coerces);
+ * - every node is validated, not only those an output depends on;
+ * - an upload whose bytes are not a PNG/JPEG/WebP is refused (ComfyUI stores anything);
+ * - a graph that is not a Kontext edit (KSampler.positive ← FluxGuidance ← ReferenceLatent… ←
+ *   CLIPTextEncode, each ReferenceLatent's latent ← VAEEncode ← [FluxKontextImageScale ←] LoadImage,
+ *   no stray LoadImage) is refused with `fake_not_kontext`.
+ * It accepts a repeated prompt_id and runs it again, as ComfyUI would, and counts it in
+ * `duplicatePromptIds`: tests assert that stays 0.
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { imageSize } from 'image-size'
+import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
+import { makePng } from './make-image'
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+export type ComfyFault =
+  /** /prompt answers this status without queuing (a proxy in front, or a crash before queuing). */
+  | { kind: 'status'; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number }
+  /** /prompt never answers and queues nothing. */
+  | { kind: 'hang' }
+  /** /prompt answers 200 with a body that is not JSON, and queues nothing. */
+  | { kind: 'malformed' }
+  /** /prompt queues the prompt, then the connection drops before the answer. */
+  | { kind: 'lose-response' }
+  /** Queued; execution fails in KSampler (history status error with an execution_error message). */
+  | { kind: 'execution-error'; exceptionType?: string; exceptionMessage?: string }
+  /** Queued; execution never ends until it is interrupted (or the fake closes). */
+  | { kind: 'stall' }
+  /** /prompt waits `ms` before queuing (even if the client has gone), then answers; `stall` as above. */
+  | { kind: 'slow-accept'; ms: number; stall?: boolean }
+  /** The next GET /history/{id} answers 200 with a body that is not JSON. */
+  | { kind: 'history-malformed' }
+  /** The next GET /history/{id} answers 500. */
+  | { kind: 'history-500' }
+  /** The next GET /view answers 404, as when the output file was deleted. */
+  | { kind: 'view-missing' }
+  /** The next GET /view sends the first half of the PNG. */
+  | { kind: 'view-truncated' }
+  /** The next POST /upload/image answers this status without storing. */
+  | { kind: 'upload-status'; status: 500 | 503 }
+
+export interface FakeComfyuiOptions {
+  /** How long one prompt executes (default 10 ms). */
+  latencyMs?: number
+  /** Newer builds keep the client's prompt_id; false models an older build that makes its own (default true). */
+  honorsPromptId?: boolean
+  /** Model files present under models/ (defaults: the files §6.2 names). */
+  models?: Partial<{ diffusionModels: string[]; textEncoders: string[]; vae: string[] }>
+  /** ComfyUI's --max-upload-size in bytes (default 100 MB). */
+  maxUploadBytes?: number
+}
+
+export interface RecordedRequest {
+  method: string
+  /** Without the `/api` prefix. */
+  path: string
+  query: Record<string, string>
+  contentType: string | undefined
+  /** Parsed JSON body, or null. */
+  json: unknown
+  /** Multipart fields (files as `{filename, type, size}`), or null. */
+  form: Record<string, string | { filename: string; type: string; size: number }> | null
+}
+
+export interface AcceptedPrompt {
+  promptId: string
+  number: number
+  clientId: string | undefined
+  graph: Record<string, FakeNode>
+  /** The body keys /prompt received. */
+  bodyKeys: string[]
+}
+
+export interface FakeNode {
+  class_type: string
+  inputs: Record<string, unknown>
+  [key: string]: unknown
+}
+
+export interface StoredUpload {
+  name: string
+  subfolder: string
+  type: string
+  bytes: Uint8Array
+  width: number
+  height: number
+}
+
+export interface FakeComfyui {
+  /** e.g. http://127.0.0.1:PORT (the value for COMFYUI_URL) */
+  url: string
+  readonly requests: ReadonlyArray<RecordedRequest>
+  /** Prompts queued (each one runs): the billable-equivalent submissions. */
+  readonly accepted: ReadonlyArray<AcceptedPrompt>
+  /** Prompts queued with a prompt_id already queued before: a job run twice. */
+  readonly duplicatePromptIds: number
+  /** Files stored by /upload/image, by `subfolder/name`. */
+  readonly uploads: ReadonlyMap<string, StoredUpload>
+  /** prompt_ids received in `POST /queue {"delete": [...]}`, in order. */
+  readonly deletes: ReadonlyArray<string>
+  /** `POST /interrupt` calls: the prompt_id sent, or null for a bare interrupt. */
+  readonly interrupts: ReadonlyArray<string | null>
+  /** The prompt_ids of prompts that were executing when interrupted. */
+  readonly interrupted: ReadonlyArray<string>
+  /** Queue a fault; each is used once, by the endpoint it names, in order. */
+  failNext(fault: ComfyFault, times?: number): void
+  /** Puts a file in the input folder, as if someone had uploaded it. */
+  putInput(name: string, bytes: Uint8Array): void
+  /** The prompt_ids now pending / running. */
+  queue(): { running: string[]; pending: string[] }
+  close(): Promise<void>
+}
+
+export async function startFakeComfyuiAsync(options: FakeComfyuiOptions = {}): Promise<FakeComfyui> {
+  const fake = new FakeComfyuiServer(options)
+  await fake.listen()
+  return fake
+}
+
+/** The uniform handle for the cross-host end-to-end test. */
+export async function startComfyuiForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+  const fake = await startFakeComfyuiAsync()
+  return { env: { COMFYUI_URL: fake.url }, submissions: () => fake.accepted.length, close: () => fake.close() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node schemas (the subset of /object_info the Kontext graph uses) [C COMFY nodes_flux.py, nodes_edit_model.py]
+// ---------------------------------------------------------------------------------------------
+
+type LinkType = 'MODEL' | 'CLIP' | 'VAE' | 'IMAGE' | 'MASK' | 'LATENT' | 'CONDITIONING'
+type InputSpec =
+  | { kind: 'link'; type: LinkType }
+  | { kind: 'INT'; min: number; max: number }
+  | { kind: 'FLOAT'; min: number; max: number }
+  | { kind: 'STRING' }
+  | { kind: 'COMBO'; options: (fake: FakeComfyuiServer) => string[] }
+
+interface NodeSchema {
+  required: Record<string, InputSpec>
+  optional?: Record<string, InputSpec>
+  /** Inputs ComfyUI's UI writes that are not in the schema (ignored). */
+  ignored?: string[]
+  outputs: LinkType[]
+  outputNode?: boolean
+}
+
+const link = (type: LinkType): InputSpec => ({ kind: 'link', type })
+const int = (min: number, max: number): InputSpec => ({ kind: 'INT', min, max })
+const float = (min: number, max: number): InputSpec => ({ kind: 'FLOAT', min, max })
+const combo = (options: (fake: FakeComfyuiServer) => string[]): InputSpec => ({ kind: 'COMBO', options })
+const STRING: InputSpec = { kind: 'STRING' }
+const SEED_MAX = 0xffffffffffffffff
+const SAMPLERS = ['euler', 'euler_ancestral', 'heun', 'dpm_2', 'dpmpp_2m', 'dpmpp_sde', 'ddim', 'uni_pc', 'lcm']
+const SCHEDULERS = ['normal', 'karras', 'exponential', 'sgm_uniform', 'simple', 'ddim_uniform', 'beta', 'linear_quadratic', 'kl_optimal']
+
+const SCHEMAS: Record<string, NodeSchema> = {
+  UNETLoader: { required: { unet_name: combo((fake) => fake.models.diffusionModels), weight_dtype: combo(() => ['default', 'fp8_e4m3fn', 'fp8_e4m3fn_fast', 'fp8_e5m2']) }, outputs: ['MODEL'] },
+  DualCLIPLoader: {
+    required: {
+      clip_name1: combo((fake) => fake.models.textEncoders),
+      clip_name2: combo((fake) => fake.models.textEncoders),
+      type: combo(() => ['sdxl', 'sd3', 'flux', 'hunyuan_video', 'hidream'])
+    },
+    optional: { device: combo(() => ['default', 'cpu']) },
+    outputs: ['CLIP']
+  },
+  VAELoader: { required: { vae_name: combo((fake) => fake.models.vae) }, outputs: ['VAE'] },
+  LoadImage: { required: { image: combo((fake) => fake.inputNames()) }, ignored: ['upload'], outputs: ['IMAGE', 'MASK'] },
+  FluxKontextImageScale: { required: { image: link('IMAGE') }, outputs: ['IMAGE'] },
+  VAEEncode: { required: { pixels: link('IMAGE'), vae: link('VAE') }, outputs: ['LATENT'] },
+  CLIPTextEncode: { required: { text: STRING, clip: link('CLIP') }, outputs: ['CONDITIONING'] },
+  ReferenceLatent: { required: { conditioning: link('CONDITIONING') }, optional: { latent: link('LATENT') }, outputs: ['CONDITIONING'] },
+  FluxKontextMultiReferenceLatentMethod: {
+    required: { conditioning: link('CONDITIONING'), reference_latents_method: combo(() => ['offset', 'index', 'uxo/uno']) },
+    outputs: ['CONDITIONING']
+  },
+  FluxGuidance: { required: { conditioning: link('CONDITIONING'), guidance: float(0, 100) }, outputs: ['CONDITIONING'] },
+  ConditioningZeroOut: { required: { conditioning: link('CONDITIONING') }, outputs: ['CONDITIONING'] },
+  EmptySD3LatentImage: { required: { width: int(16, 16384), height: int(16, 16384), batch_size: int(1, 4096) }, outputs: ['LATENT'] },
+  KSampler: {
+    required: {
+      model: link('MODEL'),
+      seed: int(0, SEED_MAX),
+      steps: int(1, 10000),
+      cfg: float(0, 100),
+      sampler_name: combo(() => SAMPLERS),
+      scheduler: combo(() => SCHEDULERS),
+      positive: link('CONDITIONING'),
+      negative: link('CONDITIONING'),
+      latent_image: link('LATENT'),
+      denoise: float(0, 1)
+    },
+    outputs: ['LATENT']
+  },
+  VAEDecode: { required: { samples: link('LATENT'), vae: link('VAE') }, outputs: ['IMAGE'] },
+  SaveImage: { required: { images: link('IMAGE'), filename_prefix: STRING }, outputs: [], outputNode: true },
+  PreviewImage: { required: { images: link('IMAGE') }, outputs: [], outputNode: true }
+}
+
+const PROMPT_BODY_KEYS = new Set(['prompt', 'client_id', 'prompt_id', 'extra_data', 'front', 'number', 'partial_execution_targets'])
+const UPLOAD_FIELDS = new Set(['image', 'type', 'subfolder', 'overwrite'])
+const DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
+
+// ---------------------------------------------------------------------------------------------
+// Replies and errors
+// ---------------------------------------------------------------------------------------------
+
+type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
+  | { kind: 'hang' }
+  | { kind: 'destroy' }
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ kind: 'json', status, body, headers })
+const text = (status: number, body: string): Reply => ({ kind: 'raw', status, contentType: 'text/plain; charset=utf-8', body })
+
+interface ComfyError {
+  type: string
+  message: string
+  details: string
+  extra_info: Record<string, unknown>
+}
+
+const promptError = (type: string, message: string, details = '', extraInfo: Record<string, unknown> = {}): Reply =>
+  json(400, { error: { type, message, details, extra_info: extraInfo } satisfies ComfyError, node_errors: {} })
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queue items
+// ---------------------------------------------------------------------------------------------
+
+interface QueueItem {
+  number: number
+  promptId: string
+  graph: Record<string, FakeNode>
+  extraData: Record<string, unknown>
+  outputs: string[]
+  fault: ComfyFault | undefined
+  output: { width: number; height: number }
+  interrupt: AbortController
+}
+
+type HistoryEntry = Record<string, unknown>
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+class FakeComfyuiServer implements FakeComfyui {
+  url = ''
+  readonly models: { diffusionModels: string[]; textEncoders: string[]; vae: string[] }
+  private readonly latencyMs: number
+  private readonly honorsPromptId: boolean
+  private readonly maxUploadBytes: number
+  private readonly recorded: RecordedRequest[] = []
+  private readonly acceptedPrompts: AcceptedPrompt[] = []
+  private readonly seenPromptIds = new Set<string>()
+  private duplicates = 0
+  private readonly inputFiles = new Map<string, StoredUpload>()
+  private readonly outputFiles = new Map<string, Uint8Array>()
+  private readonly deleted: string[] = []
+  private readonly interruptCalls: Array<string | null> = []
+  private readonly interruptedIds: string[] = []
+  private readonly faults: ComfyFault[] = []
+  private readonly pending: QueueItem[] = []
+  private running: QueueItem | undefined
+  private readonly history = new Map<string, HistoryEntry>()
+  private counter = 0
+  private outputCounter = 0
+  private readonly closing = new AbortController()
+  private closed: Promise<void> | null = null
+  private readonly server = createServer((request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return void response.destroy()
+      const reply = text(500, `500 Internal Server Error (fake crashed: ${error instanceof Error ? error.message : String(error)})`)
+      send(response, reply as Extract<Reply, { kind: 'raw' }>)
+    })
+  })
+
+  constructor(options: FakeComfyuiOptions) {
+    this.latencyMs = options.latencyMs ?? 10
+    this.honorsPromptId = options.honorsPromptId ?? true
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD
+    this.models = {
+      diffusionModels: options.models?.diffusionModels ?? ['flux1-dev-kontext_fp8_scaled.safetensors', 'flux1-kontext-dev.safetensors'],
+      textEncoders: options.models?.textEncoders ?? ['clip_l.safetensors', 't5xxl_fp8_e4m3fn_scaled.safetensors', 't5xxl_fp16.safetensors'],
+      vae: options.models?.vae ?? ['ae.safetensors']
+    }
+  }
+
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded
+  }
+  get accepted(): ReadonlyArray<AcceptedPrompt> {
+    return this.acceptedPrompts
+  }
+  get duplicatePromptIds(): number {
+    return this.duplicates
+  }
+  get uploads(): ReadonlyMap<string, StoredUpload> {
+    return this.inputFiles
+  }
+  get deletes(): ReadonlyArray<string> {
+    return this.deleted
+  }
+  get interrupts(): ReadonlyArray<string | null> {
+    return this.interruptCalls
+  }
+  get interrupted(): ReadonlyArray<string> {
+    return this.interruptedIds
+  }
+
+  failNext(fault: ComfyFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  }
+
+  putInput(name: string, bytes: Uint8Array): void {
+    const { width = 0, height = 0 } = imageSize(bytes)
+    this.inputFiles.set(name, { name, subfolder: '', type: 'input', bytes, width, height })
+  }
+
+  queue(): { running: string[]; pending: string[] } {
+    return { running: this.running === undefined ? [] : [this.running.promptId], pending: this.pending.map((item) => item.promptId) }
+  }
+
+  inputNames(): string[] {
+    return [...this.inputFiles.keys()]
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(0, '127.0.0.1', () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = this.server.address() as AddressInfo
+    this.url = `http://127.0.0.1:${port}`
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing.abort()
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    return this.closed
+  }
+
+  private takeFault(kinds: ReadonlyArray<ComfyFault['kind']>): ComfyFault | undefined {
+    const index = this.faults.findIndex((fault) => kinds.includes(fault.kind))
+    return index < 0 ? undefined : this.faults.splice(index, 1)[0]
+  }
+
+  // --- routing --------------------------------------------------------------------------------
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(request)
+    const parsedUrl = new URL(request.url ?? '/', 'http://fake')
+    const path = parsedUrl.pathname.replace(/^\/api(?=\/)/, '')
+    const query = Object.fromEntries(parsedUrl.searchParams)
+    const contentType = request.headers['content-type']
+    const method = request.method ?? 'GET'
+    let body: unknown = null
+    let form: FormData | null = null
+    if (/^multipart\/form-data/i.test(contentType ?? '')) {
+      form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': contentType! }, body: new Uint8Array(raw) }).formData().catch(() => null)
+    } else if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'))
+      } catch {
+        body = undefined
+      }
+    }
+    this.recorded.push({ method, path, query, contentType, json: body ?? null, form: form === null ? null : describeForm(form) })
+
+    const reply = await this.route(method, path, query, body, form, raw.length)
+    if (this.closing.signal.aborted) return
+    if (reply.kind === 'destroy') request.socket.destroy()
+    else if (reply.kind !== 'hang') send(response, reply)
+  }
+
+  private async route(method: string, path: string, query: Record<string, string>, body: unknown, form: FormData | null, size: number): Promise<Reply> {
+    const allow = (expected: string): Reply | undefined => (method === expected ? undefined : text(405, '405: Method Not Allowed'))
+    if (path === '/upload/image') return allow('POST') ?? (await this.upload(form, size))
+    if (path === '/prompt') {
+      if (method === 'GET') return json(200, { exec_info: { queue_remaining: this.pending.length + (this.running === undefined ? 0 : 1) } })
+      return allow('POST') ?? (await this.prompt(body))
+    }
+    if (path === '/queue') return method === 'GET' ? this.getQueue() : (allow('POST') ?? this.postQueue(body))
+    if (path === '/interrupt') return allow('POST') ?? this.interrupt(body)
+    if (path === '/history') return method === 'GET' ? json(200, Object.fromEntries(this.history)) : (allow('POST') ?? this.postHistory(body))
+    const historyMatch = /^\/history\/([^/]+)$/.exec(path)
+    if (historyMatch !== null) return allow('GET') ?? this.getHistory(decodeURIComponent(historyMatch[1]!))
+    if (path === '/view') return allow('GET') ?? this.view(query)
+    if (path === '/system_stats') {
+      return allow('GET') ?? json(200, { system: { os: 'posix', comfyui_version: 'fake', python_version: '3.12', embedded_python: false }, devices: [] })
+    }
+    return text(404, '404: Not Found')
+  }
+
+  // --- /upload/image --------------------------------------------------------------------------
+
+  private async upload(form: FormData | null, size: number): Promise<Reply> {
+    if (size > this.maxUploadBytes) return text(413, '413: Request Entity Too Large')
+    if (form === null) return text(400, '')
+    const fault = this.takeFault(['upload-status'])
+    if (fault?.kind === 'upload-status') return text(fault.status, `${fault.status}: simulated`)
+    for (const key of new Set(form.keys())) {
+      if (!UPLOAD_FIELDS.has(key)) return text(400, `fake: unknown upload field "${key}" (ComfyUI would ignore it)`)
+    }
+    const image = form.get('image')
+    // undici's File may not be the global File class: test the shape, not the prototype.
+    if (image === null || typeof image === 'string' || image.name === '') return text(400, '')
+    const type = stringField(form, 'type') ?? 'input'
+    if (!['input', 'temp', 'output'].includes(type)) return text(400, `fake: unknown type "${type}"`)
+    const subfolder = stringField(form, 'subfolder') ?? ''
+    if (subfolder.startsWith('/') || subfolder.split(/[\\/]/).includes('..') || image.name.includes('/') || image.name.includes('..')) return text(400, '')
+    const overwrite = stringField(form, 'overwrite')
+    const bytes = new Uint8Array(await image.arrayBuffer())
+    let dimensions: { width: number; height: number }
+    try {
+      const measured = imageSize(bytes)
+      if (!(measured.width > 0 && measured.height > 0) || !['png', 'jpg', 'webp'].includes(measured.type ?? '')) throw new Error('not an image')
+      dimensions = { width: measured.width, height: measured.height }
+    } catch {
+      return text(400, 'fake: the uploaded bytes are not a PNG, JPEG or WebP image (ComfyUI would store them and fail in LoadImage)')
+    }
+    const key = (name: string): string => (subfolder === '' ? name : `${subfolder}/${name}`)
+    let name = image.name
+    if (!(overwrite === 'true' || overwrite === '1')) {
+      // server.py image_upload: rename "name (1).ext", "name (2).ext"… unless the bytes are identical.
+      const dot = name.lastIndexOf('.')
+      const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, '']
+      for (let i = 1; ; i += 1) {
+        const existing = type === 'input' ? this.inputFiles.get(key(name)) : undefined
+        if (existing === undefined) break
+        if (Buffer.from(existing.bytes).equals(Buffer.from(bytes))) return json(200, { name, subfolder, type })
+        name = `${stem} (${i})${extension}`
+      }
+    }
+    if (type === 'input') this.inputFiles.set(key(name), { name, subfolder, type, bytes, ...dimensions })
+    return json(200, { name, subfolder, type })
+  }
+
+  // --- /prompt --------------------------------------------------------------------------------
+
+  private async prompt(body: unknown): Promise<Reply> {
+    if (body === undefined) return promptError('invalid_prompt', 'fake: the body is not JSON')
+    if (!isRecord(body) || !('prompt' in body)) return promptError('no_prompt', 'No prompt provided', 'No prompt provided')
+    const unknown = Object.keys(body).filter((key) => !PROMPT_BODY_KEYS.has(key))
+    if (unknown.length > 0) return promptError('invalid_prompt', `fake: unknown body key(s) ${unknown.join(', ')} (ComfyUI would ignore them)`)
+    for (const [key, ok] of [
+      ['client_id', body.client_id === undefined || typeof body.client_id === 'string'],
+      ['prompt_id', body.prompt_id === undefined || typeof body.prompt_id === 'string'],
+      ['extra_data', body.extra_data === undefined || isRecord(body.extra_data)],
+      ['front', body.front === undefined || typeof body.front === 'boolean'],
+      ['number', body.number === undefined || typeof body.number === 'number']
+    ] as const) {
+      if (!ok) return promptError('invalid_prompt', `fake: ${key} has the wrong type`)
+    }
+    const graph = body.prompt
+    if (!isRecord(graph)) return promptError('invalid_prompt', 'fake: prompt must be an object of nodes')
+    const validation = this.validateGraph(graph)
+    if ('reply' in validation) return validation.reply
+
+    let fault = this.takeFault(['status', 'hang', 'malformed', 'lose-response', 'execution-error', 'stall', 'slow-accept'])
+    if (fault?.kind === 'slow-accept') {
+      if (!(await this.wait(fault.ms))) return { kind: 'hang' }
+      fault = fault.stall === true ? { kind: 'stall' } : undefined
+    }
+    if (fault?.kind === 'status') {
+      const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
+      return fault.status === 500 ? text(500, '500 Internal Server Error\n\nServer got itself in trouble') : json(fault.status, { error: `simulated ${fault.status}` }, headers)
+    }
+    if (fault?.kind === 'hang') return { kind: 'hang' }
+    if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"prompt_id": "' }
+
+    const promptId = this.honorsPromptId && typeof body.prompt_id === 'string' ? body.prompt_id : randomUUID()
+    if (this.seenPromptIds.has(promptId)) this.duplicates += 1
+    this.seenPromptIds.add(promptId)
+    const number = typeof body.number === 'number' ? body.number : this.counter
+    this.counter += 1
+    const extraData: Record<string, unknown> = { ...(isRecord(body.extra_data) ? body.extra_data : {}) }
+    if (typeof body.client_id === 'string') extraData.client_id = body.client_id
+    const typedGraph = graph as Record<string, FakeNode>
+    this.acceptedPrompts.push({ promptId, number, clientId: typeof body.client_id === 'string' ? body.client_id : undefined, graph: structuredClone(typedGraph), bodyKeys: Object.keys(body) })
+    this.pending.push({ number, promptId, graph: typedGraph, extraData, outputs: validation.outputs, fault, output: validation.output, interrupt: new AbortController() })
+    this.pending.sort((a, b) => a.number - b.number)
+    this.pump()
+    if (fault?.kind === 'lose-response') return { kind: 'destroy' }
+    return json(200, { prompt_id: promptId, number, node_errors: {} })
+  }
+
+  /** ComfyUI's validate_prompt, plus the fake's Kontext check; the output size on success. */
+  private validateGraph(graph: Record<string, unknown>): { reply: Reply } | { outputs: string[]; output: { width: number; height: number } } {
+    for (const [id, node] of Object.entries(graph)) {
+      if (!isRecord(node) || typeof node.class_type !== 'string') {
+        return { reply: promptError('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`) }
+      }
+      if (SCHEMAS[node.class_type] === undefined) {
+        return { reply: promptError('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`) }
+      }
+      if (!isRecord(node.inputs)) return { reply: promptError('invalid_prompt', `fake: node ${id} has no inputs object`, `Node ID '#${id}'`) }
+    }
+    const nodes = graph as Record<string, FakeNode>
+    const outputs = Object.keys(nodes).filter((id) => SCHEMAS[nodes[id]!.class_type]!.outputNode === true)
+    if (outputs.length === 0) return { reply: promptError('prompt_no_outputs', 'Prompt has no outputs') }
+
+    const nodeErrors: Record<string, unknown> = {}
+    for (const [id, node] of Object.entries(nodes)) {
+      const errors = this.validateInputs(nodes, node)
+      if (errors.length > 0) nodeErrors[id] = { errors, dependent_outputs: outputs, class_type: node.class_type }
+    }
+    if (Object.keys(nodeErrors).length > 0) {
+      const details = Object.values(nodeErrors)
+        .flatMap((entry) => (entry as { errors: ComfyError[] }).errors.map((error) => `${error.message}: ${error.details}`))
+        .join('\n')
+      return { reply: json(400, { error: { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details, extra_info: {} }, node_errors: nodeErrors }) }
+    }
+    const cycle = findCycle(nodes)
+    if (cycle !== undefined) return { reply: promptError('invalid_prompt', `fake: dependency cycle through node ${cycle}`) }
+    const kontext = checkKontext(nodes)
+    if (typeof kontext === 'string') return { reply: promptError('fake_not_kontext', `${kontext} (a check of this test fake, not of ComfyUI)`) }
+    const size = this.outputSize(nodes, kontext.latentFrom)
+    if (typeof size === 'string') return { reply: promptError('fake_not_kontext', `${size} (a check of this test fake, not of ComfyUI)`) }
+    return { outputs, output: size }
+  }
+
+  /** execution.py validate_inputs, for one node (links are checked one level deep). */
+  private validateInputs(nodes: Record<string, FakeNode>, node: FakeNode): ComfyError[] {
+    const schema = SCHEMAS[node.class_type]!
+    const errors: ComfyError[] = []
+    const specs: Array<[string, InputSpec, boolean]> = [
+      ...Object.entries(schema.required).map(([name, spec]): [string, InputSpec, boolean] => [name, spec, true]),
+      ...Object.entries(schema.optional ?? {}).map(([name, spec]): [string, InputSpec, boolean] => [name, spec, false])
+    ]
+    for (const name of Object.keys(node.inputs)) {
+      if (!specs.some(([known]) => known === name) && !(schema.ignored ?? []).includes(name)) {
+        errors.push({ type: 'unknown_input', message: 'fake: input is not in the node schema (ComfyUI would ignore it)', details: name, extra_info: { input_name: name } })
+      }
+    }
+    for (const [name, spec, required] of specs) {
+      const value = node.inputs[name]
+      if (value === undefined) {
+        if (required) errors.push({ type: 'required_input_missing', message: 'Required input is missing', details: name, extra_info: { input_name: name } })
+        continue
+      }
+      if (Array.isArray(value)) {
+        if (value.length !== 2) {
+          errors.push({ type: 'bad_linked_input', message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]', details: name, extra_info: { input_name: name, received_value: value } })
+          continue
+        }
+        const [from, slot] = value as [unknown, unknown]
+        const source = typeof from === 'string' ? nodes[from] : undefined
+        const received = source === undefined || typeof slot !== 'number' ? undefined : SCHEMAS[source.class_type]!.outputs[slot]
+        if (received === undefined) {
+          errors.push({ type: 'exception_during_inner_validation', message: 'Exception when validating inner node', details: `'${String(from)}'`, extra_info: { input_name: name, linked_node: value } })
+        } else if (spec.kind !== 'link' || received !== spec.type) {
+          const expected = spec.kind === 'link' ? spec.type : spec.kind
+          errors.push({ type: 'return_type_mismatch', message: 'Return type mismatch between linked nodes', details: `${name}, ${received} != ${expected}`, extra_info: { input_name: name, received_type: received, linked_node: value } })
+        }
+        continue
+      }
+      if (spec.kind === 'link') {
+        errors.push({ type: 'bad_linked_input', message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]', details: name, extra_info: { input_name: name, received_value: value } })
+        continue
+      }
+      const typeOk =
+        spec.kind === 'INT' ? Number.isInteger(value) : spec.kind === 'FLOAT' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string'
+      if (!typeOk) {
+        const kind = spec.kind === 'COMBO' ? 'STRING' : spec.kind
+        errors.push({ type: 'invalid_input_type', message: `Failed to convert an input value to a ${kind} value`, details: `${name}, ${JSON.stringify(value)}`, extra_info: { input_name: name, received_value: value } })
+        continue
+      }
+      if ((spec.kind === 'INT' || spec.kind === 'FLOAT') && (value as number) < spec.min) {
+        errors.push({ type: 'value_smaller_than_min', message: `Value ${String(value)} smaller than min of ${spec.min}`, details: name, extra_info: { input_name: name, received_value: value } })
+      } else if ((spec.kind === 'INT' || spec.kind === 'FLOAT') && (value as number) > spec.max) {
+        errors.push({ type: 'value_bigger_than_max', message: `Value ${String(value)} bigger than max of ${spec.max}`, details: name, extra_info: { input_name: name, received_value: value } })
+      } else if (spec.kind === 'COMBO') {
+        const options = spec.options(this)
+        const candidate = node.class_type === 'LoadImage' ? (value as string).replace(/ \[input\]$/, '') : (value as string)
+        if (!options.includes(candidate)) {
+          errors.push({ type: 'value_not_in_list', message: 'Value not in list', details: `${name}: '${String(value)}' not in ${options.length > 20 ? `(list of length ${options.length})` : JSON.stringify(options)}`, extra_info: { input_name: name, received_value: value } })
+        }
+      }
+    }
+    return errors
+  }
+
+  /** The pixel size of KSampler.latent_image. */
+  private outputSize(nodes: Record<string, FakeNode>, latentFrom: string): { width: number; height: number } | string {
+    const latent = nodes[latentFrom]!
+    if (latent.class_type === 'EmptySD3LatentImage') {
+      const { width, height, batch_size: batch } = latent.inputs as { width: number; height: number; batch_size: number }
+      if (width % 16 !== 0 || height % 16 !== 0) return `EmptySD3LatentImage ${latentFrom} is ${width}x${height}; width and height step by 16`
+      if (batch !== 1) return 'batch_size must be 1 (the fake renders one image a prompt)'
+      return { width, height }
+    }
+    if (latent.class_type !== 'VAEEncode') return `KSampler.latent_image comes from ${latent.class_type}, which the fake cannot size`
+    const pixels = nodes[linkNode(latent.inputs.pixels)!]!
+    if (pixels.class_type === 'FluxKontextImageScale') {
+      const load = this.loadedImage(nodes[linkNode(pixels.inputs.image)!]!)
+      if (load === undefined) return 'FluxKontextImageScale must read a LoadImage'
+      // nodes_flux.py: the preferred resolution with the nearest width/height ratio.
+      const ratio = load.width / load.height
+      let best = KONTEXT_DEV_SIZES[0]!
+      for (const size of KONTEXT_DEV_SIZES) if (Math.abs(ratio - size.width / size.height) < Math.abs(ratio - best.width / best.height)) best = size
+      return { width: best.width, height: best.height }
+    }
+    const load = this.loadedImage(pixels)
+    if (load === undefined) return 'VAEEncode must read a LoadImage or FluxKontextImageScale'
+    return { width: load.width - (load.width % 8), height: load.height - (load.height % 8) }
+  }
+
+  private loadedImage(node: FakeNode): StoredUpload | undefined {
+    if (node.class_type !== 'LoadImage') return undefined
+    return this.inputFiles.get(String(node.inputs.image).replace(/ \[input\]$/, ''))
+  }
+
+  /** Sleeps unless the server closes first; false when it closed. */
+  private async wait(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.closing.signal })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  // --- execution ------------------------------------------------------------------------------
+
+  private pump(): void {
+    if (this.running !== undefined || this.closing.signal.aborted) return
+    const item = this.pending.shift()
+    if (item === undefined) return
+    this.running = item
+    void this.execute(item).finally(() => {
+      this.running = undefined
+      this.pump()
+    })
+  }
+
+  private async execute(item: QueueItem): Promise<void> {
+    const started = Date.now()
+    const messages: unknown[] = [['execution_start', { prompt_id: item.promptId, timestamp: started }], ['execution_cached', { nodes: [], prompt_id: item.promptId, timestamp: started }]]
+    const signal = AbortSignal.any([item.interrupt.signal, this.closing.signal])
+    try {
+      await sleep(item.fault?.kind === 'stall' ? 2 ** 31 - 1 : this.latencyMs, undefined, { signal })
+    } catch {
+      if (this.closing.signal.aborted) return
+      this.interruptedIds.push(item.promptId)
+      messages.push(['execution_interrupted', { prompt_id: item.promptId, node_id: '31', node_type: 'KSampler', executed: [], timestamp: Date.now() }])
+      this.finish(item, 'error', {}, messages)
+      return
+    }
+    if (item.fault?.kind === 'execution-error') {
+      messages.push([
+        'execution_error',
+        {
+          prompt_id: item.promptId,
+          node_id: '31',
+          node_type: 'KSampler',
+          executed: [],
+          exception_message: item.fault.exceptionMessage ?? 'Expected all tensors to be on the same device',
+          exception_type: item.fault.exceptionType ?? 'RuntimeError',
+          traceback: ['  File "execution.py", line 1, in execute\n'],
+          current_inputs: {},
+          current_outputs: [],
+          timestamp: Date.now()
+        }
+      ])
+      this.finish(item, 'error', {}, messages)
+      return
+    }
+    const outputs: Record<string, unknown> = {}
+    for (const id of item.outputs) {
+      const node = item.graph[id]!
+      const seedSource = Object.values(item.graph).find((candidate) => candidate.class_type === 'KSampler')
+      const seed = Number(seedSource?.inputs.seed ?? 0) >>> 0
+      const png = makePng(item.output.width, item.output.height, seed + 1)
+      this.outputCounter += 1
+      const saved = node.class_type === 'SaveImage'
+      const prefix = saved ? String(node.inputs.filename_prefix) : 'ComfyUI_temp'
+      const slash = prefix.lastIndexOf('/')
+      const subfolder = slash < 0 ? '' : prefix.slice(0, slash)
+      const filename = `${slash < 0 ? prefix : prefix.slice(slash + 1)}_${String(this.outputCounter).padStart(5, '0')}_.png`
+      const type = saved ? 'output' : 'temp'
+      this.outputFiles.set(`${type}/${subfolder}/${filename}`, png)
+      outputs[id] = { images: [{ filename, subfolder, type }] }
+    }
+    messages.push(['execution_success', { prompt_id: item.promptId, timestamp: Date.now() }])
+    this.finish(item, 'success', outputs, messages)
+  }
+
+  private finish(item: QueueItem, status: 'success' | 'error', outputs: Record<string, unknown>, messages: unknown[]): void {
+    this.history.set(item.promptId, {
+      prompt: [item.number, item.promptId, item.graph, item.extraData, item.outputs],
+      outputs,
+      status: { status_str: status, completed: status === 'success', messages },
+      meta: Object.fromEntries(Object.keys(outputs).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }]))
+    })
+  }
+
+  // --- queue, interrupt, history, view --------------------------------------------------------
+
+  private queueItem(item: QueueItem): unknown[] {
+    return [item.number, item.promptId, item.graph, item.extraData, item.outputs]
+  }
+
+  private getQueue(): Reply {
+    return json(200, {
+      queue_running: this.running === undefined ? [] : [this.queueItem(this.running)],
+      queue_pending: this.pending.map((item) => this.queueItem(item))
+    })
+  }
+
+  private postQueue(body: unknown): Reply {
+    if (!isRecord(body)) return text(400, 'fake: POST /queue takes {"delete":[...]} or {"clear":true}')
+    const unknown = Object.keys(body).filter((key) => key !== 'delete' && key !== 'clear')
+    if (unknown.length > 0) return text(400, `fake: unknown key(s) ${unknown.join(', ')}`)
+    if (body.clear === true) this.pending.splice(0)
+    if (body.delete !== undefined) {
+      if (!Array.isArray(body.delete) || !body.delete.every((id) => typeof id === 'string')) return text(400, 'fake: delete must be a list of prompt ids')
+      for (const id of body.delete as string[]) {
+        this.deleted.push(id)
+        const index = this.pending.findIndex((item) => item.promptId === id)
+        if (index >= 0) this.pending.splice(index, 1)
+      }
+    }
+    return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
+  }
+
+  private interrupt(body: unknown): Reply {
+    if (body !== null && !isRecord(body)) return text(400, 'fake: POST /interrupt takes no body or {"prompt_id": ...}')
+    const promptId = isRecord(body) && typeof body.prompt_id === 'string' ? body.prompt_id : null
+    this.interruptCalls.push(promptId)
+    // Newer builds interrupt only the named prompt when it is the running one; a bare call stops whatever runs.
+    if (this.running !== undefined && (promptId === null || promptId === this.running.promptId)) this.running.interrupt.abort()
+    return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
+  }
+
+  private postHistory(body: unknown): Reply {
+    if (!isRecord(body)) return text(400, 'fake: POST /history takes {"delete":[...]} or {"clear":true}')
+    if (body.clear === true) this.history.clear()
+    if (Array.isArray(body.delete)) for (const id of body.delete) this.history.delete(String(id))
+    return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
+  }
+
+  private getHistory(promptId: string): Reply {
+    const fault = this.takeFault(['history-malformed', 'history-500'])
+    if (fault?.kind === 'history-malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"' }
+    if (fault?.kind === 'history-500') return text(500, '500 Internal Server Error')
+    const entry = this.history.get(promptId)
+    return json(200, entry === undefined ? {} : { [promptId]: entry })
+  }
+
+  private view(query: Record<string, string>): Reply {
+    const filename = query.filename
+    if (filename === undefined || filename === '') return text(400, '')
+    if (filename.startsWith('/') || filename.includes('..')) return text(400, '')
+    const type = query.type ?? 'output'
+    const subfolder = query.subfolder ?? ''
+    const bytes = type === 'input' ? this.inputFiles.get(subfolder === '' ? filename : `${subfolder}/${filename}`)?.bytes : this.outputFiles.get(`${type}/${subfolder}/${filename}`)
+    const fault = bytes === undefined ? undefined : this.takeFault(['view-missing', 'view-truncated'])
+    if (bytes === undefined || fault?.kind === 'view-missing') return text(404, '404: Not Found')
+    const body = fault?.kind === 'view-truncated' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
+    return { kind: 'raw', status: 200, contentType: 'image/png', body }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph checks
+// ---------------------------------------------------------------------------------------------
+
+function linkNode(value: unknown): string | undefined {
+  return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined
+}
+
+function findCycle(nodes: Record<string, FakeNode>): string | undefined {
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (id: string): string | undefined => {
+    if (state.get(id) === 'done') return undefined
+    if (state.get(id) === 'visiting') return id
+    state.set(id, 'visiting')
+    for (const value of Object.values(nodes[id]?.inputs ?? {})) {
+      const from = linkNode(value)
+      const found = from === undefined ? undefined : visit(from)
+      if (found !== undefined) return found
+    }
+    state.set(id, 'done')
+    return undefined
+  }
+  for (const id of Object.keys(nodes)) {
+    const found = visit(id)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/**
+ * The Kontext edit shape (§6.2): one KSampler whose positive comes from FluxGuidance (optionally
+ * through FluxKontextMultiReferenceLatentMethod), over a chain of ReferenceLatent nodes down to a
+ * CLIPTextEncode; each ReferenceLatent's latent is a VAEEncode of a [FluxKontextImageScale of a]
+ * LoadImage; every LoadImage is in such a chain.
+ */
+function checkKontext(nodes: Record<string, FakeNode>): { latentFrom: string } | string {
+  const of = (type: string): string[] => Object.keys(nodes).filter((id) => nodes[id]!.class_type === type)
+  if (of('UNETLoader').length === 0) return 'no UNETLoader'
+  const samplers = of('KSampler')
+  if (samplers.length !== 1) return `expected one KSampler, found ${samplers.length}`
+  const sampler = nodes[samplers[0]!]!
+  let current = linkNode(sampler.inputs.positive)
+  if (current !== undefined && nodes[current]!.class_type === 'FluxKontextMultiReferenceLatentMethod') current = linkNode(nodes[current]!.inputs.conditioning)
+  if (current === undefined || nodes[current]!.class_type !== 'FluxGuidance') return 'KSampler.positive does not come from FluxGuidance'
+  current = linkNode(nodes[current]!.inputs.conditioning)
+  const references: string[] = []
+  while (current !== undefined && nodes[current]!.class_type === 'ReferenceLatent') {
+    references.push(current)
+    current = linkNode(nodes[current]!.inputs.conditioning)
+  }
+  if (current === undefined || nodes[current]!.class_type !== 'CLIPTextEncode') return 'the conditioning chain does not start at a CLIPTextEncode'
+  if (references.length === 0) return 'no ReferenceLatent between the CLIPTextEncode and FluxGuidance'
+  const loads = new Set<string>()
+  for (const reference of references) {
+    const encode = linkNode(nodes[reference]!.inputs.latent)
+    if (encode === undefined || nodes[encode]!.class_type !== 'VAEEncode') return `ReferenceLatent ${reference} has no VAEEncode latent`
+    let pixels = linkNode(nodes[encode]!.inputs.pixels)
+    if (pixels !== undefined && nodes[pixels]!.class_type === 'FluxKontextImageScale') pixels = linkNode(nodes[pixels]!.inputs.image)
+    if (pixels === undefined || nodes[pixels]!.class_type !== 'LoadImage') return `VAEEncode ${encode} does not encode a LoadImage`
+    loads.add(pixels)
+  }
+  const stray = of('LoadImage').find((id) => !loads.has(id))
+  if (stray !== undefined) return `LoadImage ${stray} is not in the ReferenceLatent chain`
+  const latentFrom = linkNode(sampler.inputs.latent_image)
+  if (latentFrom === undefined) return 'KSampler.latent_image is not linked'
+  return { latentFrom }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------------------------
+
+function stringField(form: FormData, name: string): string | undefined {
+  const value = form.get(name)
+  return typeof value === 'string' ? value : undefined
+}
+
+function describeForm(form: FormData): RecordedRequest['form'] {
+  const out: NonNullable<RecordedRequest['form']> = {}
+  for (const [key, value] of form.entries()) out[key] = typeof value === 'string' ? value : { filename: value.name, type: value.type, size: value.size }
+  return out
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
+
+function send(response: ServerResponse, reply: Extract<Reply, { kind: 'json' | 'raw' }>): void {
+  if (reply.kind === 'json') {
+    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json; charset=utf-8' })
+    response.end(JSON.stringify(reply.body))
+    return
+  }
+  response.writeHead(reply.status, { 'content-type': reply.contentType })
+  response.end(reply.body)
+}

@@ -1,0 +1,223 @@
+/** The fake fal queue's own strictness (providers.md §4), spoken to with plain fetch. */
+import { randomUUID } from 'node:crypto'
+import { imageSize } from 'image-size'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startFakeFalAsync, startFalForRelayAsync, type FakeFal } from './fal-server'
+import { makePng } from './make-image'
+
+const KEY = `id-${randomUUID()}:secret-${randomUUID()}`
+const MAX = 'fal-ai/flux-pro/kontext/max'
+const PNG_URI = `data:image/png;base64,${Buffer.from(makePng(64, 36)).toString('base64')}`
+
+const fakes: FakeFal[] = []
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((fake) => fake.close()))
+})
+
+async function startAsync(): Promise<FakeFal> {
+  const fake = await startFakeFalAsync({ key: KEY })
+  fakes.push(fake)
+  return fake
+}
+
+const auth = (key = KEY): Record<string, string> => ({ authorization: `Key ${key}`, accept: 'application/json' })
+
+async function submitAsync(fake: FakeFal, body: unknown, endpoint = MAX, headers: Record<string, string> = auth()): Promise<Response> {
+  return fetch(`${fake.url}/${endpoint}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+interface Queued {
+  request_id: string
+  status: string
+  queue_position: number
+  response_url: string
+  status_url: string
+  cancel_url: string
+}
+
+async function queueAsync(fake: FakeFal, body: unknown, endpoint = MAX): Promise<Queued> {
+  const response = await submitAsync(fake, body, endpoint)
+  expect(response.status).toBe(200)
+  return (await response.json()) as Queued
+}
+
+async function getAsync(url: string, headers = auth()): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, { headers })
+  const text = await response.text()
+  return { status: response.status, body: text === '' ? null : JSON.parse(text) }
+}
+
+describe('authentication (Authorization: Key <key>)', () => {
+  it.each([
+    ['no header', {}],
+    ['a Bearer header', { authorization: `Bearer ${KEY}` }],
+    ['a wrong key', auth('wrong:key')]
+  ])('answers 401 to %s, on submit and on the queue URLs, and queues nothing', async (_name, headers) => {
+    const fake = await startAsync()
+    const submit = await submitAsync(fake, { prompt: 'x', image_url: PNG_URI }, MAX, headers)
+    expect(submit.status).toBe(401)
+    expect(await submit.json()).toEqual({ detail: expect.any(String) })
+    const queued = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    expect((await getAsync(queued.status_url, headers)).status).toBe(401)
+    expect(fake.submissions()).toBe(1)
+  })
+})
+
+describe('routes', () => {
+  it('answers 404 to an unknown endpoint and 405 to a GET of a known one', async () => {
+    const fake = await startAsync()
+    expect((await submitAsync(fake, { prompt: 'x', image_url: PNG_URI }, 'fal-ai/flux-pro/kontext/ultra')).status).toBe(404)
+    expect((await getAsync(`${fake.url}/${MAX}`)).status).toBe(405)
+  })
+
+  it('answers 422 to a body that is not a JSON object', async () => {
+    const fake = await startAsync()
+    const response = await fetch(`${fake.url}/${MAX}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: '[1,2' })
+    expect(response.status).toBe(422)
+    expect(fake.submissions()).toBe(0)
+  })
+})
+
+describe('the queue flow', () => {
+  it('queues, answers with {owner}/{app} URLs only, and a hand-built full-path URL is 404', async () => {
+    const fake = await startAsync()
+    const queued = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, aspect_ratio: '16:9', output_format: 'png', num_images: 2 })
+    const base = `${fake.url}/fal-ai/flux-pro/requests/${queued.request_id}`
+    expect(queued).toEqual({ request_id: expect.any(String), status: 'IN_QUEUE', queue_position: 0, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` })
+    expect((await getAsync(`${fake.url}/${MAX}/requests/${queued.request_id}/status`)).status).toBe(404)
+    expect((await getAsync(`${fake.url}/fal-ai/flux-kontext/requests/${queued.request_id}/status`)).status).toBe(404)
+
+    expect(await getAsync(queued.status_url)).toMatchObject({ status: 200, body: { status: 'COMPLETED' } })
+    const result = await getAsync(queued.response_url)
+    expect(result.status).toBe(200)
+    expect(result.body).toMatchObject({ seed: expect.any(Number), has_nsfw_concepts: [false, false], prompt: 'x', timings: expect.any(Object) })
+    expect(result.body.images).toHaveLength(2)
+    const image = result.body.images[0]
+    expect(image).toMatchObject({ content_type: 'image/png', width: 1392, height: 752 })
+    const bytes = new Uint8Array(await (await fetch(image.url)).arrayBuffer())
+    expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1392, height: 752 })
+    expect(image.file_size).toBe(bytes.byteLength)
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('answers 202 IN_QUEUE, 202 IN_PROGRESS, then 200 COMPLETED; the result before that is 400', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'progress', queuedPolls: 1, runningPolls: 1 })
+    const queued = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    expect(await getAsync(queued.status_url)).toMatchObject({ status: 202, body: { status: 'IN_QUEUE', queue_position: 0 } })
+    expect(await getAsync(queued.response_url)).toEqual({ status: 400, body: { detail: 'Request is still in progress' } })
+    expect(await getAsync(queued.status_url)).toMatchObject({ status: 202, body: { status: 'IN_PROGRESS' } })
+    expect(await getAsync(queued.status_url)).toMatchObject({ status: 200, body: { status: 'COMPLETED' } })
+  })
+
+  it('cancels a running request (202), and refuses once completed (400 ALREADY_COMPLETED)', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'stuck' })
+    const stuck = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    const done = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    const cancel = await fetch(stuck.cancel_url, { method: 'PUT', headers: auth() })
+    expect([cancel.status, await cancel.json()]).toEqual([202, { status: 'CANCELLATION_REQUESTED' }])
+    const late = await fetch(done.cancel_url, { method: 'PUT', headers: auth() })
+    expect([late.status, await late.json()]).toEqual([400, { status: 'ALREADY_COMPLETED' }])
+    expect(fake.cancels).toEqual([stuck.request_id, done.request_id])
+  })
+})
+
+describe('input validation: the request is queued, COMPLETED, and its 422 shows on the result', () => {
+  const image_url = PNG_URI
+  it.each([
+    ['an unknown field', MAX, { prompt: 'x', image_url, width: 1024 }, ['body', 'width'], 'extra_forbidden'],
+    ['an integer safety_tolerance', MAX, { prompt: 'x', image_url, safety_tolerance: 2 }, ['body', 'safety_tolerance'], 'literal_error'],
+    ['safety_tolerance "0"', MAX, { prompt: 'x', image_url, safety_tolerance: '0' }, ['body', 'safety_tolerance'], 'literal_error'],
+    ['guidance_scale 25', MAX, { prompt: 'x', image_url, guidance_scale: 25 }, ['body', 'guidance_scale'], 'less_than_equal'],
+    ['num_images 5', MAX, { prompt: 'x', image_url, num_images: 5 }, ['body', 'num_images'], 'less_than_equal'],
+    ['a bad aspect_ratio', MAX, { prompt: 'x', image_url, aspect_ratio: '5:4' }, ['body', 'aspect_ratio'], 'literal_error'],
+    ['output_format webp', MAX, { prompt: 'x', image_url, output_format: 'webp' }, ['body', 'output_format'], 'literal_error'],
+    ['a missing prompt', MAX, { image_url }, ['body', 'prompt'], 'missing'],
+    ['image_url on /multi', `${MAX}/multi`, { prompt: 'x', image_url }, ['body', 'image_url'], 'extra_forbidden'],
+    ['a non-image data URI', MAX, { prompt: 'x', image_url: `data:image/png;base64,${Buffer.from('hello world!').toString('base64')}` }, ['body', 'image_url'], 'image_load_error'],
+    ['a mislabelled data URI', MAX, { prompt: 'x', image_url: PNG_URI.replace('image/png', 'image/jpeg') }, ['body', 'image_url'], 'image_load_error'],
+    ['raw base64', MAX, { prompt: 'x', image_url: PNG_URI.split(',')[1] }, ['body', 'image_url'], 'file_download_error'],
+    ['safety_tolerance on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, safety_tolerance: '2' }, ['body', 'safety_tolerance'], 'extra_forbidden'],
+    ['aspect_ratio on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, aspect_ratio: '1:1' }, ['body', 'aspect_ratio'], 'extra_forbidden'],
+    ['9 steps on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, num_inference_steps: 9 }, ['body', 'num_inference_steps'], 'greater_than_equal']
+  ])('rejects %s', async (_name, endpoint, body, loc, type) => {
+    const fake = await startAsync()
+    const queued = await queueAsync(fake, body, endpoint)
+    expect(await getAsync(queued.status_url)).toMatchObject({ status: 200, body: { status: 'COMPLETED' } })
+    const result = await getAsync(queued.response_url)
+    expect(result.status).toBe(422)
+    expect(result.body.detail).toEqual(expect.arrayContaining([expect.objectContaining({ loc, type })]))
+  })
+
+  it('accepts the dev schema with steps and resolution_mode, and /multi with image_urls', async () => {
+    const fake = await startAsync()
+    const dev = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, num_inference_steps: 28, guidance_scale: 2.5, resolution_mode: '1:1', enhance_prompt: false }, 'fal-ai/flux-kontext/dev')
+    expect((await getAsync(dev.response_url)).body.images[0]).toMatchObject({ width: 1024, height: 1024, content_type: 'image/png' })
+    const multi = await queueAsync(fake, { prompt: 'x', image_urls: [PNG_URI, PNG_URI], safety_tolerance: '6' }, `${MAX}/multi`)
+    expect(multi.status_url).toContain('/fal-ai/flux-pro/requests/')
+    expect((await getAsync(multi.response_url)).body.images[0]).toMatchObject({ content_type: 'image/jpeg', width: 1392, height: 752 })
+  })
+})
+
+describe('faults', () => {
+  it('refuses with 429, Retry-After and X-Fal-Error-Type, queuing nothing', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 3 })
+    const response = await submitAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('3')
+    expect(response.headers.get('x-fal-error-type')).toBe('concurrent_requests_limit')
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('answers an empty balance with 403 "User is locked. Reason: Exhausted balance"', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'balance' })
+    const response = await submitAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    expect(response.status).toBe(403)
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/Exhausted balance/)
+  })
+
+  it('uses a fault only on a valid request', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'status', status: 402 })
+    await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, bogus: 1 })
+    expect((await submitAsync(fake, { prompt: 'x', image_url: PNG_URI })).status).toBe(402)
+  })
+
+  it('serves an expired result as 404 and a truncated image cut in half', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'expired' })
+    fake.failNext({ kind: 'truncated-image' })
+    const expired = (await getAsync((await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, output_format: 'png' })).response_url)).body.images[0]
+    expect((await fetch(expired.url)).status).toBe(404)
+    const truncated = (await getAsync((await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, output_format: 'png' })).response_url)).body.images[0]
+    expect((await (await fetch(truncated.url)).arrayBuffer()).byteLength).toBe(Math.floor(truncated.file_size / 2))
+  })
+
+  it('close() ends a hanging submit at once', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'hang' })
+    const pending = submitAsync(fake, { prompt: 'x', image_url: PNG_URI })
+    while (fake.submitAttempts() === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await fake.close()
+    await expect(pending).rejects.toThrow()
+  })
+})
+
+it('startFalForRelayAsync gives the relay its key and URL and counts submissions', async () => {
+  const handle = await startFalForRelayAsync()
+  try {
+    expect(Object.keys(handle.env).sort()).toEqual(['FAL_KEY', 'FAL_QUEUE_URL'])
+    const response = await fetch(`${handle.env.FAL_QUEUE_URL}/${MAX}`, {
+      method: 'POST',
+      headers: { authorization: `Key ${handle.env.FAL_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x', image_url: PNG_URI })
+    })
+    expect(response.status).toBe(200)
+    expect(handle.submissions()).toBe(1)
+  } finally {
+    await handle.close()
+  }
+})

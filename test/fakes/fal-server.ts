@@ -1,0 +1,678 @@
+/**
+ * A strict fake of fal.ai's queue API for FLUX.1 Kontext (providers.md §4), plus a fake "CDN" on
+ * the same origin for result images. It follows the docs field for field:
+ *
+ * - `POST /{endpoint_id}` with `Authorization: Key <key>` queues a request and answers
+ *   `{request_id, status:"IN_QUEUE", queue_position, response_url, status_url, cancel_url}`.
+ * - The three URLs use only `{owner}/{app}` (e.g. `/fal-ai/flux-pro/requests/{id}`), as real fal
+ *   does, so a URL hand-built from the full endpoint path answers 404.
+ * - `GET status_url` answers 202 with IN_QUEUE / IN_PROGRESS, then 200 with COMPLETED.
+ * - A failed request still ends COMPLETED; its error (422 `detail[]`, or an infrastructure
+ *   `error_type`) shows only on `GET response_url`. So does input validation: the queue takes any
+ *   JSON object and the app validates it (strict: unknown fields, wrong types, out-of-range values,
+ *   bad enums and non-image references are 422 with pydantic-style `detail[]`).
+ * - `PUT cancel_url` answers 202 `CANCELLATION_REQUESTED`, or 400 `ALREADY_COMPLETED`.
+ * - Result images are real PNG/JPEG bytes at the size the ratio implies, served without auth from
+ *   `/cdn/files/…` on the fake's own origin (real fal: `https://v3b.fal.media/files/…`).
+ *
+ * Choices the docs leave open:
+ * - A queued fault is consumed only by a submission that is authenticated, names a known endpoint
+ *   and whose input is valid; it models what fal does to a request it would take.
+ * - `submissions()` counts queued requests (every one that got a request_id), valid or not.
+ * - A canceled request reports COMPLETED and its result answers 400 `Request was cancelled.`.
+ * - The fake never fetches image URLs: an http(s) `image_url` gets 422 `fake_unsupported`.
+ * - Kontext [dev]'s `resolution_mode` `match_input`/`auto` give the Kontext size nearest the input.
+ */
+import { randomInt, randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { imageSize } from 'image-size'
+import * as z from 'zod'
+import { KONTEXT_SIZES, nearestSize, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { makeJpeg, makePng } from './make-image'
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+export type FalFault =
+  /** The submit is refused with this status and fal's infrastructure body; nothing is queued. */
+  | { kind: 'status'; status: 401 | 402 | 403 | 429 | 500 | 502 | 503 | 504; detail?: string; errorType?: string; retryAfterSeconds?: number }
+  /** 403 `User is locked. Reason: Exhausted balance …`, fal's answer to an empty balance; nothing queued. */
+  | { kind: 'balance' }
+  /** The submit's socket is destroyed before anything is queued. */
+  | { kind: 'reset' }
+  /** The request is queued, then the socket is destroyed before the answer. */
+  | { kind: 'reset-after-accept' }
+  /** The submit never answers (until close); nothing is queued. */
+  | { kind: 'hang' }
+  /** The submit answers 200 with a body cut off mid-way; nothing is queued. */
+  | { kind: 'malformed' }
+  /** Queued; COMPLETED; the result answers 422 `content_policy_violation`. */
+  | { kind: 'moderation' }
+  /** Queued; COMPLETED; the result answers 422 with this `detail[].type` (default `image_too_large`). */
+  | { kind: 'model-error'; type?: string }
+  /** Queued; COMPLETED; the result answers this infrastructure error (`{detail, error_type}` + X-Fal-Error-Type). */
+  | { kind: 'infra-error'; status: 500 | 503 | 504; errorType: string }
+  /** Queued; the result flags these image indexes in `has_nsfw_concepts` (default: all). */
+  | { kind: 'nsfw'; indexes?: number[] }
+  /** Queued; stays IN_PROGRESS until canceled or the server closes. */
+  | { kind: 'stuck' }
+  /** Queued; the status answers IN_QUEUE to the first `queuedPolls` polls, then IN_PROGRESS to `runningPolls` (time does not count). */
+  | { kind: 'progress'; queuedPolls: number; runningPolls: number }
+  /** Queued; the first `times` status polls answer 502 with an HTML gateway page. */
+  | { kind: 'flaky-status'; times: number }
+  /** Queued; the status answers 200 with a body that is not JSON, every time. */
+  | { kind: 'malformed-status' }
+  /** Queued; the result answers 200 with a body cut off mid-way. */
+  | { kind: 'malformed-result' }
+  /** Queued; the CDN answers 404 for the result images (an expired URL). */
+  | { kind: 'expired' }
+  /** Queued; the CDN serves only the first half of each image. */
+  | { kind: 'truncated-image' }
+
+export interface FakeFalOptions {
+  key: string
+  /** how long a queued request reports IN_QUEUE (default 0) */
+  queueMs?: number
+  /** then how long it reports IN_PROGRESS (default 0) */
+  runMs?: number
+}
+
+export interface RecordedRequest {
+  method: string
+  /** path without the query */
+  path: string
+  query: string
+  headers: Record<string, string>
+  /** parsed JSON, or null */
+  body: unknown
+}
+
+export interface QueuedRequest {
+  requestId: string
+  endpoint: string
+  input: unknown
+}
+
+export interface FakeFal {
+  /** e.g. http://127.0.0.1:PORT (the value for FAL_QUEUE_URL) */
+  url: string
+  key: string
+  /** queued requests (each got a request_id), in order */
+  readonly queued: ReadonlyArray<QueuedRequest>
+  submissions(): number
+  /** request ids that received a `PUT cancel_url` */
+  readonly cancels: ReadonlyArray<string>
+  /** every HTTP request received */
+  readonly requests: ReadonlyArray<RecordedRequest>
+  /** submit attempts (POSTs to an endpoint), accepted or not */
+  submitAttempts(): number
+  failNext(fault: FalFault, times?: number): void
+  setLatency(queueMs: number, runMs: number): void
+  close(): Promise<void>
+}
+
+export async function startFakeFalAsync(options: FakeFalOptions): Promise<FakeFal> {
+  const fake = new FakeFalServer(options)
+  await fake.listen()
+  return fake
+}
+
+/** The uniform handle for the cross-host end-to-end test. */
+export async function startFalForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+  const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
+  return {
+    env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url },
+    submissions: () => fake.submissions(),
+    close: () => fake.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract (providers.md §4.1, §4.2)
+// ---------------------------------------------------------------------------------------------
+
+const RATIOS = KONTEXT_SIZES.map((size) => size.ratio) as [string, ...string[]]
+const SAFETY_TOLERANCES = ['1', '2', '3', '4', '5', '6'] as const
+
+/** Fields every Kontext endpoint takes (§4.2). */
+const COMMON = {
+  prompt: z.string().min(1),
+  seed: z.int().min(0).optional(),
+  guidance_scale: z.number().min(1).max(20).optional(),
+  num_images: z.int().min(1).max(4).optional(),
+  output_format: z.enum(['jpeg', 'png']).optional(),
+  enhance_prompt: z.boolean().optional(),
+  sync_mode: z.boolean().optional()
+}
+
+/** `FluxKontextInput`, the same for pro and max. */
+const FluxKontextInput = z.strictObject({
+  ...COMMON,
+  image_url: z.string(),
+  aspect_ratio: z.enum(RATIOS).optional(),
+  safety_tolerance: z.enum(SAFETY_TOLERANCES).optional()
+})
+
+/** `/multi`: `image_urls[]` in place of `image_url`. */
+const FluxKontextMultiInput = z.strictObject({
+  ...COMMON,
+  image_urls: z.array(z.string()).min(1),
+  aspect_ratio: z.enum(RATIOS).optional(),
+  safety_tolerance: z.enum(SAFETY_TOLERANCES).optional()
+})
+
+/** `FluxKontextDevInput`: no aspect_ratio, no safety_tolerance; steps 10–50. */
+const FluxKontextDevInput = z.strictObject({
+  ...COMMON,
+  image_url: z.string(),
+  num_inference_steps: z.int().min(10).max(50).optional(),
+  acceleration: z.enum(['none', 'regular', 'high']).optional(),
+  enable_safety_checker: z.boolean().optional(),
+  resolution_mode: z.enum(['auto', 'match_input', ...RATIOS, '4:5', '5:4']).optional()
+})
+
+type AnyInput = z.infer<typeof FluxKontextInput> | z.infer<typeof FluxKontextMultiInput> | z.infer<typeof FluxKontextDevInput>
+
+/** §4.1: the endpoint ids and the input schema of each. */
+const ENDPOINTS: Record<string, z.ZodType<AnyInput>> = {
+  'fal-ai/flux-pro/kontext/max': FluxKontextInput,
+  'fal-ai/flux-pro/kontext/max/multi': FluxKontextMultiInput,
+  'fal-ai/flux-pro/kontext': FluxKontextInput,
+  'fal-ai/flux-pro/kontext/multi': FluxKontextMultiInput,
+  'fal-ai/flux-kontext/dev': FluxKontextDevInput
+}
+
+/** §4.2: the dev page's limit on input images. */
+const MAX_IMAGE_SIDE = 14142
+
+/** One item of fal's (pydantic's) `detail[]` (§4.5). */
+interface DetailItem {
+  loc: Array<string | number>
+  msg: string
+  type: string
+  url?: string
+  ctx?: Record<string, unknown>
+}
+
+function typeForIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return 'extra_forbidden'
+    case 'invalid_type':
+      if (issue.input === undefined) return 'missing'
+      return ({ string: 'string_type', number: 'float_type', int: 'int_type', boolean: 'bool_type', array: 'list_type', object: 'dict_type' } as Record<string, string>)[issue.expected] ?? 'type_error'
+    case 'invalid_value':
+      return 'literal_error'
+    case 'too_small':
+      return issue.origin === 'string' ? 'string_too_short' : issue.origin === 'array' ? 'too_short' : 'greater_than_equal'
+    case 'too_big':
+      return issue.origin === 'array' ? 'too_long' : 'less_than_equal'
+    default:
+      return 'value_error'
+  }
+}
+
+function detailFromIssues(issues: ReadonlyArray<z.core.$ZodIssue>): DetailItem[] {
+  return issues.flatMap((issue): DetailItem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ loc: ['body', ...issue.path.map(String), key], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }))
+    }
+    return [{ loc: ['body', ...issue.path.map((part) => (typeof part === 'number' ? part : String(part)))], msg: issue.message, type: typeForIssue(issue) }]
+  })
+}
+
+const DATA_URI = /^data:([^;,]+);base64,(.*)$/s
+const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const MIMES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
+
+function sniff(bytes: Uint8Array): keyof typeof MIMES | null {
+  const at = (signature: number[], offset = 0): boolean => signature.every((byte, i) => bytes[offset + i] === byte)
+  if (at([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
+  if (at([0xff, 0xd8, 0xff])) return 'jpeg'
+  if (at([0x52, 0x49, 0x46, 0x46]) && at([0x57, 0x45, 0x42, 0x50], 8)) return 'webp'
+  return null
+}
+
+/** A reference as fal's app reads it: a data URI of a real image (the fake fetches no URLs). */
+function readReference(value: string, loc: Array<string | number>): KontextSizeSpec | DetailItem {
+  const fail = (type: string, msg: string): DetailItem => ({ loc, msg, type, url: `https://docs.fal.ai/errors#${type}` })
+  if (/^https?:\/\//i.test(value)) return fail('fake_unsupported', 'This test fake does not download URLs; send a data URI.')
+  const match = DATA_URI.exec(value)
+  if (match === null) return fail('file_download_error', 'Failed to download the file. Please check that the URL is accessible.')
+  const text = match[2] ?? ''
+  if (text.length === 0 || text.length % 4 !== 0 || !STRICT_BASE64.test(text)) return fail('image_load_error', 'Failed to load the image: the data URI is not valid base64.')
+  const bytes = new Uint8Array(Buffer.from(text, 'base64'))
+  const type = sniff(bytes)
+  if (type === null) return fail('image_load_error', 'Failed to load the image. Please ensure the image file is not corrupted and is in a supported format.')
+  if ((match[1] ?? '').toLowerCase().replace('image/jpg', 'image/jpeg') !== MIMES[type]) {
+    return fail('image_load_error', `The data URI says ${match[1]} but the bytes are ${MIMES[type]}.`)
+  }
+  let size: { width: number; height: number }
+  try {
+    size = imageSize(bytes)
+  } catch {
+    return fail('image_load_error', 'Failed to load the image: its dimensions cannot be read.')
+  }
+  if (size.width > MAX_IMAGE_SIDE || size.height > MAX_IMAGE_SIDE) {
+    return { ...fail('image_too_large', `Image dimensions exceed the maximum allowed (${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE}).`), ctx: { max_height: MAX_IMAGE_SIDE, max_width: MAX_IMAGE_SIDE } }
+  }
+  return { width: size.width, height: size.height }
+}
+
+interface ValidInput {
+  input: AnyInput
+  output: KontextSizeSpec
+}
+
+function validate(endpoint: string, raw: unknown): ValidInput | DetailItem[] {
+  const schema = ENDPOINTS[endpoint]!
+  const parsed = schema.safeParse(raw, { reportInput: true })
+  if (!parsed.success) return detailFromIssues(parsed.error.issues)
+  const input = parsed.data
+  const references = 'image_urls' in input ? input.image_urls.map((url, i) => ({ url, loc: ['body', 'image_urls', i] })) : [{ url: input.image_url, loc: ['body', 'image_url'] }]
+  const sizes: KontextSizeSpec[] = []
+  const problems: DetailItem[] = []
+  for (const reference of references) {
+    const read = readReference(reference.url, reference.loc)
+    if ('type' in read) problems.push(read)
+    else sizes.push(read)
+  }
+  if (problems.length > 0) return problems
+  const first = sizes[0]!
+  const ratio = 'aspect_ratio' in input ? input.aspect_ratio : 'resolution_mode' in input ? input.resolution_mode : undefined
+  const named = KONTEXT_SIZES.find((size) => size.ratio === ratio)
+  const extra = ratio === '4:5' ? { width: 4, height: 5 } : ratio === '5:4' ? { width: 5, height: 4 } : undefined
+  const target = named ?? extra ?? first
+  const size = nearestSize(KONTEXT_SIZES, target.width, target.height)
+  return { input, output: { width: size.width, height: size.height } }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------
+
+interface StoredImage {
+  bytes: Uint8Array
+  contentType: string
+  width: number
+  height: number
+  fileName: string
+}
+
+interface Job {
+  requestId: string
+  endpoint: string
+  /** `{owner}/{app}`: the only part of the endpoint the queue URLs carry. */
+  app: string
+  at: number
+  queueMs: number
+  runMs: number
+  valid: ValidInput | DetailItem[]
+  fault: FalFault | undefined
+  canceled: boolean
+  flakyPollsLeft: number
+  /** status polls answered so far */
+  polls: number
+  seed: number
+  images: StoredImage[] | undefined
+}
+
+type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
+  | { kind: 'destroy' }
+  | { kind: 'hang' }
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
+  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
+
+const GATEWAY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>'
+
+const STATUS_FAULT_BODIES: Record<number, { detail: string; errorType?: string }> = {
+  401: { detail: 'No user found for Key ID and Secret' },
+  402: { detail: 'Insufficient balance.' },
+  403: { detail: 'Forbidden' },
+  429: { detail: 'Too many requests', errorType: 'concurrent_requests_limit' },
+  500: { detail: 'Internal Server Error', errorType: 'internal_server_error' },
+  502: { detail: 'Bad Gateway', errorType: 'runner_connection_error' },
+  503: { detail: 'Runner scheduling failure', errorType: 'runner_scheduling_failure' },
+  504: { detail: 'Request timed out', errorType: 'request_timeout' }
+}
+
+const renderCache = new Map<string, Uint8Array>()
+
+function render(format: 'png' | 'jpeg', size: KontextSizeSpec, seed: number): Uint8Array {
+  const key = `${format}:${size.width}x${size.height}:${seed}`
+  let bytes = renderCache.get(key)
+  if (bytes === undefined) {
+    bytes = format === 'png' ? makePng(size.width, size.height, seed) : makeJpeg(size.width, size.height, seed)
+    if (renderCache.size > 32) renderCache.delete(renderCache.keys().next().value!)
+    renderCache.set(key, bytes)
+  }
+  return bytes
+}
+
+class FakeFalServer implements FakeFal {
+  url = ''
+  readonly key: string
+  private queueMs: number
+  private runMs: number
+  private readonly jobs = new Map<string, Job>()
+  private readonly queuedList: QueuedRequest[] = []
+  private readonly cancelList: string[] = []
+  private readonly recorded: RecordedRequest[] = []
+  private readonly faults: FalFault[] = []
+  private attempts = 0
+  private readonly server = createServer((request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return void response.destroy()
+      send(response, json(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}` }))
+    })
+  })
+  private closed: Promise<void> | undefined
+
+  constructor(options: FakeFalOptions) {
+    this.key = options.key
+    this.queueMs = options.queueMs ?? 0
+    this.runMs = options.runMs ?? 0
+  }
+
+  get queued(): ReadonlyArray<QueuedRequest> {
+    return this.queuedList
+  }
+
+  get cancels(): ReadonlyArray<string> {
+    return this.cancelList
+  }
+
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded
+  }
+
+  submissions(): number {
+    return this.queuedList.length
+  }
+
+  submitAttempts(): number {
+    return this.attempts
+  }
+
+  failNext(fault: FalFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  }
+
+  setLatency(queueMs: number, runMs: number): void {
+    this.queueMs = queueMs
+    this.runMs = runMs
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(0, '127.0.0.1', () => resolve())
+    })
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    return this.closed
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(request)
+    const [path = '/', query = ''] = (request.url ?? '/').split('?', 2)
+    const body = parseBody(raw)
+    this.recorded.push({ method: request.method ?? '', path, query, headers: copyHeaders(request), body: body.ok ? body.value : null })
+    const reply = this.route(request, path, body)
+    if (this.closed !== undefined) return
+    if (reply.kind === 'destroy') request.socket.destroy()
+    else if (reply.kind !== 'hang') send(response, reply)
+  }
+
+  private route(request: IncomingMessage, path: string, body: ParsedBody): Reply {
+    const method = request.method ?? ''
+    const cdn = /^\/cdn\/files\/([0-9a-f-]{36})\/(\d+)\.(png|jpeg)$/.exec(path)
+    if (cdn !== null) return method === 'GET' ? this.cdn(cdn[1]!, Number(cdn[2])) : json(405, { detail: 'Method Not Allowed' })
+
+    const unauthorized = this.authenticate(request.headers.authorization)
+    if (unauthorized !== undefined) return unauthorized
+
+    const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path)
+    if (queue !== null) {
+      const job = this.jobs.get(queue[3]!)
+      // §4.1: the queue URLs carry {owner}/{app} only, and the one the request was queued on.
+      if (job === undefined || job.app !== `${queue[1]}/${queue[2]}`) return json(404, { detail: 'Request not found' })
+      if (queue[4] === '/status') return method === 'GET' ? this.status(job) : json(405, { detail: 'Method Not Allowed' })
+      if (queue[4] === '/cancel') return method === 'PUT' ? this.cancel(job) : json(405, { detail: 'Method Not Allowed' })
+      return method === 'GET' ? this.result(job) : json(405, { detail: 'Method Not Allowed' })
+    }
+
+    const endpoint = path.replace(/^\/+|\/+$/g, '')
+    if (ENDPOINTS[endpoint] === undefined) return json(404, { detail: `Application '${endpoint}' not found` })
+    if (method !== 'POST') return json(405, { detail: 'Method Not Allowed' })
+    return this.submit(request, endpoint, body)
+  }
+
+  /** §4.1: `Authorization: Key <key>`; anything else is 401. */
+  private authenticate(header: string | undefined): Reply | undefined {
+    if (header === undefined) return json(401, { detail: 'Missing authorization header' })
+    const match = /^Key (.+)$/.exec(header)
+    if (match === null) return json(401, { detail: "Authorization header must be 'Key <key>'" })
+    if (match[1] !== this.key) return json(401, { detail: 'No user found for Key ID and Secret' })
+    return undefined
+  }
+
+  private submit(request: IncomingMessage, endpoint: string, body: ParsedBody): Reply {
+    this.attempts += 1
+    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+    if (contentType !== 'application/json' || !body.ok || !isRecord(body.value)) {
+      return json(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }] })
+    }
+    const valid = validate(endpoint, body.value)
+    const fault = Array.isArray(valid) ? undefined : this.faults.shift()
+    switch (fault?.kind) {
+      case 'status': {
+        const defaults = STATUS_FAULT_BODIES[fault.status]!
+        const errorType = fault.errorType ?? defaults.errorType
+        const headers: Record<string, string> = {}
+        if (errorType !== undefined) headers['x-fal-error-type'] = errorType
+        if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds)
+        return json(fault.status, errorType === undefined ? { detail: fault.detail ?? defaults.detail } : { detail: fault.detail ?? defaults.detail, error_type: errorType }, headers)
+      }
+      case 'balance':
+        return json(403, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' })
+      case 'reset':
+        return { kind: 'destroy' }
+      case 'hang':
+        return { kind: 'hang' }
+      case 'malformed':
+        return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"request_id":"' }
+      default:
+        break
+    }
+    const job = this.enqueue(endpoint, body.value, valid, fault)
+    if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
+    return json(200, { request_id: job.requestId, status: 'IN_QUEUE', queue_position: 0, ...this.urls(job) })
+  }
+
+  private enqueue(endpoint: string, input: unknown, valid: ValidInput | DetailItem[], fault: FalFault | undefined): Job {
+    const requestId = randomUUID()
+    const seed = !Array.isArray(valid) && valid.input.seed !== undefined ? valid.input.seed : randomInt(2 ** 31)
+    const job: Job = {
+      requestId,
+      endpoint,
+      app: endpoint.split('/').slice(0, 2).join('/'),
+      at: Date.now(),
+      queueMs: this.queueMs,
+      runMs: this.runMs,
+      valid,
+      fault,
+      canceled: false,
+      flakyPollsLeft: fault?.kind === 'flaky-status' ? fault.times : 0,
+      polls: 0,
+      seed,
+      images: undefined
+    }
+    this.jobs.set(requestId, job)
+    this.queuedList.push({ requestId, endpoint, input })
+    return job
+  }
+
+  private urls(job: Job): { response_url: string; status_url: string; cancel_url: string } {
+    const base = `${this.url}/${job.app}/requests/${job.requestId}`
+    return { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` }
+  }
+
+  private phase(job: Job): 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' {
+    if (job.canceled) return 'COMPLETED'
+    if (job.fault?.kind === 'progress') {
+      if (job.polls <= job.fault.queuedPolls) return 'IN_QUEUE'
+      return job.polls <= job.fault.queuedPolls + job.fault.runningPolls ? 'IN_PROGRESS' : 'COMPLETED'
+    }
+    const elapsed = Date.now() - job.at
+    if (elapsed < job.queueMs) return 'IN_QUEUE'
+    if (job.fault?.kind === 'stuck' || elapsed < job.queueMs + job.runMs) return 'IN_PROGRESS'
+    return 'COMPLETED'
+  }
+
+  /** §4.3: 202 while queued or running, 200 once COMPLETED (also when the request failed). */
+  private status(job: Job): Reply {
+    if (job.flakyPollsLeft > 0) {
+      job.flakyPollsLeft -= 1
+      return { kind: 'raw', status: 502, contentType: 'text/html', body: GATEWAY_PAGE }
+    }
+    if (job.fault?.kind === 'malformed-status') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"status":"COMPL' }
+    job.polls += 1
+    const phase = this.phase(job)
+    const common = { request_id: job.requestId, response_url: this.urls(job).response_url }
+    if (phase === 'IN_QUEUE') return json(202, { status: phase, queue_position: 0, ...common })
+    if (phase === 'IN_PROGRESS') return json(202, { status: phase, logs: null, ...common })
+    return json(200, { status: phase, logs: null, metrics: { inference_time: (job.runMs || 100) / 1000 }, ...common })
+  }
+
+  private cancel(job: Job): Reply {
+    this.cancelList.push(job.requestId)
+    if (this.phase(job) === 'COMPLETED') return json(400, { status: 'ALREADY_COMPLETED' })
+    job.canceled = true
+    return json(202, { status: 'CANCELLATION_REQUESTED' })
+  }
+
+  /** §4.3: the output, or the request's own error: fal's only place for it. */
+  private result(job: Job): Reply {
+    if (this.phase(job) !== 'COMPLETED') return json(400, { detail: 'Request is still in progress' })
+    if (job.canceled) return json(400, { detail: 'Request was cancelled.' })
+    if (Array.isArray(job.valid)) return json(422, { detail: job.valid })
+    const loc = ['body', 'image_url' in job.valid.input ? 'image_url' : 'image_urls']
+    switch (job.fault?.kind) {
+      case 'moderation':
+        return json(422, {
+          detail: [{ loc, msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation', url: 'https://docs.fal.ai/errors#content_policy_violation' }]
+        })
+      case 'model-error': {
+        const type = job.fault.type ?? 'image_too_large'
+        return json(422, { detail: [{ loc, msg: `Simulated ${type}.`, type, url: `https://docs.fal.ai/errors#${type}` }] })
+      }
+      case 'infra-error':
+        return json(job.fault.status, { detail: `Simulated ${job.fault.errorType}`, error_type: job.fault.errorType }, { 'x-fal-error-type': job.fault.errorType })
+      case 'malformed-result':
+        return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"images":[{"url":"' }
+      default:
+        break
+    }
+    const { input } = job.valid
+    const images = this.imagesOf(job, job.valid)
+    const flagged = job.fault?.kind === 'nsfw' ? (job.fault.indexes ?? images.map((_, i) => i)) : []
+    return json(
+      200,
+      {
+        images: images.map((image, index) => ({
+          url: input.sync_mode === true ? `data:${image.contentType};base64,${Buffer.from(image.bytes).toString('base64')}` : `${this.url}/cdn/files/${job.requestId}/${index}.${image.contentType === 'image/png' ? 'png' : 'jpeg'}`,
+          content_type: image.contentType,
+          width: image.width,
+          height: image.height,
+          file_name: image.fileName,
+          file_size: image.bytes.byteLength
+        })),
+        seed: job.seed,
+        has_nsfw_concepts: images.map((_, index) => flagged.includes(index)),
+        prompt: input.prompt,
+        timings: { inference: (job.runMs || 100) / 1000 }
+      },
+      { 'x-fal-request-id': job.requestId }
+    )
+  }
+
+  private imagesOf(job: Job, valid: ValidInput): StoredImage[] {
+    if (job.images !== undefined) return job.images
+    const format = valid.input.output_format ?? (job.endpoint === 'fal-ai/flux-kontext/dev' ? 'png' : 'jpeg')
+    job.images = Array.from({ length: valid.input.num_images ?? 1 }, (_, index) => ({
+      bytes: render(format, valid.output, job.seed + index),
+      contentType: format === 'png' ? 'image/png' : 'image/jpeg',
+      width: valid.output.width,
+      height: valid.output.height,
+      fileName: `${job.requestId.slice(0, 8)}_${index}.${format}`
+    }))
+    return job.images
+  }
+
+  /** The "CDN": public (no auth), like fal's media URLs by default (§4.6). */
+  private cdn(requestId: string, index: number): Reply {
+    const job = this.jobs.get(requestId)
+    const image = job?.images?.[index]
+    if (job === undefined || image === undefined || job.fault?.kind === 'expired') return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
+    const bytes = job.fault?.kind === 'truncated-image' ? image.bytes.slice(0, Math.floor(image.bytes.byteLength / 2)) : image.bytes
+    return { kind: 'raw', status: 200, contentType: image.contentType, body: bytes }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------------------------
+
+type ParsedBody = { ok: true; value: unknown } | { ok: false }
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
+
+function parseBody(raw: Buffer): ParsedBody {
+  if (raw.length === 0) return { ok: false }
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function copyHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return headers
+}
+
+function send(response: ServerResponse, reply: Reply): void {
+  if (reply.kind === 'json') {
+    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
+    response.end(JSON.stringify(reply.body))
+  } else if (reply.kind === 'raw') {
+    response.writeHead(reply.status, { 'content-type': reply.contentType })
+    response.end(reply.body)
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The fake Replicate's own contract: it accepts exactly what providers.md §5 documents and refuses
+ * the rest the way the real API does (stricter where noted in the fake's header).
+ */
+import { imageSize } from 'image-size'
+import { afterEach, describe, expect, it } from 'vitest'
+import { makeJpeg, makePng } from './make-image'
+import { startFakeReplicateAsync, type FakeReplicate } from './replicate-server'
+
+const fakes: FakeReplicate[] = []
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((fake) => fake.close()))
+})
+
+async function startAsync(latencyMs = 200): Promise<FakeReplicate> {
+  const fake = await startFakeReplicateAsync({ latencyMs })
+  fakes.push(fake)
+  return fake
+}
+
+const PNG_URI = `data:image/png;base64,${Buffer.from(makePng(64, 36)).toString('base64')}`
+const JPEG_URI = `data:image/jpeg;base64,${Buffer.from(makeJpeg(36, 64)).toString('base64')}`
+const MAX = 'black-forest-labs/flux-kontext-max'
+const DEV = 'black-forest-labs/flux-kontext-dev'
+const MULTI = 'flux-kontext-apps/multi-image-kontext-max'
+/** No `Prefer: wait`: the answer comes at once, before the (slow to render) output exists. */
+const NO_HOLD = { prefer: '' }
+
+interface Answer {
+  status: number
+  body: Record<string, unknown>
+  headers: Headers
+}
+
+async function createAsync(fake: FakeReplicate, model: string, input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${fake.url}/v1/models/${model}/predictions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json', prefer: 'wait=5', ...headers },
+    body: JSON.stringify({ input })
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers }
+}
+
+function invalidFields(answer: Answer): Array<{ field: string; type: string }> {
+  return answer.body.invalid_fields as Array<{ field: string; type: string }>
+}
+
+describe('authentication', () => {
+  it.each([
+    ['no header', {}],
+    ['the Token scheme', { authorization: 'Token X' }],
+    ['a wrong token', { authorization: 'Bearer r8_wrong' }]
+  ])('answers 401 with detail for %s', async (_name, headers) => {
+    const fake = await startAsync()
+    const response = await fetch(`${fake.url}/v1/models/${MAX}/predictions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"input":{"prompt":"x"}}' })
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ detail: 'You did not pass a valid authentication token', status: 401 })
+    expect(fake.submissions()).toBe(0)
+  })
+})
+
+describe('input validation (422 with per-field details)', () => {
+  it('rejects an unknown input field, which the real API would silently drop', async () => {
+    const fake = await startAsync()
+    const answer = await createAsync(fake, MAX, { prompt: 'Make it blue', input_image: PNG_URI, steps: 30 })
+    expect(answer.status).toBe(422)
+    expect(answer.body).toMatchObject({ title: 'Input validation failed', status: 422 })
+    expect(invalidFields(answer)).toEqual([{ type: 'additional_property_not_allowed', field: 'input', description: 'Additional property steps is not allowed' }])
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it.each([
+    ['a string safety_tolerance', { safety_tolerance: '2' }, 'input.safety_tolerance'],
+    ['safety_tolerance 3 with an input image', { safety_tolerance: 3 }, 'input.safety_tolerance'],
+    ['output_format "jpeg" (Replicate says "jpg")', { output_format: 'jpeg' }, 'input.output_format'],
+    ['an aspect ratio outside the enum', { aspect_ratio: '7:3' }, 'input.aspect_ratio'],
+    ['a fractional seed', { seed: 1.5 }, 'input.seed'],
+    ['a non-image data URI', { input_image: `data:image/png;base64,${Buffer.from('hello world!').toString('base64')}` }, 'input.input_image'],
+    ['a data URI whose type lies', { input_image: JPEG_URI.replace('image/jpeg', 'image/png') }, 'input.input_image'],
+    ['a URL (the fake cannot fetch)', { input_image: 'https://example.com/a.png' }, 'input.input_image']
+  ])('rejects %s', async (_name, patch, field) => {
+    const fake = await startAsync()
+    const answer = await createAsync(fake, MAX, { prompt: 'Make it blue', input_image: PNG_URI, ...patch })
+    expect(answer.status).toBe(422)
+    expect(invalidFields(answer).map((item) => item.field)).toContain(field)
+    expect(String(answer.body.detail)).toMatch(/^- input/)
+  })
+
+  it('requires a prompt', async () => {
+    const fake = await startAsync()
+    const answer = await createAsync(fake, MAX, { input_image: PNG_URI })
+    expect(answer.status).toBe(422)
+    expect(invalidFields(answer)).toEqual([{ type: 'required', field: 'input', description: 'prompt is required' }])
+  })
+
+  it('takes dev fields on Kontext [dev] only, in range, and no safety_tolerance there', async () => {
+    const fake = await startAsync()
+    expect((await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, safety_tolerance: 2 })).status).toBe(422)
+    expect((await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, num_inference_steps: 60 })).status).toBe(422)
+    expect((await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, guidance: 10.5 })).status).toBe(422)
+    expect((await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI, guidance: 2.5 })).status).toBe(422)
+    const ok = await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, num_inference_steps: 30, guidance: 2.5, output_quality: 80, output_format: 'webp' }, NO_HOLD)
+    expect(ok.status).toBe(201)
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('wants input_image_1 and input_image_2 on the multi-image app, and no prompt_upsampling', async () => {
+    const fake = await startAsync()
+    expect((await createAsync(fake, MULTI, { prompt: 'x', input_image: PNG_URI })).status).toBe(422)
+    expect((await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI, prompt_upsampling: true })).status).toBe(422)
+    expect((await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI, safety_tolerance: 3 })).status).toBe(422)
+    expect((await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI }, NO_HOLD)).status).toBe(201)
+  })
+
+  it('refuses unknown models (404), a body without input, webhooks and a bad Prefer', async () => {
+    const fake = await startAsync()
+    expect((await createAsync(fake, 'black-forest-labs/flux-kontext-ultra', { prompt: 'x' })).status).toBe(404)
+    const webhook = await fetch(`${fake.url}/v1/models/${MAX}/predictions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { prompt: 'x' }, webhook: 'https://example.com/hook' })
+    })
+    expect(webhook.status).toBe(422)
+    expect((await createAsync(fake, MAX, { prompt: 'x' }, { prefer: 'wait=61' })).status).toBe(400)
+    expect(fake.submissions()).toBe(0)
+  })
+})
+
+describe('predictions', () => {
+  it('holds the answer under Prefer: wait and returns the finished prediction with a single output URL', async () => {
+    const fake = await startAsync(50)
+    const answer = await createAsync(fake, MAX, { prompt: 'Make it blue', input_image: PNG_URI, aspect_ratio: '16:9', seed: 7, output_format: 'jpg' })
+    expect(answer.status).toBe(201)
+    expect(answer.body).toMatchObject({ status: 'succeeded', error: null, model: MAX, urls: { get: expect.stringContaining('/v1/predictions/') } })
+    expect(typeof answer.body.output).toBe('string')
+    const file = await fetch(String(answer.body.output))
+    expect(file.headers.get('content-type')).toBe('image/jpeg')
+    expect(imageSize(new Uint8Array(await file.arrayBuffer()))).toMatchObject({ width: 1392, height: 752 })
+  })
+
+  it('answers at once without Prefer, then reports processing and finally succeeded through urls.get', async () => {
+    const fake = await startAsync(300)
+    const answer = await createAsync(fake, DEV, { prompt: 'x', input_image: JPEG_URI }, { prefer: '' })
+    expect(answer.body.status).toBe('processing')
+    const get = (answer.body.urls as { get: string }).get
+    const poll = async (): Promise<Record<string, unknown>> => (await (await fetch(get, { headers: { authorization: `Bearer ${fake.token}` } })).json()) as Record<string, unknown>
+    expect((await poll()).status).toBe('processing')
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    const done = await poll()
+    expect(done.status).toBe('succeeded')
+    // match_input_image on a 36×64 reference; webp by default on [dev].
+    const file = await fetch(String(done.output))
+    expect(file.headers.get('content-type')).toBe('image/webp')
+    expect(imageSize(new Uint8Array(await file.arrayBuffer()))).toMatchObject({ width: 752, height: 1392 })
+  })
+
+  it('answers still processing when the hold ends first, and cancels on POST urls.cancel', async () => {
+    const fake = await startAsync(60_000)
+    const answer = await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI }, { prefer: 'wait=1' })
+    expect(answer.body.status).toBe('processing')
+    const urls = answer.body.urls as { cancel: string }
+    const canceled = await fetch(urls.cancel, { method: 'POST', headers: { authorization: `Bearer ${fake.token}` } })
+    expect(await canceled.json()).toMatchObject({ status: 'canceled' })
+    expect(fake.cancels).toEqual([answer.body.id])
+  })
+
+  it('ends moderated predictions failed with E005', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'moderation' })
+    const answer = await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI })
+    expect(answer.body).toMatchObject({ status: 'failed', output: null, error: expect.stringContaining('(E005)') })
+  })
+
+  it('answers 429 with the documented body and Retry-After, creating nothing', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'status', status: 429 })
+    const answer = await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI })
+    expect(answer.status).toBe(429)
+    expect(answer.body.detail).toBe('Request was throttled. Your rate limit resets in ~30s.')
+    expect(answer.headers.get('retry-after')).toBe('30')
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('ends a hanging request when it closes', async () => {
+    const fake = await startFakeReplicateAsync()
+    fake.failNext({ kind: 'hang' })
+    const pending = createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI }).catch((error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await fake.close()
+    expect(await pending).toBeInstanceOf(Error)
+  })
+})

@@ -1,0 +1,747 @@
+/**
+ * A strict fake of Replicate's HTTP API (providers.md §5), limited to what the relay uses:
+ * creating predictions of the FLUX.1 Kontext models (`POST /v1/models/{owner}/{name}/predictions`
+ * with `Prefer: wait=N`), following them (`GET /v1/predictions/{id}`), cancelling them
+ * (`POST /v1/predictions/{id}/cancel`), and serving their output files (as replicate.delivery does,
+ * but on the fake's own origin).
+ *
+ * Stricter than the real API, on purpose:
+ * - Cog silently drops unknown input fields on the real API (providers.md §5.2). This fake answers
+ *   them with a 422 naming the field, so a relay that sends a field the model does not take (a
+ *   misspelt name, `safety_tolerance` to Kontext [dev], `prompt_upsampling` to the multi-image app)
+ *   fails a test instead of being ignored in production.
+ * - Only `Authorization: Bearer <token>` is accepted (the real API also takes the older `Token`).
+ * - Input images must be data URIs of real PNG/JPEG/GIF/WEBP bytes; the fake cannot fetch URLs.
+ * - Unknown top-level body fields, webhooks (which the fake cannot deliver), a body that is not
+ *   JSON, a Content-Type other than application/json and a `Prefer: wait` outside 1–60 are refused.
+ *
+ * Contract choices the docs leave open, marked [I] in providers.md: the 422 body follows the
+ * shape the real API is seen to send (`title`, `detail` with one "- input.field: …" line per
+ * problem, `status`, `invalid_fields[]`); 402 and other errors carry `detail` (and `title`,
+ * `status`). A queued fault is used only by a create that passes validation.
+ */
+import { randomBytes, randomInt } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { imageSize } from 'image-size'
+import * as z from 'zod'
+import { KONTEXT_SIZES, nearestKontextSize } from '../../shared/aspect-ratios'
+import { makeJpeg, makePng, makeWebpAsync } from './make-image'
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+export type ReplicateFault =
+  /** Answered without creating a prediction (nothing billed). 429 and 503 carry Retry-After. */
+  | { kind: 'status'; status: 401 | 402 | 429 | 500 | 502 | 503; retryAfterSeconds?: number }
+  /** The socket is destroyed before the prediction is created. */
+  | { kind: 'reset' }
+  /** The create is never answered (until close); nothing is created. */
+  | { kind: 'hang' }
+  /** The prediction IS created, then the 201 body is cut off (not JSON). */
+  | { kind: 'malformed' }
+  /** The prediction IS created, then the socket is destroyed without an answer. */
+  | { kind: 'reset-after-create' }
+  /** The prediction ends `failed` with Replicate's E005 moderation error. */
+  | { kind: 'moderation' }
+  /** The prediction ends `failed` with a model error. */
+  | { kind: 'model-error'; message?: string }
+  /** The prediction ends `aborted` (its deadline passed before it started; not charged). */
+  | { kind: 'aborted' }
+  /** The prediction ends `succeeded` with `output: null`. */
+  | { kind: 'no-output' }
+  /** The prediction succeeds, but its output URL answers 404 (the data was removed). */
+  | { kind: 'expired-output' }
+  /** The prediction succeeds, but its output file is cut off half-way (a complete HTTP answer). */
+  | { kind: 'truncated-image' }
+  /** The next `times` polls of this prediction answer with this status. */
+  | { kind: 'poll-status'; status: 429 | 500 | 503; times?: number }
+  /** The next `times` polls of this prediction answer 200 with a cut-off body. */
+  | { kind: 'poll-malformed'; times?: number }
+
+export interface FakeReplicateOptions {
+  /** The API token the fake accepts (default: a random `r8_…`). */
+  token?: string
+  /** How long a prediction takes from creation to its end (default 20 ms). */
+  latencyMs?: number
+  /** How long it stays `starting` before `processing` (default 0). */
+  startingMs?: number
+}
+
+export interface RecordedRequest {
+  method: string
+  path: string
+  headers: Record<string, string>
+  /** The parsed JSON body, or null. */
+  body: unknown
+}
+
+export interface CreatedPrediction {
+  id: string
+  /** `owner/name` from the path */
+  model: string
+  /** the body exactly as received */
+  body: Record<string, unknown>
+  headers: Record<string, string>
+}
+
+export interface FakeReplicate {
+  /** e.g. http://127.0.0.1:PORT (the value for REPLICATE_API_URL) */
+  url: string
+  token: string
+  /** Predictions created (accepted, billable), in order. */
+  readonly predictions: ReadonlyArray<CreatedPrediction>
+  submissions(): number
+  /** The ids of every cancel call received, in order. */
+  readonly cancels: ReadonlyArray<string>
+  /** Every HTTP request received. */
+  readonly requests: ReadonlyArray<RecordedRequest>
+  /** The current status of a prediction. */
+  statusOf(id: string): Promise<PredictionStatus | undefined>
+  /** Queues a fault for the next valid create(s), used once each, in order. */
+  failNext(fault: ReplicateFault, times?: number): void
+  /** The latency of predictions created from now on. */
+  setLatency(ms: number): void
+  close(): Promise<void>
+}
+
+export async function startFakeReplicateAsync(options: FakeReplicateOptions = {}): Promise<FakeReplicate> {
+  const fake = new FakeReplicateServer(options)
+  await fake.listen()
+  return fake
+}
+
+/** The uniform handle for the cross-host end-to-end test. */
+export async function startReplicateForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+  const fake = await startFakeReplicateAsync()
+  return {
+    env: { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url },
+    submissions: () => fake.submissions(),
+    close: () => fake.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract (providers.md §5.2)
+// ---------------------------------------------------------------------------------------------
+
+export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted'
+
+const ASPECT_RATIOS = ['match_input_image', '1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '4:5', '5:4', '21:9', '9:21', '2:1', '1:2'] as const
+type AspectRatio = (typeof ASPECT_RATIOS)[number]
+
+const Prompt = z.string().min(1)
+const ImageField = z.string()
+const AspectRatioField = z.enum(ASPECT_RATIOS).default('match_input_image')
+const Seed = z.int().optional()
+
+/** flux-kontext-max / flux-kontext-pro. */
+const ProMaxInput = z.strictObject({
+  prompt: Prompt,
+  input_image: ImageField.optional(),
+  aspect_ratio: AspectRatioField,
+  seed: Seed,
+  output_format: z.enum(['jpg', 'png']).default('png'),
+  safety_tolerance: z.int().min(0).max(6).default(2),
+  prompt_upsampling: z.boolean().default(false)
+})
+
+/** flux-kontext-apps/multi-image-kontext-max / -pro: two images, safety at most 2, no upsampling. */
+const MultiInput = z.strictObject({
+  prompt: Prompt,
+  input_image_1: ImageField,
+  input_image_2: ImageField,
+  aspect_ratio: AspectRatioField,
+  seed: Seed,
+  output_format: z.enum(['jpg', 'png']).default('png'),
+  safety_tolerance: z.int().min(0).max(2).default(2)
+})
+
+/** flux-kontext-dev: steps, guidance, webp by default, no safety_tolerance. */
+const DevInput = z.strictObject({
+  prompt: Prompt,
+  input_image: ImageField,
+  aspect_ratio: AspectRatioField,
+  num_inference_steps: z.int().min(4).max(50).default(30),
+  guidance: z.number().min(0).max(10).default(2.5),
+  seed: Seed,
+  output_format: z.enum(['webp', 'jpg', 'png']).default('webp'),
+  output_quality: z.int().min(0).max(100).default(80),
+  disable_safety_checker: z.boolean().default(false),
+  go_fast: z.boolean().default(true)
+})
+
+interface ModelSpec {
+  schema: z.ZodType<Record<string, unknown>>
+  imageFields: readonly string[]
+  /** the cap on safety_tolerance when an input image is sent (BFL's rule), if the model takes it */
+  safetyCapWithImage?: number
+}
+
+const MODELS: Record<string, ModelSpec> = {
+  'black-forest-labs/flux-kontext-max': { schema: ProMaxInput, imageFields: ['input_image'], safetyCapWithImage: 2 },
+  'black-forest-labs/flux-kontext-pro': { schema: ProMaxInput, imageFields: ['input_image'], safetyCapWithImage: 2 },
+  'black-forest-labs/flux-kontext-dev': { schema: DevInput, imageFields: ['input_image'] },
+  'flux-kontext-apps/multi-image-kontext-max': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'] },
+  'flux-kontext-apps/multi-image-kontext-pro': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'] }
+}
+
+/** The body around `input`: webhooks are part of the real API, but this fake cannot deliver them. */
+const CreateBody = z.strictObject({ input: z.record(z.string(), z.unknown()) })
+
+const MODERATION_ERROR = 'The input or output was flagged as sensitive. Please try again with different inputs. (E005)'
+const DEFAULT_LATENCY_MS = 20
+const MAX_REFERENCE_BYTES = 100 * 1024 * 1024
+
+// ---------------------------------------------------------------------------------------------
+// Validation errors (422)
+// ---------------------------------------------------------------------------------------------
+
+interface InvalidField {
+  type: string
+  field: string
+  description: string
+}
+
+class Rejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>
+  ) {
+    super(String(body.detail))
+  }
+}
+
+function validationFailed(fields: InvalidField[]): Rejection {
+  return new Rejection(422, {
+    title: 'Input validation failed',
+    detail: fields.map((field) => `- ${field.field}: ${field.description}\n`).join(''),
+    status: 422,
+    invalid_fields: fields
+  })
+}
+
+function describeIssue(issue: z.core.$ZodIssue): InvalidField[] {
+  const path = ['input', ...issue.path.map(String)]
+  const name = issue.path.map(String).join('.')
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ type: 'additional_property_not_allowed', field: 'input', description: `Additional property ${key} is not allowed` }))
+    case 'invalid_type':
+      return issue.input === undefined
+        ? [{ type: 'required', field: 'input', description: `${name} is required` }]
+        : [{ type: 'invalid_type', field: path.join('.'), description: `Invalid type. Expected: ${issue.expected === 'int' ? 'integer' : issue.expected}, given: ${jsonType(issue.input)}` }]
+    case 'invalid_value':
+      return [{ type: 'enum', field: path.join('.'), description: `${name} must be one of the following: ${issue.values.map((value) => JSON.stringify(value)).join(', ')}` }]
+    case 'too_big':
+      return [{ type: 'number_lte', field: path.join('.'), description: `Must be less than or equal to ${String(issue.maximum)}` }]
+    case 'too_small':
+      return issue.origin === 'string'
+        ? [{ type: 'string_gte', field: path.join('.'), description: `String length must be greater than or equal to ${String(issue.minimum)}` }]
+        : [{ type: 'number_gte', field: path.join('.'), description: `Must be greater than or equal to ${String(issue.minimum)}` }]
+    default:
+      return [{ type: issue.code, field: path.join('.'), description: issue.message }]
+  }
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
+  return typeof value
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input images
+// ---------------------------------------------------------------------------------------------
+
+interface Dimensions {
+  width: number
+  height: number
+}
+
+const DATA_URI = /^data:([a-z]+\/[a-z0-9.+-]+);base64,(.*)$/s
+const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+function sniff(bytes: Uint8Array): string | undefined {
+  const starts = (signature: number[], offset = 0): boolean => signature.every((byte, i) => bytes[offset + i] === byte)
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png'
+  if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg'
+  if (starts([0x47, 0x49, 0x46, 0x38])) return 'image/gif'
+  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp'
+  return undefined
+}
+
+/** A data URI of a real image, or the 422 for that field. */
+function readImage(field: string, value: string): Dimensions {
+  const fail = (description: string): Rejection => validationFailed([{ type: 'format', field: `input.${field}`, description }])
+  if (/^https?:\/\//i.test(value)) throw fail('this test fake cannot fetch URLs; send a data URI (a limit of the fake, not of Replicate)')
+  const match = DATA_URI.exec(value)
+  if (match === null) throw fail('Does not match format \'uri\'')
+  const [, mime = '', base64 = ''] = match
+  // Buffer.from(…, 'base64') silently skips junk; a strict check catches double encoding and cuts.
+  if (base64.length === 0 || base64.length % 4 !== 0 || !STRICT_BASE64.test(base64)) throw fail('the data URI is not valid base64')
+  const bytes = new Uint8Array(Buffer.from(base64, 'base64'))
+  if (bytes.byteLength > MAX_REFERENCE_BYTES) throw fail('the file is too large')
+  const type = sniff(bytes)
+  if (type === undefined) throw fail('the file is not a JPEG, PNG, GIF or WEBP image')
+  if (type !== mime) throw fail(`the data URI says ${mime} but the bytes are ${type}`)
+  try {
+    const { width, height } = imageSize(bytes)
+    if (width > 0 && height > 0) return { width, height }
+  } catch {
+    // fall through
+  }
+  throw fail('the image dimensions cannot be read')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+/** About one megapixel, sides a multiple of 16, for the ratios outside the nine Kontext sizes. */
+function sizeFor(ratio: AspectRatio, firstImage: Dimensions | undefined): Dimensions {
+  if (ratio === 'match_input_image') {
+    const size = firstImage === undefined ? KONTEXT_SIZES[4] : nearestKontextSize(firstImage.width, firstImage.height)
+    return { width: size.width, height: size.height }
+  }
+  const known = KONTEXT_SIZES.find((size) => size.ratio === ratio)
+  if (known !== undefined) return { width: known.width, height: known.height }
+  const [w = 1, h = 1] = ratio.split(':').map(Number)
+  const width = Math.round(Math.sqrt((1024 * 1024 * w) / h) / 16) * 16
+  return { width, height: Math.round((width * h) / w / 16) * 16 }
+}
+
+type FileFormat = 'png' | 'jpg' | 'webp'
+const MIME: Record<FileFormat, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp' }
+
+const renderCache = new Map<string, Uint8Array>()
+
+/** Real bytes at the output size; cached, since a 1 MP image takes a while and tests reuse seeds. */
+async function renderAsync(format: FileFormat, size: Dimensions, seed: number, quality: number): Promise<Uint8Array> {
+  const key = `${format}:${size.width}x${size.height}:${seed}:${quality}`
+  const cached = renderCache.get(key)
+  if (cached !== undefined) return cached
+  const bytes =
+    format === 'png'
+      ? makePng(size.width, size.height, seed)
+      : format === 'jpg'
+        ? makeJpeg(size.width, size.height, seed, Math.max(1, quality))
+        : await makeWebpAsync(size.width, size.height, seed)
+  if (renderCache.size >= 32) renderCache.delete(renderCache.keys().next().value!)
+  renderCache.set(key, bytes)
+  return bytes
+}
+
+interface StoredFile {
+  bytes: Uint8Array
+  contentType: string
+  expired: boolean
+  truncated: boolean
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------
+
+interface Outcome {
+  status: 'succeeded' | 'failed' | 'canceled' | 'aborted'
+  output: string | null
+  error: string | null
+  completedAt: number
+}
+
+interface StoredPrediction {
+  id: string
+  model: string
+  input: Record<string, unknown>
+  createdAt: number
+  startingMs: number
+  latencyMs: number
+  seed: number
+  size: Dimensions
+  format: FileFormat
+  quality: number
+  fault: ReplicateFault | undefined
+  pollFaults: Array<'malformed' | 429 | 500 | 503>
+  outcome: Outcome | undefined
+  finishing: Promise<Outcome> | undefined
+}
+
+type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
+  | { kind: 'destroy' }
+  | { kind: 'hang' }
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
+  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
+
+const UNAUTHENTICATED = { title: 'Unauthenticated', detail: 'You did not pass a valid authentication token', status: 401 }
+const NOT_FOUND = { title: 'Not found', detail: 'The requested resource could not be found.', status: 404 }
+const STATUS_BODIES: Record<number, Record<string, unknown>> = {
+  401: UNAUTHENTICATED,
+  402: {
+    title: 'Insufficient credit',
+    detail: 'You have insufficient credit to run this model. Go to https://replicate.com/account/billing#billing to purchase credit. Once you purchase credit, please wait a few minutes before trying again.',
+    status: 402
+  },
+  429: { detail: 'Request was throttled. Your rate limit resets in ~30s.', status: 429 },
+  500: { title: 'Internal Server Error', detail: 'Something went wrong on our end.', status: 500 },
+  503: { title: 'Service Unavailable', detail: 'Replicate is temporarily unavailable.', status: 503 }
+}
+const BAD_GATEWAY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>'
+const CUT_OFF_PREDICTION = '{"id":"'
+
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
+function predictionId(): string {
+  return Array.from(randomBytes(26), (byte) => ID_ALPHABET[byte % ID_ALPHABET.length]).join('')
+}
+
+class FakeReplicateServer implements FakeReplicate {
+  url = ''
+  readonly token: string
+  private latencyMs: number
+  private readonly startingMs: number
+  private readonly created: CreatedPrediction[] = []
+  private readonly cancelCalls: string[] = []
+  private readonly recorded: RecordedRequest[] = []
+  private readonly faults: ReplicateFault[] = []
+  private readonly store = new Map<string, StoredPrediction>()
+  private readonly files = new Map<string, StoredFile>()
+  private readonly closing = new AbortController()
+  private closed: Promise<void> | undefined
+  private readonly server = createServer((request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      if (response.headersSent || this.closing.signal.aborted) {
+        response.destroy()
+        return
+      }
+      send(response, { kind: 'json', status: 500, body: { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, status: 500 } })
+    })
+  })
+
+  constructor(options: FakeReplicateOptions) {
+    this.token = options.token ?? `r8_${randomBytes(18).toString('hex')}`
+    this.latencyMs = options.latencyMs ?? DEFAULT_LATENCY_MS
+    this.startingMs = options.startingMs ?? 0
+  }
+
+  get predictions(): ReadonlyArray<CreatedPrediction> {
+    return this.created
+  }
+
+  get cancels(): ReadonlyArray<string> {
+    return this.cancelCalls
+  }
+
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded
+  }
+
+  submissions(): number {
+    return this.created.length
+  }
+
+  async statusOf(id: string): Promise<PredictionStatus | undefined> {
+    const stored = this.store.get(id)
+    return stored === undefined ? undefined : (await this.stateAsync(stored)).status
+  }
+
+  failNext(fault: ReplicateFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(0, '127.0.0.1', () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = this.server.address() as AddressInfo
+    this.url = `http://127.0.0.1:${port}`
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing.abort()
+      this.server.close(() => resolve())
+      // Ends keep-alive sockets and held or hanging requests at once.
+      this.server.closeAllConnections()
+    })
+    return this.closed
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(request)
+    const path = (request.url ?? '/').split('?')[0] ?? '/'
+    const body = parseJson(raw)
+    this.recorded.push({ method: request.method ?? '', path, headers: copyHeaders(request), body: body.ok ? body.value : null })
+    let reply: Reply
+    try {
+      reply = await this.route(request, path, body)
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error
+      reply = json(error.status, error.body)
+    }
+    if (this.closing.signal.aborted) return
+    if (reply.kind === 'destroy') request.socket.destroy()
+    else if (reply.kind !== 'hang') send(response, reply)
+  }
+
+  private async route(request: IncomingMessage, path: string, body: ParsedBody): Promise<Reply> {
+    const method = request.method ?? ''
+    const file = /^\/delivery\/([0-9a-z]{26})\/output\.(png|jpg|webp)$/.exec(path)
+    if (file !== null) return method === 'GET' ? this.serveFile(path) : json(405, { detail: 'Method not allowed.', status: 405 })
+    if (!path.startsWith('/v1/')) return json(404, NOT_FOUND)
+    // §5.1: Authorization: Bearer <token>, on every API route.
+    if (request.headers.authorization !== `Bearer ${this.token}`) return json(401, UNAUTHENTICATED)
+
+    const create = /^\/v1\/models\/([^/]+\/[^/]+)\/predictions$/.exec(path)
+    const get = /^\/v1\/predictions\/([^/]+)$/.exec(path)
+    const cancel = /^\/v1\/predictions\/([^/]+)\/cancel$/.exec(path)
+    if (create !== null) return method === 'POST' ? await this.createPrediction(request, create[1] ?? '', body) : json(405, { detail: 'Method not allowed.', status: 405 })
+    if (get !== null) return method === 'GET' ? await this.getPrediction(get[1] ?? '') : json(405, { detail: 'Method not allowed.', status: 405 })
+    if (cancel !== null) return method === 'POST' ? await this.cancelPrediction(cancel[1] ?? '') : json(405, { detail: 'Method not allowed.', status: 405 })
+    return json(404, NOT_FOUND)
+  }
+
+  /** §5.1, §5.2: validate, apply a queued fault, create, hold per `Prefer: wait`, answer 201. */
+  private async createPrediction(request: IncomingMessage, model: string, body: ParsedBody): Promise<Reply> {
+    const spec = MODELS[model]
+    if (spec === undefined) return json(404, { title: 'Model not found', detail: `The model ${model} does not exist, or you do not have access to it.`, status: 404 })
+    if (request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+      throw new Rejection(400, { title: 'Bad request', detail: 'Content-Type must be application/json (a check of this fake).', status: 400 })
+    }
+    const waitSeconds = parsePreferWait(request.headers.prefer)
+    if (!body.ok) throw new Rejection(400, { title: 'Bad request', detail: 'The request body is not valid JSON.', status: 400 })
+    const envelope = CreateBody.safeParse(body.value)
+    if (!envelope.success) {
+      throw validationFailed(envelope.error.issues.map((issue) => ({ type: issue.code, field: issue.path.map(String).join('.') || '(root)', description: `${issue.message} (this fake takes only {"input":{…}}; it cannot deliver webhooks)` })))
+    }
+    const parsed = spec.schema.safeParse(envelope.data.input, { reportInput: true })
+    if (!parsed.success) throw validationFailed(parsed.error.issues.flatMap(describeIssue))
+    const input = parsed.data
+    const images = spec.imageFields.flatMap((field) => (typeof input[field] === 'string' ? [readImage(field, input[field])] : []))
+    const safety = input.safety_tolerance
+    if (spec.safetyCapWithImage !== undefined && images.length > 0 && typeof safety === 'number' && safety > spec.safetyCapWithImage) {
+      throw validationFailed([{ type: 'number_lte', field: 'input.safety_tolerance', description: `safety_tolerance must be at most ${spec.safetyCapWithImage} when an input image is used` }])
+    }
+
+    const fault = this.faults.shift()
+    switch (fault?.kind) {
+      case 'status': {
+        const headers = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds ?? 30) } : undefined
+        if (fault.status === 502) return { kind: 'raw', status: 502, contentType: 'text/html', body: BAD_GATEWAY_PAGE }
+        return json(fault.status, STATUS_BODIES[fault.status], headers)
+      }
+      case 'reset':
+        return { kind: 'destroy' }
+      case 'hang':
+        return { kind: 'hang' }
+      default:
+        break
+    }
+
+    const stored = this.store_(model, envelope.data.input, input, images[0], fault)
+    this.created.push({ id: stored.id, model, body: body.value as Record<string, unknown>, headers: copyHeaders(request) })
+    if (waitSeconds !== undefined) {
+      const remaining = Math.min(stored.createdAt + stored.latencyMs, stored.createdAt + waitSeconds * 1000) - Date.now()
+      if (!(await this.wait(remaining))) return { kind: 'hang' }
+    }
+    if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: CUT_OFF_PREDICTION }
+    if (fault?.kind === 'reset-after-create') return { kind: 'destroy' }
+    return json(201, await this.view(stored))
+  }
+
+  private store_(model: string, rawInput: Record<string, unknown>, input: Record<string, unknown>, firstImage: Dimensions | undefined, fault: ReplicateFault | undefined): StoredPrediction {
+    const ratio = input.aspect_ratio as AspectRatio
+    const pollFaults: StoredPrediction['pollFaults'] = []
+    if (fault?.kind === 'poll-status') for (let i = 0; i < (fault.times ?? 1); i += 1) pollFaults.push(fault.status)
+    if (fault?.kind === 'poll-malformed') for (let i = 0; i < (fault.times ?? 1); i += 1) pollFaults.push('malformed')
+    const stored: StoredPrediction = {
+      id: predictionId(),
+      model,
+      input: rawInput,
+      createdAt: Date.now(),
+      startingMs: this.startingMs,
+      latencyMs: this.latencyMs,
+      seed: typeof input.seed === 'number' ? input.seed : randomInt(2 ** 32),
+      size: sizeFor(ratio, firstImage),
+      format: input.output_format as FileFormat,
+      quality: typeof input.output_quality === 'number' ? input.output_quality : 90,
+      fault,
+      pollFaults,
+      outcome: undefined,
+      finishing: undefined
+    }
+    this.store.set(stored.id, stored)
+    return stored
+  }
+
+  private async getPrediction(id: string): Promise<Reply> {
+    const stored = this.store.get(id)
+    if (stored === undefined) return json(404, NOT_FOUND)
+    const fault = stored.pollFaults.shift()
+    if (fault === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: CUT_OFF_PREDICTION }
+    if (fault !== undefined) return json(fault, STATUS_BODIES[fault], fault === 429 ? { 'retry-after': '0' } : undefined)
+    return json(200, await this.view(stored))
+  }
+
+  /** §5.1: `POST urls.cancel`; a prediction that has not ended becomes `canceled`. */
+  private async cancelPrediction(id: string): Promise<Reply> {
+    const stored = this.store.get(id)
+    if (stored === undefined) return json(404, NOT_FOUND)
+    this.cancelCalls.push(id)
+    const state = await this.stateAsync(stored)
+    if (state.status === 'starting' || state.status === 'processing') {
+      stored.outcome = { status: 'canceled', output: null, error: null, completedAt: Date.now() }
+    }
+    return json(200, await this.view(stored))
+  }
+
+  private serveFile(path: string): Reply {
+    const file = this.files.get(path)
+    if (file === undefined || file.expired) return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
+    return { kind: 'raw', status: 200, contentType: file.contentType, body: file.truncated ? file.bytes.subarray(0, Math.floor(file.bytes.byteLength / 2)) : file.bytes }
+  }
+
+  /** The status now: from the clock until the prediction ends, then fixed. */
+  private async stateAsync(stored: StoredPrediction): Promise<{ status: PredictionStatus; outcome: Outcome | undefined }> {
+    if (stored.outcome !== undefined) return { status: stored.outcome.status, outcome: stored.outcome }
+    const elapsed = Date.now() - stored.createdAt
+    if (elapsed < stored.latencyMs) return { status: elapsed < stored.startingMs ? 'starting' : 'processing', outcome: undefined }
+    stored.finishing ??= this.finishAsync(stored)
+    const outcome = await stored.finishing
+    stored.outcome ??= outcome
+    return { status: stored.outcome.status, outcome: stored.outcome }
+  }
+
+  private async finishAsync(stored: StoredPrediction): Promise<Outcome> {
+    const completedAt = stored.createdAt + stored.latencyMs
+    switch (stored.fault?.kind) {
+      case 'moderation':
+        return { status: 'failed', output: null, error: MODERATION_ERROR, completedAt }
+      case 'model-error':
+        return { status: 'failed', output: null, error: stored.fault.message ?? 'Prediction failed: CUDA out of memory.', completedAt }
+      case 'aborted':
+        return { status: 'aborted', output: null, error: null, completedAt }
+      case 'no-output':
+        return { status: 'succeeded', output: null, error: null, completedAt }
+      default:
+        break
+    }
+    const bytes = await renderAsync(stored.format, stored.size, stored.seed, stored.quality)
+    const path = `/delivery/${stored.id}/output.${stored.format}`
+    this.files.set(path, {
+      bytes,
+      contentType: MIME[stored.format],
+      expired: stored.fault?.kind === 'expired-output',
+      truncated: stored.fault?.kind === 'truncated-image'
+    })
+    return { status: 'succeeded', output: `${this.url}${path}`, error: null, completedAt }
+  }
+
+  /** §5.3: the prediction object. */
+  private async view(stored: StoredPrediction): Promise<Record<string, unknown>> {
+    const { status, outcome } = await this.stateAsync(stored)
+    const started = status !== 'starting' && status !== 'aborted'
+    const iso = (ms: number): string => new Date(ms).toISOString()
+    return {
+      id: stored.id,
+      model: stored.model,
+      version: 'hidden',
+      input: stored.input,
+      logs: started ? `Using seed: ${stored.seed}\n` : '',
+      output: outcome?.output ?? null,
+      error: outcome?.error ?? null,
+      status,
+      data_removed: false,
+      created_at: iso(stored.createdAt),
+      started_at: started ? iso(stored.createdAt + stored.startingMs) : null,
+      completed_at: outcome === undefined ? null : iso(outcome.completedAt),
+      metrics: outcome?.status === 'succeeded' ? { predict_time: stored.latencyMs / 1000, total_time: stored.latencyMs / 1000 } : {},
+      urls: {
+        get: `${this.url}/v1/predictions/${stored.id}`,
+        cancel: `${this.url}/v1/predictions/${stored.id}/cancel`,
+        web: `https://replicate.com/p/${stored.id}`
+      }
+    }
+  }
+
+  /** Sleeps unless the server closes first; false when it closed. */
+  private async wait(ms: number): Promise<boolean> {
+    if (ms > 0) {
+      try {
+        await sleep(ms, undefined, { signal: this.closing.signal })
+      } catch {
+        return false
+      }
+    }
+    return !this.closing.signal.aborted
+  }
+}
+
+/** `Prefer: wait` (60 s) or `Prefer: wait=N`, N from 1 to 60; undefined when absent. */
+function parsePreferWait(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const header = Array.isArray(value) ? value.join(', ') : value
+  const match = /(?:^|[\s,;])wait(?:\s*=\s*([^\s,;]*))?(?:$|[\s,;])/i.exec(header)
+  if (match === null) return undefined
+  if (match[1] === undefined) return 60
+  const seconds = Number(match[1])
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) {
+    throw new Rejection(400, { title: 'Bad request', detail: 'Prefer: wait=N takes N from 1 to 60.', status: 400 })
+  }
+  return seconds
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------------------------
+
+type ParsedBody = { ok: true; value: unknown } | { ok: false }
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
+
+function parseJson(raw: Buffer): ParsedBody {
+  if (raw.length === 0) return { ok: false }
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function copyHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return headers
+}
+
+function send(response: ServerResponse, reply: Extract<Reply, { kind: 'json' | 'raw' }>): void {
+  if (reply.kind === 'json') {
+    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
+    response.end(JSON.stringify(reply.body))
+    return
+  }
+  response.writeHead(reply.status, { 'content-type': reply.contentType })
+  response.end(reply.body)
+}

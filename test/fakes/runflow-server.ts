@@ -1,0 +1,778 @@
+/**
+ * A strict fake of Runflow's API (api.runflow.io), limited to what the relay uses: creating a run
+ * of a FLUX.1 Kontext model, polling it, the three-step asset upload, and the presigned storage
+ * behind result and upload URLs. It follows /work/shared/docs/providers.md section 2 ("Runflow")
+ * field for field and rejects what the real API rejects, with Runflow's error envelope
+ * `{"code","message","errors"}`, so a relay bug (a number where Runflow wants the string
+ * `safety_tolerance`, a field fal does not take, `image_url` on the multi model) fails a test.
+ *
+ * Contract choices where the docs leave things open:
+ * - Run input schemas are fal's Kontext schemas (§2.2): single models take `image_url`, multi
+ *   models take `image_urls` (1 or more). Unknown input keys are a 422, as with fal.
+ * - A run moves queued → dispatching → running → terminal over `latencyMs` (0: terminal at the
+ *   first GET). The create answer is 201 with the run record at `queued` (§2.3).
+ * - Asset references (§2.5 does not show the syntax): with `assetUrls` (default) the confirmed
+ *   Asset carries a `url` and a run input must name the asset by exactly that URL; without it the
+ *   Asset's `url` is null and the input must say `asset://{id}`. Either way only confirmed assets
+ *   of this fake are accepted, and the fake never fetches other URLs (a 400 FAKE_UNSUPPORTED).
+ * - Moderation: the run fails with `failure_code: "CONTENT_POLICY_VIOLATION"` (fal's
+ *   `content_policy_violation`, in Runflow's upper-case style) at `failure_stage: "inference"`.
+ * - Presigned URLs (uploads and results) live under /storage/ on this server. Like S3 they refuse
+ *   a request that also carries an Authorization header (400), and answer 403 once expired.
+ * - A queued fault is used only by a run create that passed validation, so a bad request still
+ *   gets its 422.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { imageSize } from 'image-size'
+import * as z from 'zod'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { makeJpeg, makePng } from './make-image'
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/** What the next valid run create meets. "billed" = counted in submissions(). */
+export type RunflowFault =
+  | { kind: 'status'; status: 400 | 402 | 403 | 409 | 422 | 429 | 500 | 502 | 503; code?: string; retryAfterSeconds?: number } // refused, not billed
+  | { kind: 'reset' } // socket destroyed before accepting (not billed)
+  | { kind: 'hang' } // never answers (not billed)
+  | { kind: 'malformed' } // accepted and billed, answers 201 with a body cut off mid-JSON
+  | { kind: 'reset-after-accept' } // accepted and billed, socket destroyed instead of the answer
+  | { kind: 'moderation' } // accepted; the run fails with CONTENT_POLICY_VIOLATION
+  | { kind: 'fail'; failureCode: string; failureMessage: string; failureStage?: string } // accepted; the run fails so
+  | { kind: 'stall' } // accepted; the run stays `running` for ever
+  | { kind: 'canceled' } // accepted; the run ends `canceled` (an admin cancellation)
+  | { kind: 'partial' } // accepted; `partial_succeeded` with only the first image
+  | { kind: 'expired-results' } // accepted; its result URLs answer 403 (presigned URL expired)
+  | { kind: 'truncated-result' } // accepted; its result files are served cut in half
+
+/** What the next GET /v1/runs/{id} meets (transient; the run itself is unharmed). */
+export type RunflowPollFault =
+  | { kind: 'status'; status: 404 | 429 | 500 | 502 | 503 }
+  | { kind: 'malformed' }
+  | { kind: 'reset' }
+
+/** What the next asset upload meets. */
+export type RunflowUploadFault = { kind: 'status'; status: 402 | 429 | 503; retryAfterSeconds?: number } | { kind: 'expired-url' }
+
+export type RunflowModelKind = 'single' | 'multi'
+
+export interface FakeRunflowOptions {
+  apiKey: string
+  /** from accepted to terminal (default 0: terminal at the first poll) */
+  latencyMs?: number
+  /** USD per generated image, reported as the string `cost` (default 0.08) */
+  costPerImage?: number
+  /** model ids the fake serves (default: the catalogue's four Kontext ids) */
+  models?: Record<string, RunflowModelKind>
+  /** confirmed Assets carry a `url` that run inputs must use (default true); false: `asset://{id}` */
+  assetUrls?: boolean
+}
+
+export interface RecordedRequest {
+  method: string
+  /** path without the query */
+  path: string
+  headers: Record<string, string>
+  /** parsed JSON body, or null */
+  body: unknown
+  bytes: number
+}
+
+export interface AcceptedRun {
+  id: string
+  /** the model id from the path, e.g. black-forest-labs/flux-pro/kontext/max */
+  modelId: string
+  /** the create body exactly as received */
+  body: Record<string, unknown>
+}
+
+export interface FakeAsset {
+  id: string
+  filename: string
+  mimeType: string
+  sizeBytes: number
+  uploaded: boolean
+  confirmed: boolean
+  /** the Authorization header the PUT carried, if any */
+  putAuthorization: string | undefined
+}
+
+export interface FakeRunflow {
+  /** origin, e.g. http://127.0.0.1:PORT (the value for RUNFLOW_API_URL) */
+  url: string
+  apiKey: string
+  /** accepted (billable) runs, in order */
+  readonly runs: ReadonlyArray<AcceptedRun>
+  submissions(): number
+  readonly requests: ReadonlyArray<RecordedRequest>
+  readonly assets: ReadonlyArray<FakeAsset>
+  /** GETs of a run so far */
+  polls(runId?: string): number
+  failNext(fault: RunflowFault, times?: number): void
+  failNextPoll(fault: RunflowPollFault, times?: number): void
+  failNextUpload(fault: RunflowUploadFault, times?: number): void
+  setLatency(ms: number): void
+  close(): Promise<void>
+}
+
+export const DEFAULT_RUNFLOW_MODELS: Readonly<Record<string, RunflowModelKind>> = {
+  'black-forest-labs/flux-pro/kontext': 'single',
+  'black-forest-labs/flux-pro/kontext/max': 'single',
+  'black-forest-labs/flux-pro/kontext/multi': 'multi',
+  'black-forest-labs/flux-pro/kontext/max/multi': 'multi'
+}
+
+export async function startFakeRunflowAsync(options: FakeRunflowOptions): Promise<FakeRunflow> {
+  const fake = new FakeRunflowServer(options)
+  await fake.listen()
+  return fake
+}
+
+/** The uniform handle for the cross-host end-to-end test. */
+export async function startRunflowForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+  const fake = await startFakeRunflowAsync({ apiKey: `rf_live_fake_${randomUUID()}` })
+  return {
+    env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url },
+    submissions: () => fake.submissions(),
+    close: () => fake.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract (providers.md §2.2, §2.5, §2.6)
+// ---------------------------------------------------------------------------------------------
+
+const RATIOS = KONTEXT_SIZES.map((size) => size.ratio) as [string, ...string[]]
+const DEFAULT_COST_PER_IMAGE = 0.08
+/** §2.5: `size_bytes` 1 … 52,428,800. */
+const MAX_ASSET_BYTES = 52_428_800
+const ASSET_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const
+
+/** §2.2, fal's flux-pro/kontext schema; strict like fal. */
+const CommonInput = {
+  prompt: z.string().min(1),
+  aspect_ratio: z.enum(RATIOS).optional(),
+  num_images: z.int().min(1).max(4).default(1),
+  guidance_scale: z.number().min(1).max(20).default(3.5),
+  output_format: z.enum(['jpeg', 'png']).default('jpeg'),
+  safety_tolerance: z.enum(['1', '2', '3', '4', '5', '6']).default('2'),
+  enhance_prompt: z.boolean().default(false),
+  seed: z.int().min(0).optional(),
+  sync_mode: z.boolean().default(false)
+}
+const SingleInput = z.strictObject({ ...CommonInput, image_url: z.string().min(1) })
+const MultiInput = z.strictObject({ ...CommonInput, image_urls: z.array(z.string().min(1)).min(1) })
+type RunInput = z.infer<typeof SingleInput> | z.infer<typeof MultiInput>
+
+/** §2.2: the create body. */
+const CreateRunBody = z.strictObject({
+  input: z.record(z.string(), z.unknown()),
+  callback_url: z.url({ protocol: /^https$/ }).optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  client_ref: z.string().optional()
+})
+
+/** §2.5 step 1. */
+const CreateUploadBody = z.strictObject({
+  filename: z.string().min(1).max(500),
+  mime_type: z.string().min(1).max(255),
+  size_bytes: z.int().min(1).max(MAX_ASSET_BYTES)
+})
+
+/** §2.5 step 3: "The body is optional; pass folder_id to file the asset under a folder." */
+const ConfirmBody = z.strictObject({ folder_id: z.uuid().optional() })
+
+// ---------------------------------------------------------------------------------------------
+// Errors (§2.6)
+// ---------------------------------------------------------------------------------------------
+
+interface FieldError {
+  field: string
+  message: string
+}
+
+class RunflowRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors: FieldError[] | null = null,
+    readonly headers: Record<string, string> = {}
+  ) {
+    super(message)
+  }
+}
+
+const unauthorized = (message: string) => new RunflowRejection(401, 'UNAUTHORIZED', message)
+const badRequest = (message: string) => new RunflowRejection(400, 'BAD_REQUEST', message)
+const validation = (errors: FieldError[]) => new RunflowRejection(422, 'VALIDATION_ERROR', 'Request validation failed.', errors)
+const fakeUnsupported = (message: string) => new RunflowRejection(400, 'FAKE_UNSUPPORTED', `${message} (a limit of this test fake, not of Runflow)`)
+
+function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: string): FieldError[] {
+  return issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.')
+    if (issue.code === 'unrecognized_keys') return { field: [path, issue.keys[0] ?? ''].filter(Boolean).join('.'), message: `Unknown field(s): ${issue.keys.join(', ')}.` }
+    return { field: path, message: issue.message }
+  })
+}
+
+const STATUS_FAULT_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  402: 'INSUFFICIENT_CREDIT',
+  403: 'PERMISSION_DENIED',
+  404: 'RUN_NOT_FOUND',
+  409: 'CONFLICT',
+  422: 'VALIDATION_ERROR',
+  429: 'RATE_LIMITED',
+  500: 'INTERNAL_ERROR',
+  502: 'BAD_GATEWAY',
+  503: 'MODEL_UNAVAILABLE'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images
+// ---------------------------------------------------------------------------------------------
+
+interface Dimensions {
+  width: number
+  height: number
+}
+
+const DATA_URI = /^data:([^;,]+);base64,(.*)$/s
+const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const SNIFFED_MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
+
+function sniffMime(bytes: Uint8Array): string | null {
+  const at = (signature: number[], offset = 0) => signature.every((byte, i) => bytes[offset + i] === byte)
+  if (at([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return SNIFFED_MIME.png
+  if (at([0xff, 0xd8, 0xff])) return SNIFFED_MIME.jpeg
+  if (at([0x52, 0x49, 0x46, 0x46]) && at([0x57, 0x45, 0x42, 0x50], 8)) return SNIFFED_MIME.webp
+  return null
+}
+
+/** End markers: a reference cut short is not an image Runflow's workers could decode. */
+function isComplete(bytes: Uint8Array, mime: string): boolean {
+  const tail = (signature: number[]) => signature.every((byte, i) => bytes[bytes.length - signature.length + i] === byte)
+  if (mime === SNIFFED_MIME.png) return tail([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])
+  if (mime === SNIFFED_MIME.jpeg) return tail([0xff, 0xd9])
+  return bytes.length >= 12 && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(4) + 8 <= bytes.length
+}
+
+function measure(bytes: Uint8Array): Dimensions | null {
+  try {
+    const { width, height } = imageSize(bytes)
+    return width > 0 && height > 0 ? { width, height } : null
+  } catch {
+    return null
+  }
+}
+
+const renderCache = new Map<string, Uint8Array>()
+
+/** Real bytes at the output size; cached because a 1 MP image takes a while to encode. */
+function renderImage(format: 'png' | 'jpeg', size: Dimensions, seed: number): Uint8Array {
+  const key = `${format}:${size.width}x${size.height}:${seed}`
+  const cached = renderCache.get(key)
+  if (cached !== undefined) return cached
+  const bytes = format === 'png' ? makePng(size.width, size.height, seed) : makeJpeg(size.width, size.height, seed)
+  if (renderCache.size >= 32) renderCache.delete(renderCache.keys().next().value!)
+  renderCache.set(key, bytes)
+  return bytes
+}
+
+function nearestKontextSize(reference: Dimensions): Dimensions {
+  const distance = (size: Dimensions) => Math.abs(Math.log(size.width / size.height) - Math.log(reference.width / reference.height))
+  const best = KONTEXT_SIZES.reduce<Dimensions>((chosen, size) => (distance(size) < distance(chosen) ? size : chosen), KONTEXT_SIZES[0])
+  return { width: best.width, height: best.height }
+}
+
+/** A UUIDv7 (§2.3: run ids are UUIDv7): 48-bit milliseconds, version 7, variant 10. */
+function uuidv7(): string {
+  const bytes = randomBytes(16)
+  const ms = BigInt(Date.now())
+  for (let i = 0; i < 6; i += 1) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn)
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------
+
+interface StoredResult {
+  bytes: Uint8Array
+  mime: string
+  expired: boolean
+  truncated: boolean
+}
+
+interface StoredRun {
+  id: string
+  modelId: string
+  input: Record<string, unknown>
+  numImages: number
+  createdAt: number
+  readyAt: number
+  outcome: 'succeeded' | 'partial_succeeded' | 'failed' | 'canceled' | 'stall'
+  failure: { code: string; message: string; stage: string } | null
+  imageUrls: string[]
+  seed: number
+  polls: number
+}
+
+interface StoredAsset extends FakeAsset {
+  bytes: Uint8Array | null
+  expired: boolean
+  putMime: string | undefined
+}
+
+type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> }
+  | { kind: 'destroy' }
+  | { kind: 'hang' }
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ kind: 'json', status, body, ...(headers ? { headers } : {}) })
+const s3Error = (status: number, code: string, message: string): Reply => ({
+  kind: 'raw',
+  status,
+  contentType: 'application/xml',
+  body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`
+})
+
+class FakeRunflowServer implements FakeRunflow {
+  url = ''
+  readonly apiKey: string
+  private latencyMs: number
+  private readonly costPerImage: number
+  private readonly models: Record<string, RunflowModelKind>
+  private readonly assetUrls: boolean
+  private readonly accepted: AcceptedRun[] = []
+  private readonly recorded: RecordedRequest[] = []
+  private readonly faults: RunflowFault[] = []
+  private readonly pollFaults: RunflowPollFault[] = []
+  private readonly uploadFaults: RunflowUploadFault[] = []
+  private readonly storedRuns = new Map<string, StoredRun>()
+  private readonly storedAssets = new Map<string, StoredAsset>()
+  private readonly results = new Map<string, StoredResult>()
+  private readonly closing = new AbortController()
+  private closed: Promise<void> | null = null
+  private readonly server = createServer((request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return void response.destroy()
+      send(response, json(500, { code: 'INTERNAL_ERROR', message: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, errors: null }))
+    })
+  })
+
+  constructor(options: FakeRunflowOptions) {
+    this.apiKey = options.apiKey
+    this.latencyMs = options.latencyMs ?? 0
+    this.costPerImage = options.costPerImage ?? DEFAULT_COST_PER_IMAGE
+    this.models = { ...(options.models ?? DEFAULT_RUNFLOW_MODELS) }
+    this.assetUrls = options.assetUrls ?? true
+  }
+
+  get runs(): ReadonlyArray<AcceptedRun> {
+    return this.accepted
+  }
+
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded
+  }
+
+  get assets(): ReadonlyArray<FakeAsset> {
+    return [...this.storedAssets.values()].map(({ id, filename, mimeType, sizeBytes, uploaded, confirmed, putAuthorization }) => ({
+      id,
+      filename,
+      mimeType,
+      sizeBytes,
+      uploaded,
+      confirmed,
+      putAuthorization
+    }))
+  }
+
+  submissions(): number {
+    return this.accepted.length
+  }
+
+  polls(runId?: string): number {
+    if (runId !== undefined) return this.storedRuns.get(runId)?.polls ?? 0
+    return [...this.storedRuns.values()].reduce((sum, run) => sum + run.polls, 0)
+  }
+
+  failNext(fault: RunflowFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  }
+
+  failNextPoll(fault: RunflowPollFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.pollFaults.push(fault)
+  }
+
+  failNextUpload(fault: RunflowUploadFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.uploadFaults.push(fault)
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(0, '127.0.0.1', () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = this.server.address() as AddressInfo
+    this.url = `http://127.0.0.1:${port}`
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing.abort()
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    return this.closed
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(request)
+    const url = new URL(request.url ?? '/', this.url)
+    const path = url.pathname
+    const method = request.method ?? ''
+    const parsed = parseJsonBody(raw)
+    this.recorded.push({ method, path, headers: copyHeaders(request), body: parsed.ok ? parsed.value : null, bytes: raw.length })
+
+    let reply: Reply
+    try {
+      reply = path.startsWith('/storage/') ? this.storage(method, path, url, request, raw) : await this.api(method, path, request, raw, parsed)
+    } catch (error) {
+      if (!(error instanceof RunflowRejection)) throw error
+      reply = json(error.status, { code: error.code, message: error.message, errors: error.errors }, error.headers)
+    }
+    if (this.closing.signal.aborted) return
+    if (reply.kind === 'destroy') request.socket.destroy()
+    else if (reply.kind !== 'hang') send(response, reply)
+  }
+
+  // ----- API (Bearer) ----------------------------------------------------------------------
+
+  private async api(method: string, path: string, request: IncomingMessage, raw: Buffer, body: ParsedBody): Promise<Reply> {
+    this.authenticate(request.headers.authorization)
+    const runCreate = /^\/v1\/models\/(.+)\/runs$/.exec(path)
+    if (runCreate !== null) {
+      if (method !== 'POST') return json(405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST.', errors: null })
+      return this.createRun(decodeURIComponent(runCreate[1] ?? ''), request, body)
+    }
+    const runGet = /^\/v1\/runs\/([^/]+)$/.exec(path)
+    if (runGet !== null && method === 'GET') return this.getRun(decodeURIComponent(runGet[1] ?? ''))
+    if (path === '/v1/asset-uploads' && method === 'POST') return this.createUpload(request, body)
+    const confirm = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path)
+    if (confirm !== null && method === 'POST') return this.confirmUpload(decodeURIComponent(confirm[1] ?? ''), request, raw, body)
+    return json(404, { code: 'NOT_FOUND', message: `No route ${method} ${path}.`, errors: null })
+  }
+
+  /** §2.1: `Authorization: Bearer <key>`; anything else is 401 UNAUTHORIZED. */
+  private authenticate(header: string | undefined): void {
+    if (header === undefined) throw unauthorized('Missing Authorization header. Send Authorization: Bearer <token>.')
+    const bearer = /^Bearer ([^\s]+)$/.exec(header)
+    if (bearer === null) throw unauthorized('Authorization header must be "Bearer <token>".')
+    if (bearer[1] !== this.apiKey) throw unauthorized('Invalid or inactive API key.')
+  }
+
+  private requireJson(request: IncomingMessage, body: ParsedBody): unknown {
+    const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+    if (type !== 'application/json') throw badRequest('Content-Type must be application/json.')
+    if (!body.ok) throw badRequest('The body is not valid JSON.')
+    return body.value
+  }
+
+  private async createRun(modelId: string, request: IncomingMessage, body: ParsedBody): Promise<Reply> {
+    const kind = this.models[modelId]
+    if (kind === undefined) return json(404, { code: 'MODEL_NOT_FOUND', message: `No model ${modelId}.`, errors: null })
+    const value = this.requireJson(request, body)
+    const envelope = CreateRunBody.safeParse(value)
+    if (!envelope.success) throw validation(fieldErrors(envelope.error.issues, ''))
+    if (envelope.data.callback_url !== undefined) throw fakeUnsupported('callback_url: this fake does not deliver callbacks')
+    const schema = kind === 'single' ? SingleInput : MultiInput
+    const parsedInput = schema.safeParse(envelope.data.input)
+    if (!parsedInput.success) throw validation(fieldErrors(parsedInput.error.issues, 'input'))
+    const input: RunInput = parsedInput.data
+    const references = 'image_url' in input ? [this.reference(input.image_url, 'input.image_url')] : input.image_urls.map((ref, i) => this.reference(ref, `input.image_urls.${i}`))
+
+    const fault = this.faults.shift()
+    switch (fault?.kind) {
+      case 'status': {
+        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
+        const code = fault.code ?? STATUS_FAULT_CODES[fault.status] ?? 'ERROR'
+        const errors = fault.status === 422 ? [{ field: 'input', message: 'Simulated validation error.' }] : null
+        return json(fault.status, { code, message: `Simulated ${fault.status}.`, errors }, headers)
+      }
+      case 'reset':
+        return { kind: 'destroy' }
+      case 'hang':
+        return { kind: 'hang' }
+      default:
+        break
+    }
+
+    const run = this.accept(modelId, value as Record<string, unknown>, input, references[0]!, fault)
+    if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: `{"id":"${run.id}","status_code":"qu` }
+    if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
+    return json(201, this.record(run, 'queued'))
+  }
+
+  /** A run input's image: a data URI of a real image, or a confirmed asset of this fake (see the header). */
+  private reference(value: string, field: string): Dimensions {
+    const fail = (why: string) => validation([{ field, message: why }])
+    const dataUri = DATA_URI.exec(value)
+    let bytes: Uint8Array
+    let declared: string | null = null
+    if (dataUri !== null) {
+      declared = (dataUri[1] ?? '').toLowerCase()
+      const base64 = dataUri[2] ?? ''
+      if (base64.length === 0 || base64.length % 4 !== 0 || !STRICT_BASE64.test(base64)) throw fail('The data URI is not valid base64.')
+      bytes = new Uint8Array(Buffer.from(base64, 'base64'))
+    } else {
+      const asset = this.assetFor(value)
+      if (asset === undefined) {
+        if (/^https?:\/\//i.test(value)) throw fakeUnsupported(`${field}: this fake fetches no URLs except its own confirmed assets' url`)
+        throw fail('Expected an image URL or a data URI.')
+      }
+      if (!asset.confirmed || asset.bytes === null) throw fail('The asset is not confirmed.')
+      bytes = asset.bytes
+      declared = asset.mimeType
+    }
+    const sniffed = sniffMime(bytes)
+    if (sniffed === null) throw fail('The file is not a supported image (png, jpeg, webp).')
+    if (declared !== sniffed) throw fail(`The media type says ${declared} but the file is ${sniffed}.`)
+    if (!isComplete(bytes, sniffed)) throw fail('The image file is truncated.')
+    const size = measure(bytes)
+    if (size === null) throw fail('The image dimensions cannot be read.')
+    return size
+  }
+
+  /** The one accepted way to name an asset (see the header), or undefined. */
+  private assetFor(value: string): StoredAsset | undefined {
+    if (this.assetUrls) {
+      const match = /^(https?:\/\/[^/]+)\/storage\/assets\/([^/]+)\/[^/]+$/.exec(value)
+      return match !== null && match[1] === this.url ? this.storedAssets.get(match[2] ?? '') : undefined
+    }
+    const match = /^asset:\/\/([^/?#]+)$/.exec(value)
+    return match === null ? undefined : this.storedAssets.get(match[1] ?? '')
+  }
+
+  private accept(modelId: string, body: Record<string, unknown>, input: RunInput, firstReference: Dimensions, fault: RunflowFault | undefined): StoredRun {
+    const id = uuidv7()
+    // A "random" seed from a small pool, so the render cache spares the tests re-encoding 1 MP images.
+    const seed = input.seed ?? randomInt(4)
+    const size = input.aspect_ratio === undefined ? nearestKontextSize(firstReference) : KONTEXT_SIZES.find((entry) => entry.ratio === input.aspect_ratio)!
+    const failure =
+      fault?.kind === 'moderation'
+        ? { code: 'CONTENT_POLICY_VIOLATION', message: 'The request was flagged by the content checker (content_policy_violation).', stage: 'inference' }
+        : fault?.kind === 'fail'
+          ? { code: fault.failureCode, message: fault.failureMessage, stage: fault.failureStage ?? 'inference' }
+          : null
+    const outcome: StoredRun['outcome'] =
+      failure !== null ? 'failed' : fault?.kind === 'stall' ? 'stall' : fault?.kind === 'canceled' ? 'canceled' : fault?.kind === 'partial' ? 'partial_succeeded' : 'succeeded'
+    const mime = input.output_format === 'png' ? 'image/png' : 'image/jpeg'
+    const count = outcome === 'partial_succeeded' ? 1 : input.num_images
+    const imageUrls: string[] = []
+    if (outcome === 'succeeded' || outcome === 'partial_succeeded') {
+      for (let index = 0; index < count; index += 1) {
+        const bytes = renderImage(input.output_format, size, seed + index)
+        if (input.sync_mode) {
+          imageUrls.push(`data:${mime};base64,${Buffer.from(bytes).toString('base64')}`)
+          continue
+        }
+        const key = `${id}/${index}.${input.output_format === 'png' ? 'png' : 'jpg'}`
+        this.results.set(key, { bytes, mime, expired: fault?.kind === 'expired-results', truncated: fault?.kind === 'truncated-result' })
+        imageUrls.push(`${this.url}/storage/results/${key}?X-Amz-Expires=600&X-Amz-Signature=${randomBytes(16).toString('hex')}`)
+      }
+    }
+    // The run's clock starts after the (slow) rendering, so latencyMs is what a poller sees.
+    const now = Date.now()
+    const run: StoredRun = { id, modelId, input: body.input as Record<string, unknown>, numImages: input.num_images, createdAt: now, readyAt: now + this.latencyMs, outcome, failure, imageUrls, seed, polls: 0 }
+    this.storedRuns.set(id, run)
+    this.accepted.push({ id, modelId, body })
+    return run
+  }
+
+  private statusOf(run: StoredRun): string {
+    const elapsed = Date.now() - run.createdAt
+    const span = Math.max(1, run.readyAt - run.createdAt)
+    if (run.outcome === 'stall') return elapsed < span * 0.4 ? 'queued' : 'running'
+    if (Date.now() >= run.readyAt) return run.outcome
+    if (elapsed < span * 0.2) return 'queued'
+    if (elapsed < span * 0.4) return 'dispatching'
+    return 'running'
+  }
+
+  /** §2.3: the run record. */
+  private record(run: StoredRun, status: string): Record<string, unknown> {
+    const terminal = ['succeeded', 'partial_succeeded', 'failed', 'canceled'].includes(status)
+    const done = status === 'succeeded' || status === 'partial_succeeded'
+    return {
+      id: run.id,
+      model_id: run.modelId,
+      status_code: status,
+      input: run.input,
+      output: done ? { image_urls: run.imageUrls } : null,
+      cost: done ? String(Math.round(this.costPerImage * run.imageUrls.length * 1e6) / 1e6) : status === 'failed' || status === 'canceled' ? '0' : null,
+      duration_ms: terminal ? run.readyAt - run.createdAt : null,
+      created_at: isoOffset(run.createdAt),
+      started_at: status === 'queued' || status === 'dispatching' ? null : isoOffset(run.createdAt),
+      completed_at: terminal ? isoOffset(run.readyAt) : null,
+      callback_url: null,
+      metadata: null,
+      failure_code: status === 'failed' ? run.failure!.code : null,
+      failure_stage: status === 'failed' ? run.failure!.stage : null,
+      failure_message: status === 'failed' ? run.failure!.message : null
+    }
+  }
+
+  private getRun(id: string): Reply {
+    const run = this.storedRuns.get(id)
+    if (run === undefined) return json(404, { code: 'RUN_NOT_FOUND', message: 'The run_id does not exist or belongs to another org.', errors: null })
+    run.polls += 1
+    const fault = this.pollFaults.shift()
+    if (fault?.kind === 'status') return json(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null })
+    if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"id":"' }
+    if (fault?.kind === 'reset') return { kind: 'destroy' }
+    return json(200, this.record(run, this.statusOf(run)))
+  }
+
+  /** §2.5 step 1. */
+  private createUpload(request: IncomingMessage, body: ParsedBody): Reply {
+    const parsed = CreateUploadBody.safeParse(this.requireJson(request, body))
+    if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
+    const { filename, mime_type: mimeType, size_bytes: sizeBytes } = parsed.data
+    if (!(ASSET_MIME_TYPES as readonly string[]).includes(mimeType)) throw validation([{ field: 'mime_type', message: `Unsupported MIME type ${mimeType}; see GET /v1/assets/types.` }])
+    const fault = this.uploadFaults[0]?.kind === 'status' ? this.uploadFaults.shift() : undefined
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
+      return json(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null }, headers)
+    }
+    const expired = this.uploadFaults[0]?.kind === 'expired-url'
+    if (expired) this.uploadFaults.shift()
+    const id = randomUUID()
+    this.storedAssets.set(id, { id, filename, mimeType, sizeBytes, uploaded: false, confirmed: false, putAuthorization: undefined, bytes: null, expired, putMime: undefined })
+    return json(201, { asset_id: id, upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}` })
+  }
+
+  /** §2.5 step 3: the backend checks the stored object against the declaration. */
+  private confirmUpload(id: string, request: IncomingMessage, raw: Buffer, body: ParsedBody): Reply {
+    if (raw.length > 0) {
+      const parsed = ConfirmBody.safeParse(this.requireJson(request, body))
+      if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
+    }
+    const asset = this.storedAssets.get(id)
+    if (asset === undefined) return json(404, { code: 'ASSET_UPLOAD_NOT_FOUND', message: 'No such asset upload.', errors: null })
+    if (!asset.uploaded || asset.bytes === null) return json(409, { code: 'CONFLICT', message: 'No object has been uploaded yet.', errors: null })
+    if (asset.bytes.byteLength !== asset.sizeBytes) throw validation([{ field: 'size_bytes', message: `Uploaded ${asset.bytes.byteLength} bytes, declared ${asset.sizeBytes}.` }])
+    if (asset.putMime !== asset.mimeType) throw validation([{ field: 'mime_type', message: `Uploaded as ${asset.putMime ?? '(none)'}, declared ${asset.mimeType}.` }])
+    asset.confirmed = true
+    return json(201, {
+      id: asset.id,
+      org_id: '00000000-0000-4000-8000-000000000001',
+      folder_id: null,
+      name: asset.filename,
+      url: this.assetUrls ? `${this.url}/storage/assets/${asset.id}/${encodeURIComponent(asset.filename)}` : null,
+      thumbnail_url: null,
+      mime_type: asset.mimeType,
+      size_bytes: asset.sizeBytes,
+      asset_type: 'image',
+      source_type: 'upload',
+      created_at: isoOffset(Date.now()),
+      updated_at: isoOffset(Date.now())
+    })
+  }
+
+  // ----- presigned storage ----------------------------------------------------------------
+
+  private storage(method: string, path: string, url: URL, request: IncomingMessage, raw: Buffer): Reply {
+    // S3: a presigned request may carry no second auth mechanism.
+    if (request.headers.authorization !== undefined) return s3Error(400, 'InvalidArgument', 'Only one auth mechanism allowed')
+    const upload = /^\/storage\/uploads\/([^/]+)$/.exec(path)
+    if (upload !== null && method === 'PUT') {
+      const asset = this.storedAssets.get(upload[1] ?? '')
+      if (asset === undefined || !url.searchParams.has('X-Amz-Signature')) return s3Error(403, 'AccessDenied', 'Access Denied')
+      if (asset.expired) return s3Error(403, 'AccessDenied', 'Request has expired')
+      asset.bytes = new Uint8Array(raw)
+      asset.uploaded = true
+      asset.putMime = request.headers['content-type']?.split(';')[0]?.trim()
+      asset.putAuthorization = request.headers.authorization
+      return { kind: 'raw', status: 200, contentType: 'text/plain', body: '', headers: { etag: `"${randomBytes(8).toString('hex')}"` } }
+    }
+    const result = /^\/storage\/results\/(.+)$/.exec(path)
+    if (result !== null && method === 'GET') {
+      const stored = this.results.get(result[1] ?? '')
+      if (stored === undefined || !url.searchParams.has('X-Amz-Signature')) return s3Error(403, 'AccessDenied', 'Access Denied')
+      if (stored.expired) return s3Error(403, 'AccessDenied', 'Request has expired')
+      return { kind: 'raw', status: 200, contentType: stored.mime, body: stored.truncated ? stored.bytes.subarray(0, Math.floor(stored.bytes.length / 2)) : stored.bytes }
+    }
+    const asset = /^\/storage\/assets\/([^/]+)\/[^/]+$/.exec(path)
+    if (asset !== null && method === 'GET') {
+      const stored = this.storedAssets.get(asset[1] ?? '')
+      if (stored === undefined || !stored.confirmed || stored.bytes === null || !this.assetUrls) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+      return { kind: 'raw', status: 200, contentType: stored.mimeType, body: stored.bytes }
+    }
+    return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------------------------
+
+type ParsedBody = { ok: true; value: unknown } | { ok: false }
+
+/** §2.4: timestamps with a +00:00 offset. */
+function isoOffset(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+00:00')
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
+
+function parseJsonBody(raw: Buffer): ParsedBody {
+  if (raw.length === 0) return { ok: false }
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function copyHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return headers
+}
+
+function send(response: ServerResponse, reply: Reply): void {
+  if (reply.kind === 'json') {
+    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
+    response.end(JSON.stringify(reply.body))
+  } else if (reply.kind === 'raw') {
+    response.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType })
+    response.end(reply.body)
+  }
+}

@@ -1,0 +1,621 @@
+/**
+ * Contract tests of the BFL adapter: the real relay over HTTP (startRelayAsync) in front of the
+ * strict fake (three servers: api, a second "cluster" for polling, a delivery host), requests made
+ * the way the plugin makes them; then the adapter on its own for timing, routing and key rules.
+ */
+import { randomUUID } from 'node:crypto'
+import { imageSize } from 'image-size'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import type { HostConfig } from '../../relay/config'
+import { buildBflBody, createBflProvider, mayReceiveBflKey } from '../../relay/providers/bfl'
+import type { ProviderDeps, ProviderEditInput, ProviderProgress } from '../../relay/providers/provider'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { ERROR_MESSAGES } from '../../shared/errors'
+import { PROVIDERS, type ModelOffer } from '../../shared/models'
+import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { startFakeBflAsync, waitUntilAsync, type FakeBfl, type FakeBflOptions } from '../fakes/bfl-server'
+import { makeJpeg, makePng } from '../fakes/make-image'
+import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+
+/** Unique per run, so finding it anywhere cannot be a coincidence. */
+const KEY = `bfl_${randomUUID()}`
+const seen = { responses: [] as string[], logs: [] as string[] }
+
+const REF_16x9 = makePng(64, 36, 7)
+const REF_2 = makeJpeg(40, 40, 3)
+const REF_3 = makePng(30, 60, 5)
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+interface Setup {
+  fake: FakeBfl
+  relay: RunningRelay
+  /** POSTs a multipart edit as the plugin does; returns the response. */
+  postAsync(request: EditRequestInput, images?: Uint8Array[]): Promise<Response>
+  /** POSTs an edit that must be accepted; returns its id. */
+  createAsync(request: EditRequestInput, images?: Uint8Array[]): Promise<string>
+  endAsync(id: string): Promise<EditJob>
+  imageAsync(job: EditJob, index: number): Promise<{ bytes: Uint8Array; type: string | null }>
+  deleteAsync(id: string): Promise<EditJob>
+  /** The relay's log lines, parsed. */
+  events(name: string): Array<Record<string, unknown>>
+}
+
+async function setupAsync(fakeOptions: Partial<FakeBflOptions> = {}, env: Record<string, string> = {}): Promise<Setup> {
+  const fake = await startFakeBflAsync({ apiKey: KEY, ...fakeOptions })
+  const relay = await startRelayAsync({ BFL_API_KEY: KEY, BFL_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
+  const created: string[] = []
+  const auth = { authorization: `Bearer ${relay.token}` }
+
+  async function callAsync(path: string, init: RequestInit = {}): Promise<Response> {
+    const response = await fetch(`${relay.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } })
+    const text = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
+    seen.responses.push(`${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${text}`)
+    return response
+  }
+
+  cleanups.push(async () => {
+    // Cancel what still runs so closing the relay does not wait for a deadline.
+    for (const id of created) await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })
+    await fake.close()
+    await relay.close()
+    seen.logs.push(...relay.logs)
+  })
+
+  const setup: Setup = {
+    fake,
+    relay,
+    postAsync(request, images = [REF_16x9]) {
+      const form = new FormData()
+      form.append('request', JSON.stringify({ provider: 'bfl', ...request }))
+      images.forEach((bytes, index) => {
+        const type = bytes[0] === 0xff ? 'image/jpeg' : 'image/png'
+        form.append('image', new Blob([new Uint8Array(bytes)], { type }), `frame-${index + 1}`)
+      })
+      return callAsync('/v1/edits', { method: 'POST', body: form })
+    },
+    async createAsync(request, images) {
+      const response = await setup.postAsync(request, images)
+      const body = (await response.json()) as { id: string }
+      expect(response.status, JSON.stringify(body)).toBe(202)
+      created.push(body.id)
+      return body.id
+    },
+    async endAsync(id) {
+      for (let poll = 0; poll < 20; poll += 1) {
+        const response = await callAsync(`/v1/edits/${id}?wait=10`)
+        expect(response.status).toBe(200)
+        const job = EditJob.parse(await response.json())
+        if (TERMINAL_STATUSES.includes(job.status)) return job
+      }
+      throw new Error(`edit ${id} did not end`)
+    },
+    async imageAsync(job, index) {
+      const response = await callAsync(job.images[index]!.url)
+      expect(response.status).toBe(200)
+      return { bytes: new Uint8Array(await response.arrayBuffer()), type: response.headers.get('content-type') }
+    },
+    async deleteAsync(id) {
+      const response = await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })
+      expect(response.status).toBe(200)
+      return EditJob.parse(await response.json())
+    },
+    events(name) {
+      return relay.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === name)
+    }
+  }
+  return setup
+}
+
+const submitsTo = (fake: FakeBfl) => fake.requests.filter((request) => request.method === 'POST')
+const pollsOf = (fake: FakeBfl) => fake.requests.filter((request) => request.path === '/v1/get_result')
+const downloadsOf = (fake: FakeBfl) => fake.requests.filter((request) => request.path.includes('/results/'))
+
+async function failedWith(setup: Setup, request: EditRequestInput = { prompt: 'Make it night' }): Promise<EditJob> {
+  const job = await setup.endAsync(await setup.createAsync(request))
+  expect(job.status).toBe('failed')
+  return job
+}
+
+// -------------------------------------------------------------------------------------------------
+// Through the relay
+// -------------------------------------------------------------------------------------------------
+
+describe('BFL through the relay: success', () => {
+  it('edits with one variant: submit, poll the returned polling_url on the other host, download the sample', async () => {
+    const setup = await setupAsync()
+    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make the sky purple' }))
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+    expect(job.cost).toBe(0.08)
+    expect(job.costEstimated).not.toBe(true)
+    const image = await setup.imageAsync(job, 0)
+    expect(image.type).toBe('image/png')
+    // 64×36 is 16:9: BFL's 1 MP bucket for 16:9.
+    expect(imageSize(image.bytes)).toMatchObject({ width: 1392, height: 752, type: 'png' })
+    expect(setup.fake.submissions()).toBe(1)
+    const polls = pollsOf(setup.fake)
+    expect(polls.length).toBeGreaterThan(0)
+    expect(polls.every((poll) => poll.server === 'region')).toBe(true)
+  })
+
+  it('makes four variants as four parallel submissions with seeds seed … seed+3, and sums their cost', async () => {
+    const setup = await setupAsync()
+    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make the sky purple', numImages: 4, seed: 10 }))
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    expect(job.images.map((image) => image.seed).sort()).toEqual([10, 11, 12, 13])
+    expect(setup.fake.submissions()).toBe(4)
+    expect(submitsTo(setup.fake)).toHaveLength(4)
+    expect(setup.fake.accepted.map((task) => task.body.seed).sort()).toEqual([10, 11, 12, 13])
+    expect(job.cost).toBe(0.32)
+    const bytes = await Promise.all([0, 1, 2, 3].map(async (index) => b64((await setup.imageAsync(job, index)).bytes)))
+    expect(new Set(bytes).size).toBe(4)
+  })
+
+  it('sends several references as input_image, input_image_2, input_image_3 (raw base64, in order)', async () => {
+    const setup = await setupAsync()
+    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Put the cup on the table' }, [REF_16x9, REF_2, REF_3]))
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    const body = setup.fake.accepted[0]!.body
+    expect(body.input_image).toBe(b64(REF_16x9))
+    expect(body.input_image_2).toBe(b64(REF_2))
+    expect(body.input_image_3).toBe(b64(REF_3))
+    expect(body).not.toHaveProperty('input_image_4')
+  })
+
+  it('sends exactly the documented wire format, field for field (providers.md §3.2)', async () => {
+    const setup = await setupAsync()
+    const request: EditRequestInput = {
+      prompt: 'Make the jacket red',
+      aspectRatio: '3:4',
+      seed: 7,
+      outputFormat: 'jpeg',
+      safetyTolerance: 1,
+      promptUpsampling: true
+    }
+    const job = await setup.endAsync(await setup.createAsync(request, [REF_16x9, REF_2]))
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+
+    const [submit] = submitsTo(setup.fake)
+    expect(submit!.server).toBe('api')
+    expect(submit!.path).toBe('/v1/flux-kontext-max')
+    expect(submit!.headers['x-key']).toBe(KEY)
+    expect(submit!.headers['content-type']).toBe('application/json')
+    expect(submit!.headers).not.toHaveProperty('authorization')
+    expect(submit!.body).toStrictEqual({
+      prompt: 'Make the jacket red',
+      input_image: b64(REF_16x9),
+      input_image_2: b64(REF_2),
+      aspect_ratio: '3:4',
+      seed: 7,
+      output_format: 'jpeg',
+      safety_tolerance: 1,
+      prompt_upsampling: true
+    })
+    // Polled at the returned URL, on the other host, with the key; the sample fetched without it.
+    const task = setup.fake.accepted[0]!
+    for (const poll of pollsOf(setup.fake)) {
+      expect(poll).toMatchObject({ server: 'region', method: 'GET', query: { id: task.id } })
+      expect(poll.headers['x-key']).toBe(KEY)
+    }
+    const downloads = downloadsOf(setup.fake)
+    expect(downloads).toHaveLength(1)
+    expect(downloads[0]!.headers).not.toHaveProperty('x-key')
+    const image = await setup.imageAsync(job, 0)
+    expect(image.type).toBe('image/jpeg')
+    expect(imageSize(image.bytes)).toMatchObject({ width: 880, height: 1184, type: 'jpg' })
+  })
+
+  it('fills the fields BFL needs from the offer when the client left them out (Kontext [pro])', async () => {
+    const setup = await setupAsync()
+    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make it snow', model: 'kontext-pro', outputFormat: 'webp' }))
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    const [submit] = submitsTo(setup.fake)
+    expect(submit!.path).toBe('/v1/flux-kontext-pro')
+    expect(submit!.body).toStrictEqual({
+      prompt: 'Make it snow',
+      input_image: b64(REF_16x9),
+      aspect_ratio: '16:9',
+      output_format: 'webp',
+      safety_tolerance: 2,
+      prompt_upsampling: false
+    })
+    expect(job.cost).toBe(0.04)
+    expect((await setup.imageAsync(job, 0)).type).toBe('image/webp')
+  })
+
+  it('keeps the paid variants when one of two is moderated', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'content-moderated' })
+    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night', numImages: 2 }))
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+    expect(job.cost).toBe(0.08)
+    expect(setup.fake.submissions()).toBe(2)
+    expect(setup.events('provider.variant_failed')).toHaveLength(1)
+  })
+
+  it('retries polls that fail on the way (a 503, garbled bodies) and still succeeds', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'poll-status', status: 503, times: 1 })
+    const first = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))
+    setup.fake.failNext({ kind: 'poll-malformed', times: 2 })
+    const second = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))
+
+    expect(first.status).toBe('succeeded')
+    expect(second.status).toBe('succeeded')
+    expect(setup.fake.submissions()).toBe(2)
+  })
+})
+
+describe('BFL through the relay: host refusals', () => {
+  it.each([
+    ['request-moderated', 'Request Moderated'],
+    ['content-moderated', 'Content Moderated']
+  ] as const)('maps %s to moderated, with the host text only in the log', async (kind, status) => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind })
+    const job = await failedWith(setup)
+
+    expect(job.error).toEqual({ code: 'moderated', message: ERROR_MESSAGES.moderated })
+    expect(setup.fake.submissions()).toBe(1)
+    const failed = setup.events('job.failed')[0]!
+    expect(String(failed.detail)).toContain(status)
+  })
+
+  it('maps 402 to insufficient_credit without retrying', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 402 })
+    const job = await failedWith(setup)
+    expect(job.error?.code).toBe('insufficient_credit')
+    expect(submitsTo(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(0)
+  })
+
+  it('maps 403 (key lacks access) and a wrong key (401) to provider_not_configured', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 403 })
+    expect((await failedWith(setup)).error?.code).toBe('provider_not_configured')
+
+    const wrongKey = await setupAsync({ apiKey: `${KEY}-other` })
+    expect((await failedWith(wrongKey)).error?.code).toBe('provider_not_configured')
+    expect(submitsTo(wrongKey.fake)).toHaveLength(1)
+    expect(wrongKey.fake.submissions()).toBe(0)
+  })
+
+  it('retries a 429 (Retry-After: 0) and submits the task once', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))
+
+    expect(job.status).toBe('succeeded')
+    expect(submitsTo(setup.fake)).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(1)
+  })
+
+  it('gives up after three 429s with rate_limited', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 }, 3)
+    const job = await failedWith(setup)
+    expect(job.error?.code).toBe('rate_limited')
+    expect(submitsTo(setup.fake)).toHaveLength(3)
+    expect(setup.fake.submissions()).toBe(0)
+  })
+
+  it('retries a 503 refusal, but never a 500 (it may have been accepted)', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
+    expect((await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))).status).toBe('succeeded')
+    expect(submitsTo(setup.fake)).toHaveLength(2)
+
+    setup.fake.failNext({ kind: 'status', status: 500 })
+    expect((await failedWith(setup)).error?.code).toBe('provider_unavailable')
+    expect(submitsTo(setup.fake)).toHaveLength(3)
+    expect(setup.fake.submissions()).toBe(1)
+  })
+
+  it('never resubmits after an ambiguous failure: a garbled 200 or a reset after sending', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'malformed' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    expect(submitsTo(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(1)
+
+    setup.fake.failNext({ kind: 'reset-after-accept' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_unavailable')
+    expect(submitsTo(setup.fake)).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(2)
+
+    setup.fake.failNext({ kind: 'reset' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_unavailable')
+    expect(submitsTo(setup.fake)).toHaveLength(3)
+  })
+
+  it('maps the Error and Task not found statuses to provider_error', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'error' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    setup.fake.failNext({ kind: 'task-not-found' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    const details = setup.events('job.failed').map((line) => String(line.detail))
+    expect(details[0]).toContain('failed at BFL')
+    expect(details[1]).toMatch(/Task not found \(expired or unknown id\)/)
+    expect(setup.fake.submissions()).toBe(2)
+  })
+
+  it('fails with provider_error after three garbled poll answers in a row', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'poll-malformed', times: 3 })
+    const job = await failedWith(setup)
+    expect(job.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
+    expect(pollsOf(setup.fake)).toHaveLength(3)
+  })
+
+  it('fails clearly when the sample URL has expired, or arrives cut off', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'expired-sample' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    expect(String(setup.events('job.failed')[0]!.detail)).toMatch(/403 \(expired\?\)/)
+
+    setup.fake.failNext({ kind: 'truncated-sample' })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    expect(setup.fake.submissions()).toBe(2)
+  })
+
+  it('refuses a polling_url or a sample on an origin it must not trust, without a request there', async () => {
+    const setup = await setupAsync()
+    // Another hostname over plain http: the key must not go there.
+    const foreign = setup.fake.regionUrl.replace('127.0.0.1', 'localhost')
+    setup.fake.failNext({ kind: 'polling-origin', origin: foreign })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    expect(pollsOf(setup.fake)).toHaveLength(0)
+
+    // A plain-http delivery host other than the configured origin.
+    setup.fake.failNext({ kind: 'sample-origin', origin: setup.fake.deliveryUrl })
+    expect((await failedWith(setup)).error?.code).toBe('provider_error')
+    expect(downloadsOf(setup.fake)).toHaveLength(0)
+    expect(setup.events('provider.refused_polling_url')).toHaveLength(1)
+  })
+
+  it('times out when BFL never answers the submit, without a second submit', async () => {
+    const setup = await setupAsync({}, { PROVIDER_TIMEOUT_SECONDS: '1' })
+    setup.fake.failNext({ kind: 'hang' })
+    const job = await failedWith(setup)
+    expect(job.error?.code).toBe('timeout')
+    expect(submitsTo(setup.fake)).toHaveLength(1)
+  })
+
+  it('times out when the task stays Pending', async () => {
+    const setup = await setupAsync({}, { PROVIDER_TIMEOUT_SECONDS: '1' })
+    setup.fake.failNext({ kind: 'pending-forever' })
+    const job = await failedWith(setup)
+    expect(job.error?.code).toBe('timeout')
+    expect(setup.fake.submissions()).toBe(1)
+  })
+
+  it('cancels: the edit is canceled at once and polling stops (BFL has no cancel endpoint)', async () => {
+    const setup = await setupAsync({ latencyMs: 60_000 })
+    const id = await setup.createAsync({ prompt: 'Make it night' })
+    await waitUntilAsync(() => pollsOf(setup.fake).length > 0, 'the first poll')
+
+    const canceled = await setup.deleteAsync(id)
+    expect(canceled.status).toBe('canceled')
+    expect(canceled.error?.code).toBe('canceled')
+    // The adapter ends at once (the fake would keep it Pending for a minute).
+    await setup.relay.relay.jobs.settleAsync()
+    const polls = pollsOf(setup.fake).length
+    await setup.relay.relay.jobs.settleAsync()
+    expect(pollsOf(setup.fake)).toHaveLength(polls)
+    // Only submits and polls ever reached BFL: there is nothing to cancel with.
+    expect(setup.fake.requests.every((request) => (request.method === 'POST' && request.path === '/v1/flux-kontext-max') || request.path === '/v1/get_result')).toBe(true)
+    expect(setup.fake.submissions()).toBe(1)
+    expect((await setup.endAsync(id)).status).toBe('canceled')
+  })
+})
+
+// -------------------------------------------------------------------------------------------------
+// The adapter on its own
+// -------------------------------------------------------------------------------------------------
+
+interface Direct {
+  provider: ReturnType<typeof createBflProvider>
+  sleeps: number[]
+  fetched: string[]
+  progress: ProviderProgress[]
+  input(overrides?: Partial<ProviderEditInput> & { requestInput?: EditRequestInput }): ProviderEditInput
+}
+
+function hostConfig(url: string): HostConfig {
+  return { enabled: true, key: KEY, url, settings: {}, offerOverrides: {} }
+}
+
+function direct(url: string, fetchImpl: typeof fetch = fetch): Direct {
+  const sleeps: number[] = []
+  const fetched: string[] = []
+  const progress: ProviderProgress[] = []
+  const deps: ProviderDeps = {
+    fetch: (resource, init) => {
+      fetched.push(String(resource))
+      return fetchImpl(resource, init)
+    },
+    // Short but real, abortable waits: the back-off is recorded, not slept.
+    sleepAsync: (ms, signal) => {
+      sleeps.push(ms)
+      return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason)
+        const timer = setTimeout(resolve, 2)
+        signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+      })
+    },
+    randomUUID: () => randomUUID(),
+    now: () => Date.now(),
+    log: (event, fields) => seen.logs.push(JSON.stringify({ event, ...fields }))
+  }
+  return {
+    provider: createBflProvider(hostConfig(url), deps),
+    sleeps,
+    fetched,
+    progress,
+    input: ({ requestInput, ...overrides } = {}) => ({
+      request: EditRequest.parse({ prompt: 'Make the sky purple', ...requestInput }),
+      model: 'kontext-max',
+      offer: PROVIDERS.bfl.offers['kontext-max'],
+      size: KONTEXT_SIZES[1],
+      aspectRatio: '16:9',
+      references: [{ bytes: REF_16x9, contentType: 'image/png', width: 64, height: 36 }],
+      signal: AbortSignal.timeout(5000),
+      onProgress: (state) => progress.push(state),
+      ...overrides
+    })
+  }
+}
+
+async function fakeAsync(options: Omit<FakeBflOptions, 'apiKey'> = {}): Promise<FakeBfl> {
+  const fake = await startFakeBflAsync({ apiKey: KEY, ...options })
+  cleanups.push(() => fake.close())
+  return fake
+}
+
+describe('BFL adapter on its own', () => {
+  it('waits as long as Retry-After says, else backs off 1 s then 2 s, and stops after three submits', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 7 })
+    const first = direct(fake.url)
+    await first.provider.editAsync(first.input())
+    expect(first.sleeps.slice(0, 1)).toEqual([7000])
+
+    fake.failNext({ kind: 'status', status: 503 }, 3)
+    const second = direct(fake.url)
+    await expect(second.provider.editAsync(second.input())).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(second.sleeps).toEqual([1000, 2000])
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('retries a submit that never reached BFL (connection refused) and reports provider_unavailable', async () => {
+    const fake = await fakeAsync()
+    const closedUrl = fake.url
+    await fake.close()
+    const adapter = direct(closedUrl)
+    await expect(adapter.provider.editAsync(adapter.input())).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(adapter.fetched).toHaveLength(3)
+    expect(adapter.sleeps).toEqual([1000, 2000])
+  })
+
+  it('maps a 422 (FastAPI detail[]) to provider_error without retrying, with the fields in the detail', async () => {
+    const fake = await fakeAsync()
+    // An offer whose default BFL refuses with an input image: the relay's bug, not the designer's.
+    const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], safetyTolerance: { min: 0, max: 6, default: 5 } }
+    const adapter = direct(fake.url)
+    const error = await adapter.provider.editAsync(adapter.input({ offer })).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
+    expect((error as { detail: string }).detail).toMatch(/422.*safety_tolerance/)
+    expect(adapter.fetched).toHaveLength(1)
+    expect(adapter.sleeps).toEqual([])
+  })
+
+  it('reports progress: queued after the submit, then running fractions while Pending', async () => {
+    const fake = await fakeAsync({ latencyMs: 150 })
+    const adapter = direct(fake.url)
+    await adapter.provider.editAsync(adapter.input())
+    expect(adapter.progress[0]).toEqual({ status: 'queued' })
+    const running = adapter.progress.filter((state) => state.status === 'running')
+    expect(running.length).toBeGreaterThan(0)
+    expect(running.every((state) => state.fraction !== undefined && state.fraction >= 0 && state.fraction <= 1)).toBe(true)
+    expect(running.at(-1)).toEqual({ status: 'running', fraction: 1 })
+  })
+
+  it('rethrows the abort reason when the signal aborts while polling', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'pending-forever' })
+    const adapter = direct(fake.url)
+    const controller = new AbortController()
+    const reason = new Error('client canceled')
+    const outcome = adapter.provider.editAsync(adapter.input({ signal: controller.signal }))
+    await waitUntilAsync(() => pollsOf(fake).length >= 2, 'two polls')
+    controller.abort(reason)
+    await expect(outcome).rejects.toBe(reason)
+  })
+
+  it('works with a model added to the catalogue, without touching the adapter (flux-2-pro)', async () => {
+    const fake = await fakeAsync({ models: ['flux-kontext-max', 'flux-kontext-pro', 'flux-2-pro'], costs: { 'flux-2-pro': 5 } })
+    const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], hostModelId: 'flux-2-pro' }
+    const adapter = direct(fake.url)
+    const result = await adapter.provider.editAsync(adapter.input({ offer }))
+
+    expect(result.images).toHaveLength(1)
+    expect(result.costUsd).toBe(0.05)
+    expect(typeof result.images[0]!.seed).toBe('number')
+    expect(fake.accepted[0]!.model).toBe('flux-2-pro')
+    expect(submitsTo(fake)[0]!.path).toBe('/v1/flux-2-pro')
+  })
+
+  it('follows production-shaped hosts: https polling on another bfl cluster, https delivery elsewhere without the key', async () => {
+    const fake = await fakeAsync({ deliveryOn: 'delivery', publicRegionOrigin: 'https://api.us1.bfl.test', publicDeliveryOrigin: 'https://delivery-us1.blob.test' })
+    // Stands in for DNS and TLS: routes the public https names to the fake's three servers.
+    const routes: Record<string, string> = { 'https://api.bfl.test': fake.url, 'https://api.us1.bfl.test': fake.regionUrl, 'https://delivery-us1.blob.test': fake.deliveryUrl }
+    const routed: typeof fetch = (resource, init) => {
+      const url = new URL(String(resource))
+      const target = routes[url.origin]
+      if (target === undefined) return Promise.reject(new TypeError(`no route to ${url.origin}`))
+      return fetch(`${target}${url.pathname}${url.search}`, init)
+    }
+    const adapter = direct('https://api.bfl.test', routed)
+    const result = await adapter.provider.editAsync(adapter.input())
+
+    expect(result.images).toHaveLength(1)
+    expect(adapter.fetched[0]).toBe('https://api.bfl.test/v1/flux-kontext-max')
+    expect(adapter.fetched.slice(1, -1).every((url) => url.startsWith('https://api.us1.bfl.test/v1/get_result?id='))).toBe(true)
+    expect(adapter.fetched.at(-1)).toMatch(/^https:\/\/delivery-us1\.blob\.test\/results\//)
+    expect(pollsOf(fake).every((poll) => poll.headers['x-key'] === KEY)).toBe(true)
+    expect(downloadsOf(fake)[0]!.headers).not.toHaveProperty('x-key')
+
+    fake.failNext({ kind: 'polling-origin', origin: 'https://api.bfl.test.evil.example' })
+    const refused = direct('https://api.bfl.test', routed)
+    await expect(refused.provider.editAsync(refused.input())).rejects.toMatchObject({ code: 'provider_error' })
+    expect(refused.fetched.filter((url) => url.includes('evil'))).toEqual([])
+  })
+
+  it('sends the key only to the configured origin, https hosts of its registrable domain, or its own hostname', () => {
+    const allowed = (url: string, base: string): boolean => mayReceiveBflKey(new URL(url), base)
+    expect(allowed('https://api.bfl.ai/v1/get_result?id=1', 'https://api.bfl.ai')).toBe(true)
+    expect(allowed('https://api.us1.bfl.ai/v1/get_result?id=1', 'https://api.bfl.ai')).toBe(true)
+    expect(allowed('https://api.eu1.bfl.ai/v1/get_result?id=1', 'https://api.eu.bfl.ai')).toBe(true)
+    expect(allowed('http://api.us1.bfl.ai/v1/get_result?id=1', 'https://api.bfl.ai')).toBe(false)
+    expect(allowed('https://bfl.ai.evil.com/v1/get_result', 'https://api.bfl.ai')).toBe(false)
+    expect(allowed('https://evilbfl.ai/v1/get_result', 'https://api.bfl.ai')).toBe(false)
+    expect(allowed('https://user:pw@api.us1.bfl.ai/v1/get_result', 'https://api.bfl.ai')).toBe(false)
+    expect(allowed('https://other.co.uk/x', 'https://proxy.example.co.uk')).toBe(false)
+    expect(allowed('https://a.example.co.uk/x', 'https://proxy.example.co.uk')).toBe(true)
+    expect(allowed('http://127.0.0.1:4001/v1/get_result', 'http://127.0.0.1:4000')).toBe(true)
+    expect(allowed('http://localhost:4001/v1/get_result', 'http://127.0.0.1:4000')).toBe(false)
+    expect(allowed('http://127.0.0.2:4000/v1/get_result', 'http://127.0.0.1:4000')).toBe(false)
+    expect(allowed('ftp://127.0.0.1:4000/x', 'http://127.0.0.1:4000')).toBe(false)
+  })
+
+  it('builds the body from the offer: no safety_tolerance or prompt_upsampling where the offer has none', () => {
+    const adapter = direct('https://api.bfl.ai')
+    const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], safetyTolerance: null, promptUpsampling: false }
+    const body = buildBflBody(adapter.input({ offer }), undefined)
+    expect(Object.keys(body).sort()).toEqual(['aspect_ratio', 'input_image', 'output_format', 'prompt'])
+  })
+
+  it('never puts the key in a relay response or log line', () => {
+    // Runs after the tests above in this file (vitest keeps declaration order).
+    expect(seen.responses.length).toBeGreaterThan(10)
+    expect(seen.logs.length).toBeGreaterThan(10)
+    expect([...seen.responses, ...seen.logs].filter((text) => text.includes(KEY))).toEqual([])
+  })
+})
+
+afterAll(() => {
+  expect([...seen.responses, ...seen.logs].filter((text) => text.includes(KEY))).toEqual([])
+})

@@ -1,0 +1,548 @@
+/**
+ * Contract tests of the ComfyUI adapter: the real relay over HTTP (startRelayAsync) in front of
+ * the strict ComfyUI fake, requests made the way the plugin makes them (multipart `request` +
+ * `image` parts, Bearer token), jobs followed with `GET /v1/edits/{id}?wait=10`.
+ *
+ * Tests run concurrently (each has its own fake and relay) to keep the file fast; nothing asserts
+ * on timing.
+ */
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { imageSize } from 'image-size'
+import { afterAll, describe, expect, it, type TestContext } from 'vitest'
+import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
+import { KONTEXT_DEV_SIZES, nearestSize } from '../../shared/aspect-ratios'
+import { ERROR_MESSAGES } from '../../shared/errors'
+import { EditJob, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from '../fakes/comfyui-server'
+import { makeJpeg, makePng } from '../fakes/make-image'
+import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+
+const PROMPT = `Make the car red ${Math.random().toString(36).slice(2)}`
+const REF = makePng(64, 40, 7)
+const REF_2 = makeJpeg(40, 40, 3)
+const OUTPUT = nearestSize(KONTEXT_DEV_SIZES, 64, 40)
+/** Generous: these wait for real servers on a loaded machine. */
+const POLL = { timeout: 8000, interval: 20 }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Everything clients received and everything the relays logged, for the leak checks at the end. */
+const seen = { responses: [] as string[], logs: [] as string[] }
+
+function uploadName(bytes: Uint8Array, extension: string): string {
+  return `kontext-edit-${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}.${extension}`
+}
+
+interface Setup {
+  fake: FakeComfyui
+  relay: RunningRelay
+  createAsync(request?: Partial<EditRequestInput>, images?: Uint8Array[]): Promise<string>
+  getAsync(id: string, wait?: number): Promise<EditJob>
+  endAsync(id: string): Promise<EditJob>
+  imageAsync(job: EditJob, index: number): Promise<Uint8Array>
+  deleteAsync(id: string): Promise<EditJob>
+  /** Requests the fake received on one path (without /api). */
+  calls(path: string, method?: string): FakeComfyui['requests'][number][]
+  /** The relay's log lines. */
+  logText(): string
+}
+
+async function setupAsync(context: TestContext, fakeOptions: FakeComfyuiOptions = {}, env: Record<string, string> = {}): Promise<Setup> {
+  const fake = await startFakeComfyuiAsync({ latencyMs: 5, ...fakeOptions })
+  const relay = await startRelayAsync({ COMFYUI_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
+  const created: string[] = []
+  const auth = { authorization: `Bearer ${relay.token}` }
+
+  async function callAsync(path: string, init: RequestInit = {}): Promise<Response> {
+    const response = await fetch(`${relay.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } })
+    const text = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
+    seen.responses.push(`${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${text}`)
+    return response
+  }
+
+  context.onTestFinished(async () => {
+    // Cancel what still runs so closing the relay does not wait for a deadline.
+    for (const id of created) await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })
+    await relay.close()
+    await fake.close()
+    seen.logs.push(...relay.logs)
+  })
+
+  const setup: Setup = {
+    fake,
+    relay,
+    async createAsync(request = {}, images = [REF]) {
+      const form = new FormData()
+      form.append('request', JSON.stringify({ provider: 'comfyui', model: 'kontext-dev', prompt: PROMPT, ...request }))
+      images.forEach((bytes, index) => {
+        const type = bytes[0] === 0xff ? 'image/jpeg' : 'image/png'
+        form.append('image', new Blob([new Uint8Array(bytes)], { type }), `frame-${index + 1}`)
+      })
+      const response = await callAsync('/v1/edits', { method: 'POST', body: form })
+      const body = (await response.json()) as { id: string }
+      if (response.status !== 202) throw new Error(`edit refused: ${response.status} ${JSON.stringify(body)}`)
+      created.push(body.id)
+      return body.id
+    },
+    async getAsync(id, wait = 0) {
+      return EditJob.parse(await (await callAsync(`/v1/edits/${id}?wait=${wait}`)).json())
+    },
+    async endAsync(id) {
+      for (;;) {
+        const job = await setup.getAsync(id, 10)
+        if (TERMINAL_STATUSES.includes(job.status)) return job
+      }
+    },
+    async imageAsync(job, index) {
+      const response = await callAsync(job.images[index]!.url)
+      if (!response.ok) throw new Error(`image ${index}: ${response.status}`)
+      return new Uint8Array(await response.arrayBuffer())
+    },
+    async deleteAsync(id) {
+      return EditJob.parse(await (await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })).json())
+    },
+    calls: (path, method) => fake.requests.filter((request) => request.path === path && (method === undefined || request.method === method)),
+    logText: () => relay.logs.join('\n')
+  }
+  return setup
+}
+
+/** The shipped workflow with the values the relay writes. */
+function expectedGraph(values: { name: string; seed: number; steps?: number; guidance?: number }): Record<string, FakeNode> {
+  const graph = structuredClone(defaultWorkflowFile.workflow) as unknown as Record<string, FakeNode>
+  graph['6']!.inputs.text = PROMPT
+  graph['190']!.inputs.image = values.name
+  graph['31']!.inputs.seed = values.seed
+  graph['31']!.inputs.steps = values.steps ?? 20
+  graph['35']!.inputs.guidance = values.guidance ?? 2.5
+  graph['27']!.inputs.width = OUTPUT.width
+  graph['27']!.inputs.height = OUTPUT.height
+  return graph
+}
+
+/** Teaches the adapter that this ComfyUI keeps client prompt_ids (one successful edit). */
+async function warmUpAsync(setup: Setup): Promise<void> {
+  const job = await setup.endAsync(await setup.createAsync({ seed: 1 }))
+  if (job.status !== 'succeeded') throw new Error(`warm-up edit ${job.status}`)
+}
+
+const promptIds = (fake: FakeComfyui): string[] =>
+  fake.requests.filter((request) => request.path === '/prompt' && request.method === 'POST').map((request) => (request.json as { prompt_id: string }).prompt_id)
+
+describe.concurrent('ComfyUI through the relay', () => {
+  describe('success and the wire format', () => {
+    it('uploads the reference, queues the patched workflow with a relay-chosen prompt_id, and returns the PNG', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const job = await setup.endAsync(await setup.createAsync({ seed: 7 }))
+
+      expect(job).toMatchObject({ status: 'succeeded', provider: 'comfyui', model: 'kontext-dev' })
+      expect(job.images).toEqual([expect.objectContaining({ width: OUTPUT.width, height: OUTPUT.height, seed: 7, contentType: 'image/png' })])
+      expect(imageSize(await setup.imageAsync(job, 0))).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
+
+      // POST /upload/image: multipart image + type=input + overwrite=false, nothing else.
+      const uploads = setup.calls('/upload/image', 'POST')
+      const name = uploadName(REF, 'png')
+      expect(uploads).toHaveLength(1)
+      expect(uploads[0]!.form).toEqual({ image: { filename: name, type: 'image/png', size: REF.byteLength }, type: 'input', overwrite: 'false' })
+
+      // POST /prompt: exactly {prompt, client_id, prompt_id}; the graph is the shipped one, patched.
+      const posts = setup.calls('/prompt', 'POST')
+      expect(posts).toHaveLength(1)
+      const body = posts[0]!.json as { prompt: unknown; client_id: string; prompt_id: string }
+      expect(Object.keys(body).sort()).toEqual(['client_id', 'prompt', 'prompt_id'])
+      expect(body.prompt_id).toMatch(UUID)
+      expect(body.client_id).toMatch(UUID)
+      expect(body.prompt).toEqual(expectedGraph({ name, seed: 7 }))
+      expect(posts[0]!.contentType).toMatch(/^application\/json/)
+
+      // Followed by /history/{prompt_id}, fetched through /view.
+      expect(setup.calls(`/history/${body.prompt_id}`, 'GET').length).toBeGreaterThanOrEqual(1)
+      const views = setup.calls('/view', 'GET')
+      expect(views).toHaveLength(1)
+      expect(views[0]!.query).toEqual({ filename: expect.stringMatching(/^kontext-edit_\d{5}_\.png$/), subfolder: '', type: 'output' })
+      expect(setup.fake.accepted).toHaveLength(1)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('writes steps and guidance from the request into KSampler and FluxGuidance', async (context) => {
+      const setup = await setupAsync(context)
+      const job = await setup.endAsync(await setup.createAsync({ seed: 3, steps: 12, guidance: 4 }))
+      context.expect(job.status).toBe('succeeded')
+      context.expect(setup.fake.accepted[0]!.graph).toEqual(expectedGraph({ name: uploadName(REF, 'png'), seed: 3, steps: 12, guidance: 4 }))
+    })
+
+    it('makes four variants as four prompts with seeds seed, seed+1, … (wrapping at 2^32), uploading once', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const job = await setup.endAsync(await setup.createAsync({ numImages: 4, seed: 4_294_967_294 }))
+
+      expect(job.status).toBe('succeeded')
+      expect(job.images.map((image) => image.seed)).toEqual([4_294_967_294, 4_294_967_295, 0, 1])
+      expect(setup.fake.accepted.map((prompt) => prompt.graph['31']!.inputs.seed as number).sort((a, b) => a - b)).toEqual([0, 1, 4_294_967_294, 4_294_967_295])
+      expect(new Set(setup.fake.accepted.map((prompt) => prompt.promptId)).size).toBe(4)
+      expect(setup.calls('/upload/image')).toHaveLength(1)
+      const bytes = await Promise.all(job.images.map((_, index) => setup.imageAsync(job, index)))
+      expect(new Set(bytes.map((image) => Buffer.from(image).toString('base64'))).size).toBe(4)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('chains a second LoadImage → FluxKontextImageScale → VAEEncode → ReferenceLatent for two references', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const job = await setup.endAsync(await setup.createAsync({ seed: 5 }, [REF, REF_2]))
+
+      expect(job.status).toBe('succeeded')
+      expect(setup.calls('/upload/image').map((call) => (call.form!.image as { filename: string }).filename).sort()).toEqual([uploadName(REF, 'png'), uploadName(REF_2, 'jpg')].sort())
+      const graph = setup.fake.accepted[0]!.graph
+      const byClass = (type: string): string[] => Object.keys(graph).filter((id) => graph[id]!.class_type === type)
+      expect(byClass('LoadImage').map((id) => graph[id]!.inputs.image).sort()).toEqual([uploadName(REF, 'png'), uploadName(REF_2, 'jpg')].sort())
+      expect(graph['190']!.inputs.image).toBe(uploadName(REF, 'png'))
+      expect(byClass('ReferenceLatent')).toHaveLength(2)
+      expect(byClass('FluxKontextImageScale')).toHaveLength(2)
+      expect(byClass('VAEEncode')).toHaveLength(2)
+      const second = byClass('ReferenceLatent').find((id) => id !== '177')!
+      expect(graph[second]!.inputs.conditioning).toEqual(['177', 0])
+      expect(graph['35']!.inputs.conditioning).toEqual([second, 0])
+      const encode = (graph[second]!.inputs.latent as [string, number])[0]
+      const scale = (graph[encode]!.inputs.pixels as [string, number])[0]
+      const load = (graph[scale]!.inputs.image as [string, number])[0]
+      expect(graph[load]!.inputs.image).toBe(uploadName(REF_2, 'jpg'))
+      expect(graph[encode]!.inputs.vae).toEqual(['39', 0])
+    })
+
+    it('loads the name ComfyUI returns when the upload name clashes, and reuses an identical upload', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const name = uploadName(REF, 'png')
+      setup.fake.putInput(name, makePng(8, 8, 99))
+
+      const first = await setup.endAsync(await setup.createAsync({ seed: 1 }))
+      const second = await setup.endAsync(await setup.createAsync({ seed: 2 }))
+
+      expect([first.status, second.status]).toEqual(['succeeded', 'succeeded'])
+      const renamed = name.replace(/\.png$/, ' (1).png')
+      expect(setup.fake.accepted.map((prompt) => prompt.graph['190']!.inputs.image)).toEqual([renamed, renamed])
+      expect([...setup.fake.uploads.keys()].sort()).toEqual([name, renamed].sort())
+    })
+
+    it('reports queued while its prompt waits behind another, and running once it executes', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'stall' })
+      const blocking = await setup.createAsync({ seed: 1 })
+      await expect.poll(() => setup.fake.queue().running.length, POLL).toBe(1)
+      // The relay reports "queued" (progress 0) on submit, then "running" (no fraction for one
+      // variant) once /queue lists the prompt as running.
+      await expect.poll(async () => setup.calls('/queue', 'GET').length > 0 && (await setup.getAsync(blocking)).progress === undefined, POLL).toBe(true)
+      expect((await setup.getAsync(blocking)).status).toBe('running')
+      const waiting = await setup.createAsync({ seed: 2 })
+      await expect.poll(() => setup.fake.queue().pending.length, POLL).toBe(1)
+      await expect.poll(async () => (await setup.getAsync(waiting)).progress, POLL).toBe(0)
+      await setup.deleteAsync(blocking)
+      expect((await setup.endAsync(waiting)).status).toBe('succeeded')
+    })
+  })
+
+  describe('failures', () => {
+    it('maps a 400 with node_errors to provider_error, with ComfyUI’s text only in the log', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context, { models: { diffusionModels: ['something-else.safetensors'] } })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.status).toBe('failed')
+      expect(job.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
+      expect(setup.logText()).toMatch(/prompt_outputs_failed_validation.*node 37: value_not_in_list unet_name/)
+      expect(setup.calls('/prompt', 'POST')).toHaveLength(1)
+      expect(setup.fake.accepted).toHaveLength(0)
+    })
+
+    it('maps an execution error in the history to provider_error, and out-of-memory to provider_unavailable', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'execution-error', exceptionType: 'RuntimeError', exceptionMessage: 'mat1 and mat2 shapes cannot be multiplied' })
+      const failed = await setup.endAsync(await setup.createAsync())
+      setup.fake.failNext({ kind: 'execution-error', exceptionType: 'torch.OutOfMemoryError', exceptionMessage: 'Allocation on device' })
+      const oom = await setup.endAsync(await setup.createAsync())
+
+      expect(failed.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
+      expect(oom.error?.code).toBe('provider_unavailable')
+      expect(setup.logText()).toContain('mat1 and mat2 shapes cannot be multiplied')
+      expect(setup.fake.accepted).toHaveLength(2)
+    })
+
+    it('stops the other variants at the host when one fails', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      // ComfyUI runs one prompt at a time: the first queued fails, the second would run forever.
+      setup.fake.failNext({ kind: 'execution-error' })
+      setup.fake.failNext({ kind: 'stall' })
+      const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
+
+      expect(job.error?.code).toBe('provider_error')
+      await expect.poll(() => setup.fake.accepted.length === 2 && setup.fake.queue(), POLL).toEqual({ running: [], pending: [] })
+      expect(setup.fake.deletes).toContain(setup.fake.accepted[1]!.promptId)
+    })
+
+    it('retries a 503 and a 429 (Retry-After: 0) with the same prompt_id and queues it once', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
+      setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.status).toBe('succeeded')
+      const ids = promptIds(setup.fake)
+      expect(ids).toHaveLength(3)
+      expect(new Set(ids).size).toBe(1)
+      expect(setup.fake.accepted).toHaveLength(1)
+    })
+
+    it('after a lost /prompt answer finds the prompt in the queue and follows it instead of submitting again', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'lose-response' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.status).toBe('succeeded')
+      expect(setup.calls('/prompt', 'POST')).toHaveLength(1)
+      expect(setup.calls('/queue', 'GET').length).toBeGreaterThanOrEqual(1)
+      expect(setup.fake.accepted).toHaveLength(1)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('after a 500 and a garbled 200 that queued nothing, checks /queue and /history and submits again (once it knows the host keeps prompt_ids)', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      await warmUpAsync(setup)
+      setup.fake.failNext({ kind: 'status', status: 500 })
+      setup.fake.failNext({ kind: 'malformed' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.status).toBe('succeeded')
+      const ids = promptIds(setup.fake).slice(1)
+      expect(ids).toHaveLength(3)
+      expect(new Set(ids).size).toBe(1)
+      expect(setup.calls(`/history/${ids[0]}`, 'GET').length).toBeGreaterThanOrEqual(3)
+      expect(setup.fake.accepted).toHaveLength(2)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('does not resubmit after an ambiguous failure before it knows the host keeps prompt_ids', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'status', status: 500 })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.error?.code).toBe('provider_unavailable')
+      expect(setup.calls('/prompt', 'POST')).toHaveLength(1)
+      expect(setup.fake.accepted).toHaveLength(0)
+    })
+
+    it('works with an older ComfyUI that ignores prompt_id, and then never resubmits after a lost answer', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context, { honorsPromptId: false })
+      const ok = await setup.endAsync(await setup.createAsync())
+      expect(ok.status).toBe('succeeded')
+      expect(setup.fake.accepted[0]!.promptId).not.toBe(promptIds(setup.fake)[0])
+      expect(setup.logText()).toContain('provider.legacy_prompt_id')
+
+      setup.fake.failNext({ kind: 'lose-response' })
+      const lost = await setup.endAsync(await setup.createAsync())
+      expect(lost.error?.code).toBe('provider_unavailable')
+      expect(setup.calls('/prompt', 'POST')).toHaveLength(2)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('retries failed /history polls and a failed upload', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'upload-status', status: 503 })
+      setup.fake.failNext({ kind: 'history-malformed' })
+      setup.fake.failNext({ kind: 'history-500' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.status).toBe('succeeded')
+      expect(setup.calls('/upload/image')).toHaveLength(2)
+      expect(setup.fake.accepted).toHaveLength(1)
+    })
+
+    it('fails with provider_error when the output file is gone or cut short', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'view-missing' })
+      const missing = await setup.endAsync(await setup.createAsync())
+      setup.fake.failNext({ kind: 'view-truncated' })
+      const truncated = await setup.endAsync(await setup.createAsync())
+
+      expect(missing.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
+      expect(truncated.error?.code).toBe('provider_error')
+      expect(setup.fake.accepted).toHaveLength(2)
+    })
+
+    it('times out a /prompt that never answers, and drops the prompt_id from the queue', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context, {}, { PROVIDER_TIMEOUT_SECONDS: '2' })
+      setup.fake.failNext({ kind: 'hang' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.error?.code).toBe('timeout')
+      const [id] = promptIds(setup.fake)
+      await expect.poll(() => setup.fake.deletes, POLL).toContain(id)
+      expect(setup.fake.accepted).toHaveLength(0)
+    })
+
+    it('times out a prompt that never finishes, and interrupts it at the host', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context, {}, { PROVIDER_TIMEOUT_SECONDS: '2' })
+      setup.fake.failNext({ kind: 'stall' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.error?.code).toBe('timeout')
+      const id = setup.fake.accepted[0]!.promptId
+      await expect.poll(() => setup.fake.interrupts, POLL).toContain(id)
+      expect(setup.fake.interrupted).toEqual([id])
+    })
+
+    it('fails with provider_unavailable when ComfyUI is not running', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      await setup.fake.close()
+      const job = await setup.endAsync(await setup.createAsync())
+      expect(job.error?.code).toBe('provider_unavailable')
+    })
+  })
+
+  describe('cancel', () => {
+    it('interrupts the running prompt and deletes the pending one when the client cancels', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'stall' })
+      const id = await setup.createAsync({ numImages: 2 })
+      await expect.poll(() => setup.fake.queue(), POLL).toEqual({ running: [expect.any(String)], pending: [expect.any(String)] })
+      const {
+        running: [running],
+        pending: [pending]
+      } = setup.fake.queue()
+
+      const canceled = await setup.deleteAsync(id)
+
+      expect(canceled.status).toBe('canceled')
+      await expect.poll(() => setup.fake.interrupted, POLL).toEqual([running])
+      expect(setup.fake.deletes).toEqual(expect.arrayContaining([running, pending]))
+      expect(setup.fake.interrupts).toEqual([running])
+      expect(setup.fake.queue()).toEqual({ running: [], pending: [] })
+      expect((await setup.getAsync(id)).status).toBe('canceled')
+    })
+  })
+
+  describe('cancel while the submit is on the wire', () => {
+    it('looks again a moment later and stops a prompt queued after the first cancel call', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'slow-accept', ms: 300, stall: true })
+      const id = await setup.createAsync()
+      await expect.poll(() => setup.calls('/prompt', 'POST').length, POLL).toBe(1)
+
+      expect((await setup.deleteAsync(id)).status).toBe('canceled')
+
+      await expect.poll(() => setup.fake.accepted.length === 1 && setup.fake.queue(), POLL).toEqual({ running: [], pending: [] })
+      expect(setup.fake.interrupted).toEqual([setup.fake.accepted[0]!.promptId])
+    })
+  })
+
+  describe('the operator’s workflow file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'comfyui-workflow-'))
+    afterAll(() => rmSync(dir, { recursive: true, force: true }))
+    const write = (name: string, content: unknown): string => {
+      const path = join(dir, name)
+      writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2))
+      return path
+    }
+
+    /** The shipped graph renumbered 1…, with two LoadImage slots and the object form of the mapping. */
+    function twoSlotWorkflow(): unknown {
+      const renumber: Record<string, string> = { '37': '1', '38': '2', '39': '3', '190': '4', '42': '5', '124': '6', '6': '7', '177': '8', '35': '9', '135': '10', '27': '11', '31': '12', '8': '13', '136': '14' }
+      const graph: Record<string, FakeNode> = {}
+      for (const [id, node] of Object.entries(structuredClone(defaultWorkflowFile.workflow) as unknown as Record<string, FakeNode>)) {
+        for (const [input, value] of Object.entries(node.inputs)) if (Array.isArray(value)) node.inputs[input] = [renumber[value[0] as string], value[1]]
+        graph[renumber[id]!] = node
+      }
+      graph['15'] = { class_type: 'LoadImage', inputs: { image: 'second.png' } }
+      graph['16'] = { class_type: 'VAEEncode', inputs: { pixels: ['15', 0], vae: ['3', 0] } }
+      graph['17'] = { class_type: 'ReferenceLatent', inputs: { conditioning: ['8', 0], latent: ['16', 0] } }
+      graph['9']!.inputs.conditioning = ['17', 0]
+      return {
+        workflow: graph,
+        nodes: { prompt: { node: '7', input: 'text' }, images: ['4', 15], seed: '12', steps: { node: '12' }, guidance: '9', size: { node: '11' }, save: 14 }
+      }
+    }
+
+    it('uses the operator’s node ids, filling both slots or removing the unused one', async (context) => {
+      const { expect } = context
+      const file = write('two-slots.json', twoSlotWorkflow())
+      const setup = await setupAsync(context, {}, { COMFYUI_WORKFLOW_FILE: file })
+      const one = await setup.endAsync(await setup.createAsync({ seed: 9 }))
+      const two = await setup.endAsync(await setup.createAsync({ seed: 9 }, [REF, REF_2]))
+
+      expect([one.status, two.status]).toEqual(['succeeded', 'succeeded'])
+      const [single, double] = setup.fake.accepted.map((prompt) => prompt.graph)
+      expect(single!['7']!.inputs.text).toBe(PROMPT)
+      expect(single!['4']!.inputs.image).toBe(uploadName(REF, 'png'))
+      expect(single!['12']!.inputs).toMatchObject({ seed: 9, steps: 20 })
+      expect(single!['11']!.inputs).toMatchObject({ width: OUTPUT.width, height: OUTPUT.height })
+      expect(single!['15']).toBeUndefined()
+      expect(single!['16']).toBeUndefined()
+      expect(single!['17']).toBeUndefined()
+      expect(single!['9']!.inputs.conditioning).toEqual(['8', 0])
+      expect(double!['15']!.inputs.image).toBe(uploadName(REF_2, 'jpg'))
+      expect(double!['9']!.inputs.conditioning).toEqual(['17', 0])
+      expect(setup.logText()).toContain(file)
+    })
+
+    it.for([
+      ['a missing file', () => join(dir, 'nope.json'), /cannot read .*nope\.json \(ENOENT\)/],
+      ['a file that is not JSON', () => write('broken.json', '{"workflow": '), /is not valid JSON/],
+      ['a bare API graph', () => write('bare.json', defaultWorkflowFile.workflow), /bare API-format graph; wrap it as \{"workflow"/],
+      ['a mapping to a missing node', () => write('missing-node.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, prompt: '999' } }), /nodes\.prompt: node 999 is not in the workflow/],
+      [
+        'a mapped input that is a link',
+        () => write('linked.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, seed: { node: '31', input: 'model' } } }),
+        /nodes\.seed: node 31 input "model" is linked to node 37/
+      ],
+      ['an unknown mapping key', () => write('typo.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, sed: '31' } }), /nodes: Unrecognized key: "sed"/],
+      [
+        'one slot that cannot take a second reference',
+        () => {
+          const graph = structuredClone(defaultWorkflowFile.workflow) as unknown as Record<string, FakeNode>
+          graph['177']!.inputs = { conditioning: ['6', 0] }
+          return write('no-chain.json', { ...defaultWorkflowFile, workflow: graph })
+        },
+        /takes up to 2 references but the workflow has 1 LoadImage slot/
+      ]
+    ] as const)('refuses to start with %s, saying why', async ([, makeFile, message], context) => {
+      const file = makeFile()
+      const fake = await startFakeComfyuiAsync()
+      context.onTestFinished(() => fake.close())
+      const error = await startRelayAsync({ COMFYUI_URL: fake.url, COMFYUI_WORKFLOW_FILE: file }).then(
+        () => new Error('the relay started'),
+        (caught: unknown) => caught
+      )
+      context.expect(error).toBeInstanceOf(Error)
+      context.expect((error as Error).message).toMatch(/^COMFYUI_WORKFLOW_FILE: /)
+      context.expect((error as Error).message).toMatch(message)
+    })
+  })
+})
+
+afterAll(() => {
+  // No key exists for ComfyUI; what must stay private is the instruction (never logged) and the
+  // host's own error text (logged for the operator, never sent to a client).
+  expect(seen.logs.length).toBeGreaterThan(0)
+  expect(seen.logs.filter((line) => line.includes(PROMPT))).toEqual([])
+  for (const hostText of ['value_not_in_list', 'mat1 and mat2', 'OutOfMemoryError', 'Server got itself in trouble', 'simulated 50']) {
+    expect(seen.responses.filter((response) => response.includes(hostText))).toEqual([])
+  }
+})

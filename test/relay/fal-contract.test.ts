@@ -1,0 +1,468 @@
+/**
+ * The fal adapter against the strict fake fal queue (test/fakes/fal-server.ts), through the real
+ * relay over real HTTP: multipart edits as the plugin sends them, long-polled to their end.
+ * The last test checks that fal's key never shows in any relay answer or log line.
+ */
+import { randomUUID } from 'node:crypto'
+import { imageSize } from 'image-size'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createFalProvider } from '../../relay/providers/fal'
+import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { ERROR_MESSAGES } from '../../shared/errors'
+import { PROVIDERS } from '../../shared/models'
+import { EditCreated, EditJob, EditRequest, ROUTES, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { startFakeFalAsync, type FakeFal, type FakeFalOptions } from '../fakes/fal-server'
+import { makePng } from '../fakes/make-image'
+import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+
+/** fal keys look like `key_id:key_secret` (§4.1); unique per run, so a match is never a coincidence. */
+const KEY = `fal-id-${randomUUID()}:fal-secret-${randomUUID()}`
+const REFERENCE = makePng(64, 36, 7) // 16:9 → 1392x752
+const dataUri = (png: Uint8Array): string => `data:image/png;base64,${Buffer.from(png).toString('base64')}`
+
+/** Everything every relay in this file answered and logged, for the leak check at the end. */
+const transcript: string[] = []
+
+interface Harness {
+  fake: FakeFal
+  relay: RunningRelay
+  ids: string[]
+}
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+async function startAsync(env: Record<string, string> = {}, fakeOptions: Omit<FakeFalOptions, 'key'> = {}): Promise<Harness> {
+  const fake = await startFakeFalAsync({ key: KEY, ...fakeOptions })
+  const relay = await startRelayAsync({ FAL_KEY: KEY, FAL_QUEUE_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
+  const harness: Harness = { fake, relay, ids: [] }
+  cleanups.push(async () => {
+    // Nothing may keep polling past the test.
+    for (const id of harness.ids) await callAsync(harness, ROUTES.edit(id), { method: 'DELETE' })
+    await relay.close()
+    transcript.push(...relay.logs)
+    await fake.close()
+  })
+  return harness
+}
+
+async function callAsync(harness: Harness, path: string, init: RequestInit = {}): Promise<{ status: number; text: string; bytes: Uint8Array }> {
+  const response = await fetch(`${harness.relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${harness.relay.token}` } })
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  const text = Buffer.from(bytes).toString('latin1')
+  transcript.push(`${response.status} ${JSON.stringify([...response.headers])} ${text}`)
+  return { status: response.status, text, bytes }
+}
+
+async function createEditAsync(harness: Harness, request: EditRequestInput, images: Uint8Array[] = [REFERENCE]): Promise<string> {
+  const form = new FormData()
+  form.append('request', JSON.stringify({ provider: 'fal', ...request }))
+  for (const png of images) form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'frame.png')
+  const answer = await callAsync(harness, ROUTES.edits, { method: 'POST', body: form })
+  expect(answer.status, answer.text).toBe(202)
+  const { id } = EditCreated.parse(JSON.parse(answer.text))
+  harness.ids.push(id)
+  return id
+}
+
+async function waitForEndAsync(harness: Harness, id: string): Promise<EditJob> {
+  for (;;) {
+    const answer = await callAsync(harness, `${ROUTES.edit(id)}?wait=10`)
+    const job = EditJob.parse(JSON.parse(answer.text))
+    if (TERMINAL_STATUSES.includes(job.status)) return job
+  }
+}
+
+async function editAsync(harness: Harness, request: EditRequestInput, images?: Uint8Array[]): Promise<EditJob> {
+  return waitForEndAsync(harness, await createEditAsync(harness, request, images))
+}
+
+function expectFailure(job: EditJob, code: keyof typeof ERROR_MESSAGES): void {
+  expect(job.status).toBe('failed')
+  // The client sees the relay's own words, never fal's text.
+  expect(job.error).toEqual({ code, message: code === 'provider_not_configured' ? expect.any(String) : ERROR_MESSAGES[code] })
+}
+
+const requestsTo = (fake: FakeFal, method: string, pattern: RegExp) => fake.requests.filter((request) => request.method === method && pattern.test(request.path))
+
+const PROMPT = 'Make the sky purple'
+
+describe('success', () => {
+  it('one variant on Kontext [max]: the exact wire body and headers, the queue URLs fal returned, the CDN without the key', async () => {
+    const harness = await startAsync()
+    const { fake } = harness
+    const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-max' })
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+    expect(job.images[0]).toMatchObject({ width: 1392, height: 752, contentType: 'image/png' })
+    expect(job).toMatchObject({ cost: 0.08, costEstimated: true })
+    const image = await callAsync(harness, job.images[0]!.url)
+    expect(image.status).toBe(200)
+    expect(imageSize(image.bytes)).toMatchObject({ type: 'png', width: 1392, height: 752 })
+
+    expect(fake.submissions()).toBe(1)
+    const [queued] = fake.queued
+    expect(queued!.endpoint).toBe('fal-ai/flux-pro/kontext/max')
+    expect(queued!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_url: dataUri(REFERENCE),
+      aspect_ratio: '16:9',
+      guidance_scale: 3.5,
+      num_images: 1,
+      output_format: 'png',
+      safety_tolerance: '2',
+      enhance_prompt: false
+    })
+    const [submit] = requestsTo(fake, 'POST', /./)
+    expect(submit!.path).toBe('/fal-ai/flux-pro/kontext/max')
+    expect(submit!.headers).toMatchObject({ authorization: `Key ${KEY}`, accept: 'application/json', 'content-type': 'application/json' })
+
+    const id = queued!.requestId
+    const statusPolls = requestsTo(fake, 'GET', /\/status$/)
+    expect(statusPolls.length).toBeGreaterThan(0)
+    for (const poll of statusPolls) expect(poll).toMatchObject({ path: `/fal-ai/flux-pro/requests/${id}/status`, headers: { authorization: `Key ${KEY}` } })
+    expect(requestsTo(fake, 'GET', /\/requests\/[^/]+$/).map((request) => request.path)).toEqual([`/fal-ai/flux-pro/requests/${id}`])
+    expect(fake.requests.some((request) => request.path.includes('/kontext/max/requests'))).toBe(false)
+
+    const cdn = requestsTo(fake, 'GET', /^\/cdn\//)
+    expect(cdn.map((request) => request.path)).toEqual([`/cdn/files/${id}/0.png`])
+    expect(cdn[0]!.headers.authorization).toBeUndefined()
+    expect(fake.cancels).toEqual([])
+  })
+
+  it('four variants in one call with seed, jpeg, the strictest safety (0 → "1"), prompt upsampling and guidance', async () => {
+    const harness = await startAsync()
+    const request = { prompt: PROMPT, numImages: 4, seed: 42, outputFormat: 'jpeg', safetyTolerance: 0, promptUpsampling: true, guidance: 7.5, aspectRatio: '1:1' } as const
+    const job = await editAsync(harness, request)
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(4)
+    for (const image of job.images) expect(image).toMatchObject({ width: 1024, height: 1024, contentType: 'image/jpeg' })
+    expect(job.images.map((image) => image.seed)).toEqual([42, undefined, undefined, undefined])
+    const bytes = await Promise.all(job.images.map(async (image) => Buffer.from((await callAsync(harness, image.url)).bytes).toString('base64')))
+    expect(new Set(bytes).size).toBe(4)
+
+    expect(harness.fake.submissions()).toBe(1)
+    expect(harness.fake.queued[0]!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_url: dataUri(REFERENCE),
+      aspect_ratio: '1:1',
+      guidance_scale: 7.5,
+      num_images: 4,
+      output_format: 'jpeg',
+      safety_tolerance: '1',
+      enhance_prompt: true,
+      seed: 42
+    })
+  })
+
+  it('several references go to the /multi endpoint as image_urls; the queue URLs stay on {owner}/{app}', async () => {
+    const harness = await startAsync()
+    const references = [REFERENCE, makePng(40, 40, 2), makePng(30, 60, 3)]
+    const job = await editAsync(harness, { prompt: PROMPT, safetyTolerance: 6 }, references)
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.submissions()).toBe(1)
+    const [queued] = harness.fake.queued
+    expect(queued!.endpoint).toBe('fal-ai/flux-pro/kontext/max/multi')
+    expect(queued!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_urls: references.map(dataUri),
+      aspect_ratio: '16:9',
+      guidance_scale: 3.5,
+      num_images: 1,
+      output_format: 'png',
+      safety_tolerance: '6',
+      enhance_prompt: false
+    })
+    expect(requestsTo(harness.fake, 'GET', /\/status$/)[0]!.path).toBe(`/fal-ai/flux-pro/requests/${queued!.requestId}/status`)
+  })
+
+  it('Kontext [pro] uses its own endpoint id from the catalogue', async () => {
+    const harness = await startAsync()
+    const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-pro' })
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.queued.map((queued) => queued.endpoint)).toEqual([PROVIDERS.fal.offers['kontext-pro'].hostModelId])
+  })
+
+  it('Kontext [dev] takes steps, guidance and resolution_mode, and no safety_tolerance', async () => {
+    const harness = await startAsync()
+    const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-dev', steps: 30, aspectRatio: '4:3' })
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images[0]).toMatchObject({ width: 1184, height: 880 })
+    const [queued] = harness.fake.queued
+    expect(queued!.endpoint).toBe('fal-ai/flux-kontext/dev')
+    expect(queued!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_url: dataUri(REFERENCE),
+      resolution_mode: '4:3',
+      guidance_scale: 2.5,
+      num_inference_steps: 30,
+      num_images: 1,
+      output_format: 'png',
+      enhance_prompt: false
+    })
+    expect(requestsTo(harness.fake, 'GET', /\/status$/)[0]!.path).toBe(`/fal-ai/flux-kontext/requests/${queued!.requestId}/status`)
+  })
+
+  it('follows fal from IN_QUEUE through IN_PROGRESS to COMPLETED', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'progress', queuedPolls: 1, runningPolls: 1 })
+    const job = await editAsync(harness, { prompt: PROMPT })
+
+    expect(job.status).toBe('succeeded')
+    const statuses = harness.relay.logs.filter((line) => line.includes('"provider.status"')).map((line) => (JSON.parse(line) as { status: string }).status)
+    expect(statuses).toEqual(['IN_QUEUE', 'IN_PROGRESS'])
+    expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
+  })
+
+  it('polls through gateway blips on status_url', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'flaky-status', times: 2 })
+    const job = await editAsync(harness, { prompt: PROMPT })
+
+    expect(job.status).toBe('succeeded')
+    expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+describe('fal failures that still end COMPLETED', () => {
+  it('maps content_policy_violation on the result to moderated, after a COMPLETED status', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'moderation' })
+    const job = await editAsync(harness, { prompt: PROMPT })
+
+    expectFailure(job, 'moderated')
+    expect(harness.fake.submissions()).toBe(1)
+    expect(requestsTo(harness.fake, 'GET', /\/requests\/[^/]+$/)).toHaveLength(1)
+  })
+
+  it('maps another detail[].type (image_too_large) to provider_error', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'model-error', type: 'image_too_large' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('maps an infrastructure error on the result (503 runner_disconnected) to provider_unavailable, never resubmitting', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'infra-error', status: 503, errorType: 'runner_disconnected' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expect(harness.fake.submissions()).toBe(1)
+    expect(harness.fake.submitAttempts()).toBe(1)
+  })
+
+  it('drops the images flagged in has_nsfw_concepts', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'nsfw', indexes: [1] })
+    const job = await editAsync(harness, { prompt: PROMPT, numImages: 3, seed: 5 })
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(2)
+    expect(requestsTo(harness.fake, 'GET', /^\/cdn\//).map((request) => request.path.split('/').pop())).toEqual(expect.arrayContaining(['0.png', '2.png']))
+    expect(requestsTo(harness.fake, 'GET', /^\/cdn\/.*\/1\.png$/)).toHaveLength(0)
+  })
+
+  it('maps every image flagged to moderated', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'nsfw' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT, numImages: 2 }), 'moderated')
+  })
+})
+
+describe('refused submissions', () => {
+  it('maps 402 to insufficient_credit without a second try', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 402 })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'insufficient_credit')
+    expect(harness.fake.submitAttempts()).toBe(1)
+    expect(harness.fake.submissions()).toBe(0)
+  })
+
+  it('maps fal’s 403 "Exhausted balance" lock to insufficient_credit', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'balance' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'insufficient_credit')
+    expect(harness.fake.submitAttempts()).toBe(1)
+  })
+
+  it('maps a refused key (401) to provider_not_configured', async () => {
+    const harness = await startAsync({ FAL_KEY: `wrong-${randomUUID()}:secret` })
+    const job = await editAsync(harness, { prompt: PROMPT })
+    expectFailure(job, 'provider_not_configured')
+    expect(job.error!.message).toMatch(/fal refused/)
+    expect(harness.fake.submissions()).toBe(0)
+  })
+
+  it('retries a 429 after Retry-After and succeeds with one submission', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    const job = await editAsync(harness, { prompt: PROMPT })
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.submitAttempts()).toBe(2)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('gives up after three 503 refusals with provider_unavailable', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 }, 3)
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expect(harness.fake.submitAttempts()).toBe(3)
+    expect(harness.fake.submissions()).toBe(0)
+  })
+
+  it('never resubmits after an ambiguous 500', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 500 })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expect(harness.fake.submitAttempts()).toBe(1)
+  })
+
+  it('never resubmits after a connection reset, whether or not fal had queued the request', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'reset' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    harness.fake.failNext({ kind: 'reset-after-accept' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expect(harness.fake.submitAttempts()).toBe(2)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+describe('malformed answers and results', () => {
+  it('a garbled 200 to the submit is provider_error, never retried', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'malformed' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expect(harness.fake.submitAttempts()).toBe(1)
+  })
+
+  it('a status that is never readable is provider_error, and the request is canceled at fal', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'malformed-status' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    await vi.waitFor(() => expect(harness.fake.cancels).toEqual([harness.fake.queued[0]!.requestId]))
+  })
+
+  it('a garbled result is provider_error', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'malformed-result' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('an expired result URL is provider_error', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'expired' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+  })
+
+  it('a truncated result image is provider_error', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'truncated-image' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+  })
+})
+
+describe('deadlines and cancel', () => {
+  it('times out a request fal never finishes, and cancels it at fal', async () => {
+    const harness = await startAsync({ PROVIDER_TIMEOUT_SECONDS: '2' })
+    harness.fake.failNext({ kind: 'stuck' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'timeout')
+    await vi.waitFor(() => expect(harness.fake.cancels).toEqual([harness.fake.queued[0]!.requestId]))
+  })
+
+  it('times out a submit that never answers, once, with nothing to cancel', async () => {
+    const harness = await startAsync({ PROVIDER_TIMEOUT_SECONDS: '2' })
+    harness.fake.failNext({ kind: 'hang' })
+    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'timeout')
+    expect(harness.fake.submitAttempts()).toBe(1)
+    expect(harness.fake.submissions()).toBe(0)
+    expect(harness.fake.cancels).toEqual([])
+  })
+
+  it('DELETE /v1/edits/{id} sends PUT cancel_url to fal', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'stuck' })
+    const id = await createEditAsync(harness, { prompt: PROMPT })
+    await vi.waitFor(() => expect(requestsTo(harness.fake, 'GET', /\/status$/).length).toBeGreaterThan(0))
+
+    const answer = await callAsync(harness, ROUTES.edit(id), { method: 'DELETE' })
+    expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
+    const requestId = harness.fake.queued[0]!.requestId
+    await vi.waitFor(() => expect(harness.fake.cancels).toEqual([requestId]))
+    expect(requestsTo(harness.fake, 'PUT', /./)).toEqual([
+      expect.objectContaining({ path: `/fal-ai/flux-pro/requests/${requestId}/cancel`, headers: expect.objectContaining({ authorization: `Key ${KEY}` }) })
+    ])
+    expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+describe('the adapter on its own', () => {
+  function adapter(fake: FakeFal) {
+    const deps: ProviderDeps = {
+      fetch,
+      sleepAsync: (_ms, signal) => new Promise((resolve, reject) => (signal.aborted ? reject(signal.reason) : setImmediate(resolve))),
+      randomUUID,
+      now: Date.now,
+      log: (event, fields) => transcript.push(`${event} ${JSON.stringify(fields)}`)
+    }
+    return createFalProvider({ enabled: true, key: KEY, url: fake.url, settings: {}, offerOverrides: {} }, deps)
+  }
+
+  function input(signal: AbortSignal, request: EditRequestInput, variantsPerCall: number): ProviderEditInput {
+    return {
+      request: EditRequest.parse(request),
+      model: 'kontext-max',
+      offer: { ...PROVIDERS.fal.offers['kontext-max'], variantsPerCall },
+      size: KONTEXT_SIZES[1],
+      aspectRatio: '16:9',
+      references: [{ bytes: REFERENCE, contentType: 'image/png', width: 64, height: 36 }],
+      signal,
+      onProgress: () => undefined
+    }
+  }
+
+  it('splits variants over parallel calls when the offer takes fewer per call, with seeds seed, seed+1, …', async () => {
+    const fake = await startFakeFalAsync({ key: KEY })
+    cleanups.push(() => fake.close())
+    const result = await adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 3, seed: 10 }, 1))
+
+    expect(result.images).toHaveLength(3)
+    expect(fake.queued.map((queued) => (queued.input as { seed: number; num_images: number }).seed).sort()).toEqual([10, 11, 12])
+    expect(fake.queued.every((queued) => (queued.input as { num_images: number }).num_images === 1)).toBe(true)
+    expect(result.hostJobId.split(',')).toHaveLength(3)
+  })
+
+  it('when one call fails, cancels its siblings at fal', async () => {
+    const fake = await startFakeFalAsync({ key: KEY })
+    cleanups.push(() => fake.close())
+    fake.failNext({ kind: 'stuck' })
+    fake.failNext({ kind: 'moderation' })
+    const outcome = adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))
+
+    await expect(outcome).rejects.toMatchObject({ code: 'moderated' })
+    // The moderated call had completed; only the stuck one is canceled (the fake served them in either order).
+    await vi.waitFor(() => expect(fake.cancels).toHaveLength(1))
+    expect(fake.queued.map((queued) => queued.requestId)).toContain(fake.cancels[0])
+  })
+})
+
+describe('secrets', () => {
+  it('fal’s key (and its secret half) never appears in any relay answer or log line', () => {
+    expect(transcript.length).toBeGreaterThan(50)
+    const secret = KEY.split(':')[1]!
+    for (const entry of transcript) {
+      expect(entry).not.toContain(KEY)
+      expect(entry).not.toContain(secret)
+    }
+  })
+})

@@ -1,0 +1,455 @@
+/**
+ * The real relay over HTTP in front of the strict fake Replicate (providers.md §5): the exact wire
+ * body per model, variants, several references, polling, the host's failures, the deadline and
+ * cancellation. Every relay answer and log line is kept, and the last test checks that no
+ * Replicate token (nor a prompt or image data) ever appears in them.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { parseRelayConfig, type HostConfig, type RelayConfig } from '../../relay/config'
+import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
+import { createReplicateProvider } from '../../relay/providers/replicate'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { ERROR_MESSAGES } from '../../shared/errors'
+import { PROVIDERS } from '../../shared/models'
+import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { makeJpeg, makePng } from '../fakes/make-image'
+import { startFakeReplicateAsync, type FakeReplicate, type ReplicateFault } from '../fakes/replicate-server'
+import { startRelayAsync, TEST_TOKEN, type RunningRelay } from '../support/start-relay-async'
+
+const REFERENCE_PNG = makePng(64, 36, 7)
+const REFERENCE_JPEG = makeJpeg(48, 48, 3)
+const PROMPT = 'Make the sky a deep violet, keep the hills'
+const MAX = 'black-forest-labs/flux-kontext-max'
+
+const dataUri = (bytes: Uint8Array, type: string): string => `data:${type};base64,${Buffer.from(bytes).toString('base64')}`
+
+/** Everything the relays said in this file, and every token they were given, for the leak check. */
+const transcript = { responses: [] as string[], logs: [] as string[], tokens: [] as string[] }
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+interface Setup {
+  fake: FakeReplicate
+  relay: RunningRelay
+}
+
+interface SetupOptions {
+  latencyMs?: number
+  /** REPLICATE_WAIT_SECONDS (the `Prefer: wait` hold); the adapter's default when absent. */
+  waitSeconds?: number
+  env?: Record<string, string>
+  faults?: ReplicateFault[]
+}
+
+async function setupAsync(options: SetupOptions = {}): Promise<Setup> {
+  const fake = await startFakeReplicateAsync({ latencyMs: options.latencyMs ?? 20 })
+  for (const fault of options.faults ?? []) fake.failNext(fault)
+  const env = { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...options.env }
+  transcript.tokens.push(fake.token, env.REPLICATE_API_TOKEN)
+  let overrides: Partial<RelayConfig> = {}
+  if (options.waitSeconds !== undefined) {
+    const { hosts } = parseRelayConfig({ RELAY_TOKENS: TEST_TOKEN, ...env })
+    const settings = { ...hosts.replicate.settings, REPLICATE_WAIT_SECONDS: String(options.waitSeconds) }
+    overrides = { hosts: { ...hosts, replicate: { ...hosts.replicate, settings } } }
+  }
+  const relay = await startRelayAsync(env, overrides)
+  cleanups.push(async () => {
+    await relay.close()
+    await fake.close()
+    transcript.logs.push(...relay.logs)
+  })
+  return { fake, relay }
+}
+
+async function callAsync(relay: RunningRelay, path: string, init: RequestInit = {}): Promise<{ status: number; text: string; bytes: Uint8Array }> {
+  const response = await fetch(`${relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${relay.token}`, ...init.headers } })
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  const text = Buffer.from(bytes).toString('latin1')
+  transcript.responses.push(`${response.status} ${JSON.stringify([...response.headers])} ${text}`)
+  return { status: response.status, text, bytes }
+}
+
+async function createEditAsync(relay: RunningRelay, request: EditRequestInput, images: Array<{ bytes: Uint8Array; type: string }> = [{ bytes: REFERENCE_PNG, type: 'image/png' }]): Promise<string> {
+  const form = new FormData()
+  form.append('request', JSON.stringify({ provider: 'replicate', ...request }))
+  for (const image of images) form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }))
+  const answer = await callAsync(relay, '/v1/edits', { method: 'POST', body: form })
+  expect(answer.status, answer.text).toBe(202)
+  return (JSON.parse(answer.text) as { id: string }).id
+}
+
+async function getJobAsync(relay: RunningRelay, id: string, wait = 0): Promise<EditJob> {
+  const answer = await callAsync(relay, `/v1/edits/${id}?wait=${wait}`)
+  return EditJob.parse(JSON.parse(answer.text))
+}
+
+async function waitForEndAsync(relay: RunningRelay, id: string): Promise<EditJob> {
+  for (;;) {
+    const job = await getJobAsync(relay, id, 10)
+    if (TERMINAL_STATUSES.includes(job.status)) return job
+  }
+}
+
+async function runAsync(setup: Setup, request: EditRequestInput = { prompt: PROMPT }, images?: Array<{ bytes: Uint8Array; type: string }>): Promise<EditJob> {
+  return waitForEndAsync(setup.relay, await createEditAsync(setup.relay, request, images))
+}
+
+function createCalls(fake: FakeReplicate) {
+  return fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/predictions'))
+}
+
+function expectFailed(job: EditJob, code: string): void {
+  expect(job.status).toBe('failed')
+  expect(job.error).toEqual({ code, message: expect.any(String) })
+}
+
+describe('the wire request and a successful edit', () => {
+  it('sends the documented body to the offer’s model with Bearer auth and Prefer: wait, then serves the downloaded image', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, aspectRatio: '16:9', seed: 42, outputFormat: 'jpeg', safetyTolerance: 1, promptUpsampling: true })
+
+    expect(job.status).toBe('succeeded')
+    const [created] = setup.fake.predictions
+    expect(setup.fake.predictions).toHaveLength(1)
+    expect(created!.model).toBe(MAX)
+    expect(created!.headers).toMatchObject({ authorization: `Bearer ${setup.fake.token}`, 'content-type': 'application/json', prefer: 'wait=5' })
+    expect(created!.body).toStrictEqual({
+      input: {
+        prompt: PROMPT,
+        input_image: dataUri(REFERENCE_PNG, 'image/png'),
+        aspect_ratio: '16:9',
+        seed: 42,
+        output_format: 'jpg',
+        safety_tolerance: 1,
+        prompt_upsampling: true
+      }
+    })
+    expect(job.images).toEqual([{ url: `/v1/edits/${job.id}/images/0`, width: 1392, height: 752, seed: 42, contentType: 'image/jpeg' }])
+    // Replicate reports no cost: the catalogue's price, marked as an estimate.
+    expect(job).toMatchObject({ cost: 0.08, costEstimated: true })
+    const served = await callAsync(setup.relay, job.images[0]!.url)
+    const original = await fetch(`${setup.fake.url}/delivery/${created!.id}/output.jpg`)
+    expect(Buffer.from(served.bytes).equals(Buffer.from(await original.arrayBuffer()))).toBe(true)
+  })
+
+  it('fills what the host needs from the offer: safety_tolerance 2, prompt_upsampling false, the nearest ratio, no seed', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, model: 'kontext-pro' })
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.predictions[0]!.model).toBe('black-forest-labs/flux-kontext-pro')
+    expect(setup.fake.predictions[0]!.body).toStrictEqual({
+      input: { prompt: PROMPT, input_image: dataUri(REFERENCE_PNG, 'image/png'), aspect_ratio: '16:9', output_format: 'png', safety_tolerance: 2, prompt_upsampling: false }
+    })
+    expect(job.images[0]).toMatchObject({ contentType: 'image/png', width: 1392, height: 752 })
+    expect(job.images[0]!.seed).toBeUndefined()
+  })
+
+  it('makes four variants as four parallel predictions with seed, seed+1, … and four different images', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, numImages: 4, seed: 100, aspectRatio: '1:1' })
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.submissions()).toBe(4)
+    const seeds = setup.fake.predictions.map((created) => (created.body.input as { seed: number }).seed)
+    expect(seeds.sort()).toEqual([100, 101, 102, 103])
+    expect(job.images.map((image) => image.seed)).toEqual([100, 101, 102, 103])
+    const bodies = await Promise.all(job.images.map(async (image) => Buffer.from((await callAsync(setup.relay, image.url)).bytes).toString('base64')))
+    expect(new Set(bodies).size).toBe(4)
+    expect(job.cost).toBeCloseTo(0.32, 6)
+  })
+
+  it('sends two references to the multi-image model as input_image_1 and input_image_2', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, aspectRatio: '3:4' }, [
+      { bytes: REFERENCE_PNG, type: 'image/png' },
+      { bytes: REFERENCE_JPEG, type: 'image/jpeg' }
+    ])
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.predictions.map((created) => created.model)).toEqual(['flux-kontext-apps/multi-image-kontext-max'])
+    expect(setup.fake.predictions[0]!.body).toStrictEqual({
+      input: {
+        prompt: PROMPT,
+        input_image_1: dataUri(REFERENCE_PNG, 'image/png'),
+        input_image_2: dataUri(REFERENCE_JPEG, 'image/jpeg'),
+        aspect_ratio: '3:4',
+        output_format: 'png',
+        safety_tolerance: 2
+      }
+    })
+    expect(job.images[0]).toMatchObject({ width: 880, height: 1184 })
+  })
+
+  it('sends Kontext [dev] its steps, guidance and quality (from the offer where unset) and no safety_tolerance', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, model: 'kontext-dev', outputFormat: 'webp', steps: 20, aspectRatio: '9:16' })
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.predictions[0]!.model).toBe('black-forest-labs/flux-kontext-dev')
+    expect(setup.fake.predictions[0]!.body).toStrictEqual({
+      input: { prompt: PROMPT, input_image: dataUri(REFERENCE_PNG, 'image/png'), aspect_ratio: '9:16', output_format: 'webp', num_inference_steps: 20, guidance: 2.5, output_quality: 80 }
+    })
+    expect(job.images[0]).toMatchObject({ contentType: 'image/webp', width: 752, height: 1392 })
+  })
+
+  it('refuses promptUpsampling with several references (the multi-image model lacks it) before creating anything', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, promptUpsampling: true }, [
+      { bytes: REFERENCE_PNG, type: 'image/png' },
+      { bytes: REFERENCE_JPEG, type: 'image/jpeg' }
+    ])
+
+    expectFailed(job, 'invalid_request')
+    expect(createCalls(setup.fake)).toHaveLength(0)
+  })
+})
+
+describe('following a prediction', () => {
+  it('polls urls.get when the hold ends first, through a 500 and a garbled answer, and reports running', async () => {
+    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 1300, faults: [{ kind: 'poll-status', status: 500 }, { kind: 'poll-malformed' }] })
+    const id = await createEditAsync(setup.relay, { prompt: PROMPT, numImages: 2 })
+    await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), { timeout: 5000, interval: 20 })
+    const during = await getJobAsync(setup.relay, id)
+    const job = await waitForEndAsync(setup.relay, id)
+
+    expect(during.status).toBe('running')
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(2)
+    expect(createCalls(setup.fake)).toHaveLength(2)
+    const polled = new Set(setup.fake.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/v1/predictions/')).map((request) => request.path))
+    expect(polled).toEqual(new Set(setup.fake.predictions.map((created) => `/v1/predictions/${created.id}`)))
+  })
+})
+
+describe('the host’s failures', () => {
+  it('maps an E005 failure to moderated, with Replicate’s text only in the log', async () => {
+    const setup = await setupAsync({ faults: [{ kind: 'moderation' }] })
+    const job = await runAsync(setup)
+
+    expectFailed(job, 'moderated')
+    expect(job.error!.message).toBe(ERROR_MESSAGES.moderated)
+    expect(JSON.stringify(job)).not.toContain('E005')
+    await setup.relay.close()
+    expect(setup.relay.logs.some((line) => line.includes('E005'))).toBe(true)
+  })
+
+  it('maps 402 to insufficient_credit without trying again', async () => {
+    const setup = await setupAsync({ faults: [{ kind: 'status', status: 402 }] })
+    expectFailed(await runAsync(setup), 'insufficient_credit')
+    expect(createCalls(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(0)
+  })
+
+  it('maps a refused token (401) to provider_not_configured without trying again', async () => {
+    const setup = await setupAsync({ env: { REPLICATE_API_TOKEN: 'r8_not-the-right-token-0000' } })
+    expectFailed(await runAsync(setup), 'provider_not_configured')
+    expect(createCalls(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(0)
+  })
+
+  it('submits again after a 429 (Retry-After: 0) and succeeds, created once', async () => {
+    const setup = await setupAsync({ faults: [{ kind: 'status', status: 429, retryAfterSeconds: 0 }] })
+    const job = await runAsync(setup)
+    expect(job.status).toBe('succeeded')
+    expect(createCalls(setup.fake)).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(1)
+  })
+
+  it('gives up with rate_limited after three 429s', async () => {
+    const setup = await setupAsync({ faults: Array(3).fill({ kind: 'status', status: 429, retryAfterSeconds: 0 }) as ReplicateFault[] })
+    expectFailed(await runAsync(setup), 'rate_limited')
+    expect(createCalls(setup.fake)).toHaveLength(3)
+    expect(setup.fake.submissions()).toBe(0)
+  })
+
+  it('submits again after a 503 refusal, but never after a 500 (the prediction may exist)', async () => {
+    const refused = await setupAsync({ faults: [{ kind: 'status', status: 503, retryAfterSeconds: 0 }] })
+    expect((await runAsync(refused)).status).toBe('succeeded')
+    expect(createCalls(refused.fake)).toHaveLength(2)
+    expect(refused.fake.submissions()).toBe(1)
+
+    const broken = await setupAsync({ faults: [{ kind: 'status', status: 500 }] })
+    expectFailed(await runAsync(broken), 'provider_unavailable')
+    expect(createCalls(broken.fake)).toHaveLength(1)
+  })
+
+  it.each([
+    ['the connection drops before the prediction is created', 'provider_unavailable', { kind: 'reset' }, 0],
+    ['the connection drops after the prediction is created', 'provider_unavailable', { kind: 'reset-after-create' }, 1],
+    ['the 201 answer is garbled', 'provider_error', { kind: 'malformed' }, 1]
+  ] as const)('does not submit again when %s (%s)', async (_name, code, fault, created) => {
+    const setup = await setupAsync({ faults: [fault] })
+    expectFailed(await runAsync(setup), code)
+    expect(createCalls(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(created)
+  })
+
+  it.each([
+    ['a model error', 'provider_error', { kind: 'model-error' }],
+    ['an aborted prediction (its deadline passed before it started)', 'timeout', { kind: 'aborted' }],
+    ['a success without output', 'provider_error', { kind: 'no-output' }],
+    ['an expired result URL', 'provider_error', { kind: 'expired-output' }],
+    ['a truncated result image', 'provider_error', { kind: 'truncated-image' }]
+  ] as const)('maps %s to %s', async (_name, code, fault) => {
+    const setup = await setupAsync({ faults: [fault] })
+    expectFailed(await runAsync(setup), code)
+    expect(setup.fake.submissions()).toBe(1)
+  })
+})
+
+describe('deadline and cancel', () => {
+  it('fails with timeout at the deadline and cancels the prediction at Replicate', async () => {
+    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000, env: { PROVIDER_TIMEOUT_SECONDS: '2' } })
+    const job = await runAsync(setup)
+
+    expectFailed(job, 'timeout')
+    await vi.waitFor(() => expect(setup.fake.cancels).toEqual([setup.fake.predictions[0]!.id]), { timeout: 5000, interval: 20 })
+    expect(await setup.fake.statusOf(setup.fake.predictions[0]!.id)).toBe('canceled')
+  })
+
+  it('fails with timeout when the create is never answered, having created nothing', async () => {
+    const setup = await setupAsync({ faults: [{ kind: 'hang' }], env: { PROVIDER_TIMEOUT_SECONDS: '1' } })
+    expectFailed(await runAsync(setup), 'timeout')
+    expect(createCalls(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(0)
+  })
+
+  it('cancels at Replicate when the edit is cancelled while polling', async () => {
+    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000 })
+    const id = await createEditAsync(setup.relay, { prompt: PROMPT })
+    await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), { timeout: 5000, interval: 20 })
+
+    const answer = await callAsync(setup.relay, `/v1/edits/${id}`, { method: 'DELETE' })
+
+    expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
+    await vi.waitFor(() => expect(setup.fake.cancels).toEqual([setup.fake.predictions[0]!.id]), { timeout: 5000, interval: 20 })
+    expect(await setup.fake.statusOf(setup.fake.predictions[0]!.id)).toBe('canceled')
+    expect((await getJobAsync(setup.relay, id)).status).toBe('canceled')
+  })
+
+  it('cancels at Replicate when the edit is cancelled during the Prefer: wait hold, once the id is known', async () => {
+    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000 })
+    const id = await createEditAsync(setup.relay, { prompt: PROMPT, numImages: 2 })
+    await vi.waitFor(() => expect(setup.fake.submissions()).toBe(2), { timeout: 5000, interval: 10 })
+
+    const answer = await callAsync(setup.relay, `/v1/edits/${id}`, { method: 'DELETE' })
+
+    expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
+    await vi.waitFor(() => expect([...setup.fake.cancels].sort()).toEqual(setup.fake.predictions.map((created) => created.id).sort()), { timeout: 5000, interval: 20 })
+    expect(createCalls(setup.fake)).toHaveLength(2)
+  })
+})
+
+describe('the adapter alone, with an instant sleep', () => {
+  function adapter(fake: { url: string; token: string }, fetchImpl: typeof fetch = fetch) {
+    const sleeps: number[] = []
+    const urls: string[] = []
+    const deps: ProviderDeps = {
+      fetch: (url, init) => {
+        urls.push(String(url))
+        return fetchImpl(url, init)
+      },
+      sleepAsync: (ms, signal) => {
+        sleeps.push(ms)
+        return signal.aborted ? Promise.reject(signal.reason as Error) : new Promise((resolve) => setImmediate(resolve))
+      },
+      randomUUID: () => crypto.randomUUID(),
+      now: Date.now,
+      log: (event, fields) => transcript.logs.push(JSON.stringify({ event, ...fields }))
+    }
+    const host: HostConfig = { enabled: true, key: fake.token, url: fake.url, settings: { REPLICATE_WAIT_SECONDS: '1' }, offerOverrides: {} }
+    return { provider: createReplicateProvider(host, deps), sleeps, urls }
+  }
+
+  function editInput(signal: AbortSignal): ProviderEditInput {
+    return {
+      request: EditRequest.parse({ prompt: PROMPT }),
+      model: 'kontext-max',
+      offer: PROVIDERS.replicate.offers['kontext-max'],
+      size: KONTEXT_SIZES[1],
+      aspectRatio: '16:9',
+      references: [{ bytes: REFERENCE_PNG, contentType: 'image/png', width: 64, height: 36 }],
+      signal,
+      onProgress: () => undefined
+    }
+  }
+
+  async function fakeAsync(): Promise<FakeReplicate> {
+    const fake = await startFakeReplicateAsync()
+    transcript.tokens.push(fake.token)
+    cleanups.push(() => fake.close())
+    return fake
+  }
+
+  it('waits as long as Retry-After says after a 429', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 7 })
+    const { provider, sleeps } = adapter(fake)
+
+    const result = await provider.editAsync(editInput(AbortSignal.timeout(5000)))
+
+    expect(result).toMatchObject({ costUsd: undefined, hostJobId: fake.predictions[0]!.id })
+    expect(result.images).toHaveLength(1)
+    expect(sleeps).toEqual([7000])
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('backs off 1 s, then 2 s, after 503s without Retry-After, and gives up after three submits', async () => {
+    const fake = await fakeAsync()
+    fake.failNext({ kind: 'status', status: 503 }, 3)
+    // The fake's 503 carries Retry-After: 30 unless told otherwise; strip it to see the back-off.
+    const stripRetryAfter: typeof fetch = async (url, init) => {
+      const response = await fetch(url, init)
+      const headers = new Headers(response.headers)
+      headers.delete('retry-after')
+      return new Response(response.body, { status: response.status, headers })
+    }
+    const bare = adapter(fake, stripRetryAfter)
+
+    await expect(bare.provider.editAsync(editInput(AbortSignal.timeout(5000)))).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(bare.sleeps).toEqual([1000, 2000])
+    expect(createCalls(fake)).toHaveLength(3)
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('submits again when the host cannot be reached at all, three times at most', async () => {
+    const refused: typeof fetch = () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))
+    const { provider, sleeps, urls } = adapter({ url: 'http://127.0.0.1:9', token: 'r8_unreachable-token' }, refused)
+
+    await expect(provider.editAsync(editInput(AbortSignal.timeout(5000)))).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(urls).toHaveLength(3)
+    expect(sleeps).toEqual([1000, 2000])
+  })
+
+  it('never sends the token to a urls.get on another origin', async () => {
+    const fake = await fakeAsync()
+    fake.setLatency(60_000)
+    const elsewhere: typeof fetch = async (url, init) => {
+      const response = await fetch(url, init)
+      const text = (await response.text()).replaceAll(fake.url, 'https://elsewhere.example')
+      return new Response(text, { status: response.status, headers: response.headers })
+    }
+    const { provider, urls } = adapter(fake, elsewhere)
+
+    await expect(provider.editAsync(editInput(AbortSignal.timeout(5000)))).rejects.toMatchObject({ code: 'provider_error' })
+    expect(urls.filter((url) => url.includes('elsewhere'))).toEqual([])
+  })
+})
+
+describe('secrets', () => {
+  it('never puts a Replicate token in a relay answer or log line, nor a prompt or image data in a log line', () => {
+    expect(transcript.responses.length).toBeGreaterThan(20)
+    expect(transcript.logs.length).toBeGreaterThan(20)
+    for (const token of new Set(transcript.tokens)) {
+      for (const text of [...transcript.responses, ...transcript.logs]) expect(text).not.toContain(token)
+    }
+    for (const line of transcript.logs) {
+      expect(line).not.toContain(PROMPT)
+      expect(line).not.toContain('data:image')
+    }
+  })
+})

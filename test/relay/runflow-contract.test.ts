@@ -1,0 +1,534 @@
+/**
+ * The real relay over HTTP against the strict fake Runflow (providers.md §2): multipart requests
+ * as the plugin sends them, the job followed to its end, the images fetched back. Every relay
+ * answer and log line is checked for the Runflow key after each test.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { imageSize } from 'image-size'
+import { PNG } from 'pngjs'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
+import { buildRunflowInput, createRunflowProvider } from '../../relay/providers/runflow'
+import { ERROR_MESSAGES } from '../../shared/errors'
+import { PROVIDERS } from '../../shared/models'
+import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { makeJpeg, makePng } from '../fakes/make-image'
+import { DEFAULT_RUNFLOW_MODELS, startFakeRunflowAsync, type FakeRunflow, type FakeRunflowOptions } from '../fakes/runflow-server'
+import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+
+const KEY = `rf_live_${randomUUID().replaceAll('-', '')}`
+const REFERENCE = makePng(64, 36, 3)
+const PRO = 'black-forest-labs/flux-pro/kontext'
+const MAX = 'black-forest-labs/flux-pro/kontext/max'
+
+interface Harness {
+  fake: FakeRunflow
+  relay: RunningRelay
+  /** every relay answer body this test read */
+  seen: string[]
+}
+
+const cleanups: Array<() => Promise<void>> = []
+const harnesses: Harness[] = []
+
+afterEach(async () => {
+  try {
+    // The key never reaches a client or a log line.
+    for (const harness of harnesses) {
+      for (const text of [...harness.seen, ...harness.relay.logs]) expect(text).not.toContain(KEY)
+    }
+  } finally {
+    harnesses.length = 0
+    while (cleanups.length > 0) await cleanups.pop()!()
+  }
+})
+
+async function startAsync(options: { fake?: Partial<FakeRunflowOptions>; env?: Record<string, string>; key?: string } = {}): Promise<Harness> {
+  const fake = await startFakeRunflowAsync({ apiKey: KEY, ...options.fake })
+  cleanups.push(() => fake.close())
+  const relay = await startRelayAsync({ RUNFLOW_API_KEY: options.key ?? KEY, RUNFLOW_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...options.env })
+  cleanups.push(() => relay.close())
+  const harness = { fake, relay, seen: [] }
+  harnesses.push(harness)
+  return harness
+}
+
+async function readAsync(harness: Harness, path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`${harness.relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${harness.relay.token}`, ...init.headers } })
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  harness.seen.push(`${response.status} ${[...response.headers].join(' ')} ${Buffer.from(bytes).toString('latin1')}`)
+  return new Response(bytes, { status: response.status, headers: response.headers })
+}
+
+async function createEditAsync(harness: Harness, request: EditRequestInput, images: Uint8Array[] = [REFERENCE]): Promise<string> {
+  const form = new FormData()
+  form.append('request', JSON.stringify({ provider: 'runflow', ...request }))
+  for (const image of images) form.append('image', new Blob([image.slice()], { type: image[0] === 0xff ? 'image/jpeg' : 'image/png' }))
+  const response = await readAsync(harness, '/v1/edits', { method: 'POST', body: form })
+  expect(response.status).toBe(202)
+  return ((await response.json()) as { id: string }).id
+}
+
+async function waitForEndAsync(harness: Harness, id: string): Promise<EditJob> {
+  for (;;) {
+    const response = await readAsync(harness, `/v1/edits/${id}?wait=10`)
+    const job = EditJob.parse(await response.json())
+    if (TERMINAL_STATUSES.includes(job.status)) return job
+  }
+}
+
+async function editAsync(harness: Harness, request: EditRequestInput, images?: Uint8Array[]): Promise<EditJob> {
+  return waitForEndAsync(harness, await createEditAsync(harness, request, images))
+}
+
+async function imageAsync(harness: Harness, job: EditJob, index: number): Promise<Uint8Array> {
+  const response = await readAsync(harness, job.images[index]!.url)
+  expect(response.status).toBe(200)
+  return new Uint8Array(await response.arrayBuffer())
+}
+
+/** The create calls the fake received (accepted or not). */
+function creates(fake: FakeRunflow) {
+  return fake.requests.filter((request) => request.method === 'POST' && /^\/v1\/models\/.+\/runs$/.test(request.path))
+}
+
+function inputOf(fake: FakeRunflow, index = 0): Record<string, unknown> {
+  return fake.runs[index]!.body.input as Record<string, unknown>
+}
+
+function dataUriBytes(value: unknown): Uint8Array {
+  const match = /^data:image\/(png|jpeg);base64,(.+)$/.exec(String(value))
+  expect(match).not.toBeNull()
+  return new Uint8Array(Buffer.from(match![2]!, 'base64'))
+}
+
+/** A PNG of random pixels: it does not compress, so it is larger than 1 MiB. */
+function noisyPng(width: number, height: number): Uint8Array {
+  const png = new PNG({ width, height })
+  randomBytes(png.data.length).copy(png.data)
+  return new Uint8Array(PNG.sync.write(png))
+}
+
+function failedWith(job: EditJob, code: string) {
+  expect(job.status).toBe('failed')
+  expect(job.error).toEqual({ code, message: expect.any(String) })
+}
+
+describe('the wire format (providers.md §2.1, §2.2)', () => {
+  it('sends one reference inline to the pro model, field for field, and returns the host’s image and cost', async () => {
+    const harness = await startAsync()
+    const job = await editAsync(harness, { prompt: 'Make the sky purple', model: 'kontext-pro', aspectRatio: '16:9' })
+
+    expect(job).toMatchObject({ status: 'succeeded', provider: 'runflow', model: 'kontext-pro', cost: 0.08 })
+    expect(job.costEstimated).toBeUndefined()
+    expect(job.images).toEqual([{ url: expect.any(String), width: 1392, height: 752, contentType: 'image/png' }])
+    const bytes = await imageAsync(harness, job, 0)
+    expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1392, height: 752 })
+
+    const [create] = creates(harness.fake)
+    expect(create!.path).toBe(`/v1/models/${PRO}/runs`)
+    expect(create!.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(create!.headers['content-type']).toMatch(/^application\/json/)
+    expect(harness.fake.runs[0]!.body).toEqual({
+      input: {
+        prompt: 'Make the sky purple',
+        image_url: expect.stringMatching(/^data:image\/png;base64,/),
+        aspect_ratio: '16:9',
+        num_images: 1,
+        guidance_scale: 3.5,
+        output_format: 'png',
+        safety_tolerance: '2',
+        enhance_prompt: false,
+        sync_mode: false
+      }
+    })
+    expect(dataUriBytes(inputOf(harness.fake).image_url)).toEqual(REFERENCE)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('asks the max model for four variants in one run, with every optional setting mapped', async () => {
+    const harness = await startAsync()
+    const job = await editAsync(harness, {
+      prompt: 'Turn it into a watercolour',
+      model: 'kontext-max',
+      numImages: 4,
+      seed: 42,
+      outputFormat: 'jpeg',
+      safetyTolerance: 0,
+      promptUpsampling: true,
+      guidance: 7.5,
+      aspectRatio: '3:4'
+    })
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(4)
+    expect(job.images.map((image) => [image.width, image.height, image.contentType])).toEqual(Array(4).fill([880, 1184, 'image/jpeg']))
+    expect(job.images[0]!.seed).toBe(42)
+    expect(job.cost).toBeCloseTo(0.32)
+    const images = await Promise.all([0, 1, 2, 3].map((index) => imageAsync(harness, job, index)))
+    expect(new Set(images.map((bytes) => Buffer.from(bytes).toString('base64'))).size).toBe(4)
+
+    expect(harness.fake.runs).toHaveLength(1)
+    expect(harness.fake.runs[0]!.modelId).toBe(MAX)
+    expect(inputOf(harness.fake)).toEqual({
+      prompt: 'Turn it into a watercolour',
+      image_url: expect.stringMatching(/^data:image\/png;base64,/),
+      aspect_ratio: '3:4',
+      num_images: 4,
+      guidance_scale: 7.5,
+      output_format: 'jpeg',
+      // Relay 0 (strictest) has no Runflow equivalent: "1" is Runflow's strictest.
+      safety_tolerance: '1',
+      enhance_prompt: true,
+      seed: 42,
+      sync_mode: false
+    })
+  })
+
+  it('sends two or more references to the multi model as image_urls, each inline and byte-exact', async () => {
+    const harness = await startAsync()
+    const second = makeJpeg(40, 40, 9)
+    const third = makePng(30, 60, 11)
+    const job = await editAsync(harness, { prompt: 'Put the logo on the mug', model: 'kontext-max' }, [REFERENCE, second, third])
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.runs[0]!.modelId).toBe(`${MAX}/multi`)
+    const input = inputOf(harness.fake)
+    expect(input).not.toHaveProperty('image_url')
+    expect((input.image_urls as unknown[]).map(dataUriBytes)).toEqual([REFERENCE, second, third])
+    // 'auto': the first reference's ratio (64×36 → 16:9).
+    expect(input.aspect_ratio).toBe('16:9')
+  })
+
+  it('uses the configured model ids as the path the host sees', async () => {
+    const single = 'acme/kontext-max-2026'
+    const multi = 'acme/kontext-max-2026/multi/v2'
+    const harness = await startAsync({
+      fake: { models: { ...DEFAULT_RUNFLOW_MODELS, [single]: 'single', [multi]: 'multi' } },
+      env: { RUNFLOW_MAX_MODEL_ID: single, RUNFLOW_MAX_MULTI_MODEL_ID: multi }
+    })
+    expect((await editAsync(harness, { prompt: 'One reference', model: 'kontext-max' })).status).toBe('succeeded')
+    expect((await editAsync(harness, { prompt: 'Two references', model: 'kontext-max' }, [REFERENCE, REFERENCE])).status).toBe('succeeded')
+
+    expect(creates(harness.fake).map((request) => request.path)).toEqual([`/v1/models/${single}/runs`, `/v1/models/${multi}/runs`])
+    expect(harness.fake.runs.map((run) => run.modelId)).toEqual([single, multi])
+  })
+
+  it('polls GET /v1/runs/{id} with the key and downloads presigned results without it', async () => {
+    const harness = await startAsync({ fake: { latencyMs: 300 } })
+    const job = await editAsync(harness, { prompt: 'Make the sky purple' })
+
+    expect(job.status).toBe('succeeded')
+    const runId = harness.fake.runs[0]!.id
+    const polls = harness.fake.requests.filter((request) => request.method === 'GET' && request.path === `/v1/runs/${runId}`)
+    expect(polls.length).toBeGreaterThanOrEqual(1)
+    for (const poll of polls) expect(poll.headers.authorization).toBe(`Bearer ${KEY}`)
+    const storage = harness.fake.requests.filter((request) => request.path.startsWith('/storage/'))
+    expect(storage).toHaveLength(1)
+    expect(storage[0]!.headers.authorization).toBeUndefined()
+    // No callback, no cancellation, nothing else.
+    expect(harness.fake.requests.every((request) => /^\/(v1\/models\/.+\/runs|v1\/runs\/[^/]+|storage\/.+)$/.test(request.path))).toBe(true)
+  })
+})
+
+describe('references of 1 MiB and more (providers.md §2.5)', () => {
+  const large = noisyPng(620, 620)
+
+  it('uploads them as assets (no key on the PUT) and names them by the Asset’s url; small ones stay inline', async () => {
+    expect(large.byteLength).toBeGreaterThanOrEqual(1024 * 1024)
+    const harness = await startAsync()
+    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro' }, [large, REFERENCE])
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.assets).toEqual([
+      { id: expect.any(String), filename: 'reference-1.png', mimeType: 'image/png', sizeBytes: large.byteLength, uploaded: true, confirmed: true, putAuthorization: undefined }
+    ])
+    const asset = harness.fake.assets[0]!
+    const urls = inputOf(harness.fake).image_urls as string[]
+    expect(urls[0]).toBe(`${harness.fake.url}/storage/assets/${asset.id}/reference-1.png`)
+    expect(dataUriBytes(urls[1])).toEqual(REFERENCE)
+    const uploadCalls = harness.fake.requests.filter((request) => request.path.startsWith('/v1/asset-uploads'))
+    expect(uploadCalls.map((request) => [request.path, request.body])).toEqual([
+      ['/v1/asset-uploads', { filename: 'reference-1.png', mime_type: 'image/png', size_bytes: large.byteLength }],
+      [`/v1/asset-uploads/${asset.id}/confirmations`, {}]
+    ])
+    for (const call of uploadCalls) expect(call.headers.authorization).toBe(`Bearer ${KEY}`)
+  })
+
+  it('names an asset asset://{id} when the confirmed Asset has no url', async () => {
+    const harness = await startAsync({ fake: { assetUrls: false } })
+    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa' }, [large])
+
+    expect(job.status).toBe('succeeded')
+    expect(inputOf(harness.fake).image_url).toBe(`asset://${harness.fake.assets[0]!.id}`)
+  })
+
+  it('retries creating the upload after a 429 and fails cleanly (nothing submitted) when the upload URL has expired', async () => {
+    const harness = await startAsync()
+    harness.fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    expect((await editAsync(harness, { prompt: 'Retry the upload' }, [large])).status).toBe('succeeded')
+
+    harness.fake.failNextUpload({ kind: 'expired-url' })
+    failedWith(await editAsync(harness, { prompt: 'Expired upload' }, [large]), 'provider_error')
+    expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+describe('failures (providers.md §2.3, §2.6)', () => {
+  it('maps a CONTENT_POLICY_VIOLATION run to moderated, with the host’s text only in the log', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'moderation' })
+    const job = await editAsync(harness, { prompt: 'Something the checker dislikes' })
+
+    expect(job.error).toEqual({ code: 'moderated', message: ERROR_MESSAGES.moderated })
+    expect(harness.seen.join('\n')).not.toContain('content_policy_violation')
+    expect(harness.relay.logs.some((line) => line.includes('job.failed') && line.includes('CONTENT_POLICY_VIOLATION'))).toBe(true)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('maps other failure codes: a failed input check to provider_error, a provider timeout to timeout', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'fail', failureCode: 'INPUT_VALIDATION_FAILED', failureMessage: 'image dimensions exceed 4096x4096', failureStage: 'preprocess' })
+    failedWith(await editAsync(harness, { prompt: 'Too big' }), 'provider_error')
+    harness.fake.failNext({ kind: 'fail', failureCode: 'PROVIDER_TIMEOUT', failureMessage: 'upstream took too long' })
+    failedWith(await editAsync(harness, { prompt: 'Too slow' }), 'timeout')
+    expect(harness.fake.submissions()).toBe(2)
+  })
+
+  it('402 INSUFFICIENT_CREDIT: insufficient_credit, sent once', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 402 })
+    const job = await editAsync(harness, { prompt: 'No money' })
+
+    expect(job.error).toEqual({ code: 'insufficient_credit', message: ERROR_MESSAGES.insufficient_credit })
+    expect(creates(harness.fake)).toHaveLength(1)
+    expect(harness.fake.submissions()).toBe(0)
+  })
+
+  it('429 with Retry-After: 0, then success: sent again and billed once', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    const job = await editAsync(harness, { prompt: 'Busy host' })
+
+    expect(job.status).toBe('succeeded')
+    expect(creates(harness.fake)).toHaveLength(2)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('429 three times: rate_limited after three attempts, nothing billed', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 }, 3)
+    failedWith(await editAsync(harness, { prompt: 'Busy host' }), 'rate_limited')
+    expect(creates(harness.fake)).toHaveLength(3)
+    expect(harness.fake.submissions()).toBe(0)
+  })
+
+  it('503 MODEL_UNAVAILABLE is a refusal: sent again; a 500 may have been accepted: never sent again', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
+    expect((await editAsync(harness, { prompt: 'Outage then fine' })).status).toBe('succeeded')
+    expect(creates(harness.fake)).toHaveLength(2)
+
+    harness.fake.failNext({ kind: 'status', status: 500 })
+    failedWith(await editAsync(harness, { prompt: 'Server error' }), 'provider_unavailable')
+    expect(creates(harness.fake)).toHaveLength(3)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('a wrong key: provider_not_configured, the key in neither message nor log', async () => {
+    const harness = await startAsync({ key: `rf_live_wrong_${randomUUID()}` })
+    const job = await editAsync(harness, { prompt: 'Wrong key' })
+
+    failedWith(job, 'provider_not_configured')
+    expect(job.error!.message).not.toMatch(/rf_live/)
+    expect(creates(harness.fake)).toHaveLength(1)
+    expect(harness.relay.logs.join('\n')).not.toContain('rf_live_wrong_')
+  })
+
+  it('422 validation: provider_error, not sent again', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'status', status: 422 })
+    failedWith(await editAsync(harness, { prompt: 'Rejected' }), 'provider_error')
+    expect(creates(harness.fake)).toHaveLength(1)
+  })
+
+  it('a connection reset while sending, or after the host accepted: provider_unavailable, never sent twice', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'reset' })
+    failedWith(await editAsync(harness, { prompt: 'Reset' }), 'provider_unavailable')
+    harness.fake.failNext({ kind: 'reset-after-accept' })
+    failedWith(await editAsync(harness, { prompt: 'Reset after accept' }), 'provider_unavailable')
+
+    expect(creates(harness.fake)).toHaveLength(2)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('a garbled 201: provider_error, billed once and never sent again', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'malformed' })
+    failedWith(await editAsync(harness, { prompt: 'Garbled' }), 'provider_error')
+    expect(creates(harness.fake)).toHaveLength(1)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('a dropped poll is asked again until the run ends', async () => {
+    const harness = await startAsync()
+    harness.fake.failNextPoll({ kind: 'reset' })
+    const job = await editAsync(harness, { prompt: 'Flaky polls' })
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.polls()).toBe(2)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('an expired result URL or a truncated result: provider_error', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'expired-results' })
+    failedWith(await editAsync(harness, { prompt: 'Expired' }), 'provider_error')
+    expect(harness.relay.logs.some((line) => line.includes('403'))).toBe(true)
+    harness.fake.failNext({ kind: 'truncated-result' })
+    failedWith(await editAsync(harness, { prompt: 'Truncated' }), 'provider_error')
+    expect(harness.fake.submissions()).toBe(2)
+  })
+
+  it('a run canceled at the host ends canceled; partial_succeeded keeps the images that landed', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'canceled' })
+    failedWith(await editAsync(harness, { prompt: 'Canceled by an admin' }), 'canceled')
+
+    harness.fake.failNext({ kind: 'partial' })
+    const job = await editAsync(harness, { prompt: 'Half done', numImages: 2 })
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+  })
+})
+
+describe('deadlines and cancel', () => {
+  it('a create that never answers, or a run that never ends: timeout', async () => {
+    const harness = await startAsync({ env: { PROVIDER_TIMEOUT_SECONDS: '1' } })
+    harness.fake.failNext({ kind: 'hang' })
+    harness.fake.failNext({ kind: 'stall' })
+    const [hung, stalled] = await Promise.all([editAsync(harness, { prompt: 'Hang' }), editAsync(harness, { prompt: 'Stall' })])
+
+    failedWith(hung, 'timeout')
+    failedWith(stalled, 'timeout')
+    expect(creates(harness.fake)).toHaveLength(2)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('DELETE stops polling at once; Runflow has no public cancel, so nothing else is sent', async () => {
+    const harness = await startAsync({ env: { PROVIDER_TIMEOUT_SECONDS: '120' } })
+    harness.fake.failNext({ kind: 'stall' })
+    const id = await createEditAsync(harness, { prompt: 'Cancel me' })
+    await vi.waitFor(() => expect(harness.fake.polls()).toBeGreaterThanOrEqual(1), { timeout: 5000 })
+
+    const response = await readAsync(harness, `/v1/edits/${id}`, { method: 'DELETE' })
+    expect(EditJob.parse(await response.json())).toMatchObject({ status: 'canceled', error: { code: 'canceled' } })
+    // The adapter returns promptly: with a 120 s deadline, only the abort can end it in time.
+    await harness.relay.relay.jobs.settleAsync()
+    const after = harness.fake.requests.length
+    expect(harness.fake.requests.filter((request) => /cancel/i.test(request.path))).toEqual([])
+    expect(harness.fake.submissions()).toBe(1)
+    expect((await waitForEndAsync(harness, id)).status).toBe('canceled')
+    expect(harness.fake.requests.length).toBe(after)
+  })
+})
+
+describe('the adapter alone, with instant sleeps', () => {
+  function adapter(url: string, fetchImpl: typeof fetch = fetch) {
+    const sleeps: number[] = []
+    const logs: string[] = []
+    const deps: ProviderDeps = {
+      fetch: fetchImpl,
+      sleepAsync: (ms, signal) => {
+        sleeps.push(ms)
+        return signal.aborted ? Promise.reject(signal.reason) : new Promise((resolve) => setImmediate(resolve))
+      },
+      randomUUID,
+      now: Date.now,
+      log: (event, fields) => logs.push(`${event} ${JSON.stringify(fields)}`)
+    }
+    const provider = createRunflowProvider({ enabled: true, key: KEY, url, settings: {}, offerOverrides: {} }, deps)
+    return { provider, sleeps, logs }
+  }
+
+  function input(request: EditRequestInput = { prompt: 'Make the sky purple', model: 'kontext-pro' }): ProviderEditInput {
+    const parsed = EditRequest.parse(request)
+    return {
+      request: parsed,
+      model: parsed.model,
+      offer: PROVIDERS.runflow.offers[parsed.model as 'kontext-pro'],
+      size: { width: 1392, height: 752 },
+      aspectRatio: '16:9',
+      references: [{ bytes: REFERENCE, contentType: 'image/png', width: 64, height: 36 }],
+      signal: AbortSignal.timeout(10_000),
+      onProgress: () => {}
+    }
+  }
+
+  it('honours Retry-After, capped at 30 s', async () => {
+    const fake = await startFakeRunflowAsync({ apiKey: KEY })
+    cleanups.push(() => fake.close())
+    fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 7 })
+    fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 3600 })
+    const { provider, sleeps } = adapter(fake.url)
+
+    const result = await provider.editAsync(input())
+    expect(result.images).toHaveLength(1)
+    expect(result.costUsd).toBe(0.08)
+    expect(result.hostJobId).toBe(fake.runs[0]!.id)
+    expect(sleeps.slice(0, 2)).toEqual([7000, 30_000])
+  })
+
+  it('asks again after 429, 5xx and garbled polls, and stops at a vanished run (404)', async () => {
+    const fake = await startFakeRunflowAsync({ apiKey: KEY })
+    cleanups.push(() => fake.close())
+    for (const status of [429, 500, 502, 503] as const) fake.failNextPoll({ kind: 'status', status })
+    fake.failNextPoll({ kind: 'malformed' })
+    const { provider, logs } = adapter(fake.url)
+    expect((await provider.editAsync(input())).images).toHaveLength(1)
+    expect(fake.polls()).toBe(6)
+    expect(logs.filter((line) => line.startsWith('provider.poll_retry'))).toHaveLength(5)
+    expect(fake.submissions()).toBe(1)
+
+    fake.failNextPoll({ kind: 'status', status: 404 })
+    await expect(provider.editAsync(input())).rejects.toMatchObject({ code: 'provider_error', detail: expect.stringContaining('RUN_NOT_FOUND') })
+    expect(fake.polls()).toBe(7)
+  })
+
+  it('backs off 1 s after a 429 without Retry-After (the newer rate-limit docs), then succeeds', async () => {
+    const fake = await startFakeRunflowAsync({ apiKey: KEY })
+    cleanups.push(() => fake.close())
+    fake.failNext({ kind: 'status', status: 429 })
+    const { provider, sleeps } = adapter(fake.url)
+    expect((await provider.editAsync(input())).images).toHaveLength(1)
+    expect(sleeps[0]).toBe(1000)
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('retries a connection that never opened (1 s, 2 s) and then gives up with provider_unavailable', async () => {
+    const refused: typeof fetch = () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))
+    const { provider, sleeps } = adapter('http://127.0.0.1:9', refused)
+    await expect(provider.editAsync(input())).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(sleeps).toEqual([1000, 2000])
+  })
+
+  it('reports queued, then running, as the run moves', async () => {
+    const fake = await startFakeRunflowAsync({ apiKey: KEY, latencyMs: 600 })
+    cleanups.push(() => fake.close())
+    const progress: string[] = []
+    // Short real sleeps here, so the run has time to move between polls.
+    const provider = createRunflowProvider(
+      { enabled: true, key: KEY, url: fake.url, settings: {}, offerOverrides: {} },
+      { fetch, sleepAsync: (ms, signal) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 100))).then(() => signal.throwIfAborted()), randomUUID, now: Date.now, log: () => {} }
+    )
+    await provider.editAsync({ ...input(), onProgress: (update) => progress.push(update.status) })
+    expect(progress[0]).toBe('queued')
+    expect(progress.at(-1)).toBe('running')
+  })
+
+  it('maps every relay safety tolerance to Runflow’s string scale', () => {
+    const values = [0, 1, 2, 3, 4, 5, 6].map((safetyTolerance) => buildRunflowInput(input({ prompt: 'Safety', safetyTolerance }), ['data:'], 1, undefined).safety_tolerance)
+    expect(values).toEqual(['1', '1', '2', '3', '4', '5', '6'])
+  })
+})
