@@ -1,31 +1,37 @@
 import { assertNever } from '../shared/assert-never'
 import { AppError, toErrorInfo } from '../shared/errors'
-import { PluginToUi, UiToPlugin } from '../shared/messages'
+import { PluginToUi, UiToPlugin, type HistoryEntry, type LaunchCommand } from '../shared/messages'
 import { exportReferencesAsync } from './export/export-references-async'
-import type { FigmaPort, PortPage, PortRectangle, PortSceneNode } from './figma-port'
+import { isSceneNode, type FigmaPort, type PortPage, type PortRectangle, type PortSceneNode } from './figma-port'
 import { placeResultsAsync } from './place/place-results-async'
 import { readSelectionAsync } from './selection/read-selection-async'
 import { loadSettingsAsync, saveSettingsAsync } from './settings-store'
+import { fileIdOf } from './storage/file-id'
+import { addHistoryAsync, loadHistoryAsync } from './storage/history-store'
+import { forgetJobAsync, loadPendingJobsAsync, rememberJobAsync } from './storage/pending-jobs-store'
 
 export interface ControllerDeps {
   log: (message: string, detail?: unknown) => void
   /** Runs `callback` after `ms`; returns a function that cancels it. */
   schedule: (callback: () => void, ms: number) => () => void
+  now: () => number
+  randomId: () => string
+  /** How the plugin was launched; the quick action carries its instruction. */
+  launch: { command: LaunchCommand; instruction?: string }
 }
 
 const SELECTION_DEBOUNCE_MS = 120
+const HISTORY_THUMBNAIL_SIDE = 96
 
 /**
  * The sandbox side: answers the UI's messages and reports selection changes. Network calls live
  * in the UI (the sandbox's fetch cannot be aborted); the sandbox exports, places and stores.
  */
-export function createController<N extends PortSceneNode, R extends N & PortRectangle, P extends PortPage<N>>(
-  figma: FigmaPort<N, R, P>,
-  deps: ControllerDeps
-) {
+export function createController<N extends PortSceneNode, R extends N & PortRectangle, P extends PortPage<N>>(figma: FigmaPort<N, R, P>, deps: ControllerDeps) {
   const canceled = new Set<string>()
   let cancelPendingSelection = (): void => undefined
   let selectionSequence = 0
+  const fileId = (): string => fileIdOf(figma.root, deps.randomId)
 
   function post(message: PluginToUi): void {
     figma.ui.postMessage(PluginToUi.parse(message))
@@ -38,16 +44,35 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
     if (sequence === selectionSequence) post({ type: 'selection', selection })
   }
 
+  async function nodesAsync(ids: readonly string[] | undefined): Promise<ReadonlyArray<PortSceneNode>> {
+    if (ids === undefined) return figma.currentPage.selection
+    const nodes = await Promise.all(ids.map((id) => figma.getNodeByIdAsync(id)))
+    if (nodes.some((node) => !isSceneNode(node) || node.removed)) throw new AppError('source_missing', 'The layer to edit is no longer in this file.')
+    return nodes.filter(isSceneNode)
+  }
+
+  async function thumbnailAsync(nodeId: string | undefined): Promise<Uint8Array | undefined> {
+    const node = nodeId === undefined ? null : await figma.getNodeByIdAsync(nodeId)
+    if (!isSceneNode(node)) return undefined
+    const constraint = node.width >= node.height ? ({ type: 'WIDTH', value: HISTORY_THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: HISTORY_THUMBNAIL_SIDE } as const)
+    return node.exportAsync({ format: 'JPG', constraint }).catch(() => undefined)
+  }
+
   async function handleAsync(message: UiToPlugin): Promise<void> {
     switch (message.type) {
       case 'ui-ready': {
-        const [settings, selection] = await Promise.all([loadSettingsAsync(figma.clientStorage), readSelectionAsync(figma.currentPage.selection)])
-        post({ type: 'init', settings, selection })
+        const [settings, selection, pendingJobs, history] = await Promise.all([
+          loadSettingsAsync(figma.clientStorage),
+          readSelectionAsync(figma.currentPage.selection),
+          loadPendingJobsAsync(figma.clientStorage, deps.now()),
+          loadHistoryAsync(figma.clientStorage, fileId())
+        ])
+        post({ type: 'init', settings, selection, pendingJobs, history, ...deps.launch })
         return
       }
       case 'export-selection': {
         try {
-          const references = await exportReferencesAsync(figma.currentPage.selection)
+          const references = await exportReferencesAsync(await nodesAsync(message.nodeIds))
           if (!canceled.has(message.requestId)) post({ type: 'exported', requestId: message.requestId, references })
         } catch (error) {
           deps.log('export failed', error instanceof AppError ? error.detail : error)
@@ -75,12 +100,41 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
         return
       }
       case 'notify':
-        figma.notify(message.message, { error: message.error })
+        figma.notify(message.message.slice(0, 100), { error: message.error })
+        return
+      case 'remember-job':
+        await rememberJobAsync(figma.clientStorage, message.job, deps.now())
+        return
+      case 'forget-job':
+        await forgetJobAsync(figma.clientStorage, message.jobId, deps.now())
+        return
+      case 'add-history': {
+        const thumbnail = await thumbnailAsync(message.entry.nodeIds[0])
+        const entry: HistoryEntry = thumbnail === undefined ? message.entry : { ...message.entry, thumbnail }
+        post({ type: 'history', history: await addHistoryAsync(figma.clientStorage, fileId(), entry) })
+        return
+      }
+      case 'select-nodes': {
+        const nodes = (await Promise.all(message.nodeIds.map((id) => figma.getNodeByIdAsync(id)))).filter((node): node is N => isSceneNode<N>(node) && !node.removed)
+        if (nodes.length > 0) {
+          figma.currentPage.selection = nodes
+          figma.viewport.scrollAndZoomIntoView(nodes)
+        }
+        post({ type: 'nodes-selected', found: nodes.length })
+        return
+      }
+      case 'close':
+        cancelPendingSelection()
+        figma.closePlugin(message.message)
         return
       default:
         assertNever(message)
     }
   }
+
+  // Messages are handled in the order they came, so storage writes finish before a `close` that
+  // follows them. A cancel acts at once: it must reach an export or placement already under way.
+  let queue: Promise<void> = Promise.resolve()
 
   return {
     start(): void {
@@ -90,7 +144,12 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
           deps.log('ignored a message the plugin does not understand', raw)
           return
         }
-        handleAsync(parsed.data).catch((error: unknown) => deps.log('message handler failed', error))
+        const message = parsed.data
+        if (message.type === 'cancel') {
+          canceled.add(message.requestId)
+          return
+        }
+        queue = queue.then(() => handleAsync(message)).catch((error: unknown) => deps.log('message handler failed', error))
       })
       const onSelection = (): void => {
         cancelPendingSelection()

@@ -17,7 +17,12 @@ export interface PortSceneNode extends PortNode {
   readonly height: number
   readonly absoluteBoundingBox: Rect | null
   visible: boolean
+  /** Frames, groups, components: what they contain. */
+  readonly children?: ReadonlyArray<PortSceneNode>
+  /** Text layers only. */
+  readonly characters?: string
   exportAsync(settings: ExportSettingsImage): Promise<Uint8Array>
+  getPluginData(key: string): string
 }
 
 export interface PortRectangle extends PortSceneNode {
@@ -26,7 +31,8 @@ export interface PortRectangle extends PortSceneNode {
   fills: ReadonlyArray<Paint> | symbol
   resize(width: number, height: number): void
   setPluginData(key: string, value: string): void
-  getPluginData(key: string): string
+  /** Buttons in the properties panel; the commands must be the manifest's relaunchButtons. */
+  setRelaunchData(data: { [command: string]: string }): void
 }
 
 export interface PortPage<N extends PortSceneNode = PortSceneNode> extends PortNode {
@@ -40,6 +46,8 @@ export interface FigmaPort<
   P extends PortPage<N> = PortPage<N>
 > {
   readonly currentPage: P
+  /** The document: file-wide plugin data (this file's id for its history). */
+  readonly root: { getPluginData(key: string): string; setPluginData(key: string, value: string): void }
   readonly viewport: { readonly center: Vector; scrollAndZoomIntoView(nodes: ReadonlyArray<N>): void }
   readonly clientStorage: { getAsync(key: string): Promise<unknown>; setAsync(key: string, value: unknown): Promise<void> }
   readonly ui: { postMessage(message: unknown): void; on(type: 'message', handler: (message: unknown) => void): void }
@@ -50,6 +58,7 @@ export interface FigmaPort<
   createRectangle(): R
   createImage(bytes: Uint8Array): { readonly hash: string }
   commitUndo(): void
+  closePlugin(message?: string): void
   notify(message: string, options?: NotificationOptions): NotificationHandler
 }
 

@@ -8,25 +8,35 @@ import { timingSafeEqual } from 'hono/utils/buffer'
 import { AppError } from '../shared/errors'
 import { MODELS, ModelId, modelsOf, PROVIDERS, ProviderId } from '../shared/models'
 import { API_VERSION, MAX_WAIT_SECONDS, ROUTES, type EditCreated, type Health, type ModelsResponse } from '../shared/relay-api'
+import type { Account } from './auth/accounts'
+import type { RateLimiter } from './auth/rate-limiter'
 import { enabledProviders, resolveOffer, type RelayConfig } from './config'
 import { checkAgainstOffer } from './http/check-against-offer'
 import { toCapabilities } from '../shared/capabilities'
 import { errorResponse } from './http/error-response'
-import { ownerOfAsync } from './http/owner-of'
 import { parseEditFormAsync } from './http/parse-edit-form-async'
-import { requireToken } from './http/require-token'
+import { requireAccount } from './http/require-token'
 import { toEditJob } from './http/to-edit-job'
+import { usageOfAsync } from './http/usage'
 import type { EditJobs } from './jobs/edit-jobs'
+import type { Log, LogContext } from './log/relay-log'
+import type { RelayStore } from './store/relay-store'
 
-export type Log = (event: string, fields: Record<string, unknown>) => void
+export type { Log } from './log/relay-log'
 
 export interface AppDeps {
   jobs: EditJobs
+  store: RelayStore
+  /** Every token the relay accepts, with its owner, budget and rate. */
+  accounts: Promise<readonly Account[]>
+  rateLimiter: RateLimiter
   now: () => number
   log: Log
+  /** Puts the request id on every log line written while the request (and the job it starts) runs. */
+  logContext?: LogContext
 }
 
-type Env = { Variables: { requestId: string; owner: string } }
+type Env = { Variables: { requestId: string; account: Account } }
 
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -34,13 +44,15 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1]
 }
 
-async function tokenStatusAsync(header: string | undefined, tokens: readonly string[]): Promise<Health['auth']> {
+async function tokenStatusAsync(header: string | undefined, accounts: readonly Account[]): Promise<Health['auth']> {
   const token = bearerOf(header)
   if (token === undefined) return 'missing'
-  for (const candidate of tokens) {
-    if (await timingSafeEqual(candidate, token)) return 'valid'
+  let valid = false
+  // Every token is compared, whichever matches, so the time taken says nothing about which.
+  for (const account of accounts) {
+    if (await timingSafeEqual(account.token, token)) valid = true
   }
-  return 'invalid'
+  return valid ? 'valid' : 'invalid'
 }
 
 /** The relay as a Web-standard fetch handler: the same app runs on Node and on edge runtimes. */
@@ -49,6 +61,10 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
   const configured = enabledProviders(config)
 
   app.use('*', requestId())
+  if (deps.logContext !== undefined) {
+    const context = deps.logContext
+    app.use('*', (c, next) => context.run({ requestId: c.get('requestId') }, next))
+  }
   app.use('*', async (c, next) => {
     const started = deps.now()
     await next()
@@ -72,13 +88,25 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
       maxAge: 600
     })
   )
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginOpenerPolicy: false }))
+  // An API: nothing it answers is a page to render or frame. Answers are per token, so no shared cache keeps them.
+  app.use(
+    '*',
+    secureHeaders({
+      crossOriginResourcePolicy: 'cross-origin',
+      crossOriginOpenerPolicy: false,
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }
+    })
+  )
+  app.use('*', async (c, next) => {
+    c.header('Cache-Control', 'no-store')
+    await next()
+  })
 
   app.get(ROUTES.health, async (c) => {
     const body: Health = {
       status: 'ok',
       apiVersion: API_VERSION,
-      auth: await tokenStatusAsync(c.req.header('authorization'), config.tokens),
+      auth: await tokenStatusAsync(c.req.header('authorization'), await deps.accounts),
       defaultProvider: config.defaultProvider ?? null,
       providers: ProviderId.options.map((id) => ({
         id,
@@ -105,16 +133,29 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
     return c.json(body)
   })
 
-  const auth = requireToken(config.tokens)
-  const identify = createMiddleware<Env>(async (c, next) => {
-    c.set('owner', await ownerOfAsync(bearerOf(c.req.header('authorization')) ?? ''))
+  const auth = requireAccount(deps.accounts, (c, account) => c.set('account', account))
+  app.use(ROUTES.edits, auth)
+  app.use(`${ROUTES.edits}/*`, auth)
+  app.use(ROUTES.usage, auth)
+
+  // The rate counts edits started (POST), before the body is read; polls and downloads are free.
+  const rateLimit = createMiddleware<Env>(async (c, next) => {
+    const account = c.get('account')
+    const decision = await deps.rateLimiter.takeAsync(account.owner, account.requestsPerMinute)
+    if (!decision.ok) {
+      deps.log('http.rate_limited', { owner: account.owner, requestsPerMinute: account.requestsPerMinute, retryAfterSeconds: decision.retryAfterSeconds })
+      throw new AppError(
+        'rate_limited',
+        `Too many edits: this access token may start ${account.requestsPerMinute} a minute. Try again in ${decision.retryAfterSeconds} second${decision.retryAfterSeconds === 1 ? '' : 's'}.`,
+        { retryAfterSeconds: decision.retryAfterSeconds }
+      )
+    }
     await next()
   })
-  app.use(ROUTES.edits, auth, identify)
-  app.use(`${ROUTES.edits}/*`, auth, identify)
 
   app.post(
     ROUTES.edits,
+    rateLimit,
     bodyLimit({
       maxSize: config.maxRequestBytes,
       onError: () => {
@@ -141,7 +182,7 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
         throw new AppError('invalid_request', `${PROVIDERS[provider].name} does not serve ${request.model}. Available: ${modelsOf(provider).join(', ')}.`)
       }
       checkAgainstOffer(request, references.length, provider, request.model, offer)
-      const job = deps.jobs.create({ owner: c.get('owner'), provider, model: request.model, offer, request, references })
+      const job = await deps.jobs.createAsync({ account: c.get('account'), provider, model: request.model, offer, request, references })
       const body: EditCreated = { id: job.id, status: job.status }
       c.header('Location', ROUTES.edit(job.id))
       return c.json(body, 202)
@@ -154,22 +195,21 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
     if (!Number.isFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
       throw new AppError('invalid_request', `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}.`)
     }
-    const job = await deps.jobs.waitAsync(c.req.param('id'), c.get('owner'), waitSeconds * 1000, c.req.raw.signal)
+    const job = await deps.jobs.waitAsync(c.req.param('id'), c.get('account').owner, waitSeconds * 1000, c.req.raw.signal)
     return c.json(toEditJob(job, deps.now()))
   })
 
-  app.get(`${ROUTES.edits}/:id/images/:index`, (c) => {
-    const job = deps.jobs.get(c.req.param('id'), c.get('owner'))
-    const index = Number(c.req.param('index'))
-    const image = Number.isInteger(index) ? job.images[index] : undefined
-    if (image === undefined) throw new AppError('not_found', 'This edit has no image with that number.')
-    return c.body(image.bytes.slice().buffer, 200, {
-      'Content-Type': image.contentType,
-      'Cache-Control': 'private, max-age=3600, immutable'
-    })
+  app.get(`${ROUTES.edits}/:id/images/:index`, async (c) => {
+    const indexText = c.req.param('index')
+    const index = /^\d{1,2}$/.test(indexText) ? Number(indexText) : Number.NaN
+    const image = await deps.jobs.getImageAsync(c.req.param('id'), c.get('account').owner, index)
+    c.header('Cache-Control', 'private, max-age=3600, immutable')
+    return c.body(image.bytes.slice().buffer, 200, { 'Content-Type': image.contentType })
   })
 
-  app.delete(`${ROUTES.edits}/:id`, (c) => c.json(toEditJob(deps.jobs.cancel(c.req.param('id'), c.get('owner')), deps.now())))
+  app.delete(`${ROUTES.edits}/:id`, async (c) => c.json(toEditJob(await deps.jobs.cancelAsync(c.req.param('id'), c.get('account').owner), deps.now())))
+
+  app.get(ROUTES.usage, async (c) => c.json(await usageOfAsync(c.get('account'), c.req.query('day'), { store: deps.store, accounts: await deps.accounts, now: deps.now() })))
 
   app.notFound(() => {
     throw new AppError('not_found', 'There is nothing at this address. See the README for the relay’s API.')

@@ -1,5 +1,7 @@
 import * as z from 'zod'
 import { offerOf, ProviderId, type ModelId, type ModelOffer } from '../shared/models'
+import type { Account } from './auth/accounts'
+import { parseTokensFile } from './auth/tokens-file'
 
 const CsvTokens = z
   .string()
@@ -30,6 +32,14 @@ const OptionalHttpUrl = Optional.pipe(HttpUrl.optional())
 
 const PositiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 
+const Flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('0')
+  .pipe(z.enum(['0', '1', 'true', 'false', ''], { error: 'must be 1 (on) or 0 (off)' }))
+  .transform((value) => value === '1' || value === 'true')
+
 /** Every variable the relay reads. The README's configuration table lists the same ones. */
 export const RelayEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -39,6 +49,14 @@ export const RelayEnv = z.object({
   RESULT_TTL_SECONDS: PositiveInt(3600),
   PROVIDER_TIMEOUT_SECONDS: PositiveInt(180),
   MAX_REQUEST_MB: PositiveInt(50),
+  // A JSON file naming each token's owner, daily budget and rate (see relay/auth/tokens-file.ts).
+  RELAY_TOKENS_FILE: Optional,
+  // Where the Node relay keeps jobs, result images and the usage ledger across restarts.
+  RELAY_DATA_DIR: z.string().trim().min(1).default('.relay-data'),
+  // Prompts stay out of the logs unless this is 1; image bytes never go in.
+  LOG_PROMPTS: Flag,
+  // On SIGTERM/SIGINT, how long running edits may take to finish before they are recorded as interrupted.
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
 
   RUNWARE_API_KEY: Optional,
   RUNWARE_API_URL: HttpUrl.default('https://api.runware.ai/v1'),
@@ -79,7 +97,15 @@ export interface HostConfig {
 export interface RelayConfig {
   port: number
   host: string
+  /** Tokens from RELAY_TOKENS: no budget, the default rate. */
   tokens: string[]
+  /** Tokens from RELAY_TOKENS_FILE, with their owners, budgets and rates. */
+  accounts: Account[]
+  tokensFile: string | undefined
+  /** The Node relay's store directory. */
+  dataDir: string
+  logPrompts: boolean
+  shutdownGraceMs: number
   defaultProvider: ProviderId | undefined
   hosts: Record<ProviderId, HostConfig>
   resultTtlMs: number
@@ -122,8 +148,33 @@ export function resolveOffer(config: RelayConfig, provider: ProviderId, model: M
   return offer === undefined ? undefined : { ...offer, ...config.hosts[provider].offerOverrides[model] }
 }
 
+export interface ParseOptions {
+  /** Reads RELAY_TOKENS_FILE (the Node entry passes readFileSync); without it that variable is refused. */
+  readFile?: (path: string) => string
+}
+
+function accountsFrom(path: string | undefined, plainTokens: readonly string[], options: ParseOptions): Account[] {
+  if (path === undefined) return []
+  if (options.readFile === undefined) throw new ConfigError('RELAY_TOKENS_FILE is set, but this runtime cannot read files. Pass the tokens another way.')
+  let text: string
+  try {
+    text = options.readFile(path)
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    const reason = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'the relay may not read it' : error instanceof Error ? error.message : String(error)
+    throw new ConfigError(`RELAY_TOKENS_FILE is ${path}, but it cannot be read: ${reason}.`)
+  }
+  const parsed = parseTokensFile(text)
+  if (!parsed.ok) {
+    throw new ConfigError(`The tokens file ${path} (RELAY_TOKENS_FILE) is not valid:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}\nSee the README, "Run the relay for a team", for its format.`)
+  }
+  const twin = parsed.accounts.findIndex((account) => plainTokens.includes(account.token))
+  if (twin >= 0) throw new ConfigError(`tokens[${twin}] of ${path} is also in RELAY_TOKENS. Keep each token in one place.`)
+  return parsed.accounts
+}
+
 /** Parses the environment once at start; a bad value stops the relay with a readable message. */
-export function parseRelayConfig(env: Record<string, string | undefined>): RelayConfig {
+export function parseRelayConfig(env: Record<string, string | undefined>, options: ParseOptions = {}): RelayConfig {
   const parsed = RelayEnv.safeParse(env)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`)
@@ -141,6 +192,11 @@ export function parseRelayConfig(env: Record<string, string | undefined>): Relay
     port: value.PORT,
     host: value.HOST,
     tokens: value.RELAY_TOKENS,
+    accounts: accountsFrom(value.RELAY_TOKENS_FILE, value.RELAY_TOKENS, options),
+    tokensFile: value.RELAY_TOKENS_FILE,
+    dataDir: value.RELAY_DATA_DIR,
+    logPrompts: value.LOG_PROMPTS,
+    shutdownGraceMs: value.SHUTDOWN_GRACE_SECONDS * 1000,
     defaultProvider: value.DEFAULT_PROVIDER ?? configured[0],
     hosts,
     resultTtlMs: value.RESULT_TTL_SECONDS * 1000,

@@ -1,39 +1,63 @@
 import { serve } from '@hono/node-server'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError, parseRelayConfig } from './config'
+import { ConfigError, parseRelayConfig, type RelayConfig } from './config'
 import { createRelay } from './create-relay'
 import { ensureLocalToken } from './node/ensure-local-token'
 import { createJsonLogger } from './node/json-logger'
 import { loadEnvFileIfPresent } from './node/load-env-file'
 import { startupBanner } from './node/startup-banner'
+import { openFileStoreAsync, StoreLockedError } from './store/file-store'
+import type { RelayStore } from './store/relay-store'
 
-function stopOnConfigError(error: unknown): never {
-  if (!(error instanceof ConfigError)) throw error
-  process.stderr.write(`\n${error.message}\n\nFix the variable and start the relay again. The README lists every variable.\n`)
+function stop(message: string): never {
+  process.stderr.write(`\n${message}\n`)
   process.exit(1)
 }
 
+function stopOnConfigError(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error
+  stop(`${error.message}\n\nFix the variable and start the relay again. The README lists every variable.`)
+}
+
 const envFileLoaded = loadEnvFileIfPresent()
-let config
+let config: RelayConfig
 try {
-  config = parseRelayConfig(process.env)
+  config = parseRelayConfig(process.env, { readFile: (path) => readFileSync(path, 'utf8') })
 } catch (error) {
   stopOnConfigError(error)
 }
-const tokenSource = config.tokens.length > 0 ? 'RELAY_TOKENS' : '.relay-token'
-if (config.tokens.length === 0) config = { ...config, tokens: [ensureLocalToken()] }
+const tokenSource = config.accounts.length > 0 ? 'RELAY_TOKENS_FILE' : config.tokens.length > 0 ? 'RELAY_TOKENS' : '.relay-token'
+if (tokenSource === '.relay-token') config = { ...config, tokens: [ensureLocalToken()] }
 
-const secrets = [...Object.values(config.hosts).map((host) => host.key), ...config.tokens].filter((value): value is string => value !== undefined)
+const secrets = [...Object.values(config.hosts).map((host) => host.key), ...config.tokens, ...config.accounts.map((account) => account.token)].filter(
+  (value): value is string => value !== undefined
+)
 const log = createJsonLogger((line) => process.stdout.write(`${line}\n`), secrets)
-let relay
+
+const dataDir = resolve(config.dataDir)
+let store: RelayStore
+try {
+  store = await openFileStoreAsync(dataDir, { log })
+} catch (error) {
+  if (error instanceof StoreLockedError) stop(`The relay could not start: ${error.message}`)
+  stop(`The relay could not open its data folder ${dataDir} (RELAY_DATA_DIR): ${error instanceof Error ? error.message : String(error)}`)
+}
+
+let relay: ReturnType<typeof createRelay>
 try {
   // Host adapters read their own settings here (e.g. ComfyUI's workflow file).
-  relay = createRelay(config, { fetch, log })
+  relay = createRelay(config, { fetch, log, store })
 } catch (error) {
+  await store.closeAsync()
   stopOnConfigError(error)
 }
 const { app, jobs } = relay
-const sweeper = setInterval(() => jobs.sweep(), 60_000)
+// Jobs a stop or a crash cut off are recorded before anything is served.
+await jobs.recoverAsync()
+const sweeper = setInterval(() => {
+  jobs.sweepAsync().catch((error: unknown) => log('store.sweep_failed', { error: error instanceof Error ? error.message : String(error) }))
+}, 60_000)
 sweeper.unref()
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -43,26 +67,40 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
       config,
       url: `http://${shownHost}:${info.port}`,
       manifestPath: resolve('manifest.json'),
-      token: config.tokens[0]!,
+      token: tokenSource === 'RELAY_TOKENS_FILE' ? undefined : config.tokens[0],
       tokenSource,
-      envFileLoaded
+      envFileLoaded,
+      dataDir
     })
   )
 })
 server.on('error', (error: NodeJS.ErrnoException) => {
   const hint = error.code === 'EADDRINUSE' ? `Port ${config.port} is in use. Stop the other process or set PORT.` : error.message
-  process.stderr.write(`\nThe relay could not start: ${hint}\n`)
-  process.exit(1)
+  void store.closeAsync().finally(() => stop(`The relay could not start: ${hint}`))
 })
 
 let stopping = false
 function shutdown(signal: string): void {
-  if (stopping) process.exit(1)
+  if (stopping) {
+    log('relay.forced_stop', { signal })
+    process.exit(1)
+  }
   stopping = true
-  log('relay.stopping', { signal })
-  // Finish in-flight edits (their results are paid for) before closing; a second signal forces it.
+  log('relay.stopping', { signal, graceSeconds: config.shutdownGraceMs / 1000 })
+  clearInterval(sweeper)
+  // No new connections; running edits finish (their results are paid for) for up to
+  // SHUTDOWN_GRACE_SECONDS, then are recorded as interrupted. A second signal forces the stop.
   server.close()
-  void jobs.settleAsync().then(() => process.exit(0))
+  relay.closeAsync(config.shutdownGraceMs).then(
+    () => {
+      log('relay.stopped', { signal })
+      process.exit(0)
+    },
+    (error: unknown) => {
+      log('relay.stop_failed', { error: error instanceof Error ? error.message : String(error) })
+      process.exit(1)
+    }
+  )
 }
 process.on('SIGINT', () => shutdown('SIGINT'))
 process.on('SIGTERM', () => shutdown('SIGTERM'))

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { ErrorInfo } from './errors'
-import { Provenance } from './provenance'
+import { Provenance, ProvenanceOptions } from './provenance'
 import { ImageContentType } from './relay-api'
 import { Settings } from './settings'
 
@@ -19,9 +19,46 @@ export const SelectionItem = z.object({
   /** Small PNG for the panel; absent when the node cannot be exported. */
   thumbnail: Bytes.optional(),
   /** Why this node cannot be edited, in plain words; absent when it can. */
-  problem: z.string().optional()
+  problem: z.string().optional(),
+  /** The text layers inside it, in reading order (for the typography helper). */
+  texts: z.array(z.object({ id: z.string(), characters: z.string() })).default([]),
+  /** Present when the node is a Kontext Edit result: where it came from. */
+  provenance: Provenance.optional()
 })
 export type SelectionItem = z.infer<typeof SelectionItem>
+
+/** An edit the relay is running or has finished, kept until its result is on the canvas. */
+export const PendingJob = z.object({
+  jobId: z.string(),
+  relayUrl: z.string(),
+  sourceId: z.string(),
+  sourceName: z.string(),
+  prompt: z.string(),
+  options: ProvenanceOptions,
+  createdAt: z.string(),
+  parent: Provenance.shape.parent
+})
+export type PendingJob = z.infer<typeof PendingJob>
+
+/** One line of this file's edit history, kept in clientStorage (small thumbnail, no full image). */
+export const HistoryEntry = z.object({
+  jobId: z.string(),
+  prompt: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  seed: z.number().int().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
+  elapsedMs: z.number().nonnegative(),
+  createdAt: z.string(),
+  sourceName: z.string(),
+  nodeIds: z.array(z.string()),
+  thumbnail: Bytes.optional()
+})
+export type HistoryEntry = z.infer<typeof HistoryEntry>
+
+/** How the panel was opened: the menu, a relaunch button on a result, or the quick action. */
+export const LaunchCommand = z.enum(['open', 'edit-again', 'new-variation', 'quick'])
+export type LaunchCommand = z.infer<typeof LaunchCommand>
 
 export const Reference = z.object({
   sourceId: z.string(),
@@ -47,7 +84,8 @@ export type ResultImage = z.infer<typeof ResultImage>
 
 export const UiToPlugin = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui-ready') }),
-  z.object({ type: z.literal('export-selection'), requestId: z.string() }),
+  /** Exports the selection, or just `nodeIds` (batch edits and new variations export one source). */
+  z.object({ type: z.literal('export-selection'), requestId: z.string(), nodeIds: z.array(z.string()).optional() }),
   z.object({ type: z.literal('cancel'), requestId: z.string() }),
   z.object({
     type: z.literal('place-results'),
@@ -56,13 +94,30 @@ export const UiToPlugin = z.discriminatedUnion('type', [
     images: z.array(ResultImage).min(1)
   }),
   z.object({ type: z.literal('save-settings'), settings: Settings }),
-  z.object({ type: z.literal('notify'), message: z.string().max(200), error: z.boolean().default(false) })
+  z.object({ type: z.literal('notify'), message: z.string().max(200), error: z.boolean().default(false) }),
+  z.object({ type: z.literal('remember-job'), job: PendingJob }),
+  z.object({ type: z.literal('forget-job'), jobId: z.string() }),
+  z.object({ type: z.literal('add-history'), entry: HistoryEntry.omit({ thumbnail: true }) }),
+  z.object({ type: z.literal('select-nodes'), nodeIds: z.array(z.string()).min(1) }),
+  /** Ends a quick action; the message shows as Figma's closing notification. */
+  z.object({ type: z.literal('close'), message: z.string().max(200).optional() })
 ])
 export type UiToPlugin = z.infer<typeof UiToPlugin>
 export type UiToPluginInput = z.input<typeof UiToPlugin>
 
 export const PluginToUi = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('init'), settings: Settings, selection: z.array(SelectionItem) }),
+  z.object({
+    type: z.literal('init'),
+    settings: Settings,
+    selection: z.array(SelectionItem),
+    command: LaunchCommand.default('open'),
+    /** The quick action's instruction. */
+    instruction: z.string().optional(),
+    pendingJobs: z.array(PendingJob).default([]),
+    history: z.array(HistoryEntry).default([])
+  }),
+  z.object({ type: z.literal('history'), history: z.array(HistoryEntry) }),
+  z.object({ type: z.literal('nodes-selected'), found: z.number().int().nonnegative() }),
   z.object({ type: z.literal('selection'), selection: z.array(SelectionItem) }),
   z.object({ type: z.literal('exported'), requestId: z.string(), references: z.array(Reference).min(1) }),
   z.object({ type: z.literal('export-failed'), requestId: z.string(), error: ErrorInfo }),

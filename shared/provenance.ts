@@ -34,6 +34,8 @@ export const Provenance = z.object({
   variant: z.number().int().min(1),
   resultWidth: z.number().int().positive(),
   resultHeight: z.number().int().positive(),
-  createdAt: z.string()
+  createdAt: z.string(),
+  /** Set when the reference was itself a Kontext result: the edit this one iterates on. */
+  parent: z.object({ nodeId: z.string(), relayJobId: z.string() }).optional()
 })
 export type Provenance = z.infer<typeof Provenance>

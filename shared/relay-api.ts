@@ -20,6 +20,7 @@ export const ROUTES = {
   health: '/v1/health',
   edits: '/v1/edits',
   models: '/v1/models',
+  usage: '/v1/usage',
   edit: (id: string) => `/v1/edits/${encodeURIComponent(id)}`,
   image: (id: string, index: number) => `/v1/edits/${encodeURIComponent(id)}/images/${index}`
 } as const
@@ -140,3 +141,36 @@ export type ModelsResponse = z.infer<typeof ModelsResponse>
 
 /** Largest `?wait=` a client may ask of `GET /v1/edits/{id}`, in seconds. */
 export const MAX_WAIT_SECONDS = 25
+
+/** One owner's use of the relay on one UTC day, in `GET /v1/usage`. */
+export const OwnerUsage = z.object({
+  /** The owner named in the tokens file (`token-…` for a token from RELAY_TOKENS). Never a token. */
+  owner: z.string(),
+  /** Edits started that day, whatever their outcome. */
+  edits: z.number().int().nonnegative(),
+  /** Images delivered that day. */
+  images: z.number().int().nonnegative(),
+  /** USD of finished edits: the host's reported cost, or the catalogue's price where it reports none. */
+  spentUsd: z.number().nonnegative(),
+  /** USD held for edits still running (their catalogue price until they finish). */
+  reservedUsd: z.number().nonnegative(),
+  /** null when the owner has no daily budget. */
+  dailyBudgetUsd: z.number().nonnegative().nullable(),
+  /** What is left of the budget: dailyBudgetUsd − spentUsd − reservedUsd, never below 0; null without a budget. */
+  remainingUsd: z.number().nonnegative().nullable(),
+  /** Edits a minute the owner's token may start; null for an owner no token names any more. */
+  requestsPerMinute: z.number().int().positive().nullable()
+})
+export type OwnerUsage = z.infer<typeof OwnerUsage>
+
+/** `GET /v1/usage[?day=YYYY-MM-DD]`: the caller's own use; an operator token sees every owner. */
+export const UsageResponse = z.object({
+  /** The UTC day, YYYY-MM-DD (today unless `?day=` asked for another). */
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** When that day's budgets start again (the next UTC midnight), ISO 8601. */
+  resetsAt: z.string(),
+  /** Whether the caller sees every owner (operator) or only itself. */
+  scope: z.enum(['own', 'all']),
+  owners: z.array(OwnerUsage)
+})
+export type UsageResponse = z.infer<typeof UsageResponse>

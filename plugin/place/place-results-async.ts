@@ -12,8 +12,15 @@ export interface PlaceResultsInput {
   images: ReadonlyArray<ResultImage>
 }
 
-function resultName(sourceName: string, variant: number, count: number): string {
-  return count === 1 ? `${sourceName} · Kontext edit` : `${sourceName} · Kontext edit ${variant}`
+function resultName(sourceName: string, variant: number, count: number, seed: number | undefined): string {
+  if (count === 1) return `${sourceName} · Kontext edit`
+  return `${sourceName} · Kontext edit ${variant}${seed === undefined ? '' : ` · seed ${seed}`}`
+}
+
+/** Manifest relaunchButtons: shown in the properties panel whenever a result is selected. */
+export const RELAUNCH_DATA = {
+  'edit-again': 'Edit this result with a new instruction',
+  'new-variation': 'Run the same edit again with a new seed'
 }
 
 /**
@@ -73,8 +80,9 @@ export async function placeResultsAsync<N extends PortSceneNode, R extends N & P
     rect.y = spot.y
     // Fills are read-only arrays in Figma: assign a new one.
     rect.fills = [{ type: 'IMAGE', imageHash: hashes[index]!, scaleMode: 'FILL' }]
-    rect.name = resultName(image.provenance.sourceName, image.provenance.variant, input.images.length)
+    rect.name = resultName(image.provenance.sourceName, image.provenance.variant, input.images.length, image.provenance.seed)
     rect.setPluginData(PROVENANCE_KEY, JSON.stringify(image.provenance))
+    rect.setRelaunchData(RELAUNCH_DATA)
     placed.push(rect)
     obstacles.push(spot)
     next = { ...spot, x: spot.x + spot.width + RESULT_GAP }

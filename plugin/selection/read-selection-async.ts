@@ -1,6 +1,8 @@
 import type { SelectionItem } from '../../shared/messages'
 import type { PortSceneNode } from '../figma-port'
 import { exportProblem } from '../export/export-problem'
+import { collectTexts } from './collect-texts'
+import { readProvenance } from './read-provenance'
 
 const THUMBNAIL_SIDE = 120
 /** Thumbnails cost an export each; past this many the panel shows names only. */
@@ -19,7 +21,16 @@ export async function readSelectionAsync(nodes: ReadonlyArray<PortSceneNode>): P
   return Promise.all(
     nodes.map(async (node, index) => {
       const problem = exportProblem(node)
-      const item: SelectionItem = { id: node.id, name: node.name, type: node.type, width: Math.round(node.width), height: Math.round(node.height) }
+      const provenance = readProvenance(node)
+      const item: SelectionItem = {
+        id: node.id,
+        name: node.name,
+        type: node.type,
+        width: Math.round(node.width),
+        height: Math.round(node.height),
+        texts: collectTexts(node),
+        ...(provenance === undefined ? {} : { provenance })
+      }
       if (problem !== undefined) return { ...item, problem }
       if (index >= MAX_THUMBNAILS) return item
       const thumbnail = await thumbnailAsync(node)

@@ -18,7 +18,9 @@ export const HTTP_STATUS: Record<RelayErrorCode, ContentfulStatusCode> = {
   provider_error: 502,
   timeout: 504,
   canceled: 409,
-  internal: 500
+  internal: 500,
+  budget_exceeded: 402,
+  interrupted: 503
 }
 
 const CODE_BY_STATUS: Record<number, RelayErrorCode> = {

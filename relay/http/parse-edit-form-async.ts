@@ -23,6 +23,9 @@ function describeIssues(error: z.ZodError, json: unknown, context: EditFormConte
       }
       if (issue.path[0] === 'model' && issue.code === 'invalid_value') return `Unknown model ${JSON.stringify(sent('model'))}. Models: ${ModelId.options.join(', ')}.`
       const field = issue.path.join('.')
+      if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+        return `${field}: must be ${issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`}.`
+      }
       return field === '' ? issue.message : `${field}: ${issue.message}`
     })
     .join(' ')

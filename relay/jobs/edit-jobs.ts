@@ -2,23 +2,31 @@ import { AppError, toRelayErrorInfo } from '../../shared/errors'
 import { estimateCostUsd, type ModelId, type ModelOffer, type ProviderId } from '../../shared/models'
 import { TERMINAL_STATUSES, type EditRequest, type JobStatus } from '../../shared/relay-api'
 import { nearestKontextSize, nearestSize, resolveKontextSize } from '../../shared/aspect-ratios'
+import type { Account } from '../auth/accounts'
 import { inspectImage } from '../images/inspect-image'
-import type { Provider, ReferenceImage } from '../providers/provider'
+import type { LogContext } from '../log/relay-log'
+import type { Provider, ProviderResult, ReferenceImage } from '../providers/provider'
+import type { RelayStore } from '../store/relay-store'
+import { utcDay, type UsageEntry } from '../usage/usage'
 import type { JobRecord, StoredImage } from './job-record'
-import type { JobStore } from './job-store'
 
 export interface EditJobsDeps {
-  store: JobStore
+  store: RelayStore
   providers: Partial<Record<ProviderId, Provider>>
   now: () => number
   randomUUID: () => string
   log: (event: string, fields: Record<string, unknown>) => void
+  /** Gives each job's log lines its id (and keeps its prompt out of them); none in bare tests. */
+  logContext?: LogContext
+  /** LOG_PROMPTS=1: job.created carries the prompt. */
+  logPrompts?: boolean
   resultTtlMs: number
   providerTimeoutMs: number
 }
 
 export interface CreateJobInput {
-  owner: string
+  /** Who asks: the owner the job and its ledger entry belong to, and the budget it counts against. */
+  account: Pick<Account, 'owner' | 'dailyBudgetUsd'>
   provider: ProviderId
   model: ModelId
   offer: ModelOffer
@@ -28,6 +36,11 @@ export interface CreateJobInput {
 
 /** Results from a host are re-read like any other untrusted image. */
 const MAX_RESULT_PIXELS = 50_000_000
+/** After the grace time, how long aborted host calls get to unwind before shutdown goes on. */
+const ABORT_UNWIND_MS = 2_000
+
+const RESTARTED = 'The relay restarted while this edit was running, so its result was lost. Run the edit again.'
+const STOPPED = 'The relay was stopped before this edit finished, so its result was lost. Run the edit again.'
 
 /** A broken result is the host's fault, never the designer's reference. */
 function inspectResult(bytes: Uint8Array, index: number) {
@@ -38,44 +51,117 @@ function inspectResult(bytes: Uint8Array, index: number) {
   }
 }
 
+function money(usd: number): string {
+  return `$${usd.toFixed(2)}`
+}
+
+/** Waits for `work` or `ms`, whichever is first, and leaves no timer behind. */
+async function waitAtMostAsync(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}
+
 /**
  * The job state machine: queued → running → succeeded | failed | canceled. A job runs in the
  * background from the moment it is created; clients follow it with GET (optionally long-polling)
  * and may cancel it. Paid results stay until they expire, whoever is still listening.
+ *
+ * Money: before the host is called, the catalogue price of the variants is reserved in the ledger
+ * (402 budget_exceeded when it does not fit the owner's daily budget). When the run ends it is
+ * settled: with the host's reported cost (or the catalogue price) when the host returned results,
+ * whatever the job's status by then; released (0) when it returned none.
+ *
+ * Every change goes through the store; changes to one job are applied one at a time, in order.
  */
 export function createEditJobs(deps: EditJobsDeps) {
   const controllers = new Map<string, AbortController>()
   const waiters = new Map<string, Set<() => void>>()
-  const running = new Set<Promise<void>>()
+  const running = new Map<string, Promise<void>>()
+  const chains = new Map<string, Promise<unknown>>()
+  let draining = false
 
-  function update(id: string, patch: Partial<JobRecord>): JobRecord | undefined {
-    const job = deps.store.get(id)
-    if (job === undefined) return undefined
-    const next: JobRecord = { ...job, ...patch, updatedAt: deps.now() }
-    deps.store.put(next)
-    const listeners = waiters.get(id)
-    waiters.delete(id)
-    listeners?.forEach((wake) => wake())
+  /** Runs changes to one job one after another. */
+  function serial<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const previous = chains.get(id) ?? Promise.resolve()
+    const next = previous.then(change, change)
+    const settledNext = next.then(
+      () => undefined,
+      () => undefined
+    )
+    chains.set(id, settledNext)
+    void settledNext.then(() => {
+      if (chains.get(id) === settledNext) chains.delete(id)
+    })
     return next
   }
 
-  function finish(id: string, status: JobStatus, patch: Partial<JobRecord>): void {
-    const job = deps.store.get(id)
-    if (job === undefined || TERMINAL_STATUSES.includes(job.status)) return
-    update(id, { ...patch, status, expiresAt: deps.now() + deps.resultTtlMs })
-    controllers.delete(id)
+  function wake(id: string): void {
+    const listeners = waiters.get(id)
+    waiters.delete(id)
+    listeners?.forEach((done) => done())
   }
 
-  async function runAsync(id: string, input: CreateJobInput, provider: Provider, controller: AbortController): Promise<void> {
+  /** Applies a patch to a job that has not ended; answers the new record, or undefined. */
+  function update(id: string, patch: Partial<JobRecord>): Promise<JobRecord | undefined> {
+    return serial(id, async () => {
+      const job = await deps.store.getJobAsync(id)
+      if (job === undefined || TERMINAL_STATUSES.includes(job.status)) return undefined
+      const next: JobRecord = { ...job, ...patch, updatedAt: deps.now() }
+      await deps.store.putJobAsync(next)
+      wake(id)
+      return next
+    })
+  }
+
+  /** Ends a job (once: a job that has ended stays as it ended). Answers whether it ended it. */
+  async function finish(id: string, status: JobStatus, patch: Partial<JobRecord>): Promise<boolean> {
+    const ended = await update(id, { ...patch, status, expiresAt: deps.now() + deps.resultTtlMs })
+    return ended !== undefined
+  }
+
+  /** Settles the job's ledger entry (idempotent: the first settlement wins). */
+  async function settle(job: Pick<JobRecord, 'id' | 'createdAt'>, outcome: 'succeeded' | 'failed' | 'canceled', result: { costUsd: number; costEstimated: boolean; delivered: number } | undefined, errorCode?: string): Promise<boolean> {
+    try {
+      return await deps.store.settleUsageAsync(utcDay(job.createdAt), job.id, {
+        outcome,
+        costUsd: result?.costUsd ?? 0,
+        costEstimated: result?.costEstimated ?? false,
+        delivered: result?.delivered ?? 0,
+        ...(errorCode === undefined ? {} : { errorCode }),
+        endedAt: deps.now()
+      })
+    } catch (error) {
+      deps.log('usage.settle_failed', { jobId: job.id, error: error instanceof Error ? error.message : String(error) })
+      return false
+    }
+  }
+
+  /**
+   * Ends the run's ledger entry: a job that succeeded costs what the host reported (or the
+   * catalogue price); a failed or canceled one is released, unless the host reported a cost for it.
+   */
+  async function settleRun(id: string, base: JobRecord, result: ProviderResult | undefined, cost: { costUsd: number; costEstimated: boolean } | undefined): Promise<void> {
+    const job = (await deps.store.getJobAsync(id)) ?? base
+    const delivered = job.status === 'succeeded' ? job.images.length : 0
+    if (job.status === 'succeeded' && cost !== undefined) return void (await settle(job, 'succeeded', { ...cost, delivered }))
+    const reported = result?.costUsd
+    await settle(job, job.status === 'canceled' ? 'canceled' : 'failed', reported === undefined ? undefined : { costUsd: reported, costEstimated: false, delivered }, job.error?.code)
+  }
+
+  async function runAsync(job: JobRecord, input: CreateJobInput, provider: Provider, controller: AbortController): Promise<void> {
+    const id = job.id
     const started = deps.now()
     const deadline = AbortSignal.timeout(deps.providerTimeoutMs)
     const signal = AbortSignal.any([controller.signal, deadline])
-    update(id, { status: 'running' })
+    let result: ProviderResult | undefined
+    let cost: { costUsd: number; costEstimated: boolean } | undefined
     try {
+      await update(id, { status: 'running' })
       const reference = input.references[0]!
       // The requested ratio (or the reference's), then the host's own nearest output size.
       const ratio = input.request.aspectRatio === 'auto' ? nearestKontextSize(reference.width, reference.height) : resolveKontextSize(input.request.aspectRatio, reference)
-      const result = await provider.editAsync({
+      result = await provider.editAsync({
         request: input.request,
         model: input.model,
         offer: input.offer,
@@ -84,45 +170,70 @@ export function createEditJobs(deps: EditJobsDeps) {
         references: input.references,
         signal,
         onProgress: (progress) => {
-          const job = deps.store.get(id)
-          if (job === undefined || TERMINAL_STATUSES.includes(job.status)) return
           // The job is running on the relay's side from the start; a host's own queue shows as progress 0.
-          update(id, { progress: progress.status === 'queued' ? 0 : progress.fraction })
+          update(id, { progress: progress.status === 'queued' ? 0 : progress.fraction }).catch((error: unknown) => deps.log('job.progress_not_saved', { jobId: id, error: String(error) }))
         }
       })
-      const images: StoredImage[] = result.images.map((image, index) => ({ bytes: image.bytes, ...inspectResult(image.bytes, index), seed: image.seed }))
-      const costEstimated = result.costUsd === undefined
-      const costUsd = result.costUsd ?? estimateCostUsd(input.offer.priceUsd, images.length)
-      finish(id, 'succeeded', { images, costUsd, costEstimated, hostJobId: result.hostJobId, progress: undefined })
-      deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
+      cost = { costUsd: result.costUsd ?? estimateCostUsd(input.offer.priceUsd, result.images.length), costEstimated: result.costUsd === undefined }
+      const images: StoredImage[] = result.images.map((image, index) => {
+        const { contentType, width, height } = inspectResult(image.bytes, index)
+        return { contentType, width, height, byteLength: image.bytes.length, ...(image.seed === undefined ? {} : { seed: image.seed }) }
+      })
+      const current = await deps.store.getJobAsync(id)
+      if (current !== undefined && !TERMINAL_STATUSES.includes(current.status)) {
+        // The bytes first: a job that says succeeded always has its images.
+        const bytes = result.images.map((image) => image.bytes)
+        await deps.store.putImagesAsync(id, bytes).catch((error: unknown) => {
+          throw new AppError('internal', 'The relay could not keep the result. Try again; if it keeps happening, tell whoever runs the relay.', { detail: `store: ${error instanceof Error ? error.message : String(error)}` })
+        })
+        await finish(id, 'succeeded', { images, costUsd: cost.costUsd, costEstimated: cost.costEstimated, hostJobId: result.hostJobId, progress: undefined })
+        deps.log('job.succeeded', { provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
+      } else {
+        deps.log('job.result_after_end', { provider: input.provider, status: current?.status, images: result.images.length, costUsd: cost.costUsd })
+      }
     } catch (error) {
-      if (controller.signal.aborted) return
-      const appError = deadline.aborted
-        ? new AppError('timeout')
-        : error instanceof AppError
-          ? error
-          : new AppError('provider_error', undefined, { detail: String(error) })
-      finish(id, 'failed', { error: toRelayErrorInfo(appError) })
-      deps.log('job.failed', { jobId: id, provider: input.provider, code: appError.code, detail: appError.detail, ms: deps.now() - started })
+      if (controller.signal.aborted && !deadline.aborted) {
+        // Canceled or stopped: that path already recorded the job.
+      } else {
+        const appError = deadline.aborted
+          ? new AppError('timeout')
+          : error instanceof AppError
+            ? error
+            : new AppError('provider_error', undefined, { detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
+        await finish(id, 'failed', { error: toRelayErrorInfo(appError), progress: undefined }).catch((saveError: unknown) => deps.log('job.not_saved', { error: String(saveError) }))
+        deps.log('job.failed', { provider: input.provider, code: appError.code, detail: appError.detail, ms: deps.now() - started })
+      }
+    } finally {
+      controllers.delete(id)
+      await settleRun(id, job, result, cost)
     }
   }
 
-  function visible(id: string, owner: string): JobRecord {
-    const job = deps.store.get(id)
+  async function visibleAsync(id: string, owner: string): Promise<JobRecord> {
+    const job = await deps.store.getJobAsync(id)
     if (job === undefined || job.owner !== owner || job.expiresAt <= deps.now()) {
       throw new AppError('not_found', 'There is no edit with this id (it may have expired).')
     }
     return job
   }
 
+  /** Records a job that cannot finish here any more: failed with `interrupted`, ledger released. */
+  async function interruptAsync(job: JobRecord, message: string): Promise<void> {
+    await finish(job.id, 'failed', { error: { code: 'interrupted', message }, progress: undefined })
+    await settle(job, 'failed', undefined, 'interrupted')
+  }
+
   return {
-    create(input: CreateJobInput): JobRecord {
+    /** Reserves the edit's price, stores the job and starts it at the host. */
+    async createAsync(input: CreateJobInput): Promise<JobRecord> {
+      if (draining) throw new AppError('interrupted', 'The relay is restarting and takes no new edits. Try again in a minute.', { retryAfterSeconds: 30 })
       const provider = deps.providers[input.provider]
       if (provider === undefined) throw new AppError('provider_not_configured')
       const now = deps.now()
+      const reservedUsd = estimateCostUsd(input.offer.priceUsd, input.request.numImages)
       const job: JobRecord = {
         id: deps.randomUUID(),
-        owner: input.owner,
+        owner: input.account.owner,
         status: 'queued',
         provider: input.provider,
         model: input.model,
@@ -130,27 +241,63 @@ export function createEditJobs(deps: EditJobsDeps) {
         updatedAt: now,
         // Unfinished jobs expire only after the host's deadline plus the retention time.
         expiresAt: now + deps.providerTimeoutMs + deps.resultTtlMs,
+        numImages: input.request.numImages,
+        reservedUsd,
         images: [],
-        error: undefined,
-        costUsd: undefined,
-        costEstimated: false,
-        progress: undefined,
-        hostJobId: undefined
+        costEstimated: false
       }
-      deps.store.put(job)
+      // The job first, then the reservation: a crash between them leaves a job that recovery
+      // marks interrupted, never a reservation that nothing settles.
+      await deps.store.putJobAsync(job)
+      const entry: UsageEntry = {
+        jobId: job.id,
+        owner: job.owner,
+        day: utcDay(now),
+        createdAt: now,
+        provider: input.provider,
+        model: input.model,
+        images: input.request.numImages,
+        reservedUsd,
+        outcome: 'pending'
+      }
+      const reservation = await deps.store.reserveUsageAsync(entry, input.account.dailyBudgetUsd).catch(async (error: unknown) => {
+        await deps.store.deleteJobAsync(job.id)
+        throw error
+      })
+      if (!reservation.ok) {
+        await deps.store.deleteJobAsync(job.id)
+        const budget = input.account.dailyBudgetUsd ?? 0
+        deps.log('job.refused_budget', { owner: job.owner, dailyBudgetUsd: budget, chargedUsd: reservation.chargedUsd, priceUsd: reservedUsd })
+        throw new AppError(
+          'budget_exceeded',
+          `This edit (about ${money(reservedUsd)}) does not fit your daily budget of ${money(budget)} on this relay: ${money(reservation.chargedUsd)} is spent or held by running edits today. It starts again at midnight UTC, or ask whoever runs the relay to raise it.`
+        )
+      }
       const controller = new AbortController()
       controllers.set(job.id, controller)
-      const run = runAsync(job.id, input, provider, controller).finally(() => running.delete(run))
-      running.add(run)
-      deps.log('job.created', { jobId: job.id, provider: input.provider, model: input.model, references: input.references.length, numImages: input.request.numImages })
+      const start = () => runAsync(job, input, provider, controller)
+      const run = (deps.logContext === undefined ? start() : deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, start)).finally(() => running.delete(job.id))
+      running.set(job.id, run)
+      const created = { references: input.references.length, numImages: input.request.numImages, reservedUsd, ...(deps.logPrompts === true ? { prompt: input.request.prompt } : {}) }
+      if (deps.logContext === undefined) deps.log('job.created', { jobId: job.id, provider: input.provider, model: input.model, ...created })
+      else deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, () => deps.log('job.created', { provider: input.provider, model: input.model, ...created }))
       return job
     },
 
-    get: visible,
+    getAsync: visibleAsync,
+
+    /** A result image's bytes, for the job's owner, once the job succeeded. */
+    async getImageAsync(id: string, owner: string, index: number): Promise<{ bytes: Uint8Array; contentType: StoredImage['contentType'] }> {
+      const job = await visibleAsync(id, owner)
+      const image = job.status === 'succeeded' && Number.isInteger(index) ? job.images[index] : undefined
+      const bytes = image === undefined ? undefined : await deps.store.getImageAsync(id, index)
+      if (image === undefined || bytes === undefined) throw new AppError('not_found', 'This edit has no image with that number.')
+      return { bytes, contentType: image.contentType }
+    },
 
     /** Resolves when the job changes, or after `ms`, or when `signal` aborts. */
     async waitAsync(id: string, owner: string, ms: number, signal: AbortSignal): Promise<JobRecord> {
-      const job = visible(id, owner)
+      const job = await visibleAsync(id, owner)
       if (TERMINAL_STATUSES.includes(job.status) || ms <= 0) return job
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, ms)
@@ -164,37 +311,110 @@ export function createEditJobs(deps: EditJobsDeps) {
         const set = waiters.get(id) ?? new Set()
         set.add(done)
         waiters.set(id, set)
+        // A change may have landed between the read above and this wait: look once more.
+        void deps.store.getJobAsync(id).then((latest) => {
+          if (latest === undefined || JSON.stringify(latest) !== JSON.stringify(job)) done()
+        }, done)
       })
-      return visible(id, owner)
+      return visibleAsync(id, owner)
     },
 
-    cancel(id: string, owner: string): JobRecord {
-      const job = visible(id, owner)
+    async cancelAsync(id: string, owner: string): Promise<JobRecord> {
+      const job = await visibleAsync(id, owner)
       if (!TERMINAL_STATUSES.includes(job.status)) {
-        controllers.get(id)?.abort(new AppError('canceled'))
+        const controller = controllers.get(id)
         // Canceled at once, so the answer to DELETE already says so; the run's late outcome is ignored.
-        finish(id, 'canceled', { error: toRelayErrorInfo(new AppError('canceled')) })
-        deps.log('job.canceled', { jobId: id })
+        const ended = await finish(id, 'canceled', { error: toRelayErrorInfo(new AppError('canceled')), progress: undefined })
+        controller?.abort(new AppError('canceled'))
+        if (ended) deps.log('job.canceled', { jobId: id })
+        // No run here to settle it (another process's, or one that already ended): release it now.
+        if (controller === undefined) await settle(job, 'canceled', undefined, 'canceled')
       }
-      return visible(id, owner)
+      return visibleAsync(id, owner)
     },
 
-    /** Drops jobs past their retention. */
-    sweep(): number {
-      let removed = 0
-      for (const job of [...deps.store.values()]) {
-        if (job.expiresAt <= deps.now()) {
-          controllers.get(job.id)?.abort(new AppError('timeout'))
-          deps.store.delete(job.id)
-          removed += 1
+    /**
+     * At start: a job the store holds as queued or running was cut off by a stop or a crash (this
+     * process has not started any yet). It is recorded as failed with `interrupted`, and every
+     * ended job's ledger entry is settled in case the stop came between the two writes.
+     */
+    async recoverAsync(): Promise<{ interrupted: number; settled: number }> {
+      let interrupted = 0
+      let settledCount = 0
+      for (const job of await deps.store.listJobsAsync()) {
+        if (running.has(job.id)) continue
+        if (!TERMINAL_STATUSES.includes(job.status)) {
+          await interruptAsync(job, RESTARTED)
+          interrupted += 1
+          deps.log('job.interrupted', { jobId: job.id, owner: job.owner, provider: job.provider, status: job.status, reason: 'restart' })
+        } else {
+          const changed = await settle(
+            job,
+            job.status === 'succeeded' ? 'succeeded' : job.status === 'canceled' ? 'canceled' : 'failed',
+            job.status === 'succeeded' ? { costUsd: job.costUsd ?? 0, costEstimated: job.costEstimated, delivered: job.images.length } : undefined,
+            job.error?.code
+          )
+          if (changed) settledCount += 1
         }
+      }
+      if (interrupted + settledCount > 0) deps.log('relay.recovered', { interrupted, settled: settledCount })
+      return { interrupted, settled: settledCount }
+    },
+
+    /** Drops jobs past their retention, with their images. */
+    async sweepAsync(): Promise<number> {
+      let removed = 0
+      for (const job of await deps.store.listJobsAsync({ expiredAt: deps.now() })) {
+        controllers.get(job.id)?.abort(new AppError('timeout'))
+        await deps.store.deleteJobAsync(job.id)
+        removed += 1
       }
       return removed
     },
 
-    /** Waits for every running job (used on shutdown and by tests). */
+    /** @deprecated Use sweepAsync; kept while bench/ still calls it. */
+    sweep(): Promise<number> {
+      return this.sweepAsync()
+    },
+
+    /** Waits for every running job (used by tests). */
     async settleAsync(): Promise<void> {
-      await Promise.allSettled([...running])
+      await Promise.allSettled([...running.values()])
+    },
+
+    /** Whether the relay still takes new edits. */
+    get draining(): boolean {
+      return draining
+    },
+
+    /**
+     * On SIGTERM/SIGINT: takes no new edits, lets running ones finish for up to `graceMs`, then
+     * records those still running as failed (`interrupted`) and stops their host calls.
+     */
+    async shutdownAsync(graceMs: number): Promise<{ finished: number; interrupted: number }> {
+      draining = true
+      const inFlight = running.size
+      if (inFlight > 0) {
+        deps.log('relay.draining', { running: inFlight, graceMs })
+        await waitAtMostAsync(Promise.allSettled([...running.values()]), graceMs)
+      }
+      const left = [...controllers.keys()]
+      for (const id of left) {
+        const job = await deps.store.getJobAsync(id)
+        if (job !== undefined && !TERMINAL_STATUSES.includes(job.status)) {
+          await finish(id, 'failed', { error: { code: 'interrupted', message: STOPPED }, progress: undefined })
+          deps.log('job.interrupted', { jobId: id, owner: job.owner, provider: job.provider, reason: 'shutdown' })
+        }
+        controllers.get(id)?.abort(new AppError('interrupted', STOPPED))
+      }
+      // Aborted host calls unwind and settle their ledger entries; a host call that ignores the
+      // abort is not waited for, and its entry is released here.
+      await waitAtMostAsync(Promise.allSettled([...running.values()]), ABORT_UNWIND_MS)
+      for (const id of left) {
+        const job = await deps.store.getJobAsync(id)
+        if (job !== undefined) await settle(job, 'failed', undefined, 'interrupted')
+      }
+      return { finished: inFlight - left.length, interrupted: left.length }
     }
   }
 }

@@ -1,22 +1,10 @@
-import type { JobRecord } from './job-record'
-
 /**
- * Where jobs and their result bytes live until they expire. In memory for now; a persistent store
- * (so a restart loses no paid result) implements the same interface.
+ * Where jobs live: see `../store/relay-store.ts` (the async interface every runtime implements),
+ * `../store/memory-store.ts` (tests, and relays that need not survive a restart) and
+ * `../store/file-store.ts` (Node: jobs, result images and the ledger on disk).
+ *
+ * The names here are the in-memory store's, kept for the relay's tests: `JobStore` is that store
+ * with its synchronous test views (`get`, `values`).
  */
-export interface JobStore {
-  get(id: string): JobRecord | undefined
-  put(job: JobRecord): void
-  delete(id: string): void
-  values(): Iterable<JobRecord>
-}
-
-export function createMemoryJobStore(): JobStore {
-  const jobs = new Map<string, JobRecord>()
-  return {
-    get: (id) => jobs.get(id),
-    put: (job) => void jobs.set(job.id, job),
-    delete: (id) => void jobs.delete(id),
-    values: () => jobs.values()
-  }
-}
+export type { MemoryStore as JobStore } from '../store/memory-store'
+export { createMemoryStore as createMemoryJobStore } from '../store/memory-store'

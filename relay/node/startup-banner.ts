@@ -5,9 +5,12 @@ export interface BannerInput {
   config: RelayConfig
   url: string
   manifestPath: string
-  token: string
-  tokenSource: 'RELAY_TOKENS' | '.relay-token'
+  /** The token to paste (RELAY_TOKENS or .relay-token); a team's tokens file is never printed. */
+  token: string | undefined
+  tokenSource: 'RELAY_TOKENS' | '.relay-token' | 'RELAY_TOKENS_FILE'
   envFileLoaded: boolean
+  /** The folder jobs, results and the usage ledger are kept in. */
+  dataDir?: string
 }
 
 /** What a person needs right after `npm start`, in the order they need it. */
@@ -24,10 +27,13 @@ export function startupBanner(input: BannerInput): string {
     `     and choose ${input.manifestPath}`,
     '  2. Run Kontext Edit, open its Settings, and enter:',
     `       Relay URL     ${input.url}`,
-    `       Access token  ${input.token}`,
+    `       Access token  ${input.token ?? `each person's own, from ${config.tokensFile ?? 'the tokens file'}`}`,
     input.tokenSource === '.relay-token'
       ? '     (RELAY_TOKENS is not set, so this token was created for you and kept in .relay-token.)'
-      : `     (from RELAY_TOKENS; ${config.tokens.length} token${config.tokens.length === 1 ? '' : 's'} configured)`,
+      : input.tokenSource === 'RELAY_TOKENS_FILE'
+        ? `     (${config.accounts.length} token${config.accounts.length === 1 ? '' : 's'} from RELAY_TOKENS_FILE${config.tokens.length > 0 ? ` and ${config.tokens.length} from RELAY_TOKENS` : ''}; GET /v1/usage shows each owner's spend)`
+        : `     (from RELAY_TOKENS; ${config.tokens.length} token${config.tokens.length === 1 ? '' : 's'} configured)`,
+    ...(input.dataDir === undefined ? [] : ['', `Jobs, results and the usage ledger are kept in ${input.dataDir}`]),
     '',
     'Image hosts'
   ]

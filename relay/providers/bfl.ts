@@ -4,11 +4,11 @@ import { PROVIDERS } from '../../shared/models'
 import { bytesToBase64 } from '../images/base64'
 import type { HostConfig } from '../config'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderProgress, ProviderResult } from './provider'
-import { parseRetryAfterMs } from './retry-after'
 import { downloadResultAsync } from './shared/download-result-async'
 import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
  * Black Forest Labs' own API (providers.md §3): `POST {BFL_API_URL}/v1/{offer.hostModelId}` with
@@ -29,9 +29,6 @@ import { pollAsync } from './shared/poll-async'
  */
 
 const PROVIDER = 'bfl'
-const MAX_SUBMIT_ATTEMPTS = 3
-const RETRY_BASE_MS = 1000
-const RETRY_AFTER_CAP_MS = 30_000
 /** Consecutive unreadable poll answers before giving up (a proxy glitch is retried, garbage is not). */
 const MAX_GARBLED_POLLS = 3
 /** 1 credit = $0.01 (providers.md §3.1). */
@@ -121,42 +118,37 @@ export function createBflProvider(host: HostConfig, deps: ProviderDeps): Provide
   /** One submission, sent again only when BFL cannot have accepted it (429, 503, never connected). */
   async function submitAsync(path: string, body: Record<string, unknown>, variant: number, signal: AbortSignal): Promise<Submitted> {
     const payload = JSON.stringify(body)
-    for (let attempt = 1; ; attempt += 1) {
-      deps.log('provider.submit', { provider: PROVIDER, model: path, variant, attempt })
-      const answer = await hostFetchAsync(
-        deps.fetch,
-        `${baseUrl}/v1/${path}`,
-        { method: 'POST', headers: { 'x-key': key, 'content-type': 'application/json', accept: 'application/json' }, body: payload, redirect: 'manual' },
-        signal
-      )
-      let retry: { error: AppError; waitMs: number | undefined }
-      if (answer.kind === 'network') {
-        const error = fail('provider_unavailable', `submit failed: ${answer.detail}`)
-        // Once the request may have reached BFL it may have been accepted and billed.
-        if (answer.reachedHost) throw error
-        retry = { error, waitMs: undefined }
-      } else {
+    return submitWithRetriesAsync<Submitted>(deps, signal, {
+      attemptAsync: async (attempt) => {
+        deps.log('provider.submit', { provider: PROVIDER, model: path, variant, attempt })
+        const answer = await hostFetchAsync(
+          deps.fetch,
+          `${baseUrl}/v1/${path}`,
+          { method: 'POST', headers: { 'x-key': key, 'content-type': 'application/json', accept: 'application/json' }, body: payload, redirect: 'manual' },
+          signal
+        )
+        if (answer.kind === 'network') {
+          // Once the request may have reached BFL it may have been accepted and billed.
+          return { kind: answer.reachedHost ? 'ambiguous' : 'refused', error: fail('provider_unavailable', `submit failed: ${answer.detail}`) }
+        }
         const { response } = answer
         const read = await readTextAsync(response, signal)
         if (response.ok) {
           // A 2xx means BFL took the task: whatever the body, never send it again.
-          if (!read.ok) throw fail('provider_error', `submit answered ${response.status} but the ${read.detail}`)
+          if (!read.ok) return { kind: 'ambiguous', error: fail('provider_error', `submit answered ${response.status} but the ${read.detail}`) }
           const parsed = SubmitAnswer.safeParse(parseJson(read.text))
-          if (!parsed.success) throw fail('provider_error', `submit answered ${response.status} with an unreadable body: ${read.text.slice(0, 200)}`)
+          if (!parsed.success) return { kind: 'ambiguous', error: fail('provider_error', `submit answered ${response.status} with an unreadable body: ${read.text.slice(0, 200)}`) }
           const { id, polling_url: pollingUrl, cost } = parsed.data
           deps.log('provider.accepted', { provider: PROVIDER, hostJobId: id, variant, costCredits: cost ?? null })
-          return { id, pollingUrl: pollingUrl ?? `${baseUrl}/v1/get_result?id=${encodeURIComponent(id)}`, costCredits: cost ?? undefined }
+          return { kind: 'accepted', value: { id, pollingUrl: pollingUrl ?? `${baseUrl}/v1/get_result?id=${encodeURIComponent(id)}`, costCredits: cost ?? undefined } }
         }
         const text = read.ok ? read.text : ''
         const error = statusError(response.status, parseJson(text), text, 'submit')
-        if (response.status !== 429 && response.status !== 503) throw error
-        retry = { error, waitMs: parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS) }
-      }
-      if (attempt >= MAX_SUBMIT_ATTEMPTS) throw retry.error
-      const waitMs = retry.waitMs ?? RETRY_BASE_MS * 2 ** (attempt - 1)
-      deps.log('provider.retry', { provider: PROVIDER, variant, attempt, waitMs, detail: retry.error.detail })
-      await deps.sleepAsync(waitMs, signal)
-    }
+        if (response.status === 429 || response.status === 503) return { kind: 'refused', error, retryAfterMs: retryAfterMsOf(response, deps.now()) }
+        return { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
+      },
+      onRetry: ({ attempt, waitMs, error }) => deps.log('provider.retry', { provider: PROVIDER, variant, attempt, waitMs, detail: error.detail })
+    })
   }
 
   /** Follows `polling_url` exactly as BFL gave it to a final status (§3.4). */

@@ -7,11 +7,11 @@ import { ConfigError, type HostConfig } from '../config'
 import defaultWorkflowFile from './comfyui/kontext-dev-workflow.json'
 import { buildGraph, parseWorkflowTemplate, WorkflowError, type ApiGraph, type WorkflowTemplate } from './comfyui/workflow'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderProgress, ProviderResult, ReferenceImage } from './provider'
-import { parseRetryAfterMs } from './retry-after'
 import { downloadResultAsync } from './shared/download-result-async'
 import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
  * A self-hosted ComfyUI running FLUX.1 Kontext [dev] (providers.md §6). No auth: ComfyUI is bound
@@ -31,15 +31,14 @@ import { pollAsync } from './shared/poll-async'
  */
 
 const PROVIDER = 'comfyui'
-const MAX_SUBMIT_ATTEMPTS = 3
-const RETRY_BASE_MS = 1000
-const RETRY_AFTER_CAP_MS = 30_000
 /** Uploads are free and go to a machine next door: retry them soon. */
+const UPLOAD_ATTEMPTS = 3
 const UPLOAD_RETRY_MS = 250
 const MAX_UNREACHABLE_POLLS = 3
 /** Polls that find the prompt neither queued nor in history before the relay calls it lost. */
 const MAX_MISSING_POLLS = 3
 const DOWNLOAD_ATTEMPTS = 3
+const DOWNLOAD_RETRY_MS = 500
 const CANCEL_TIMEOUT_MS = 5000
 /** When to look again for a prompt whose submit was on the wire as the edit stopped. */
 const IN_FLIGHT_RECHECK_MS = 1000
@@ -238,7 +237,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
   async function uploadAsync(reference: ReferenceImage, signal: AbortSignal): Promise<string> {
     const filename = await uploadNameAsync(reference)
     let lastError: AppError | undefined
-    for (let attempt = 1; attempt <= MAX_SUBMIT_ATTEMPTS; attempt += 1) {
+    for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt += 1) {
       if (attempt > 1) await deps.sleepAsync(UPLOAD_RETRY_MS * 2 ** (attempt - 2), signal)
       const form = new FormData()
       form.append('image', new Blob([new Uint8Array(reference.bytes)], { type: reference.contentType }), filename)
@@ -295,7 +294,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
       if (nodeErrors.length > 0) deps.log('provider.node_errors', { provider: PROVIDER, promptId: accepted, nodes: nodeErrors })
       return { kind: 'accepted', promptId: accepted }
     }
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS)
+    const retryAfterMs = retryAfterMsOf(response, deps.now())
     if (response.status === 400) {
       throw new AppError('provider_error', undefined, { detail: `comfyui refused the workflow: ${describeRefusal(body, text.text)}` })
     }
@@ -318,26 +317,24 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
   }
 
   async function submitAsync(graph: ApiGraph, promptId: string, signal: AbortSignal): Promise<string> {
-    for (let attempt = 1; ; attempt += 1) {
-      deps.log('provider.submit', { provider: PROVIDER, promptId, attempt })
-      const outcome = await submitOnceAsync(graph, promptId, signal)
-      if (outcome.kind === 'accepted') return outcome.promptId
-      deps.log('provider.submit_failed', { provider: PROVIDER, promptId, attempt, kind: outcome.kind, detail: outcome.error.detail })
-      let retryAfterMs: number | undefined
-      if (outcome.kind === 'uncertain') {
+    return submitWithRetriesAsync<string>(deps, signal, {
+      attemptAsync: async (attempt) => {
+        deps.log('provider.submit', { provider: PROVIDER, promptId, attempt })
+        const outcome = await submitOnceAsync(graph, promptId, signal)
+        if (outcome.kind === 'accepted') return { kind: 'accepted', value: outcome.promptId }
+        deps.log('provider.submit_failed', { provider: PROVIDER, promptId, attempt, kind: outcome.kind, detail: outcome.error.detail })
+        return outcome.kind === 'uncertain' ? { kind: 'ambiguous', error: outcome.error } : outcome
+      },
+      recoverAsync: async () => {
         const queued = await wasQueuedAsync(promptId, signal)
         if (queued === true) {
           deps.log('provider.recovered', { provider: PROVIDER, promptId })
-          return promptId
+          return { kind: 'found', value: promptId }
         }
         // Only a host known to keep our prompt_id can answer "not queued" truthfully.
-        if (queued === undefined || honorsPromptId !== true) throw outcome.error
-      } else {
-        retryAfterMs = outcome.retryAfterMs
+        return queued === undefined || honorsPromptId !== true ? { kind: 'unknown' } : { kind: 'absent' }
       }
-      if (attempt >= MAX_SUBMIT_ATTEMPTS) throw outcome.error
-      await deps.sleepAsync(retryAfterMs ?? RETRY_BASE_MS * 2 ** (attempt - 1), signal)
-    }
+    })
   }
 
   // --- follow ---------------------------------------------------------------------------------
@@ -382,7 +379,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
         return await downloadResultAsync(url(`/view?${query.toString()}`), { fetch: deps.fetch, signal, hostBaseUrl: base })
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'provider_unavailable' || attempt >= DOWNLOAD_ATTEMPTS) throw error
-        await deps.sleepAsync(RETRY_BASE_MS / 2, signal)
+        await deps.sleepAsync(DOWNLOAD_RETRY_MS, signal)
       }
     }
   }

@@ -3,11 +3,11 @@ import { AppError, type RelayErrorCode } from '../../shared/errors'
 import { base64ToBytes, bytesToBase64 } from '../images/base64'
 import type { HostConfig } from '../config'
 import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderResult } from './provider'
-import { parseRetryAfterMs } from './retry-after'
 import { downloadResultAsync } from './shared/download-result-async'
 import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
  * fal.ai's queue (providers.md §4): `POST {FAL_QUEUE_URL}/{endpoint}`, then `GET status_url` until
@@ -22,9 +22,6 @@ import { pollAsync } from './shared/poll-async'
  */
 
 const PROVIDER = 'fal'
-const MAX_SUBMIT_ATTEMPTS = 3
-const RETRY_BASE_MS = 1000
-const RETRY_AFTER_CAP_MS = 30_000
 /** Result GETs are free to repeat; a few tries ride out a blip without hiding a job's own error. */
 const MAX_RESULT_ATTEMPTS = 3
 const RESULT_RETRY_MS = 250
@@ -105,7 +102,7 @@ function falError(response: Response, text: string, where: string, now: number):
   const code = rule.code(response.status)
   const error = hostError(PROVIDER, response.status, code, `${where}${errorType === undefined ? '' : ` ${errorType}`}: ${described}`)
   if (code !== 'rate_limited') return error
-  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), now, RETRY_AFTER_CAP_MS)
+  const retryAfterMs = retryAfterMsOf(response, now)
   return retryAfterMs === undefined ? error : new AppError(code, error.message, { detail: error.detail, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) })
 }
 
@@ -185,36 +182,29 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
   async function submitAsync(endpoint: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Submitted> {
     const url = `${host.url}/${endpoint.split('/').map(encodeURIComponent).join('/')}`
     const json = JSON.stringify(body)
-    for (let attempt = 1; ; attempt += 1) {
-      deps.log('provider.submit', { provider: PROVIDER, endpoint, attempt, numImages: body.num_images })
-      const answer = await hostFetchAsync(deps.fetch, url, { method: 'POST', headers: headers(true), body: json }, signal)
-      let failure: AppError
-      let retryAfterMs: number | undefined
-      if (answer.kind === 'network') {
-        failure = new AppError('provider_unavailable', undefined, { detail: `fal submit: ${answer.detail}` })
-        // The request may have reached fal and been queued: sending it again could bill twice.
-        if (answer.reachedHost) throw failure
-      } else {
+    return submitWithRetriesAsync<Submitted>(deps, signal, {
+      attemptAsync: async (attempt) => {
+        deps.log('provider.submit', { provider: PROVIDER, endpoint, attempt, numImages: body.num_images })
+        const answer = await hostFetchAsync(deps.fetch, url, { method: 'POST', headers: headers(true), body: json }, signal)
+        if (answer.kind === 'network') {
+          // The request may have reached fal and been queued: sending it again could bill twice.
+          return { kind: answer.reachedHost ? 'ambiguous' : 'refused', error: new AppError('provider_unavailable', undefined, { detail: `fal submit: ${answer.detail}` }) }
+        }
         const { response } = answer
         const read = await readTextAsync(response, signal)
         if (response.ok) {
-          if (!read.ok) throw new AppError('provider_unavailable', undefined, { detail: `fal submit answered ${response.status}, ${read.detail}` })
+          if (!read.ok) return { kind: 'ambiguous', error: new AppError('provider_unavailable', undefined, { detail: `fal submit answered ${response.status}, ${read.detail}` }) }
           const parsed = Submitted.safeParse(parseJson(read.text))
-          if (!parsed.success) {
-            throw new AppError('provider_error', undefined, { detail: `fal submit answered ${response.status} with a body that is not the documented JSON` })
-          }
-          return parsed.data
+          if (!parsed.success) return { kind: 'ambiguous', error: new AppError('provider_error', undefined, { detail: `fal submit answered ${response.status} with a body that is not the documented JSON` }) }
+          return { kind: 'accepted', value: parsed.data }
         }
-        failure = falError(response, read.ok ? read.text : '', 'submit', deps.now())
-        // 429 and 503 are refusals: fal queued nothing. Anything else is final or ambiguous.
-        if (response.status !== 429 && response.status !== 503) throw failure
-        retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS)
-      }
-      if (attempt >= MAX_SUBMIT_ATTEMPTS) throw failure
-      const waitMs = retryAfterMs ?? RETRY_BASE_MS * 2 ** (attempt - 1)
-      deps.log('provider.retry', { provider: PROVIDER, endpoint, attempt, waitMs, detail: failure.detail })
-      await deps.sleepAsync(waitMs, signal)
-    }
+        const error = falError(response, read.ok ? read.text : '', 'submit', deps.now())
+        // 429 and 503 are refusals: fal queued nothing. Any other 5xx may have been raised after queueing.
+        if (response.status === 429 || response.status === 503) return { kind: 'refused', error, retryAfterMs: retryAfterMsOf(response, deps.now()) }
+        return { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
+      },
+      onRetry: ({ attempt, waitMs, error }) => deps.log('provider.retry', { provider: PROVIDER, endpoint, attempt, waitMs, detail: error.detail })
+    })
   }
 
   /** Polls `status_url` until COMPLETED; transient failures are polled through within the deadline. */

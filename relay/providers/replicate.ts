@@ -4,11 +4,11 @@ import type { OutputFormat } from '../../shared/relay-api'
 import { bytesToBase64 } from '../images/base64'
 import type { HostConfig } from '../config'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderFactory, ProviderResult, ReferenceImage } from './provider'
-import { parseRetryAfterMs } from './retry-after'
 import { downloadResultAsync } from './shared/download-result-async'
 import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
  * Replicate (providers.md §5): `POST {url}/v1/models/{owner}/{name}/predictions` with
@@ -40,9 +40,6 @@ const MIN_WAIT_SECONDS = 1
 const MAX_WAIT_SECONDS = 60
 /** How much longer than the hold a submit may take before the relay stops listening. */
 const SUBMIT_GRACE_MS = 30_000
-const MAX_SUBMIT_ATTEMPTS = 3
-const RETRY_BASE_MS = 1000
-const RETRY_AFTER_CAP_MS = 30_000
 const CANCEL_TIMEOUT_MS = 10_000
 /** Replicate's moderation code in a failed prediction's `error` (providers.md §5.4). */
 const MODERATION_MARKER = /\bE005\b/
@@ -180,7 +177,7 @@ export const createReplicateProvider: ProviderFactory = (host: HostConfig, deps:
       return answer.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error, retry: true, retryAfterMs: undefined }
     }
     const { response } = answer
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS)
+    const retryAfterMs = retryAfterMsOf(response, deps.now())
     const refusedForNow = response.status === 429 || response.status === 503
     const read = await readTextAsync(response, signal)
     if (!read.ok) {
@@ -228,38 +225,37 @@ export const createReplicateProvider: ProviderFactory = (host: HostConfig, deps:
       .catch((error: unknown) => deps.log('provider.cancel_failed', { provider: PROVIDER, predictionId: prediction.id, detail: String(error) }))
   }
 
-  /**
-   * Submits until Replicate creates the prediction, at most three times, and only again after a
-   * refusal that cannot have created one.
-   */
+  /** Submits until Replicate creates the prediction, and again only after a refusal that cannot have created one. */
   async function submitAsync(call: ReplicateCall, variant: number, signal: AbortSignal): Promise<Prediction> {
-    for (let attempt = 1; ; attempt += 1) {
-      if (signal.aborted) throw signal.reason as Error
-      deps.log('provider.submit', { provider: PROVIDER, model: call.model, variant, attempt, waitSeconds })
-      // Not the edit's signal: an abort during the hold must not lose the prediction's id.
-      const pending = submitOnceAsync(call, AbortSignal.timeout(waitSeconds * 1000 + SUBMIT_GRACE_MS)).catch(
-        (error: unknown): SubmitOutcome => ({
-          kind: 'ambiguous',
-          error: new AppError('provider_unavailable', undefined, { detail: `${PROVIDER} submit: no answer within ${waitSeconds} s + ${SUBMIT_GRACE_MS / 1000} s: ${String(error)}` })
-        })
-      )
-      let outcome: SubmitOutcome
-      try {
-        outcome = await untilAborted(pending, signal)
-      } catch (error) {
-        void pending.then((late) => {
-          if (late.kind === 'created' && !isTerminal(late.prediction)) cancelInBackground(late.prediction)
-        })
-        throw error
+    return submitWithRetriesAsync<Prediction>(deps, signal, {
+      attemptAsync: async (attempt) => {
+        if (signal.aborted) throw signal.reason as Error
+        deps.log('provider.submit', { provider: PROVIDER, model: call.model, variant, attempt, waitSeconds })
+        // Not the edit's signal: an abort during the hold must not lose the prediction's id.
+        const pending = submitOnceAsync(call, AbortSignal.timeout(waitSeconds * 1000 + SUBMIT_GRACE_MS)).catch(
+          (error: unknown): SubmitOutcome => ({
+            kind: 'ambiguous',
+            error: new AppError('provider_unavailable', undefined, { detail: `${PROVIDER} submit: no answer within ${waitSeconds} s + ${SUBMIT_GRACE_MS / 1000} s: ${String(error)}` })
+          })
+        )
+        let outcome: SubmitOutcome
+        try {
+          outcome = await untilAborted(pending, signal)
+        } catch (error) {
+          void pending.then((late) => {
+            if (late.kind === 'created' && !isTerminal(late.prediction)) cancelInBackground(late.prediction)
+          })
+          throw error
+        }
+        if (outcome.kind === 'created') {
+          deps.log('provider.created', { provider: PROVIDER, predictionId: outcome.prediction.id, status: outcome.prediction.status, variant })
+          return { kind: 'accepted', value: outcome.prediction }
+        }
+        deps.log('provider.submit_failed', { provider: PROVIDER, variant, attempt, kind: outcome.kind, code: outcome.error.code, detail: outcome.error.detail })
+        if (outcome.kind === 'ambiguous') return outcome
+        return outcome.retry ? { kind: 'refused', error: outcome.error, retryAfterMs: outcome.retryAfterMs } : { kind: 'final', error: outcome.error }
       }
-      if (outcome.kind === 'created') {
-        deps.log('provider.created', { provider: PROVIDER, predictionId: outcome.prediction.id, status: outcome.prediction.status, variant })
-        return outcome.prediction
-      }
-      deps.log('provider.submit_failed', { provider: PROVIDER, variant, attempt, kind: outcome.kind, code: outcome.error.code, detail: outcome.error.detail })
-      if (outcome.kind === 'ambiguous' || !outcome.retry || attempt >= MAX_SUBMIT_ATTEMPTS) throw outcome.error
-      await deps.sleepAsync(outcome.retryAfterMs ?? RETRY_BASE_MS * 2 ** (attempt - 1), signal)
-    }
+    })
   }
 
   /** One poll of `urls.get`: the prediction, or undefined after a failure worth another poll. */

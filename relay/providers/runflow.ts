@@ -4,11 +4,11 @@ import type { ModelOffer } from '../../shared/models'
 import type { OutputFormat } from '../../shared/relay-api'
 import { base64ToBytes, bytesToBase64 } from '../images/base64'
 import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderResult, ReferenceImage } from './provider'
-import { parseRetryAfterMs } from './retry-after'
 import { downloadResultAsync } from './shared/download-result-async'
 import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
  * Runflow (providers.md §2): `POST /v1/models/{model_id}/runs` with `{input}` and Bearer auth,
@@ -29,9 +29,6 @@ const PROVIDER = 'runflow'
 const HOST_NAME = 'Runflow'
 /** §2.5: "< 1 MiB: inline base64 … is fine"; from 1 MiB the presigned upload. */
 const INLINE_MAX_BYTES = 1024 * 1024
-const MAX_SUBMIT_ATTEMPTS = 3
-const RETRY_BASE_MS = 1000
-const RETRY_AFTER_CAP_MS = 30_000
 
 const OUTPUT_FORMATS: Partial<Record<OutputFormat, 'png' | 'jpeg'>> = { png: 'png', jpeg: 'jpeg' }
 const EXTENSIONS: Record<ReferenceImage['contentType'], string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }
@@ -227,20 +224,22 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
       }
       return { ok: true, json, status: response.status }
     }
-    const waitMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS)
+    const waitMs = retryAfterMsOf(response, deps.now())
     return { ok: false, status: response.status, error: envelopeError(response.status, text.text, waitMs), retry: response.status === 429 || response.status === 503, waitMs }
   }
 
-  /** A POST that creates something: sent again (at most 3 times in all) only after a refusal. */
+  /** A POST that creates something: sent again only after a refusal. */
   async function createAsync(path: string, body: unknown, signal: AbortSignal, event: string, fields: Record<string, unknown>): Promise<unknown> {
-    for (let attempt = 1; ; attempt += 1) {
-      deps.log(event, { provider: PROVIDER, ...fields, attempt })
-      const outcome = await callOnceAsync('POST', path, body, signal)
-      if (outcome.ok) return outcome.json
-      deps.log('provider.refused', { provider: PROVIDER, ...fields, attempt, code: outcome.error.code, retry: outcome.retry, detail: outcome.error.detail })
-      if (!outcome.retry || attempt >= MAX_SUBMIT_ATTEMPTS) throw outcome.error
-      await deps.sleepAsync(outcome.waitMs ?? RETRY_BASE_MS * 2 ** (attempt - 1), signal)
-    }
+    return submitWithRetriesAsync<unknown>(deps, signal, {
+      attemptAsync: async (attempt) => {
+        deps.log(event, { provider: PROVIDER, ...fields, attempt })
+        const outcome = await callOnceAsync('POST', path, body, signal)
+        if (outcome.ok) return { kind: 'accepted', value: outcome.json }
+        deps.log('provider.refused', { provider: PROVIDER, ...fields, attempt, code: outcome.error.code, retry: outcome.retry, detail: outcome.error.detail })
+        // Runflow cannot be asked whether it took a create, so one that may have reached it is never sent again.
+        return outcome.retry ? { kind: 'refused', error: outcome.error, retryAfterMs: outcome.waitMs } : { kind: 'final', error: outcome.error }
+      }
+    })
   }
 
   /** §2.5: create an upload, PUT the bytes without auth, confirm; returns how the run input names the asset. */

@@ -4,10 +4,10 @@ import type { OutputFormat } from '../../shared/relay-api'
 import { base64ToBytes, bytesToBase64 } from '../images/base64'
 import type { HostConfig } from '../config'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderResult } from './provider'
-import { parseRetryAfterMs } from './retry-after'
 import { downloadResultAsync } from './shared/download-result-async'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
  * Runware's REST API (providers.md §1): one POST of a JSON task array, Bearer auth. The relay asks
@@ -26,9 +26,6 @@ import { pollAsync } from './shared/poll-async'
 
 const OUTPUT_FORMATS: Record<OutputFormat, 'PNG' | 'JPG' | 'WEBP'> = { png: 'PNG', jpeg: 'JPG', webp: 'WEBP' }
 
-const MAX_SUBMIT_ATTEMPTS = 3
-const RETRY_BASE_MS = 1000
-const RETRY_AFTER_CAP_MS = 30_000
 /** Runware's docs advise a first delay before polling an async task (providers.md §1.5). */
 const ASYNC_FIRST_POLL_MS = 500
 /** Consecutive polls that could not reach Runware at all before the adapter stops asking. */
@@ -189,7 +186,7 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
     const envelope = parsed.success ? parsed.data : undefined
     const firstError = envelope?.errors?.[0]
     if (response.ok && envelope !== undefined && firstError === undefined) return { kind: 'ok', envelope }
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), deps.now(), RETRY_AFTER_CAP_MS)
+    const retryAfterMs = retryAfterMsOf(response, deps.now())
     if (response.status === 429 || response.status === 503 || /RateLimit/.test(firstError?.code ?? '')) {
       return { kind: 'refused', error: toAppError(response.status, firstError), retryAfterMs }
     }
@@ -259,7 +256,7 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
     ).then((outcome) => (outcome === 'absent' ? undefined : outcome))
   }
 
-  /** Submits one task (at most 3 times, never twice once Runware may have it) and follows it to its end. */
+  /** Submits one task (never twice once Runware may have it) and follows it to its end. */
   async function runTaskAsync(
     input: ProviderEditInput,
     call: RunwareCall,
@@ -267,31 +264,38 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
   ): Promise<Finished> {
     const { signal } = input
     const task = buildRunwareTask(input, call)
-    for (let attempt = 1; ; attempt += 1) {
-      log('provider.submit', { taskUUID: call.taskUUID, attempt, delivery: call.delivery, numberResults: call.numberResults })
-      const answer = await postAsync([task], signal)
-      if (answer.kind === 'ok') {
-        if (call.delivery === 'sync') return { items: (answer.envelope.data ?? []).filter((item) => item.taskUUID === call.taskUUID) }
-        // The answer to an async submit is an acknowledgement; the results come from getResponse.
-        report(0, false)
-        await deps.sleepAsync(ASYNC_FIRST_POLL_MS, signal)
-        const finished = await followAsync(call.taskUUID, call.numberResults, true, signal, report)
-        if (finished === undefined) throw new AppError('provider_error', undefined, { detail: 'runware lost an acknowledged task' })
-        return finished
-      }
-      log('provider.uncertain', { taskUUID: call.taskUUID, attempt, kind: answer.kind, detail: answer.error.detail })
-      if (answer.kind === 'uncertain') {
-        // The task may have run (and been billed): ask for it by its UUID before anything else.
+    return submitWithRetriesAsync<Finished>(deps, signal, {
+      attemptAsync: async (attempt) => {
+        log('provider.submit', { taskUUID: call.taskUUID, attempt, delivery: call.delivery, numberResults: call.numberResults })
+        const answer = await postAsync([task], signal)
+        if (answer.kind === 'ok') return { kind: 'accepted', value: await takeAcceptedAsync(call, answer.envelope, signal, report) }
+        log('provider.uncertain', { taskUUID: call.taskUUID, attempt, kind: answer.kind, detail: answer.error.detail })
+        if (answer.kind === 'uncertain') return { kind: 'ambiguous', error: answer.error, retryAfterMs: answer.retryAfterMs }
+        return { kind: 'refused', error: answer.error, retryAfterMs: answer.kind === 'refused' ? answer.retryAfterMs : undefined }
+      },
+      // The task may have run (and been billed): ask for it by its UUID before anything else.
+      recoverAsync: async (attempt) => {
         const recovered = await followAsync(call.taskUUID, call.numberResults, false, signal, report)
-        if (recovered !== undefined) {
-          log('provider.recovered', { taskUUID: call.taskUUID, attempt })
-          return recovered
-        }
+        if (recovered === undefined) return { kind: 'absent' }
+        log('provider.recovered', { taskUUID: call.taskUUID, attempt })
+        return { kind: 'found', value: recovered }
       }
-      if (attempt >= MAX_SUBMIT_ATTEMPTS) throw answer.error
-      const retryAfterMs = answer.kind === 'unreached' ? undefined : answer.retryAfterMs
-      await deps.sleepAsync(retryAfterMs ?? RETRY_BASE_MS * 2 ** (attempt - 1), signal)
-    }
+    })
+  }
+
+  async function takeAcceptedAsync(
+    call: RunwareCall,
+    envelope: RunwareEnvelope,
+    signal: AbortSignal,
+    report: (done: number, seen: boolean) => void
+  ): Promise<Finished> {
+    if (call.delivery === 'sync') return { items: (envelope.data ?? []).filter((item) => item.taskUUID === call.taskUUID) }
+    // The answer to an async submit is an acknowledgement; the results come from getResponse.
+    report(0, false)
+    await deps.sleepAsync(ASYNC_FIRST_POLL_MS, signal)
+    const finished = await followAsync(call.taskUUID, call.numberResults, true, signal, report)
+    if (finished === undefined) throw new AppError('provider_error', undefined, { detail: 'runware lost an acknowledged task' })
+    return finished
   }
 
   return {

@@ -33,10 +33,10 @@
  */
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply } from './fake-http'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ export async function startFakeBflAsync(options: FakeBflOptions): Promise<FakeBf
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startBflForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+export async function startBflForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeBflAsync({ apiKey: `bfl_fake_${randomUUID()}` })
   return { env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url }, submissions: () => fake.submissions(), close: () => fake.close() }
 }
@@ -191,8 +191,6 @@ interface ValidBody {
   format: OutputFormat
   inputMp: number
 }
-
-const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 
 function sniff(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
   const at = (signature: number[], offset = 0): boolean => signature.every((byte, i) => bytes[offset + i] === byte)
@@ -256,11 +254,11 @@ export function validateBflBody(raw: unknown): { ok: true; value: ValidBody } | 
       bad('send the raw base64 string without a data: prefix')
       continue
     }
-    if (value.length === 0 || value.length % 4 !== 0 || !STRICT_BASE64.test(value)) {
+    const bytes = decodeStrictBase64(value)
+    if (bytes === null) {
       bad('invalid base64 image')
       continue
     }
-    const bytes = new Uint8Array(Buffer.from(value, 'base64'))
     if (bytes.byteLength > MAX_INPUT_BYTES) {
       bad('image is larger than 20 MB')
       continue
@@ -374,15 +372,6 @@ interface Task {
   sampleExpiresAt: number | undefined
 }
 
-type Reply =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
-  | { kind: 'destroy' }
-  | { kind: 'hang' }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
-  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
-
 /** Cut off mid-way, so it is not JSON even though the header says it is. */
 const MALFORMED_SUBMIT = '{"id":"'
 const MALFORMED_POLL = '<html><body>502 Bad Gateway</body></html>'
@@ -431,7 +420,7 @@ class FakeBflServer implements FakeBfl {
       createServer((request, response) => {
         this.handle(name, request, response).catch((error: unknown) => {
           if (response.headersSent) return void response.destroy()
-          send(response, { kind: 'json', status: 500, body: { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}` } })
+          sendReply(response, jsonReply(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}` }))
         })
       })
     this.servers = { api: make('api'), region: make('region'), delivery: make('delivery') }
@@ -458,90 +447,56 @@ class FakeBflServer implements FakeBfl {
   }
 
   async listen(): Promise<void> {
-    const origins = await Promise.all(
-      (['api', 'region', 'delivery'] as const).map(
-        (name) =>
-          new Promise<string>((resolve, reject) => {
-            const server = this.servers[name]
-            server.once('error', reject)
-            server.listen(0, '127.0.0.1', () => {
-              server.off('error', reject)
-              resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-            })
-          })
-      )
-    )
-    ;[this.url, this.regionUrl, this.deliveryUrl] = origins as [string, string, string]
+    const { api, region, delivery } = this.servers
+    ;[this.url, this.regionUrl, this.deliveryUrl] = await Promise.all([listenOnLoopbackAsync(api), listenOnLoopbackAsync(region), listenOnLoopbackAsync(delivery)])
   }
 
   close(): Promise<void> {
-    this.closed ??= (async () => {
-      this.closing.abort()
-      await Promise.all(
-        Object.values(this.servers).map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve())
-              server.closeAllConnections()
-            })
-        )
-      )
-    })()
+    this.closed ??= Promise.all(Object.values(this.servers).map((server) => closeServerAsync(server, this.closing))).then(() => undefined)
     return this.closed
   }
 
   private async handle(server: BflServerName, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request)
+    const raw = await readBodyAsync(request)
     const url = new URL(request.url ?? '/', 'http://fake')
-    let body: unknown = null
-    try {
-      body = raw.length === 0 ? null : (JSON.parse(raw.toString('utf8')) as unknown)
-    } catch {
-      body = null
-    }
+    const parsed = parseJsonBody(raw)
+    const body = parsed.ok ? parsed.value : null
     this.recorded.push({ server, method: request.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: copyHeaders(request), body })
 
-    let reply: Reply
+    let reply: FakeReply
     const deliveryPath = server === 'delivery' ? url.pathname : server === 'api' && url.pathname.startsWith('/delivery/') ? url.pathname.slice('/delivery'.length) : undefined
     if (deliveryPath !== undefined) reply = await this.deliver(request.method ?? '', deliveryPath, url.searchParams)
     else if (server === 'delivery') reply = { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
     else if (url.pathname === '/v1/get_result') reply = this.getResult(server, request, url.searchParams)
     else if (url.pathname.startsWith('/v1/') && this.models.has(url.pathname.slice('/v1/'.length))) {
-      reply = request.method === 'POST' ? await this.submit(url.pathname.slice('/v1/'.length), request, raw) : json(405, { detail: 'Method Not Allowed' })
-    } else reply = json(404, { detail: 'Not Found' })
+      reply = request.method === 'POST' ? await this.submit(url.pathname.slice('/v1/'.length), request, raw) : jsonReply(405, { detail: 'Method Not Allowed' })
+    } else reply = jsonReply(404, { detail: 'Not Found' })
 
     if (this.closing.signal.aborted) return
-    if (reply.kind === 'destroy') request.socket.destroy()
-    else if (reply.kind !== 'hang') send(response, reply)
+    deliverReply(request, response, reply)
   }
 
   /** §3.1: `x-key: <key>`; anything else is 401. */
-  private unauthorized(request: IncomingMessage): Reply | undefined {
+  private unauthorized(request: IncomingMessage): FakeReply | undefined {
     const key = request.headers['x-key']
-    if (key === undefined) return json(401, { detail: 'Not authenticated: send the x-key header' })
-    if (key !== this.apiKey) return json(401, { detail: 'Invalid API key' })
+    if (key === undefined) return jsonReply(401, { detail: 'Not authenticated: send the x-key header' })
+    if (key !== this.apiKey) return jsonReply(401, { detail: 'Invalid API key' })
     return undefined
   }
 
-  private async submit(model: string, request: IncomingMessage, raw: Buffer): Promise<Reply> {
+  private async submit(model: string, request: IncomingMessage, raw: Buffer): Promise<FakeReply> {
     const refused = this.unauthorized(request)
     if (refused !== undefined) return refused
-    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
-    let parsed: unknown
-    try {
-      if (contentType !== 'application/json') throw new Error('not json')
-      parsed = JSON.parse(raw.toString('utf8')) as unknown
-    } catch {
-      return json(422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }] })
-    }
-    const valid = validateBflBody(parsed)
-    if (!valid.ok) return json(422, { detail: valid.issues })
+    const parsed = parseJsonBody(raw)
+    if (!hasJsonContentType(request) || !parsed.ok) return jsonReply(422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }] })
+    const valid = validateBflBody(parsed.value)
+    if (!valid.ok) return jsonReply(422, { detail: valid.issues })
 
     const fault = this.faults.shift()
     switch (fault?.kind) {
       case 'status': {
         const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
-        return json(fault.status, STATUS_FAULT_BODIES[fault.status], headers)
+        return jsonReply(fault.status, STATUS_FAULT_BODIES[fault.status], headers)
       }
       case 'reset':
         return { kind: 'destroy' }
@@ -551,11 +506,11 @@ class FakeBflServer implements FakeBfl {
         break
     }
 
-    const task = this.accept(model, parsed as Record<string, unknown>, valid.value, fault)
+    const task = this.accept(model, parsed.value as Record<string, unknown>, valid.value, fault)
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_SUBMIT }
     const regionOrigin = fault?.kind === 'polling-origin' ? fault.origin : (this.options.publicRegionOrigin ?? this.regionUrl)
-    return json(200, {
+    return jsonReply(200, {
       id: task.id,
       polling_url: `${regionOrigin}/v1/get_result?id=${task.id}`,
       cost: this.costOf(model),
@@ -590,20 +545,20 @@ class FakeBflServer implements FakeBfl {
   }
 
   /** §3.4. The api server does not hold the tasks (they live on the region cluster). */
-  private getResult(server: BflServerName, request: IncomingMessage, query: URLSearchParams): Reply {
+  private getResult(server: BflServerName, request: IncomingMessage, query: URLSearchParams): FakeReply {
     const refused = this.unauthorized(request)
     if (refused !== undefined) return refused
     const id = query.get('id')
-    if (id === null) return json(422, { detail: [{ type: 'missing', loc: ['query', 'id'], msg: 'Field required' }] })
+    if (id === null) return jsonReply(422, { detail: [{ type: 'missing', loc: ['query', 'id'], msg: 'Field required' }] })
     const task = server === 'region' ? this.tasks.get(id) : undefined
-    const answer = (status: string, extra: Record<string, unknown> = {}): Reply =>
-      json(200, { id, status, result: null, progress: null, details: null, preview: null, ...extra })
+    const answer = (status: string, extra: Record<string, unknown> = {}): FakeReply =>
+      jsonReply(200, { id, status, result: null, progress: null, details: null, preview: null, ...extra })
     if (task === undefined) return answer('Task not found')
     const fault = task.fault
     if (task.faultyPolls > 0 && (fault?.kind === 'poll-status' || fault?.kind === 'poll-malformed')) {
       task.faultyPolls -= 1
       if (fault.kind === 'poll-malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_POLL }
-      return json(fault.status, { detail: 'Temporarily unavailable' })
+      return jsonReply(fault.status, { detail: 'Temporarily unavailable' })
     }
     const now = Date.now()
     if (fault?.kind === 'pending-forever' || now < task.readyAt) {
@@ -643,7 +598,7 @@ class FakeBflServer implements FakeBfl {
   }
 
   /** The signed delivery URL: no key needed, 403 once expired or when the signature is wrong. */
-  private async deliver(method: string, path: string, query: URLSearchParams): Promise<Reply> {
+  private async deliver(method: string, path: string, query: URLSearchParams): Promise<FakeReply> {
     const match = /^\/results\/([0-9a-f-]{36})\/sample\.(png|jpg|webp)$/.exec(path)
     const task = match === null ? undefined : this.tasks.get(match[1]!)
     if (method !== 'GET' || task === undefined || EXTENSION[task.format] !== match?.[2]) return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
@@ -657,35 +612,8 @@ class FakeBflServer implements FakeBfl {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
+// Test helpers
 // ---------------------------------------------------------------------------------------------
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function copyHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return headers
-}
-
-function send(response: ServerResponse, reply: Exclude<Reply, { kind: 'destroy' } | { kind: 'hang' }>): void {
-  if (reply.kind === 'json') {
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
-    response.end(JSON.stringify(reply.body))
-    return
-  }
-  response.writeHead(reply.status, { 'content-type': reply.contentType })
-  response.end(reply.body)
-}
 
 /** For tests that want to wait for the fake to see something without a timed sleep. */
 export async function waitUntilAsync(check: () => boolean, what: string, limitMs = 5000): Promise<void> {

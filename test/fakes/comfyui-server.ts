@@ -26,10 +26,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
+import { closeServerAsync, deliverReply, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type JsonReply, type RawReply } from './fake-http'
 import { makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ export async function startFakeComfyuiAsync(options: FakeComfyuiOptions = {}): P
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startComfyuiForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+export async function startComfyuiForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeComfyuiAsync()
   return { env: { COMFYUI_URL: fake.url }, submissions: () => fake.accepted.length, close: () => fake.close() }
 }
@@ -228,14 +228,9 @@ const DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
 // Replies and errors
 // ---------------------------------------------------------------------------------------------
 
-type Reply =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
-  | { kind: 'hang' }
-  | { kind: 'destroy' }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ kind: 'json', status, body, headers })
-const text = (status: number, body: string): Reply => ({ kind: 'raw', status, contentType: 'text/plain; charset=utf-8', body })
+/** ComfyUI answers through aiohttp's json_response, which names the charset. */
+const json = (status: number, body: unknown, headers?: Record<string, string>): JsonReply => ({ ...jsonReply(status, body, headers), contentType: 'application/json; charset=utf-8' })
+const text = (status: number, body: string): RawReply => ({ kind: 'raw', status, contentType: 'text/plain; charset=utf-8', body })
 
 interface ComfyError {
   type: string
@@ -244,7 +239,7 @@ interface ComfyError {
   extra_info: Record<string, unknown>
 }
 
-const promptError = (type: string, message: string, details = '', extraInfo: Record<string, unknown> = {}): Reply =>
+const promptError = (type: string, message: string, details = '', extraInfo: Record<string, unknown> = {}): FakeReply =>
   json(400, { error: { type, message, details, extra_info: extraInfo } satisfies ComfyError, node_errors: {} })
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -298,8 +293,7 @@ class FakeComfyuiServer implements FakeComfyui {
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy()
-      const reply = text(500, `500 Internal Server Error (fake crashed: ${error instanceof Error ? error.message : String(error)})`)
-      send(response, reply as Extract<Reply, { kind: 'raw' }>)
+      sendReply(response, text(500, `500 Internal Server Error (fake crashed: ${error instanceof Error ? error.message : String(error)})`))
     })
   })
 
@@ -354,23 +348,11 @@ class FakeComfyuiServer implements FakeComfyui {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    const { port } = this.server.address() as AddressInfo
-    this.url = `http://127.0.0.1:${port}`
+    this.url = await listenOnLoopbackAsync(this.server)
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.closing.abort()
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-    })
+    this.closed ??= closeServerAsync(this.server, this.closing)
     return this.closed
   }
 
@@ -382,7 +364,7 @@ class FakeComfyuiServer implements FakeComfyui {
   // --- routing --------------------------------------------------------------------------------
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request)
+    const raw = await readBodyAsync(request)
     const parsedUrl = new URL(request.url ?? '/', 'http://fake')
     const path = parsedUrl.pathname.replace(/^\/api(?=\/)/, '')
     const query = Object.fromEntries(parsedUrl.searchParams)
@@ -393,22 +375,19 @@ class FakeComfyuiServer implements FakeComfyui {
     if (/^multipart\/form-data/i.test(contentType ?? '')) {
       form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': contentType! }, body: new Uint8Array(raw) }).formData().catch(() => null)
     } else if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw.toString('utf8'))
-      } catch {
-        body = undefined
-      }
+      // undefined, not null: /prompt tells a body that is not JSON from no body at all.
+      const parsed = parseJsonBody(raw)
+      body = parsed.ok ? parsed.value : undefined
     }
     this.recorded.push({ method, path, query, contentType, json: body ?? null, form: form === null ? null : describeForm(form) })
 
     const reply = await this.route(method, path, query, body, form, raw.length)
     if (this.closing.signal.aborted) return
-    if (reply.kind === 'destroy') request.socket.destroy()
-    else if (reply.kind !== 'hang') send(response, reply)
+    deliverReply(request, response, reply)
   }
 
-  private async route(method: string, path: string, query: Record<string, string>, body: unknown, form: FormData | null, size: number): Promise<Reply> {
-    const allow = (expected: string): Reply | undefined => (method === expected ? undefined : text(405, '405: Method Not Allowed'))
+  private async route(method: string, path: string, query: Record<string, string>, body: unknown, form: FormData | null, size: number): Promise<FakeReply> {
+    const allow = (expected: string): FakeReply | undefined => (method === expected ? undefined : text(405, '405: Method Not Allowed'))
     if (path === '/upload/image') return allow('POST') ?? (await this.upload(form, size))
     if (path === '/prompt') {
       if (method === 'GET') return json(200, { exec_info: { queue_remaining: this.pending.length + (this.running === undefined ? 0 : 1) } })
@@ -428,7 +407,7 @@ class FakeComfyuiServer implements FakeComfyui {
 
   // --- /upload/image --------------------------------------------------------------------------
 
-  private async upload(form: FormData | null, size: number): Promise<Reply> {
+  private async upload(form: FormData | null, size: number): Promise<FakeReply> {
     if (size > this.maxUploadBytes) return text(413, '413: Request Entity Too Large')
     if (form === null) return text(400, '')
     const fault = this.takeFault(['upload-status'])
@@ -472,7 +451,7 @@ class FakeComfyuiServer implements FakeComfyui {
 
   // --- /prompt --------------------------------------------------------------------------------
 
-  private async prompt(body: unknown): Promise<Reply> {
+  private async prompt(body: unknown): Promise<FakeReply> {
     if (body === undefined) return promptError('invalid_prompt', 'fake: the body is not JSON')
     if (!isRecord(body) || !('prompt' in body)) return promptError('no_prompt', 'No prompt provided', 'No prompt provided')
     const unknown = Object.keys(body).filter((key) => !PROMPT_BODY_KEYS.has(key))
@@ -520,7 +499,7 @@ class FakeComfyuiServer implements FakeComfyui {
   }
 
   /** ComfyUI's validate_prompt, plus the fake's Kontext check; the output size on success. */
-  private validateGraph(graph: Record<string, unknown>): { reply: Reply } | { outputs: string[]; output: { width: number; height: number } } {
+  private validateGraph(graph: Record<string, unknown>): { reply: FakeReply } | { outputs: string[]; output: { width: number; height: number } } {
     for (const [id, node] of Object.entries(graph)) {
       if (!isRecord(node) || typeof node.class_type !== 'string') {
         return { reply: promptError('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`) }
@@ -735,14 +714,14 @@ class FakeComfyuiServer implements FakeComfyui {
     return [item.number, item.promptId, item.graph, item.extraData, item.outputs]
   }
 
-  private getQueue(): Reply {
+  private getQueue(): FakeReply {
     return json(200, {
       queue_running: this.running === undefined ? [] : [this.queueItem(this.running)],
       queue_pending: this.pending.map((item) => this.queueItem(item))
     })
   }
 
-  private postQueue(body: unknown): Reply {
+  private postQueue(body: unknown): FakeReply {
     if (!isRecord(body)) return text(400, 'fake: POST /queue takes {"delete":[...]} or {"clear":true}')
     const unknown = Object.keys(body).filter((key) => key !== 'delete' && key !== 'clear')
     if (unknown.length > 0) return text(400, `fake: unknown key(s) ${unknown.join(', ')}`)
@@ -758,7 +737,7 @@ class FakeComfyuiServer implements FakeComfyui {
     return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
   }
 
-  private interrupt(body: unknown): Reply {
+  private interrupt(body: unknown): FakeReply {
     if (body !== null && !isRecord(body)) return text(400, 'fake: POST /interrupt takes no body or {"prompt_id": ...}')
     const promptId = isRecord(body) && typeof body.prompt_id === 'string' ? body.prompt_id : null
     this.interruptCalls.push(promptId)
@@ -767,14 +746,14 @@ class FakeComfyuiServer implements FakeComfyui {
     return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
   }
 
-  private postHistory(body: unknown): Reply {
+  private postHistory(body: unknown): FakeReply {
     if (!isRecord(body)) return text(400, 'fake: POST /history takes {"delete":[...]} or {"clear":true}')
     if (body.clear === true) this.history.clear()
     if (Array.isArray(body.delete)) for (const id of body.delete) this.history.delete(String(id))
     return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
   }
 
-  private getHistory(promptId: string): Reply {
+  private getHistory(promptId: string): FakeReply {
     const fault = this.takeFault(['history-malformed', 'history-500'])
     if (fault?.kind === 'history-malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"' }
     if (fault?.kind === 'history-500') return text(500, '500 Internal Server Error')
@@ -782,7 +761,7 @@ class FakeComfyuiServer implements FakeComfyui {
     return json(200, entry === undefined ? {} : { [promptId]: entry })
   }
 
-  private view(query: Record<string, string>): Reply {
+  private view(query: Record<string, string>): FakeReply {
     const filename = query.filename
     if (filename === undefined || filename === '') return text(400, '')
     if (filename.startsWith('/') || filename.includes('..')) return text(400, '')
@@ -877,23 +856,4 @@ function describeForm(form: FormData): RecordedRequest['form'] {
   const out: NonNullable<RecordedRequest['form']> = {}
   for (const [key, value] of form.entries()) out[key] = typeof value === 'string' ? value : { filename: value.name, type: value.type, size: value.size }
   return out
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function send(response: ServerResponse, reply: Extract<Reply, { kind: 'json' | 'raw' }>): void {
-  if (reply.kind === 'json') {
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json; charset=utf-8' })
-    response.end(JSON.stringify(reply.body))
-    return
-  }
-  response.writeHead(reply.status, { 'content-type': reply.contentType })
-  response.end(reply.body)
 }

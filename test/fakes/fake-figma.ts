@@ -1,29 +1,109 @@
 import { createHash } from 'node:crypto'
 import { imageSize } from 'image-size'
 import type { FigmaPort, PortNode, PortPage, PortRectangle, PortSceneNode } from '../../plugin/figma-port'
-import { makePng } from './make-image'
+import { makeJpeg, makePng } from './make-image'
 
 /**
  * An in-memory Figma for tests, typed against the same port the plugin uses with the real API.
  * It keeps Figma's rules that the plugin depends on: exportAsync returns real PNG bytes at the
  * requested constraint, createImage rejects non-images and anything over 4096 px a side, new
  * rectangles land on the current page, clientStorage clones and caps at 5 MB, messages are
- * structured-cloned and delivered asynchronously, and undo reverts to the last commitUndo.
+ * structured-cloned and delivered asynchronously, undo reverts to the last commitUndo, text can
+ * only be written once its font is loaded, and relaunch commands must be the manifest's.
+ *
+ * It runs in Node (the default platform: pngjs/jpeg-js images, node:crypto hashes, image-size) and
+ * in a browser page (test/browser/harness passes a platform that draws with OffscreenCanvas and
+ * shows the UI in a sandboxed iframe), where the built dist/code.js runs against it as `figma`.
  */
 type Change = () => void
 
 const CREATE_IMAGE_MAX_SIDE = 4096
 const CLIENT_STORAGE_BYTES = 5 * 1024 * 1024
+const PLUGIN_DATA_MAX_CHARS = 100_000
+
+/** What differs between Node and a browser page: image bytes, hashes, and where the UI runs. */
+export interface FakeFigmaPlatform {
+  /** Figma's image hash for these bytes (40 hex digits, as Figma's SHA-1 hashes are). Synchronous, as createImage is. */
+  hashImage(bytes: Uint8Array): string
+  /** Type and size from the image's header; undefined when the bytes are no image. */
+  sniffImage(bytes: Uint8Array): FakeImageInfo | undefined
+  /** Encodes `node` as `format` at exactly width×height pixels. */
+  renderAsync(request: FakeRenderRequest): Promise<Uint8Array>
+  /** Where showUI's HTML runs. Without one, showUI is only recorded and tests talk through sendFromUi/onUiMessage. */
+  readonly ui?: FakeUiHost
+}
+
+export interface FakeImageInfo {
+  width: number
+  height: number
+  /** 'png', 'jpg', 'gif', 'webp', … */
+  type: string
+}
+
+export interface FakeRenderRequest {
+  node: FakeSceneNode
+  format: 'PNG' | 'JPG'
+  width: number
+  height: number
+  /** Bytes of an image created with createImage, by hash (to draw IMAGE fills). */
+  imageBytes(hash: string): Uint8Array | undefined
+}
+
+/** The window that shows the plugin's UI (in Figma, an iframe with an opaque origin). */
+export interface FakeUiHost {
+  /** Shows `html`; `receive` takes each `pluginMessage` the UI posts to its parent. */
+  open(html: string, options: ShowUIOptions, receive: (pluginMessage: unknown) => void): void
+  /** Delivers `{ pluginMessage }` to the UI. */
+  post(pluginMessage: unknown): void
+  setVisible(visible: boolean): void
+  resize(width: number, height: number): void
+  close(): void
+}
+
+/** The Node platform, and the default: what every Node test has always used. */
+export const nodePlatform: FakeFigmaPlatform = {
+  hashImage: (bytes) => createHash('sha1').update(bytes).digest('hex'),
+  sniffImage(bytes) {
+    try {
+      const size = imageSize(bytes)
+      return { width: size.width, height: size.height, type: size.type ?? '' }
+    } catch {
+      return undefined
+    }
+  },
+  async renderAsync({ node, format, width, height }) {
+    const seed = node.id.length + Math.round(node.width)
+    return format === 'JPG' ? makeJpeg(width, height, seed) : makePng(width, height, seed)
+  }
+}
+
+export interface FakeFigmaOptions {
+  platform?: FakeFigmaPlatform
+  /** figma.command: the manifest menu command the plugin was launched with ('' when none). */
+  command?: string
+  /** The quick action's parameters, passed to the 'run' event. */
+  parameters?: ParameterValues
+  /** The manifest; with relaunchButtons, setRelaunchData rejects commands it does not list (as Figma does). */
+  manifest?: { relaunchButtons?: ReadonlyArray<{ command: string }> }
+  /**
+   * Figma fires 'selectionchange' (asynchronously) when the plugin itself sets page.selection too.
+   * Off by default, as the Node tests were written without it; the browser harness turns it on.
+   */
+  selectionEventsFromPlugin?: boolean
+}
 
 let nextId = 1
 
 abstract class FakeBaseNode implements PortNode {
   readonly id: string
   abstract readonly type: string
-  parent: FakeContainer | null = null
+  parent: FakeParent | null = null
   removed = false
+  readonly pluginData = new Map<string, string>()
+  readonly sharedPluginData = new Map<string, string>()
   protected readonly world: FakeWorld
   #name: string
+  #relaunchData: { [command: string]: string } = {}
 
   constructor(world: FakeWorld, name: string) {
     this.world = world
@@ -40,28 +120,92 @@ abstract class FakeBaseNode implements PortNode {
     this.world.record(() => (this.#name = before))
     this.#name = value
   }
+
+  setPluginData(key: string, value: string): void {
+    if (key.length + value.length > PLUGIN_DATA_MAX_CHARS) throw new Error('setPluginData: value exceeds 100 kB')
+    setRecorded(this.world, this.pluginData, key, value)
+  }
+
+  getPluginData(key: string): string {
+    return this.pluginData.get(key) ?? ''
+  }
+
+  getPluginDataKeys(): string[] {
+    return [...this.pluginData.keys()]
+  }
+
+  setSharedPluginData(namespace: string, key: string, value: string): void {
+    if (!/^[A-Za-z0-9_.]{3,}$/.test(namespace)) throw new Error('setSharedPluginData: namespace must be at least 3 alphanumeric characters')
+    if (key.length + value.length > PLUGIN_DATA_MAX_CHARS) throw new Error('setSharedPluginData: value exceeds 100 kB')
+    setRecorded(this.world, this.sharedPluginData, `${namespace}\u0000${key}`, value)
+  }
+
+  getSharedPluginData(namespace: string, key: string): string {
+    return this.sharedPluginData.get(`${namespace}\u0000${key}`) ?? ''
+  }
+
+  /** Replaces all relaunch buttons on this node ({} removes them). */
+  setRelaunchData(data: { [command: string]: string }): void {
+    for (const [command, description] of Object.entries(data)) {
+      if (typeof description !== 'string') throw new Error(`setRelaunchData: the description of "${command}" must be a string`)
+      if (description.length > 1000) throw new Error(`setRelaunchData: the description of "${command}" is longer than 1000 characters`)
+      const allowed = this.world.relaunchCommands
+      if (allowed !== undefined && !allowed.includes(command)) {
+        throw new Error(`setRelaunchData: "${command}" is not a command in the manifest's relaunchButtons`)
+      }
+    }
+    const before = this.#relaunchData
+    this.world.record(() => (this.#relaunchData = before))
+    this.#relaunchData = { ...data }
+  }
+
+  getRelaunchData(): { [command: string]: string } {
+    return { ...this.#relaunchData }
+  }
+}
+
+function setRecorded(world: FakeWorld, map: Map<string, string>, key: string, value: string): void {
+  const before = map.get(key)
+  world.record(() => (before === undefined ? map.delete(key) : map.set(key, before)))
+  if (value === '') map.delete(key)
+  else map.set(key, value)
 }
 
 type FakeContainer = FakePage | FakeFrame
+type FakeParent = FakeContainer | FakeDocument
+type Box = { x: number; y: number; width: number; height: number }
+
+function freezeFills(world: FakeWorld, value: ReadonlyArray<Paint> | symbol): ReadonlyArray<Paint> | symbol {
+  if (typeof value === 'symbol') return value
+  for (const paint of value) {
+    if (paint.type === 'IMAGE' && paint.imageHash !== null && !world.images.has(paint.imageHash)) {
+      throw new Error(`fills: unknown image hash ${paint.imageHash}`)
+    }
+  }
+  // Figma freezes assigned fills; mutation after assignment throws there too.
+  return Object.freeze(value.map((paint) => Object.freeze({ ...paint })))
+}
 
 export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
   readonly type: string
+  declare parent: FakeContainer | null
   #x: number
   #y: number
   #width: number
   #height: number
+  #fills: ReadonlyArray<Paint> | symbol
   visible = true
   exportFails = false
   readonly exports: ExportSettingsImage[] = []
-  readonly pluginData = new Map<string, string>()
 
-  constructor(world: FakeWorld, type: string, name: string, box: { x: number; y: number; width: number; height: number }) {
+  constructor(world: FakeWorld, type: string, name: string, box: Box, fills: ReadonlyArray<Paint> = []) {
     super(world, name)
     this.type = type
     this.#x = box.x
     this.#y = box.y
     this.#width = box.width
     this.#height = box.height
+    this.#fills = freezeFills(world, fills)
   }
 
   get x(): number {
@@ -85,6 +229,16 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
   }
   get height(): number {
     return this.#height
+  }
+
+  get fills(): ReadonlyArray<Paint> | symbol {
+    return this.#fills
+  }
+  set fills(value: ReadonlyArray<Paint> | symbol) {
+    const next = freezeFills(this.world, value)
+    const before = this.#fills
+    this.world.record(() => (this.#fills = before))
+    this.#fills = next
   }
 
   resize(width: number, height: number): void {
@@ -118,19 +272,7 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
       constraint.type === 'SCALE' ? constraint.value : constraint.type === 'WIDTH' ? constraint.value / this.#width : constraint.value / this.#height
     const width = Math.max(1, Math.round(this.#width * scale))
     const height = Math.max(1, Math.round(this.#height * scale))
-    return makePng(width, height, this.id.length + Math.round(this.#width))
-  }
-
-  setPluginData(key: string, value: string): void {
-    if (key.length + value.length > 100_000) throw new Error('setPluginData: value exceeds 100 kB')
-    const before = this.pluginData.get(key)
-    this.world.record(() => (before === undefined ? this.pluginData.delete(key) : this.pluginData.set(key, before)))
-    if (value === '') this.pluginData.delete(key)
-    else this.pluginData.set(key, value)
-  }
-
-  getPluginData(key: string): string {
-    return this.pluginData.get(key) ?? ''
+    return this.world.platform.renderAsync({ node: this, format: settings.format, width, height, imageBytes: (hash) => this.world.images.get(hash) })
   }
 
   remove(): void {
@@ -139,62 +281,194 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
 }
 
 export class FakeRectangle extends FakeSceneNode implements PortRectangle {
-  #fills: ReadonlyArray<Paint> | symbol = [{ type: 'SOLID', color: { r: 0.85, g: 0.85, b: 0.85 } }]
+  constructor(world: FakeWorld, name = 'Rectangle', box: Box = { x: 0, y: 0, width: 100, height: 100 }) {
+    super(world, 'RECTANGLE', name, box, [{ type: 'SOLID', color: { r: 0.85, g: 0.85, b: 0.85 } }])
+  }
+}
 
-  constructor(world: FakeWorld, name = 'Rectangle', box = { x: 0, y: 0, width: 100, height: 100 }) {
-    super(world, 'RECTANGLE', name, box)
-  }
+interface FindCriteria {
+  types?: ReadonlyArray<string>
+  pluginData?: { keys?: ReadonlyArray<string> }
+}
 
-  get fills(): ReadonlyArray<Paint> | symbol {
-    return this.#fills
+/** Depth-first, in document order, as Figma's findAll walks (the container itself excluded). */
+function descendants(container: { readonly children: ReadonlyArray<FakeSceneNode> }): FakeSceneNode[] {
+  const found: FakeSceneNode[] = []
+  const visit = (node: FakeSceneNode): void => {
+    found.push(node)
+    if (node instanceof FakeFrame) for (const child of node.children) visit(child)
   }
-  set fills(value: ReadonlyArray<Paint> | symbol) {
-    if (typeof value !== 'symbol') {
-      for (const paint of value) {
-        if (paint.type === 'IMAGE' && paint.imageHash !== null && !this.world.images.has(paint.imageHash)) {
-          throw new Error(`fills: unknown image hash ${paint.imageHash}`)
-        }
-      }
-    }
-    const before = this.#fills
-    this.world.record(() => (this.#fills = before))
-    // Figma freezes assigned fills; mutation after assignment throws there too.
-    this.#fills = typeof value === 'symbol' ? value : Object.freeze(value.map((paint) => Object.freeze({ ...paint })))
-  }
+  for (const child of container.children) visit(child)
+  return found
+}
+
+function matches(node: FakeSceneNode, criteria: FindCriteria): boolean {
+  if (criteria.types !== undefined && !criteria.types.includes(node.type)) return false
+  if (criteria.pluginData?.keys !== undefined && !criteria.pluginData.keys.some((key) => node.getPluginData(key) !== '')) return false
+  return true
 }
 
 export class FakeFrame extends FakeSceneNode {
   readonly children: FakeSceneNode[] = []
   layoutMode: 'NONE' | 'HORIZONTAL' | 'VERTICAL' = 'NONE'
+  clipsContent = true
 
-  constructor(world: FakeWorld, name: string, box: { x: number; y: number; width: number; height: number }) {
-    super(world, 'FRAME', name, box)
+  constructor(world: FakeWorld, name: string, box: Box, fills: ReadonlyArray<Paint> = [{ type: 'SOLID', color: { r: 1, g: 1, b: 1 } }]) {
+    super(world, 'FRAME', name, box, fills)
   }
 
   append(child: FakeSceneNode): void {
     this.world.attach(this, child)
+  }
+  appendChild(child: FakeSceneNode): void {
+    this.world.attach(this, child)
+  }
+  findAll(callback: (node: FakeSceneNode) => boolean = () => true): FakeSceneNode[] {
+    return descendants(this).filter(callback)
+  }
+  findOne(callback: (node: FakeSceneNode) => boolean): FakeSceneNode | null {
+    return descendants(this).find(callback) ?? null
+  }
+  findChildren(callback: (node: FakeSceneNode) => boolean = () => true): FakeSceneNode[] {
+    return this.children.filter(callback)
+  }
+  findAllWithCriteria(criteria: FindCriteria): FakeSceneNode[] {
+    return descendants(this).filter((node) => matches(node, criteria))
+  }
+}
+
+export interface FakeTextStyle {
+  fontName?: FontName
+  fontSize?: number
+  fills?: ReadonlyArray<Paint>
+}
+
+/** A TEXT layer. Its characters, font and size can only be changed once its font is loaded. */
+export class FakeText extends FakeSceneNode {
+  #characters: string
+  #fontName: FontName
+  #fontSize: number
+
+  constructor(world: FakeWorld, name: string, box: Box, characters = '', style: FakeTextStyle = {}) {
+    super(world, 'TEXT', name, box, style.fills ?? [{ type: 'SOLID', color: { r: 0, g: 0, b: 0 } }])
+    this.#characters = characters
+    this.#fontName = style.fontName ?? { family: 'Inter', style: 'Regular' }
+    this.#fontSize = style.fontSize ?? 12
+  }
+
+  get characters(): string {
+    return this.#characters
+  }
+  set characters(value: string) {
+    this.requireLoadedFont('set_characters', this.#fontName)
+    const before = this.#characters
+    this.world.record(() => (this.#characters = before))
+    this.#characters = value
+  }
+  get fontName(): FontName {
+    return this.#fontName
+  }
+  set fontName(value: FontName) {
+    this.requireLoadedFont('set_fontName', value)
+    const before = this.#fontName
+    this.world.record(() => (this.#fontName = before))
+    this.#fontName = { family: value.family, style: value.style }
+  }
+  get fontSize(): number {
+    return this.#fontSize
+  }
+  set fontSize(value: number) {
+    this.requireLoadedFont('set_fontSize', this.#fontName)
+    if (!(value >= 1)) throw new Error('in set_fontSize: fontSize must be >= 1')
+    const before = this.#fontSize
+    this.world.record(() => (this.#fontSize = before))
+    this.#fontSize = value
+  }
+
+  /** One segment for the whole text: the fake has no per-range styles. */
+  getStyledTextSegments(fields: ReadonlyArray<'fontName' | 'fontSize' | 'fills'>): Array<{ characters: string; start: number; end: number; fontName?: FontName; fontSize?: number; fills?: ReadonlyArray<Paint> }> {
+    const segment: { characters: string; start: number; end: number; fontName?: FontName; fontSize?: number; fills?: ReadonlyArray<Paint> } = {
+      characters: this.#characters,
+      start: 0,
+      end: this.#characters.length
+    }
+    if (fields.includes('fontName')) segment.fontName = this.#fontName
+    if (fields.includes('fontSize')) segment.fontSize = this.#fontSize
+    if (fields.includes('fills') && typeof this.fills !== 'symbol') segment.fills = this.fills
+    return this.#characters === '' ? [] : [segment]
+  }
+
+  private requireLoadedFont(operation: string, font: FontName): void {
+    if (!this.world.fontLoaded(font)) {
+      throw new Error(`in ${operation}: Cannot write to node with unloaded font "${font.family} ${font.style}". Please call figma.loadFontAsync({ family: "${font.family}", style: "${font.style}" }) and await the returned promise first.`)
+    }
   }
 }
 
 export class FakePage extends FakeBaseNode implements PortPage<FakeSceneNode> {
   readonly type = 'PAGE'
+  declare parent: FakeDocument | null
   readonly children: FakeSceneNode[] = []
-  selection: ReadonlyArray<FakeSceneNode> = []
+  #selection: ReadonlyArray<FakeSceneNode> = []
+
+  get selection(): ReadonlyArray<FakeSceneNode> {
+    return this.#selection
+  }
+  set selection(nodes: ReadonlyArray<FakeSceneNode>) {
+    this.#selection = [...nodes]
+    this.world.selectionSetByPlugin(this)
+  }
+  /** Sets the selection as the designer does (no event here; FakeFigma.select fires it). */
+  selectSilently(nodes: ReadonlyArray<FakeSceneNode>): void {
+    this.#selection = [...nodes]
+  }
 
   append(child: FakeSceneNode): void {
     this.world.attach(this, child)
   }
+  appendChild(child: FakeSceneNode): void {
+    this.world.attach(this, child)
+  }
+  findAll(callback: (node: FakeSceneNode) => boolean = () => true): FakeSceneNode[] {
+    return descendants(this).filter(callback)
+  }
+  findOne(callback: (node: FakeSceneNode) => boolean): FakeSceneNode | null {
+    return descendants(this).find(callback) ?? null
+  }
+  findChildren(callback: (node: FakeSceneNode) => boolean = () => true): FakeSceneNode[] {
+    return this.children.filter(callback)
+  }
+  findAllWithCriteria(criteria: FindCriteria): FakeSceneNode[] {
+    return descendants(this).filter((node) => matches(node, criteria))
+  }
+}
+
+/** figma.root: the file. Its plugin data is file-wide; its children are the pages. */
+export class FakeDocument extends FakeBaseNode {
+  readonly type = 'DOCUMENT'
+  readonly children: FakePage[] = []
 }
 
 class FakeWorld {
   readonly nodes = new Map<string, FakeBaseNode>()
   readonly images = new Map<string, Uint8Array>()
+  readonly loadedFonts: FontName[] = []
   /** Changes since the last commitUndo, newest last; each entry reverts one change. */
   open: Change[] = []
   readonly committed: Change[][] = []
+  selectionSetByPlugin: (page: FakePage) => void = () => undefined
+
+  constructor(
+    readonly platform: FakeFigmaPlatform,
+    readonly relaunchCommands: ReadonlyArray<string> | undefined
+  ) {}
 
   record(change: Change): void {
     this.open.push(change)
+  }
+
+  fontLoaded(font: FontName): boolean {
+    return this.loadedFonts.some((loaded) => loaded.family === font.family && loaded.style === font.style)
   }
 
   attach(parent: FakeContainer, child: FakeSceneNode): void {
@@ -224,27 +498,118 @@ class FakeWorld {
   }
 }
 
+type ArgFreeEvent = 'selectionchange' | 'currentpagechange' | 'close'
+type FakeEvent = ArgFreeEvent | 'run'
+type FakeEventHandler = (event?: RunEvent) => void
+
+export interface FakeUiState {
+  /** showUI was called and the UI is not closed. */
+  open: boolean
+  visible: boolean
+  width: number
+  height: number
+  html: string | undefined
+  options: ShowUIOptions | undefined
+}
+
+export interface FakeUi {
+  postMessage(pluginMessage: unknown, options?: UIPostMessageOptions): void
+  on(type: 'message', handler: MessageEventHandler): void
+  once(type: 'message', handler: MessageEventHandler): void
+  off(type: 'message', handler: MessageEventHandler): void
+  onmessage: MessageEventHandler | undefined
+  show(): void
+  hide(): void
+  resize(width: number, height: number): void
+  close(): void
+  /** The fake's record of the UI window. */
+  readonly state: FakeUiState
+}
+
+/** What the quick action's input handlers answered for one query. */
+export interface FakeParameterAnswer {
+  suggestions: Array<string | { name: string; data?: unknown; icon?: string | Uint8Array; iconUrl?: string }> | undefined
+  error: string | undefined
+  loadingMessage: string | undefined
+}
+
+/** A plain, serializable picture of a node (for expectations, and across the browser boundary). */
+export interface FakeNodeSnapshot {
+  id: string
+  type: string
+  name: string
+  x: number
+  y: number
+  width: number
+  height: number
+  visible: boolean
+  fills: Array<{ type: string; color?: RGB; opacity?: number; imageHash?: string | null; scaleMode?: string }> | 'mixed'
+  characters?: string
+  pluginData: Record<string, string>
+  relaunchData: Record<string, string>
+  children?: FakeNodeSnapshot[]
+}
+
+export interface FakeFigmaSnapshot {
+  page: string
+  selection: string[]
+  nodes: FakeNodeSnapshot[]
+  rootPluginData: Record<string, string>
+  notifications: string[]
+  closed: boolean
+  closeMessage: string | undefined
+}
+
 export interface FakeFigma extends FigmaPort<FakeSceneNode, FakeRectangle, FakePage> {
   currentPage: FakePage
+  readonly root: FakeDocument
   readonly pages: FakePage[]
+  /** The menu command the plugin was launched with ('' when none), as in Figma. */
+  readonly command: string
+  readonly mixed: symbol
+  readonly parameters: ParametersAPI
+  readonly ui: FakeUi
   readonly notifications: Array<{ message: string; options: NotificationOptions | undefined }>
   readonly storage: Map<string, unknown>
   readonly scrolledTo: FakeSceneNode[][]
   readonly undoCommits: number
+  readonly loadedFonts: ReadonlyArray<FontName>
+  /** True once closePlugin was called (Figma's APIs then throw, and events and messages stop); closeMessage is what it showed. */
+  readonly closed: boolean
+  readonly closeMessage: string | undefined
+  on(type: ArgFreeEvent, handler: () => void): void
+  on(type: 'run', handler: (event: RunEvent) => void): void
+  once(type: ArgFreeEvent, handler: () => void): void
+  once(type: 'run', handler: (event: RunEvent) => void): void
+  off(type: ArgFreeEvent, handler: () => void): void
+  off(type: 'run', handler: (event: RunEvent) => void): void
+  showUI(html: string, options?: ShowUIOptions): void
+  closePlugin(message?: string): void
+  loadFontAsync(font: FontNameInput): Promise<void>
+  createText(): FakeText
+  createFrame(): FakeFrame
   addPage(name: string): FakePage
-  frame(name: string, box: { x: number; y: number; width: number; height: number }, parent?: FakeContainer): FakeFrame
-  rectangle(name: string, box: { x: number; y: number; width: number; height: number }, parent?: FakeContainer): FakeRectangle
+  frame(name: string, box: Box, parent?: FakeContainer, fills?: ReadonlyArray<Paint>): FakeFrame
+  rectangle(name: string, box: Box, parent?: FakeContainer): FakeRectangle
+  text(name: string, box: Box, characters: string, parent?: FakeContainer, style?: FakeTextStyle): FakeText
   select(nodes: FakeSceneNode[]): void
   /** What Cmd/Ctrl+Z does: reverts everything back to the last commitUndo. */
   undo(): void
   imageBytes(hash: string): Uint8Array | undefined
   /** Messages the sandbox posted to the UI, after structured cloning. */
   readonly toUi: unknown[]
+  /** Messages the UI posted to the sandbox. */
+  readonly fromUi: unknown[]
   onUiMessage(listener: (message: unknown) => void): () => void
   /** Sends a message from the UI to the sandbox, as parent.postMessage would. */
   sendFromUi(message: unknown): void
+  /** Fires 'run' as Figma does once the plugin's code has run (with the launch's command and parameters). */
+  dispatchRun(launch?: { command?: string; parameters?: ParameterValues }): void
+  /** Types `query` into the quick action's parameter `key`; resolves with what the input handlers answered. */
+  inputParameterAsync(input: { key: string; query: string; parameters?: ParameterValues }): Promise<FakeParameterAnswer>
   /** Resolves when every message and event queued so far has been delivered. */
   flushAsync(): Promise<void>
+  snapshot(page?: FakePage): FakeFigmaSnapshot
 }
 
 function byteLengthOf(value: unknown): number {
@@ -252,20 +617,94 @@ function byteLengthOf(value: unknown): number {
   return JSON.stringify(value ?? null).length
 }
 
-export function createFakeFigma(): FakeFigma {
-  const world = new FakeWorld()
+function snapshotOf(node: FakeSceneNode): FakeNodeSnapshot {
+  const fills = node.fills
+  return {
+    id: node.id,
+    type: node.type,
+    name: node.name,
+    x: node.x,
+    y: node.y,
+    width: node.width,
+    height: node.height,
+    visible: node.visible,
+    fills:
+      typeof fills === 'symbol'
+        ? 'mixed'
+        : fills.map((paint) =>
+            paint.type === 'SOLID'
+              ? { type: paint.type, color: { ...paint.color }, opacity: paint.opacity }
+              : paint.type === 'IMAGE'
+                ? { type: paint.type, imageHash: paint.imageHash, scaleMode: paint.scaleMode }
+                : { type: paint.type }
+          ),
+    ...(node instanceof FakeText ? { characters: node.characters } : {}),
+    pluginData: Object.fromEntries(node.pluginData),
+    relaunchData: node.getRelaunchData(),
+    ...(node instanceof FakeFrame ? { children: node.children.map(snapshotOf) } : {})
+  }
+}
+
+export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
+  const platform = options.platform ?? nodePlatform
+  const world = new FakeWorld(platform, options.manifest?.relaunchButtons?.map((button) => button.command))
+  const root = new FakeDocument(world, 'Document')
   const firstPage = new FakePage(world, 'Page 1')
-  const pages = [firstPage]
-  const handlers = { selectionchange: new Set<() => void>(), currentpagechange: new Set<() => void>() }
-  const sandboxListeners = new Set<(message: unknown) => void>()
+  const pages = root.children
+  pages.push(firstPage)
+  firstPage.parent = root
+  const handlers = new Map<FakeEvent, Set<FakeEventHandler>>()
+  const onceHandlers = new Set<FakeEventHandler>()
+  const sandboxListeners = new Set<MessageEventHandler>()
+  const sandboxOnce = new Set<MessageEventHandler>()
+  const parameterListeners = new Set<(event: ParameterInputEvent) => void>()
+  const parameterOnce = new Set<(event: ParameterInputEvent) => void>()
   const uiListeners = new Set<(message: unknown) => void>()
   const pending = new Set<Promise<void>>()
   let commits = 0
+  let command = options.command ?? ''
+  let parameters = options.parameters
+  let closed = false
+  let closeMessage: string | undefined
+  const uiState: FakeUiState = { open: false, visible: false, width: 0, height: 0, html: undefined, options: undefined }
 
   function deliver(run: () => void): void {
     const delivery = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(run)
     pending.add(delivery)
     void delivery.finally(() => pending.delete(delivery))
+  }
+
+  function handlersFor(type: FakeEvent): Set<FakeEventHandler> {
+    let set = handlers.get(type)
+    if (set === undefined) handlers.set(type, (set = new Set()))
+    return set
+  }
+
+  function emit(type: FakeEvent, event?: RunEvent): void {
+    if (closed && type !== 'close') return
+    for (const handler of [...handlersFor(type)]) {
+      if (onceHandlers.delete(handler)) handlersFor(type).delete(handler)
+      handler(event)
+    }
+  }
+
+  function ensureOpen(operation: string): void {
+    if (closed) throw new Error(`in ${operation}: The plugin has been closed (figma.closePlugin was called)`)
+  }
+
+  function receiveFromUi(message: unknown): void {
+    if (closed) return
+    figma.fromUi.push(message)
+    const props: OnMessageProperties = { origin: 'null' }
+    for (const handler of [...sandboxListeners]) {
+      if (sandboxOnce.delete(handler)) sandboxListeners.delete(handler)
+      handler(message, props)
+    }
+    figma.ui.onmessage?.(message, props)
+  }
+
+  world.selectionSetByPlugin = (page) => {
+    if (options.selectionEventsFromPlugin === true && page === figma.currentPage) deliver(() => emit('selectionchange'))
   }
 
   function place(node: FakeSceneNode, parent: FakeContainer | undefined): void {
@@ -274,15 +713,94 @@ export function createFakeFigma(): FakeFigma {
     node.parent = target
   }
 
+  function fontOf(input: FontNameInput): FontName {
+    return { family: input.family, style: input.style ?? 'Regular' }
+  }
+
+  const ui: FakeUi = {
+    state: uiState,
+    onmessage: undefined,
+    postMessage(message) {
+      ensureOpen('ui.postMessage')
+      const copy = structuredClone(message)
+      deliver(() => {
+        figma.toUi.push(copy)
+        for (const listener of uiListeners) listener(copy)
+        if (uiState.open) platform.ui?.post(copy)
+      })
+    },
+    on(_type, handler) {
+      sandboxListeners.add(handler)
+    },
+    once(_type, handler) {
+      sandboxListeners.add(handler)
+      sandboxOnce.add(handler)
+    },
+    off(_type, handler) {
+      sandboxListeners.delete(handler)
+      sandboxOnce.delete(handler)
+    },
+    show() {
+      uiState.visible = true
+      platform.ui?.setVisible(true)
+    },
+    hide() {
+      uiState.visible = false
+      platform.ui?.setVisible(false)
+    },
+    resize(width, height) {
+      uiState.width = width
+      uiState.height = height
+      platform.ui?.resize(width, height)
+    },
+    close() {
+      if (!uiState.open) return
+      uiState.open = false
+      uiState.visible = false
+      platform.ui?.close()
+    }
+  }
+
+  const parametersApi: ParametersAPI = {
+    on(_type, callback) {
+      parameterListeners.add(callback)
+    },
+    once(_type, callback) {
+      parameterListeners.add(callback)
+      parameterOnce.add(callback)
+    },
+    off(_type, callback) {
+      parameterListeners.delete(callback)
+      parameterOnce.delete(callback)
+    }
+  }
+
   const figma: FakeFigma = {
     currentPage: firstPage,
+    root,
     pages,
+    mixed: Symbol('figma.mixed'),
+    get command() {
+      return command
+    },
+    parameters: parametersApi,
+    ui,
     notifications: [],
     storage: new Map(),
     scrolledTo: [],
     toUi: [],
+    fromUi: [],
     get undoCommits() {
       return commits
+    },
+    get loadedFonts() {
+      return world.loadedFonts
+    },
+    get closed() {
+      return closed
+    },
+    get closeMessage() {
+      return closeMessage
     },
     viewport: {
       center: { x: 600, y: 400 },
@@ -292,9 +810,11 @@ export function createFakeFigma(): FakeFigma {
     },
     clientStorage: {
       async getAsync(key) {
+        ensureOpen('clientStorage.getAsync')
         return structuredClone(figma.storage.get(key))
       },
       async setAsync(key, value) {
+        ensureOpen('clientStorage.setAsync')
         const next = new Map(figma.storage)
         next.set(key, structuredClone(value))
         const total = [...next].reduce((sum, [k, v]) => sum + k.length + byteLengthOf(v), 0)
@@ -302,66 +822,103 @@ export function createFakeFigma(): FakeFigma {
         figma.storage.set(key, structuredClone(value))
       }
     },
-    ui: {
-      postMessage(message) {
-        const copy = structuredClone(message)
-        deliver(() => {
-          figma.toUi.push(copy)
-          for (const listener of uiListeners) listener(copy)
-        })
-      },
-      on(_type, handler) {
-        sandboxListeners.add(handler)
-      }
+    on(type: FakeEvent, handler: (event: RunEvent) => void) {
+      handlersFor(type).add(handler as FakeEventHandler)
     },
-    on(type, handler) {
-      handlers[type].add(handler)
+    once(type: FakeEvent, handler: (event: RunEvent) => void) {
+      handlersFor(type).add(handler as FakeEventHandler)
+      onceHandlers.add(handler as FakeEventHandler)
+    },
+    off(type: FakeEvent, handler: (event: RunEvent) => void) {
+      handlersFor(type).delete(handler as FakeEventHandler)
+      onceHandlers.delete(handler as FakeEventHandler)
+    },
+    showUI(html, showOptions = {}) {
+      ensureOpen('showUI')
+      if (typeof html !== 'string') throw new Error('in showUI: html must be a string')
+      Object.assign(uiState, {
+        open: true,
+        visible: showOptions.visible ?? true,
+        // Figma's defaults.
+        width: showOptions.width ?? 300,
+        height: showOptions.height ?? 200,
+        html,
+        options: { ...showOptions }
+      })
+      platform.ui?.open(html, { ...showOptions }, receiveFromUi)
+    },
+    closePlugin(message) {
+      if (closed) return
+      emit('close')
+      closed = true
+      closeMessage = message
+      ui.close()
+    },
+    async loadFontAsync(input) {
+      ensureOpen('loadFontAsync')
+      const font = fontOf(input)
+      await Promise.resolve()
+      if (!world.fontLoaded(font)) world.loadedFonts.push(font)
     },
     async getNodeByIdAsync(id) {
+      ensureOpen('getNodeByIdAsync')
       const node = world.nodes.get(id)
       return node === undefined || node.removed ? null : node
     },
     async setCurrentPageAsync(page) {
+      ensureOpen('setCurrentPageAsync')
       figma.currentPage = page
-      for (const handler of handlers.currentpagechange) handler()
+      emit('currentpagechange')
     },
     createRectangle() {
+      ensureOpen('createRectangle')
       const rect = new FakeRectangle(world)
       world.attach(figma.currentPage, rect)
       return rect
     },
+    createFrame() {
+      ensureOpen('createFrame')
+      const frame = new FakeFrame(world, 'Frame', { x: 0, y: 0, width: 100, height: 100 })
+      world.attach(figma.currentPage, frame)
+      return frame
+    },
+    createText() {
+      ensureOpen('createText')
+      const text = new FakeText(world, 'Text', { x: 0, y: 0, width: 0, height: 14 })
+      world.attach(figma.currentPage, text)
+      return text
+    },
     createImage(bytes) {
-      let size: { width: number; height: number; type?: string }
-      try {
-        size = imageSize(bytes)
-      } catch {
-        throw new Error('Image type is unsupported')
-      }
-      if (!['png', 'jpg', 'gif'].includes(size.type ?? '')) throw new Error('Image type is unsupported')
+      ensureOpen('createImage')
+      const size = platform.sniffImage(bytes)
+      if (size === undefined || !['png', 'jpg', 'gif'].includes(size.type)) throw new Error('Image type is unsupported')
       if (size.width > CREATE_IMAGE_MAX_SIDE || size.height > CREATE_IMAGE_MAX_SIDE) {
         throw new Error(`Image is too large (${size.width}x${size.height}); the maximum is 4096x4096`)
       }
-      const hash = createHash('sha1').update(bytes).digest('hex')
+      const hash = platform.hashImage(bytes)
       world.images.set(hash, new Uint8Array(bytes))
       return { hash }
     },
     commitUndo() {
+      ensureOpen('commitUndo')
       commits += 1
       if (world.open.length > 0) world.committed.push(world.open)
       world.open = []
     },
-    notify(message, options) {
+    notify(message, notifyOptions) {
+      ensureOpen('notify')
       if (message.length > 100) throw new Error('notify: message longer than 100 characters')
-      figma.notifications.push({ message, options })
+      figma.notifications.push({ message, options: notifyOptions })
       return { cancel: () => undefined }
     },
     addPage(name) {
       const page = new FakePage(world, name)
       pages.push(page)
+      page.parent = root
       return page
     },
-    frame(name, box, parent) {
-      const frame = new FakeFrame(world, name, box)
+    frame(name, box, parent, fills) {
+      const frame = new FakeFrame(world, name, box, fills)
       place(frame, parent)
       return frame
     },
@@ -370,9 +927,14 @@ export function createFakeFigma(): FakeFigma {
       place(rect, parent)
       return rect
     },
+    text(name, box, characters, parent, style) {
+      const text = new FakeText(world, name, box, characters, style)
+      place(text, parent)
+      return text
+    },
     select(nodes) {
-      figma.currentPage.selection = nodes
-      for (const handler of handlers.selectionchange) handler()
+      figma.currentPage.selectSilently(nodes)
+      emit('selectionchange')
     },
     undo() {
       if (world.open.length > 0) world.committed.push(world.open)
@@ -389,14 +951,53 @@ export function createFakeFigma(): FakeFigma {
     },
     sendFromUi(message) {
       const copy = structuredClone(message)
-      deliver(() => {
-        for (const listener of sandboxListeners) listener(copy)
-      })
+      deliver(() => receiveFromUi(copy))
+    },
+    dispatchRun(launch = {}) {
+      if (launch.command !== undefined) command = launch.command
+      if ('parameters' in launch) parameters = launch.parameters
+      const event: RunParametersEvent = { command, parameters }
+      deliver(() => emit('run', event))
+    },
+    async inputParameterAsync({ key, query, parameters: given = {} }) {
+      const answer: FakeParameterAnswer = { suggestions: undefined, error: undefined, loadingMessage: undefined }
+      let answered = (): void => undefined
+      const done = new Promise<void>((resolve) => (answered = resolve))
+      const result: SuggestionResults = {
+        setSuggestions(suggestions) {
+          answer.suggestions = structuredClone(suggestions)
+          answered()
+        },
+        setError(message) {
+          answer.error = message
+          answered()
+        },
+        setLoadingMessage(message) {
+          answer.loadingMessage = message
+        }
+      }
+      for (const listener of [...parameterListeners]) {
+        if (parameterOnce.delete(listener)) parameterListeners.delete(listener)
+        listener({ key, query, parameters: given, result })
+      }
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))])
+      return answer
     },
     async flushAsync() {
       for (let round = 0; round < 50 && pending.size > 0; round += 1) {
         await Promise.all([...pending])
         await new Promise((resolve) => setTimeout(resolve, 0))
+      }
+    },
+    snapshot(page = figma.currentPage) {
+      return {
+        page: page.name,
+        selection: page.selection.map((node) => node.id),
+        nodes: page.children.map(snapshotOf),
+        rootPluginData: Object.fromEntries(root.pluginData),
+        notifications: figma.notifications.map((notification) => notification.message),
+        closed,
+        closeMessage
       }
     }
   }

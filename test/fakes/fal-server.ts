@@ -25,10 +25,10 @@
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES, nearestSize, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ export async function startFakeFalAsync(options: FakeFalOptions): Promise<FakeFa
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startFalForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+export async function startFalForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
   return {
     env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url },
@@ -223,8 +223,6 @@ function detailFromIssues(issues: ReadonlyArray<z.core.$ZodIssue>): DetailItem[]
   })
 }
 
-const DATA_URI = /^data:([^;,]+);base64,(.*)$/s
-const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const MIMES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
 
 function sniff(bytes: Uint8Array): keyof typeof MIMES | null {
@@ -239,15 +237,14 @@ function sniff(bytes: Uint8Array): keyof typeof MIMES | null {
 function readReference(value: string, loc: Array<string | number>): KontextSizeSpec | DetailItem {
   const fail = (type: string, msg: string): DetailItem => ({ loc, msg, type, url: `https://docs.fal.ai/errors#${type}` })
   if (/^https?:\/\//i.test(value)) return fail('fake_unsupported', 'This test fake does not download URLs; send a data URI.')
-  const match = DATA_URI.exec(value)
-  if (match === null) return fail('file_download_error', 'Failed to download the file. Please check that the URL is accessible.')
-  const text = match[2] ?? ''
-  if (text.length === 0 || text.length % 4 !== 0 || !STRICT_BASE64.test(text)) return fail('image_load_error', 'Failed to load the image: the data URI is not valid base64.')
-  const bytes = new Uint8Array(Buffer.from(text, 'base64'))
+  const dataUri = parseDataUri(value)
+  if (dataUri === null) return fail('file_download_error', 'Failed to download the file. Please check that the URL is accessible.')
+  const bytes = decodeStrictBase64(dataUri.base64)
+  if (bytes === null) return fail('image_load_error', 'Failed to load the image: the data URI is not valid base64.')
   const type = sniff(bytes)
   if (type === null) return fail('image_load_error', 'Failed to load the image. Please ensure the image file is not corrupted and is in a supported format.')
-  if ((match[1] ?? '').toLowerCase().replace('image/jpg', 'image/jpeg') !== MIMES[type]) {
-    return fail('image_load_error', `The data URI says ${match[1]} but the bytes are ${MIMES[type]}.`)
+  if (dataUri.mediaType.toLowerCase().replace('image/jpg', 'image/jpeg') !== MIMES[type]) {
+    return fail('image_load_error', `The data URI says ${dataUri.mediaType} but the bytes are ${MIMES[type]}.`)
   }
   let size: { width: number; height: number }
   try {
@@ -319,15 +316,6 @@ interface Job {
   images: StoredImage[] | undefined
 }
 
-type Reply =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
-  | { kind: 'destroy' }
-  | { kind: 'hang' }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
-  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
-
 const GATEWAY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>'
 
 const STATUS_FAULT_BODIES: Record<number, { detail: string; errorType?: string }> = {
@@ -368,7 +356,7 @@ class FakeFalServer implements FakeFal {
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy()
-      send(response, json(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}` }))
+      sendReply(response, jsonReply(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}` }))
     })
   })
   private closed: Promise<void> | undefined
@@ -409,36 +397,28 @@ class FakeFalServer implements FakeFal {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => resolve())
-    })
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = await listenOnLoopbackAsync(this.server)
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-    })
+    this.closed ??= closeServerAsync(this.server)
     return this.closed
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request)
+    const raw = await readBodyAsync(request)
     const [path = '/', query = ''] = (request.url ?? '/').split('?', 2)
-    const body = parseBody(raw)
+    const body = parseJsonBody(raw)
     this.recorded.push({ method: request.method ?? '', path, query, headers: copyHeaders(request), body: body.ok ? body.value : null })
     const reply = this.route(request, path, body)
     if (this.closed !== undefined) return
-    if (reply.kind === 'destroy') request.socket.destroy()
-    else if (reply.kind !== 'hang') send(response, reply)
+    deliverReply(request, response, reply)
   }
 
-  private route(request: IncomingMessage, path: string, body: ParsedBody): Reply {
+  private route(request: IncomingMessage, path: string, body: ParsedJsonBody): FakeReply {
     const method = request.method ?? ''
     const cdn = /^\/cdn\/files\/([0-9a-f-]{36})\/(\d+)\.(png|jpeg)$/.exec(path)
-    if (cdn !== null) return method === 'GET' ? this.cdn(cdn[1]!, Number(cdn[2])) : json(405, { detail: 'Method Not Allowed' })
+    if (cdn !== null) return method === 'GET' ? this.cdn(cdn[1]!, Number(cdn[2])) : jsonReply(405, { detail: 'Method Not Allowed' })
 
     const unauthorized = this.authenticate(request.headers.authorization)
     if (unauthorized !== undefined) return unauthorized
@@ -447,32 +427,31 @@ class FakeFalServer implements FakeFal {
     if (queue !== null) {
       const job = this.jobs.get(queue[3]!)
       // §4.1: the queue URLs carry {owner}/{app} only, and the one the request was queued on.
-      if (job === undefined || job.app !== `${queue[1]}/${queue[2]}`) return json(404, { detail: 'Request not found' })
-      if (queue[4] === '/status') return method === 'GET' ? this.status(job) : json(405, { detail: 'Method Not Allowed' })
-      if (queue[4] === '/cancel') return method === 'PUT' ? this.cancel(job) : json(405, { detail: 'Method Not Allowed' })
-      return method === 'GET' ? this.result(job) : json(405, { detail: 'Method Not Allowed' })
+      if (job === undefined || job.app !== `${queue[1]}/${queue[2]}`) return jsonReply(404, { detail: 'Request not found' })
+      if (queue[4] === '/status') return method === 'GET' ? this.status(job) : jsonReply(405, { detail: 'Method Not Allowed' })
+      if (queue[4] === '/cancel') return method === 'PUT' ? this.cancel(job) : jsonReply(405, { detail: 'Method Not Allowed' })
+      return method === 'GET' ? this.result(job) : jsonReply(405, { detail: 'Method Not Allowed' })
     }
 
     const endpoint = path.replace(/^\/+|\/+$/g, '')
-    if (ENDPOINTS[endpoint] === undefined) return json(404, { detail: `Application '${endpoint}' not found` })
-    if (method !== 'POST') return json(405, { detail: 'Method Not Allowed' })
+    if (ENDPOINTS[endpoint] === undefined) return jsonReply(404, { detail: `Application '${endpoint}' not found` })
+    if (method !== 'POST') return jsonReply(405, { detail: 'Method Not Allowed' })
     return this.submit(request, endpoint, body)
   }
 
   /** §4.1: `Authorization: Key <key>`; anything else is 401. */
-  private authenticate(header: string | undefined): Reply | undefined {
-    if (header === undefined) return json(401, { detail: 'Missing authorization header' })
+  private authenticate(header: string | undefined): FakeReply | undefined {
+    if (header === undefined) return jsonReply(401, { detail: 'Missing authorization header' })
     const match = /^Key (.+)$/.exec(header)
-    if (match === null) return json(401, { detail: "Authorization header must be 'Key <key>'" })
-    if (match[1] !== this.key) return json(401, { detail: 'No user found for Key ID and Secret' })
+    if (match === null) return jsonReply(401, { detail: "Authorization header must be 'Key <key>'" })
+    if (match[1] !== this.key) return jsonReply(401, { detail: 'No user found for Key ID and Secret' })
     return undefined
   }
 
-  private submit(request: IncomingMessage, endpoint: string, body: ParsedBody): Reply {
+  private submit(request: IncomingMessage, endpoint: string, body: ParsedJsonBody): FakeReply {
     this.attempts += 1
-    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
-    if (contentType !== 'application/json' || !body.ok || !isRecord(body.value)) {
-      return json(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }] })
+    if (!hasJsonContentType(request) || !body.ok || !isRecord(body.value)) {
+      return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }] })
     }
     const valid = validate(endpoint, body.value)
     const fault = Array.isArray(valid) ? undefined : this.faults.shift()
@@ -483,10 +462,10 @@ class FakeFalServer implements FakeFal {
         const headers: Record<string, string> = {}
         if (errorType !== undefined) headers['x-fal-error-type'] = errorType
         if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds)
-        return json(fault.status, errorType === undefined ? { detail: fault.detail ?? defaults.detail } : { detail: fault.detail ?? defaults.detail, error_type: errorType }, headers)
+        return jsonReply(fault.status, errorType === undefined ? { detail: fault.detail ?? defaults.detail } : { detail: fault.detail ?? defaults.detail, error_type: errorType }, headers)
       }
       case 'balance':
-        return json(403, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' })
+        return jsonReply(403, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' })
       case 'reset':
         return { kind: 'destroy' }
       case 'hang':
@@ -498,7 +477,7 @@ class FakeFalServer implements FakeFal {
     }
     const job = this.enqueue(endpoint, body.value, valid, fault)
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
-    return json(200, { request_id: job.requestId, status: 'IN_QUEUE', queue_position: 0, ...this.urls(job) })
+    return jsonReply(200, { request_id: job.requestId, status: 'IN_QUEUE', queue_position: 0, ...this.urls(job) })
   }
 
   private enqueue(endpoint: string, input: unknown, valid: ValidInput | DetailItem[], fault: FalFault | undefined): Job {
@@ -542,7 +521,7 @@ class FakeFalServer implements FakeFal {
   }
 
   /** §4.3: 202 while queued or running, 200 once COMPLETED (also when the request failed). */
-  private status(job: Job): Reply {
+  private status(job: Job): FakeReply {
     if (job.flakyPollsLeft > 0) {
       job.flakyPollsLeft -= 1
       return { kind: 'raw', status: 502, contentType: 'text/html', body: GATEWAY_PAGE }
@@ -551,35 +530,35 @@ class FakeFalServer implements FakeFal {
     job.polls += 1
     const phase = this.phase(job)
     const common = { request_id: job.requestId, response_url: this.urls(job).response_url }
-    if (phase === 'IN_QUEUE') return json(202, { status: phase, queue_position: 0, ...common })
-    if (phase === 'IN_PROGRESS') return json(202, { status: phase, logs: null, ...common })
-    return json(200, { status: phase, logs: null, metrics: { inference_time: (job.runMs || 100) / 1000 }, ...common })
+    if (phase === 'IN_QUEUE') return jsonReply(202, { status: phase, queue_position: 0, ...common })
+    if (phase === 'IN_PROGRESS') return jsonReply(202, { status: phase, logs: null, ...common })
+    return jsonReply(200, { status: phase, logs: null, metrics: { inference_time: (job.runMs || 100) / 1000 }, ...common })
   }
 
-  private cancel(job: Job): Reply {
+  private cancel(job: Job): FakeReply {
     this.cancelList.push(job.requestId)
-    if (this.phase(job) === 'COMPLETED') return json(400, { status: 'ALREADY_COMPLETED' })
+    if (this.phase(job) === 'COMPLETED') return jsonReply(400, { status: 'ALREADY_COMPLETED' })
     job.canceled = true
-    return json(202, { status: 'CANCELLATION_REQUESTED' })
+    return jsonReply(202, { status: 'CANCELLATION_REQUESTED' })
   }
 
   /** §4.3: the output, or the request's own error: fal's only place for it. */
-  private result(job: Job): Reply {
-    if (this.phase(job) !== 'COMPLETED') return json(400, { detail: 'Request is still in progress' })
-    if (job.canceled) return json(400, { detail: 'Request was cancelled.' })
-    if (Array.isArray(job.valid)) return json(422, { detail: job.valid })
+  private result(job: Job): FakeReply {
+    if (this.phase(job) !== 'COMPLETED') return jsonReply(400, { detail: 'Request is still in progress' })
+    if (job.canceled) return jsonReply(400, { detail: 'Request was cancelled.' })
+    if (Array.isArray(job.valid)) return jsonReply(422, { detail: job.valid })
     const loc = ['body', 'image_url' in job.valid.input ? 'image_url' : 'image_urls']
     switch (job.fault?.kind) {
       case 'moderation':
-        return json(422, {
+        return jsonReply(422, {
           detail: [{ loc, msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation', url: 'https://docs.fal.ai/errors#content_policy_violation' }]
         })
       case 'model-error': {
         const type = job.fault.type ?? 'image_too_large'
-        return json(422, { detail: [{ loc, msg: `Simulated ${type}.`, type, url: `https://docs.fal.ai/errors#${type}` }] })
+        return jsonReply(422, { detail: [{ loc, msg: `Simulated ${type}.`, type, url: `https://docs.fal.ai/errors#${type}` }] })
       }
       case 'infra-error':
-        return json(job.fault.status, { detail: `Simulated ${job.fault.errorType}`, error_type: job.fault.errorType }, { 'x-fal-error-type': job.fault.errorType })
+        return jsonReply(job.fault.status, { detail: `Simulated ${job.fault.errorType}`, error_type: job.fault.errorType }, { 'x-fal-error-type': job.fault.errorType })
       case 'malformed-result':
         return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"images":[{"url":"' }
       default:
@@ -588,7 +567,7 @@ class FakeFalServer implements FakeFal {
     const { input } = job.valid
     const images = this.imagesOf(job, job.valid)
     const flagged = job.fault?.kind === 'nsfw' ? (job.fault.indexes ?? images.map((_, i) => i)) : []
-    return json(
+    return jsonReply(
       200,
       {
         images: images.map((image, index) => ({
@@ -622,7 +601,7 @@ class FakeFalServer implements FakeFal {
   }
 
   /** The "CDN": public (no auth), like fal's media URLs by default (§4.6). */
-  private cdn(requestId: string, index: number): Reply {
+  private cdn(requestId: string, index: number): FakeReply {
     const job = this.jobs.get(requestId)
     const image = job?.images?.[index]
     if (job === undefined || image === undefined || job.fault?.kind === 'expired') return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
@@ -632,47 +611,9 @@ class FakeFalServer implements FakeFal {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
+// Helpers
 // ---------------------------------------------------------------------------------------------
-
-type ParsedBody = { ok: true; value: unknown } | { ok: false }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function parseBody(raw: Buffer): ParsedBody {
-  if (raw.length === 0) return { ok: false }
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown }
-  } catch {
-    return { ok: false }
-  }
-}
-
-function copyHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return headers
-}
-
-function send(response: ServerResponse, reply: Reply): void {
-  if (reply.kind === 'json') {
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
-    response.end(JSON.stringify(reply.body))
-  } else if (reply.kind === 'raw') {
-    response.writeHead(reply.status, { 'content-type': reply.contentType })
-    response.end(reply.body)
-  }
 }

@@ -22,11 +22,10 @@
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES, nearestKontextSize } from '../../shared/aspect-ratios'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +113,7 @@ export async function startFakeReplicateAsync(options: FakeReplicateOptions = {}
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startReplicateForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+export async function startReplicateForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeReplicateAsync()
   return {
     env: { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url },
@@ -262,8 +261,8 @@ interface Dimensions {
   height: number
 }
 
-const DATA_URI = /^data:([a-z]+\/[a-z0-9.+-]+);base64,(.*)$/s
-const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/** The fake's `uri` format check is stricter than a data URI: a lower-case `type/subtype` only. */
+const MEDIA_TYPE = /^[a-z]+\/[a-z0-9.+-]+$/
 
 function sniff(bytes: Uint8Array): string | undefined {
   const starts = (signature: number[], offset = 0): boolean => signature.every((byte, i) => bytes[offset + i] === byte)
@@ -278,12 +277,11 @@ function sniff(bytes: Uint8Array): string | undefined {
 function readImage(field: string, value: string): Dimensions {
   const fail = (description: string): Rejection => validationFailed([{ type: 'format', field: `input.${field}`, description }])
   if (/^https?:\/\//i.test(value)) throw fail('this test fake cannot fetch URLs; send a data URI (a limit of the fake, not of Replicate)')
-  const match = DATA_URI.exec(value)
-  if (match === null) throw fail('Does not match format \'uri\'')
-  const [, mime = '', base64 = ''] = match
-  // Buffer.from(…, 'base64') silently skips junk; a strict check catches double encoding and cuts.
-  if (base64.length === 0 || base64.length % 4 !== 0 || !STRICT_BASE64.test(base64)) throw fail('the data URI is not valid base64')
-  const bytes = new Uint8Array(Buffer.from(base64, 'base64'))
+  const dataUri = parseDataUri(value)
+  if (dataUri === null || !MEDIA_TYPE.test(dataUri.mediaType)) throw fail('Does not match format \'uri\'')
+  const mime = dataUri.mediaType
+  const bytes = decodeStrictBase64(dataUri.base64)
+  if (bytes === null) throw fail('the data URI is not valid base64')
   if (bytes.byteLength > MAX_REFERENCE_BYTES) throw fail('the file is too large')
   const type = sniff(bytes)
   if (type === undefined) throw fail('the file is not a JPEG, PNG, GIF or WEBP image')
@@ -370,15 +368,6 @@ interface StoredPrediction {
   finishing: Promise<Outcome> | undefined
 }
 
-type Reply =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array }
-  | { kind: 'destroy' }
-  | { kind: 'hang' }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
-  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
-
 const UNAUTHENTICATED = { title: 'Unauthenticated', detail: 'You did not pass a valid authentication token', status: 401 }
 const NOT_FOUND = { title: 'Not found', detail: 'The requested resource could not be found.', status: 404 }
 const STATUS_BODIES: Record<number, Record<string, unknown>> = {
@@ -419,7 +408,7 @@ class FakeReplicateServer implements FakeReplicate {
         response.destroy()
         return
       }
-      send(response, { kind: 'json', status: 500, body: { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, status: 500 } })
+      sendReply(response, jsonReply(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, status: 500 }))
     })
   })
 
@@ -459,66 +448,52 @@ class FakeReplicateServer implements FakeReplicate {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    const { port } = this.server.address() as AddressInfo
-    this.url = `http://127.0.0.1:${port}`
+    this.url = await listenOnLoopbackAsync(this.server)
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.closing.abort()
-      this.server.close(() => resolve())
-      // Ends keep-alive sockets and held or hanging requests at once.
-      this.server.closeAllConnections()
-    })
+    this.closed ??= closeServerAsync(this.server, this.closing)
     return this.closed
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request)
+    const raw = await readBodyAsync(request)
     const path = (request.url ?? '/').split('?')[0] ?? '/'
-    const body = parseJson(raw)
+    const body = parseJsonBody(raw)
     this.recorded.push({ method: request.method ?? '', path, headers: copyHeaders(request), body: body.ok ? body.value : null })
-    let reply: Reply
+    let reply: FakeReply
     try {
       reply = await this.route(request, path, body)
     } catch (error) {
       if (!(error instanceof Rejection)) throw error
-      reply = json(error.status, error.body)
+      reply = jsonReply(error.status, error.body)
     }
     if (this.closing.signal.aborted) return
-    if (reply.kind === 'destroy') request.socket.destroy()
-    else if (reply.kind !== 'hang') send(response, reply)
+    deliverReply(request, response, reply)
   }
 
-  private async route(request: IncomingMessage, path: string, body: ParsedBody): Promise<Reply> {
+  private async route(request: IncomingMessage, path: string, body: ParsedJsonBody): Promise<FakeReply> {
     const method = request.method ?? ''
     const file = /^\/delivery\/([0-9a-z]{26})\/output\.(png|jpg|webp)$/.exec(path)
-    if (file !== null) return method === 'GET' ? this.serveFile(path) : json(405, { detail: 'Method not allowed.', status: 405 })
-    if (!path.startsWith('/v1/')) return json(404, NOT_FOUND)
+    if (file !== null) return method === 'GET' ? this.serveFile(path) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (!path.startsWith('/v1/')) return jsonReply(404, NOT_FOUND)
     // §5.1: Authorization: Bearer <token>, on every API route.
-    if (request.headers.authorization !== `Bearer ${this.token}`) return json(401, UNAUTHENTICATED)
+    if (request.headers.authorization !== `Bearer ${this.token}`) return jsonReply(401, UNAUTHENTICATED)
 
     const create = /^\/v1\/models\/([^/]+\/[^/]+)\/predictions$/.exec(path)
     const get = /^\/v1\/predictions\/([^/]+)$/.exec(path)
     const cancel = /^\/v1\/predictions\/([^/]+)\/cancel$/.exec(path)
-    if (create !== null) return method === 'POST' ? await this.createPrediction(request, create[1] ?? '', body) : json(405, { detail: 'Method not allowed.', status: 405 })
-    if (get !== null) return method === 'GET' ? await this.getPrediction(get[1] ?? '') : json(405, { detail: 'Method not allowed.', status: 405 })
-    if (cancel !== null) return method === 'POST' ? await this.cancelPrediction(cancel[1] ?? '') : json(405, { detail: 'Method not allowed.', status: 405 })
-    return json(404, NOT_FOUND)
+    if (create !== null) return method === 'POST' ? await this.createPrediction(request, create[1] ?? '', body) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (get !== null) return method === 'GET' ? await this.getPrediction(get[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (cancel !== null) return method === 'POST' ? await this.cancelPrediction(cancel[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    return jsonReply(404, NOT_FOUND)
   }
 
   /** §5.1, §5.2: validate, apply a queued fault, create, hold per `Prefer: wait`, answer 201. */
-  private async createPrediction(request: IncomingMessage, model: string, body: ParsedBody): Promise<Reply> {
+  private async createPrediction(request: IncomingMessage, model: string, body: ParsedJsonBody): Promise<FakeReply> {
     const spec = MODELS[model]
-    if (spec === undefined) return json(404, { title: 'Model not found', detail: `The model ${model} does not exist, or you do not have access to it.`, status: 404 })
-    if (request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+    if (spec === undefined) return jsonReply(404, { title: 'Model not found', detail: `The model ${model} does not exist, or you do not have access to it.`, status: 404 })
+    if (!hasJsonContentType(request)) {
       throw new Rejection(400, { title: 'Bad request', detail: 'Content-Type must be application/json (a check of this fake).', status: 400 })
     }
     const waitSeconds = parsePreferWait(request.headers.prefer)
@@ -541,7 +516,7 @@ class FakeReplicateServer implements FakeReplicate {
       case 'status': {
         const headers = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds ?? 30) } : undefined
         if (fault.status === 502) return { kind: 'raw', status: 502, contentType: 'text/html', body: BAD_GATEWAY_PAGE }
-        return json(fault.status, STATUS_BODIES[fault.status], headers)
+        return jsonReply(fault.status, STATUS_BODIES[fault.status], headers)
       }
       case 'reset':
         return { kind: 'destroy' }
@@ -555,11 +530,11 @@ class FakeReplicateServer implements FakeReplicate {
     this.created.push({ id: stored.id, model, body: body.value as Record<string, unknown>, headers: copyHeaders(request) })
     if (waitSeconds !== undefined) {
       const remaining = Math.min(stored.createdAt + stored.latencyMs, stored.createdAt + waitSeconds * 1000) - Date.now()
-      if (!(await this.wait(remaining))) return { kind: 'hang' }
+      if (!(await waitUnlessClosedAsync(remaining, this.closing.signal))) return { kind: 'hang' }
     }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: CUT_OFF_PREDICTION }
     if (fault?.kind === 'reset-after-create') return { kind: 'destroy' }
-    return json(201, await this.view(stored))
+    return jsonReply(201, await this.view(stored))
   }
 
   private store_(model: string, rawInput: Record<string, unknown>, input: Record<string, unknown>, firstImage: Dimensions | undefined, fault: ReplicateFault | undefined): StoredPrediction {
@@ -587,28 +562,28 @@ class FakeReplicateServer implements FakeReplicate {
     return stored
   }
 
-  private async getPrediction(id: string): Promise<Reply> {
+  private async getPrediction(id: string): Promise<FakeReply> {
     const stored = this.store.get(id)
-    if (stored === undefined) return json(404, NOT_FOUND)
+    if (stored === undefined) return jsonReply(404, NOT_FOUND)
     const fault = stored.pollFaults.shift()
     if (fault === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: CUT_OFF_PREDICTION }
-    if (fault !== undefined) return json(fault, STATUS_BODIES[fault], fault === 429 ? { 'retry-after': '0' } : undefined)
-    return json(200, await this.view(stored))
+    if (fault !== undefined) return jsonReply(fault, STATUS_BODIES[fault], fault === 429 ? { 'retry-after': '0' } : undefined)
+    return jsonReply(200, await this.view(stored))
   }
 
   /** §5.1: `POST urls.cancel`; a prediction that has not ended becomes `canceled`. */
-  private async cancelPrediction(id: string): Promise<Reply> {
+  private async cancelPrediction(id: string): Promise<FakeReply> {
     const stored = this.store.get(id)
-    if (stored === undefined) return json(404, NOT_FOUND)
+    if (stored === undefined) return jsonReply(404, NOT_FOUND)
     this.cancelCalls.push(id)
     const state = await this.stateAsync(stored)
     if (state.status === 'starting' || state.status === 'processing') {
       stored.outcome = { status: 'canceled', output: null, error: null, completedAt: Date.now() }
     }
-    return json(200, await this.view(stored))
+    return jsonReply(200, await this.view(stored))
   }
 
-  private serveFile(path: string): Reply {
+  private serveFile(path: string): FakeReply {
     const file = this.files.get(path)
     if (file === undefined || file.expired) return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
     return { kind: 'raw', status: 200, contentType: file.contentType, body: file.truncated ? file.bytes.subarray(0, Math.floor(file.bytes.byteLength / 2)) : file.bytes }
@@ -676,18 +651,6 @@ class FakeReplicateServer implements FakeReplicate {
       }
     }
   }
-
-  /** Sleeps unless the server closes first; false when it closed. */
-  private async wait(ms: number): Promise<boolean> {
-    if (ms > 0) {
-      try {
-        await sleep(ms, undefined, { signal: this.closing.signal })
-      } catch {
-        return false
-      }
-    }
-    return !this.closing.signal.aborted
-  }
 }
 
 /** `Prefer: wait` (60 s) or `Prefer: wait=N`, N from 1 to 60; undefined when absent. */
@@ -702,46 +665,4 @@ function parsePreferWait(value: string | string[] | undefined): number | undefin
     throw new Rejection(400, { title: 'Bad request', detail: 'Prefer: wait=N takes N from 1 to 60.', status: 400 })
   }
   return seconds
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP helpers
-// ---------------------------------------------------------------------------------------------
-
-type ParsedBody = { ok: true; value: unknown } | { ok: false }
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function parseJson(raw: Buffer): ParsedBody {
-  if (raw.length === 0) return { ok: false }
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown }
-  } catch {
-    return { ok: false }
-  }
-}
-
-function copyHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return headers
-}
-
-function send(response: ServerResponse, reply: Extract<Reply, { kind: 'json' | 'raw' }>): void {
-  if (reply.kind === 'json') {
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
-    response.end(JSON.stringify(reply.body))
-    return
-  }
-  response.writeHead(reply.status, { 'content-type': reply.contentType })
-  response.end(reply.body)
 }

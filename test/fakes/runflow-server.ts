@@ -24,10 +24,10 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ export async function startFakeRunflowAsync(options: FakeRunflowOptions): Promis
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startRunflowForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+export async function startRunflowForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeRunflowAsync({ apiKey: `rf_live_fake_${randomUUID()}` })
   return {
     env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url },
@@ -242,8 +242,6 @@ interface Dimensions {
   height: number
 }
 
-const DATA_URI = /^data:([^;,]+);base64,(.*)$/s
-const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const SNIFFED_MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
 
 function sniffMime(bytes: Uint8Array): string | null {
@@ -332,14 +330,7 @@ interface StoredAsset extends FakeAsset {
   putMime: string | undefined
 }
 
-type Reply =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> }
-  | { kind: 'destroy' }
-  | { kind: 'hang' }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ kind: 'json', status, body, ...(headers ? { headers } : {}) })
-const s3Error = (status: number, code: string, message: string): Reply => ({
+const s3Error = (status: number, code: string, message: string): FakeReply => ({
   kind: 'raw',
   status,
   contentType: 'application/xml',
@@ -366,7 +357,7 @@ class FakeRunflowServer implements FakeRunflow {
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy()
-      send(response, json(500, { code: 'INTERNAL_ERROR', message: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, errors: null }))
+      sendReply(response, jsonReply(500, { code: 'INTERNAL_ERROR', message: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, errors: null }))
     })
   })
 
@@ -424,53 +415,40 @@ class FakeRunflowServer implements FakeRunflow {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    const { port } = this.server.address() as AddressInfo
-    this.url = `http://127.0.0.1:${port}`
+    this.url = await listenOnLoopbackAsync(this.server)
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.closing.abort()
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-    })
+    this.closed ??= closeServerAsync(this.server, this.closing)
     return this.closed
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request)
+    const raw = await readBodyAsync(request)
     const url = new URL(request.url ?? '/', this.url)
     const path = url.pathname
     const method = request.method ?? ''
     const parsed = parseJsonBody(raw)
     this.recorded.push({ method, path, headers: copyHeaders(request), body: parsed.ok ? parsed.value : null, bytes: raw.length })
 
-    let reply: Reply
+    let reply: FakeReply
     try {
       reply = path.startsWith('/storage/') ? this.storage(method, path, url, request, raw) : await this.api(method, path, request, raw, parsed)
     } catch (error) {
       if (!(error instanceof RunflowRejection)) throw error
-      reply = json(error.status, { code: error.code, message: error.message, errors: error.errors }, error.headers)
+      reply = jsonReply(error.status, { code: error.code, message: error.message, errors: error.errors }, error.headers)
     }
     if (this.closing.signal.aborted) return
-    if (reply.kind === 'destroy') request.socket.destroy()
-    else if (reply.kind !== 'hang') send(response, reply)
+    deliverReply(request, response, reply)
   }
 
   // ----- API (Bearer) ----------------------------------------------------------------------
 
-  private async api(method: string, path: string, request: IncomingMessage, raw: Buffer, body: ParsedBody): Promise<Reply> {
+  private async api(method: string, path: string, request: IncomingMessage, raw: Buffer, body: ParsedJsonBody): Promise<FakeReply> {
     this.authenticate(request.headers.authorization)
     const runCreate = /^\/v1\/models\/(.+)\/runs$/.exec(path)
     if (runCreate !== null) {
-      if (method !== 'POST') return json(405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST.', errors: null })
+      if (method !== 'POST') return jsonReply(405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST.', errors: null })
       return this.createRun(decodeURIComponent(runCreate[1] ?? ''), request, body)
     }
     const runGet = /^\/v1\/runs\/([^/]+)$/.exec(path)
@@ -478,7 +456,7 @@ class FakeRunflowServer implements FakeRunflow {
     if (path === '/v1/asset-uploads' && method === 'POST') return this.createUpload(request, body)
     const confirm = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path)
     if (confirm !== null && method === 'POST') return this.confirmUpload(decodeURIComponent(confirm[1] ?? ''), request, raw, body)
-    return json(404, { code: 'NOT_FOUND', message: `No route ${method} ${path}.`, errors: null })
+    return jsonReply(404, { code: 'NOT_FOUND', message: `No route ${method} ${path}.`, errors: null })
   }
 
   /** §2.1: `Authorization: Bearer <key>`; anything else is 401 UNAUTHORIZED. */
@@ -489,16 +467,15 @@ class FakeRunflowServer implements FakeRunflow {
     if (bearer[1] !== this.apiKey) throw unauthorized('Invalid or inactive API key.')
   }
 
-  private requireJson(request: IncomingMessage, body: ParsedBody): unknown {
-    const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
-    if (type !== 'application/json') throw badRequest('Content-Type must be application/json.')
+  private requireJson(request: IncomingMessage, body: ParsedJsonBody): unknown {
+    if (!hasJsonContentType(request)) throw badRequest('Content-Type must be application/json.')
     if (!body.ok) throw badRequest('The body is not valid JSON.')
     return body.value
   }
 
-  private async createRun(modelId: string, request: IncomingMessage, body: ParsedBody): Promise<Reply> {
+  private async createRun(modelId: string, request: IncomingMessage, body: ParsedJsonBody): Promise<FakeReply> {
     const kind = this.models[modelId]
-    if (kind === undefined) return json(404, { code: 'MODEL_NOT_FOUND', message: `No model ${modelId}.`, errors: null })
+    if (kind === undefined) return jsonReply(404, { code: 'MODEL_NOT_FOUND', message: `No model ${modelId}.`, errors: null })
     const value = this.requireJson(request, body)
     const envelope = CreateRunBody.safeParse(value)
     if (!envelope.success) throw validation(fieldErrors(envelope.error.issues, ''))
@@ -515,7 +492,7 @@ class FakeRunflowServer implements FakeRunflow {
         const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
         const code = fault.code ?? STATUS_FAULT_CODES[fault.status] ?? 'ERROR'
         const errors = fault.status === 422 ? [{ field: 'input', message: 'Simulated validation error.' }] : null
-        return json(fault.status, { code, message: `Simulated ${fault.status}.`, errors }, headers)
+        return jsonReply(fault.status, { code, message: `Simulated ${fault.status}.`, errors }, headers)
       }
       case 'reset':
         return { kind: 'destroy' }
@@ -528,20 +505,20 @@ class FakeRunflowServer implements FakeRunflow {
     const run = this.accept(modelId, value as Record<string, unknown>, input, references[0]!, fault)
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: `{"id":"${run.id}","status_code":"qu` }
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
-    return json(201, this.record(run, 'queued'))
+    return jsonReply(201, this.record(run, 'queued'))
   }
 
   /** A run input's image: a data URI of a real image, or a confirmed asset of this fake (see the header). */
   private reference(value: string, field: string): Dimensions {
     const fail = (why: string) => validation([{ field, message: why }])
-    const dataUri = DATA_URI.exec(value)
+    const dataUri = parseDataUri(value)
     let bytes: Uint8Array
     let declared: string | null = null
     if (dataUri !== null) {
-      declared = (dataUri[1] ?? '').toLowerCase()
-      const base64 = dataUri[2] ?? ''
-      if (base64.length === 0 || base64.length % 4 !== 0 || !STRICT_BASE64.test(base64)) throw fail('The data URI is not valid base64.')
-      bytes = new Uint8Array(Buffer.from(base64, 'base64'))
+      declared = dataUri.mediaType.toLowerCase()
+      const decoded = decodeStrictBase64(dataUri.base64)
+      if (decoded === null) throw fail('The data URI is not valid base64.')
+      bytes = decoded
     } else {
       const asset = this.assetFor(value)
       if (asset === undefined) {
@@ -640,19 +617,19 @@ class FakeRunflowServer implements FakeRunflow {
     }
   }
 
-  private getRun(id: string): Reply {
+  private getRun(id: string): FakeReply {
     const run = this.storedRuns.get(id)
-    if (run === undefined) return json(404, { code: 'RUN_NOT_FOUND', message: 'The run_id does not exist or belongs to another org.', errors: null })
+    if (run === undefined) return jsonReply(404, { code: 'RUN_NOT_FOUND', message: 'The run_id does not exist or belongs to another org.', errors: null })
     run.polls += 1
     const fault = this.pollFaults.shift()
-    if (fault?.kind === 'status') return json(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null })
+    if (fault?.kind === 'status') return jsonReply(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null })
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"id":"' }
     if (fault?.kind === 'reset') return { kind: 'destroy' }
-    return json(200, this.record(run, this.statusOf(run)))
+    return jsonReply(200, this.record(run, this.statusOf(run)))
   }
 
   /** §2.5 step 1. */
-  private createUpload(request: IncomingMessage, body: ParsedBody): Reply {
+  private createUpload(request: IncomingMessage, body: ParsedJsonBody): FakeReply {
     const parsed = CreateUploadBody.safeParse(this.requireJson(request, body))
     if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
     const { filename, mime_type: mimeType, size_bytes: sizeBytes } = parsed.data
@@ -660,28 +637,28 @@ class FakeRunflowServer implements FakeRunflow {
     const fault = this.uploadFaults[0]?.kind === 'status' ? this.uploadFaults.shift() : undefined
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
-      return json(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null }, headers)
+      return jsonReply(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null }, headers)
     }
     const expired = this.uploadFaults[0]?.kind === 'expired-url'
     if (expired) this.uploadFaults.shift()
     const id = randomUUID()
     this.storedAssets.set(id, { id, filename, mimeType, sizeBytes, uploaded: false, confirmed: false, putAuthorization: undefined, bytes: null, expired, putMime: undefined })
-    return json(201, { asset_id: id, upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}` })
+    return jsonReply(201, { asset_id: id, upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}` })
   }
 
   /** §2.5 step 3: the backend checks the stored object against the declaration. */
-  private confirmUpload(id: string, request: IncomingMessage, raw: Buffer, body: ParsedBody): Reply {
+  private confirmUpload(id: string, request: IncomingMessage, raw: Buffer, body: ParsedJsonBody): FakeReply {
     if (raw.length > 0) {
       const parsed = ConfirmBody.safeParse(this.requireJson(request, body))
       if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
     }
     const asset = this.storedAssets.get(id)
-    if (asset === undefined) return json(404, { code: 'ASSET_UPLOAD_NOT_FOUND', message: 'No such asset upload.', errors: null })
-    if (!asset.uploaded || asset.bytes === null) return json(409, { code: 'CONFLICT', message: 'No object has been uploaded yet.', errors: null })
+    if (asset === undefined) return jsonReply(404, { code: 'ASSET_UPLOAD_NOT_FOUND', message: 'No such asset upload.', errors: null })
+    if (!asset.uploaded || asset.bytes === null) return jsonReply(409, { code: 'CONFLICT', message: 'No object has been uploaded yet.', errors: null })
     if (asset.bytes.byteLength !== asset.sizeBytes) throw validation([{ field: 'size_bytes', message: `Uploaded ${asset.bytes.byteLength} bytes, declared ${asset.sizeBytes}.` }])
     if (asset.putMime !== asset.mimeType) throw validation([{ field: 'mime_type', message: `Uploaded as ${asset.putMime ?? '(none)'}, declared ${asset.mimeType}.` }])
     asset.confirmed = true
-    return json(201, {
+    return jsonReply(201, {
       id: asset.id,
       org_id: '00000000-0000-4000-8000-000000000001',
       folder_id: null,
@@ -699,7 +676,7 @@ class FakeRunflowServer implements FakeRunflow {
 
   // ----- presigned storage ----------------------------------------------------------------
 
-  private storage(method: string, path: string, url: URL, request: IncomingMessage, raw: Buffer): Reply {
+  private storage(method: string, path: string, url: URL, request: IncomingMessage, raw: Buffer): FakeReply {
     // S3: a presigned request may carry no second auth mechanism.
     if (request.headers.authorization !== undefined) return s3Error(400, 'InvalidArgument', 'Only one auth mechanism allowed')
     const upload = /^\/storage\/uploads\/([^/]+)$/.exec(path)
@@ -731,48 +708,10 @@ class FakeRunflowServer implements FakeRunflow {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
+// Helpers
 // ---------------------------------------------------------------------------------------------
-
-type ParsedBody = { ok: true; value: unknown } | { ok: false }
 
 /** §2.4: timestamps with a +00:00 offset. */
 function isoOffset(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+00:00')
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function parseJsonBody(raw: Buffer): ParsedBody {
-  if (raw.length === 0) return { ok: false }
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown }
-  } catch {
-    return { ok: false }
-  }
-}
-
-function copyHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return headers
-}
-
-function send(response: ServerResponse, reply: Reply): void {
-  if (reply.kind === 'json') {
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
-    response.end(JSON.stringify(reply.body))
-  } else if (reply.kind === 'raw') {
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType })
-    response.end(reply.body)
-  }
 }

@@ -30,11 +30,10 @@
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -109,8 +108,8 @@ export async function startFakeRunwareAsync(options: FakeRunwareOptions): Promis
   return fake
 }
 
-/** The uniform handle for the cross-host end-to-end test: the relay's env, billed submissions, close. */
-export async function startRunwareForRelayAsync(): Promise<{ env: Record<string, string>; submissions(): number; close(): Promise<void> }> {
+/** The uniform handle for the cross-host end-to-end test. */
+export async function startRunwareForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeRunwareAsync({ apiKey: `rw-e2e-${randomUUID()}` })
   return {
     env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url },
@@ -386,8 +385,6 @@ function nearestSize(sizes: readonly KontextSizeSpec[], reference: ImageDimensio
   return { width: best.width, height: best.height }
 }
 
-const DATA_URI = /^data:([^;,]+);base64,(.*)$/s
-const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MIME_BY_SNIFFED_TYPE = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
 type SniffedType = keyof typeof MIME_BY_SNIFFED_TYPE
@@ -402,34 +399,29 @@ function decodeReferenceImage(value: string, index: number, knownImages: Readonl
   if (/^https?:\/\//i.test(value)) {
     throw fail('this fake does not fetch URLs; send a data URI or raw base64 (the real API would download it)')
   }
-  let bytes: Uint8Array
+  let bytes: Uint8Array | null
   let declaredMime: string | null = null
-  const dataUri = DATA_URI.exec(value)
+  const dataUri = parseDataUri(value)
   const known = UUID.test(value) ? knownImages.get(value.toLowerCase()) : undefined
   if (dataUri !== null) {
-    declaredMime = (dataUri[1] ?? '').toLowerCase()
+    declaredMime = dataUri.mediaType.toLowerCase()
     if (declaredMime === 'image/jpg') declaredMime = 'image/jpeg'
     if (!Object.values<string>(MIME_BY_SNIFFED_TYPE).includes(declaredMime)) throw fail(`unsupported media type '${declaredMime}'`)
-    bytes = decodeStrictBase64(dataUri[2] ?? '', fail)
+    bytes = decodeStrictBase64(dataUri.base64)
   } else if (known !== undefined) {
     bytes = known.bytes
   } else if (UUID.test(value)) {
     throw fail('unknown image UUID (this fake knows only the images it generated; it has no imageUpload)')
   } else {
-    bytes = decodeStrictBase64(value, fail)
+    bytes = decodeStrictBase64(value)
   }
+  if (bytes === null) throw fail('not valid base64')
   const type = sniffImageType(bytes)
   if (type === null) throw fail('not a PNG, JPEG or WEBP image')
   if (declaredMime !== null && declaredMime !== MIME_BY_SNIFFED_TYPE[type]) {
     throw fail(`the data URI says ${declaredMime} but the bytes are ${MIME_BY_SNIFFED_TYPE[type]}`)
   }
   return measure(bytes, fail)
-}
-
-function decodeStrictBase64(text: string, fail: (why: string) => RunwareRejection): Uint8Array {
-  // Buffer.from(…, 'base64') silently skips junk; a strict check catches double-encoding and truncation.
-  if (text.length === 0 || text.length % 4 !== 0 || !STRICT_BASE64.test(text)) throw fail('not valid base64')
-  return new Uint8Array(Buffer.from(text, 'base64'))
 }
 
 function sniffImageType(bytes: Uint8Array): SniffedType | null {
@@ -508,24 +500,7 @@ interface StoredTask {
   results: StoredResult[]
 }
 
-interface JsonReply {
-  kind: 'json'
-  status: number
-  body: unknown
-  headers?: Record<string, string>
-}
-interface RawReply {
-  kind: 'raw'
-  status: number
-  contentType: string
-  body: string | Uint8Array
-}
-/** What the handler decided: an answer, a dropped connection, or silence. */
-type Reply = JsonReply | RawReply | { kind: 'destroy' } | { kind: 'hang' }
-
-const jsonReply = (status: number, body: unknown, headers?: Record<string, string>): JsonReply =>
-  headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
-const errorReply = (rejection: RunwareRejection): Reply => jsonReply(rejection.status, { errors: [rejection.item] })
+const errorReply = (rejection: RunwareRejection): FakeReply => jsonReply(rejection.status, { errors: [rejection.item] })
 
 /** An nginx-style gateway timeout page: what a client sees when a proxy gives up on the upstream. */
 const GATEWAY_TIMEOUT_PAGE =
@@ -556,7 +531,7 @@ class FakeRunwareServer implements FakeRunware {
         return
       }
       const message = error instanceof Error ? error.message : String(error)
-      send(response, jsonReply(500, { errors: [{ code: 'internalServerError', message: `fake crashed: ${message}` }] }))
+      sendReply(response, jsonReply(500, { errors: [{ code: 'internalServerError', message: `fake crashed: ${message}` }] }))
     })
   })
 
@@ -591,48 +566,33 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    const { port } = this.server.address() as AddressInfo
-    this.origin = `http://127.0.0.1:${port}`
+    this.origin = await listenOnLoopbackAsync(this.server)
     this.url = `${this.origin}/v1`
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.closing.abort()
-      this.server.close(() => resolve())
-      // Ends keep-alive sockets and hanging requests at once instead of waiting for them.
-      this.server.closeAllConnections()
-    })
+    this.closed ??= closeServerAsync(this.server, this.closing)
     return this.closed
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request)
+    const raw = await readBodyAsync(request)
     const path = (request.url ?? '/').split('?')[0] ?? '/'
-    const body = parseJson(raw)
+    const body = parseJsonBody(raw)
     this.recorded.push({ method: request.method ?? '', path, headers: copyHeaders(request), body: body.ok ? body.value : null })
 
     const imageMatch = /^\/images\/([0-9a-f-]{36})\.(png|jpg|webp)$/.exec(path)
-    let reply: Reply
+    let reply: FakeReply
     if (request.method === 'GET' && imageMatch !== null) reply = this.serveImage(imageMatch[1] ?? '', imageMatch[2] ?? '')
     else if (path !== '/v1' && path !== '/v1/') reply = jsonReply(404, { errors: [{ code: 'notFound', message: `No route ${path}.` }] })
     else if (request.method !== 'POST') reply = jsonReply(405, { errors: [{ code: 'methodNotAllowed', message: 'Use POST.' }] })
     else reply = await this.api(request, body)
 
     if (this.closing.signal.aborted) return
-    if (reply.kind === 'destroy') request.socket.destroy()
-    else if (reply.kind !== 'hang') send(response, reply)
-    // 'hang': leave the response open; close() ends the socket.
+    deliverReply(request, response, reply)
   }
 
-  private serveImage(imageUUID: string, extension: string): Reply {
+  private serveImage(imageUUID: string, extension: string): FakeReply {
     const image = this.images.get(imageUUID)
     if (image === undefined || EXTENSION[image.format] !== extension || isExpired(image)) {
       return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
@@ -641,10 +601,10 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   /** `POST /v1`: auth (§1.1), then the array body, then the one task. */
-  private async api(request: IncomingMessage, body: ParsedBody): Promise<Reply> {
+  private async api(request: IncomingMessage, body: ParsedJsonBody): Promise<FakeReply> {
     try {
       const elements = this.authenticate(request.headers.authorization, body)
-      if (!isJsonContentType(request.headers['content-type'])) {
+      if (!hasJsonContentType(request)) {
         throw reject('invalidContentType', "Content-Type must be 'application/json'.")
       }
       if (elements === null) throw reject('invalidRequestBody', 'The body must be a JSON array of task objects.')
@@ -664,7 +624,7 @@ class FakeRunwareServer implements FakeRunware {
    * A wrong key in either place is 401. Returns the remaining elements (null when the body is not
    * an array), or throws.
    */
-  private authenticate(header: string | undefined, body: ParsedBody): unknown[] | null {
+  private authenticate(header: string | undefined, body: ParsedJsonBody): unknown[] | null {
     const elements = body.ok && Array.isArray(body.value) ? [...body.value] : null
     let authenticated = false
     if (header !== undefined) {
@@ -685,7 +645,7 @@ class FakeRunwareServer implements FakeRunware {
     return elements
   }
 
-  private async imageInference(raw: Record<string, unknown>): Promise<Reply> {
+  private async imageInference(raw: Record<string, unknown>): Promise<FakeReply> {
     const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
     let valid: ValidInference
     try {
@@ -706,7 +666,7 @@ class FakeRunwareServer implements FakeRunware {
     // Reserved while its images render, so a concurrent resubmission is caught as a duplicate too.
     this.rendering.add(valid.task.taskUUID)
     const stored = await this.acceptAsync(raw, valid, fault).finally(() => this.rendering.delete(valid.task.taskUUID))
-    const ack = (): Reply => jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
+    const ack = (): FakeReply => jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
 
     // §1.5: an async submit is answered at once with an acknowledgement; the work goes on.
     if (valid.task.deliveryMethod === 'async') {
@@ -714,7 +674,7 @@ class FakeRunwareServer implements FakeRunware {
       if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
       return ack()
     }
-    if (!(await this.wait(stored.readyAt - Date.now()))) return { kind: 'hang' }
+    if (!(await waitUnlessClosedAsync(stored.readyAt - Date.now(), this.closing.signal))) return { kind: 'hang' }
     if (fault?.kind === 'lose-response') return { kind: 'raw', status: 504, contentType: 'text/html', body: GATEWAY_TIMEOUT_PAGE }
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
     const failure = stored.results.find((result) => result.error !== null)?.error
@@ -725,7 +685,7 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   /** The faults that answer without accepting (and so without billing). */
-  private unacceptedFaultReply(fault: RunwareFault | undefined, taskUUID: string): Reply | null {
+  private unacceptedFaultReply(fault: RunwareFault | undefined, taskUUID: string): FakeReply | null {
     switch (fault?.kind) {
       case 'status': {
         const code = fault.code ?? STATUS_FAULT_CODES[fault.status]
@@ -794,7 +754,7 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   /** §1.5: every poll returns the full state, one item per result. Never bills. */
-  private getResponse(raw: Record<string, unknown>): Reply {
+  private getResponse(raw: Record<string, unknown>): FakeReply {
     const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
     const parsed = GetResponseTask.safeParse(raw)
     if (!parsed.success) throw withTask(rejectionFromIssues(parsed.error.issues), 'getResponse', taskUUID)
@@ -843,25 +803,11 @@ class FakeRunwareServer implements FakeRunware {
     }
     return item
   }
-
-  /** Sleeps unless the server closes first; false when it closed. */
-  private async wait(ms: number): Promise<boolean> {
-    if (ms > 0) {
-      try {
-        await sleep(ms, undefined, { signal: this.closing.signal })
-      } catch {
-        return false
-      }
-    }
-    return !this.closing.signal.aborted
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
+// Helpers
 // ---------------------------------------------------------------------------------------------
-
-type ParsedBody = { ok: true; value: unknown } | { ok: false }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -885,46 +831,4 @@ function singleTask(elements: unknown[]): Record<string, unknown> {
 /** `ttl` (§1.3) is the lifetime of URL results; without it the fake keeps them until it closes. */
 function isExpired(image: StoredImage): boolean {
   return image.expiresAt !== null && Date.now() > image.expiresAt
-}
-
-function isJsonContentType(header: string | undefined): boolean {
-  return header?.split(';')[0]?.trim().toLowerCase() === 'application/json'
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function parseJson(raw: Buffer): ParsedBody {
-  if (raw.length === 0) return { ok: false }
-  try {
-    const value: unknown = JSON.parse(raw.toString('utf8'))
-    return { ok: true, value }
-  } catch {
-    return { ok: false }
-  }
-}
-
-function copyHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return headers
-}
-
-function send(response: ServerResponse, reply: JsonReply | RawReply): void {
-  if (reply.kind === 'json') {
-    const text = JSON.stringify(reply.body)
-    response.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' })
-    response.end(text)
-    return
-  }
-  response.writeHead(reply.status, { 'content-type': reply.contentType })
-  response.end(reply.body)
 }

@@ -239,7 +239,7 @@ describe('retention', () => {
     clock += 1_000
     expect((await relay.authedAsync(`/v1/edits/${id}`)).status).toBe(404)
     expect((await relay.authedAsync(`/v1/edits/${id}/images/0`)).status).toBe(404)
-    expect(relay.jobs.sweep()).toBe(1)
+    expect(await relay.jobs.sweepAsync()).toBe(1)
   })
 })
 

@@ -110,7 +110,7 @@ export async function startRelayAsync(options: HarnessOptions = {}): Promise<Rel
   cleanups.push(async () => {
     // Cancel what is still running so no retry sleeps past the test, then close the fake.
     for (const job of [...store.values()]) {
-      if (!TERMINAL_STATUSES.includes(job.status)) jobs.cancel(job.id, job.owner)
+      if (!TERMINAL_STATUSES.includes(job.status)) await jobs.cancelAsync(job.id, job.owner).catch(() => undefined)
     }
     await fake?.close()
     await jobs.settleAsync()

@@ -1,4 +1,5 @@
-import { createController } from '../../plugin/controller'
+import { randomUUID } from 'node:crypto'
+import { createController, type ControllerDeps } from '../../plugin/controller'
 import { createPluginBridge, type PluginPort } from '../../ui/plugin/plugin-bridge'
 import type { EditDeps, EditInput } from '../../ui/edit/run-edit-async'
 import { catalogueCapabilities } from '../../shared/capabilities'
@@ -12,10 +13,13 @@ import { createFakeFigma, type FakeFigma } from '../fakes/fake-figma'
  * The plugin as Figma runs it, minus Figma: the real sandbox controller on the fake Figma API,
  * and the UI's real logic talking to it through structured-cloned messages.
  */
-export function startPlugin(figma: FakeFigma = createFakeFigma()) {
+export function startPlugin(figma: FakeFigma = createFakeFigma(), launch: ControllerDeps['launch'] = { command: 'open' }) {
   const sandboxLogs: unknown[] = []
   createController(figma, {
     log: (message, detail) => sandboxLogs.push({ message, detail }),
+    now: Date.now,
+    randomId: () => randomUUID(),
+    launch,
     schedule: (callback, ms) => {
       const handle = setTimeout(callback, ms)
       return () => clearTimeout(handle)

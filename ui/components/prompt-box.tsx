@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks'
 import { PROMPT_MAX_CHARS, PROMPT_MIN_CHARS } from '../../shared/limits'
 
 export interface PromptBoxProps {
@@ -5,11 +6,19 @@ export interface PromptBoxProps {
   disabled: boolean
   onInput: (value: string) => void
   onSubmit: () => void
+  /** Selects this range once (a new serial each time), e.g. the placeholder of a template. */
+  selection?: { start: number; end: number; serial: number } | undefined
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 
-export function PromptBox({ value, disabled, onInput, onSubmit }: PromptBoxProps) {
+export function PromptBox({ value, disabled, onInput, onSubmit, selection }: PromptBoxProps) {
+  const area = useRef<HTMLTextAreaElement>(null)
+  useEffect(() => {
+    if (selection === undefined || area.current === null) return
+    area.current.focus()
+    area.current.setSelectionRange(selection.start, selection.end)
+  }, [selection?.serial])
   const length = value.trim().length
   const tooLong = length > PROMPT_MAX_CHARS
   function handleKeyDown(event: KeyboardEvent): void {
@@ -22,6 +31,7 @@ export function PromptBox({ value, disabled, onInput, onSubmit }: PromptBoxProps
     <div class="field">
       <label for="prompt">Instruction</label>
       <textarea
+        ref={area}
         id="prompt"
         rows={4}
         value={value}

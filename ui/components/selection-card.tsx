@@ -1,11 +1,15 @@
 import { useMemo } from 'preact/hooks'
-import { MAX_REFERENCES } from '../../shared/limits'
 import type { SelectionItem } from '../../shared/messages'
 import { bytesToDataUrl } from '../format'
+import type { SelectionMode } from '../state/panel-state'
+import { ModeSwitch } from './mode-switch'
 
 export interface SelectionCardProps {
   selection: SelectionItem[]
+  mode: SelectionMode
   maxReferences: number
+  disabled: boolean
+  onMode: (mode: SelectionMode) => void
 }
 
 function Thumbnail({ item, size }: { item: SelectionItem; size: number }) {
@@ -17,8 +21,8 @@ function Thumbnail({ item, size }: { item: SelectionItem; size: number }) {
   )
 }
 
-/** What will be edited: a thumbnail, the name and size, and any reason it cannot be. */
-export function SelectionCard({ selection, maxReferences }: SelectionCardProps) {
+/** What will be edited: thumbnails, names and sizes, how, and any reason it cannot be. */
+export function SelectionCard({ selection, mode, maxReferences, disabled, onMode }: SelectionCardProps) {
   if (selection.length === 0) {
     return (
       <section class="card selection empty" aria-label="Selection">
@@ -26,29 +30,39 @@ export function SelectionCard({ selection, maxReferences }: SelectionCardProps) 
       </section>
     )
   }
-  const limit = Math.min(maxReferences, MAX_REFERENCES)
   const first = selection[0]!
+  const iterating = selection.length === 1 && first.provenance !== undefined
   return (
     <section class="card selection" aria-label="Selection">
-      <div class="selection-main">
-        <Thumbnail item={first} size={56} />
-        <div class="selection-text">
-          <div class="selection-name" title={first.name}>
-            {first.name}
-          </div>
-          <div class="muted">
-            {first.width} × {first.height}
-            {selection.length > 1 ? ` · and ${selection.length - 1} more` : ''}
+      {selection.length === 1 ? (
+        <div class="selection-main">
+          <Thumbnail item={first} size={56} />
+          <div class="selection-text">
+            <div class="selection-name" title={first.name}>
+              {first.name}
+            </div>
+            <div class="muted">
+              {first.width} × {first.height}
+            </div>
           </div>
         </div>
-      </div>
-      {selection.length > 1 && (
-        <p class="hint">
-          {selection.length <= limit
-            ? `The ${selection.length} layers go to the model together as references; the result is placed beside “${first.name}”.`
-            : `Select at most ${limit} layers: this image host takes ${limit} references per edit.`}
-        </p>
+      ) : (
+        <ul class="selection-list">
+          {selection.map((item) => (
+            <li key={item.id} class="selection-main">
+              <Thumbnail item={item} size={32} />
+              <span class="selection-name" title={item.name}>
+                {item.name}
+              </span>
+              <span class="muted">
+                {item.width} × {item.height}
+              </span>
+            </li>
+          ))}
+        </ul>
       )}
+      {iterating && <p class="hint">This is a Kontext Edit result: editing it again keeps a link to it in the new result’s history.</p>}
+      {selection.length > 1 && <ModeSwitch count={selection.length} mode={mode} maxReferences={maxReferences} disabled={disabled} onChange={onMode} />}
       {selection
         .filter((item) => item.problem !== undefined)
         .map((item) => (

@@ -20,6 +20,8 @@ export interface EditProgress {
 }
 
 export interface EditDeps {
+  /** Called once the relay has the job, so the panel can remember it until its result is placed. */
+  onJobCreated?: (jobId: string, context: ResultContext) => void
   plugin: PluginBridge
   relay: RelayClient
   resize: ImageResizer
@@ -36,6 +38,10 @@ export interface EditInput {
   capabilities: ModelCapabilities
   /** undefined: the relay's default host. */
   provider: ProviderId | undefined
+  /** Export these nodes instead of the selection (batch edits, new variations). */
+  nodeIds?: string[]
+  /** The result this edit iterates on, when the reference is itself a Kontext result. */
+  parent?: { nodeId: string; relayJobId: string }
 }
 
 /** Results that are paid for and ready for the canvas; kept until placed so nothing is lost. */
@@ -52,7 +58,7 @@ export interface PendingPlacement {
  */
 export async function produceResultsAsync(input: EditInput, deps: EditDeps, signal: AbortSignal): Promise<PendingPlacement> {
   deps.onProgress({ stage: 'exporting' })
-  const references = await deps.plugin.exportSelectionAsync(input.requestId, signal)
+  const references = await deps.plugin.exportSelectionAsync(input.requestId, signal, input.nodeIds)
   const source = references[0]!
 
   const uploadBytes = references.reduce((sum, reference) => sum + reference.png.byteLength, 0)
@@ -65,6 +71,15 @@ export async function produceResultsAsync(input: EditInput, deps: EditDeps, sign
     signal
   )
 
+  const context: ResultContext = {
+    requestId: input.requestId,
+    prompt: input.prompt,
+    sourceId: source.sourceId,
+    sourceName: source.name,
+    options: settingsSent,
+    ...(input.parent === undefined ? {} : { parent: input.parent })
+  }
+  deps.onJobCreated?.(created.id, context)
   deps.onProgress({ stage: 'generating', jobId: created.id, status: created.status })
   const cancelOnRelay = (): void => void deps.relay.cancelEditAsync(created.id).catch(() => undefined)
   signal.addEventListener('abort', cancelOnRelay, { once: true })
@@ -81,6 +96,24 @@ export async function produceResultsAsync(input: EditInput, deps: EditDeps, sign
   }
   if (job.status !== 'succeeded') throw new AppError(job.error?.code ?? 'provider_error', job.error?.message)
 
+  return collectResultsAsync(job, context, deps, signal)
+}
+
+/** What a result needs besides its bytes: where it came from, for its provenance and placement. */
+export interface ResultContext {
+  requestId: string
+  prompt: string
+  sourceId: string
+  sourceName: string
+  options: ProvenanceOptions
+  parent?: { nodeId: string; relayJobId: string }
+}
+
+/**
+ * Downloads a succeeded job's images from the relay, fits them for Figma and writes their
+ * provenance. Also used for a job that finished while the panel was closed.
+ */
+export async function collectResultsAsync(job: EditJob, context: ResultContext, deps: EditDeps, signal: AbortSignal): Promise<PendingPlacement> {
   deps.onProgress({ stage: 'downloading', jobId: job.id })
   const createdAt = new Date(deps.now()).toISOString()
   const images: ResultImage[] = []
@@ -92,22 +125,23 @@ export async function produceResultsAsync(input: EditInput, deps: EditDeps, sign
       ...fitted,
       provenance: {
         version: 1,
-        prompt: input.prompt,
+        prompt: context.prompt,
         provider: job.provider,
         model: job.model,
         ...(seed === undefined ? {} : { seed }),
-        options: settingsSent,
-        sourceId: source.sourceId,
-        sourceName: source.name,
+        options: context.options,
+        sourceId: context.sourceId,
+        sourceName: context.sourceName,
         relayJobId: job.id,
         variant: index + 1,
         resultWidth: image.width,
         resultHeight: image.height,
-        createdAt
+        createdAt,
+        ...(context.parent === undefined ? {} : { parent: context.parent })
       }
     })
   }
-  return { requestId: input.requestId, sourceId: source.sourceId, job, images }
+  return { requestId: context.requestId, sourceId: context.sourceId, job, images }
 }
 
 export async function placePendingAsync(pending: PendingPlacement, deps: EditDeps, signal: AbortSignal): Promise<{ nodeIds: string[]; besideSource: boolean }> {

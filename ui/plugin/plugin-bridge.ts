@@ -70,9 +70,9 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
     on,
     post: (message: UiToPluginInput) => port.post(message),
 
-    exportSelectionAsync(requestId: string, signal: AbortSignal): Promise<Reference[]> {
+    exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]> {
       return request(
-        () => port.post({ type: 'export-selection', requestId }),
+        () => port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
         (message) => {
           if (message.type === 'exported' && message.requestId === requestId) return message.references
           if (message.type === 'export-failed' && message.requestId === requestId) return toError(message.error)

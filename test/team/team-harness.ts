@@ -1,0 +1,198 @@
+/**
+ * Shared setup for the team-relay tests: the real relay (`createRelay`, Hono's `app.request`) in
+ * front of the strict fake Runware, with tokens from a real tokens file on disk, an injectable
+ * clock, and either the in-memory store or the file store in a temporary folder (which a test can
+ * close and open again, as a restart would).
+ *
+ * Every response and log line goes into `transcript`; `itKeepsSecretsOut()` — called last in each
+ * test file — checks that no Runware key and no access token ever appears in a response or a log
+ * line, and that no log line holds base64 image data.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { parseRelayConfig, type RelayConfig } from '../../relay/config'
+import { createRelay } from '../../relay/create-relay'
+import { openFileStoreAsync } from '../../relay/store/file-store'
+import { createMemoryStore } from '../../relay/store/memory-store'
+import type { RelayStore } from '../../relay/store/relay-store'
+import { EditJob, ErrorBody, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { makePng } from '../fakes/make-image'
+import { startFakeRunwareAsync, type FakeRunware, type FakeRunwareOptions } from '../fakes/runware-server'
+
+export const ALICE = { token: `alice-${'a'.repeat(20)}`, owner: 'alice' }
+export const BOB = { token: `bob-${'b'.repeat(22)}`, owner: 'bob' }
+export const OPS = { token: `ops-${'o'.repeat(22)}`, owner: 'ops' }
+export const PLAIN_TOKEN = `plain-${'p'.repeat(20)}`
+export const API_KEY = `rw-team-secret-${randomUUID()}`
+export const ALL_TOKENS = [ALICE.token, BOB.token, OPS.token, PLAIN_TOKEN]
+
+/** The tokens file most tests use: alice with a budget and a rate, bob unlimited, ops an operator. */
+export const TEAM_TOKENS = {
+  tokens: [
+    { token: ALICE.token, owner: ALICE.owner, dailyBudgetUsd: 1, requestsPerMinute: 20 },
+    { token: BOB.token, owner: BOB.owner, dailyBudgetUsd: null, requestsPerMinute: 20 },
+    { token: OPS.token, owner: OPS.owner, dailyBudgetUsd: null, requestsPerMinute: 20, role: 'operator' }
+  ]
+}
+
+export const transcript = { responses: [] as string[], logs: [] as string[] }
+
+export interface LogLine {
+  event: string
+  fields: Record<string, unknown>
+}
+
+/** A folder that is removed after the test. */
+export function tempDir(prefix = 'kontext-team-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export function writeTokensFile(dir: string, content: unknown): string {
+  const path = join(dir, 'tokens.json')
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2))
+  return path
+}
+
+export const readFile = (path: string): string => readFileSync(path, 'utf8')
+
+export interface TeamOptions {
+  /** Contents of the tokens file (default TEAM_TOKENS); null for none. */
+  tokens?: unknown
+  env?: Record<string, string>
+  /** A folder for the file store; the in-memory store when absent. */
+  dataDir?: string
+  now?: () => number
+  fake?: Omit<FakeRunwareOptions, 'apiKey'>
+  /** An existing fake (a restarted relay talks to the same host). */
+  runware?: FakeRunware
+  /** Drop the `cost` Runware reports, as a host that reports none. */
+  hideHostCost?: boolean
+}
+
+export interface TeamRelay {
+  config: RelayConfig
+  relay: ReturnType<typeof createRelay>
+  store: RelayStore
+  runware: FakeRunware
+  logs: LogLine[]
+  request(path: string, init?: RequestInit, token?: string): Promise<Response>
+  postEdit(request?: EditRequestInput, token?: string, images?: Uint8Array[]): Promise<Response>
+  /** POSTs an edit that must be accepted and answers its id. */
+  createEdit(request?: EditRequestInput, token?: string): Promise<string>
+  waitForEnd(id: string, token?: string): Promise<EditJob>
+  /** Closes the relay as SIGTERM does (grace in ms, default 0) and its store. */
+  close(graceMs?: number): Promise<void>
+}
+
+const cleanups: Array<() => Promise<void>> = []
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+export const DEFAULT_EDIT: EditRequestInput = { prompt: 'Make the sky purple, keep everything else' }
+export const REFERENCE = makePng(64, 36, 7)
+
+export function editForm(request: EditRequestInput | Record<string, unknown> = DEFAULT_EDIT, images: Uint8Array[] = [REFERENCE]): FormData {
+  const form = new FormData()
+  form.append('request', JSON.stringify(request))
+  for (const [index, bytes] of images.entries()) form.append('image', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), `frame-${index + 1}.png`)
+  return form
+}
+
+export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
+  return ErrorBody.parse(await response.json()).error
+}
+
+async function record(response: Response): Promise<void> {
+  const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')
+  transcript.responses.push(`${response.status}\n${headers}\n\n${Buffer.from(await response.clone().arrayBuffer()).toString('latin1')}`)
+}
+
+function hidingCost(fetcher: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetcher(input, init)
+    const text = await response.text()
+    let body = text
+    try {
+      const json = JSON.parse(text) as { data?: Array<Record<string, unknown>> }
+      for (const item of json.data ?? []) delete item.cost
+      body = JSON.stringify(json)
+    } catch {
+      // not JSON: as it came
+    }
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  }
+}
+
+export async function startTeamRelayAsync(options: TeamOptions = {}): Promise<TeamRelay> {
+  const runware = options.runware ?? (await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake }))
+  if (options.runware === undefined) cleanups.push(() => runware.close())
+  const env: Record<string, string> = { PROVIDER_TIMEOUT_SECONDS: '10', RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, ...options.env }
+  if (options.tokens !== null) env.RELAY_TOKENS_FILE = writeTokensFile(tempDir('kontext-tokens-'), options.tokens ?? TEAM_TOKENS)
+  const config = parseRelayConfig(env, { readFile })
+  const logs: LogLine[] = []
+  const log = (event: string, fields: Record<string, unknown>): void => {
+    logs.push({ event, fields })
+    transcript.logs.push(JSON.stringify({ event, ...fields }))
+  }
+  const store = options.dataDir === undefined ? createMemoryStore() : await openFileStoreAsync(options.dataDir, { log })
+  const relay = createRelay(config, {
+    fetch: options.hideHostCost === true ? hidingCost(fetch) : fetch,
+    log,
+    store,
+    ...(options.now === undefined ? {} : { now: options.now })
+  })
+  await relay.jobs.recoverAsync()
+  let closed = false
+  async function close(graceMs = 0): Promise<void> {
+    if (closed) return
+    closed = true
+    await relay.closeAsync(graceMs)
+  }
+  cleanups.push(() => close())
+
+  async function request(path: string, init: RequestInit = {}, token?: string): Promise<Response> {
+    const headers = new Headers(init.headers)
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
+    const response = await relay.app.request(path, { ...init, headers })
+    await record(response)
+    return response
+  }
+  const postEdit = (edit: EditRequestInput = DEFAULT_EDIT, token = ALICE.token, images = [REFERENCE]) => request('/v1/edits', { method: 'POST', body: editForm(edit, images) }, token)
+  async function createEdit(edit: EditRequestInput = DEFAULT_EDIT, token = ALICE.token): Promise<string> {
+    const response = await postEdit(edit, token)
+    const body = (await response.json()) as { id?: string }
+    expect(response.status, JSON.stringify(body)).toBe(202)
+    return body.id!
+  }
+  async function waitForEnd(id: string, token = ALICE.token): Promise<EditJob> {
+    for (let poll = 0; poll < 20; poll += 1) {
+      const response = await request(`/v1/edits/${id}?wait=10`, {}, token)
+      expect(response.status).toBe(200)
+      const job = EditJob.parse(await response.json())
+      if (TERMINAL_STATUSES.includes(job.status)) return job
+    }
+    throw new Error(`job ${id} did not finish`)
+  }
+  return { config, relay, store, runware, logs, request, postEdit, createEdit, waitForEnd, close }
+}
+
+/** Declare last in a test file. */
+export function itKeepsSecretsOut(): void {
+  describe('secrets', () => {
+    it('never puts the host key or an access token in a response or a log line, nor image data in a log line', () => {
+      expect(transcript.responses.length + transcript.logs.length).toBeGreaterThan(0)
+      const texts = [...transcript.responses, ...transcript.logs]
+      expect(texts.filter((text) => text.includes(API_KEY))).toEqual([])
+      expect(transcript.logs.filter((line) => ALL_TOKENS.some((token) => line.includes(token)))).toEqual([])
+      expect(transcript.responses.filter((text) => ALL_TOKENS.some((token) => text.includes(token)))).toEqual([])
+      expect(transcript.logs.filter((line) => /[A-Za-z0-9+/]{200,}/.test(line))).toEqual([])
+    })
+  })
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_REQUESTS_PER_MINUTE, plainTokenOwnerAsync, resolveAccountsAsync } from '../../relay/auth/accounts'
+import { parseTokensFile } from '../../relay/auth/tokens-file'
+import { ConfigError, parseRelayConfig } from '../../relay/config'
+import { ALICE, BOB, OPS, PLAIN_TOKEN, readFile, TEAM_TOKENS, tempDir, writeTokensFile } from './team-harness'
+
+function configError(env: Record<string, string>): string {
+  try {
+    parseRelayConfig(env, { readFile })
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as Error).message
+  }
+  throw new Error('the configuration was accepted')
+}
+
+function fileError(content: unknown): string {
+  return configError({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), content) })
+}
+
+describe('a good tokens file', () => {
+  it('gives each token its owner, daily budget, rate and role', () => {
+    const config = parseRelayConfig({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS) }, { readFile })
+    expect(config.tokens).toEqual([])
+    expect(config.accounts).toEqual([
+      { token: ALICE.token, owner: 'alice', dailyBudgetUsd: 1, requestsPerMinute: 20, role: 'user' },
+      { token: BOB.token, owner: 'bob', dailyBudgetUsd: null, requestsPerMinute: 20, role: 'user' },
+      { token: OPS.token, owner: 'ops', dailyBudgetUsd: null, requestsPerMinute: 20, role: 'operator' }
+    ])
+  })
+
+  it('takes owners with spaces, dots and @, a zero budget and an explicit user role', () => {
+    const parsed = parseTokensFile(
+      JSON.stringify({ tokens: [{ token: ALICE.token, owner: ' Design Team @acme.io ', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user' }] })
+    )
+    expect(parsed).toEqual({ ok: true, accounts: [{ token: ALICE.token, owner: 'Design Team @acme.io', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user' }] })
+  })
+
+  it('keeps RELAY_TOKENS beside it: those tokens have no budget and the default rate', async () => {
+    const config = parseRelayConfig({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS), RELAY_TOKENS: PLAIN_TOKEN }, { readFile })
+    const accounts = await resolveAccountsAsync(config.accounts, config.tokens)
+    expect(accounts.map((account) => account.owner)).toEqual(['alice', 'bob', 'ops', await plainTokenOwnerAsync(PLAIN_TOKEN)])
+    expect(accounts[3]).toEqual({ token: PLAIN_TOKEN, owner: expect.stringMatching(/^token-[0-9a-f]{12}$/), dailyBudgetUsd: null, requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE, role: 'user' })
+    expect(accounts[3]!.owner).not.toContain(PLAIN_TOKEN.slice(0, 8))
+  })
+
+  it('reads the new variables with their defaults', () => {
+    expect(parseRelayConfig({})).toMatchObject({ accounts: [], tokensFile: undefined, dataDir: '.relay-data', logPrompts: false, shutdownGraceMs: 25_000 })
+    expect(parseRelayConfig({ LOG_PROMPTS: '1', RELAY_DATA_DIR: '/var/lib/kontext', SHUTDOWN_GRACE_SECONDS: '5' })).toMatchObject({ dataDir: '/var/lib/kontext', logPrompts: true, shutdownGraceMs: 5000 })
+  })
+})
+
+describe('a bad tokens file stops the relay with a message naming the entry and field', () => {
+  it.each([
+    ['not JSON', '{ "tokens": [ { "token": ', /not valid JSON/],
+    ['no tokens list', {}, /tokens: is required: a list of/],
+    ['tokens that are not a list', { tokens: 'abc' }, /tokens: must be a list of/],
+    ['an empty list', { tokens: [] }, /tokens: needs at least one token/],
+    ['a missing owner', { tokens: [{ token: ALICE.token, dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.owner: is required/],
+    ['a missing budget', { tokens: [{ token: ALICE.token, owner: 'a', requestsPerMinute: 5 }] }, /tokens\[0\]\.dailyBudgetUsd: is required: a number \(USD a UTC day\), or null for no budget/],
+    ['a budget as a string', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: '5', requestsPerMinute: 5 }] }, /tokens\[0\]\.dailyBudgetUsd: must be a number \(USD a UTC day\), or null/],
+    ['a negative budget', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: -1, requestsPerMinute: 5 }] }, /tokens\[0\]\.dailyBudgetUsd: must be 0 or more/],
+    ['a missing rate', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1 }] }, /tokens\[0\]\.requestsPerMinute: is required/],
+    ['a fractional rate', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 1.5 }] }, /requestsPerMinute: must be a whole number/],
+    ['a zero rate', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 0 }] }, /requestsPerMinute: must be at least 1/],
+    ['a short token', { tokens: [{ token: 'short', owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.token: must have at least 16 characters/],
+    ['a token with a space', { tokens: [{ token: 'has a space in it!!', owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.token: may use only/],
+    ['an unknown role', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5, role: 'admin' }] }, /tokens\[0\]\.role: must be "user" or "operator"/],
+    ['an unknown field', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5, budget: 3 }] }, /tokens\[0\]: unknown field budget/],
+    ['an owner with a newline', { tokens: [{ token: ALICE.token, owner: 'a\nb', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.owner: may use only/],
+    [
+      'the same owner twice',
+      { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], owner: 'Alice' }] },
+      /tokens\[1\]\.owner: "Alice" is already the owner of tokens\[0\]/
+    ],
+    ['the same token twice', { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], token: ALICE.token }] }, /tokens\[1\]\.token: is the same token as tokens\[0\]/]
+  ])('%s', (_name, content, message) => {
+    const text = fileError(content)
+    expect(text).toMatch(/^The tokens file .*tokens\.json \(RELAY_TOKENS_FILE\) is not valid:/)
+    expect(text).toMatch(message)
+    expect(text).toContain('README')
+    // The message names entries, never a token's value.
+    expect(text).not.toContain(ALICE.token)
+  })
+
+  it('says when the file does not exist', () => {
+    expect(configError({ RELAY_TOKENS_FILE: '/no/such/tokens.json' })).toBe('RELAY_TOKENS_FILE is /no/such/tokens.json, but it cannot be read: there is no such file.')
+  })
+
+  it('refuses a token that is in the file and in RELAY_TOKENS', () => {
+    expect(configError({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS), RELAY_TOKENS: BOB.token })).toMatch(/tokens\[1\] of .* is also in RELAY_TOKENS/)
+  })
+
+  it('refuses the file where the runtime cannot read files', () => {
+    expect(() => parseRelayConfig({ RELAY_TOKENS_FILE: 'tokens.json' })).toThrow(/cannot read files/)
+  })
+
+  it.each([
+    [{ LOG_PROMPTS: 'yes' }, 'LOG_PROMPTS'],
+    [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS'],
+    [{ RELAY_DATA_DIR: ' ' }, 'RELAY_DATA_DIR']
+  ])('refuses %j', (env, name) => {
+    expect(configError(env)).toContain(name)
+  })
+})

@@ -1,0 +1,98 @@
+import { AppError, toErrorInfo } from '../../shared/errors'
+import type { ProviderId } from '../../shared/models'
+import type { ModelCapabilities } from '../../shared/relay-api'
+import type { EditOptions } from '../../shared/settings'
+import type { ItemState } from '../state/panel-state'
+import { mapWithConcurrencyAsync } from './map-with-concurrency-async'
+import { placePendingAsync, produceResultsAsync, type EditDeps, type PendingPlacement, type ResultContext } from './run-edit-async'
+
+export interface PlanItem {
+  sourceId: string
+  name: string
+  /** undefined: export the whole selection (several frames as one edit's references). */
+  nodeIds: string[] | undefined
+  /** The frame's size at 1×, for saying when a result has fewer pixels. */
+  frame: { width: number; height: number }
+}
+
+export interface Plan {
+  items: PlanItem[]
+  prompt: string
+  options: EditOptions
+  capabilities: ModelCapabilities
+  provider: ProviderId | undefined
+  parent?: { nodeId: string; relayJobId: string }
+}
+
+export interface PlanCallbacks {
+  onItem: (index: number, patch: Partial<ItemState>) => void
+  /** The relay has the job: remember it until its result is placed. */
+  onJobCreated: (jobId: string, context: ResultContext) => void
+  /** The result is on the canvas: forget the job, add it to history. */
+  onPlaced: (pending: PendingPlacement, nodeIds: string[]) => void
+}
+
+/** Frames edited each on their own run two at a time: fast, yet gentle on hosts' rate limits. */
+export const BATCH_CONCURRENCY = 2
+
+export function resolutionNote(pending: PendingPlacement, frame: { width: number; height: number }): string | undefined {
+  const image = pending.images[0]
+  if (image === undefined) return undefined
+  const frameWidth = Math.round(frame.width)
+  const frameHeight = Math.round(frame.height)
+  return image.width * image.height < frameWidth * frameHeight ? `${image.width}×${image.height} result for a ${frameWidth}×${frameHeight} frame` : undefined
+}
+
+/**
+ * Runs a plan: each item is exported, edited on the relay, downloaded and placed beside its own
+ * source. Items report their own progress and outcome; one failing does not stop the others.
+ * Resolves with whether every result landed beside its source.
+ */
+export async function runPlanAsync(plan: Plan, makeDeps: (index: number) => EditDeps, callbacks: PlanCallbacks, signal: AbortSignal, randomId: () => string): Promise<{ besideSource: boolean }> {
+  let besideSource = true
+  await mapWithConcurrencyAsync(plan.items, BATCH_CONCURRENCY, async (item, index) => {
+    if (signal.aborted) return
+    const deps: EditDeps = {
+      ...makeDeps(index),
+      onProgress: (progress) => callbacks.onItem(index, { stage: progress.stage, status: progress.status, uploadBytes: progress.uploadBytes }),
+      onJobCreated: callbacks.onJobCreated
+    }
+    let pending: PendingPlacement
+    try {
+      pending = await produceResultsAsync(
+        {
+          requestId: randomId(),
+          prompt: plan.prompt,
+          options: plan.options,
+          capabilities: plan.capabilities,
+          provider: plan.provider,
+          ...(item.nodeIds === undefined ? {} : { nodeIds: item.nodeIds }),
+          ...(plan.parent === undefined ? {} : { parent: plan.parent })
+        },
+        deps,
+        signal
+      )
+    } catch (error) {
+      if (!signal.aborted) callbacks.onItem(index, { stage: 'failed', error: toErrorInfo(error, 'provider_error') })
+      throw error
+    }
+    try {
+      const placed = await placePendingAsync(pending, deps, signal)
+      besideSource &&= placed.besideSource
+      callbacks.onPlaced(pending, placed.nodeIds)
+      const note = resolutionNote(pending, item.frame)
+      callbacks.onItem(index, {
+        stage: 'done',
+        nodeIds: placed.nodeIds,
+        ...(pending.job.cost === undefined ? {} : { costUsd: pending.job.cost, costEstimated: pending.job.costEstimated === true }),
+        ...(note === undefined ? {} : { resolutionNote: note })
+      })
+    } catch (error) {
+      // Paid for but not on the canvas: keep it so it can be placed again.
+      const info = error instanceof AppError && error.code === 'canceled' ? error.toInfo() : toErrorInfo(error, 'place_failed')
+      callbacks.onItem(index, { stage: 'failed', error: info, pending })
+      throw error
+    }
+  })
+  return { besideSource }
+}
