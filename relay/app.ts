@@ -68,11 +68,13 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
   app.use('*', async (c, next) => {
     const started = deps.now()
     await next()
+    const account = c.var.account as Account | undefined
     deps.log('http.request', {
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
+      ...(account === undefined ? {} : { owner: account.owner }),
       ms: deps.now() - started
     })
   })

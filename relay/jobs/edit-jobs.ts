@@ -69,8 +69,9 @@ async function waitAtMostAsync(work: Promise<unknown>, ms: number): Promise<void
  *
  * Money: before the host is called, the catalogue price of the variants is reserved in the ledger
  * (402 budget_exceeded when it does not fit the owner's daily budget). When the run ends it is
- * settled: with the host's reported cost (or the catalogue price) when the host returned results,
- * whatever the job's status by then; released (0) when it returned none.
+ * settled once: a succeeded job with the cost the host reported (or the catalogue price of the
+ * images delivered, marked estimated); a failed or canceled job with 0 (released), unless the host
+ * reported a cost for it. A job a shutdown or a crash cut off is failed with `interrupted`.
  *
  * Every change goes through the store; changes to one job are applied one at a time, in order.
  */
@@ -187,9 +188,9 @@ export function createEditJobs(deps: EditJobsDeps) {
           throw new AppError('internal', 'The relay could not keep the result. Try again; if it keeps happening, tell whoever runs the relay.', { detail: `store: ${error instanceof Error ? error.message : String(error)}` })
         })
         await finish(id, 'succeeded', { images, costUsd: cost.costUsd, costEstimated: cost.costEstimated, hostJobId: result.hostJobId, progress: undefined })
-        deps.log('job.succeeded', { provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
+        deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
       } else {
-        deps.log('job.result_after_end', { provider: input.provider, status: current?.status, images: result.images.length, costUsd: cost.costUsd })
+        deps.log('job.result_after_end', { jobId: id, provider: input.provider, status: current?.status, images: result.images.length, costUsd: cost.costUsd })
       }
     } catch (error) {
       if (controller.signal.aborted && !deadline.aborted) {
@@ -201,7 +202,7 @@ export function createEditJobs(deps: EditJobsDeps) {
             ? error
             : new AppError('provider_error', undefined, { detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
         await finish(id, 'failed', { error: toRelayErrorInfo(appError), progress: undefined }).catch((saveError: unknown) => deps.log('job.not_saved', { error: String(saveError) }))
-        deps.log('job.failed', { provider: input.provider, code: appError.code, detail: appError.detail, ms: deps.now() - started })
+        deps.log('job.failed', { jobId: id, provider: input.provider, code: appError.code, detail: appError.detail, ms: deps.now() - started })
       }
     } finally {
       controllers.delete(id)
@@ -273,14 +274,24 @@ export function createEditJobs(deps: EditJobsDeps) {
           `This edit (about ${money(reservedUsd)}) does not fit your daily budget of ${money(budget)} on this relay: ${money(reservation.chargedUsd)} is spent or held by running edits today. It starts again at midnight UTC, or ask whoever runs the relay to raise it.`
         )
       }
+      const logCreated = () =>
+        deps.log('job.created', {
+          jobId: job.id,
+          owner: job.owner,
+          provider: input.provider,
+          model: input.model,
+          references: input.references.length,
+          numImages: input.request.numImages,
+          reservedUsd,
+          ...(deps.logPrompts === true ? { prompt: input.request.prompt } : {})
+        })
+      if (deps.logContext === undefined) logCreated()
+      else deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, logCreated)
       const controller = new AbortController()
       controllers.set(job.id, controller)
       const start = () => runAsync(job, input, provider, controller)
       const run = (deps.logContext === undefined ? start() : deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, start)).finally(() => running.delete(job.id))
       running.set(job.id, run)
-      const created = { references: input.references.length, numImages: input.request.numImages, reservedUsd, ...(deps.logPrompts === true ? { prompt: input.request.prompt } : {}) }
-      if (deps.logContext === undefined) deps.log('job.created', { jobId: job.id, provider: input.provider, model: input.model, ...created })
-      else deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, () => deps.log('job.created', { provider: input.provider, model: input.model, ...created }))
       return job
     },
 

@@ -119,7 +119,7 @@ export async function openFileStoreAsync(dir: string, options: FileStoreOptions 
     async function compactIfNeededAsync(force = false): Promise<void> {
       if (!force && jobsFile.lines < 2 * jobs.size + compactAfterLines) return
       const before = jobsFile.lines
-      await jobsFile.rewriteAsync([...jobs.values()].map((job) => ({ put: job })))
+      await jobsFile.rewriteAsync(() => [...jobs.values()].map((job) => ({ put: job })))
       log('store.compacted', { file: 'jobs.log', linesBefore: before, linesAfter: jobsFile.lines })
     }
     if (jobsFile.lines > jobs.size) await compactIfNeededAsync(true)

@@ -99,10 +99,14 @@ export class LineLog {
     })
   }
 
-  /** Replaces the whole file with these records (compaction). */
-  rewriteAsync(records: readonly unknown[]): Promise<void> {
+  /**
+   * Replaces the whole file with the records `snapshot` gives (compaction). The snapshot is taken
+   * when the rewrite runs, after every append queued before it is written, so none is lost.
+   */
+  rewriteAsync(snapshot: () => readonly unknown[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.path} is closed.`))
     return this.exclusive(async () => {
+      const records = snapshot()
       const data = records.map((record) => `${JSON.stringify(record)}\n`).join('')
       const temporary = `${this.path}.compact`
       const handle = await open(temporary, 'w')

@@ -30,6 +30,11 @@ describe('the built plugin', () => {
     expect(html).toContain('<style>')
   })
 
+  it('keeps the panel small: one file under its 200 kB budget', () => {
+    // A size budget, not a timing: the panel's whole weight is parsed each time the plugin opens.
+    expect(Buffer.byteLength(html)).toBeLessThan(200 * 1024)
+  })
+
   it('keeps the sandbox bundle free of browser globals', () => {
     expect(code).not.toMatch(/\bwindow\./)
     expect(code).not.toMatch(/\bdocument\./)

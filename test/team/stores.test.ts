@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, write
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openFileStoreAsync, StoreLockedError } from '../../relay/store/file-store'
+import { LineLog } from '../../relay/store/line-log'
 import { createMemoryStore } from '../../relay/store/memory-store'
 import { describeRelayStore, entry, job } from './store-contract'
 import { tempDir } from './team-harness'
@@ -74,6 +75,44 @@ describe('the file store on disk', () => {
     expect((await reopened.getJobAsync('busy'))?.progress).toBe(0.59)
     expect(readFileSync(join(dir, 'jobs.log'), 'utf8').trim().split('\n')).toHaveLength(2)
     await reopened.closeAsync()
+  })
+
+  it('loses no write that races a compaction', async () => {
+    const dir = tempDir()
+    const store = await openFileStoreAsync(dir, { compactAfterLines: 5 })
+    const ids = Array.from({ length: 8 }, (_, index) => `race-${index}`)
+    const writes: Array<Promise<void>> = []
+    // Writes keep arriving while earlier ones are being flushed and the log is being compacted.
+    for (let round = 0; round < 40; round += 1) {
+      for (const id of ids) writes.push(store.putJobAsync(job(id, { updatedAt: round })))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await Promise.all(writes)
+    await Promise.all(ids.slice(0, 4).map((id) => store.deleteJobAsync(id)))
+    await store.closeAsync()
+    const reopened = await openFileStoreAsync(dir)
+    expect((await reopened.listJobsAsync()).map((item) => [item.id, item.updatedAt]).sort()).toEqual(ids.slice(4).map((id) => [id, 39]))
+    await reopened.closeAsync()
+  })
+
+  it('takes a compaction’s snapshot only once the appends queued before it are written', async () => {
+    const path = join(tempDir(), 'log.jsonl')
+    const { log } = await LineLog.openAsync(path)
+    const state: string[] = []
+    const put = (value: string) => {
+      state.push(value)
+      return log.appendAsync([value])
+    }
+    const first = put('a')
+    const rewrite = log.rewriteAsync(() => state.map((value) => `snapshot:${value}`))
+    // Arrives while 'a' is being written, before the rewrite runs.
+    const second = put('b')
+    await Promise.all([first, rewrite, second])
+    await put('c')
+    await log.closeAsync()
+    const reopened = await LineLog.openAsync(path)
+    expect(reopened.records).toEqual(['snapshot:a', 'snapshot:b', 'c'])
+    await reopened.log.closeAsync()
   })
 
   it('removes images no succeeded job lists (a crash between the bytes and the job)', async () => {
