@@ -84,7 +84,9 @@ export function App({ deps }: { deps: AppDeps }) {
         const relay = createRelayClient({ baseUrl: relayUrl, token, fetch: deps.fetch })
         const signal = AbortSignal.timeout(HEALTH_TIMEOUT_MS)
         const [health, models] = await Promise.all([relay.healthAsync(signal), relay.modelsAsync(signal)])
-        dispatch({ type: 'connection', connection: { kind: 'ok', health, models } })
+        // Today's spend and budget: a nicety, so an older relay without /v1/usage changes nothing.
+        const usage = health.auth === 'valid' ? await relay.usageAsync(signal).then((response) => response.owners[0]).catch(() => undefined) : undefined
+        dispatch({ type: 'connection', connection: { kind: 'ok', health, models, ...(usage === undefined ? {} : { usage }) } })
       } catch (error) {
         dispatch({ type: 'connection', connection: { kind: 'error', error: toErrorInfo(error, 'relay_unreachable') } })
       }
@@ -226,6 +228,7 @@ export function App({ deps }: { deps: AppDeps }) {
   const frames = mode === 'each' ? editable.length : 1
   const variants = Math.min(settings.options.numImages, choice.capabilities.maxVariants)
   const cost = estimateCostUsd(choice.capabilities.priceUsd, variants * frames)
+  const remaining = connection.kind === 'ok' ? (connection.usage?.remainingUsd ?? null) : null
 
   function planFor(prompt: string, options: EditOptions): Plan | undefined {
     if (editable.length === 0 || editable.length !== state.selection.length) return undefined
@@ -434,6 +437,7 @@ export function App({ deps }: { deps: AppDeps }) {
             <div class="runbar">
               <span class="muted">
                 {choice.capabilities.name} · {cost === 0 ? 'no per-image fee' : `about ${formatUsd(cost)}`}
+                {remaining !== null && remaining < cost ? ` · only ${formatUsd(remaining)} of today’s budget left` : ''}
               </span>
               <button type="button" class="primary" disabled={!canRun} onClick={run}>
                 {frames > 1 ? `Edit ${frames} frames` : variants === 1 ? 'Edit' : `Edit · ${variants} variants`}

@@ -199,6 +199,7 @@ describe('designer flows in the browser', () => {
     await panel.getByLabel('Access token').fill(relay.token)
     await panel.getByRole('button', { name: 'Test connection' }).click()
     await panel.getByText('Connected · Runware').waitFor()
+    await panel.getByText('Today: 0 edits · $0.00 spent').waitFor()
     await panel.getByRole('button', { name: 'Save' }).click()
     await panel.getByLabel('Instruction', { exact: true }).waitFor()
     const storage = await figma.evalFigma((fake) => Object.fromEntries(fake.storage))

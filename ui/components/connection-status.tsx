@@ -1,4 +1,5 @@
 import { PROVIDERS } from '../../shared/models'
+import { formatUsd } from '../format'
 import type { Connection } from '../state/panel-state'
 
 export function ConnectionStatus({ connection }: { connection: Connection }) {
@@ -30,10 +31,19 @@ export function ConnectionStatus({ connection }: { connection: Connection }) {
           </p>
         )
       }
+      const usage = connection.usage
       return (
-        <p class="status success" role="status">
-          Connected · {ready.map((provider) => provider.name).join(', ')}
-        </p>
+        <>
+          <p class="status success" role="status">
+            Connected · {ready.map((provider) => provider.name).join(', ')}
+          </p>
+          {usage !== undefined && (
+            <p class="status muted">
+              Today: {usage.edits} edit{usage.edits === 1 ? '' : 's'} · {formatUsd(usage.spentUsd)} spent
+              {usage.dailyBudgetUsd === null ? '' : ` of a ${formatUsd(usage.dailyBudgetUsd)} daily budget`}
+            </p>
+          )}
+        </>
       )
     }
   }

@@ -7,6 +7,7 @@ import {
   Health,
   ModelsResponse,
   ROUTES,
+  UsageResponse,
   type EditRequestInput,
   type ImageContentType
 } from '../../shared/relay-api'
@@ -67,6 +68,11 @@ export function createRelayClient(options: RelayClientOptions) {
 
     async modelsAsync(signal?: AbortSignal): Promise<ModelsResponse> {
       return readJson(await send(ROUTES.models, { method: 'GET', signal }), ModelsResponse)
+    },
+
+    /** Today's use for this token (spend, budget left); an operator sees every owner. */
+    async usageAsync(signal?: AbortSignal): Promise<UsageResponse> {
+      return readJson(await send(ROUTES.usage, { method: 'GET', signal }), UsageResponse)
     },
 
     async createEditAsync(request: EditRequestInput, images: ReadonlyArray<UploadImage>, signal?: AbortSignal): Promise<EditCreated> {

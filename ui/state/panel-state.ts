@@ -1,6 +1,6 @@
 import type { ErrorInfo } from '../../shared/errors'
 import type { HistoryEntry, LaunchCommand, PendingJob, SelectionItem } from '../../shared/messages'
-import type { Health, JobStatus, ModelsResponse } from '../../shared/relay-api'
+import type { Health, JobStatus, ModelsResponse, OwnerUsage } from '../../shared/relay-api'
 import { DEFAULT_SETTINGS, type EditOptions, type Settings } from '../../shared/settings'
 import type { EditStage, PendingPlacement } from '../edit/run-edit-async'
 
@@ -32,7 +32,7 @@ export type Phase =
 export type Connection =
   | { kind: 'unknown' }
   | { kind: 'checking' }
-  | { kind: 'ok'; health: Health; models: ModelsResponse }
+  | { kind: 'ok'; health: Health; models: ModelsResponse; usage?: OwnerUsage }
   | { kind: 'error'; error: ErrorInfo }
 
 /** A job that was still running or unplaced when the panel last closed. */
