@@ -5,6 +5,7 @@ import { AppError, type RelayErrorCode } from '../../shared/errors'
 import { PROVIDERS, type ModelId } from '../../shared/models'
 import { ConfigError, type HostConfig } from '../config'
 import defaultWorkflowFile from './comfyui/kontext-dev-workflow.json'
+import { createProgressSocket, websocketUrl, type ComfyEvent } from './comfyui/progress-socket'
 import { buildGraph, parseWorkflowTemplate, WorkflowError, type ApiGraph, type WorkflowTemplate } from './comfyui/workflow'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderProgress, ProviderResult, ReferenceImage } from './provider'
 import { downloadResultAsync } from './shared/download-result-async'
@@ -26,8 +27,10 @@ import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-ret
  * runs twice. Builds that ignore a client's `prompt_id` are detected (the answer carries another
  * id); on those the relay never resubmits after an ambiguous failure.
  *
- * Progress comes from `GET /queue` (queued / running). Finer progress (`progress` events with
- * value/max) is only on ComfyUI's websocket, which needs a WebSocket client this runtime lacks.
+ * Progress: `GET /queue` says queued or running; ComfyUI's websocket (comfyui/progress-socket.ts),
+ * where it works, adds the sampler's steps (`progress` value/max) and says when a prompt has ended,
+ * which only makes the relay look at `/history` at once. The websocket is a nicety: whatever it
+ * does, the edit follows `/history` as it would without it.
  */
 
 const PROVIDER = 'comfyui'
@@ -42,6 +45,10 @@ const DOWNLOAD_RETRY_MS = 500
 const CANCEL_TIMEOUT_MS = 5000
 /** When to look again for a prompt whose submit was on the wire as the edit stopped. */
 const IN_FLIGHT_RECHECK_MS = 1000
+/** How long an edit lets a websocket that is still opening catch up before it queues its prompts. */
+const SOCKET_READY_MS = 2000
+/** A variant counts as complete only once its image is here: the sampler's last step shows as 99 %. */
+const MAX_UNFINISHED_FRACTION = 0.99
 const EXTENSIONS: Record<ReferenceImage['contentType'], string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +181,41 @@ function executionFailure(entry: HistoryEntry, promptId: string): AppError {
 }
 
 type QueuePlace = 'running' | 'pending' | 'absent'
+type VariantPlace = 'submitting' | 'pending' | 'running' | 'done'
+const PLACE_ORDER: Record<VariantPlace, number> = { submitting: 0, pending: 1, running: 2, done: 3 }
+
+/**
+ * Lets the websocket cut a poll's wait short: `nudge` (the prompt has ended) ends the current sleep,
+ * or the next one when none is under way, so `/history` is read at once. It never ends a wait with
+ * an error, and the signal's abort still does.
+ */
+class PollNudge {
+  private pending = false
+  private wake: (() => void) | undefined
+
+  nudge(): void {
+    if (this.wake === undefined) this.pending = true
+    else this.wake()
+  }
+
+  sleeper(sleepAsync: ProviderDeps['sleepAsync']): ProviderDeps['sleepAsync'] {
+    return async (ms, signal) => {
+      if (this.pending) {
+        this.pending = false
+        return
+      }
+      const early = new AbortController()
+      this.wake = () => early.abort()
+      try {
+        await sleepAsync(ms, AbortSignal.any([signal, early.signal]))
+      } catch (error) {
+        if (signal.aborted || !early.signal.aborted) throw error
+      } finally {
+        this.wake = undefined
+      }
+    }
+  }
+}
 
 type Submitted = { kind: 'accepted'; promptId: string }
 type SubmitOutcome =
@@ -191,6 +233,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
   const { template, source } = loadWorkflow(host)
   const base = host.url
   const clientId = deps.randomUUID()
+  const progressSocket = createProgressSocket({ url: websocketUrl(base, clientId), provider: PROVIDER, log: deps.log, sleepAsync: deps.sleepAsync })
   /** Whether this ComfyUI keeps the `prompt_id` the relay sends (older builds make their own). */
   let honorsPromptId: boolean | undefined
   deps.log('provider.ready', { provider: PROVIDER, workflow: source, referenceSlots: template.images.length })
@@ -339,7 +382,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
 
   // --- follow ---------------------------------------------------------------------------------
 
-  async function followAsync(promptId: string, signal: AbortSignal, onPlace: (place: 'pending' | 'running') => void): Promise<HistoryEntry> {
+  async function followAsync(promptId: string, signal: AbortSignal, onPlace: (place: 'pending' | 'running') => void, sleepAsync: ProviderDeps['sleepAsync']): Promise<HistoryEntry> {
     let unreachable = 0
     let missing = 0
     return pollAsync(
@@ -366,7 +409,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
         }
         return undefined
       },
-      { signal, sleepAsync: deps.sleepAsync }
+      { signal, sleepAsync }
     )
   }
 
@@ -423,27 +466,63 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
     const signal = AbortSignal.any([input.signal, local.signal])
     const started: string[] = []
     const submitting = new Set<string>()
-    const onAbort = (): void => cancelAtHost([...started], [...submitting])
+
+    const count = request.numImages
+    const places: VariantPlace[] = Array.from({ length: count }, () => 'submitting')
+    /** Per variant, the furthest step the websocket reported (value/max); undefined without one. */
+    const fractions: Array<number | undefined> = places.map(() => undefined)
+    let reported = ''
+    const report = (): void => {
+      const done = places.filter((place) => place === 'done').length
+      let progress: ProviderProgress = { status: 'queued' }
+      if (done > 0 || places.includes('running')) {
+        // A running variant counts for its steps, a finished one for 1. One variant with no step
+        // reported (no websocket, or not sampling yet) is running, with no fraction to show.
+        const sum = places.reduce((total, place, index) => total + (place === 'done' ? 1 : place === 'running' ? Math.min(fractions[index] ?? 0, MAX_UNFINISHED_FRACTION) : 0), 0)
+        const known = count > 1 || fractions.some((fraction) => fraction !== undefined)
+        // Whole percents: no more job updates than the panel can show.
+        progress = known ? { status: 'running', fraction: Math.floor((sum / count) * 100 + 1e-9) / 100 } : { status: 'running' }
+      }
+      const key = JSON.stringify(progress)
+      if (key !== reported) {
+        reported = key
+        input.onProgress(progress)
+      }
+    }
+    /** Places only move forward: a late `/queue` answer cannot undo what the websocket said. */
+    const advance = (index: number, place: VariantPlace): void => {
+      if (PLACE_ORDER[place] <= PLACE_ORDER[places[index]!]) return
+      places[index] = place
+      report()
+    }
+
+    /** This edit's prompt ids (the relay's, and the host's own on an older build) → variant. */
+    const ours = new Map<string, { index: number; nudge: PollNudge }>()
+    const onEvent = (event: ComfyEvent): void => {
+      const variant = ours.get(event.promptId)
+      if (variant === undefined || places[variant.index] === 'done') return
+      if (event.kind === 'ended') {
+        // Only a hint: what happened is read from /history, now rather than after the poll's wait.
+        variant.nudge.nudge()
+        return
+      }
+      if (event.kind === 'progress') fractions[variant.index] = Math.max(fractions[variant.index] ?? 0, event.value / event.max)
+      if (places[variant.index] === 'running') report()
+      else advance(variant.index, 'running')
+    }
+    const stopListening = progressSocket.listen(onEvent)
+    const onAbort = (): void => {
+      stopListening()
+      cancelAtHost([...started], [...submitting])
+    }
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      const names = await Promise.all(input.references.map((reference) => uploadAsync(reference, signal)))
+      // The socket opens alongside the uploads, so it hears the prompts from their first frame.
+      const [names] = await Promise.all([Promise.all(input.references.map((reference) => uploadAsync(reference, signal))), progressSocket.readyAsync(SOCKET_READY_MS, signal)])
       deps.log('provider.uploaded', { provider: PROVIDER, references: names.length })
 
-      const count = request.numImages
       const firstSeed = request.seed ?? randomSeed(deps)
       const seeds = Array.from({ length: count }, (_, index) => (firstSeed + index) % (offer.seedMax + 1))
-      const places: Array<'submitting' | 'pending' | 'running' | 'done'> = seeds.map(() => 'submitting')
-      let reported = ''
-      const report = (): void => {
-        const done = places.filter((place) => place === 'done').length
-        const progress: ProviderProgress =
-          done > 0 || places.includes('running') ? { status: 'running', ...(count > 1 ? { fraction: done / count } : {}) } : { status: 'queued' }
-        const key = JSON.stringify(progress)
-        if (key !== reported) {
-          reported = key
-          input.onProgress(progress)
-        }
-      }
 
       const runVariantAsync = async (seed: number, index: number): Promise<{ image: ProviderImage; promptId: string }> => {
         const graph = buildGraph(template, {
@@ -455,20 +534,21 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
           size: { width: input.size.width, height: input.size.height }
         })
         const chosen = deps.randomUUID()
+        const nudge = new PollNudge()
+        // Before the submit: ComfyUI may start it before its answer arrives.
+        ours.set(chosen, { index, nudge })
         started.push(chosen)
         submitting.add(chosen)
         const promptId = await submitAsync(graph, chosen, signal).finally(() => submitting.delete(chosen))
-        if (promptId !== chosen) started.push(promptId)
-        places[index] = 'pending'
-        report()
-        const entry = await followAsync(promptId, signal, (place) => {
-          places[index] = place
-          report()
-        })
+        if (promptId !== chosen) {
+          started.push(promptId)
+          ours.set(promptId, { index, nudge })
+        }
+        advance(index, 'pending')
+        const entry = await followAsync(promptId, signal, (place) => advance(index, place), nudge.sleeper(deps.sleepAsync))
         if (entry.status?.status_str === 'error') throw executionFailure(entry, promptId)
         const bytes = await downloadAsync(entry, promptId, signal)
-        places[index] = 'done'
-        report()
+        advance(index, 'done')
         deps.log('provider.done', { provider: PROVIDER, promptId })
         return { image: { bytes, seed }, promptId }
       }
@@ -488,6 +568,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
       throw error
     } finally {
       signal.removeEventListener('abort', onAbort)
+      stopListening()
     }
   }
 

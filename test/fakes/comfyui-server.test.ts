@@ -5,13 +5,16 @@
 import { randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
 import { startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from './comfyui-server'
 import { makePng } from './make-image'
 
 const POLL = { timeout: 8000, interval: 20 }
 const fakes: FakeComfyui[] = []
+const sockets: WebSocket[] = []
 afterEach(async () => {
+  sockets.splice(0).forEach((socket) => socket.terminate())
   await Promise.all(fakes.splice(0).map((fake) => fake.close()))
 })
 
@@ -221,5 +224,179 @@ describe('execution, queue and history', () => {
     const entry = (await historyAsync(fake, promptId))[promptId]
     expect(entry.status.status_str).toBe('error')
     expect(entry.status.messages.find((message: unknown[]) => message[0] === 'execution_error')[1]).toMatchObject({ node_type: 'KSampler', exception_message: 'boom' })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// The websocket
+// ---------------------------------------------------------------------------------------------
+
+interface Frame {
+  type: string
+  data: Record<string, any>
+}
+
+interface Client {
+  socket: WebSocket
+  /** Text frames, as received. */
+  texts: string[]
+  /** Text frames that parse as JSON. */
+  frames: Frame[]
+  binary: Buffer[]
+  closed: Promise<number>
+  /** The frames of one prompt. */
+  of(promptId: string): Frame[]
+}
+
+async function connectAsync(fake: FakeComfyui, clientId?: string, path = '/ws'): Promise<Client> {
+  const socket = new WebSocket(`${fake.url.replace(/^http/, 'ws')}${path}${clientId === undefined ? '' : `?clientId=${clientId}`}`)
+  sockets.push(socket)
+  const client: Client = {
+    socket,
+    texts: [],
+    frames: [],
+    binary: [],
+    closed: new Promise((resolve) => socket.once('close', resolve)),
+    of: (promptId) => client.frames.filter((frame) => frame.data?.prompt_id === promptId)
+  }
+  socket.on('message', (data, isBinary) => {
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer)
+    if (isBinary) return void client.binary.push(bytes)
+    client.texts.push(bytes.toString('utf8'))
+    try {
+      client.frames.push(JSON.parse(bytes.toString('utf8')) as Frame)
+    } catch {
+      // garbage, kept in texts
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('error', reject)
+  })
+  return client
+}
+
+const ended = (client: Client, promptId: string): boolean => client.of(promptId).some((frame) => frame.type === 'executing' && frame.data.node === null)
+
+describe('the websocket /ws?clientId=', () => {
+  it('sends a run’s frames only to the client that queued it, and `executing` null once the history is written', async () => {
+    const { fake, name } = await readyAsync({ latencyMs: 20 })
+    const mine = await connectAsync(fake, 'mine')
+    const other = await connectAsync(fake, 'other')
+    expect(mine.frames[0]).toEqual({ type: 'status', data: { status: { exec_info: { queue_remaining: 0 } }, sid: 'mine' } })
+    let historyAtEnd: Promise<unknown> | undefined
+    const promptId = randomUUID()
+    mine.socket.on('message', (data, isBinary) => {
+      if (!isBinary && /"node":null/.test(String(data))) historyAtEnd ??= historyAsync(fake, promptId)
+    })
+
+    await postPromptAsync(fake, { prompt: graph(name), client_id: 'mine', prompt_id: promptId })
+    await expect.poll(() => ended(mine, promptId), POLL).toBe(true)
+
+    const frames = mine.of(promptId)
+    expect(frames.slice(0, 2)).toEqual([
+      { type: 'execution_start', data: { prompt_id: promptId, timestamp: expect.any(Number) } },
+      { type: 'execution_cached', data: { nodes: [], prompt_id: promptId, timestamp: expect.any(Number) } }
+    ])
+    const executing = frames.filter((frame) => frame.type === 'executing').map((frame) => frame.data.node)
+    expect(executing).toEqual(['37', '38', '6', '190', '42', '39', '124', '177', '35', '135', '27', '31', '8', '136', null])
+    const progress = frames.filter((frame) => frame.type === 'progress')
+    expect(progress.map((frame) => frame.data)).toEqual(Array.from({ length: 20 }, (_, index) => ({ value: index + 1, max: 20, node: '31', prompt_id: promptId })))
+    expect(frames.filter((frame) => frame.type === 'progress_state')).toHaveLength(20)
+    expect(frames.find((frame) => frame.type === 'executed')?.data).toMatchObject({ node: '136', output: { images: [{ filename: 'kontext-edit_00001_.png', subfolder: '', type: 'output' }] } })
+    expect(frames.slice(-2).map((frame) => frame.type)).toEqual(['execution_success', 'executing'])
+    expect(await historyAtEnd).toHaveProperty(promptId)
+    // Previews: event type 1 (PREVIEW_IMAGE), image type 2 (PNG), then a PNG.
+    expect(mine.binary).toHaveLength(4)
+    expect(mine.binary.map((frame) => [frame.readUInt32BE(0), frame.readUInt32BE(4), imageSize(new Uint8Array(frame.subarray(8))).type])).toEqual(Array(4).fill([1, 2, 'png']))
+    expect(fake.framesFor(promptId).filter((frame) => frame.type !== 'preview').map((frame) => frame.type)).toEqual(frames.map((frame) => frame.type))
+    // The other client hears only the queue's status.
+    expect(other.frames.length).toBeGreaterThan(1)
+    expect(other.frames.every((frame) => frame.type === 'status')).toBe(true)
+    expect(other.binary).toEqual([])
+    expect(fake.websockets).toEqual([
+      { clientId: 'mine', accepted: true },
+      { clientId: 'other', accepted: true }
+    ])
+  })
+
+  it('caches unchanged nodes, and a fully cached run sends nothing at all', async () => {
+    const { fake, name } = await readyAsync()
+    const client = await connectAsync(fake, 'c')
+    const [first, again, reseeded] = [randomUUID(), randomUUID(), randomUUID()]
+    await postPromptAsync(fake, { prompt: graph(name), client_id: 'c', prompt_id: first })
+    await expect.poll(() => ended(client, first), POLL).toBe(true)
+    await postPromptAsync(fake, { prompt: graph(name), client_id: 'c', prompt_id: again })
+    await expect.poll(() => historyAsync(fake, again), POLL).not.toEqual({})
+    await postPromptAsync(fake, { prompt: graph(name, (g) => (g['31']!.inputs.seed = 5)), client_id: 'c', prompt_id: reseeded })
+    await expect.poll(() => ended(client, reseeded), POLL).toBe(true)
+
+    expect(client.of(again)).toEqual([])
+    expect(fake.framesFor(again)).toEqual([])
+    expect((await historyAsync(fake, again))[again].status.status_str).toBe('success')
+    const frames = client.of(reseeded)
+    expect(frames.find((frame) => frame.type === 'execution_cached')!.data.nodes).toEqual(['37', '38', '6', '190', '42', '39', '124', '177', '35', '135', '27'])
+    expect(frames.filter((frame) => frame.type === 'executing').map((frame) => frame.data.node)).toEqual(['31', '8', '136', null])
+  })
+
+  it('holds a run at a sampler step until resume(); a socket dropped meanwhile closes, and one that reconnects hears the rest', async () => {
+    const { fake, name } = await readyAsync()
+    const first = await connectAsync(fake, 'c', '/api/ws')
+    fake.failNext({ kind: 'stall', atStep: 8 })
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name), client_id: 'c', prompt_id: promptId })
+    await expect.poll(() => fake.stalled(), POLL).toEqual([promptId])
+    await expect.poll(() => first.of(promptId).filter((frame) => frame.type === 'progress').length, POLL).toBe(8)
+    expect(await historyAsync(fake, promptId)).toEqual({})
+
+    fake.dropWebsockets()
+    expect(await first.closed).toBe(1006)
+    expect(fake.openWebsockets()).toBe(0)
+    const second = await connectAsync(fake, 'c')
+    // server.py repeats the running node to the running prompt's client, without a prompt_id.
+    expect(second.frames.slice(0, 2)).toEqual([
+      { type: 'status', data: { status: { exec_info: { queue_remaining: 1 } }, sid: 'c' } },
+      { type: 'executing', data: { node: '31' } }
+    ])
+    fake.resume()
+    await expect.poll(() => ended(second, promptId), POLL).toBe(true)
+    expect(second.of(promptId).filter((frame) => frame.type === 'progress').map((frame) => frame.data.value)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    expect(fake.stalled()).toEqual([])
+  })
+
+  it('gives a clientId’s frames to its newest socket, and close() ends every socket', async () => {
+    const { fake, name } = await readyAsync()
+    const older = await connectAsync(fake, 'c')
+    const newer = await connectAsync(fake, 'c')
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name), client_id: 'c', prompt_id: promptId })
+    await expect.poll(() => ended(newer, promptId), POLL).toBe(true)
+    expect(older.of(promptId)).toEqual([])
+    expect(fake.openWebsockets()).toBe(2)
+
+    await fake.close()
+    expect(await Promise.all([older.closed, newer.closed])).toEqual([1006, 1006])
+  })
+
+  it('refuses the upgrade with 404 when off, and replaces every frame with garbage when told', async () => {
+    const { fake, name } = await readyAsync({ websocket: 'off' })
+    await expect(connectAsync(fake, 'c')).rejects.toThrow(/Unexpected server response: 404/)
+    expect(fake.websockets).toEqual([{ clientId: 'c', accepted: false }])
+
+    fake.setWebsocket('garbage')
+    const client = await connectAsync(fake, 'c')
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name), client_id: 'c', prompt_id: promptId })
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    await expect.poll(() => client.texts.length, POLL).toBeGreaterThan(40)
+
+    const usableProgress = client.frames.filter((frame) => {
+      const data = frame?.data
+      return frame?.type === 'progress' && typeof data?.value === 'number' && typeof data.max === 'number' && data.max > 0 && data.value >= 0 && data.value <= data.max && typeof data.prompt_id === 'string'
+    })
+    expect(usableProgress).toEqual([])
+    expect(client.texts.some((text) => text.startsWith('{"type": "progress", "data": {"value": 3'))).toBe(true)
+    expect(client.binary.length).toBeGreaterThan(0)
+    expect(client.binary.every((frame) => frame.length < 8 || frame.readUInt32BE(0) !== 1)).toBe(true)
   })
 })

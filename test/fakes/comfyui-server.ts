@@ -1,8 +1,9 @@
 /**
  * A strict fake of the ComfyUI HTTP API (providers.md §6.1) running the FLUX.1 Kontext [dev]
  * workflow (§6.2), limited to what the relay uses: `POST /upload/image`, `POST /prompt`,
- * `GET /history/{id}`, `GET /view`, `GET|POST /queue`, `POST /interrupt`, `GET /system_stats`,
- * each also under `/api/...`. There is no auth, as in ComfyUI.
+ * `GET /history/{id}`, `GET /view`, `GET|POST /queue`, `POST /interrupt`, `GET /system_stats`, and
+ * the websocket `/ws?clientId=` (`ws`'s WebSocketServer on the same HTTP server), each also under
+ * `/api/...`. There is no auth, as in ComfyUI.
  *
  * What it checks, as ComfyUI's `validate_prompt` does (same error types and 400 body
  * `{error:{type,message,details,extra_info}, node_errors}`): every node has a known `class_type`,
@@ -23,11 +24,24 @@
  *   no stray LoadImage) is refused with `fake_not_kontext`.
  * It accepts a repeated prompt_id and runs it again, as ComfyUI would, and counts it in
  * `duplicatePromptIds`: tests assert that stays 0.
+ *
+ * The websocket behaves as ComfyUI's server.py and main.py do: a `status` frame on connect and on
+ * every queue change (to every socket); the frames of a run (`execution_start`, `execution_cached`,
+ * `executing` per node, `progress` and `progress_state` for each KSampler step with a binary
+ * preview now and then, `executed` for the SaveImage, `execution_success` or `execution_error` /
+ * `execution_interrupted`, and `executing` with `node: null` once the history is written) go only to
+ * the socket of the `client_id` that queued the prompt. One socket per clientId: a second connection
+ * takes over, and when either closes the id is forgotten (ComfyUI pops it). Nodes whose inputs are
+ * unchanged since the last run are cached, and a fully cached run sends nothing at all (§6.1).
+ * Tests can refuse the upgrade (`websocket: 'off'`), have every frame replaced by garbage
+ * (`'garbage'`), drop the sockets, and hold a run at a sampler step (`stall` with `atStep`).
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { setTimeout as sleep } from 'node:timers/promises'
+import type { Duplex } from 'node:stream'
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
+import { WebSocket, WebSocketServer } from 'ws'
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
 import { closeServerAsync, deliverReply, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type JsonReply, type RawReply } from './fake-http'
 import { makePng } from './make-image'
@@ -47,8 +61,11 @@ export type ComfyFault =
   | { kind: 'lose-response' }
   /** Queued; execution fails in KSampler (history status error with an execution_error message). */
   | { kind: 'execution-error'; exceptionType?: string; exceptionMessage?: string }
-  /** Queued; execution never ends until it is interrupted (or the fake closes). */
-  | { kind: 'stall' }
+  /**
+   * Queued; execution stops before the KSampler's first step (or after step `atStep`, its progress
+   * frames sent) until `resume()`, an interrupt, or close.
+   */
+  | { kind: 'stall'; atStep?: number }
   /** /prompt waits `ms` before queuing (even if the client has gone), then answers; `stall` as above. */
   | { kind: 'slow-accept'; ms: number; stall?: boolean }
   /** The next GET /history/{id} answers 200 with a body that is not JSON. */
@@ -71,6 +88,31 @@ export interface FakeComfyuiOptions {
   models?: Partial<{ diffusionModels: string[]; textEncoders: string[]; vae: string[] }>
   /** ComfyUI's --max-upload-size in bytes (default 100 MB). */
   maxUploadBytes?: number
+  /** The websocket (default 'on'); see `ComfyWebsocketMode`. */
+  websocket?: ComfyWebsocketMode
+}
+
+/**
+ * - `on`: ComfyUI's frames;
+ * - `off`: the upgrade is answered 404, as by a proxy that does not pass websockets (sockets already
+ *   open stay open, and get frames);
+ * - `garbage`: every frame, text or binary, is replaced by one that is not as §6.1 documents it
+ *   (cut short, not JSON, wrong shapes and types, a value above max, an early "finished").
+ */
+export type ComfyWebsocketMode = 'on' | 'off' | 'garbage'
+
+export interface WebsocketAttempt {
+  /** The `clientId` query parameter, if any. */
+  clientId: string | undefined
+  accepted: boolean
+}
+
+export interface SentFrame {
+  /** The `type` of a text frame as ComfyUI would have sent it, or 'preview' for a binary one. */
+  type: string
+  clientId: string
+  /** What went on the wire (garbage in that mode). */
+  wire: string | Uint8Array
 }
 
 export interface RecordedRequest {
@@ -125,6 +167,20 @@ export interface FakeComfyui {
   readonly interrupts: ReadonlyArray<string | null>
   /** The prompt_ids of prompts that were executing when interrupted. */
   readonly interrupted: ReadonlyArray<string>
+  /** Upgrades to `/ws`, in order. */
+  readonly websockets: ReadonlyArray<WebsocketAttempt>
+  /** The websocket frames sent for one prompt (its run's frames, not `status`). */
+  framesFor(promptId: string): SentFrame[]
+  /** Websockets open now. */
+  openWebsockets(): number
+  /** Changes the websocket's behaviour from now on. */
+  setWebsocket(mode: ComfyWebsocketMode): void
+  /** Cuts every open websocket without a close frame, as a network drop or a restart would. */
+  dropWebsockets(): void
+  /** The prompt_ids whose run is held by a `stall` fault now. */
+  stalled(): string[]
+  /** Lets every run held by a `stall` fault go on. */
+  resume(): void
   /** Queue a fault; each is used once, by the endpoint it names, in order. */
   failNext(fault: ComfyFault, times?: number): void
   /** Puts a file in the input folder, as if someone had uploaded it. */
@@ -259,6 +315,8 @@ interface QueueItem {
   fault: ComfyFault | undefined
   output: { width: number; height: number }
   interrupt: AbortController
+  /** The node executing now, for a socket that reconnects mid-run. */
+  node?: string | undefined
 }
 
 type HistoryEntry = Record<string, unknown>
@@ -296,11 +354,23 @@ class FakeComfyuiServer implements FakeComfyui {
       sendReply(response, text(500, `500 Internal Server Error (fake crashed: ${error instanceof Error ? error.message : String(error)})`))
     })
   })
+  private websocketMode: ComfyWebsocketMode
+  private readonly wss = new WebSocketServer({ noServer: true })
+  /** server.py's `sockets`: the one socket per sid (the clientId) that frames go to. */
+  private readonly sockets = new Map<string, WebSocket>()
+  private readonly attempts: WebsocketAttempt[] = []
+  private readonly frames = new Map<string, SentFrame[]>()
+  private garbageIndex = 0
+  /** Signatures of the nodes the last run executed: what ComfyUI's cache would still hold. */
+  private cache = new Set<string>()
+  private readonly held = new Map<string, () => void>()
 
   constructor(options: FakeComfyuiOptions) {
     this.latencyMs = options.latencyMs ?? 10
     this.honorsPromptId = options.honorsPromptId ?? true
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD
+    this.websocketMode = options.websocket ?? 'on'
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head))
     this.models = {
       diffusionModels: options.models?.diffusionModels ?? ['flux1-dev-kontext_fp8_scaled.safetensors', 'flux1-kontext-dev.safetensors'],
       textEncoders: options.models?.textEncoders ?? ['clip_l.safetensors', 't5xxl_fp8_e4m3fn_scaled.safetensors', 't5xxl_fp16.safetensors'],
@@ -329,6 +399,33 @@ class FakeComfyuiServer implements FakeComfyui {
   get interrupted(): ReadonlyArray<string> {
     return this.interruptedIds
   }
+  get websockets(): ReadonlyArray<WebsocketAttempt> {
+    return this.attempts
+  }
+
+  framesFor(promptId: string): SentFrame[] {
+    return [...(this.frames.get(promptId) ?? [])]
+  }
+
+  openWebsockets(): number {
+    return [...this.wss.clients].filter((client) => client.readyState === WebSocket.OPEN).length
+  }
+
+  setWebsocket(mode: ComfyWebsocketMode): void {
+    this.websocketMode = mode
+  }
+
+  dropWebsockets(): void {
+    for (const client of this.wss.clients) client.terminate()
+  }
+
+  stalled(): string[] {
+    return [...this.held.keys()]
+  }
+
+  resume(): void {
+    for (const resume of [...this.held.values()]) resume()
+  }
 
   failNext(fault: ComfyFault, times = 1): void {
     for (let i = 0; i < times; i += 1) this.faults.push(fault)
@@ -352,7 +449,13 @@ class FakeComfyuiServer implements FakeComfyui {
   }
 
   close(): Promise<void> {
-    this.closed ??= closeServerAsync(this.server, this.closing)
+    if (this.closed === null) {
+      this.closing.abort()
+      // Upgraded sockets are no longer the HTTP server's to close, and server.close waits for them.
+      for (const client of this.wss.clients) client.terminate()
+      this.wss.close()
+      this.closed = closeServerAsync(this.server, this.closing)
+    }
     return this.closed
   }
 
@@ -390,7 +493,7 @@ class FakeComfyuiServer implements FakeComfyui {
     const allow = (expected: string): FakeReply | undefined => (method === expected ? undefined : text(405, '405: Method Not Allowed'))
     if (path === '/upload/image') return allow('POST') ?? (await this.upload(form, size))
     if (path === '/prompt') {
-      if (method === 'GET') return json(200, { exec_info: { queue_remaining: this.pending.length + (this.running === undefined ? 0 : 1) } })
+      if (method === 'GET') return json(200, this.queueInfo())
       return allow('POST') ?? (await this.prompt(body))
     }
     if (path === '/queue') return method === 'GET' ? this.getQueue() : (allow('POST') ?? this.postQueue(body))
@@ -494,6 +597,7 @@ class FakeComfyuiServer implements FakeComfyui {
     this.pending.push({ number, promptId, graph: typedGraph, extraData, outputs: validation.outputs, fault, output: validation.output, interrupt: new AbortController() })
     this.pending.sort((a, b) => a.number - b.number)
     this.pump()
+    this.broadcastStatus()
     if (fault?.kind === 'lose-response') return { kind: 'destroy' }
     return json(200, { prompt_id: promptId, number, node_errors: {} })
   }
@@ -634,6 +738,75 @@ class FakeComfyuiServer implements FakeComfyui {
     }
   }
 
+  // --- websocket ------------------------------------------------------------------------------
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined)
+    const parsedUrl = new URL(request.url ?? '/', 'http://fake')
+    const path = parsedUrl.pathname.replace(/^\/api(?=\/)/, '')
+    const clientId = parsedUrl.searchParams.get('clientId') ?? undefined
+    const refuse = (): void => void socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found')
+    if (this.closing.signal.aborted) return void socket.destroy()
+    if (path !== '/ws') return refuse()
+    const accepted = this.websocketMode !== 'off'
+    this.attempts.push({ clientId, accepted })
+    if (!accepted) return refuse()
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws, clientId))
+  }
+
+  /** server.py websocket_handler. */
+  private connected(ws: WebSocket, clientId: string | undefined): void {
+    const sid = clientId !== undefined && clientId !== '' ? clientId : randomUUID().replace(/-/g, '')
+    // "Reusing existing session, remove old": the newest socket of a clientId gets its frames…
+    this.sockets.set(sid, ws)
+    ws.on('error', () => undefined)
+    // …and when any socket of that clientId closes, ComfyUI pops the sid, whichever socket holds it.
+    ws.on('close', () => this.sockets.delete(sid))
+    this.sendText(sid, undefined, 'status', { status: this.queueInfo(), sid })
+    // On a reconnect of the running prompt's client, the current node, without a prompt_id.
+    const running = this.running
+    if (running !== undefined && running.extraData.client_id === sid && running.node !== undefined) this.sendText(sid, undefined, 'executing', { node: running.node })
+  }
+
+  private queueInfo(): { exec_info: { queue_remaining: number } } {
+    return { exec_info: { queue_remaining: this.pending.length + (this.running === undefined ? 0 : 1) } }
+  }
+
+  /** server.py queue_updated: a `status` frame to every socket. */
+  private broadcastStatus(): void {
+    for (const sid of this.sockets.keys()) this.sendText(sid, undefined, 'status', { status: this.queueInfo() })
+  }
+
+  /** server.py send_sync to one sid: dropped when that sid has no socket. */
+  private sendText(sid: string | undefined, promptId: string | undefined, type: string, data: Record<string, unknown>): void {
+    this.deliver(sid, promptId, type, JSON.stringify({ type, data }), false)
+  }
+
+  /** A preview: 4-byte big-endian event type (1, PREVIEW_IMAGE), 4-byte image type (2, PNG), the image. */
+  private sendPreview(sid: string | undefined, promptId: string): void {
+    const header = Buffer.alloc(8)
+    header.writeUInt32BE(1, 0)
+    header.writeUInt32BE(2, 4)
+    this.deliver(sid, promptId, 'preview', new Uint8Array(Buffer.concat([header, makePng(16, 16, 5)])), true)
+  }
+
+  private deliver(sid: string | undefined, promptId: string | undefined, type: string, frame: string | Uint8Array, binary: boolean): void {
+    const socket = sid === undefined ? undefined : this.sockets.get(sid)
+    if (sid === undefined || socket === undefined || socket.readyState !== WebSocket.OPEN) return
+    const wire = this.websocketMode === 'garbage' ? this.garbage(promptId ?? randomUUID(), binary) : frame
+    socket.send(wire, { binary: typeof wire !== 'string' })
+    if (promptId === undefined) return
+    const sent = this.frames.get(promptId) ?? []
+    sent.push({ type, clientId: sid, wire })
+    this.frames.set(promptId, sent)
+  }
+
+  private garbage(promptId: string, binary: boolean): string | Uint8Array {
+    const frames = binary ? GARBAGE_BINARY : garbageText(promptId)
+    this.garbageIndex += 1
+    return frames[this.garbageIndex % frames.length]!
+  }
+
   // --- execution ------------------------------------------------------------------------------
 
   private pump(): void {
@@ -643,60 +816,139 @@ class FakeComfyuiServer implements FakeComfyui {
     this.running = item
     void this.execute(item).finally(() => {
       this.running = undefined
+      this.broadcastStatus()
       this.pump()
     })
   }
 
-  private async execute(item: QueueItem): Promise<void> {
-    const started = Date.now()
-    const messages: unknown[] = [['execution_start', { prompt_id: item.promptId, timestamp: started }], ['execution_cached', { nodes: [], prompt_id: item.promptId, timestamp: started }]]
-    const signal = AbortSignal.any([item.interrupt.signal, this.closing.signal])
+  /** Sleeps unless the run is interrupted or the fake closes; false when it was. */
+  private async pause(ms: number, signal: AbortSignal): Promise<boolean> {
     try {
-      await sleep(item.fault?.kind === 'stall' ? 2 ** 31 - 1 : this.latencyMs, undefined, { signal })
+      await sleep(ms, undefined, { signal })
+      return true
     } catch {
+      return false
+    }
+  }
+
+  /** A `stall`: waits for resume(); false when interrupted or closed first. */
+  private hold(promptId: string, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const end = (resumed: boolean): void => {
+        this.held.delete(promptId)
+        signal.removeEventListener('abort', abort)
+        resolve(resumed)
+      }
+      const abort = (): void => end(false)
+      if (signal.aborted) return end(false)
+      signal.addEventListener('abort', abort, { once: true })
+      this.held.set(promptId, () => end(true))
+    })
+  }
+
+  /**
+   * execution.py PromptExecutor.execute: the nodes the outputs need, inputs first; those whose
+   * signature the last run left in the cache are skipped. Then main.py prompt_worker: the history,
+   * and `executing` with `node: null`.
+   */
+  private async execute(item: QueueItem): Promise<void> {
+    const promptId = item.promptId
+    const sid = typeof item.extraData.client_id === 'string' ? item.extraData.client_id : undefined
+    const signal = AbortSignal.any([item.interrupt.signal, this.closing.signal])
+    const order = executionOrder(item.graph, item.outputs)
+    const signatures = nodeSignatures(item.graph)
+    // A fault has to reach the sampler: a faulted run finds nothing in the cache.
+    const faulted = item.fault?.kind === 'stall' || item.fault?.kind === 'execution-error'
+    const cached = faulted ? [] : order.filter((id) => this.cache.has(signatures.get(id)!))
+    const toRun = order.filter((id) => !cached.includes(id))
+    // §6.1: for a fully cached run the socket may stay silent. Here it always does.
+    const send = (type: string, data: Record<string, unknown>): void => {
+      if (toRun.length > 0) this.sendText(sid, promptId, type, { ...data, prompt_id: promptId })
+    }
+    const executed: string[] = []
+    const started = Date.now()
+    const messages: unknown[] = [
+      ['execution_start', { prompt_id: promptId, timestamp: started }],
+      ['execution_cached', { nodes: cached, prompt_id: promptId, timestamp: started }]
+    ]
+    send('execution_start', { timestamp: started })
+    send('execution_cached', { nodes: cached, timestamp: started })
+
+    const end = async (status: 'success' | 'error', outputs: Record<string, unknown>, event: [string, Record<string, unknown>]): Promise<void> => {
+      messages.push([event[0], { prompt_id: promptId, ...event[1], timestamp: Date.now() }])
+      send(event[0], { ...event[1], timestamp: Date.now() })
+      item.node = undefined
+      // The executor's last frame goes out before prompt_worker's task_done writes the history.
+      await nextTurn()
       if (this.closing.signal.aborted) return
-      this.interruptedIds.push(item.promptId)
-      messages.push(['execution_interrupted', { prompt_id: item.promptId, node_id: '31', node_type: 'KSampler', executed: [], timestamp: Date.now() }])
-      this.finish(item, 'error', {}, messages)
-      return
+      this.cache = new Set([...cached, ...executed].map((id) => signatures.get(id)!))
+      this.finish(item, status, outputs, messages)
+      send('executing', { node: null })
     }
-    if (item.fault?.kind === 'execution-error') {
-      messages.push([
-        'execution_error',
-        {
-          prompt_id: item.promptId,
-          node_id: '31',
-          node_type: 'KSampler',
-          executed: [],
-          exception_message: item.fault.exceptionMessage ?? 'Expected all tensors to be on the same device',
-          exception_type: item.fault.exceptionType ?? 'RuntimeError',
-          traceback: ['  File "execution.py", line 1, in execute\n'],
-          current_inputs: {},
-          current_outputs: [],
-          timestamp: Date.now()
-        }
-      ])
-      this.finish(item, 'error', {}, messages)
-      return
+    const interrupted = async (node: string): Promise<void> => {
+      if (this.closing.signal.aborted) return
+      this.interruptedIds.push(promptId)
+      await end('error', {}, ['execution_interrupted', { node_id: node, node_type: item.graph[node]!.class_type, executed: [...executed] }])
     }
+
+    if (!toRun.some((id) => item.graph[id]!.class_type === 'KSampler') && !(await this.pause(this.latencyMs, signal))) return interrupted(order.at(-1)!)
     const outputs: Record<string, unknown> = {}
-    for (const id of item.outputs) {
+    for (const id of toRun) {
       const node = item.graph[id]!
-      const seedSource = Object.values(item.graph).find((candidate) => candidate.class_type === 'KSampler')
-      const seed = Number(seedSource?.inputs.seed ?? 0) >>> 0
-      const png = makePng(item.output.width, item.output.height, seed + 1)
-      this.outputCounter += 1
-      const saved = node.class_type === 'SaveImage'
-      const prefix = saved ? String(node.inputs.filename_prefix) : 'ComfyUI_temp'
-      const slash = prefix.lastIndexOf('/')
-      const subfolder = slash < 0 ? '' : prefix.slice(0, slash)
-      const filename = `${slash < 0 ? prefix : prefix.slice(slash + 1)}_${String(this.outputCounter).padStart(5, '0')}_.png`
-      const type = saved ? 'output' : 'temp'
-      this.outputFiles.set(`${type}/${subfolder}/${filename}`, png)
-      outputs[id] = { images: [{ filename, subfolder, type }] }
+      item.node = id
+      send('executing', { node: id, display_node: id })
+      if (node.class_type === 'KSampler') {
+        if (item.fault?.kind === 'execution-error') {
+          return end('error', {}, [
+            'execution_error',
+            {
+              node_id: id,
+              node_type: node.class_type,
+              executed: [...executed],
+              exception_message: item.fault.exceptionMessage ?? 'Expected all tensors to be on the same device',
+              exception_type: item.fault.exceptionType ?? 'RuntimeError',
+              traceback: ['  File "execution.py", line 1, in execute\n'],
+              current_inputs: {},
+              current_outputs: []
+            }
+          ])
+        }
+        const steps = Number(node.inputs.steps)
+        const stallAt = item.fault?.kind === 'stall' ? (item.fault.atStep ?? 0) : undefined
+        if (stallAt === 0 && !(await this.hold(promptId, signal))) return interrupted(id)
+        for (let step = 1; step <= steps; step += 1) {
+          if (!(await this.pause(this.latencyMs / steps, signal))) return interrupted(id)
+          send('progress', { value: step, max: steps, node: id })
+          send('progress_state', { nodes: { [id]: { value: step, max: steps, state: 'running', node_id: id, prompt_id: promptId, display_node_id: id, parent_node_id: null, real_node_id: id } } })
+          if (step % 5 === 0) this.sendPreview(sid, promptId)
+          if (step === stallAt && !(await this.hold(promptId, signal))) return interrupted(id)
+        }
+      }
+      if (SCHEMAS[node.class_type]!.outputNode === true) {
+        outputs[id] = this.render(item, node)
+        send('executed', { node: id, display_node: id, output: outputs[id] })
+      }
+      executed.push(id)
     }
-    messages.push(['execution_success', { prompt_id: item.promptId, timestamp: Date.now() }])
-    this.finish(item, 'success', outputs, messages)
+    // Cached output nodes answer with their outputs from before; the fake renders them again.
+    for (const id of item.outputs) outputs[id] ??= this.render(item, item.graph[id]!)
+    return end('success', outputs, ['execution_success', {}])
+  }
+
+  /** An output node's image: a PNG at the graph's size, seeded by the KSampler's seed. */
+  private render(item: QueueItem, node: FakeNode): { images: Array<{ filename: string; subfolder: string; type: string }> } {
+    const seedSource = Object.values(item.graph).find((candidate) => candidate.class_type === 'KSampler')
+    const seed = Number(seedSource?.inputs.seed ?? 0) >>> 0
+    const png = makePng(item.output.width, item.output.height, seed + 1)
+    this.outputCounter += 1
+    const saved = node.class_type === 'SaveImage'
+    const prefix = saved ? String(node.inputs.filename_prefix) : 'ComfyUI_temp'
+    const slash = prefix.lastIndexOf('/')
+    const subfolder = slash < 0 ? '' : prefix.slice(0, slash)
+    const filename = `${slash < 0 ? prefix : prefix.slice(slash + 1)}_${String(this.outputCounter).padStart(5, '0')}_.png`
+    const type = saved ? 'output' : 'temp'
+    this.outputFiles.set(`${type}/${subfolder}/${filename}`, png)
+    return { images: [{ filename, subfolder, type }] }
   }
 
   private finish(item: QueueItem, status: 'success' | 'error', outputs: Record<string, unknown>, messages: unknown[]): void {
@@ -734,6 +986,7 @@ class FakeComfyuiServer implements FakeComfyui {
         if (index >= 0) this.pending.splice(index, 1)
       }
     }
+    this.broadcastStatus()
     return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
   }
 
@@ -842,6 +1095,70 @@ function checkKontext(nodes: Record<string, FakeNode>): { latentFrom: string } |
   if (latentFrom === undefined) return 'KSampler.latent_image is not linked'
   return { latentFrom }
 }
+
+/** The nodes the outputs need, each after its inputs (execution.py's order for a graph without branches). */
+function executionOrder(nodes: Record<string, FakeNode>, outputs: readonly string[]): string[] {
+  const order: string[] = []
+  const seen = new Set<string>()
+  const visit = (id: string): void => {
+    if (seen.has(id)) return
+    seen.add(id)
+    for (const value of Object.values(nodes[id]!.inputs)) {
+      const from = linkNode(value)
+      if (from !== undefined) visit(from)
+    }
+    order.push(id)
+  }
+  outputs.forEach(visit)
+  return order
+}
+
+/** ComfyUI's cache key: the node's class and inputs, with each link replaced by its source's key. */
+function nodeSignatures(nodes: Record<string, FakeNode>): Map<string, string> {
+  const signatures = new Map<string, string>()
+  const signature = (id: string): string => {
+    const known = signatures.get(id)
+    if (known !== undefined) return known
+    const node = nodes[id]!
+    const inputs = Object.keys(node.inputs)
+      .sort()
+      .map((name) => {
+        const value = node.inputs[name]
+        const from = linkNode(value)
+        return [name, from === undefined ? value : [signature(from), (value as unknown[])[1]]]
+      })
+    const digest = createHash('sha256').update(JSON.stringify([node.class_type, inputs])).digest('hex')
+    signatures.set(id, digest)
+    return digest
+  }
+  Object.keys(nodes).forEach(signature)
+  return signatures
+}
+
+/** What `websocket: 'garbage'` sends instead of a text frame: none of it is a frame as §6.1 documents. */
+function garbageText(promptId: string): string[] {
+  return [
+    '{"type": "progress", "data": {"value": 3',
+    'not json at all',
+    'null',
+    '[]',
+    '"progress"',
+    JSON.stringify({ type: 'progress' }),
+    JSON.stringify({ data: { value: 1, max: 20, prompt_id: promptId } }),
+    JSON.stringify({ type: 'progress', data: { value: '5', max: 20, prompt_id: promptId, node: '31' } }),
+    JSON.stringify({ type: 'progress', data: { value: 30, max: 20, prompt_id: promptId, node: '31' } }),
+    JSON.stringify({ type: 'progress', data: { value: -1, max: 20, prompt_id: promptId, node: '31' } }),
+    JSON.stringify({ type: 'progress', data: { value: 1, max: 0, prompt_id: promptId, node: '31' } }),
+    JSON.stringify({ type: 'progress', data: { value: 1, max: 20, prompt_id: 42, node: '31' } }),
+    JSON.stringify({ type: 'executing', data: { node: '31', prompt_id: null } }),
+    JSON.stringify({ type: 'execution_success', data: 'done' }),
+    // Well formed, and false: the prompt is said to have finished while it runs.
+    JSON.stringify({ type: 'executing', data: { node: null, prompt_id: promptId } })
+  ]
+}
+
+/** Instead of a preview: shorter than the 8-byte header, and an unknown event type. */
+const GARBAGE_BINARY = [new Uint8Array([0, 0, 0]), new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 9, 1, 2, 3])]
 
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers

@@ -246,6 +246,116 @@ describe.concurrent('ComfyUI through the relay', () => {
     })
   })
 
+  describe('progress from the websocket', () => {
+    it('shows the sampler’s steps as the job’s progress, the variants combined, over one socket with the relay’s client_id', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      // ComfyUI runs one prompt at a time: the first queued holds at step 10 of 20, then the second at step 4.
+      setup.fake.failNext({ kind: 'stall', atStep: 10 })
+      setup.fake.failNext({ kind: 'stall', atStep: 4 })
+      const id = await setup.createAsync({ numImages: 2, seed: 11 })
+
+      // (10/20 + 0) / 2, then (1 + 4/20) / 2 once the first image is in.
+      await expect.poll(async () => (await setup.getAsync(id)).progress, POLL).toBe(0.25)
+      expect((await setup.getAsync(id)).status).toBe('running')
+      setup.fake.resume()
+      await expect.poll(async () => (await setup.getAsync(id)).progress, POLL).toBe(0.6)
+      setup.fake.resume()
+      const job = await setup.endAsync(id)
+
+      expect(job.status).toBe('succeeded')
+      expect(job.progress).toBeUndefined()
+      expect(job.images.map((image) => image.seed)).toEqual([11, 12])
+      const clientIds = new Set(setup.fake.accepted.map((prompt) => prompt.clientId))
+      expect(clientIds.size).toBe(1)
+      expect(setup.fake.websockets).toEqual([{ clientId: [...clientIds][0], accepted: true }])
+      // Closed once no edit listens.
+      await expect.poll(() => setup.fake.openWebsockets(), POLL).toBe(0)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('shares the one socket between concurrent edits, each taking only its own prompts’ steps', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'stall', atStep: 5 })
+      setup.fake.failNext({ kind: 'stall' })
+      const first = await setup.createAsync({ seed: 1 })
+      await expect.poll(async () => (await setup.getAsync(first)).progress, POLL).toBe(0.25)
+      const second = await setup.createAsync({ seed: 2 })
+      await expect.poll(() => setup.fake.queue().pending.length, POLL).toBe(1)
+      expect((await setup.getAsync(second)).progress).toBe(0)
+
+      // The first runs its steps 6…20 while the second listens, then the second holds before its first step.
+      setup.fake.resume()
+      expect((await setup.endAsync(first)).status).toBe('succeeded')
+      await expect.poll(() => setup.fake.stalled(), POLL).toEqual([setup.fake.accepted[1]!.promptId])
+      // Running (no longer 0, queued) with no fraction: none of the first's steps counted for it.
+      await expect.poll(async () => (await setup.getAsync(second)).progress, POLL).toBeUndefined()
+      setup.fake.resume()
+      expect((await setup.endAsync(second)).status).toBe('succeeded')
+      expect(setup.fake.websockets).toHaveLength(1)
+    })
+
+    it('succeeds by polling when the websocket is refused', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context, { websocket: 'off' })
+      const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
+
+      expect(job.status).toBe('succeeded')
+      expect(job.images).toHaveLength(2)
+      expect(setup.fake.websockets.length).toBeGreaterThanOrEqual(1)
+      expect(setup.fake.websockets.every((attempt) => !attempt.accepted)).toBe(true)
+      expect(setup.logText()).toMatch(/"event":"provider.progress_socket".*"state":"failed".*404/)
+    })
+
+    it('ignores garbage frames, including a false "finished", and succeeds by polling', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context, { websocket: 'garbage' })
+      setup.fake.failNext({ kind: 'stall', atStep: 10 })
+      const id = await setup.createAsync()
+      await expect.poll(() => setup.fake.stalled().length, POLL).toBe(1)
+      await expect.poll(() => setup.logText().includes('provider.progress_frame_ignored'), POLL).toBe(true)
+
+      // Nothing usable came: running, with no fraction to show.
+      const running = await setup.getAsync(id)
+      expect(running.status).toBe('running')
+      expect(running.progress).toBeUndefined()
+      setup.fake.resume()
+      const job = await setup.endAsync(id)
+      expect(job.status).toBe('succeeded')
+      expect(imageSize(await setup.imageAsync(job, 0))).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
+      expect(setup.fake.accepted).toHaveLength(1)
+    })
+
+    it('succeeds by polling when the socket drops mid-run and cannot come back', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'stall', atStep: 5 })
+      const id = await setup.createAsync()
+      await expect.poll(async () => (await setup.getAsync(id)).progress, POLL).toBe(0.25)
+
+      setup.fake.setWebsocket('off')
+      setup.fake.dropWebsockets()
+      await expect.poll(() => setup.logText(), POLL).toMatch(/"event":"provider.progress_socket".*"state":"closed".*"code":1006/)
+      setup.fake.resume()
+      const job = await setup.endAsync(id)
+
+      expect(job.status).toBe('succeeded')
+      expect(setup.fake.accepted).toHaveLength(1)
+    })
+
+    it('succeeds by polling when a fully cached run leaves the socket silent', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const first = await setup.endAsync(await setup.createAsync({ seed: 21 }))
+      const again = await setup.endAsync(await setup.createAsync({ seed: 21 }))
+
+      expect([first.status, again.status]).toEqual(['succeeded', 'succeeded'])
+      expect(setup.fake.framesFor(setup.fake.accepted[0]!.promptId).length).toBeGreaterThan(20)
+      expect(setup.fake.framesFor(setup.fake.accepted[1]!.promptId)).toEqual([])
+    })
+  })
+
   describe('failures', () => {
     it('maps a 400 with node_errors to provider_error, with ComfyUI’s text only in the log', async (context) => {
       const { expect } = context
