@@ -1,5 +1,6 @@
-// Builds the plugin (dist/code.js, one self-contained dist/ui.html), the relay (dist/relay.mjs)
-// and the command-line client (dist/edit.mjs). `--watch` rebuilds on change.
+// Builds the plugin (dist/code.js, one self-contained dist/ui.html), the relay (dist/relay.mjs),
+// the command-line client (dist/edit.mjs) and the relay as a Cloudflare Worker (dist/worker.mjs).
+// `--watch` rebuilds on change.
 // RELAY_ORIGIN (an https origin) sets the manifest's allowedDomains and the UI's default relay URL.
 import * as esbuild from 'esbuild'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -58,6 +59,16 @@ const uiHtmlPlugin = {
   }
 }
 
+/** The worker bundle leaves out what only Node can run (see relay/worker/comfyui-unavailable.ts). */
+const workerOnlyPlugin = {
+  name: 'worker-only',
+  setup(build) {
+    build.onResolve({ filter: /\/providers\/comfyui$/ }, (args) =>
+      args.importer.endsWith(join('relay', 'create-relay.ts')) ? { path: join(root, 'relay/worker/comfyui-unavailable.ts') } : undefined
+    )
+  }
+}
+
 const origin = relayOrigin()
 await mkdir(join(root, 'dist'), { recursive: true })
 await updateManifest(origin)
@@ -96,6 +107,20 @@ const builds = [
     packages: 'external'
   },
   {
+    // The relay as a Cloudflare Worker (relay/worker.ts): no Node APIs but node:async_hooks
+    // (nodejs_compat), so ComfyUI's adapter (node:fs, ws) is swapped for a stub that refuses it.
+    ...common,
+    entryPoints: ['relay/worker.ts'],
+    outfile: 'dist/worker.mjs',
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['node:async_hooks'],
+    plugins: [workerOnlyPlugin]
+  },
+  {
     ...common,
     entryPoints: ['scripts/edit.ts'],
     outfile: 'dist/edit.mjs',
@@ -111,5 +136,5 @@ if (watch) {
   say('Watching plugin/, ui/, shared/ and relay/ for changes…')
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)))
-  say('Built dist/code.js, dist/ui.html, dist/relay.mjs and dist/edit.mjs')
+  say('Built dist/code.js, dist/ui.html, dist/relay.mjs, dist/edit.mjs and dist/worker.mjs')
 }
