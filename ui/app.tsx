@@ -40,8 +40,9 @@ const SAVE_OPTIONS_DELAY_MS = 400
 
 /** Distinct text layers across the selection, in reading order. */
 function textsOf(state: PanelState): Array<{ id: string; characters: string }> {
-  const seen = new Set<string>()
-  return state.selection.flatMap((item) => item.texts).filter((text) => !seen.has(text.characters) && seen.add(text.characters) !== undefined)
+  const unique = new Map<string, { id: string; characters: string }>()
+  for (const text of state.selection.flatMap((item) => item.texts)) if (!unique.has(text.characters)) unique.set(text.characters, text)
+  return [...unique.values()]
 }
 
 export function App({ deps }: { deps: AppDeps }) {

@@ -383,11 +383,6 @@ export function createEditJobs(deps: EditJobsDeps) {
       return removed
     },
 
-    /** @deprecated Use sweepAsync; kept while bench/ still calls it. */
-    sweep(): Promise<number> {
-      return this.sweepAsync()
-    },
-
     /** Waits for every running job (used by tests). */
     async settleAsync(): Promise<void> {
       await Promise.allSettled([...running.values()])
