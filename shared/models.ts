@@ -69,7 +69,10 @@ export interface ProviderSpec {
 
 const UINT32 = 4_294_967_295
 const SAFETY_0_6: Range = { min: 0, max: 6, default: 2 }
-/** BFL caps safety tolerance at 2 whenever an input image is sent (providers.md §3.2, §5.2). */
+/**
+ * Replicate's schema for its BFL-backed Kontext models caps safety tolerance at 2 when an input
+ * image is sent (docs/hosts.md, "Replicate"). BFL's own OpenAPI allows 0–6 for Kontext.
+ */
 const SAFETY_0_2: Range = { min: 0, max: 2, default: 2 }
 
 const PRO_MAX_BASE = {
@@ -88,7 +91,7 @@ export const PROVIDERS = {
     apiKeyVariable: 'RUNWARE_API_KEY',
     cancel: false,
     offers: {
-      // Up to 2 references in inputs.referenceImages for pro/max (providers.md §1.3).
+      // Up to 2 references in inputs.referenceImages for pro/max (docs/hosts.md, "Runware").
       'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'bfl:4@1', maxReferences: 2, variantsPerCall: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, outputQuality: { min: 20, max: 99, default: 95 }, priceUsd: 0.08 },
       'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'bfl:3@1', maxReferences: 2, variantsPerCall: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, outputQuality: { min: 20, max: 99, default: 95 }, priceUsd: 0.04 },
       'kontext-dev': {
@@ -111,10 +114,10 @@ export const PROVIDERS = {
   runflow: {
     name: 'Runflow',
     apiKeyVariable: 'RUNFLOW_API_KEY',
-    // Runflow's cancellation needs an admin key and neither aborts nor refunds (providers.md §2.3).
+    // Runflow's cancellation needs an admin key and neither aborts nor refunds (docs/hosts.md, "Runflow").
     cancel: false,
     offers: {
-      // The max and multi ids are inferred (providers.md §2.1): configurable, see relay/config.ts.
+      // The max and multi ids are inferred (docs/hosts.md, "Runflow"): configurable, see relay/config.ts.
       'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-pro/kontext/max', multiHostModelId: 'black-forest-labs/flux-pro/kontext/max/multi', maxReferences: 4, variantsPerCall: 4, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_6, guidance: { min: 1, max: 20, default: 3.5 }, priceUsd: 0.08 },
       'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-pro/kontext', multiHostModelId: 'black-forest-labs/flux-pro/kontext/multi', maxReferences: 4, variantsPerCall: 4, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_6, guidance: { min: 1, max: 20, default: 3.5 }, priceUsd: 0.04 }
     }
@@ -125,8 +128,9 @@ export const PROVIDERS = {
     cancel: false,
     offers: {
       // input_image … input_image_4; one image a call, so variants are parallel submissions.
-      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'flux-kontext-max', maxReferences: 4, variantsPerCall: 1, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_2, priceUsd: 0.08 },
-      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'flux-kontext-pro', maxReferences: 4, variantsPerCall: 1, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_2, priceUsd: 0.04 }
+      // safety_tolerance 0–6 per BFL's OpenAPI (`FluxKontextProInputs`); see docs/hosts.md, "Black Forest Labs".
+      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'flux-kontext-max', maxReferences: 4, variantsPerCall: 1, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, priceUsd: 0.08 },
+      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'flux-kontext-pro', maxReferences: 4, variantsPerCall: 1, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, priceUsd: 0.04 }
     }
   },
   fal: {
@@ -158,7 +162,7 @@ export const PROVIDERS = {
     apiKeyVariable: 'REPLICATE_API_TOKEN',
     cancel: true,
     offers: {
-      // Two references through flux-kontext-apps/multi-image-kontext-* (providers.md §5.2).
+      // Two references through flux-kontext-apps/multi-image-kontext-* (docs/hosts.md, "Replicate").
       'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-kontext-max', multiHostModelId: 'flux-kontext-apps/multi-image-kontext-max', maxReferences: 2, variantsPerCall: 1, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_2, priceUsd: 0.08 },
       'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-kontext-pro', multiHostModelId: 'flux-kontext-apps/multi-image-kontext-pro', maxReferences: 2, variantsPerCall: 1, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_2, priceUsd: 0.04 },
       'kontext-dev': {

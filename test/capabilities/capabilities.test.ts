@@ -24,7 +24,8 @@ describe('the catalogue', () => {
   it('serves Kontext [max] on every paid host and [dev] on ComfyUI', () => {
     expect(ProviderId.options.filter((provider) => offerOf(provider, 'kontext-max') !== undefined)).toEqual(['runware', 'runflow', 'bfl', 'fal', 'replicate'])
     expect(modelsOf('comfyui')).toEqual(['kontext-dev'])
-    expect(PROVIDERS.bfl.offers['kontext-max'].safetyTolerance).toMatchObject({ max: 2 })
+    expect(PROVIDERS.bfl.offers['kontext-max'].safetyTolerance).toMatchObject({ min: 0, max: 6 })
+    expect(PROVIDERS.replicate.offers['kontext-max'].safetyTolerance).toMatchObject({ max: 2 })
   })
 })
 
@@ -39,7 +40,7 @@ describe('building the request for a host', () => {
       aspectRatio: 'auto',
       numImages: 4,
       outputFormat: 'webp',
-      safetyTolerance: 2,
+      safetyTolerance: 5,
       promptUpsampling: true
     })
     expect(toEditRequest('make it blue', options, capabilities('comfyui', 'kontext-dev'), undefined)).toEqual({

@@ -31,7 +31,7 @@ describe('GET /v1/models', () => {
     expect(body.providers.filter((provider) => provider.configured).map((provider) => provider.id)).toEqual(['bfl', 'comfyui'])
     const bfl = body.providers.find((provider) => provider.id === 'bfl')!
     expect(bfl.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro'])
-    expect(bfl.models[0]).toMatchObject({ maxReferences: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: { min: 0, max: 2 }, guidance: null })
+    expect(bfl.models[0]).toMatchObject({ maxReferences: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: { min: 0, max: 6 }, guidance: null })
     expect(body.providers.find((provider) => provider.id === 'comfyui')!.models[0]).toMatchObject({ id: 'kontext-dev', steps: { min: 1, max: 50 }, safetyTolerance: null })
   })
 })
@@ -45,7 +45,7 @@ describe('requests held to the chosen host’s offer', () => {
     [{ prompt: 'make it blue', provider: 'midjourney' }, 1, 'Unknown host "midjourney". Available on this relay: bfl, comfyui'],
     [{ prompt: 'make it blue', model: 'kontext-ultra' }, 1, 'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev'],
     [{ prompt: 'make it blue', model: 'kontext-dev' }, 1, 'does not serve kontext-dev. Available: kontext-max, kontext-pro'],
-    [{ prompt: 'make it blue', safetyTolerance: 5 }, 1, 'safetyTolerance must be from 0 to 2'],
+    [{ prompt: 'make it blue', safetyTolerance: 7 }, 1, 'safetyTolerance: must be at most 6'],
     [{ prompt: 'make it blue', steps: 20 }, 1, 'has no steps setting'],
     [{ prompt: 'make it blue', provider: 'comfyui', model: 'kontext-dev', outputFormat: 'jpeg' }, 1, 'returns png, not jpeg'],
     [{ prompt: 'make it blue', provider: 'comfyui', model: 'kontext-dev', promptUpsampling: true }, 1, 'cannot expand the prompt'],

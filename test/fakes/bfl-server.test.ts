@@ -1,5 +1,5 @@
 /**
- * Self-tests of the BFL fake: it must reject what the real API rejects (providers.md §3) and
+ * Self-tests of the BFL fake: it must reject what the real API rejects (BFL's OpenAPI and docs.bfl.ai, listed in the fake's header) and
  * behave like the real flow (polling on another host, signed sample URLs that expire).
  */
 import { imageSize } from 'image-size'
@@ -78,7 +78,6 @@ describe('the BFL fake: validation (422, FastAPI detail[])', () => {
     ['a string safety_tolerance', { ...VALID, safety_tolerance: '2' }, 'safety_tolerance', 'int_type'],
     ['safety_tolerance 7', { ...VALID, safety_tolerance: 7 }, 'safety_tolerance', 'less_than_equal'],
     ['safety_tolerance -1', { ...VALID, safety_tolerance: -1 }, 'safety_tolerance', 'greater_than_equal'],
-    ['safety_tolerance 3 with an input image', { ...VALID, safety_tolerance: 3 }, 'safety_tolerance', 'value_error'],
     ['a bad output_format', { ...VALID, output_format: 'jpg' }, 'output_format', 'enum'],
     ['a string prompt_upsampling', { ...VALID, prompt_upsampling: 'false' }, 'prompt_upsampling', 'bool_type'],
     ['a fractional seed', { ...VALID, seed: 1.5 }, 'seed', 'int_from_float'],
@@ -102,6 +101,16 @@ describe('the BFL fake: validation (422, FastAPI detail[])', () => {
     expect((await detailOf(await submitAsync(fake, '{"prompt":')))[0]!.type).toBe('json_invalid')
     expect((await detailOf(await submitAsync(fake, VALID, { headers: { 'content-type': 'text/plain' } })))[0]!.type).toBe('json_invalid')
     expect((await detailOf(await submitAsync(fake, [VALID])))[0]!.type).toBe('model_attributes_type')
+  })
+
+  it('follows the OpenAPI by default (safety_tolerance 0–6 with an input image), and can cap it at 2 as Replicate and ComfyUI do', async () => {
+    const lenient = await fakeAsync()
+    expect((await submitAsync(lenient, { ...VALID, safety_tolerance: 6 })).status).toBe(200)
+    const capped = await fakeAsync({ imageSafetyMax: 2 })
+    const detail = await detailOf(await submitAsync(capped, { ...VALID, safety_tolerance: 3 }))
+    expect(detail).toContainEqual(expect.objectContaining({ loc: ['body', 'safety_tolerance'], type: 'value_error' }))
+    expect((await submitAsync(capped, { prompt: 'A red cube', safety_tolerance: 6 })).status).toBe(200)
+    expect(capped.submissions()).toBe(1)
   })
 
   it('accepts safety_tolerance 6 without an input image (text-to-image), and nulls for optional fields', async () => {
@@ -192,7 +201,7 @@ describe('the BFL fake: the job flow', () => {
   it('uses a queued fault only on a valid submission', async () => {
     const fake = await fakeAsync()
     fake.failNext({ kind: 'status', status: 503 })
-    expect((await submitAsync(fake, { ...VALID, safety_tolerance: 5 })).status).toBe(422)
+    expect((await submitAsync(fake, { ...VALID, safety_tolerance: 7 })).status).toBe(422)
     expect((await submitAsync(fake, VALID)).status).toBe(503)
   })
 

@@ -1,8 +1,24 @@
 /**
- * A strict fake of Black Forest Labs' API (providers.md §3), limited to what the relay uses:
- * `POST /v1/{model}` (FLUX.1 Kontext and any model path the test configures) and
- * `GET /v1/get_result?id=…`. It runs three servers on 127.0.0.1, as the real service is spread
- * over several hosts:
+ * A strict fake of Black Forest Labs' API, limited to what the relay uses: `POST /v1/{model}`
+ * (FLUX.1 Kontext and any model path the test configures) and `GET /v1/get_result?id=…`. Host notes:
+ * docs/hosts.md, "Black Forest Labs". Sources, per behaviour:
+ *
+ * - Request body: BFL's OpenAPI (`https://api.bfl.ai/openapi.json`, schema `FluxKontextProInputs`,
+ *   also kept in tryAGI/BlackForestLabs `src/libs/BlackForestLabs/openapi.json`): the field set
+ *   below, `safety_tolerance` an integer 0–6, `output_format` jpeg | png | webp, `aspect_ratio`
+ *   "between 21:9 and 9:21", `input_image` … `input_image_4` "Base64 encoded image or URL".
+ * - Submit answer `{id, polling_url}` and `GET polling_url` → `ResultResponse {id, status, result,
+ *   progress, details}`: the OpenAPI's `AsyncResponse` / `ResultResponse`; statuses as in its
+ *   `StatusResponse` enum (Ready, Pending, Request Moderated, Content Moderated, Error, Task not found).
+ * - `polling_url` on another host than the submit, which must be used as given: docs.bfl.ai
+ *   `/api_integration/integration_guidelines` ("use the polling_url returned").
+ * - `result.sample` is a signed URL valid for 10 minutes: docs.bfl.ai `/api-reference/utility/get-result`
+ *   and the integration guidelines.
+ * - Errors: FastAPI 422 `{"detail":[{type, loc, msg, input?}]}` (the OpenAPI's `HTTPValidationError`);
+ *   401 for a missing or wrong `x-key`, 402 out of credits, 429 too many active tasks: docs.bfl.ai
+ *   `/api_integration/errors`.
+ *
+ * It runs three servers on 127.0.0.1, as the real service is spread over several hosts:
  *
  * - **api** (`url`, the value for BFL_API_URL): takes submissions. Its own `/v1/get_result`
  *   answers `Task not found` for every task, because the tasks live on …
@@ -16,20 +32,25 @@
  *   them to these servers with their own fetch.
  *
  * Sample URLs are signed (`se` expiry in ms, `sig` HMAC) and expire `sampleTtlMs` after the task
- * is Ready (10 minutes, §3.4): an expired or tampered URL answers 403, as a blob store does.
+ * is Ready: an expired or tampered URL answers 403, as a blob store does.
  *
- * Contract choices where the docs are open or the fake is stricter than the real API:
- * - Validation errors are FastAPI 422 `{"detail":[{type, loc, msg, input?}]}` (§3.6), all issues at
- *   once. Unknown fields are rejected (`extra_forbidden`), and types are strict: pydantic's lax mode
- *   might coerce `"2"` to 2 for `safety_tolerance`, the fake does not, so a wrong type fails a test.
- * - `safety_tolerance` above 2 with an input image is rejected (§3.2 "effective maximum 2").
- * - `input_image*` must be raw base64 of a PNG, JPEG or WEBP (no `data:` prefix, §3.2). The fake
- *   does not fetch URLs and does not deliver webhooks: those answer 422 naming the fake's limit.
- * - A missing or wrong `x-key` answers 401 `{"detail":"…"}` (§3.6, [S]) on every api/region route.
- * - A queued fault is used by the next submission that passes auth and validation, so an invalid
- *   request still gets its 422. `submissions()` counts accepted (billable) tasks.
- * - Cost: `costs[model]` credits (default 8 for max and unknown models, 4 for pro); moderated
- *   tasks report the cost at submit like the real API (BFL says it does not charge them).
+ * Where the fake is deliberately stricter than the real API, so that a relay bug fails a test
+ * instead of being silently ignored in production:
+ * - Unknown fields are rejected (`extra_forbidden`): the OpenAPI does not forbid them (pydantic
+ *   ignores them), so a misspelled field would otherwise be dropped unnoticed.
+ * - Types are strict: pydantic's lax mode might coerce `"2"` to 2 for `safety_tolerance`.
+ * - `input_image*` must be raw base64 of a PNG, JPEG or WEBP; the fake does not fetch URLs and does
+ *   not deliver webhooks (those answer 422 naming the fake's limit). The relay sends base64 only.
+ *
+ * Where sources disagree: Replicate's schema for its BFL-backed Kontext models and ComfyUI's BFL
+ * node (`comfy_api_nodes/apis/bfl_api.py`) cap `safety_tolerance` at 2 with an input image, while
+ * BFL's OpenAPI allows 0–6. The fake follows BFL's OpenAPI by default; `imageSafetyMax: 2` makes
+ * it refuse more with an input image, so the adapter's handling of that refusal stays tested.
+ *
+ * A queued fault is used by the next submission that passes auth and validation, so an invalid
+ * request still gets its 422. `submissions()` counts accepted (billable) tasks. Cost: `costs[model]`
+ * credits (default 8 for max and unknown models, 4 for pro); moderated tasks report the cost at
+ * submit like the real API (BFL says it does not charge them).
  */
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -90,6 +111,8 @@ export interface FakeBflOptions {
   publicRegionOrigin?: string
   /** Origin written into `result.sample` with deliveryOn 'delivery' (default the delivery server's own). */
   publicDeliveryOrigin?: string
+  /** Highest `safety_tolerance` accepted with an input image (default 6, BFL's OpenAPI; 2 as Replicate and ComfyUI's BFL node cap it). */
+  imageSafetyMax?: number
 }
 
 export type BflServerName = 'api' | 'region' | 'delivery'
@@ -145,7 +168,7 @@ export async function startBflForRelayAsync(): Promise<FakeHostHandle> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Contract (providers.md §3.2, §3.3, §3.4, §3.6)
+// Contract (BFL's OpenAPI and docs.bfl.ai, as listed in the header)
 // ---------------------------------------------------------------------------------------------
 
 export const DEFAULT_BFL_MODELS = ['flux-kontext-max', 'flux-kontext-pro'] as const
@@ -153,7 +176,7 @@ const DEFAULT_COSTS: Record<string, number> = { 'flux-kontext-max': 8, 'flux-kon
 const DEFAULT_COST = 8
 const DEFAULT_SAMPLE_TTL_MS = 10 * 60 * 1000
 
-/** §3.2 `FluxKontextProInputs`. */
+/** The OpenAPI's `FluxKontextProInputs`. */
 const BODY_FIELDS = new Set([
   'prompt',
   'input_image',
@@ -171,10 +194,10 @@ const BODY_FIELDS = new Set([
 const IMAGE_FIELDS = ['input_image', 'input_image_2', 'input_image_3', 'input_image_4'] as const
 const OUTPUT_FORMATS = ['jpeg', 'png', 'webp'] as const
 type OutputFormat = (typeof OUTPUT_FORMATS)[number]
-/** BFL's Kontext docs give 20 MB or 20 MP per input image (§3.2). */
+/** BFL's Kontext docs give 20 MB or 20 MP per input image. */
 const MAX_INPUT_BYTES = 20 * 1024 * 1024
 const MAX_INPUT_PIXELS = 20_000_000
-/** §3.2: aspect ratios between 21:9 and 9:21. */
+/** The OpenAPI: aspect ratios "between 21:9 and 9:21". */
 const MAX_RATIO = 21 / 9
 
 interface ValidationIssue {
@@ -202,7 +225,7 @@ function sniff(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
 
 /**
  * The output size: the catalogue's size for one of the nine Kontext ratio names, else about 1 MP at
- * the ratio with sides in multiples of 16 (§3.2 "about 1 MP" [I]).
+ * the ratio with sides in multiples of 16 ("about 1 MP", an inference: BFL does not give the sizes).
  */
 function outputSize(ratio: number, name?: string): { width: number; height: number } {
   const known = KONTEXT_SIZES.find((size) => size.ratio === name)
@@ -220,7 +243,7 @@ function smallInput(value: unknown): unknown {
 }
 
 /** Checks a submission body; returns the issues (FastAPI style) or the parsed request. */
-export function validateBflBody(raw: unknown): { ok: true; value: ValidBody } | { ok: false; issues: ValidationIssue[] } {
+export function validateBflBody(raw: unknown, imageSafetyMax = 6): { ok: true; value: ValidBody } | { ok: false; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = []
   const issue = (field: string, type: string, msg: string, input?: unknown): void => {
     issues.push(input === undefined ? { type, loc: ['body', field], msg } : { type, loc: ['body', field], msg, input: smallInput(input) })
@@ -304,7 +327,7 @@ export function validateBflBody(raw: unknown): { ok: true; value: ValidBody } | 
     if (typeof value !== 'number' || !Number.isInteger(value)) issue('safety_tolerance', 'int_type', 'Input should be a valid integer', value)
     else if (value < 0) issue('safety_tolerance', 'greater_than_equal', 'Input should be greater than or equal to 0', value)
     else if (value > 6) issue('safety_tolerance', 'less_than_equal', 'Input should be less than or equal to 6', value)
-    else if (hasImage && value > 2) issue('safety_tolerance', 'value_error', 'Value error, safety_tolerance can be at most 2 with an input image', value)
+    else if (hasImage && value > imageSafetyMax) issue('safety_tolerance', 'value_error', `Value error, safety_tolerance can be at most ${imageSafetyMax} with an input image`, value)
   }
   for (const field of ['webhook_url', 'webhook_secret']) {
     if (present(field)) issue(field, 'value_error', 'Value error, this fake does not deliver webhooks (a limit of the fake, not of BFL)')
@@ -476,7 +499,7 @@ class FakeBflServer implements FakeBfl {
     deliverReply(request, response, reply)
   }
 
-  /** §3.1: `x-key: <key>`; anything else is 401. */
+  /** `x-key: <key>`; anything else is 401 (docs.bfl.ai errors page). */
   private unauthorized(request: IncomingMessage): FakeReply | undefined {
     const key = request.headers['x-key']
     if (key === undefined) return jsonReply(401, { detail: 'Not authenticated: send the x-key header' })
@@ -489,7 +512,7 @@ class FakeBflServer implements FakeBfl {
     if (refused !== undefined) return refused
     const parsed = parseJsonBody(raw)
     if (!hasJsonContentType(request) || !parsed.ok) return jsonReply(422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }] })
-    const valid = validateBflBody(parsed.value)
+    const valid = validateBflBody(parsed.value, this.options.imageSafetyMax)
     if (!valid.ok) return jsonReply(422, { detail: valid.issues })
 
     const fault = this.faults.shift()
@@ -544,7 +567,7 @@ class FakeBflServer implements FakeBfl {
     return task
   }
 
-  /** §3.4. The api server does not hold the tasks (they live on the region cluster). */
+  /** `GET /v1/get_result`. The api server does not hold the tasks (they live on the region cluster). */
   private getResult(server: BflServerName, request: IncomingMessage, query: URLSearchParams): FakeReply {
     const refused = this.unauthorized(request)
     if (refused !== undefined) return refused

@@ -170,7 +170,7 @@ describe('BFL through the relay: success', () => {
     expect(body).not.toHaveProperty('input_image_4')
   })
 
-  it('sends exactly the documented wire format, field for field (providers.md §3.2)', async () => {
+  it('sends exactly the documented wire format, field for field (BFL OpenAPI, FluxKontextProInputs)', async () => {
     const setup = await setupAsync()
     const request: EditRequestInput = {
       prompt: 'Make the jacket red',
@@ -511,8 +511,9 @@ describe('BFL adapter on its own', () => {
   })
 
   it('maps a 422 (FastAPI detail[]) to provider_error without retrying, with the fields in the detail', async () => {
-    const fake = await fakeAsync()
-    // An offer whose default BFL refuses with an input image: the relay's bug, not the designer's.
+    // A BFL that caps safety_tolerance at 2 with an input image (as Replicate and ComfyUI's BFL node
+    // read it; BFL's OpenAPI says 0–6) refuses the offer's default: the relay's bug, not the designer's.
+    const fake = await fakeAsync({ imageSafetyMax: 2 })
     const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], safetyTolerance: { min: 0, max: 6, default: 5 } }
     const adapter = direct(fake.url)
     const error = await adapter.provider.editAsync(adapter.input({ offer })).catch((caught: unknown) => caught)
