@@ -79,7 +79,7 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
     })
   })
   // Figma's plugin iframe has an opaque origin and sends `Origin: null`; access is by bearer
-  // token, never cookies, so any origin may call (figma-platform.md §3).
+  // token, never cookies, so any origin may call.
   app.use(
     '*',
     cors({

@@ -64,10 +64,12 @@ export const RelayEnv = z.object({
   RUNWARE_DELIVERY: z.enum(['auto', 'async']).default('auto'),
   RUNFLOW_API_KEY: Optional,
   RUNFLOW_API_URL: HttpUrl.default('https://api.runflow.io'),
-  // Not confirmed in Runflow's public docs (providers.md §2.1); the defaults follow fal's paths.
+  // Not confirmed in Runflow's public docs (docs/hosts.md, "Runflow"); the defaults follow fal's paths.
   RUNFLOW_MAX_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/max'),
   RUNFLOW_MAX_MULTI_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/max/multi'),
   RUNFLOW_PRO_MULTI_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/multi'),
+  // References smaller than this go to Runflow inline as data URIs; 0 uploads every one (models are not confirmed to take data URIs).
+  RUNFLOW_INLINE_MAX_BYTES: z.coerce.number().int().min(0).max(52_428_800).default(0),
   BFL_API_KEY: Optional,
   BFL_API_URL: HttpUrl.default('https://api.bfl.ai'),
   FAL_KEY: Optional,
@@ -127,7 +129,7 @@ function hostsFrom(env: RelayEnv): Record<ProviderId, HostConfig> {
   })
   return {
     runware: host(env.RUNWARE_API_KEY, env.RUNWARE_API_URL, { RUNWARE_DELIVERY: env.RUNWARE_DELIVERY }),
-    runflow: host(env.RUNFLOW_API_KEY, env.RUNFLOW_API_URL, {}, {
+    runflow: host(env.RUNFLOW_API_KEY, env.RUNFLOW_API_URL, { RUNFLOW_INLINE_MAX_BYTES: String(env.RUNFLOW_INLINE_MAX_BYTES) }, {
       'kontext-max': { hostModelId: env.RUNFLOW_MAX_MODEL_ID, multiHostModelId: env.RUNFLOW_MAX_MULTI_MODEL_ID },
       'kontext-pro': { multiHostModelId: env.RUNFLOW_PRO_MULTI_MODEL_ID }
     }),

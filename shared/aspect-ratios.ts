@@ -26,7 +26,7 @@ export interface KontextSizeSpec {
 
 /**
  * The 17 sizes Kontext [dev] works at (ComfyUI's PREFERED_KONTEXT_RESOLUTIONS; Runware's dev
- * model takes the same list, providers.md §1.3).
+ * model takes the same list, docs/hosts.md, "Runware").
  */
 export const KONTEXT_DEV_SIZES: readonly KontextSizeSpec[] = [
   [672, 1568], [688, 1504], [720, 1456], [752, 1392], [800, 1328], [832, 1248], [880, 1184], [944, 1104], [1024, 1024],

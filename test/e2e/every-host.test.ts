@@ -31,7 +31,7 @@ const HOSTS: Record<ProviderId, () => Promise<FakeHost>> = {
 
 /**
  * The same plugin request, through each host's fake: the real sandbox on the fake Figma, the
- * panel's logic, the relay over HTTP, and the host's contract as providers.md documents it.
+ * panel's logic, the relay over HTTP, and the host's contract as docs/hosts.md documents it.
  */
 describe('one edit, every host', () => {
   const running: Array<{ close(): Promise<void> }> = []

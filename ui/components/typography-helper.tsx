@@ -7,7 +7,7 @@ export interface TypographyHelperProps {
   onPick: (characters: string) => void
 }
 
-/** Past this ratio of new to old length, Kontext tends to break the layout (peers.md §D). */
+/** Past this ratio of new to old length, Kontext tends to break the layout, as other Kontext tools' users report. */
 const LENGTH_RATIO_WARNING = 1.5
 
 function lengthWarning(oldText: string, newText: string): string | undefined {

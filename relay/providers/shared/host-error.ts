@@ -1,7 +1,7 @@
 import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../../shared/errors'
 
 /**
- * The HTTP statuses every host shares, as relay codes (providers.md §7.6). An adapter checks its
+ * The HTTP statuses every host shares, as relay codes (docs/hosts.md, "What every host shares"). An adapter checks its
  * host's own codes first (moderation, quota names) and falls back to this table.
  */
 const BY_STATUS: ReadonlyArray<{ match: (status: number) => boolean; code: RelayErrorCode }> = [

@@ -3,7 +3,7 @@ import type { ProviderDeps } from '../provider'
 export interface PollOptions {
   signal: AbortSignal
   sleepAsync: ProviderDeps['sleepAsync']
-  /** First wait, held for `holdMs`; hosts finish in seconds, so start near half a second (providers.md §7.4). */
+  /** First wait, held for `holdMs`; hosts finish in seconds, so start near half a second (docs/hosts.md, "What every host shares"; docs/benchmarks.md for the measured delay). */
   firstMs?: number
   /** How long to keep polling at `firstMs` before backing off. */
   holdMs?: number

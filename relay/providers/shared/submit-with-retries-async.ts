@@ -3,7 +3,7 @@ import type { ProviderDeps } from '../provider'
 import { parseRetryAfterMs } from '../retry-after'
 
 /**
- * The submit retry policy every adapter follows (providers.md §7.6). No host here documents an
+ * The submit retry policy every adapter follows (docs/hosts.md, "What every host shares"). No host here documents an
  * idempotency key, so a submit that may have been accepted is paid for: it is sent again only when
  * the host cannot have taken it, or when the host itself says it never did.
  */
