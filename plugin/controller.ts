@@ -1,10 +1,12 @@
 import { assertNever } from '../shared/assert-never'
 import { AppError, toErrorInfo } from '../shared/errors'
 import { PluginToUi, UiToPlugin, type HistoryEntry, type LaunchCommand } from '../shared/messages'
+import { exportBox } from './export/export-box'
 import { exportReferencesAsync } from './export/export-references-async'
 import { isSceneNode, type FigmaPort, type PortPage, type PortRectangle, type PortSceneNode } from './figma-port'
 import { placeResultsAsync } from './place/place-results-async'
 import { readSelectionAsync } from './selection/read-selection-async'
+import { selectNodesAsync } from './selection/select-nodes-async'
 import { loadSettingsAsync, saveSettingsAsync } from './settings-store'
 import { fileIdOf } from './storage/file-id'
 import { addHistoryAsync, loadHistoryAsync } from './storage/history-store'
@@ -54,7 +56,8 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
   async function thumbnailAsync(nodeId: string | undefined): Promise<Uint8Array | undefined> {
     const node = nodeId === undefined ? null : await figma.getNodeByIdAsync(nodeId)
     if (!isSceneNode(node)) return undefined
-    const constraint = node.width >= node.height ? ({ type: 'WIDTH', value: HISTORY_THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: HISTORY_THUMBNAIL_SIDE } as const)
+    const box = exportBox(node)
+    const constraint = box.width >= box.height ? ({ type: 'WIDTH', value: HISTORY_THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: HISTORY_THUMBNAIL_SIDE } as const)
     return node.exportAsync({ format: 'JPG', constraint }).catch(() => undefined)
   }
 
@@ -100,7 +103,8 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
         return
       }
       case 'notify':
-        figma.notify(message.message.slice(0, 100), { error: message.error })
+        // Figma truncates past 100 characters itself (plugin typings: PluginAPI.notify).
+        figma.notify(message.message, { error: message.error })
         return
       case 'remember-job':
         await rememberJobAsync(figma.clientStorage, message.job, deps.now())
@@ -115,12 +119,14 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
         return
       }
       case 'select-nodes': {
-        const nodes = (await Promise.all(message.nodeIds.map((id) => figma.getNodeByIdAsync(id)))).filter((node): node is N => isSceneNode<N>(node) && !node.removed)
-        if (nodes.length > 0) {
-          figma.currentPage.selection = nodes
-          figma.viewport.scrollAndZoomIntoView(nodes)
+        let found = 0
+        try {
+          found = await selectNodesAsync(figma, message.nodeIds)
+        } catch (error) {
+          deps.log('select failed', error)
         }
-        post({ type: 'nodes-selected', found: nodes.length })
+        // Always answer: the panel waits for it to say whether the layers are still there.
+        post({ type: 'nodes-selected', found })
         return
       }
       case 'close':

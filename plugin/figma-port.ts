@@ -36,8 +36,11 @@ export interface PortRectangle extends PortSceneNode {
 }
 
 export interface PortPage<N extends PortSceneNode = PortSceneNode> extends PortNode {
+  /** Under documentAccess "dynamic-page", readable only once the page is loaded (loadAsync). */
   readonly children: ReadonlyArray<N>
+  /** Only this page's nodes: Figma throws for nodes on another page. */
   selection: ReadonlyArray<N>
+  loadAsync(): Promise<void>
 }
 
 export interface FigmaPort<

@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sandboxWithoutUrlPlugin } from './sandbox-without-url.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = new Set(process.argv.slice(2))
@@ -82,7 +83,10 @@ const builds = [
     format: 'iife',
     // Figma's sandbox runs ES2020; nothing newer may reach it.
     target: 'es2020',
-    minify: !watch
+    minify: !watch,
+    // The sandbox's settings fall back to this default too (first run, unreadable storage).
+    define: { __KONTEXT_DEFAULT_RELAY_URL__: JSON.stringify(origin ?? 'http://localhost:8787') },
+    plugins: [sandboxWithoutUrlPlugin]
   },
   {
     ...common,

@@ -3,6 +3,7 @@ import { AspectRatio } from './aspect-ratios'
 import { MAX_VARIANTS, SAFETY_TOLERANCE_MAX } from './limits'
 import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
 import { OutputFormat } from './relay-api'
+import { parseHttpOrigin, type OriginProblem } from './parse-http-origin'
 
 declare const __KONTEXT_DEFAULT_RELAY_URL__: string | undefined
 
@@ -10,12 +11,23 @@ declare const __KONTEXT_DEFAULT_RELAY_URL__: string | undefined
 export const DEFAULT_RELAY_URL =
   typeof __KONTEXT_DEFAULT_RELAY_URL__ === 'string' ? __KONTEXT_DEFAULT_RELAY_URL__ : 'http://localhost:8787'
 
+const RELAY_URL_PROBLEMS: Record<OriginProblem, string> = {
+  not_a_url: 'Enter a full URL such as http://localhost:8787',
+  scheme: 'The relay URL must start with http:// or https://',
+  path: 'Enter the relay’s address without a path, such as https://relay.example.com',
+  port: 'The port must be a number from 1 to 65535'
+}
+
+/** The relay's origin. Parsed without `URL`: this schema also runs in Figma's sandbox, which has none. */
 export const RelayUrl = z
   .string()
   .trim()
-  .url('Enter a full URL such as http://localhost:8787')
-  .refine((value) => /^https?:\/\//.test(value), 'The relay URL must start with http:// or https://')
-  .transform((value) => value.replace(/\/+$/, ''))
+  .transform((value, ctx) => {
+    const parsed = parseHttpOrigin(value)
+    if (parsed.ok) return parsed.origin
+    ctx.addIssue({ code: 'custom', message: RELAY_URL_PROBLEMS[parsed.problem] })
+    return z.NEVER
+  })
 
 export const EditOptions = z.object({
   /** null: the relay's default host. */

@@ -3,6 +3,7 @@ import { MAX_REFERENCES } from '../../shared/limits'
 import type { Reference } from '../../shared/messages'
 import { readPngSize } from '../../shared/png-size'
 import type { PortSceneNode } from '../figma-port'
+import { exportBox } from './export-box'
 import { exportProblem } from './export-problem'
 import { referenceExportSettings } from './reference-export-settings'
 
@@ -16,7 +17,9 @@ export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>)
   for (const node of nodes) {
     const problem = exportProblem(node)
     if (problem !== undefined) throw new AppError('export_failed', `“${node.name}”: ${problem}`)
-    const { settings } = referenceExportSettings(node.width, node.height)
+    // From the exported box, not width/height: a rotated frame exports larger than its own size.
+    const box = exportBox(node)
+    const { settings } = referenceExportSettings(box.width, box.height)
     let png: Uint8Array
     try {
       png = await node.exportAsync(settings)

@@ -34,11 +34,14 @@ export async function placeResultsAsync<N extends PortSceneNode, R extends N & P
   isCanceled: () => boolean = () => false
 ): Promise<{ nodeIds: string[]; besideSource: boolean }> {
   const source = await figma.getNodeByIdAsync(input.sourceId)
-  // A cancel that arrived while the source was looked up still wins: nothing is on the canvas yet.
-  if (isCanceled()) throw new AppError('canceled', 'Canceled before the result was placed. Your result is kept: you can still place it.')
   const sourcePage = isSceneNode<N>(source) && !source.removed ? pageOf<P>(source) : undefined
   const besideSource = isSceneNode<N>(source) && sourcePage !== undefined
   const page: P = sourcePage ?? figma.currentPage
+  // Under documentAccess "dynamic-page" a page other than the current one may not be loaded yet,
+  // and its children (read below for free space) throw until it is (plugin typings: PageNode.loadAsync).
+  await page.loadAsync()
+  // A cancel that arrived while the source was looked up still wins: nothing is on the canvas yet.
+  if (isCanceled()) throw new AppError('canceled', 'Canceled before the result was placed. Your result is kept: you can still place it.')
 
   for (const image of input.images) {
     if (image.width > FIGMA_MAX_IMAGE_SIDE || image.height > FIGMA_MAX_IMAGE_SIDE) {
@@ -57,7 +60,8 @@ export async function placeResultsAsync<N extends PortSceneNode, R extends N & P
   let size: { width: number; height: number }
   if (besideSource) {
     const box = source.absoluteBoundingBox ?? { x: 0, y: 0, width: source.width, height: source.height }
-    size = { width: source.width, height: source.height }
+    // The box, not width/height: the reference was exported as it, so a rotated source's result fits it.
+    size = { width: box.width, height: box.height }
     anchor = { x: box.x + box.width + RESULT_GAP, y: box.y, ...size }
   } else {
     const first = input.images[0]!

@@ -1,5 +1,6 @@
 import type { SelectionItem } from '../../shared/messages'
 import type { PortSceneNode } from '../figma-port'
+import { exportBox } from '../export/export-box'
 import { exportProblem } from '../export/export-problem'
 import { collectTexts } from './collect-texts'
 import { readProvenance } from './read-provenance'
@@ -9,7 +10,8 @@ const THUMBNAIL_SIDE = 120
 const MAX_THUMBNAILS = 6
 
 async function thumbnailAsync(node: PortSceneNode): Promise<Uint8Array | undefined> {
-  const constraint = node.width >= node.height ? ({ type: 'WIDTH', value: THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: THUMBNAIL_SIDE } as const)
+  const box = exportBox(node)
+  const constraint = box.width >= box.height ? ({ type: 'WIDTH', value: THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: THUMBNAIL_SIDE } as const)
   try {
     return await node.exportAsync({ format: 'PNG', constraint, useAbsoluteBounds: true })
   } catch {

@@ -72,7 +72,7 @@ describe('designer flows in the browser', () => {
   const settings = (overrides: Partial<Settings> = {}): Record<string, unknown> => ({ [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token, ...overrides } })
 
   async function open(options: OpenFigmaOptions<{ list: Frame[]; selectAll: boolean }>): Promise<FigmaInPage> {
-    figma = await openFigmaAsync(page, { storage: settings(), ...options })
+    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: settings(), ...options })
     return figma
   }
 
@@ -180,7 +180,7 @@ describe('designer flows in the browser', () => {
   })
 
   it('says when the relay is down, and offers Settings', async () => {
-    figma = await openFigmaAsync(page, { storage: settings({ relayUrl: 'http://127.0.0.1:9' }), ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
+    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: settings({ relayUrl: 'http://127.0.0.1:9' }), ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
     const { panel } = figma
     await panel.getByText('Cannot reach the relay').first().waitFor()
     await panel.getByLabel('Instruction', { exact: true }).fill('Make the card background dark green')
@@ -191,7 +191,7 @@ describe('designer flows in the browser', () => {
   })
 
   it('keeps settings across sessions', async () => {
-    figma = await openFigmaAsync(page, { storage: {}, ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
+    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: {}, ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
     const { panel } = figma
     await panel.getByLabel('Access token').waitFor()
     await page.screenshot({ path: `${SCREENSHOTS}/settings-first-run.png` })
@@ -207,7 +207,7 @@ describe('designer flows in the browser', () => {
 
     const next = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     try {
-      const reopened = await openFigmaAsync(next, { storage, ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
+      const reopened = await openFigmaAsync(next, { extraDevAllowedDomains: [relay.url], storage, ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
       await reopened.panel.getByLabel('Instruction', { exact: true }).waitFor()
       await reopened.panel.getByRole('button', { name: 'Settings' }).click()
       expect(await reopened.panel.getByLabel('Access token').inputValue()).toBe(relay.token)
@@ -228,14 +228,15 @@ describe('designer flows in the browser', () => {
     await page.close() // the designer closes the plugin mid-edit
 
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    const reopened = await openFigmaAsync(page, { storage, ...setup })
+    const reopened = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage, ...setup })
     figma = reopened
     await reopened.panel.getByText('Finished while Kontext Edit was closed').waitFor()
     await reopened.panel.getByRole('button', { name: 'Place', exact: true }).click({ timeout: 30_000 })
     await expect.poll(async () => results((await reopened.snapshotAsync()).nodes).map((node) => [node.name, node.x])).toEqual([['Hero · Kontext edit', 840]])
     await page.screenshot({ path: `${SCREENSHOTS}/recovered.png` })
     expect(runware.accepted).toHaveLength(1)
-  })
+    // Two plugin sessions and a 2.5 s generation: more than the default 20 s on two busy cores.
+  }, 60_000)
 
   it('keeps a history of the file’s edits, with its prompt to reuse', async () => {
     const current = await open(frames([{ name: 'Hero', x: 0, y: 0, width: 600, height: 400 }]))
@@ -255,6 +256,7 @@ describe('designer flows in the browser', () => {
 
   it('“New variation” on a result runs the same edit on its source with a new seed', async () => {
     figma = await openFigmaAsync(page, {
+      extraDevAllowedDomains: [relay.url],
       command: 'new-variation',
       storage: settings(),
       setup: (fake) => {
@@ -303,7 +305,7 @@ describe('designer flows in the browser', () => {
   })
 
   it('looks at home in the dark theme', async () => {
-    figma = await openFigmaAsync(page, { theme: 'dark', storage: settings(), ...frames([{ name: 'Banner', x: 0, y: 0, width: 1200, height: 400, text: 'Spring Sale' }]) })
+    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], theme: 'dark', storage: settings(), ...frames([{ name: 'Banner', x: 0, y: 0, width: 1200, height: 400, text: 'Spring Sale' }]) })
     const { panel } = figma
     await panel.getByRole('button', { name: 'Spring Sale' }).click()
     await page.keyboard.type('Summer Sale')

@@ -53,6 +53,7 @@ describe('the built plugin in a page that plays Figma', () => {
 
   it('edits the selected frame and places the result beside it; one undo removes it', async () => {
     figma = await openFigmaAsync(page, {
+      extraDevAllowedDomains: [relay.url],
       storage: { [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token } },
       setup: (figma) => {
         const hero = figma.frame('Spring campaign / Hero', { x: 0, y: 0, width: 1440, height: 900 }, undefined, [{ type: 'SOLID', color: { r: 0.99, g: 0.86, b: 0.6 } }])
@@ -124,6 +125,7 @@ describe('the built plugin in a page that plays Figma', () => {
 
   it('runs the quick action with its parameters in a hidden panel, places the result and closes', async () => {
     figma = await openFigmaAsync(page, {
+      extraDevAllowedDomains: [relay.url],
       command: 'quick',
       parameters: { instruction: 'Make the card background dark green' },
       storage: { [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token } },
@@ -144,11 +146,59 @@ describe('the built plugin in a page that plays Figma', () => {
     ])
     expect(done.nodes[1]!.fills).toEqual([expect.objectContaining({ type: 'IMAGE', scaleMode: 'FILL' })])
     expect(JSON.parse(done.nodes[1]!.pluginData['kontext-edit/provenance']!)).toMatchObject({ prompt: 'Make the card background dark green' })
-    // The fake rejects relaunch commands that are not the manifest's relaunchButtons.
-    expect(Object.keys(done.nodes[1]!.relaunchData).length).toBeGreaterThan(0)
+    // Figma shows a button only for commands in the manifest's relaunchButtons.
+    expect(done.nodes[1]!.relaunchButtons).toEqual(['edit-again', 'new-variation'])
     expect(await page.locator('#figma-plugin-ui').count()).toBe(0)
     await page.waitForTimeout(200)
     await page.screenshot({ path: `${SCREENSHOTS}/harness-quick-action.png` })
+    expect(await figma.errors()).toEqual([])
+  }, 60_000)
+})
+
+describe('network access in the page that plays Figma', () => {
+  let browser: Browser
+  let runware: FakeRunware
+  let relay: RunningRelay
+  let page: Page
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    browser = await launchChromiumAsync()
+    runware = await startFakeRunwareAsync({ apiKey: 'rw-harness-key-0123456789' })
+    relay = await startRelayAsync({ RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url })
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
+  })
+  afterAll(async () => {
+    await page.close()
+    await browser.close()
+    await stopHarnessServerAsync()
+    await relay.close()
+    await runware.close()
+  })
+
+  it('blocks a relay the manifest does not allow, as Figma does, and Settings says so before saving', async () => {
+    // No extraDevAllowedDomains: the panel's connect-src is manifest.json's networkAccess alone.
+    const figma = await openFigmaAsync(page, { storage: {}, setup: (fake) => fake.select([fake.frame('Card', { x: 0, y: 0, width: 400, height: 300 })]) })
+    const { panel } = figma
+    const relayRequests: string[] = []
+    page.on('request', (request) => {
+      if (request.url().startsWith(relay.url)) relayRequests.push(request.url())
+    })
+    await panel.getByLabel('Relay URL').fill(relay.url)
+    await panel.getByLabel('Access token').fill(relay.token)
+    const note = panel.locator('#relay-url-access')
+    await expect.poll(() => note.textContent()).toContain(`Figma will block ${relay.url}`)
+    expect(await note.textContent()).toContain('https://kontext-relay.example.com')
+
+    await panel.getByRole('button', { name: 'Test connection' }).click()
+    await panel.locator('.status.danger').waitFor({ timeout: 20_000 })
+    await expect.poll(() => figma.console.some((line) => line.includes('Content Security Policy') && line.includes(relay.url))).toBe(true)
+    expect(relayRequests).toEqual([])
+    await page.screenshot({ path: `${SCREENSHOTS}/harness-network-access-blocked.png` })
+
+    // The development relay the manifest lists is allowed in development only.
+    await panel.getByLabel('Relay URL').fill('http://localhost:8787')
+    await expect.poll(() => note.textContent()).toContain('only while the plugin runs in development')
     expect(await figma.errors()).toEqual([])
   }, 60_000)
 })

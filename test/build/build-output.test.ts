@@ -40,6 +40,12 @@ describe('the built plugin', () => {
     expect(code).not.toMatch(/\bdocument\./)
   })
 
+  it('builds the sandbox with the same default relay URL as the panel (RELAY_ORIGIN), not an unresolved placeholder', () => {
+    // Without the define, the sandbox's settings defaults would say localhost in a team build.
+    expect(code).not.toContain('__KONTEXT_DEFAULT_RELAY_URL__')
+    expect(html).not.toContain('__KONTEXT_DEFAULT_RELAY_URL__')
+  })
+
   it('declares the manifest Figma needs, with least-privilege network access', () => {
     expect(manifest).toMatchObject({ main: 'dist/code.js', ui: 'dist/ui.html', editorType: ['figma'], documentAccess: 'dynamic-page' })
     expect(manifest.networkAccess.allowedDomains).not.toContain('*')

@@ -5,11 +5,32 @@ import { makeJpeg, makePng } from './make-image'
 
 /**
  * An in-memory Figma for tests, typed against the same port the plugin uses with the real API.
- * It keeps Figma's rules that the plugin depends on: exportAsync returns real PNG bytes at the
- * requested constraint, createImage rejects non-images and anything over 4096 px a side, new
- * rectangles land on the current page, clientStorage clones and caps at 5 MB, messages are
- * structured-cloned and delivered asynchronously, undo reverts to the last commitUndo, text can
- * only be written once its font is loaded, and relaunch commands must be the manifest's.
+ * It keeps Figma's rules that the plugin depends on, and is never stricter than Figma. Sources
+ * (T = @figma/plugin-typings plugin-api.d.ts; docs = developers.figma.com/docs/plugins/…):
+ * - exportAsync returns real PNG bytes at the requested constraint, sized from the node's
+ *   axis-aligned absolute bounds, so a rotated node exports as its bounding box (T:
+ *   ExportSettingsImage.useAbsoluteBounds, DimensionAndPositionMixin.rotation/absoluteBoundingBox);
+ * - rotation turns a node about its top-left corner, positive counter-clockwise (T: rotation,
+ *   "Identical to Math.atan2(-m10, m00)");
+ * - createImage rejects non-images and anything over 4096 px a side (T: createImage);
+ * - new rectangles land on the current page; clientStorage clones and caps at 5 MB (docs:
+ *   api/figma-clientStorage); messages are structured-cloned and delivered asynchronously;
+ * - undo reverts to the last commitUndo (T: commitUndo); text can only be written once its font
+ *   is loaded (T: loadFontAsync);
+ * - a page's selection may hold only that page's nodes: setting it to another page's nodes throws
+ *   "The selection of a page can only include nodes in that page" (docs: api/properties/
+ *   PageNode-selection, "Possible error cases"; the official figma/plugin-samples go-to/code.ts
+ *   switches page before selecting);
+ * - documentAccess "dynamic-page": only the page open at launch is loaded; reading another page's
+ *   children (or findAll on it) throws until `await page.loadAsync()` or setCurrentPageAsync
+ *   (T: ChildrenMixin.children, PageNode.loadAsync). The error text is ours: Figma's wording is
+ *   not documented. getNodeByIdAsync finds nodes on any page without loading it (T: it says
+ *   nothing about loading, so the fake assumes the least);
+ * - setRelaunchData throws for a description over 1000 characters; a command missing from
+ *   the manifest's relaunchButtons is kept but shows no button (T: setRelaunchData, "nothing
+ *   will be displayed");
+ * - notify truncates a message over 100 characters (T: notify, "Longer messages will be
+ *   truncated").
  *
  * It runs in Node (the default platform: pngjs/jpeg-js images, node:crypto hashes, image-size) and
  * in a browser page (test/browser/harness passes a platform that draws with OffscreenCanvas and
@@ -86,6 +107,12 @@ export interface FakeFigmaOptions {
   /** The manifest; with relaunchButtons, setRelaunchData rejects commands it does not list (as Figma does). */
   manifest?: { relaunchButtons?: ReadonlyArray<{ command: string }> }
   /**
+   * Copies a value into the realm where the plugin's code runs. Figma hands the sandbox its own
+   * objects (messages, exported bytes, stored values), so `instanceof Uint8Array` holds there;
+   * a test that runs dist/code.js in a node:vm realm passes a copier into that realm.
+   */
+  intoSandboxRealm?: (value: unknown) => unknown
+  /**
    * Figma fires 'selectionchange' (asynchronously) when the plugin itself sets page.selection too.
    * Off by default, as the Node tests were written without it; the browser harness turns it on.
    */
@@ -144,15 +171,11 @@ abstract class FakeBaseNode implements PortNode {
     return this.sharedPluginData.get(`${namespace}\u0000${key}`) ?? ''
   }
 
-  /** Replaces all relaunch buttons on this node ({} removes them). */
+  /** Replaces all relaunch data on this node ({} removes it). Commands the manifest lacks show nothing. */
   setRelaunchData(data: { [command: string]: string }): void {
     for (const [command, description] of Object.entries(data)) {
       if (typeof description !== 'string') throw new Error(`setRelaunchData: the description of "${command}" must be a string`)
       if (description.length > 1000) throw new Error(`setRelaunchData: the description of "${command}" is longer than 1000 characters`)
-      const allowed = this.world.relaunchCommands
-      if (allowed !== undefined && !allowed.includes(command)) {
-        throw new Error(`setRelaunchData: "${command}" is not a command in the manifest's relaunchButtons`)
-      }
     }
     const before = this.#relaunchData
     this.world.record(() => (this.#relaunchData = before))
@@ -161,6 +184,12 @@ abstract class FakeBaseNode implements PortNode {
 
   getRelaunchData(): { [command: string]: string } {
     return { ...this.#relaunchData }
+  }
+
+  /** The buttons Figma shows for this node: relaunch commands the manifest's relaunchButtons list (all of them without a manifest). */
+  shownRelaunchButtons(): string[] {
+    const allowed = this.world.relaunchCommands
+    return Object.keys(this.#relaunchData).filter((command) => allowed === undefined || allowed.includes(command))
   }
 }
 
@@ -174,6 +203,25 @@ function setRecorded(world: FakeWorld, map: Map<string, string>, key: string, va
 type FakeContainer = FakePage | FakeFrame
 type FakeParent = FakeContainer | FakeDocument
 type Box = { x: number; y: number; width: number; height: number }
+/** [[m00, m01, m02], [m10, m11, m12]], as Figma's Transform. */
+type Matrix = [[number, number, number], [number, number, number]]
+
+/** The fake's own list of a container's children (a page's, even while it is not loaded). */
+function childrenOf(container: FakeContainer): FakeSceneNode[] {
+  return container instanceof FakePage ? container.contents : container.children
+}
+
+function multiply(a: Matrix, b: Matrix): Matrix {
+  return [
+    [a[0][0] * b[0][0] + a[0][1] * b[1][0], a[0][0] * b[0][1] + a[0][1] * b[1][1], a[0][0] * b[0][2] + a[0][1] * b[1][2] + a[0][2]],
+    [a[1][0] * b[0][0] + a[1][1] * b[1][0], a[1][0] * b[0][1] + a[1][1] * b[1][1], a[1][0] * b[0][2] + a[1][1] * b[1][2] + a[1][2]]
+  ]
+}
+
+/** Rounds away float noise (cos 90° is 6e-17), as Figma reports clean numbers for right angles. */
+function clean(value: number): number {
+  return Math.round(value * 1e6) / 1e6
+}
 
 function freezeFills(world: FakeWorld, value: ReadonlyArray<Paint> | symbol): ReadonlyArray<Paint> | symbol {
   if (typeof value === 'symbol') return value
@@ -194,6 +242,7 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
   #width: number
   #height: number
   #fills: ReadonlyArray<Paint> | symbol
+  #rotation = 0
   visible = true
   exportFails = false
   readonly exports: ExportSettingsImage[] = []
@@ -252,14 +301,42 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
     this.#height = height
   }
 
+  /** Degrees, counter-clockwise about the top-left corner; x and y stay that corner's position. */
+  get rotation(): number {
+    return this.#rotation
+  }
+  set rotation(value: number) {
+    const before = this.#rotation
+    this.world.record(() => (this.#rotation = before))
+    this.#rotation = value
+  }
+
+  get relativeTransform(): Matrix {
+    const radians = (this.#rotation * Math.PI) / 180
+    const [cos, sin] = [Math.cos(radians), Math.sin(radians)]
+    return [
+      [cos, sin, this.#x],
+      [-sin, cos, this.#y]
+    ]
+  }
+
+  get absoluteTransform(): Matrix {
+    return this.parent instanceof FakeFrame ? multiply(this.parent.absoluteTransform, this.relativeTransform) : this.relativeTransform
+  }
+
+  /** The axis-aligned box around the node as it sits on the page (rotation included). */
   get absoluteBoundingBox(): Rect | null {
-    let x = this.#x
-    let y = this.#y
-    for (let parent = this.parent; parent instanceof FakeFrame; parent = parent.parent) {
-      x += parent.x
-      y += parent.y
-    }
-    return { x, y, width: this.#width, height: this.#height }
+    const m = this.absoluteTransform
+    const corners = [
+      [0, 0],
+      [this.#width, 0],
+      [0, this.#height],
+      [this.#width, this.#height]
+    ].map(([u, v]) => [m[0][0] * u! + m[0][1] * v! + m[0][2], m[1][0] * u! + m[1][1] * v! + m[1][2]] as const)
+    const xs = corners.map(([x]) => x)
+    const ys = corners.map(([, y]) => y)
+    const [left, top] = [Math.min(...xs), Math.min(...ys)]
+    return { x: clean(left), y: clean(top), width: clean(Math.max(...xs) - left), height: clean(Math.max(...ys) - top) }
   }
 
   async exportAsync(settings: ExportSettingsImage): Promise<Uint8Array> {
@@ -267,12 +344,14 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
     this.exports.push(settings)
     if (this.exportFails) throw new Error('Failed to export node')
     if (settings.format !== 'PNG' && settings.format !== 'JPG') throw new Error(`unsupported format ${String(settings.format)}`)
+    // A rotated node exports as its axis-aligned box on the page, so constraints scale that box.
+    const box = this.absoluteBoundingBox ?? { width: this.#width, height: this.#height }
     const constraint = settings.constraint ?? { type: 'SCALE', value: 1 }
-    const scale =
-      constraint.type === 'SCALE' ? constraint.value : constraint.type === 'WIDTH' ? constraint.value / this.#width : constraint.value / this.#height
-    const width = Math.max(1, Math.round(this.#width * scale))
-    const height = Math.max(1, Math.round(this.#height * scale))
-    return this.world.platform.renderAsync({ node: this, format: settings.format, width, height, imageBytes: (hash) => this.world.images.get(hash) })
+    const scale = constraint.type === 'SCALE' ? constraint.value : constraint.type === 'WIDTH' ? constraint.value / box.width : constraint.value / box.height
+    const width = Math.max(1, Math.round(box.width * scale))
+    const height = Math.max(1, Math.round(box.height * scale))
+    const bytes = await this.world.platform.renderAsync({ node: this, format: settings.format, width, height, imageBytes: (hash) => this.world.images.get(hash) })
+    return this.world.intoSandboxRealm(bytes) as Uint8Array
   }
 
   remove(): void {
@@ -408,13 +487,36 @@ export class FakeText extends FakeSceneNode {
 export class FakePage extends FakeBaseNode implements PortPage<FakeSceneNode> {
   readonly type = 'PAGE'
   declare parent: FakeDocument | null
-  readonly children: FakeSceneNode[] = []
+  /** The page's layers, for the fake's own bookkeeping and tests; plugin code reads `children`. */
+  readonly contents: FakeSceneNode[] = []
+  /** Under documentAccess "dynamic-page", only loaded pages' children can be read. */
+  loaded: boolean
   #selection: ReadonlyArray<FakeSceneNode> = []
+
+  constructor(world: FakeWorld, name: string, loaded: boolean) {
+    super(world, name)
+    this.loaded = loaded
+  }
+
+  get children(): FakeSceneNode[] {
+    if (!this.loaded) throw new Error(`in get_children: page "${this.name}" is not loaded. Call "await page.loadAsync()" before reading its children (documentAccess: "dynamic-page").`)
+    return this.contents
+  }
+
+  async loadAsync(): Promise<void> {
+    await Promise.resolve()
+    this.loaded = true
+  }
 
   get selection(): ReadonlyArray<FakeSceneNode> {
     return this.#selection
   }
   set selection(nodes: ReadonlyArray<FakeSceneNode>) {
+    for (const node of nodes) {
+      let page: FakeParent | null = node.parent
+      while (page instanceof FakeFrame) page = page.parent
+      if (page instanceof FakePage && page !== this) throw new Error('in set_selection: The selection of a page can only include nodes in that page')
+    }
     this.#selection = [...nodes]
     this.world.selectionSetByPlugin(this)
   }
@@ -460,7 +562,8 @@ class FakeWorld {
 
   constructor(
     readonly platform: FakeFigmaPlatform,
-    readonly relaunchCommands: ReadonlyArray<string> | undefined
+    readonly relaunchCommands: ReadonlyArray<string> | undefined,
+    readonly intoSandboxRealm: (value: unknown) => unknown
   ) {}
 
   record(change: Change): void {
@@ -473,11 +576,12 @@ class FakeWorld {
 
   attach(parent: FakeContainer, child: FakeSceneNode): void {
     this.detach(child)
-    parent.children.push(child)
+    const siblings = childrenOf(parent)
+    siblings.push(child)
     child.parent = parent
     child.removed = false
     this.record(() => {
-      parent.children.splice(parent.children.indexOf(child), 1)
+      siblings.splice(siblings.indexOf(child), 1)
       child.parent = null
       child.removed = true
     })
@@ -486,12 +590,13 @@ class FakeWorld {
   detach(child: FakeSceneNode): void {
     const parent = child.parent
     if (parent === null) return
-    const index = parent.children.indexOf(child)
-    parent.children.splice(index, 1)
+    const siblings = childrenOf(parent)
+    const index = siblings.indexOf(child)
+    siblings.splice(index, 1)
     child.parent = null
     child.removed = true
     this.record(() => {
-      parent.children.splice(index, 0, child)
+      siblings.splice(index, 0, child)
       child.parent = parent
       child.removed = false
     })
@@ -547,6 +652,8 @@ export interface FakeNodeSnapshot {
   characters?: string
   pluginData: Record<string, string>
   relaunchData: Record<string, string>
+  /** The relaunch buttons Figma shows (commands the manifest lists). */
+  relaunchButtons: string[]
   children?: FakeNodeSnapshot[]
 }
 
@@ -641,15 +748,18 @@ function snapshotOf(node: FakeSceneNode): FakeNodeSnapshot {
     ...(node instanceof FakeText ? { characters: node.characters } : {}),
     pluginData: Object.fromEntries(node.pluginData),
     relaunchData: node.getRelaunchData(),
+    relaunchButtons: node.shownRelaunchButtons(),
     ...(node instanceof FakeFrame ? { children: node.children.map(snapshotOf) } : {})
   }
 }
 
 export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
   const platform = options.platform ?? nodePlatform
-  const world = new FakeWorld(platform, options.manifest?.relaunchButtons?.map((button) => button.command))
+  const intoSandboxRealm = options.intoSandboxRealm ?? ((value: unknown) => value)
+  const world = new FakeWorld(platform, options.manifest?.relaunchButtons?.map((button) => button.command), intoSandboxRealm)
   const root = new FakeDocument(world, 'Document')
-  const firstPage = new FakePage(world, 'Page 1')
+  // The page open when the plugin starts is loaded; pages added with addPage are not (dynamic-page).
+  const firstPage = new FakePage(world, 'Page 1', true)
   const pages = root.children
   pages.push(firstPage)
   firstPage.parent = root
@@ -709,7 +819,7 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
 
   function place(node: FakeSceneNode, parent: FakeContainer | undefined): void {
     const target = parent ?? figma.currentPage
-    target.children.push(node)
+    childrenOf(target).push(node)
     node.parent = target
   }
 
@@ -811,7 +921,7 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
     clientStorage: {
       async getAsync(key) {
         ensureOpen('clientStorage.getAsync')
-        return structuredClone(figma.storage.get(key))
+        return intoSandboxRealm(structuredClone(figma.storage.get(key)))
       },
       async setAsync(key, value) {
         ensureOpen('clientStorage.setAsync')
@@ -867,6 +977,7 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
     },
     async setCurrentPageAsync(page) {
       ensureOpen('setCurrentPageAsync')
+      await page.loadAsync()
       figma.currentPage = page
       emit('currentpagechange')
     },
@@ -907,12 +1018,11 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
     },
     notify(message, notifyOptions) {
       ensureOpen('notify')
-      if (message.length > 100) throw new Error('notify: message longer than 100 characters')
-      figma.notifications.push({ message, options: notifyOptions })
+      figma.notifications.push({ message: message.slice(0, 100), options: notifyOptions })
       return { cancel: () => undefined }
     },
     addPage(name) {
-      const page = new FakePage(world, name)
+      const page = new FakePage(world, name, false)
       pages.push(page)
       page.parent = root
       return page
@@ -950,7 +1060,7 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
       return () => uiListeners.delete(listener)
     },
     sendFromUi(message) {
-      const copy = structuredClone(message)
+      const copy = intoSandboxRealm(structuredClone(message))
       deliver(() => receiveFromUi(copy))
     },
     dispatchRun(launch = {}) {
@@ -993,7 +1103,7 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
       return {
         page: page.name,
         selection: page.selection.map((node) => node.id),
-        nodes: page.children.map(snapshotOf),
+        nodes: page.contents.map(snapshotOf),
         rootPluginData: Object.fromEntries(root.pluginData),
         notifications: figma.notifications.map((notification) => notification.message),
         closed,

@@ -140,6 +140,53 @@ describe('the sandbox controller', () => {
     expect(first.children).toEqual([])
   })
 
+  it('places beside a source on a page that is not loaded yet, loading it first', async () => {
+    const { figma } = startPlugin()
+    const first = figma.currentPage
+    // Under documentAccess "dynamic-page", a page the designer has not opened in this session is not loaded.
+    const other = figma.addPage('Page 2')
+    const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 }, other)
+    expect(() => other.children).toThrow(/loadAsync/)
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(100, 100, card.id)] }))
+    expect(messages[0]).toMatchObject({ type: 'placed', besideSource: true })
+    expect(figma.currentPage).toBe(other)
+    expect(other.children.at(-1)).toMatchObject({ type: 'RECTANGLE', x: 140, y: 0 })
+    expect(first.children).toEqual([])
+  })
+
+  it('selects a layer on another page by going to that page first, and always answers', async () => {
+    const { figma, sandboxLogs } = startPlugin()
+    const other = figma.addPage('Page 2')
+    const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 }, other)
+    const here = figma.frame('Here', { x: 0, y: 0, width: 100, height: 100 })
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'select-nodes', nodeIds: [card.id, here.id] }))
+    expect(messages).toEqual([{ type: 'nodes-selected', found: 1 }])
+    expect(figma.currentPage).toBe(other)
+    expect(other.selection).toEqual([card])
+    expect(figma.scrolledTo.at(-1)).toEqual([card])
+    expect(sandboxLogs).toEqual([])
+  })
+
+  it('exports a rotated frame as its bounding box, still at about one megapixel', async () => {
+    const { figma } = startPlugin()
+    const banner = figma.frame('Banner', { x: 0, y: 1600, width: 1600, height: 400 })
+    banner.rotation = 90
+    expect(banner.absoluteBoundingBox).toEqual({ x: 0, y: 0, width: 400, height: 1600 })
+    figma.select([banner])
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'r' }))
+    const exported = messages.find((message) => message.type === 'exported')
+    expect(exported?.type).toBe('exported')
+    const [reference] = exported?.type === 'exported' ? exported.references : []
+    expect(reference!.pixelWidth * reference!.pixelHeight).toBeLessThanOrEqual(1_100_000)
+    expect(Math.max(reference!.pixelWidth, reference!.pixelHeight)).toBeLessThanOrEqual(1568)
+    // Tall, as the box is: the reference is what the designer sees on the canvas.
+    expect(reference!.pixelHeight).toBe(reference!.pixelWidth * 4)
+
+    const placed = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: banner.id, images: [result(250, 1000, banner.id)] }))
+    expect(placed[0]).toMatchObject({ type: 'placed', besideSource: true })
+    expect(figma.currentPage.children.at(-1)).toMatchObject({ type: 'RECTANGLE', x: 440, y: 0, width: 400, height: 1600 })
+  })
+
   it('honours a cancel that reaches it before the canvas is touched, and reports a late one honestly', async () => {
     const { figma } = startPlugin()
     const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })

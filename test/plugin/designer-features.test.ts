@@ -114,5 +114,6 @@ describe('a placed result', () => {
     const [placed] = await reply(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'r', sourceId: hero.id, images: [image] }))
     const rect = figma.currentPage.children.find((node) => placed?.type === 'placed' && node.id === placed.nodeIds[0]) as FakeRectangle
     expect(rect.getRelaunchData()).toEqual(RELAUNCH_DATA)
+    expect(rect.shownRelaunchButtons()).toEqual(Object.keys(RELAUNCH_DATA))
   })
 })

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks'
+import { relayAccess, type NetworkAccess, type RelayAccess } from '../../shared/relay-network-access'
 import { RelayUrl, type Settings } from '../../shared/settings'
+import { MANIFEST_NETWORK_ACCESS } from '../plugin/manifest-network-access'
 import type { Connection } from '../state/panel-state'
 import { ConnectionStatus } from './connection-status'
 
@@ -9,14 +11,31 @@ export interface SettingsViewProps {
   onSave: (settings: Settings) => void
   onTest: (relayUrl: string, token: string) => void
   onBack: () => void
+  /** The manifest's networkAccess; the built manifest's by default. */
+  networkAccess?: NetworkAccess
 }
 
-export function SettingsView({ settings, connection, onSave, onTest, onBack }: SettingsViewProps) {
+function listOf(domains: ReadonlyArray<string>): string {
+  return domains.length === 0 ? 'no address' : domains.join(', ')
+}
+
+/** What the designer should know before saving a relay Figma would not let the panel reach. */
+const ACCESS_NOTES: Record<Exclude<RelayAccess, 'allowed'>, (origin: string, access: NetworkAccess) => string> = {
+  'dev-only': (origin, access) =>
+    `${origin} is allowed only while the plugin runs in development. A published build may reach only ${listOf(access.allowedDomains)}.`,
+  blocked: (origin, access) =>
+    `Figma will block ${origin}: this build of the plugin may reach only ${listOf([...access.allowedDomains, ...(access.devAllowedDomains ?? [])])}. Ask whoever builds it to set RELAY_ORIGIN to your relay (see the README).`
+}
+
+export function SettingsView({ settings, connection, onSave, onTest, onBack, networkAccess = MANIFEST_NETWORK_ACCESS }: SettingsViewProps) {
   const [relayUrl, setRelayUrl] = useState(settings.relayUrl)
   const [token, setToken] = useState(settings.token)
   const [showToken, setShowToken] = useState(false)
   const url = RelayUrl.safeParse(relayUrl)
   const urlError = url.success ? undefined : (url.error.issues[0]?.message ?? 'Enter a full URL')
+  // Figma applies the manifest's networkAccess to the panel: say so before a save that cannot work.
+  const access = url.success ? relayAccess(url.data, networkAccess) : 'allowed'
+  const accessNote = url.success && access !== 'allowed' ? ACCESS_NOTES[access](url.data, networkAccess) : undefined
 
   function save(): void {
     if (url.success) onSave({ ...settings, relayUrl: url.data, token: token.trim() })
@@ -39,10 +58,23 @@ export function SettingsView({ settings, connection, onSave, onTest, onBack }: S
       )}
       <div class="field">
         <label for="relay-url">Relay URL</label>
-        <input id="relay-url" type="url" value={relayUrl} spellcheck={false} aria-invalid={!url.success} aria-describedby="relay-url-hint" onInput={(event) => setRelayUrl(event.currentTarget.value)} />
+        <input
+          id="relay-url"
+          type="url"
+          value={relayUrl}
+          spellcheck={false}
+          aria-invalid={!url.success}
+          aria-describedby={accessNote === undefined ? 'relay-url-hint' : 'relay-url-hint relay-url-access'}
+          onInput={(event) => setRelayUrl(event.currentTarget.value)}
+        />
         <div id="relay-url-hint" class={`field-hint ${urlError === undefined ? '' : 'danger'}`}>
           {urlError ?? 'Your team’s relay, or http://localhost:8787 when you run it yourself.'}
         </div>
+        {accessNote !== undefined && (
+          <p id="relay-url-access" class={access === 'blocked' ? 'warning' : 'hint'} role="status">
+            {accessNote}
+          </p>
+        )}
       </div>
       <div class="field">
         <label for="relay-token">Access token</label>

@@ -18,13 +18,38 @@ export function themedHtml(html: string, theme: FigmaTheme): string {
   return /<html[^>]*>/i.test(withStyle) ? withStyle.replace(/<html/i, `<html class="figma-${theme}"`) : withStyle
 }
 
+/** The manifest's networkAccess, as Figma reads it for the UI's Content-Security-Policy. */
+export interface NetworkAccess {
+  allowedDomains: ReadonlyArray<string>
+  devAllowedDomains?: ReadonlyArray<string>
+}
+
+/**
+ * The `connect-src` Figma gives the plugin UI: once the manifest has networkAccess, a request to
+ * a domain not on its lists is blocked and shows as a Content-Security-Policy error (Figma docs:
+ * plugins/updates/2023/05/10/version-1-update-66, plugins/how-plugins-run). A plugin run from
+ * its manifest in development also gets devAllowedDomains. Figma's entries (`https://host`,
+ * `*.host`, `host/path/`, `"*"`) are CSP source expressions already; `"none"` is CSP's 'none'.
+ */
+export function connectSrc(access: NetworkAccess): string {
+  const sources = [...access.allowedDomains, ...(access.devAllowedDomains ?? [])].filter((domain) => domain !== 'none')
+  return sources.length === 0 ? "connect-src 'none'" : `connect-src ${sources.join(' ')}`
+}
+
+/** Puts the policy first in <head>, before any script of the UI runs. */
+export function withContentSecurityPolicy(html: string, policy: string): string {
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${policy.replace(/"/g, '&quot;')}">`
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => `${head}${meta}`) : `${meta}${html}`
+}
+
 /**
  * The plugin window as Figma shows it: a title bar over an iframe with `sandbox="allow-scripts"`
- * and the HTML as srcdoc, so the UI has an opaque origin (its requests carry `Origin: null`).
- * Messages cross with window.postMessage as `{ pluginMessage }` envelopes, structured-cloned by
- * the browser. Messages to the UI wait until the iframe has loaded.
+ * and the HTML as srcdoc, so the UI has an opaque origin (its requests carry `Origin: null`), under
+ * the manifest's networkAccess as its connect-src. Messages cross with window.postMessage as
+ * `{ pluginMessage }` envelopes, structured-cloned by the browser. Messages to the UI wait until
+ * the iframe has loaded.
  */
-export function createIframeUiHost(document: Document, theme: FigmaTheme): FakeUiHost {
+export function createIframeUiHost(document: Document, theme: FigmaTheme, networkAccess: NetworkAccess): FakeUiHost {
   let windowElement: HTMLDivElement | undefined
   let iframe: HTMLIFrameElement | undefined
   let loaded = false
@@ -64,7 +89,7 @@ export function createIframeUiHost(document: Document, theme: FigmaTheme): FakeU
         if (typeof data === 'object' && data !== null && 'pluginMessage' in data) receive(data.pluginMessage)
       }
       view.addEventListener('message', onMessage)
-      iframe.srcdoc = options.themeColors === true ? themedHtml(html, theme) : html
+      iframe.srcdoc = withContentSecurityPolicy(options.themeColors === true ? themedHtml(html, theme) : html, connectSrc(networkAccess))
       windowElement.append(title, iframe)
       windowElement.style.display = options.visible === false ? 'none' : ''
       document.body.append(windowElement)
@@ -94,12 +119,12 @@ export function createIframeUiHost(document: Document, theme: FigmaTheme): FakeU
 }
 
 /** The fake Figma's platform in a browser page: canvas-drawn exports, JS hashes, an iframe UI. */
-export function createBrowserPlatform(document: Document, theme: FigmaTheme): FakeFigmaPlatform {
+export function createBrowserPlatform(document: Document, theme: FigmaTheme, networkAccess: NetworkAccess): FakeFigmaPlatform {
   const bitmaps: BitmapCache = new Map()
   return {
     hashImage: sha1Hex,
     sniffImage,
     renderAsync: ({ node, format, width, height, imageBytes }) => renderNodeAsync(node, format, width, height, imageBytes, bitmaps),
-    ui: createIframeUiHost(document, theme)
+    ui: createIframeUiHost(document, theme, networkAccess)
   }
 }

@@ -17,6 +17,7 @@ import type { HarnessBootConfig, HarnessWindow } from './page-entry'
  * `{ pluginMessage }` envelopes with it. Build dist/ first (`npm test` does).
  *
  *   const figma = await openFigmaAsync(page, {
+ *     extraDevAllowedDomains: [relay.url],
  *     storage: { [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token } },
  *     setup: (figma) => figma.select([figma.frame('Hero', { x: 0, y: 0, width: 1440, height: 900 })])
  *   })
@@ -136,6 +137,12 @@ export interface OpenFigmaOptions<A> {
   storage?: Record<string, unknown>
   /** Wait until the plugin called showUI (or closePlugin). Default true. */
   waitForUi?: boolean
+  /**
+   * Origins added to manifest.json's devAllowedDomains, as a developer adds the relay they run
+   * (tests' relays listen on 127.0.0.1 with a random port). The panel's connect-src is the
+   * manifest's networkAccess, so any other origin is blocked as in Figma.
+   */
+  extraDevAllowedDomains?: string[]
 }
 
 export interface FigmaInPage {
@@ -173,7 +180,13 @@ export async function openFigmaAsync<A = undefined>(page: Page, options: OpenFig
   const errors = (): Promise<string[]> => page.evaluate(() => [...(window as unknown as HarnessWindow).figmaHarness.errors])
 
   await page.goto(`${url}/`)
-  const config: HarnessBootConfig = { theme: options.theme ?? 'light', command: options.command, parameters: options.parameters, storage: options.storage }
+  const config: HarnessBootConfig = {
+    theme: options.theme ?? 'light',
+    command: options.command,
+    parameters: options.parameters,
+    storage: options.storage,
+    extraDevAllowedDomains: options.extraDevAllowedDomains
+  }
   await page.evaluate((boot) => (window as unknown as HarnessWindow).figmaHarness.bootAsync(boot), config)
   if (options.setup !== undefined) await evalFigma(options.setup, options.setupArg)
   await page.evaluate(() => (window as unknown as HarnessWindow).figmaHarness.runPluginAsync())

@@ -1,6 +1,6 @@
 import { createFakeFigma, FakeFrame, type FakeFigma, type FakeSceneNode } from '../../fakes/fake-figma'
 import type { FigmaTheme } from '../figma-theme'
-import { createBrowserPlatform, PLUGIN_WINDOW_ID } from './browser-platform'
+import { createBrowserPlatform, PLUGIN_WINDOW_ID, type NetworkAccess } from './browser-platform'
 import { drawNode, loadBitmapsAsync, type BitmapCache } from './draw-nodes'
 
 /**
@@ -16,6 +16,8 @@ export interface HarnessBootConfig {
   parameters?: ParameterValues
   /** clientStorage contents before the plugin runs. */
   storage?: Record<string, unknown>
+  /** Origins added to the manifest's devAllowedDomains, as a developer adds the relay they run. */
+  extraDevAllowedDomains?: string[]
 }
 
 export interface HarnessWindow {
@@ -119,13 +121,18 @@ function startCanvasView(figma: FakeFigma, theme: FigmaTheme): void {
 harnessWindow.figmaHarness = {
   errors,
   async bootAsync(config) {
-    const [html, manifest] = await Promise.all([textAsync('/dist/ui.html'), textAsync('/manifest.json')])
+    const [html, manifestText] = await Promise.all([textAsync('/dist/ui.html'), textAsync('/manifest.json')])
+    const manifest = JSON.parse(manifestText) as { relaunchButtons?: Array<{ command: string }>; networkAccess: NetworkAccess }
+    const networkAccess: NetworkAccess = {
+      allowedDomains: manifest.networkAccess.allowedDomains,
+      devAllowedDomains: [...(manifest.networkAccess.devAllowedDomains ?? []), ...(config.extraDevAllowedDomains ?? [])]
+    }
     document.body.className = config.theme
     const figma = createFakeFigma({
-      platform: createBrowserPlatform(document, config.theme),
+      platform: createBrowserPlatform(document, config.theme, networkAccess),
       command: config.command ?? '',
       parameters: config.parameters,
-      manifest: JSON.parse(manifest) as { relaunchButtons?: Array<{ command: string }> },
+      manifest,
       selectionEventsFromPlugin: true
     })
     for (const [key, value] of Object.entries(config.storage ?? {})) figma.storage.set(key, value)
