@@ -147,7 +147,8 @@ export const PROVIDERS = {
         variantsPerCall: 4,
         outputFormats: ['png', 'jpeg'],
         safetyTolerance: null,
-        promptUpsampling: true,
+        // fal's `DevKontextEditInput` has no enhance_prompt (docs/hosts.md, "fal").
+        promptUpsampling: false,
         guidance: { min: 1, max: 20, default: 2.5 },
         steps: { min: 10, max: 50, default: 28 },
         outputQuality: null,

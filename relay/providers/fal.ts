@@ -1,18 +1,21 @@
 import * as z from 'zod'
-import { AppError, type RelayErrorCode } from '../../shared/errors'
-import { base64ToBytes, bytesToBase64 } from '../images/base64'
+import { AppError } from '../../shared/errors'
+import { base64ToBytes } from '../images/base64'
 import type { HostConfig } from '../config'
+import { falError, FalErrorBody, failureTypes } from './fal-error'
+import { createFalStorage } from './fal-storage'
 import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderResult } from './provider'
 import { downloadResultAsync } from './shared/download-result-async'
-import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
 import { pollAsync } from './shared/poll-async'
 import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
- * fal.ai's queue (providers.md §4): `POST {FAL_QUEUE_URL}/{endpoint}`, then `GET status_url` until
- * COMPLETED, then `GET response_url`, then the CDN image URLs, downloaded at once. The adapter
- * uses the three URLs fal returns and never builds them: they sit on `{owner}/{app}` only.
+ * fal.ai's queue (docs/hosts.md, "fal"; fal-ai/fal-js `libs/client/src/queue.ts`):
+ * `POST {FAL_QUEUE_URL}/{endpoint}`, then `GET status_url` until COMPLETED, then
+ * `GET response_url`, then the CDN image URLs, downloaded at once. The adapter uses the three URLs
+ * fal returns and never builds them: they sit on `{owner}/{app}` only. References above 1 MB go
+ * through fal's storage first, as fal's client sends every file (relay/providers/fal-storage.ts).
  *
  * fal's quirk: a failed request also ends COMPLETED; its error (422 `detail[]`, or an
  * infrastructure `error_type`) shows only on the GET of `response_url`.
@@ -22,6 +25,8 @@ import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-ret
  */
 
 const PROVIDER = 'fal'
+/** fal-js `libs/client/src/config.ts`, `getRestApiUrl()`; FAL_STORAGE_URL overrides it. */
+export const DEFAULT_FAL_STORAGE_URL = 'https://rest.fal.ai'
 /** Result GETs are free to repeat; a few tries ride out a blip without hiding a job's own error. */
 const MAX_RESULT_ATTEMPTS = 3
 const RESULT_RETRY_MS = 250
@@ -29,16 +34,7 @@ const RESULT_RETRY_MS = 250
 const MAX_UNUSABLE_POLLS = 3
 const CANCEL_TIMEOUT_MS = 5000
 
-/** §4.5: the `detail[].type` values that mean fal's content checker refused the edit. */
-const MODERATION_TYPES = new Set(['content_policy_violation'])
-/**
- * §4.5: the status for an empty balance is not documented. 402 is mapped by status; fal's own
- * lock answers 403 `{"detail":"User is locked. Reason: Exhausted balance. Top up your balance …"}`
- * (seen in fal-ai/fal issues #1112, #1147), so a 403 whose text names the balance is credit too.
- */
-const BALANCE_TEXT = /balance|credit|top[ _-]?up|billing|payment|funds/i
-
-/** The queue's answer to a submit (§4.3). */
+/** The queue's answer to a submit (`InQueueQueueStatus` with its URLs, fal-js `libs/client/src/types/common.ts`). */
 const Submitted = z.object({
   request_id: z.string().min(1),
   status: z.string().optional(),
@@ -54,19 +50,13 @@ const QueueStatus = z.object({
   queue_position: z.number().optional()
 })
 
-/** `FluxKontextOutput` (§4.3); fields the relay does not use are let through. */
+/** `FluxKontextOutput` (fal-js `libs/client/src/types/endpoints.ts`); fields the relay does not use are let through. */
 const Output = z.object({
   images: z.array(z.object({ url: z.string().min(1), content_type: z.string().optional() })),
   seed: z.number().int().nonnegative().optional(),
   has_nsfw_concepts: z.array(z.boolean()).optional()
 })
 type Output = z.infer<typeof Output>
-
-/** §4.5: model errors carry `detail[]`; infrastructure errors a string `detail` and `error_type`. */
-const ErrorBody = z.object({
-  detail: z.union([z.string(), z.array(z.object({ type: z.string().optional() }).loose())]).optional(),
-  error_type: z.string().optional()
-})
 
 /** One host call: `numImages` variants, and the seed of the first one (when the client set one). */
 interface Call {
@@ -80,44 +70,17 @@ interface CallResult {
   flagged: number
 }
 
-function failureTypes(body: unknown): string[] {
-  const parsed = ErrorBody.safeParse(body)
-  if (!parsed.success || !Array.isArray(parsed.data.detail)) return []
-  return parsed.data.detail.map((item) => item.type).filter((type): type is string => type !== undefined)
-}
-
-/** fal's own signals first (moderation, balance), then the status table every host shares. */
-const ERROR_RULES: ReadonlyArray<{ match: (status: number, types: string[], text: string) => boolean; code: (status: number) => RelayErrorCode }> = [
-  { match: (_status, types) => types.some((type) => MODERATION_TYPES.has(type)), code: () => 'moderated' },
-  { match: (status, _types, text) => status === 402 || (status === 403 && BALANCE_TEXT.test(text)), code: () => 'insufficient_credit' },
-  { match: () => true, code: codeForStatus }
-]
-
-function falError(response: Response, text: string, where: string, now: number): AppError {
-  const body = parseJson(text)
-  const types = failureTypes(body)
-  const errorType = response.headers.get('x-fal-error-type') ?? ErrorBody.safeParse(body).data?.error_type
-  const described = describeHostBody(body, text)
-  const rule = ERROR_RULES.find((candidate) => candidate.match(response.status, types, described))!
-  const code = rule.code(response.status)
-  const error = hostError(PROVIDER, response.status, code, `${where}${errorType === undefined ? '' : ` ${errorType}`}: ${described}`)
-  if (code !== 'rate_limited') return error
-  const retryAfterMs = retryAfterMsOf(response, now)
-  return retryAfterMs === undefined ? error : new AppError(code, error.message, { detail: error.detail, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) })
-}
-
 /**
- * fal has two input schemas (§4.2): `FluxKontextInput` (pro/max: `aspect_ratio`,
- * `safety_tolerance`) and `FluxKontextDevInput` (`num_inference_steps`, `resolution_mode`). The
- * offer's capabilities say which fields apply; a model with a steps setting takes the dev schema,
- * whose ratio field is `resolution_mode`.
+ * fal has two input schemas (fal-js `libs/client/src/types/endpoints.ts`): `FluxKontextInput` and
+ * `FluxKontextMultiInput` (pro/max: `aspect_ratio`, `safety_tolerance`, `enhance_prompt`) and
+ * `DevKontextEditInput` for `fal-ai/flux-kontext/dev` (`num_inference_steps`, `resolution_mode`,
+ * no `enhance_prompt`). The offer's capabilities say which fields apply; a model with a steps
+ * setting takes the dev schema, whose ratio field is `resolution_mode`. `images` are the
+ * references as fal takes them (data URIs or uploaded file URLs, see fal-storage.ts).
  */
-export function buildFalInput(input: ProviderEditInput, call: Call): Record<string, unknown> {
+export function buildFalInput(input: ProviderEditInput, call: Call, images: readonly string[]): Record<string, unknown> {
   const { request, offer } = input
-  if (request.outputFormat !== 'png' && request.outputFormat !== 'jpeg') {
-    throw new AppError('invalid_request', `fal returns png or jpeg, not ${request.outputFormat}.`)
-  }
-  const images = input.references.map((ref) => `data:${ref.contentType};base64,${bytesToBase64(ref.bytes)}`)
+  checkOutputFormat(input)
   const body: Record<string, unknown> = { prompt: request.prompt }
   if (images.length > 1) body.image_urls = images
   else body.image_url = images[0]
@@ -137,7 +100,13 @@ export function buildFalInput(input: ProviderEditInput, call: Call): Record<stri
   return body
 }
 
-/** The endpoint id: the `/multi` one when there are several references (§4.1). */
+function checkOutputFormat({ request }: ProviderEditInput): void {
+  if (request.outputFormat !== 'png' && request.outputFormat !== 'jpeg') {
+    throw new AppError('invalid_request', `fal returns png or jpeg, not ${request.outputFormat}.`)
+  }
+}
+
+/** The endpoint id: the `/multi` one when there are several references (docs/hosts.md, "fal"). */
 export function falEndpoint(input: ProviderEditInput): string {
   if (input.references.length < 2) return input.offer.hostModelId
   if (input.offer.multiHostModelId === undefined) {
@@ -166,6 +135,7 @@ function decodeDataUri(uri: string): Uint8Array {
 export const createFalProvider: ProviderFactory = (host: HostConfig, deps: ProviderDeps) => {
   const key = host.key ?? ''
   const hostOrigin = new URL(host.url).origin
+  const storage = createFalStorage(host.settings.FAL_STORAGE_URL ?? DEFAULT_FAL_STORAGE_URL, key, deps)
   const headers = (json: boolean): Record<string, string> => ({
     authorization: `Key ${key}`,
     accept: 'application/json',
@@ -223,7 +193,7 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
         } else {
           const { response } = answer
           const read = await readTextAsync(response, signal)
-          // fal answers 202 while queued or running and 200 once COMPLETED (§4.3).
+          // fal answers 202 while queued or running and 200 once COMPLETED (docs/hosts.md, "fal").
           if (response.status === 200 || response.status === 202) {
             const parsed = read.ok ? QueueStatus.safeParse(parseJson(read.text)) : undefined
             if (parsed?.success === true) {
@@ -272,7 +242,7 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
           failure = new AppError('provider_error', undefined, { detail: `fal result answered ${response.status} with a body that is not the documented JSON` })
         } else {
           const body = parseJson(read.text)
-          const detail = ErrorBody.safeParse(body).data?.detail
+          const detail = FalErrorBody.safeParse(body).data?.detail
           if (response.status === 400 && typeof detail === 'string' && /in progress/i.test(detail)) return 'pending'
           failure = falError(response, read.text, 'result', deps.now())
           const blip = response.status === 429 || ((response.status === 502 || response.status === 503) && failureTypes(body).length === 0)
@@ -320,8 +290,8 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
       .catch(() => undefined)
   }
 
-  async function runCallAsync(input: ProviderEditInput, endpoint: string, call: Call, signal: AbortSignal): Promise<CallResult> {
-    const job = await submitAsync(endpoint, buildFalInput(input, call), signal)
+  async function runCallAsync(input: ProviderEditInput, endpoint: string, call: Call, images: readonly string[], signal: AbortSignal): Promise<CallResult> {
+    const job = await submitAsync(endpoint, buildFalInput(input, call, images), signal)
     deps.log('provider.submitted', { provider: PROVIDER, endpoint, requestId: job.request_id, queuePosition: job.queue_position })
     input.onProgress({ status: 'queued' })
     let completed = false
@@ -345,6 +315,10 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
     async editAsync(input: ProviderEditInput): Promise<ProviderResult> {
       const endpoint = falEndpoint(input)
       const calls = planCalls(input)
+      // Checked before anything is uploaded: a request fal cannot take costs nothing.
+      checkOutputFormat(input)
+      // Uploaded once, before any submit, and shared by every call.
+      const imageUrls = await Promise.all(input.references.map((reference, index) => storage.imageUrlAsync(reference, index, input.signal)))
       // One failed call stops (and cancels) its siblings.
       const siblings = new AbortController()
       const signal = AbortSignal.any([input.signal, siblings.signal])
@@ -352,7 +326,7 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
       try {
         results = await Promise.all(
           calls.map((call) =>
-            runCallAsync(input, endpoint, call, signal).catch((error: unknown) => {
+            runCallAsync(input, endpoint, call, imageUrls, signal).catch((error: unknown) => {
               siblings.abort(error)
               throw error
             })

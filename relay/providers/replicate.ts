@@ -1,9 +1,9 @@
 import * as z from 'zod'
 import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../shared/errors'
 import type { OutputFormat } from '../../shared/relay-api'
-import { bytesToBase64 } from '../images/base64'
 import type { HostConfig } from '../config'
-import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderFactory, ProviderResult, ReferenceImage } from './provider'
+import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderFactory, ProviderResult } from './provider'
+import { createReplicateFiles } from './replicate-files'
 import { downloadResultAsync } from './shared/download-result-async'
 import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
@@ -11,11 +11,15 @@ import { pollAsync } from './shared/poll-async'
 import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
- * Replicate (providers.md §5): `POST {url}/v1/models/{owner}/{name}/predictions` with
+ * Replicate (docs/hosts.md, "Replicate"; replicate/replicate-javascript `index.js`,
+ * `lib/predictions.js`): `POST {url}/v1/models/{owner}/{name}/predictions` with
  * `{"input":{…}}`, Bearer auth and `Prefer: wait=N`, which holds the answer up to N seconds; a
  * prediction still `starting`/`processing` after that is followed through `urls.get` (never a
  * rebuilt URL). Kontext makes one image per prediction, so variants are parallel predictions with
  * seed, seed+1, …. Results are downloaded at once (Replicate deletes them after an hour).
+ *
+ * References above 1 MB are uploaded to Replicate's Files API first and passed as the file's URL,
+ * as Replicate's client does (relay/providers/replicate-files.ts); smaller ones go inline.
  *
  * Which input fields go out is decided by the offer's capabilities (a null range: the model has no
  * such field), never by the model id. Replicate reports no cost, and does not let the client
@@ -34,21 +38,21 @@ const NAME = 'Replicate'
 
 const OUTPUT_FORMATS: Record<OutputFormat, 'png' | 'jpg' | 'webp'> = { png: 'png', jpeg: 'jpg', webp: 'webp' }
 
-/** `Prefer: wait=N` takes 1–60 seconds (providers.md §5.1). */
+/** `Prefer: wait=N` takes 1–60 seconds (docs/hosts.md, "Replicate"). */
 export const DEFAULT_WAIT_SECONDS = 5
 const MIN_WAIT_SECONDS = 1
 const MAX_WAIT_SECONDS = 60
 /** How much longer than the hold a submit may take before the relay stops listening. */
 const SUBMIT_GRACE_MS = 30_000
 const CANCEL_TIMEOUT_MS = 10_000
-/** Replicate's moderation code in a failed prediction's `error` (providers.md §5.4). */
+/** Replicate's moderation code in a failed prediction's `error` (docs/hosts.md, "Replicate"). */
 const MODERATION_MARKER = /\bE005\b/
 
 const PredictionStatus = z.enum(['starting', 'processing', 'succeeded', 'failed', 'canceled', 'aborted'])
 type PredictionStatus = z.infer<typeof PredictionStatus>
 const TERMINAL: ReadonlySet<PredictionStatus> = new Set(['succeeded', 'failed', 'canceled', 'aborted'])
 
-/** providers.md §5.3, only the fields the relay reads. */
+/** The prediction object (the client's `index.d.ts`, `Prediction`), only the fields the relay reads. */
 const Prediction = z.object({
   id: z.string().min(1),
   status: PredictionStatus,
@@ -67,28 +71,33 @@ export interface ReplicateCall {
   seed: number | undefined
 }
 
-function dataUri(reference: ReferenceImage): string {
-  return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
-}
-
-/**
- * The body of one prediction (variant `variant`, 0-based). One reference goes to the offer's
- * model as `input_image`; several go to `offer.multiHostModelId` as `input_image_1`, `_2`, ….
- */
-export function buildReplicateCall(input: ProviderEditInput, variant: number): ReplicateCall {
+/** The model for this edit, or why Replicate cannot take it; checked before anything is uploaded. */
+function replicateModelOf(input: ProviderEditInput): string {
   const { request, offer, references } = input
   const multi = references.length > 1
   const model = multi ? offer.multiHostModelId : offer.hostModelId
   if (model === undefined) {
     throw new AppError('invalid_request', `Replicate takes one reference image for ${input.model}.`)
   }
-  // The multi-image apps take no prompt_upsampling (providers.md §5.2): refuse rather than drop it.
+  // The multi-image apps take no prompt_upsampling (docs/hosts.md, "Replicate"): refuse rather than drop it.
   if (multi && request.promptUpsampling === true) {
     throw new AppError('invalid_request', 'Replicate cannot expand the prompt when several reference images are sent; leave promptUpsampling out or send one image.')
   }
+  return model
+}
+
+/**
+ * The body of one prediction (variant `variant`, 0-based). One reference goes to the offer's
+ * model as `input_image`; several go to `offer.multiHostModelId` as `input_image_1`, `_2`, ….
+ * `images` are the references as Replicate takes them: data URIs or uploaded files' URLs.
+ */
+export function buildReplicateCall(input: ProviderEditInput, variant: number, images: readonly string[]): ReplicateCall {
+  const { request, offer } = input
+  const model = replicateModelOf(input)
+  const multi = images.length > 1
   const fields: Record<string, unknown> = { prompt: request.prompt }
-  if (multi) references.forEach((reference, index) => (fields[`input_image_${index + 1}`] = dataUri(reference)))
-  else if (references[0] !== undefined) fields.input_image = dataUri(references[0])
+  if (multi) images.forEach((image, index) => (fields[`input_image_${index + 1}`] = image))
+  else if (images[0] !== undefined) fields.input_image = images[0]
   fields.aspect_ratio = input.aspectRatio
   const seed = request.seed === undefined ? undefined : (request.seed + variant) % (offer.seedMax + 1)
   if (seed !== undefined) fields.seed = seed
@@ -149,6 +158,7 @@ export const createReplicateProvider: ProviderFactory = (host: HostConfig, deps:
   const origin = new URL(apiUrl).origin
   const waitSeconds = waitSecondsOf(host)
   const authorization = `Bearer ${host.key ?? ''}`
+  const files = createReplicateFiles(apiUrl, host.key ?? '', deps)
 
   /** The key goes only to Replicate's own API origin, whatever a prediction's urls say. */
   function apiUrlOf(url: string | undefined, what: string): string {
@@ -306,7 +316,7 @@ export const createReplicateProvider: ProviderFactory = (host: HostConfig, deps:
       }
       case 'failed':
         throw new AppError(MODERATION_MARKER.test(error) ? 'moderated' : 'provider_error', undefined, { detail })
-      // Deadline passed before it started; not charged (providers.md §5.3).
+      // Deadline passed before it started; not charged (docs/hosts.md, "Replicate").
       case 'aborted':
         throw new AppError('timeout', undefined, { detail })
       // Cancelled by someone else (the dashboard): the relay's own cancels rethrow the abort.
@@ -355,8 +365,11 @@ export const createReplicateProvider: ProviderFactory = (host: HostConfig, deps:
     async editAsync(input: ProviderEditInput): Promise<ProviderResult> {
       const { request, offer } = input
       const calls = Math.ceil(request.numImages / Math.max(1, offer.variantsPerCall))
-      // Built first, so a request Replicate cannot take fails before anything is paid for.
-      const bodies = Array.from({ length: calls }, (_, variant) => buildReplicateCall(input, variant))
+      // Checked first, so a request Replicate cannot take fails before anything is uploaded or paid for.
+      replicateModelOf(input)
+      // Uploaded once, before any prediction, and shared by every variant.
+      const images = await Promise.all(input.references.map((reference, index) => files.inputValueAsync(reference, index, input.signal)))
+      const bodies = Array.from({ length: calls }, (_, variant) => buildReplicateCall(input, variant, images))
       const settled = await Promise.allSettled(bodies.map((call, variant) => runPredictionAsync(input, call, variant)))
       if (input.signal.aborted) throw input.signal.reason as Error
       const done = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))

@@ -1,4 +1,4 @@
-/** The fake fal queue's own strictness (providers.md §4), spoken to with plain fetch. */
+/** The fake fal queue's and storage's own strictness (docs/hosts.md, "fal"), spoken to with plain fetch. */
 import { randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -140,7 +140,10 @@ describe('input validation: the request is queued, COMPLETED, and its 422 shows 
     ['raw base64', MAX, { prompt: 'x', image_url: PNG_URI.split(',')[1] }, ['body', 'image_url'], 'file_download_error'],
     ['safety_tolerance on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, safety_tolerance: '2' }, ['body', 'safety_tolerance'], 'extra_forbidden'],
     ['aspect_ratio on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, aspect_ratio: '1:1' }, ['body', 'aspect_ratio'], 'extra_forbidden'],
-    ['9 steps on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, num_inference_steps: 9 }, ['body', 'num_inference_steps'], 'greater_than_equal']
+    ['9 steps on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, num_inference_steps: 9 }, ['body', 'num_inference_steps'], 'greater_than_equal'],
+    // fal-js `types/endpoints.ts`: `DevKontextEditInput` has no enhance_prompt.
+    ['enhance_prompt on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, enhance_prompt: false }, ['body', 'enhance_prompt'], 'extra_forbidden'],
+    ['a URL the fake did not serve', MAX, { prompt: 'x', image_url: 'https://v3b.fal.media/files/x.png' }, ['body', 'image_url'], 'fake_unsupported']
   ])('rejects %s', async (_name, endpoint, body, loc, type) => {
     const fake = await startAsync()
     const queued = await queueAsync(fake, body, endpoint)
@@ -152,11 +155,69 @@ describe('input validation: the request is queued, COMPLETED, and its 422 shows 
 
   it('accepts the dev schema with steps and resolution_mode, and /multi with image_urls', async () => {
     const fake = await startAsync()
-    const dev = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, num_inference_steps: 28, guidance_scale: 2.5, resolution_mode: '1:1', enhance_prompt: false }, 'fal-ai/flux-kontext/dev')
-    expect((await getAsync(dev.response_url)).body.images[0]).toMatchObject({ width: 1024, height: 1024, content_type: 'image/png' })
+    const dev = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, num_inference_steps: 28, guidance_scale: 2.5, resolution_mode: '1:1' }, 'fal-ai/flux-kontext/dev')
+    // `DevKontextEditInput.output_format` defaults to jpeg, like every Kontext schema.
+    expect((await getAsync(dev.response_url)).body.images[0]).toMatchObject({ width: 1024, height: 1024, content_type: 'image/jpeg' })
     const multi = await queueAsync(fake, { prompt: 'x', image_urls: [PNG_URI, PNG_URI], safety_tolerance: '6' }, `${MAX}/multi`)
     expect(multi.status_url).toContain('/fal-ai/flux-pro/requests/')
     expect((await getAsync(multi.response_url)).body.images[0]).toMatchObject({ content_type: 'image/jpeg', width: 1392, height: 752 })
+  })
+})
+
+describe('storage (fal-js storage.ts)', () => {
+  const PNG = makePng(64, 36, 5)
+
+  async function initiateAsync(fake: FakeFal, headers: Record<string, string> = auth()): Promise<Response> {
+    return fetch(`${fake.url}/storage/upload/initiate?storage_type=fal-cdn-v3`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ content_type: 'image/png', file_name: 'reference-1.png' })
+    })
+  }
+
+  it('initiates with the key, takes the bytes on the presigned URL without it, serves them publicly, and a model reads them', async () => {
+    const fake = await startAsync()
+    expect((await initiateAsync(fake, {})).status).toBe(401)
+    const initiated = await initiateAsync(fake)
+    expect(initiated.status).toBe(200)
+    const { upload_url: uploadUrl, file_url: fileUrl } = (await initiated.json()) as { upload_url: string; file_url: string }
+
+    // Before the PUT the file is not there, for a GET or for a model.
+    expect((await fetch(fileUrl)).status).toBe(404)
+    const early = await queueAsync(fake, { prompt: 'x', image_url: fileUrl })
+    expect((await getAsync(early.response_url)).body.detail).toEqual([expect.objectContaining({ type: 'file_download_error' })])
+
+    // The presigned URL is its own credential: a second one is refused.
+    expect((await fetch(uploadUrl, { method: 'PUT', headers: { ...auth(), 'content-type': 'image/png' }, body: new Uint8Array(PNG) })).status).toBe(400)
+    expect((await fetch(uploadUrl.replace(/signature=[^&]+/, 'signature=forged'), { method: 'PUT', body: new Uint8Array(PNG) })).status).toBe(403)
+    expect(fake.uploads).toEqual([])
+    expect((await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(PNG) })).status).toBe(200)
+    expect(fake.uploads).toEqual([{ fileUrl, contentType: 'image/png', fileName: 'reference-1.png', bytes: new Uint8Array(PNG) }])
+
+    const served = await fetch(fileUrl)
+    expect(served.status).toBe(200)
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(new Uint8Array(PNG))
+    const queued = await queueAsync(fake, { prompt: 'x', image_url: fileUrl, aspect_ratio: '1:1' })
+    expect((await getAsync(queued.response_url)).status).toBe(200)
+  })
+
+  it('refuses an initiate body that is not {content_type, file_name}', async () => {
+    const fake = await startAsync()
+    const response = await fetch(`${fake.url}/storage/upload/initiate?storage_type=fal-cdn-v3`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ contentType: 'image/png' }) })
+    expect(response.status).toBe(422)
+  })
+
+  it('uses an upload fault on the step it names', async () => {
+    const fake = await startAsync()
+    fake.failNextUpload({ step: 'put', kind: 'status', status: 503 })
+    fake.failNextUpload({ step: 'initiate', kind: 'status', status: 429, retryAfterSeconds: 2 })
+    const refused = await initiateAsync(fake)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('2')
+    const { upload_url: uploadUrl } = (await (await initiateAsync(fake)).json()) as { upload_url: string }
+    expect((await fetch(uploadUrl, { method: 'PUT', body: new Uint8Array(PNG) })).status).toBe(503)
+    expect((await fetch(uploadUrl, { method: 'PUT', body: new Uint8Array(PNG) })).status).toBe(200)
+    expect(fake.submissions()).toBe(0)
   })
 })
 
@@ -209,7 +270,8 @@ describe('faults', () => {
 it('startFalForRelayAsync gives the relay its key and URL and counts submissions', async () => {
   const handle = await startFalForRelayAsync()
   try {
-    expect(Object.keys(handle.env).sort()).toEqual(['FAL_KEY', 'FAL_QUEUE_URL'])
+    expect(Object.keys(handle.env).sort()).toEqual(['FAL_KEY', 'FAL_QUEUE_URL', 'FAL_STORAGE_URL'])
+    expect(handle.env.FAL_STORAGE_URL).toBe(handle.env.FAL_QUEUE_URL)
     const response = await fetch(`${handle.env.FAL_QUEUE_URL}/${MAX}`, {
       method: 'POST',
       headers: { authorization: `Key ${handle.env.FAL_KEY}`, 'content-type': 'application/json' },

@@ -1,26 +1,47 @@
 /**
- * A strict fake of fal.ai's queue API for FLUX.1 Kontext (providers.md §4), plus a fake "CDN" on
- * the same origin for result images. It follows the docs field for field:
+ * A strict fake of fal.ai's queue and storage APIs for FLUX.1 Kontext, with a fake "CDN" on the
+ * same origin for result images and uploaded files. Host notes: docs/hosts.md, "fal". Sources, per
+ * behaviour ("fal-js" is fal-ai/fal-js, `libs/client/src/…`):
  *
  * - `POST /{endpoint_id}` with `Authorization: Key <key>` queues a request and answers
- *   `{request_id, status:"IN_QUEUE", queue_position, response_url, status_url, cancel_url}`.
+ *   `{request_id, status:"IN_QUEUE", queue_position, response_url, status_url, cancel_url}`
+ *   (fal-js `queue.ts`, `types/common.ts` `InQueueQueueStatus`; `request.ts` for the headers).
  * - The three URLs use only `{owner}/{app}` (e.g. `/fal-ai/flux-pro/requests/{id}`), as real fal
- *   does, so a URL hand-built from the full endpoint path answers 404.
- * - `GET status_url` answers 202 with IN_QUEUE / IN_PROGRESS, then 200 with COMPLETED.
+ *   does, so a URL hand-built from the full endpoint path answers 404 (fal-js `utils.ts`
+ *   `parseEndpointId`, `queue.ts`; fal docs "model-endpoints/queue": use the returned URLs).
+ * - `GET status_url` answers 202 with IN_QUEUE / IN_PROGRESS, then 200 with COMPLETED (fal docs
+ *   "model-endpoints/queue").
  * - A failed request still ends COMPLETED; its error (422 `detail[]`, or an infrastructure
- *   `error_type`) shows only on `GET response_url`. So does input validation: the queue takes any
- *   JSON object and the app validates it (strict: unknown fields, wrong types, out-of-range values,
- *   bad enums and non-image references are 422 with pydantic-style `detail[]`).
- * - `PUT cancel_url` answers 202 `CANCELLATION_REQUESTED`, or 400 `ALREADY_COMPLETED`.
+ *   `error_type`) shows only on `GET response_url` (fal docs "errors"; fal-js `response.ts`). So
+ *   does input validation: the queue takes any JSON object and the app validates it.
+ * - Inputs follow fal-js `types/endpoints.ts`: `FluxKontextInput` (pro, max), `FluxKontextMultiInput`
+ *   (`/multi`), `DevKontextEditInput` (dev: no `enhance_prompt`, no `aspect_ratio`, no
+ *   `safety_tolerance`; `output_format` defaults to jpeg). Strict, a choice: unknown fields, wrong
+ *   types, out-of-range values, bad enums and non-image references are 422 with pydantic-style
+ *   `detail[]`, so a field the model does not take fails a test.
+ * - `PUT cancel_url` answers 202 `CANCELLATION_REQUESTED`, or 400 `ALREADY_COMPLETED` (fal docs
+ *   "model-endpoints/queue").
  * - Result images are real PNG/JPEG bytes at the size the ratio implies, served without auth from
- *   `/cdn/files/…` on the fake's own origin (real fal: `https://v3b.fal.media/files/…`).
+ *   `/cdn/files/…` on the fake's own origin (real fal: `https://v3b.fal.media/files/…`; fal docs
+ *   "media expiration": CDN URLs are public by default).
+ * - Storage, as fal's client uploads a file (fal-js `storage.ts`, `initiateUpload` and `upload`):
+ *   `POST /storage/upload/initiate?storage_type=fal-cdn-v3` with `Authorization: Key <key>` and
+ *   JSON `{content_type, file_name}` answers `{upload_url, file_url}`; `PUT upload_url` with the
+ *   bytes stores them; `GET file_url` serves them without auth, and a model input naming that
+ *   `file_url` reads them. The fake's `upload_url` is `/storage/presigned/{id}?signature=…` on its
+ *   own origin (the real one is presigned on fal's storage, shape not documented).
  *
- * Choices the docs leave open:
+ * Choices the sources leave open:
  * - A queued fault is consumed only by a submission that is authenticated, names a known endpoint
- *   and whose input is valid; it models what fal does to a request it would take.
+ *   and whose input is valid; it models what fal does to a request it would take. Upload faults
+ *   (`failNextUpload`) are a separate queue, used by the step they name.
+ * - A presigned PUT that also carries an Authorization header is refused with 400, as presigned
+ *   object-store URLs refuse a second credential; so a key sent there fails a test.
  * - `submissions()` counts queued requests (every one that got a request_id), valid or not.
  * - A canceled request reports COMPLETED and its result answers 400 `Request was cancelled.`.
- * - The fake never fetches image URLs: an http(s) `image_url` gets 422 `fake_unsupported`.
+ * - The fake fetches no URL but its own uploads: another http(s) `image_url` gets 422
+ *   `fake_unsupported`, an upload never PUT gets 422 `file_download_error`. Data URIs of any size
+ *   are taken (fal's models accept them; fal documents no size limit for them).
  * - Kontext [dev]'s `resolution_mode` `match_input`/`auto` give the Kontext size nearest the input.
  */
 import { randomInt, randomUUID } from 'node:crypto'
@@ -71,6 +92,21 @@ export type FalFault =
   /** Queued; the CDN serves only the first half of each image. */
   | { kind: 'truncated-image' }
 
+/** A fault for the next upload, used by the step it names (initiate or the presigned PUT). */
+export type FalUploadFault =
+  /** The step answers this status (initiate: fal's infrastructure body; PUT: an object-store error). */
+  | { step: 'initiate' | 'put'; kind: 'status'; status: 401 | 403 | 429 | 500 | 503; retryAfterSeconds?: number }
+  /** The step's socket is destroyed before anything is stored. */
+  | { step: 'initiate' | 'put'; kind: 'reset' }
+
+/** A file whose bytes were PUT to its presigned URL. */
+export interface UploadedFile {
+  fileUrl: string
+  contentType: string
+  fileName: string
+  bytes: Uint8Array
+}
+
 export interface FakeFalOptions {
   key: string
   /** how long a queued request reports IN_QUEUE (default 0) */
@@ -109,6 +145,10 @@ export interface FakeFal {
   /** submit attempts (POSTs to an endpoint), accepted or not */
   submitAttempts(): number
   failNext(fault: FalFault, times?: number): void
+  /** Queues a fault for the next upload step(s) it names. */
+  failNextUpload(fault: FalUploadFault, times?: number): void
+  /** Files uploaded through storage (initiated and PUT), in order. */
+  readonly uploads: ReadonlyArray<UploadedFile>
   setLatency(queueMs: number, runMs: number): void
   close(): Promise<void>
 }
@@ -123,47 +163,48 @@ export async function startFakeFalAsync(options: FakeFalOptions): Promise<FakeFa
 export async function startFalForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
   return {
-    env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url },
+    env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url },
     submissions: () => fake.submissions(),
     close: () => fake.close()
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Contract (providers.md §4.1, §4.2)
+// Contract (fal-js `types/endpoints.ts`)
 // ---------------------------------------------------------------------------------------------
 
 const RATIOS = KONTEXT_SIZES.map((size) => size.ratio) as [string, ...string[]]
 const SAFETY_TOLERANCES = ['1', '2', '3', '4', '5', '6'] as const
 
-/** Fields every Kontext endpoint takes (§4.2). */
+/** Fields every Kontext endpoint takes (fal-js `types/endpoints.ts`). */
 const COMMON = {
   prompt: z.string().min(1),
   seed: z.int().min(0).optional(),
   guidance_scale: z.number().min(1).max(20).optional(),
   num_images: z.int().min(1).max(4).optional(),
   output_format: z.enum(['jpeg', 'png']).optional(),
-  enhance_prompt: z.boolean().optional(),
   sync_mode: z.boolean().optional()
 }
 
 /** `FluxKontextInput`, the same for pro and max. */
 const FluxKontextInput = z.strictObject({
   ...COMMON,
+  enhance_prompt: z.boolean().optional(),
   image_url: z.string(),
   aspect_ratio: z.enum(RATIOS).optional(),
   safety_tolerance: z.enum(SAFETY_TOLERANCES).optional()
 })
 
-/** `/multi`: `image_urls[]` in place of `image_url`. */
+/** `FluxKontextMultiInput` (`/multi`): `image_urls[]` in place of `image_url`. */
 const FluxKontextMultiInput = z.strictObject({
   ...COMMON,
+  enhance_prompt: z.boolean().optional(),
   image_urls: z.array(z.string()).min(1),
   aspect_ratio: z.enum(RATIOS).optional(),
   safety_tolerance: z.enum(SAFETY_TOLERANCES).optional()
 })
 
-/** `FluxKontextDevInput`: no aspect_ratio, no safety_tolerance; steps 10–50. */
+/** `DevKontextEditInput`: no aspect_ratio, no safety_tolerance, no enhance_prompt; steps 10–50 (fal's model page). */
 const FluxKontextDevInput = z.strictObject({
   ...COMMON,
   image_url: z.string(),
@@ -175,7 +216,7 @@ const FluxKontextDevInput = z.strictObject({
 
 type AnyInput = z.infer<typeof FluxKontextInput> | z.infer<typeof FluxKontextMultiInput> | z.infer<typeof FluxKontextDevInput>
 
-/** §4.1: the endpoint ids and the input schema of each. */
+/** The endpoint ids and the input schema of each (fal-js `types/endpoints.ts`, `EndpointTypeMap`). */
 const ENDPOINTS: Record<string, z.ZodType<AnyInput>> = {
   'fal-ai/flux-pro/kontext/max': FluxKontextInput,
   'fal-ai/flux-pro/kontext/max/multi': FluxKontextMultiInput,
@@ -184,10 +225,13 @@ const ENDPOINTS: Record<string, z.ZodType<AnyInput>> = {
   'fal-ai/flux-kontext/dev': FluxKontextDevInput
 }
 
-/** §4.2: the dev page's limit on input images. */
+/** `InitiateUploadData` (fal-js `storage.ts`). */
+const InitiateBody = z.strictObject({ content_type: z.string().min(1), file_name: z.string().min(1) })
+
+/** `DevKontextEditInput.image_url`'s stated limit ("Max width: 14142px"). */
 const MAX_IMAGE_SIDE = 14142
 
-/** One item of fal's (pydantic's) `detail[]` (§4.5). */
+/** One item of fal's (pydantic's) `detail[]` (fal docs "errors"; fal-js `types/common.ts` `ValidationErrorInfo`). */
 interface DetailItem {
   loc: Array<string | number>
   msg: string
@@ -233,18 +277,32 @@ function sniff(bytes: Uint8Array): keyof typeof MIMES | null {
   return null
 }
 
-/** A reference as fal's app reads it: a data URI of a real image (the fake fetches no URLs). */
-function readReference(value: string, loc: Array<string | number>): KontextSizeSpec | DetailItem {
+/** What a model reads at a URL: the fake's own uploaded files (undefined: not one; null: not uploaded). */
+type ReadUpload = (url: string) => Uint8Array | null | undefined
+
+const DOWNLOAD_FAILED = 'Failed to download the file. Please check that the URL is accessible.'
+
+/** A reference as fal's app reads it: a data URI of a real image, or one of the fake's uploaded files. */
+function readReference(value: string, loc: Array<string | number>, readUpload: ReadUpload): KontextSizeSpec | DetailItem {
   const fail = (type: string, msg: string): DetailItem => ({ loc, msg, type, url: `https://docs.fal.ai/errors#${type}` })
-  if (/^https?:\/\//i.test(value)) return fail('fake_unsupported', 'This test fake does not download URLs; send a data URI.')
-  const dataUri = parseDataUri(value)
-  if (dataUri === null) return fail('file_download_error', 'Failed to download the file. Please check that the URL is accessible.')
-  const bytes = decodeStrictBase64(dataUri.base64)
-  if (bytes === null) return fail('image_load_error', 'Failed to load the image: the data URI is not valid base64.')
+  let bytes: Uint8Array | null
+  let declared: string | undefined
+  if (/^https?:\/\//i.test(value)) {
+    const uploaded = readUpload(value)
+    if (uploaded === undefined) return fail('fake_unsupported', 'This test fake downloads only its own uploads; send a data URI or upload through storage.')
+    if (uploaded === null) return fail('file_download_error', DOWNLOAD_FAILED)
+    bytes = uploaded
+  } else {
+    const dataUri = parseDataUri(value)
+    if (dataUri === null) return fail('file_download_error', DOWNLOAD_FAILED)
+    bytes = decodeStrictBase64(dataUri.base64)
+    if (bytes === null) return fail('image_load_error', 'Failed to load the image: the data URI is not valid base64.')
+    declared = dataUri.mediaType
+  }
   const type = sniff(bytes)
   if (type === null) return fail('image_load_error', 'Failed to load the image. Please ensure the image file is not corrupted and is in a supported format.')
-  if (dataUri.mediaType.toLowerCase().replace('image/jpg', 'image/jpeg') !== MIMES[type]) {
-    return fail('image_load_error', `The data URI says ${dataUri.mediaType} but the bytes are ${MIMES[type]}.`)
+  if (declared !== undefined && declared.toLowerCase().replace('image/jpg', 'image/jpeg') !== MIMES[type]) {
+    return fail('image_load_error', `The data URI says ${declared} but the bytes are ${MIMES[type]}.`)
   }
   let size: { width: number; height: number }
   try {
@@ -263,7 +321,7 @@ interface ValidInput {
   output: KontextSizeSpec
 }
 
-function validate(endpoint: string, raw: unknown): ValidInput | DetailItem[] {
+function validate(endpoint: string, raw: unknown, readUpload: ReadUpload): ValidInput | DetailItem[] {
   const schema = ENDPOINTS[endpoint]!
   const parsed = schema.safeParse(raw, { reportInput: true })
   if (!parsed.success) return detailFromIssues(parsed.error.issues)
@@ -272,7 +330,7 @@ function validate(endpoint: string, raw: unknown): ValidInput | DetailItem[] {
   const sizes: KontextSizeSpec[] = []
   const problems: DetailItem[] = []
   for (const reference of references) {
-    const read = readReference(reference.url, reference.loc)
+    const read = readReference(reference.url, reference.loc, readUpload)
     if ('type' in read) problems.push(read)
     else sizes.push(read)
   }
@@ -352,6 +410,10 @@ class FakeFalServer implements FakeFal {
   private readonly cancelList: string[] = []
   private readonly recorded: RecordedRequest[] = []
   private readonly faults: FalFault[] = []
+  private readonly uploadFaults: FalUploadFault[] = []
+  /** Initiated uploads by id; `bytes` once PUT. */
+  private readonly files = new Map<string, { contentType: string; fileName: string; signature: string; bytes: Uint8Array | undefined }>()
+  private readonly uploadList: UploadedFile[] = []
   private attempts = 0
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
@@ -391,6 +453,14 @@ class FakeFalServer implements FakeFal {
     for (let i = 0; i < times; i += 1) this.faults.push(fault)
   }
 
+  failNextUpload(fault: FalUploadFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.uploadFaults.push(fault)
+  }
+
+  get uploads(): ReadonlyArray<UploadedFile> {
+    return this.uploadList
+  }
+
   setLatency(queueMs: number, runMs: number): void {
     this.queueMs = queueMs
     this.runMs = runMs
@@ -410,23 +480,29 @@ class FakeFalServer implements FakeFal {
     const [path = '/', query = ''] = (request.url ?? '/').split('?', 2)
     const body = parseJsonBody(raw)
     this.recorded.push({ method: request.method ?? '', path, query, headers: copyHeaders(request), body: body.ok ? body.value : null })
-    const reply = this.route(request, path, body)
+    const reply = this.route(request, path, query, body, raw)
     if (this.closed !== undefined) return
     deliverReply(request, response, reply)
   }
 
-  private route(request: IncomingMessage, path: string, body: ParsedJsonBody): FakeReply {
+  private route(request: IncomingMessage, path: string, query: string, body: ParsedJsonBody, raw: Buffer): FakeReply {
     const method = request.method ?? ''
     const cdn = /^\/cdn\/files\/([0-9a-f-]{36})\/(\d+)\.(png|jpeg)$/.exec(path)
     if (cdn !== null) return method === 'GET' ? this.cdn(cdn[1]!, Number(cdn[2])) : jsonReply(405, { detail: 'Method Not Allowed' })
+    const uploaded = /^\/cdn\/uploads\/([0-9a-f-]{36})\/[^/]+$/.exec(path)
+    if (uploaded !== null) return method === 'GET' ? this.serveUpload(uploaded[1]!) : jsonReply(405, { detail: 'Method Not Allowed' })
+    const presigned = /^\/storage\/presigned\/([0-9a-f-]{36})$/.exec(path)
+    if (presigned !== null) return method === 'PUT' ? this.put(request, presigned[1]!, query, raw) : { kind: 'raw', status: 405, contentType: 'application/xml', body: '<Error><Code>MethodNotAllowed</Code></Error>' }
 
     const unauthorized = this.authenticate(request.headers.authorization)
     if (unauthorized !== undefined) return unauthorized
 
+    if (path === '/storage/upload/initiate') return method === 'POST' ? this.initiate(request, query, body) : jsonReply(405, { detail: 'Method Not Allowed' })
+
     const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path)
     if (queue !== null) {
       const job = this.jobs.get(queue[3]!)
-      // §4.1: the queue URLs carry {owner}/{app} only, and the one the request was queued on.
+      // The queue URLs carry {owner}/{app} only, and the one the request was queued on (fal-js `queue.ts`).
       if (job === undefined || job.app !== `${queue[1]}/${queue[2]}`) return jsonReply(404, { detail: 'Request not found' })
       if (queue[4] === '/status') return method === 'GET' ? this.status(job) : jsonReply(405, { detail: 'Method Not Allowed' })
       if (queue[4] === '/cancel') return method === 'PUT' ? this.cancel(job) : jsonReply(405, { detail: 'Method Not Allowed' })
@@ -439,7 +515,7 @@ class FakeFalServer implements FakeFal {
     return this.submit(request, endpoint, body)
   }
 
-  /** §4.1: `Authorization: Key <key>`; anything else is 401. */
+  /** `Authorization: Key <key>` (fal-js `request.ts`); anything else is 401. */
   private authenticate(header: string | undefined): FakeReply | undefined {
     if (header === undefined) return jsonReply(401, { detail: 'Missing authorization header' })
     const match = /^Key (.+)$/.exec(header)
@@ -453,7 +529,7 @@ class FakeFalServer implements FakeFal {
     if (!hasJsonContentType(request) || !body.ok || !isRecord(body.value)) {
       return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }] })
     }
-    const valid = validate(endpoint, body.value)
+    const valid = validate(endpoint, body.value, (url) => this.readUpload(url))
     const fault = Array.isArray(valid) ? undefined : this.faults.shift()
     switch (fault?.kind) {
       case 'status': {
@@ -520,7 +596,7 @@ class FakeFalServer implements FakeFal {
     return 'COMPLETED'
   }
 
-  /** §4.3: 202 while queued or running, 200 once COMPLETED (also when the request failed). */
+  /** 202 while queued or running, 200 once COMPLETED, also when the request failed (fal docs "model-endpoints/queue"). */
   private status(job: Job): FakeReply {
     if (job.flakyPollsLeft > 0) {
       job.flakyPollsLeft -= 1
@@ -542,7 +618,7 @@ class FakeFalServer implements FakeFal {
     return jsonReply(202, { status: 'CANCELLATION_REQUESTED' })
   }
 
-  /** §4.3: the output, or the request's own error: fal's only place for it. */
+  /** The output, or the request's own error: fal's only place for it (fal docs "errors"). */
   private result(job: Job): FakeReply {
     if (this.phase(job) !== 'COMPLETED') return jsonReply(400, { detail: 'Request is still in progress' })
     if (job.canceled) return jsonReply(400, { detail: 'Request was cancelled.' })
@@ -589,7 +665,8 @@ class FakeFalServer implements FakeFal {
 
   private imagesOf(job: Job, valid: ValidInput): StoredImage[] {
     if (job.images !== undefined) return job.images
-    const format = valid.input.output_format ?? (job.endpoint === 'fal-ai/flux-kontext/dev' ? 'png' : 'jpeg')
+    // Every Kontext schema defaults to jpeg (fal-js `types/endpoints.ts`).
+    const format = valid.input.output_format ?? 'jpeg'
     job.images = Array.from({ length: valid.input.num_images ?? 1 }, (_, index) => ({
       bytes: render(format, valid.output, job.seed + index),
       contentType: format === 'png' ? 'image/png' : 'image/jpeg',
@@ -600,7 +677,70 @@ class FakeFalServer implements FakeFal {
     return job.images
   }
 
-  /** The "CDN": public (no auth), like fal's media URLs by default (§4.6). */
+  private takeUploadFault(step: 'initiate' | 'put'): FalUploadFault | undefined {
+    const index = this.uploadFaults.findIndex((fault) => fault.step === step)
+    return index < 0 ? undefined : this.uploadFaults.splice(index, 1)[0]
+  }
+
+  /** fal-js `storage.ts` `initiateUpload`: JSON `{content_type, file_name}` in, `{upload_url, file_url}` out. */
+  private initiate(request: IncomingMessage, query: string, body: ParsedJsonBody): FakeReply {
+    if (!hasJsonContentType(request) || !body.ok) return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }] })
+    const parsed = InitiateBody.safeParse(body.value, { reportInput: true })
+    if (!parsed.success) return jsonReply(422, { detail: detailFromIssues(parsed.error.issues) })
+    const fault = this.takeUploadFault('initiate')
+    if (fault?.kind === 'reset') return { kind: 'destroy' }
+    if (fault?.kind === 'status') {
+      const defaults = STATUS_FAULT_BODIES[fault.status]!
+      const headers: Record<string, string> = defaults.errorType === undefined ? {} : { 'x-fal-error-type': defaults.errorType }
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds)
+      return jsonReply(fault.status, defaults.errorType === undefined ? { detail: defaults.detail } : { detail: defaults.detail, error_type: defaults.errorType }, headers)
+    }
+    const id = randomUUID()
+    const signature = randomUUID().replaceAll('-', '')
+    const storageType = new URLSearchParams(query).get('storage_type') ?? ''
+    this.files.set(id, { contentType: parsed.data.content_type, fileName: parsed.data.file_name, signature, bytes: undefined })
+    return jsonReply(200, {
+      upload_url: `${this.url}/storage/presigned/${id}?storage_type=${encodeURIComponent(storageType)}&signature=${signature}`,
+      file_url: this.fileUrl(id, parsed.data.file_name)
+    })
+  }
+
+  /** The presigned PUT: its signature is the credential, so a second one (an Authorization header) is refused. */
+  private put(request: IncomingMessage, id: string, query: string, raw: Buffer): FakeReply {
+    const file = this.files.get(id)
+    const xml = (status: number, code: string): FakeReply => ({ kind: 'raw', status, contentType: 'application/xml', body: `<Error><Code>${code}</Code></Error>` })
+    if (file === undefined || new URLSearchParams(query).get('signature') !== file.signature) return xml(403, 'SignatureDoesNotMatch')
+    if (request.headers.authorization !== undefined) return xml(400, 'InvalidArgument')
+    const fault = this.takeUploadFault('put')
+    if (fault?.kind === 'reset') return { kind: 'destroy' }
+    if (fault?.kind === 'status') {
+      const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
+      return { kind: 'raw', status: fault.status, contentType: 'application/xml', body: `<Error><Code>Simulated${fault.status}</Code></Error>`, ...(headers === undefined ? {} : { headers }) }
+    }
+    file.bytes = new Uint8Array(raw)
+    this.uploadList.push({ fileUrl: this.fileUrl(id, file.fileName), contentType: request.headers['content-type'] ?? '', fileName: file.fileName, bytes: file.bytes })
+    return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
+  }
+
+  private fileUrl(id: string, fileName: string): string {
+    return `${this.url}/cdn/uploads/${id}/${encodeURIComponent(fileName)}`
+  }
+
+  /** The bytes at one of this fake's file URLs: undefined when the URL is not one, null before its PUT. */
+  private readUpload(url: string): Uint8Array | null | undefined {
+    const match = /^\/cdn\/uploads\/([0-9a-f-]{36})\/[^/]+$/.exec(url.startsWith(this.url) ? url.slice(this.url.length) : '')
+    if (match === null) return undefined
+    return this.files.get(match[1]!)?.bytes ?? null
+  }
+
+  /** An uploaded file, public like fal's CDN (fal docs "media expiration"). */
+  private serveUpload(id: string): FakeReply {
+    const file = this.files.get(id)
+    if (file?.bytes === undefined) return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
+    return { kind: 'raw', status: 200, contentType: file.contentType, body: file.bytes }
+  }
+
+  /** The "CDN": public (no auth), like fal's media URLs by default (fal docs "media expiration"). */
   private cdn(requestId: string, index: number): FakeReply {
     const job = this.jobs.get(requestId)
     const image = job?.images?.[index]

@@ -1,6 +1,6 @@
 /**
- * The fake Replicate's own contract: it accepts exactly what providers.md §5 documents and refuses
- * the rest the way the real API does (stricter where noted in the fake's header).
+ * The fake Replicate's own contract: it accepts what its header's sources document (docs/hosts.md,
+ * "Replicate") and refuses the rest the way the real API does (stricter where noted in the header).
  */
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -123,6 +123,59 @@ describe('input validation (422 with per-field details)', () => {
     expect(webhook.status).toBe(422)
     expect((await createAsync(fake, MAX, { prompt: 'x' }, { prefer: 'wait=61' })).status).toBe(400)
     expect(fake.submissions()).toBe(0)
+  })
+})
+
+describe('files (the client’s lib/files.js)', () => {
+  const PNG = makePng(64, 36, 9)
+
+  async function uploadAsync(fake: FakeReplicate, form: FormData, token = fake.token): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${fake.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+  }
+
+  function clientForm(): FormData {
+    const form = new FormData()
+    form.append('content', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'reference-1.png')
+    form.append('metadata', new Blob([JSON.stringify({})], { type: 'application/json' }))
+    return form
+  }
+
+  it('creates a file from the client’s multipart form, answers the file object, and a model reads its urls.get', async () => {
+    const fake = await startAsync(20)
+    expect((await uploadAsync(fake, clientForm(), 'r8_wrong')).status).toBe(401)
+    const created = await uploadAsync(fake, clientForm())
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({ name: 'reference-1.png', content_type: 'image/png', size: PNG.byteLength, metadata: {}, urls: { get: `${fake.url}/v1/files/${String(created.body.id)}` } })
+    expect(fake.uploads).toHaveLength(1)
+    expect(fake.submissions()).toBe(0)
+
+    const url = (created.body.urls as { get: string }).get
+    const fetched = await fetch(url, { headers: { authorization: `Bearer ${fake.token}` } })
+    expect(await fetched.json()).toMatchObject({ id: created.body.id, size: PNG.byteLength })
+    const prediction = await createAsync(fake, MAX, { prompt: 'x', input_image: url })
+    expect(prediction.status).toBe(201)
+  })
+
+  it('refuses a form without the content part, and a model naming a file that does not exist', async () => {
+    const fake = await startAsync(20)
+    const form = new FormData()
+    form.append('file', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'x.png')
+    expect((await uploadAsync(fake, form)).status).toBe(400)
+    const missing = await createAsync(fake, MAX, { prompt: 'x', input_image: `${fake.url}/v1/files/nope` })
+    expect(missing.status).toBe(422)
+    const elsewhere = await createAsync(fake, MAX, { prompt: 'x', input_image: 'https://example.com/x.png' })
+    expect(elsewhere.status).toBe(422)
+  })
+
+  it('answers an upload fault once, storing nothing', async () => {
+    const fake = await startAsync(20)
+    fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 2 })
+    const refused = await fetch(`${fake.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}` }, body: clientForm() })
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('2')
+    expect(fake.uploads).toHaveLength(0)
+    expect((await uploadAsync(fake, clientForm())).status).toBe(201)
   })
 })
 

@@ -1,26 +1,43 @@
 /**
- * A strict fake of Replicate's HTTP API (providers.md §5), limited to what the relay uses:
- * creating predictions of the FLUX.1 Kontext models (`POST /v1/models/{owner}/{name}/predictions`
- * with `Prefer: wait=N`), following them (`GET /v1/predictions/{id}`), cancelling them
- * (`POST /v1/predictions/{id}/cancel`), and serving their output files (as replicate.delivery does,
- * but on the fake's own origin).
+ * A strict fake of Replicate's HTTP API, limited to what the relay uses. Host notes: docs/hosts.md,
+ * "Replicate". Sources, per behaviour ("the client" is replicate/replicate-javascript):
+ *
+ * - Creating predictions of the FLUX.1 Kontext models, `POST /v1/models/{owner}/{name}/predictions`
+ *   with `{"input":{…}}` and `Prefer: wait=N` (1–60) (the client's `lib/predictions.js`, `index.js`
+ *   `request`; replicate.com/docs "create a prediction"); following them, `GET /v1/predictions/{id}`;
+ *   cancelling them, `POST /v1/predictions/{id}/cancel`; the prediction object and its statuses
+ *   (the client's `index.d.ts`, `Prediction`); serving their output files as replicate.delivery
+ *   does, but on the fake's own origin.
+ * - `Authorization: Bearer <token>` on every API route (the client's `index.js` `request`).
+ * - Model inputs follow each model's schema on replicate.com (flux-kontext-max/-pro/-dev and
+ *   flux-kontext-apps/multi-image-kontext-max/-pro API pages), with BFL's cap of safety_tolerance 2
+ *   when an input image is sent.
+ * - Files: `POST /v1/files` takes a multipart body with the file in `content` and an optional JSON
+ *   `metadata` part, and answers the file object with `urls.get` (the client's `lib/files.js`
+ *   `createFile`, `index.d.ts` `FileObject`, README "replicate.files.create"); `GET urls.get`
+ *   answers that file object (`lib/files.js` `getFile`). A model input naming a file's `urls.get`
+ *   reads its bytes, as the client's `transformFileInputsToReplicateFileURLs` relies on.
+ *   Data URIs stay accepted for small files (replicate.com/docs/topics/predictions/input-files).
  *
  * Stricter than the real API, on purpose:
- * - Cog silently drops unknown input fields on the real API (providers.md §5.2). This fake answers
- *   them with a 422 naming the field, so a relay that sends a field the model does not take (a
- *   misspelt name, `safety_tolerance` to Kontext [dev], `prompt_upsampling` to the multi-image app)
- *   fails a test instead of being ignored in production.
+ * - Cog silently drops unknown input fields on the real API. This fake answers them with a 422
+ *   naming the field, so a relay that sends a field the model does not take (a misspelt name,
+ *   `safety_tolerance` to Kontext [dev], `prompt_upsampling` to the multi-image app) fails a test
+ *   instead of being ignored in production.
  * - Only `Authorization: Bearer <token>` is accepted (the real API also takes the older `Token`).
- * - Input images must be data URIs of real PNG/JPEG/GIF/WEBP bytes; the fake cannot fetch URLs.
+ * - Input images must be data URIs of real PNG/JPEG/GIF/WEBP bytes, or this fake's own files; the
+ *   fake fetches no other URL.
  * - Unknown top-level body fields, webhooks (which the fake cannot deliver), a body that is not
  *   JSON, a Content-Type other than application/json and a `Prefer: wait` outside 1–60 are refused.
+ * - A file upload without a `content` file part, or whose `metadata` is not a JSON object, is 400.
  *
- * Contract choices the docs leave open, marked [I] in providers.md: the 422 body follows the
- * shape the real API is seen to send (`title`, `detail` with one "- input.field: …" line per
- * problem, `status`, `invalid_fields[]`); 402 and other errors carry `detail` (and `title`,
- * `status`). A queued fault is used only by a create that passes validation.
+ * Choices the sources leave open: the 422 body follows the shape the real API is seen to send
+ * (`title`, `detail` with one "- input.field: …" line per problem, `status`, `invalid_fields[]`);
+ * 402 and other errors carry `detail` (and `title`, `status`); a file create answers 201. A queued
+ * fault is used only by a create that passes validation; upload faults (`failNextUpload`) are a
+ * separate queue.
  */
-import { randomBytes, randomInt } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
@@ -59,6 +76,24 @@ export type ReplicateFault =
   | { kind: 'poll-status'; status: 429 | 500 | 503; times?: number }
   /** The next `times` polls of this prediction answer 200 with a cut-off body. */
   | { kind: 'poll-malformed'; times?: number }
+
+/** A fault for the next `POST /v1/files`. */
+export type ReplicateUploadFault =
+  /** Answered without storing the file. 429 and 503 carry Retry-After. */
+  | { kind: 'status'; status: 401 | 413 | 429 | 500 | 503; retryAfterSeconds?: number }
+  /** The socket is destroyed before the file is stored. */
+  | { kind: 'reset' }
+
+/** A file created through `POST /v1/files`. */
+export interface UploadedFile {
+  id: string
+  /** its `urls.get` */
+  url: string
+  name: string
+  contentType: string
+  metadata: unknown
+  bytes: Uint8Array
+}
 
 export interface FakeReplicateOptions {
   /** The API token the fake accepts (default: a random `r8_…`). */
@@ -101,6 +136,10 @@ export interface FakeReplicate {
   statusOf(id: string): Promise<PredictionStatus | undefined>
   /** Queues a fault for the next valid create(s), used once each, in order. */
   failNext(fault: ReplicateFault, times?: number): void
+  /** Queues a fault for the next file upload(s). */
+  failNextUpload(fault: ReplicateUploadFault, times?: number): void
+  /** Files uploaded through `POST /v1/files`, in order. */
+  readonly uploads: ReadonlyArray<UploadedFile>
   /** The latency of predictions created from now on. */
   setLatency(ms: number): void
   close(): Promise<void>
@@ -123,7 +162,7 @@ export async function startReplicateForRelayAsync(): Promise<FakeHostHandle> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Contract (providers.md §5.2)
+// Contract (each model's schema on replicate.com)
 // ---------------------------------------------------------------------------------------------
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted'
@@ -273,19 +312,30 @@ function sniff(bytes: Uint8Array): string | undefined {
   return undefined
 }
 
-/** A data URI of a real image, or the 422 for that field. */
-function readImage(field: string, value: string): Dimensions {
+/** The bytes of one of the fake's own files at `url`: undefined when the URL is not one, null when no such file. */
+type ReadUpload = (url: string) => Uint8Array | null | undefined
+
+/** A data URI of a real image, or one of the fake's own files, or the 422 for that field. */
+function readImage(field: string, value: string, readUpload: ReadUpload): Dimensions {
   const fail = (description: string): Rejection => validationFailed([{ type: 'format', field: `input.${field}`, description }])
-  if (/^https?:\/\//i.test(value)) throw fail('this test fake cannot fetch URLs; send a data URI (a limit of the fake, not of Replicate)')
-  const dataUri = parseDataUri(value)
-  if (dataUri === null || !MEDIA_TYPE.test(dataUri.mediaType)) throw fail('Does not match format \'uri\'')
-  const mime = dataUri.mediaType
-  const bytes = decodeStrictBase64(dataUri.base64)
-  if (bytes === null) throw fail('the data URI is not valid base64')
+  let bytes: Uint8Array | null
+  let mime: string | undefined
+  if (/^https?:\/\//i.test(value)) {
+    const uploaded = readUpload(value)
+    if (uploaded === undefined) throw fail('this test fake fetches only its own files; send a data URI or upload the file (a limit of the fake, not of Replicate)')
+    if (uploaded === null) throw fail('the file could not be fetched (no such file)')
+    bytes = uploaded
+  } else {
+    const dataUri = parseDataUri(value)
+    if (dataUri === null || !MEDIA_TYPE.test(dataUri.mediaType)) throw fail('Does not match format \'uri\'')
+    mime = dataUri.mediaType
+    bytes = decodeStrictBase64(dataUri.base64)
+    if (bytes === null) throw fail('the data URI is not valid base64')
+  }
   if (bytes.byteLength > MAX_REFERENCE_BYTES) throw fail('the file is too large')
   const type = sniff(bytes)
   if (type === undefined) throw fail('the file is not a JPEG, PNG, GIF or WEBP image')
-  if (type !== mime) throw fail(`the data URI says ${mime} but the bytes are ${type}`)
+  if (mime !== undefined && type !== mime) throw fail(`the data URI says ${mime} but the bytes are ${type}`)
   try {
     const { width, height } = imageSize(bytes)
     if (width > 0 && height > 0) return { width, height }
@@ -398,6 +448,8 @@ class FakeReplicateServer implements FakeReplicate {
   private readonly cancelCalls: string[] = []
   private readonly recorded: RecordedRequest[] = []
   private readonly faults: ReplicateFault[] = []
+  private readonly uploadFaults: ReplicateUploadFault[] = []
+  private readonly uploadList: UploadedFile[] = []
   private readonly store = new Map<string, StoredPrediction>()
   private readonly files = new Map<string, StoredFile>()
   private readonly closing = new AbortController()
@@ -443,6 +495,14 @@ class FakeReplicateServer implements FakeReplicate {
     for (let i = 0; i < times; i += 1) this.faults.push(fault)
   }
 
+  failNextUpload(fault: ReplicateUploadFault, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.uploadFaults.push(fault)
+  }
+
+  get uploads(): ReadonlyArray<UploadedFile> {
+    return this.uploadList
+  }
+
   setLatency(ms: number): void {
     this.latencyMs = ms
   }
@@ -463,7 +523,7 @@ class FakeReplicateServer implements FakeReplicate {
     this.recorded.push({ method: request.method ?? '', path, headers: copyHeaders(request), body: body.ok ? body.value : null })
     let reply: FakeReply
     try {
-      reply = await this.route(request, path, body)
+      reply = await this.route(request, path, body, raw)
     } catch (error) {
       if (!(error instanceof Rejection)) throw error
       reply = jsonReply(error.status, error.body)
@@ -472,24 +532,27 @@ class FakeReplicateServer implements FakeReplicate {
     deliverReply(request, response, reply)
   }
 
-  private async route(request: IncomingMessage, path: string, body: ParsedJsonBody): Promise<FakeReply> {
+  private async route(request: IncomingMessage, path: string, body: ParsedJsonBody, raw: Buffer): Promise<FakeReply> {
     const method = request.method ?? ''
     const file = /^\/delivery\/([0-9a-z]{26})\/output\.(png|jpg|webp)$/.exec(path)
     if (file !== null) return method === 'GET' ? this.serveFile(path) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     if (!path.startsWith('/v1/')) return jsonReply(404, NOT_FOUND)
-    // §5.1: Authorization: Bearer <token>, on every API route.
+    // Authorization: Bearer <token>, on every API route (the client's index.js `request`).
     if (request.headers.authorization !== `Bearer ${this.token}`) return jsonReply(401, UNAUTHENTICATED)
 
     const create = /^\/v1\/models\/([^/]+\/[^/]+)\/predictions$/.exec(path)
     const get = /^\/v1\/predictions\/([^/]+)$/.exec(path)
     const cancel = /^\/v1\/predictions\/([^/]+)\/cancel$/.exec(path)
+    if (path === '/v1/files') return method === 'POST' ? await this.createFile(request, raw) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    const fileGet = /^\/v1\/files\/([^/]+)$/.exec(path)
+    if (fileGet !== null) return method === 'GET' ? this.getFile(fileGet[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     if (create !== null) return method === 'POST' ? await this.createPrediction(request, create[1] ?? '', body) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     if (get !== null) return method === 'GET' ? await this.getPrediction(get[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     if (cancel !== null) return method === 'POST' ? await this.cancelPrediction(cancel[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     return jsonReply(404, NOT_FOUND)
   }
 
-  /** §5.1, §5.2: validate, apply a queued fault, create, hold per `Prefer: wait`, answer 201. */
+  /** Validate, apply a queued fault, create, hold per `Prefer: wait`, answer 201. */
   private async createPrediction(request: IncomingMessage, model: string, body: ParsedJsonBody): Promise<FakeReply> {
     const spec = MODELS[model]
     if (spec === undefined) return jsonReply(404, { title: 'Model not found', detail: `The model ${model} does not exist, or you do not have access to it.`, status: 404 })
@@ -505,7 +568,7 @@ class FakeReplicateServer implements FakeReplicate {
     const parsed = spec.schema.safeParse(envelope.data.input, { reportInput: true })
     if (!parsed.success) throw validationFailed(parsed.error.issues.flatMap(describeIssue))
     const input = parsed.data
-    const images = spec.imageFields.flatMap((field) => (typeof input[field] === 'string' ? [readImage(field, input[field])] : []))
+    const images = spec.imageFields.flatMap((field) => (typeof input[field] === 'string' ? [readImage(field, input[field], (url) => this.readUpload(url))] : []))
     const safety = input.safety_tolerance
     if (spec.safetyCapWithImage !== undefined && images.length > 0 && typeof safety === 'number' && safety > spec.safetyCapWithImage) {
       throw validationFailed([{ type: 'number_lte', field: 'input.safety_tolerance', description: `safety_tolerance must be at most ${spec.safetyCapWithImage} when an input image is used` }])
@@ -571,7 +634,7 @@ class FakeReplicateServer implements FakeReplicate {
     return jsonReply(200, await this.view(stored))
   }
 
-  /** §5.1: `POST urls.cancel`; a prediction that has not ended becomes `canceled`. */
+  /** `POST urls.cancel`; a prediction that has not ended becomes `canceled` (the client's `lib/predictions.js`). */
   private async cancelPrediction(id: string): Promise<FakeReply> {
     const stored = this.store.get(id)
     if (stored === undefined) return jsonReply(404, NOT_FOUND)
@@ -581,6 +644,72 @@ class FakeReplicateServer implements FakeReplicate {
       stored.outcome = { status: 'canceled', output: null, error: null, completedAt: Date.now() }
     }
     return jsonReply(200, await this.view(stored))
+  }
+
+  /** The client's `lib/files.js` `createFile`: multipart `content` (the file) and `metadata` (JSON). */
+  private async createFile(request: IncomingMessage, raw: Buffer): Promise<FakeReply> {
+    const bad = (detail: string): FakeReply => jsonReply(400, { title: 'Bad request', detail, status: 400 })
+    const contentType = request.headers['content-type'] ?? ''
+    if (!/^multipart\/form-data;\s*boundary=/i.test(contentType)) return bad('The request must be multipart/form-data with a boundary.')
+    let form: FormData
+    try {
+      form = await new Request('http://fake/v1/files', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(raw) }).formData()
+    } catch {
+      return bad('The multipart body cannot be read.')
+    }
+    const content = form.get('content')
+    if (!(content instanceof Blob)) return bad('The file goes in a multipart part named "content".')
+    const metadataPart = form.get('metadata')
+    let metadata: unknown = {}
+    if (metadataPart !== null) {
+      try {
+        metadata = JSON.parse(typeof metadataPart === 'string' ? metadataPart : await metadataPart.text()) as unknown
+      } catch {
+        return bad('metadata must be JSON.')
+      }
+      if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return bad('metadata must be a JSON object.')
+    }
+    const fault = this.uploadFaults.shift()
+    if (fault?.kind === 'reset') return { kind: 'destroy' }
+    if (fault?.kind === 'status') {
+      const headers = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds ?? 30) } : undefined
+      const body = STATUS_BODIES[fault.status] ?? { title: 'Request Entity Too Large', detail: 'The file is too large.', status: fault.status }
+      return jsonReply(fault.status, body, headers)
+    }
+    const bytes = new Uint8Array(await content.arrayBuffer())
+    const id = Buffer.from(randomBytes(24)).toString('base64url')
+    const name = content instanceof File && content.name !== '' ? content.name : `blob_${Date.now()}`
+    const file: UploadedFile = { id, url: `${this.url}/v1/files/${id}`, name, contentType: content.type === '' ? 'application/octet-stream' : content.type, metadata, bytes }
+    this.uploadList.push(file)
+    return jsonReply(201, this.fileObject(file))
+  }
+
+  private getFile(id: string): FakeReply {
+    const file = this.uploadList.find((candidate) => candidate.id === id)
+    return file === undefined ? jsonReply(404, NOT_FOUND) : jsonReply(200, this.fileObject(file))
+  }
+
+  /** `FileObject` (the client's `index.d.ts`; README "replicate.files.create": files expire after 24 hours). */
+  private fileObject(file: UploadedFile): Record<string, unknown> {
+    const created = Date.now()
+    return {
+      id: file.id,
+      name: file.name,
+      content_type: file.contentType,
+      size: file.bytes.byteLength,
+      etag: createHash('md5').update(file.bytes).digest('hex'),
+      checksums: { sha256: createHash('sha256').update(file.bytes).digest('hex'), md5: createHash('md5').update(file.bytes).digest('hex') },
+      metadata: file.metadata,
+      created_at: new Date(created).toISOString(),
+      expires_at: new Date(created + 24 * 3600 * 1000).toISOString(),
+      urls: { get: file.url }
+    }
+  }
+
+  private readUpload(url: string): Uint8Array | null | undefined {
+    const match = /^\/v1\/files\/([^/?#]+)$/.exec(url.startsWith(this.url) ? url.slice(this.url.length) : '')
+    if (match === null) return undefined
+    return this.uploadList.find((file) => file.id === match[1])?.bytes ?? null
   }
 
   private serveFile(path: string): FakeReply {
@@ -625,7 +754,7 @@ class FakeReplicateServer implements FakeReplicate {
     return { status: 'succeeded', output: `${this.url}${path}`, error: null, completedAt }
   }
 
-  /** §5.3: the prediction object. */
+  /** The prediction object (the client's `index.d.ts`, `Prediction`). */
   private async view(stored: StoredPrediction): Promise<Record<string, unknown>> {
     const { status, outcome } = await this.stateAsync(stored)
     const started = status !== 'starting' && status !== 'aborted'

@@ -1,9 +1,10 @@
 /**
- * The fal adapter against the strict fake fal queue (test/fakes/fal-server.ts), through the real
- * relay over real HTTP: multipart edits as the plugin sends them, long-polled to their end.
+ * The fal adapter against the strict fake fal queue and storage (test/fakes/fal-server.ts), through
+ * the real relay over real HTTP: multipart edits as the plugin sends them, long-polled to their end.
  * The last test checks that fal's key never shows in any relay answer or log line.
  */
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createFalProvider } from '../../relay/providers/fal'
@@ -11,14 +12,18 @@ import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/prov
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
-import { EditCreated, EditJob, EditRequest, ROUTES, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { EditCreated, EditJob, EditRequest, ModelsResponse, ROUTES, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { listenOnLoopbackAsync } from '../fakes/fake-http'
 import { startFakeFalAsync, type FakeFal, type FakeFalOptions } from '../fakes/fal-server'
 import { makePng } from '../fakes/make-image'
+import { makeNoisyPng } from '../fakes/make-noisy-png'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
 
-/** fal keys look like `key_id:key_secret` (§4.1); unique per run, so a match is never a coincidence. */
+/** fal keys look like `key_id:key_secret` (docs/hosts.md, "fal"); unique per run, so a match is never a coincidence. */
 const KEY = `fal-id-${randomUUID()}:fal-secret-${randomUUID()}`
 const REFERENCE = makePng(64, 36, 7) // 16:9 → 1392x752
+/** Over the 1 MB fal's references are uploaded above, like the plugin's ~1.1 MB frames. */
+const LARGE_REFERENCE = makeNoisyPng(640, 640, 11)
 const dataUri = (png: Uint8Array): string => `data:image/png;base64,${Buffer.from(png).toString('base64')}`
 
 /** Everything every relay in this file answered and logged, for the leak check at the end. */
@@ -37,7 +42,7 @@ afterEach(async () => {
 
 async function startAsync(env: Record<string, string> = {}, fakeOptions: Omit<FakeFalOptions, 'key'> = {}): Promise<Harness> {
   const fake = await startFakeFalAsync({ key: KEY, ...fakeOptions })
-  const relay = await startRelayAsync({ FAL_KEY: KEY, FAL_QUEUE_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
+  const relay = await startRelayAsync({ FAL_KEY: KEY, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
   const harness: Harness = { fake, relay, ids: [] }
   cleanups.push(async () => {
     // Nothing may keep polling past the test.
@@ -128,6 +133,10 @@ describe('success', () => {
     expect(requestsTo(fake, 'GET', /\/requests\/[^/]+$/).map((request) => request.path)).toEqual([`/fal-ai/flux-pro/requests/${id}`])
     expect(fake.requests.some((request) => request.path.includes('/kontext/max/requests'))).toBe(false)
 
+    // A reference under 1 MB goes inline: nothing is uploaded.
+    expect(fake.requests.filter((request) => request.path.startsWith('/storage/'))).toEqual([])
+    expect(fake.uploads).toEqual([])
+
     const cdn = requestsTo(fake, 'GET', /^\/cdn\//)
     expect(cdn.map((request) => request.path)).toEqual([`/cdn/files/${id}/0.png`])
     expect(cdn[0]!.headers.authorization).toBeUndefined()
@@ -190,7 +199,7 @@ describe('success', () => {
     expect(harness.fake.queued.map((queued) => queued.endpoint)).toEqual([PROVIDERS.fal.offers['kontext-pro'].hostModelId])
   })
 
-  it('Kontext [dev] takes steps, guidance and resolution_mode, and no safety_tolerance', async () => {
+  it('Kontext [dev] takes steps, guidance and resolution_mode, and neither safety_tolerance nor enhance_prompt', async () => {
     const harness = await startAsync()
     const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-dev', steps: 30, aspectRatio: '4:3' })
 
@@ -205,10 +214,30 @@ describe('success', () => {
       guidance_scale: 2.5,
       num_inference_steps: 30,
       num_images: 1,
-      output_format: 'png',
-      enhance_prompt: false
+      output_format: 'png'
     })
     expect(requestsTo(harness.fake, 'GET', /\/status$/)[0]!.path).toBe(`/fal-ai/flux-kontext/requests/${queued!.requestId}/status`)
+  })
+
+  it('refuses promptUpsampling on Kontext [dev], which fal’s dev schema lacks, before calling fal', async () => {
+    const harness = await startAsync()
+    const form = new FormData()
+    form.append('request', JSON.stringify({ provider: 'fal', model: 'kontext-dev', prompt: PROMPT, promptUpsampling: true }))
+    form.append('image', new Blob([new Uint8Array(REFERENCE)], { type: 'image/png' }), 'frame.png')
+    const answer = await callAsync(harness, ROUTES.edits, { method: 'POST', body: form })
+
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(/fal \(FLUX\.1 Kontext \[dev\]\) cannot expand the prompt; leave promptUpsampling out/) } })
+    expect(harness.fake.requests).toEqual([])
+
+    // The panel offers only what GET /v1/models says: no prompt expansion on fal's [dev].
+    const models = ModelsResponse.parse(JSON.parse((await callAsync(harness, ROUTES.models)).text))
+    const fal = models.providers.find((provider) => provider.id === 'fal')!
+    expect(fal.models.map((model) => [model.id, model.promptUpsampling])).toEqual([
+      ['kontext-max', true],
+      ['kontext-pro', true],
+      ['kontext-dev', false]
+    ])
   })
 
   it('follows fal from IN_QUEUE through IN_PROGRESS to COMPLETED', async () => {
@@ -230,6 +259,73 @@ describe('success', () => {
     expect(job.status).toBe('succeeded')
     expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
     expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+describe('references above 1 MB go through fal storage, as fal’s client uploads files', () => {
+  it('initiates with the key, PUTs the bytes to the presigned URL without it, and sends fal the file URL', async () => {
+    expect(LARGE_REFERENCE.byteLength).toBeGreaterThan(1_000_000)
+    const harness = await startAsync()
+    const { fake } = harness
+    const job = await editAsync(harness, { prompt: PROMPT }, [LARGE_REFERENCE])
+
+    expect(job.status).toBe('succeeded')
+    expect(fake.uploads).toHaveLength(1)
+    const [upload] = fake.uploads
+    expect(upload).toMatchObject({ contentType: 'image/png', fileName: 'reference-1.png' })
+    expect(Buffer.from(upload!.bytes).equals(Buffer.from(LARGE_REFERENCE))).toBe(true)
+
+    const [initiate] = requestsTo(fake, 'POST', /^\/storage\/upload\/initiate$/)
+    expect(initiate).toMatchObject({
+      query: 'storage_type=fal-cdn-v3',
+      headers: expect.objectContaining({ authorization: `Key ${KEY}`, 'content-type': 'application/json' }),
+      body: { content_type: 'image/png', file_name: 'reference-1.png' }
+    })
+    const puts = requestsTo(fake, 'PUT', /^\/storage\/presigned\//)
+    expect(puts).toHaveLength(1)
+    expect(puts[0]!.headers.authorization).toBeUndefined()
+    expect(puts[0]!.headers['content-type']).toBe('image/png')
+
+    // The model gets the file URL, never the bytes inline; the upload came before the submit.
+    expect(fake.queued[0]!.input).toMatchObject({ image_url: upload!.fileUrl })
+    expect(JSON.stringify(fake.queued[0]!.input)).not.toContain('data:')
+    const order = fake.requests.map((request) => request.path)
+    expect(order.indexOf(puts[0]!.path)).toBeLessThan(order.indexOf('/fal-ai/flux-pro/kontext/max'))
+  })
+
+  it('uploads each large reference once for every call, and keeps small ones inline in image_urls', async () => {
+    const harness = await startAsync()
+    const job = await editAsync(harness, { prompt: PROMPT, numImages: 2 }, [LARGE_REFERENCE, REFERENCE])
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.uploads).toHaveLength(1)
+    expect(harness.fake.queued[0]!.input).toMatchObject({ image_urls: [harness.fake.uploads[0]!.fileUrl, dataUri(REFERENCE)] })
+  })
+
+  it('tries a refused upload again (429 on initiate, 503 on the PUT) and submits once', async () => {
+    const harness = await startAsync()
+    harness.fake.failNextUpload({ step: 'initiate', kind: 'status', status: 429, retryAfterSeconds: 0 })
+    harness.fake.failNextUpload({ step: 'put', kind: 'status', status: 503, retryAfterSeconds: 0 })
+    const job = await editAsync(harness, { prompt: PROMPT }, [LARGE_REFERENCE])
+
+    expect(job.status).toBe('succeeded')
+    expect(requestsTo(harness.fake, 'POST', /^\/storage\/upload\/initiate$/)).toHaveLength(3)
+    expect(harness.fake.uploads).toHaveLength(1)
+    expect(harness.fake.submissions()).toBe(1)
+    expect(harness.fake.queued[0]!.input).toMatchObject({ image_url: harness.fake.uploads[0]!.fileUrl })
+  })
+
+  it.each([
+    ['three 503 refusals of the initiate', { step: 'initiate', kind: 'status', status: 503, retryAfterSeconds: 0 }, 3, 'provider_unavailable', 3],
+    ['a 401 on the initiate (the key)', { step: 'initiate', kind: 'status', status: 401 }, 1, 'provider_not_configured', 1],
+    ['a 500 on the initiate', { step: 'initiate', kind: 'status', status: 500 }, 1, 'provider_unavailable', 1],
+    ['a 403 on the presigned PUT (not the key)', { step: 'put', kind: 'status', status: 403 }, 1, 'provider_error', 1]
+  ] as const)('fails on %s with %s, submitting nothing', async (_name, fault, times, code, initiates) => {
+    const harness = await startAsync()
+    harness.fake.failNextUpload(fault, times)
+    expectFailure(await editAsync(harness, { prompt: PROMPT }, [LARGE_REFERENCE]), code)
+    expect(requestsTo(harness.fake, 'POST', /^\/storage\/upload\/initiate$/)).toHaveLength(initiates)
+    expect(harness.fake.submitAttempts()).toBe(0)
   })
 })
 
@@ -407,25 +503,28 @@ describe('deadlines and cancel', () => {
 })
 
 describe('the adapter on its own', () => {
-  function adapter(fake: FakeFal) {
+  function adapter(fake: FakeFal, settings: Record<string, string> = { FAL_STORAGE_URL: fake.url }, sleeps: number[] = []) {
     const deps: ProviderDeps = {
       fetch,
-      sleepAsync: (_ms, signal) => new Promise((resolve, reject) => (signal.aborted ? reject(signal.reason) : setImmediate(resolve))),
+      sleepAsync: (ms, signal) => {
+        sleeps.push(ms)
+        return new Promise((resolve, reject) => (signal.aborted ? reject(signal.reason) : setImmediate(resolve)))
+      },
       randomUUID,
       now: Date.now,
       log: (event, fields) => transcript.push(`${event} ${JSON.stringify(fields)}`)
     }
-    return createFalProvider({ enabled: true, key: KEY, url: fake.url, settings: {}, offerOverrides: {} }, deps)
+    return createFalProvider({ enabled: true, key: KEY, url: fake.url, settings, offerOverrides: {} }, deps)
   }
 
-  function input(signal: AbortSignal, request: EditRequestInput, variantsPerCall: number): ProviderEditInput {
+  function input(signal: AbortSignal, request: EditRequestInput, variantsPerCall: number, reference = REFERENCE): ProviderEditInput {
     return {
       request: EditRequest.parse(request),
       model: 'kontext-max',
       offer: { ...PROVIDERS.fal.offers['kontext-max'], variantsPerCall },
       size: KONTEXT_SIZES[1],
       aspectRatio: '16:9',
-      references: [{ bytes: REFERENCE, contentType: 'image/png', width: 64, height: 36 }],
+      references: [{ bytes: reference, contentType: 'image/png', width: 64, height: 36 }],
       signal,
       onProgress: () => undefined
     }
@@ -440,6 +539,21 @@ describe('the adapter on its own', () => {
     expect(fake.queued.map((queued) => (queued.input as { seed: number; num_images: number }).seed).sort()).toEqual([10, 11, 12])
     expect(fake.queued.every((queued) => (queued.input as { num_images: number }).num_images === 1)).toBe(true)
     expect(result.hostJobId.split(',')).toHaveLength(3)
+  })
+
+  it('tries an upload whose connection never opened three times, backing off 1 s then 2 s, and submits nothing', async () => {
+    const fake = await startFakeFalAsync({ key: KEY })
+    cleanups.push(() => fake.close())
+    const sleeps: number[] = []
+    // A loopback port just freed: nothing listens, so the connection is refused before any byte.
+    const closed = createServer()
+    const origin = await listenOnLoopbackAsync(closed)
+    await new Promise((resolve) => closed.close(resolve))
+    const provider = adapter(fake, { FAL_STORAGE_URL: origin }, sleeps)
+
+    await expect(provider.editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT }, 4, LARGE_REFERENCE))).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(sleeps).toEqual([1000, 2000])
+    expect(fake.submitAttempts()).toBe(0)
   })
 
   it('when one call fails, cancels its siblings at fal', async () => {

@@ -1,5 +1,5 @@
 /**
- * The real relay over HTTP in front of the strict fake Replicate (providers.md §5): the exact wire
+ * The real relay over HTTP in front of the strict fake Replicate (docs/hosts.md, "Replicate"): the exact wire
  * body per model, variants, several references, polling, the host's failures, the deadline and
  * cancellation. Every relay answer and log line is kept, and the last test checks that no
  * Replicate token (nor a prompt or image data) ever appears in them.
@@ -13,11 +13,14 @@ import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
 import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
 import { makeJpeg, makePng } from '../fakes/make-image'
+import { makeNoisyPng } from '../fakes/make-noisy-png'
 import { startFakeReplicateAsync, type FakeReplicate, type ReplicateFault } from '../fakes/replicate-server'
 import { startRelayAsync, TEST_TOKEN, type RunningRelay } from '../support/start-relay-async'
 
 const REFERENCE_PNG = makePng(64, 36, 7)
 const REFERENCE_JPEG = makeJpeg(48, 48, 3)
+/** Over the 1 MB Replicate advises data URIs under, like the plugin's ~1.1 MB frames. */
+const LARGE_PNG = makeNoisyPng(640, 640, 13)
 const PROMPT = 'Make the sky a deep violet, keep the hills'
 const MAX = 'black-forest-labs/flux-kontext-max'
 
@@ -126,6 +129,8 @@ describe('the wire request and a successful edit', () => {
         prompt_upsampling: true
       }
     })
+    // A reference under 1 MB stays inline: no file is uploaded.
+    expect(setup.fake.requests.filter((request) => request.path.startsWith('/v1/files'))).toEqual([])
     expect(job.images).toEqual([{ url: `/v1/edits/${job.id}/images/0`, width: 1392, height: 752, seed: 42, contentType: 'image/jpeg' }])
     // Replicate reports no cost: the catalogue's price, marked as an estimate.
     expect(job).toMatchObject({ cost: 0.08, costEstimated: true })
@@ -203,6 +208,70 @@ describe('the wire request and a successful edit', () => {
     ])
 
     expectFailed(job, 'invalid_request')
+    expect(createCalls(setup.fake)).toHaveLength(0)
+  })
+})
+
+describe('references above 1 MB go through the Files API, as Replicate’s client does', () => {
+  const large = [{ bytes: LARGE_PNG, type: 'image/png' }]
+  const uploadCalls = (fake: FakeReplicate) => fake.requests.filter((request) => request.method === 'POST' && request.path === '/v1/files')
+
+  it('uploads the reference as multipart content + metadata with the token, and sends the file’s urls.get', async () => {
+    expect(LARGE_PNG.byteLength).toBeGreaterThan(1_000_000)
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT }, large)
+
+    expect(job.status).toBe('succeeded')
+    const [upload] = uploadCalls(setup.fake)
+    expect(uploadCalls(setup.fake)).toHaveLength(1)
+    expect(upload!.headers.authorization).toBe(`Bearer ${setup.fake.token}`)
+    expect(upload!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/)
+    const [file] = setup.fake.uploads
+    expect(file).toMatchObject({ name: 'reference-1.png', contentType: 'image/png', metadata: {} })
+    expect(Buffer.from(file!.bytes).equals(Buffer.from(LARGE_PNG))).toBe(true)
+
+    const [created] = setup.fake.predictions
+    expect(created!.body).toMatchObject({ input: { input_image: file!.url } })
+    expect(JSON.stringify(created!.body)).not.toContain('data:')
+    const paths = setup.fake.requests.map((request) => request.path)
+    expect(paths.indexOf('/v1/files')).toBeLessThan(paths.indexOf(`/v1/models/${MAX}/predictions`))
+  })
+
+  it('uploads once for all variants, and keeps a small second reference inline', async () => {
+    const setup = await setupAsync()
+    const job = await runAsync(setup, { prompt: PROMPT, numImages: 2 }, [...large, { bytes: REFERENCE_JPEG, type: 'image/jpeg' }])
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.uploads).toHaveLength(1)
+    expect(setup.fake.predictions).toHaveLength(2)
+    for (const prediction of setup.fake.predictions) {
+      expect(prediction.body).toMatchObject({ input: { input_image_1: setup.fake.uploads[0]!.url, input_image_2: dataUri(REFERENCE_JPEG, 'image/jpeg') } })
+    }
+  })
+
+  it('uploads again after a 429 (Retry-After: 0) and a 503, then creates the prediction once', async () => {
+    const setup = await setupAsync()
+    setup.fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    setup.fake.failNextUpload({ kind: 'status', status: 503, retryAfterSeconds: 0 })
+    const job = await runAsync(setup, { prompt: PROMPT }, large)
+
+    expect(job.status).toBe('succeeded')
+    expect(uploadCalls(setup.fake)).toHaveLength(3)
+    expect(setup.fake.uploads).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(1)
+  })
+
+  it.each([
+    ['three 429s', { kind: 'status', status: 429, retryAfterSeconds: 0 }, 3, 'rate_limited', 3],
+    ['three 503s', { kind: 'status', status: 503, retryAfterSeconds: 0 }, 3, 'provider_unavailable', 3],
+    ['a refused token (401)', { kind: 'status', status: 401 }, 1, 'provider_not_configured', 1],
+    ['a 413', { kind: 'status', status: 413 }, 1, 'provider_error', 1],
+    ['a 500', { kind: 'status', status: 500 }, 1, 'provider_unavailable', 1]
+  ] as const)('fails an upload refused with %s as %s, creating no prediction', async (_name, fault, times, code, calls) => {
+    const setup = await setupAsync()
+    setup.fake.failNextUpload(fault, times)
+    expectFailed(await runAsync(setup, { prompt: PROMPT }, large), code)
+    expect(uploadCalls(setup.fake)).toHaveLength(calls)
     expect(createCalls(setup.fake)).toHaveLength(0)
   })
 })
@@ -365,14 +434,14 @@ describe('the adapter alone, with an instant sleep', () => {
     return { provider: createReplicateProvider(host, deps), sleeps, urls }
   }
 
-  function editInput(signal: AbortSignal): ProviderEditInput {
+  function editInput(signal: AbortSignal, bytes: Uint8Array = REFERENCE_PNG): ProviderEditInput {
     return {
       request: EditRequest.parse({ prompt: PROMPT }),
       model: 'kontext-max',
       offer: PROVIDERS.replicate.offers['kontext-max'],
       size: KONTEXT_SIZES[1],
       aspectRatio: '16:9',
-      references: [{ bytes: REFERENCE_PNG, contentType: 'image/png', width: 64, height: 36 }],
+      references: [{ bytes, contentType: 'image/png', width: 64, height: 36 }],
       signal,
       onProgress: () => undefined
     }
@@ -422,6 +491,15 @@ describe('the adapter alone, with an instant sleep', () => {
 
     await expect(provider.editAsync(editInput(AbortSignal.timeout(5000)))).rejects.toMatchObject({ code: 'provider_unavailable' })
     expect(urls).toHaveLength(3)
+    expect(sleeps).toEqual([1000, 2000])
+  })
+
+  it('uploads again when the Files API cannot be reached at all, three times at most, backing off 1 s then 2 s', async () => {
+    const refused: typeof fetch = () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))
+    const { provider, sleeps, urls } = adapter({ url: 'http://127.0.0.1:9', token: 'r8_unreachable-token' }, refused)
+
+    await expect(provider.editAsync(editInput(AbortSignal.timeout(5000), LARGE_PNG))).rejects.toMatchObject({ code: 'provider_unavailable' })
+    expect(urls).toEqual(Array(3).fill('http://127.0.0.1:9/v1/files'))
     expect(sleeps).toEqual([1000, 2000])
   })
 

@@ -1,0 +1,83 @@
+import * as z from 'zod'
+import { AppError } from '../../shared/errors'
+import type { ImageContentType } from '../../shared/relay-api'
+import { bytesToBase64 } from '../images/base64'
+import type { ProviderDeps, ReferenceImage } from './provider'
+import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
+import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
+import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from './shared/submit-with-retries-async'
+
+/**
+ * References for Replicate: inline data URIs up to 1 MB, Replicate's Files API above it
+ * (docs/hosts.md, "Replicate"). Replicate's docs recommend data URIs only for files under 1 MB
+ * (replicate.com/docs/topics/predictions/input-files), and its official client refuses inline
+ * files over 10 MB in all and uploads them instead (replicate/replicate-javascript `lib/util.js`,
+ * `transformFileInputs`, `MAX_DATA_URI_SIZE`). The upload is the client's `files.create`
+ * (`lib/files.js`, sent by `request` in `index.js`):
+ *
+ * - `POST {REPLICATE_API_URL}/v1/files` with `Authorization: Bearer …` and a multipart body: the
+ *   file in field `content` (with a file name), and `metadata`, a JSON part (`{}`); the boundary's
+ *   Content-Type is left to fetch, as the client deletes its own.
+ * - The answer is a file object; its `urls.get` (opaque, "shouldn't be inferred", README) goes
+ *   into the model input. Replicate keeps uploaded files 24 hours.
+ *
+ * An upload creates no prediction and is not billed, so a refused one (429, 503, a connection
+ * that never opened) is tried again under the submit policy (shared/submit-with-retries-async.ts).
+ */
+
+export const REPLICATE_INLINE_MAX_BYTES = 1_000_000
+
+const PROVIDER = 'replicate'
+const NAME = 'Replicate'
+
+/** `FileObject` in the client's `index.d.ts`, only what the relay reads. */
+const FileObject = z.object({ id: z.string().min(1), urls: z.object({ get: z.url() }) })
+
+const EXTENSIONS: Record<ImageContentType, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }
+
+export interface ReplicateFiles {
+  /** The value for `input_image*`: a data URI, or the uploaded file's `urls.get`. */
+  inputValueAsync(reference: ReferenceImage, index: number, signal: AbortSignal): Promise<string>
+}
+
+export function createReplicateFiles(apiUrl: string, token: string, deps: ProviderDeps): ReplicateFiles {
+  const url = `${apiUrl.replace(/\/+$/, '')}/v1/files`
+
+  async function attemptAsync(reference: ReferenceImage, index: number, attempt: number, signal: AbortSignal): Promise<SubmitOutcome<string>> {
+    deps.log('provider.upload', { provider: PROVIDER, reference: index + 1, bytes: reference.bytes.byteLength, attempt })
+    const form = new FormData()
+    form.append('content', new Blob([reference.bytes.slice()], { type: reference.contentType }), `reference-${index + 1}.${EXTENSIONS[reference.contentType]}`)
+    form.append('metadata', new Blob([JSON.stringify({})], { type: 'application/json' }))
+    const answer = await hostFetchAsync(deps.fetch, url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }, signal)
+    if (answer.kind === 'network') {
+      const error = new AppError('provider_unavailable', undefined, { detail: `${PROVIDER} file upload: ${answer.detail}` })
+      return answer.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
+    }
+    const { response } = answer
+    const read = await readTextAsync(response, signal)
+    if (!response.ok) {
+      const body = read.ok ? parseJson(read.text) : undefined
+      const error = hostError(NAME, response.status, codeForStatus(response.status), `file upload: ${read.ok ? describeHostBody(body, read.text) : read.detail}`)
+      if (response.status !== 429 && response.status !== 503) return { kind: 'final', error }
+      const retryAfterMs = retryAfterMsOf(response, deps.now())
+      const retryAfterSeconds = response.status === 429 && retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined
+      return { kind: 'refused', error: retryAfterSeconds === undefined ? error : new AppError(error.code, error.message, { detail: error.detail, retryAfterSeconds }), retryAfterMs }
+    }
+    const parsed = read.ok ? FileObject.safeParse(parseJson(read.text)) : undefined
+    if (parsed?.success !== true) {
+      return { kind: 'final', error: new AppError('provider_error', undefined, { detail: `${PROVIDER} file upload answered ${response.status} without a file object` }) }
+    }
+    deps.log('provider.uploaded', { provider: PROVIDER, reference: index + 1, fileId: parsed.data.id })
+    return { kind: 'accepted', value: parsed.data.urls.get }
+  }
+
+  return {
+    async inputValueAsync(reference, index, signal) {
+      if (reference.bytes.byteLength <= REPLICATE_INLINE_MAX_BYTES) return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
+      return submitWithRetriesAsync<string>(deps, signal, {
+        attemptAsync: (attempt) => attemptAsync(reference, index, attempt, signal),
+        onRetry: ({ attempt, waitMs, error }) => deps.log('provider.upload_retry', { provider: PROVIDER, reference: index + 1, attempt, waitMs, code: error.code, detail: error.detail })
+      })
+    }
+  }
+}
