@@ -13,6 +13,9 @@ import type { AddressInfo } from 'node:net'
  * - fal's queue (`FAL_QUEUE_URL` = `{url}`): `POST /fal-ai/…` queues; `GET …/requests/{id}/status`
  *   answers 202 IN_PROGRESS until `falLatencyMs` after the submit, then 200 COMPLETED; `GET
  *   …/requests/{id}` gives the output with a CDN URL on this origin; `GET /cdn/{id}.png` the bytes.
+ * - fal's storage (`FAL_STORAGE_URL` = `{url}`), for references over 1 MB: `POST
+ *   /storage/upload/initiate` answers an upload URL and a file URL on this origin; `PUT
+ *   /upload/{id}` takes the bytes (and keeps none).
  *
  * Both measure the latency from the moment the whole request body has arrived. The strict,
  * image-rendering fakes in test/fakes/ check the wire formats; this one is only fast.
@@ -28,7 +31,7 @@ export interface FixedLatencyHostOptions {
 export interface FixedLatencyHost {
   url: string
   /** Requests served, by kind. */
-  counts: Record<'runware' | 'falSubmit' | 'falStatus' | 'falResult' | 'cdn', number>
+  counts: Record<'runware' | 'falSubmit' | 'falStatus' | 'falResult' | 'cdn' | 'falUpload', number>
   setLatency(runwareMs: number, falMs: number): void
   close(): Promise<void>
 }
@@ -55,7 +58,7 @@ export async function startFixedLatencyHostAsync(options: FixedLatencyHostOption
   let falLatencyMs = options.falLatencyMs
   const base64 = Buffer.from(Buffer.from(options.result).toString('base64'))
   const falJobs = new Map<string, { readyAt: number }>()
-  const counts = { runware: 0, falSubmit: 0, falStatus: 0, falResult: 0, cdn: 0 }
+  const counts = { runware: 0, falSubmit: 0, falStatus: 0, falResult: 0, cdn: 0, falUpload: 0 }
   let url = ''
 
   const server = createServer((request, response) => {
@@ -103,6 +106,16 @@ export async function startFixedLatencyHostAsync(options: FixedLatencyHostOption
         const app = path.split('/').slice(1, 3).join('/')
         const base = `${url}/${app}/requests/${requestId}`
         return sendJson(response, 200, { request_id: requestId, status: 'IN_QUEUE', queue_position: 0, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` })
+      }
+      if (request.method === 'POST' && path === '/storage/upload/initiate') {
+        const id = randomUUID()
+        return sendJson(response, 200, { upload_url: `${url}/upload/${id}`, file_url: `${url}/cdn/${id}.png` })
+      }
+      if (request.method === 'PUT' && path.startsWith('/upload/')) {
+        counts.falUpload += 1
+        response.writeHead(200, { 'content-length': 0 })
+        response.end()
+        return
       }
       if (request.method === 'GET' && path.startsWith('/cdn/')) {
         counts.cdn += 1

@@ -55,6 +55,8 @@ export async function startRelayChildAsync(hostUrl: string, options: { cpuProfil
       RUNWARE_API_URL: `${hostUrl}/v1`,
       FAL_KEY: HOST_KEY,
       FAL_QUEUE_URL: hostUrl,
+      // References over 1 MB go through fal's storage: the bench's host serves it too, so nothing leaves 127.0.0.1.
+      FAL_STORAGE_URL: hostUrl,
       DEFAULT_PROVIDER: 'runware'
     },
     { module: join(HERE, '..', 'relay.mjs'), preload: [join(HERE, 'relay-preload.mjs')], cwd, execArgv: options.cpuProfile === true ? ['--cpu-prof', '--cpu-prof-dir', cwd] : [] }

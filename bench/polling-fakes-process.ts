@@ -25,7 +25,7 @@ async function startFakeAsync(host: PollingHost, latencyMs: number): Promise<Fak
   switch (host) {
     case 'fal': {
       const fake = await startFakeFalAsync({ key: `fal-id-${randomUUID()}:fal-secret`, runMs: latencyMs })
-      return { env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url }, close: () => fake.close() }
+      return { env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url }, close: () => fake.close() }
     }
     case 'bfl': {
       const fake = await startFakeBflAsync({ apiKey: `bfl-${randomUUID()}`, latencyMs })

@@ -114,7 +114,7 @@ const TABLE: Record<ProviderId, { startAsync(): Promise<Host>; faults: Record<Fa
   fal: {
     async startAsync() {
       const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
-      return { env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url }, submissions: () => fake.submissions(), duplicates: () => 0, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
+      return { env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url }, submissions: () => fake.submissions(), duplicates: () => 0, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
     },
     faults: {
       '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
