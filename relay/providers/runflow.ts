@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { AppError, type RelayErrorCode } from '../../shared/errors'
 import type { ModelOffer } from '../../shared/models'
 import type { OutputFormat } from '../../shared/relay-api'
+import type { HostConfig } from '../config'
 import { base64ToBytes, bytesToBase64 } from '../images/base64'
 import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderResult, ReferenceImage } from './provider'
 import { downloadResultAsync } from './shared/download-result-async'
@@ -11,56 +12,106 @@ import { pollAsync } from './shared/poll-async'
 import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
- * Runflow (providers.md §2): `POST /v1/models/{model_id}/runs` with `{input}` and Bearer auth,
- * then `GET /v1/runs/{id}` until a terminal `status_code`; results are presigned URLs in
- * `output.image_urls`, downloaded at once. The input is fal's Kontext schema (§2.2): a ratio name,
- * a string `safety_tolerance`, and `image_urls[]` on the multi-reference model.
+ * Runflow (host notes: docs/hosts.md, "Runflow"): `POST /v1/models/{model_id}/runs` with `{input}`
+ * and Bearer auth, then `GET /v1/runs/{id}` until a terminal `status_code`; result URLs are
+ * presigned and downloaded at once. The input is fal's Kontext schema (docs.runflow.io model page
+ * for `black-forest-labs/flux-pro/kontext`): a ratio name, a string `safety_tolerance`, and
+ * `image_urls[]` on the multi-reference model.
  *
- * References under 1 MiB go inline as data URIs; larger ones through the asset-upload flow (§2.5).
- * Runflow does not say how a run input names an asset: the adapter sends the confirmed Asset's
- * `url` when it has one, else `asset://{id}`.
+ * Result shapes: a succeeded run's `output` is the normalized `{type: "image", outputs: [{url}]}`
+ * (docs.runflow.io/concepts/runs). The official JS SDK (runflow-io/runflow-js,
+ * packages/sdk/src/tools/outputs.ts) reads `outputs[].url`, then `image_urls[]` (older models),
+ * and for one image also `image.url`, `url`, `output_url`; the adapter reads them all in that
+ * order. The SDK names no seed in any shape; the adapter keeps the seed it sent (or fal's
+ * `output.seed` where an older output still carries it).
+ *
+ * Failures: the SDK's run type (packages/sdk/src/types.ts) has `error: {code, message}`; the docs'
+ * older run record has `failure_code` / `failure_message`. Both are read. `partial_succeeded`
+ * (docs.runflow.io/concepts/runs; not in the SDK's `RunStatus` union) delivers the images its
+ * `outputs[]` holds, and `cost` bills those.
+ *
+ * References go through the asset upload (packages/sdk/src/assets.ts: create, PUT without auth,
+ * confirm) and are named `runflow://assets/{id}`, the SDK's `UploadedAsset.ref`, which its
+ * CHANGELOG (0.1.1) recommends as model input because the API resolves it at dispatch. Inline data
+ * URIs are not confirmed for models (the SDK's 0.1.0 CHANGELOG says models rejected them with a
+ * 422), so they are sent only for references smaller than RUNFLOW_INLINE_MAX_BYTES (default 0:
+ * never).
  *
  * Runflow lets nobody but an admin cancel a run, and even that neither stops nor refunds it
- * (§2.3), so an abort only stops polling. A create is sent again only when Runflow cannot have
- * taken it: a 429, a 503, or a connection that never opened; nothing documents idempotency.
+ * (docs.runflow.io/guides/cancel-a-run), so an abort only stops polling. A create is sent again only
+ * when Runflow cannot have taken it: a 429, a 503, or a connection that never opened; nothing
+ * documents idempotency.
  */
 
 const PROVIDER = 'runflow'
 const HOST_NAME = 'Runflow'
-/** §2.5: "< 1 MiB: inline base64 … is fine"; from 1 MiB the presigned upload. */
-const INLINE_MAX_BYTES = 1024 * 1024
 
 const OUTPUT_FORMATS: Partial<Record<OutputFormat, 'png' | 'jpeg'>> = { png: 'png', jpeg: 'jpeg' }
 const EXTENSIONS: Record<ReferenceImage['contentType'], string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }
 
-/** §2.6: `{"code":"…","message":"…","errors":null}`; `errors[]` on 422. */
+/**
+ * Error bodies: `{"code","message","errors"}` with `errors[]` on 422 (docs.runflow.io/concepts/errors),
+ * or the nested `{"error": {"code","message"}}` the SDK's client reads (packages/sdk/src/client.ts).
+ */
 const ErrorEnvelope = z.object({
   code: z.string().optional().catch(undefined),
   message: z.string().optional().catch(undefined),
-  errors: z.array(z.unknown()).nullable().optional().catch(undefined)
+  errors: z.array(z.unknown()).nullable().optional().catch(undefined),
+  error: z
+    .object({ code: z.string().optional().catch(undefined), message: z.string().optional().catch(undefined) })
+    .optional()
+    .catch(undefined)
 })
 
-/** §2.3: only what the adapter reads; everything else in the run record is ignored. */
+/** One entry of the normalized `outputs[]`: only its `url` is read, as the SDK does. */
+const OutputItem = z.object({ url: z.string().min(1).optional().catch(undefined) }).catch({})
+
+/** Every output shape the SDK reads (packages/sdk/src/tools/outputs.ts), and fal's `seed`. */
+const RunOutput = z.object({
+  outputs: z.array(OutputItem).optional().catch(undefined),
+  image_urls: z.array(z.unknown()).optional().catch(undefined),
+  image: z
+    .object({ url: z.string().min(1).optional().catch(undefined) })
+    .nullable()
+    .optional()
+    .catch(undefined),
+  url: z.string().min(1).optional().catch(undefined),
+  output_url: z.string().min(1).optional().catch(undefined),
+  seed: z.number().int().nonnegative().optional().catch(undefined)
+})
+type RunOutput = z.infer<typeof RunOutput>
+
+/** The SDK's order: the first shape that yields a URL wins (`extractAllImageUrls`, then `extractFirstImageUrl`). */
+const IMAGE_URL_SHAPES: ReadonlyArray<(output: RunOutput) => string[]> = [
+  (output) => (output.outputs ?? []).flatMap((item) => (item.url === undefined ? [] : [item.url])),
+  (output) => (output.image_urls ?? []).filter((url): url is string => typeof url === 'string' && url !== ''),
+  (output) => (output.image?.url === undefined ? [] : [output.image.url]),
+  (output) => (output.url === undefined ? [] : [output.url]),
+  (output) => (output.output_url === undefined ? [] : [output.output_url])
+]
+
+/** The SDK's `Run.error` (packages/sdk/src/types.ts). */
+const RunError = z.object({
+  code: z.string().nullable().optional().catch(undefined),
+  message: z.string().nullable().optional().catch(undefined)
+})
+
+/** Only what the adapter reads; everything else in the run record is ignored. */
 const Run = z.object({
   id: z.string().min(1),
   status_code: z.string().min(1),
-  output: z
-    .object({
-      image_urls: z.array(z.string()).optional(),
-      seed: z.number().int().nonnegative().optional().catch(undefined)
-    })
-    .nullable()
-    .optional()
-    .catch(null),
+  output: RunOutput.nullable().optional().catch(null),
   cost: z.union([z.string(), z.number()]).nullable().optional().catch(null),
+  error: RunError.nullable().optional().catch(null),
+  // The docs' older run record.
   failure_code: z.string().nullable().optional().catch(null),
   failure_message: z.string().nullable().optional().catch(null)
 })
 type Run = z.infer<typeof Run>
 
 const AssetUpload = z.object({ asset_id: z.string().min(1), upload_url: z.string().min(1) })
-/** The confirmed Asset record; `url` per Runflow's API reference, optional here. */
-const Asset = z.object({ id: z.string().min(1).optional(), url: z.string().nullable().optional().catch(null) })
+/** The confirmed Asset: only its `id` is read (the SDK's `ref` is built from it). */
+const Asset = z.object({ id: z.string().min(1).optional().catch(undefined) })
 
 const QUEUED = new Set(['queued', 'dispatching'])
 const RUNNING = new Set(['running'])
@@ -70,8 +121,9 @@ const FAILED = new Set(['failed'])
 const CANCELED = new Set(['canceled', 'cancelled'])
 
 /**
- * Failed runs (§2.3 `failure_code` / `failure_message`), first match wins. Runflow lists no
- * moderation code; fal's is `content_policy_violation`, so content/NSFW/safety wording counts.
+ * Failed runs (`error.code` / `error.message`, or the older `failure_code` / `failure_message`),
+ * first match wins. Runflow lists no moderation code; fal's is `content_policy_violation`, so
+ * content/NSFW/safety wording counts.
  */
 const FAILURE_RULES: ReadonlyArray<{ match: RegExp; code: RelayErrorCode }> = [
   { match: /CONTENT_?POLICY|CONTENT_?(MODERAT|FILTER|FLAG|BLOCK|VIOLATION)|MODERAT|NSFW|SAFETY|content polic|content checker/i, code: 'moderated' },
@@ -81,7 +133,7 @@ const FAILURE_RULES: ReadonlyArray<{ match: RegExp; code: RelayErrorCode }> = [
   { match: /UNAVAILABLE|OUTAGE|CAPACITY|OVERLOAD/i, code: 'provider_unavailable' }
 ]
 
-/** Error envelopes by `code` first, then by status (§2.6). */
+/** Error envelopes by `code` first, then by status (docs.runflow.io/concepts/errors). */
 const CODE_RULES: Readonly<Record<string, RelayErrorCode>> = {
   UNAUTHORIZED: 'provider_not_configured',
   PERMISSION_DENIED: 'provider_not_configured',
@@ -94,10 +146,11 @@ const CODE_RULES: Readonly<Record<string, RelayErrorCode>> = {
 function envelopeError(status: number, text: string, retryAfterMs: number | undefined): AppError {
   const json = parseJson(text)
   const envelope = ErrorEnvelope.safeParse(json)
-  const hostCode = envelope.success ? envelope.data.code : undefined
+  const hostCode = envelope.success ? (envelope.data.code ?? envelope.data.error?.code) : undefined
+  const hostMessage = envelope.success ? (envelope.data.message ?? envelope.data.error?.message) : undefined
   const code = (hostCode !== undefined ? CODE_RULES[hostCode] : undefined) ?? codeForStatus(status)
   const fieldErrors = envelope.success && envelope.data.errors ? ` errors: ${JSON.stringify(envelope.data.errors).slice(0, 300)}` : ''
-  const described = envelope.success && hostCode !== undefined ? `${hostCode}: ${(envelope.data.message ?? '').slice(0, 300)}` : describeHostBody(json, text)
+  const described = hostCode !== undefined ? `${hostCode}: ${(hostMessage ?? '').slice(0, 300)}` : describeHostBody(json, text)
   const error = hostError(HOST_NAME, status, code, `${described}${fieldErrors}`)
   if (code === 'rate_limited' && retryAfterMs !== undefined) {
     return new AppError(code, error.message, { detail: error.detail, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) })
@@ -105,12 +158,33 @@ function envelopeError(status: number, text: string, retryAfterMs: number | unde
   return error
 }
 
+/** The failure in either form: the SDK's `error` first, then the older `failure_*` fields. */
+function failureOf(run: Run): { code: string | undefined; message: string | undefined } {
+  return { code: run.error?.code ?? run.failure_code ?? undefined, message: run.error?.message ?? run.failure_message ?? undefined }
+}
+
 function failureError(run: Run): AppError {
-  const failure = `${run.failure_code ?? ''} ${run.failure_message ?? ''}`
-  const code = FAILURE_RULES.find((rule) => rule.match.test(failure))?.code ?? 'provider_error'
+  const failure = failureOf(run)
+  const code = FAILURE_RULES.find((rule) => rule.match.test(`${failure.code ?? ''} ${failure.message ?? ''}`))?.code ?? 'provider_error'
   return new AppError(code, undefined, {
-    detail: `runflow run ${run.id} failed: ${run.failure_code ?? '(no failure_code)'}: ${(run.failure_message ?? '').slice(0, 300)}`
+    detail: `runflow run ${run.id} failed: ${failure.code ?? '(no error code)'}: ${(failure.message ?? '').slice(0, 300)}`
   })
+}
+
+/** Every image URL of a finished run, in the SDK's order of shapes. */
+function imageUrlsOf(output: RunOutput | null | undefined): string[] {
+  if (output === null || output === undefined) return []
+  for (const shape of IMAGE_URL_SHAPES) {
+    const urls = shape(output)
+    if (urls.length > 0) return urls
+  }
+  return []
+}
+
+/** RUNFLOW_INLINE_MAX_BYTES from the host's settings: references smaller than this go inline; 0 (the default) uploads all. */
+export function inlineMaxBytesOf(host: HostConfig): number {
+  const value = Number(host.settings.RUNFLOW_INLINE_MAX_BYTES ?? '')
+  return Number.isInteger(value) && value >= 0 ? value : 0
 }
 
 function parseCostUsd(cost: Run['cost']): number | undefined {
@@ -123,14 +197,15 @@ function dataUri(reference: ReferenceImage): string {
   return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
 }
 
-/** §2.2 / §7.1: relay 0…6 → Runflow's string "1"…"6" (0 clamps to "1", the strictest). */
+/** Relay 0…6 → Runflow's string "1"…"6" (0 clamps to "1", the strictest; fal's schema, docs.runflow.io model page). */
 function safetyString(value: number): string {
   return String(Math.min(6, Math.max(1, Math.round(value))))
 }
 
 /**
- * The run input (§2.2), from the offer's data: `guidance_scale`, `safety_tolerance` and
- * `enhance_prompt` only where the offer has them, with its defaults where the client set none.
+ * The run input (docs.runflow.io model page), from the offer's data: `guidance_scale`,
+ * `safety_tolerance` and `enhance_prompt` only where the offer has them, with its defaults where the
+ * client set none.
  */
 export function buildRunflowInput(
   input: ProviderEditInput,
@@ -156,7 +231,7 @@ export function buildRunflowInput(
   return body
 }
 
-/** The model path: the multi-reference model from 2 references on (§2.1); segments kept, each encoded. */
+/** The model path: the multi-reference model from 2 references on; segments kept, each encoded (as the SDK's `encodeModelId`). */
 function modelPathFor(offer: ModelOffer, references: number): string {
   const id = references > 1 ? offer.multiHostModelId : offer.hostModelId
   if (id === undefined) {
@@ -181,6 +256,7 @@ type ApiOutcome = { ok: true; json: unknown; status: number } | { ok: false; sta
 
 export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps) => {
   const baseUrl = host.url
+  const inlineMaxBytes = inlineMaxBytesOf(host)
   const hostOrigin = new URL(baseUrl).origin
   const authHeaders = (): Record<string, string> => ({ authorization: `Bearer ${host.key ?? ''}`, accept: 'application/json' })
 
@@ -242,7 +318,7 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
     })
   }
 
-  /** §2.5: create an upload, PUT the bytes without auth, confirm; returns how the run input names the asset. */
+  /** The SDK's upload (packages/sdk/src/assets.ts): create, PUT the bytes without auth, confirm; returns the asset's `runflow://assets/{id}` ref. */
   async function uploadAsync(reference: ReferenceImage, index: number, signal: AbortSignal): Promise<string> {
     const created = AssetUpload.safeParse(
       await createAsync(
@@ -257,7 +333,7 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
     const { asset_id: assetId, upload_url: uploadUrl } = created.data
     if (!isAllowedHostUrl(uploadUrl)) throw new AppError('provider_error', undefined, { detail: `runflow upload_url refused (not https): ${originOf(uploadUrl)}` })
 
-    // The presigned URL carries its own credentials: no Authorization header (§2.5).
+    // The presigned URL carries its own credentials: no Authorization header (the SDK's `rawFetch`).
     const put = await hostFetchAsync(
       deps.fetch,
       uploadUrl,
@@ -278,8 +354,7 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
       await createAsync(`/v1/asset-uploads/${encodeURIComponent(assetId)}/confirmations`, {}, signal, 'provider.upload_confirm', { reference: index + 1 })
     )
     if (!asset.success) throw new AppError('provider_error', undefined, { detail: 'runflow asset confirmation is not an Asset' })
-    const url = asset.data.url
-    return typeof url === 'string' && isAllowedHostUrl(url) ? url : `asset://${asset.data.id ?? assetId}`
+    return `runflow://assets/${asset.data.id ?? assetId}`
   }
 
   function isAllowedHostUrl(value: string): boolean {
@@ -331,8 +406,9 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
   }
 
   async function imagesOfAsync(run: Run, seed: number | undefined, signal: AbortSignal): Promise<ProviderImage[]> {
-    const urls = run.output?.image_urls ?? []
-    if (urls.length === 0) throw new AppError('provider_error', undefined, { detail: `runflow run ${run.id} ${run.status_code} without output.image_urls` })
+    const urls = imageUrlsOf(run.output)
+    if (urls.length === 0) throw new AppError('provider_error', undefined, { detail: `runflow run ${run.id} ${run.status_code} without an image URL in its output` })
+    if (run.status_code === 'partial_succeeded') deps.log('provider.partial_run', { provider: PROVIDER, runId: run.id, images: urls.length })
     const firstSeed = run.output?.seed ?? seed
     const bytes = await Promise.all(urls.map((url) => downloadAsync(url, signal)))
     // One seed per call: it reproduces the call's first image (fal's batch shares it).
@@ -366,7 +442,7 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
     if (!created.success) throw new AppError('provider_error', undefined, { detail: 'runflow accepted the run with a body that is not a run record' })
     deps.log('provider.submitted', { provider: PROVIDER, runId: created.data.id, status: created.data.status_code.slice(0, 40) })
     const run = await followAsync(created.data, input.signal, onStatus)
-    deps.log('provider.finished', { provider: PROVIDER, runId: run.id, status: run.status_code, failureCode: run.failure_code ?? undefined })
+    deps.log('provider.finished', { provider: PROVIDER, runId: run.id, status: run.status_code, failureCode: failureOf(run).code })
     if (FAILED.has(run.status_code)) throw failureError(run)
     if (CANCELED.has(run.status_code)) throw new AppError('canceled', undefined, { detail: `runflow run ${run.id} was canceled at the host` })
     return { images: await imagesOfAsync(run, seed, input.signal), costUsd: parseCostUsd(run.cost), runId: run.id }
@@ -378,7 +454,7 @@ export const createRunflowProvider: ProviderFactory = (host, deps: ProviderDeps)
       const { request, offer, signal } = input
       const modelPath = modelPathFor(offer, input.references.length)
       const images = await Promise.all(
-        input.references.map((reference, index) => (reference.bytes.byteLength < INLINE_MAX_BYTES ? dataUri(reference) : uploadAsync(reference, index, signal)))
+        input.references.map((reference, index) => (reference.bytes.byteLength < inlineMaxBytes ? dataUri(reference) : uploadAsync(reference, index, signal)))
       )
 
       const counts = splitVariants(request.numImages, offer.variantsPerCall)

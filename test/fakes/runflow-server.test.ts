@@ -1,11 +1,12 @@
 /**
- * The fake Runflow's own strictness (providers.md §2): it must refuse what Runflow refuses, or a
+ * The fake Runflow's own strictness and shapes (sources in its header; host notes in docs/hosts.md,
+ * "Runflow"): it must refuse what Runflow refuses, and produce each documented result shape, or a
  * relay bug would pass the contract tests.
  */
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makePng } from './make-image'
-import { startFakeRunflowAsync, startRunflowForRelayAsync, type FakeRunflow, type FakeRunflowOptions } from './runflow-server'
+import { startFakeRunflowAsync, startRunflowForRelayAsync, type FakeRunflow, type FakeRunflowOptions, type RunflowOutputShape } from './runflow-server'
 
 const KEY = 'rf_live_selftest_0123456789'
 const PNG = makePng(64, 64, 1)
@@ -42,7 +43,14 @@ async function callAsync(fake: FakeRunflow, method: string, path: string, body?:
 const runAsync = (fake: FakeRunflow, input: Record<string, unknown>, model = PRO) => callAsync(fake, 'POST', `/v1/models/${model}/runs`, { input })
 const valid = (extra: Record<string, unknown> = {}) => ({ prompt: 'Make the sky purple', image_url: DATA_URI, ...extra })
 
-describe('authentication (§2.1, §2.6)', () => {
+/** The normalized output's image URLs (docs.runflow.io/concepts/runs). */
+function outputUrls(json: Record<string, unknown>): string[] {
+  const output = json.output as { type: string; outputs: Array<{ url: string }> }
+  expect(output.type).toBe('image')
+  return output.outputs.map((item) => item.url)
+}
+
+describe('authentication', () => {
   it.each([
     ['no header', undefined],
     ['another scheme', `Key ${KEY}`],
@@ -61,7 +69,7 @@ describe('authentication (§2.1, §2.6)', () => {
   })
 })
 
-describe('run input validation (§2.2)', () => {
+describe('run input validation (fal’s Kontext schema)', () => {
   it.each([
     ['safety_tolerance as a number', { safety_tolerance: 2 }, 'input.safety_tolerance'],
     ['safety_tolerance "0"', { safety_tolerance: '0' }, 'input.safety_tolerance'],
@@ -100,7 +108,8 @@ describe('run input validation (§2.2)', () => {
     ['a JPEG label on PNG bytes', DATA_URI.replace('image/png', 'image/jpeg')],
     ['broken base64', 'data:image/png;base64,@@@@'],
     ['raw base64 without a data URI', Buffer.from(PNG).toString('base64')],
-    ['an asset:// reference while assets have URLs', 'asset://3c90c3cc-0d44-4b50-8888-8dd25736052a']
+    ['an asset:// reference (not a Runflow form)', 'asset://3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+    ['a runflow:// ref to no asset', 'runflow://assets/3c90c3cc-0d44-4b50-8888-8dd25736052a']
   ])('422 for a reference that is %s', async (_name, imageUrl) => {
     const fake = await startAsync()
     const response = await runAsync(fake, valid({ image_url: imageUrl }))
@@ -123,7 +132,7 @@ describe('run input validation (§2.2)', () => {
   })
 })
 
-describe('a run (§2.3)', () => {
+describe('a run', () => {
   it('answers 201 queued with a UUIDv7 id, then succeeds with real images at the ratio’s size and a string cost', async () => {
     const fake = await startAsync()
     const created = await runAsync(fake, valid({ aspect_ratio: '1:1', output_format: 'png', num_images: 2, seed: 5 }))
@@ -133,9 +142,10 @@ describe('a run (§2.3)', () => {
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
 
     const run = await callAsync(fake, 'GET', `/v1/runs/${id}`)
-    expect(run.json).toMatchObject({ id, status_code: 'succeeded', cost: '0.16', failure_code: null, completed_at: expect.stringMatching(/\+00:00$/) })
-    const urls = (run.json.output as { image_urls: string[] }).image_urls
+    expect(run.json).toMatchObject({ id, status_code: 'succeeded', cost: '0.16', completed_at: expect.stringMatching(/\+00:00$/) })
+    const urls = outputUrls(run.json)
     expect(urls).toHaveLength(2)
+    expect(run.json.error).toBeNull()
     const bytes = new Uint8Array(await (await fetch(urls[0]!)).arrayBuffer())
     expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1024, height: 1024 })
     expect(fake.submissions()).toBe(1)
@@ -150,10 +160,10 @@ describe('a run (§2.3)', () => {
     expect((await callAsync(fake, 'GET', `/v1/runs/${id}`)).json.status_code).toBe('succeeded')
   })
 
-  it('sync_mode returns data URIs in image_urls', async () => {
+  it('sync_mode returns data URIs as the output URLs', async () => {
     const fake = await startAsync()
     const id = String((await runAsync(fake, valid({ sync_mode: true, aspect_ratio: '1:1' }))).json.id)
-    const urls = ((await callAsync(fake, 'GET', `/v1/runs/${id}`)).json.output as { image_urls: string[] }).image_urls
+    const urls = outputUrls((await callAsync(fake, 'GET', `/v1/runs/${id}`)).json)
     expect(urls[0]).toMatch(/^data:image\/jpeg;base64,/)
   })
 
@@ -161,23 +171,64 @@ describe('a run (§2.3)', () => {
     const fake = await startAsync()
     expect((await callAsync(fake, 'GET', '/v1/runs/01900000-0000-7000-8000-000000000000')).json).toMatchObject({ code: 'RUN_NOT_FOUND' })
     const id = String((await runAsync(fake, valid({ aspect_ratio: '1:1' }))).json.id)
-    const url = ((await callAsync(fake, 'GET', `/v1/runs/${id}`)).json.output as { image_urls: string[] }).image_urls[0]!
+    const url = outputUrls((await callAsync(fake, 'GET', `/v1/runs/${id}`)).json)[0]!
     expect((await fetch(url, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(400)
     expect((await fetch(url.split('?')[0]!)).status).toBe(403)
   })
 
-  it('moderation fails the run with CONTENT_POLICY_VIOLATION; a failed run costs "0"', async () => {
+  it('moderation fails the run with the SDK’s error {code, message}; a failed run costs "0"', async () => {
     const fake = await startAsync()
     fake.failNext({ kind: 'moderation' })
     const id = String((await runAsync(fake, valid())).json.id)
-    expect((await callAsync(fake, 'GET', `/v1/runs/${id}`)).json).toMatchObject({
-      status_code: 'failed',
-      output: null,
-      cost: '0',
-      failure_code: 'CONTENT_POLICY_VIOLATION',
-      failure_stage: 'inference',
-      failure_message: expect.any(String)
-    })
+    const run = (await callAsync(fake, 'GET', `/v1/runs/${id}`)).json
+    expect(run).toMatchObject({ status_code: 'failed', output: null, cost: '0', error: { code: 'CONTENT_POLICY_VIOLATION', message: expect.any(String) } })
+    expect(run).not.toHaveProperty('failure_code')
+  })
+
+  it('runErrorForm failure_fields: the older failure_code / failure_stage / failure_message', async () => {
+    const fake = await startAsync({ runErrorForm: 'failure_fields' })
+    fake.failNext({ kind: 'moderation' })
+    const id = String((await runAsync(fake, valid())).json.id)
+    const run = (await callAsync(fake, 'GET', `/v1/runs/${id}`)).json
+    expect(run).toMatchObject({ status_code: 'failed', failure_code: 'CONTENT_POLICY_VIOLATION', failure_stage: 'inference', failure_message: expect.any(String) })
+    expect(run).not.toHaveProperty('error')
+  })
+
+  it.each<[RunflowOutputShape, (output: Record<string, unknown>) => unknown]>([
+    ['image_urls', (output) => (output.image_urls as string[])[0]],
+    ['image', (output) => (output.image as { url: string }).url],
+    ['url', (output) => output.url],
+    ['output_url', (output) => output.output_url]
+  ])('outputShape %s puts the image URL where the SDK’s extractor looks', async (outputShape, pick) => {
+    const fake = await startAsync({ outputShape })
+    const id = String((await runAsync(fake, valid({ aspect_ratio: '1:1' }))).json.id)
+    const output = (await callAsync(fake, 'GET', `/v1/runs/${id}`)).json.output as Record<string, unknown>
+    expect(output).not.toHaveProperty('outputs')
+    const url = String(pick(output))
+    expect((await fetch(url)).status).toBe(200)
+  })
+
+  it('partial_succeeded: outputs[] holds the images that landed, and cost bills those', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'partial' })
+    const id = String((await runAsync(fake, valid({ num_images: 3 }))).json.id)
+    const run = (await callAsync(fake, 'GET', `/v1/runs/${id}`)).json
+    expect(run).toMatchObject({ status_code: 'partial_succeeded', cost: '0.08' })
+    expect(outputUrls(run)).toHaveLength(1)
+  })
+
+  it('httpErrorForm nested: {"error": {"code", "message"}}', async () => {
+    const fake = await startAsync({ httpErrorForm: 'nested' })
+    fake.failNext({ kind: 'status', status: 402 })
+    expect((await runAsync(fake, valid())).json).toEqual({ error: { code: 'INSUFFICIENT_CREDIT', message: expect.any(String) } })
+    expect((await callAsync(fake, 'GET', '/v1/runs/01900000-0000-7000-8000-000000000000')).json).toEqual({ error: { code: 'RUN_NOT_FOUND', message: expect.any(String) } })
+  })
+
+  it('dataUris false: a data URI is refused as runflow:// was before refs were resolved at dispatch', async () => {
+    const fake = await startAsync({ dataUris: false })
+    const response = await runAsync(fake, valid())
+    expect(response.status).toBe(422)
+    expect(response.json.errors).toEqual([{ field: 'input.image_url', message: expect.stringContaining("got 'runflow'") }])
   })
 
   it('a 429 fault carries Retry-After and is not billed; a fault waits for a valid request', async () => {
@@ -203,7 +254,7 @@ describe('a run (§2.3)', () => {
   })
 })
 
-describe('asset uploads (§2.5)', () => {
+describe('asset uploads (SDK assets.ts)', () => {
   async function uploadAsync(fake: FakeRunflow, bytes: Uint8Array, options: { putHeaders?: Record<string, string>; confirm?: boolean } = {}) {
     const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'ref.png', mime_type: 'image/png', size_bytes: bytes.byteLength })
     expect(created.status).toBe(201)
@@ -226,32 +277,43 @@ describe('asset uploads (§2.5)', () => {
     }
   })
 
-  it('stores bytes PUT without auth, confirms them (201 Asset with url), and accepts exactly that url in a run', async () => {
+  it('stores bytes PUT without auth, confirms them (201 Asset with a signed url), and accepts runflow://assets/{id} or that url in a run', async () => {
     const fake = await startAsync()
-    const { put, confirmed } = await uploadAsync(fake, PNG)
+    const { assetId, put, confirmed } = await uploadAsync(fake, PNG)
     expect(put.status).toBe(200)
     expect(confirmed!.status).toBe(201)
-    const url = String(confirmed!.json.url)
-    expect(confirmed!.json).toMatchObject({ name: 'ref.png', mime_type: 'image/png', size_bytes: PNG.byteLength })
-    expect((await runAsync(fake, valid({ image_url: url }))).status).toBe(201)
-    expect((await runAsync(fake, valid({ image_url: `asset://${String(confirmed!.json.id)}` }))).status).toBe(422)
+    expect(confirmed!.json).toMatchObject({ id: assetId, name: 'ref.png', mime_type: 'image/png', size_bytes: PNG.byteLength, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//) })
+    expect(fake.assets[0]!.bytes).toEqual(PNG)
+    expect((await runAsync(fake, valid({ image_url: `runflow://assets/${assetId}` }))).status).toBe(201)
+    expect((await runAsync(fake, valid({ image_url: String(confirmed!.json.url) }))).status).toBe(201)
+    expect((await runAsync(fake, valid({ image_url: `asset://${assetId}` }))).status).toBe(422)
   })
 
-  it('without asset URLs, accepts exactly asset://{id}', async () => {
-    const fake = await startAsync({ assetUrls: false })
+  it('accepts the SDK’s confirmation body {folder_id: null}', async () => {
+    const fake = await startAsync()
+    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'ref.png', mime_type: 'image/png', size_bytes: PNG.byteLength })
+    const { asset_id: assetId, upload_url: uploadUrl } = created.json as { asset_id: string; upload_url: string }
+    await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: PNG.slice() })
+    expect((await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, { folder_id: null })).status).toBe(201)
+  })
+
+  it('assetRefs false: a runflow:// ref is refused as before refs were resolved at dispatch; the url still works', async () => {
+    const fake = await startAsync({ assetRefs: false })
     const { assetId, confirmed } = await uploadAsync(fake, PNG)
-    expect(confirmed!.json.url).toBeNull()
-    expect((await runAsync(fake, valid({ image_url: `asset://${assetId}` }))).status).toBe(201)
+    const refused = await runAsync(fake, valid({ image_url: `runflow://assets/${assetId}` }))
+    expect(refused.status).toBe(422)
+    expect(refused.json.errors).toEqual([{ field: 'input.image_url', message: expect.stringContaining("got 'runflow'") }])
+    expect((await runAsync(fake, valid({ image_url: String(confirmed!.json.url) }))).status).toBe(201)
   })
 
   it('refuses a PUT with an Authorization header (400), a confirmation before any upload (409), an unconfirmed asset in a run (422)', async () => {
-    const fake = await startAsync({ assetUrls: false })
+    const fake = await startAsync()
     const { put } = await uploadAsync(fake, PNG, { putHeaders: { authorization: `Bearer ${KEY}` }, confirm: false })
     expect(put.status).toBe(400)
     const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'b.png', mime_type: 'image/png', size_bytes: PNG.byteLength })
     const assetId = String(created.json.asset_id)
     expect((await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {})).status).toBe(409)
-    expect((await runAsync(fake, valid({ image_url: `asset://${assetId}` }))).status).toBe(422)
+    expect((await runAsync(fake, valid({ image_url: `runflow://assets/${assetId}` }))).status).toBe(422)
   })
 
   it('refuses a run naming an asset that is not an image, a confirmation of bytes unlike the declaration, an expired upload URL', async () => {

@@ -1,24 +1,54 @@
 /**
  * A strict fake of Runflow's API (api.runflow.io), limited to what the relay uses: creating a run
  * of a FLUX.1 Kontext model, polling it, the three-step asset upload, and the presigned storage
- * behind result and upload URLs. It follows /work/shared/docs/providers.md section 2 ("Runflow")
- * field for field and rejects what the real API rejects, with Runflow's error envelope
- * `{"code","message","errors"}`, so a relay bug (a number where Runflow wants the string
- * `safety_tolerance`, a field fal does not take, `image_url` on the multi model) fails a test.
+ * behind result and upload URLs. It refuses what the real API refuses, so a relay bug (a number
+ * where Runflow wants the string `safety_tolerance`, a field fal does not take, `image_url` on the
+ * multi model, an `asset://` reference) fails a test. Host notes: docs/hosts.md, "Runflow".
  *
- * Contract choices where the docs leave things open:
- * - Run input schemas are fal's Kontext schemas (§2.2): single models take `image_url`, multi
- *   models take `image_urls` (1 or more). Unknown input keys are a 422, as with fal.
- * - A run moves queued → dispatching → running → terminal over `latencyMs` (0: terminal at the
- *   first GET). The create answer is 201 with the run record at `queued` (§2.3).
- * - Asset references (§2.5 does not show the syntax): with `assetUrls` (default) the confirmed
- *   Asset carries a `url` and a run input must name the asset by exactly that URL; without it the
- *   Asset's `url` is null and the input must say `asset://{id}`. Either way only confirmed assets
- *   of this fake are accepted, and the fake never fetches other URLs (a 400 FAKE_UNSUPPORTED).
- * - Moderation: the run fails with `failure_code: "CONTENT_POLICY_VIOLATION"` (fal's
- *   `content_policy_violation`, in Runflow's upper-case style) at `failure_stage: "inference"`.
+ * Sources, behaviour by behaviour ("SDK" is runflow-io/runflow-js, packages/sdk/src/…):
+ * - Auth `Authorization: Bearer <key>`, 401 UNAUTHORIZED otherwise: SDK client.ts;
+ *   docs.runflow.io/concepts/authentication.
+ * - Routes `POST /v1/models/{model_id}/runs` (multi-segment ids) and `GET /v1/runs/{id}`: SDK
+ *   client.ts (`ModelsResource.run`, `RunsResource.get`). Create body `{input, callback_url,
+ *   metadata, client_ref}`: docs.runflow.io/api-reference/runs and SDK tools/run.ts (`client_ref`,
+ *   `metadata`).
+ * - Run input: fal's Kontext schema, as on docs.runflow.io/models/black-forest-labs/flux-pro/kontext
+ *   (single models `image_url`, multi models `image_urls`; unknown keys 422, as fal does). The
+ *   `/max` and `/multi` ids are not documented (docs/hosts.md lists them as configuration).
+ * - Statuses queued → dispatching → running → succeeded | partial_succeeded | failed | canceled,
+ *   over `latencyMs` (0: terminal at the first GET); the create answers 201 at `queued`:
+ *   docs.runflow.io/concepts/runs. (The SDK's `RunStatus` union in types.ts lists only queued,
+ *   running, succeeded, failed, canceled.)
+ * - Result `output`, by `outputShape`: `outputs` (default) is the normalized
+ *   `{type: "image", outputs: [{url}]}` of docs.runflow.io/concepts/runs, read first by the SDK's
+ *   tools/outputs.ts; `image_urls` is the older shape the SDK falls back to; `image` (`{image:
+ *   {url}}`), `url` and `output_url` are the single-image shapes its `extractFirstImageUrl` also
+ *   accepts, and carry only the first image. No shape carries a seed: the SDK names none.
+ * - `partial_succeeded` (fault `partial`): `outputs[]` holds only the images that landed, and `cost`
+ *   bills those: docs.runflow.io/concepts/runs ("read what outputs[] holds").
+ * - Failures, by `runErrorForm`: `error` (default) is the SDK's `error: {code, message}` (types.ts);
+ *   `failure_fields` is the older record's `failure_code` / `failure_stage` / `failure_message`
+ *   (docs.runflow.io/api-reference/runs/get-run). Moderation's code `CONTENT_POLICY_VIOLATION` is
+ *   this fake's choice (fal's `content_policy_violation` in Runflow's upper-case style): Runflow
+ *   documents none.
+ * - Error bodies, by `httpErrorForm`: `flat` (default) `{"code","message","errors"}` with
+ *   `errors[]` on 422 (docs.runflow.io/concepts/errors); `nested` `{"error": {"code","message"}}`,
+ *   the shape SDK client.ts parses. Codes per status: docs.runflow.io/concepts/errors.
+ * - Asset upload: `POST /v1/asset-uploads` `{filename, mime_type, size_bytes ≤ 50 MiB}` → 201
+ *   `{asset_id, upload_url}`; PUT the bytes without auth; `POST /v1/asset-uploads/{id}/confirmations`
+ *   (optional body, `folder_id` may be null as the SDK sends it) → 201 Asset with a signed `url`:
+ *   SDK assets.ts; docs.runflow.io/guides/upload-large-files.
+ * - References in a run input: a confirmed asset named `runflow://assets/{id}` (the SDK's
+ *   `UploadedAsset.ref`; its CHANGELOG 0.1.1 says the API resolves refs at dispatch), or by the
+ *   Asset's signed `url` (SDK assets.ts: "every model accepts HTTP(S) media URLs"). With
+ *   `assetRefs: false` a ref is refused as before that change ("media URL must use HTTP(S) or data
+ *   URI, got 'runflow'", docs/plans/run-384-sdk-gaps/backend-contract.md in the SDK repo).
+ *   `asset://` is not a form Runflow knows: 422. Data URIs are accepted (the backend materializes
+ *   them to assets, backend-contract.md) unless `dataUris: false`, which refuses them as the SDK's
+ *   CHANGELOG 0.1.0 reports models did. Other URLs: this fake fetches nothing (400 FAKE_UNSUPPORTED).
  * - Presigned URLs (uploads and results) live under /storage/ on this server. Like S3 they refuse
- *   a request that also carries an Authorization header (400), and answer 403 once expired.
+ *   a request that also carries an Authorization header (400), and answer 403 once expired (the
+ *   SDK's `rawFetch` sends no auth to them).
  * - A queued fault is used only by a run create that passed validation, so a bad request still
  *   gets its 422.
  */
@@ -60,6 +90,9 @@ export type RunflowUploadFault = { kind: 'status'; status: 402 | 429 | 503; retr
 
 export type RunflowModelKind = 'single' | 'multi'
 
+/** Where a succeeded run's image URLs sit in `output` (see the header). */
+export type RunflowOutputShape = 'outputs' | 'image_urls' | 'image' | 'url' | 'output_url'
+
 export interface FakeRunflowOptions {
   apiKey: string
   /** from accepted to terminal (default 0: terminal at the first poll) */
@@ -68,8 +101,16 @@ export interface FakeRunflowOptions {
   costPerImage?: number
   /** model ids the fake serves (default: the catalogue's four Kontext ids) */
   models?: Record<string, RunflowModelKind>
-  /** confirmed Assets carry a `url` that run inputs must use (default true); false: `asset://{id}` */
-  assetUrls?: boolean
+  /** where image URLs sit in a succeeded run's `output` (default `outputs`, the normalized payload) */
+  outputShape?: RunflowOutputShape
+  /** how a failed run reports why (default `error`, the SDK's `error: {code, message}`) */
+  runErrorForm?: 'error' | 'failure_fields'
+  /** the shape of error bodies (default `flat`, `{"code","message","errors"}`) */
+  httpErrorForm?: 'flat' | 'nested'
+  /** run inputs may name assets `runflow://assets/{id}` (default true) */
+  assetRefs?: boolean
+  /** run inputs may carry data URIs (default true) */
+  dataUris?: boolean
 }
 
 export interface RecordedRequest {
@@ -99,6 +140,8 @@ export interface FakeAsset {
   confirmed: boolean
   /** the Authorization header the PUT carried, if any */
   putAuthorization: string | undefined
+  /** the bytes stored by the PUT, if any */
+  bytes: Uint8Array | null
 }
 
 export interface FakeRunflow {
@@ -143,16 +186,16 @@ export async function startRunflowForRelayAsync(): Promise<FakeHostHandle> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Contract (providers.md §2.2, §2.5, §2.6)
+// Contract (docs.runflow.io model page, guides/upload-large-files, concepts/errors)
 // ---------------------------------------------------------------------------------------------
 
 const RATIOS = KONTEXT_SIZES.map((size) => size.ratio) as [string, ...string[]]
 const DEFAULT_COST_PER_IMAGE = 0.08
-/** §2.5: `size_bytes` 1 … 52,428,800. */
+/** `size_bytes` 1 … 52,428,800 (SDK assets.ts `MAX_UPLOAD_BYTES`). */
 const MAX_ASSET_BYTES = 52_428_800
 const ASSET_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const
 
-/** §2.2, fal's flux-pro/kontext schema; strict like fal. */
+/** fal's flux-pro/kontext schema (docs.runflow.io model page); strict like fal. */
 const CommonInput = {
   prompt: z.string().min(1),
   aspect_ratio: z.enum(RATIOS).optional(),
@@ -168,7 +211,7 @@ const SingleInput = z.strictObject({ ...CommonInput, image_url: z.string().min(1
 const MultiInput = z.strictObject({ ...CommonInput, image_urls: z.array(z.string().min(1)).min(1) })
 type RunInput = z.infer<typeof SingleInput> | z.infer<typeof MultiInput>
 
-/** §2.2: the create body. */
+/** The create body (docs.runflow.io/api-reference/runs). */
 const CreateRunBody = z.strictObject({
   input: z.record(z.string(), z.unknown()),
   callback_url: z.url({ protocol: /^https$/ }).optional(),
@@ -176,18 +219,18 @@ const CreateRunBody = z.strictObject({
   client_ref: z.string().optional()
 })
 
-/** §2.5 step 1. */
+/** Upload step 1 (SDK assets.ts). */
 const CreateUploadBody = z.strictObject({
   filename: z.string().min(1).max(500),
   mime_type: z.string().min(1).max(255),
   size_bytes: z.int().min(1).max(MAX_ASSET_BYTES)
 })
 
-/** §2.5 step 3: "The body is optional; pass folder_id to file the asset under a folder." */
-const ConfirmBody = z.strictObject({ folder_id: z.uuid().optional() })
+/** Upload step 3: the body is optional; the SDK sends `{folder_id: null}` (assets.ts). */
+const ConfirmBody = z.strictObject({ folder_id: z.uuid().nullable().optional() })
 
 // ---------------------------------------------------------------------------------------------
-// Errors (§2.6)
+// Errors (docs.runflow.io/concepts/errors)
 // ---------------------------------------------------------------------------------------------
 
 interface FieldError {
@@ -288,7 +331,7 @@ function nearestKontextSize(reference: Dimensions): Dimensions {
   return { width: best.width, height: best.height }
 }
 
-/** A UUIDv7 (§2.3: run ids are UUIDv7): 48-bit milliseconds, version 7, variant 10. */
+/** A UUIDv7 (docs.runflow.io/concepts/runs: run ids are UUIDv7): 48-bit milliseconds, version 7, variant 10. */
 function uuidv7(): string {
   const bytes = randomBytes(16)
   const ms = BigInt(Date.now())
@@ -330,6 +373,21 @@ interface StoredAsset extends FakeAsset {
   putMime: string | undefined
 }
 
+/** Where a succeeded run's image URLs sit, per `outputShape` (see the header). */
+const OUTPUT_SHAPES: Record<RunflowOutputShape, (urls: readonly string[]) => Record<string, unknown>> = {
+  outputs: (urls) => ({ type: 'image', outputs: urls.map((url) => ({ url })) }),
+  image_urls: (urls) => ({ image_urls: [...urls] }),
+  image: (urls) => ({ image: { url: urls[0] } }),
+  url: (urls) => ({ url: urls[0] }),
+  output_url: (urls) => ({ output_url: urls[0] })
+}
+
+/** How a run record says why it failed, per `runErrorForm` (see the header); `null` while it has not. */
+const FAILURE_FORMS: Record<'error' | 'failure_fields', (failure: StoredRun['failure']) => Record<string, unknown>> = {
+  error: (failure) => ({ error: failure === null ? null : { code: failure.code, message: failure.message } }),
+  failure_fields: (failure) => ({ failure_code: failure?.code ?? null, failure_stage: failure?.stage ?? null, failure_message: failure?.message ?? null })
+}
+
 const s3Error = (status: number, code: string, message: string): FakeReply => ({
   kind: 'raw',
   status,
@@ -343,7 +401,11 @@ class FakeRunflowServer implements FakeRunflow {
   private latencyMs: number
   private readonly costPerImage: number
   private readonly models: Record<string, RunflowModelKind>
-  private readonly assetUrls: boolean
+  private readonly outputShape: RunflowOutputShape
+  private readonly runErrorForm: 'error' | 'failure_fields'
+  private readonly httpErrorForm: 'flat' | 'nested'
+  private readonly assetRefs: boolean
+  private readonly dataUris: boolean
   private readonly accepted: AcceptedRun[] = []
   private readonly recorded: RecordedRequest[] = []
   private readonly faults: RunflowFault[] = []
@@ -366,7 +428,11 @@ class FakeRunflowServer implements FakeRunflow {
     this.latencyMs = options.latencyMs ?? 0
     this.costPerImage = options.costPerImage ?? DEFAULT_COST_PER_IMAGE
     this.models = { ...(options.models ?? DEFAULT_RUNFLOW_MODELS) }
-    this.assetUrls = options.assetUrls ?? true
+    this.outputShape = options.outputShape ?? 'outputs'
+    this.runErrorForm = options.runErrorForm ?? 'error'
+    this.httpErrorForm = options.httpErrorForm ?? 'flat'
+    this.assetRefs = options.assetRefs ?? true
+    this.dataUris = options.dataUris ?? true
   }
 
   get runs(): ReadonlyArray<AcceptedRun> {
@@ -378,14 +444,15 @@ class FakeRunflowServer implements FakeRunflow {
   }
 
   get assets(): ReadonlyArray<FakeAsset> {
-    return [...this.storedAssets.values()].map(({ id, filename, mimeType, sizeBytes, uploaded, confirmed, putAuthorization }) => ({
+    return [...this.storedAssets.values()].map(({ id, filename, mimeType, sizeBytes, uploaded, confirmed, putAuthorization, bytes }) => ({
       id,
       filename,
       mimeType,
       sizeBytes,
       uploaded,
       confirmed,
-      putAuthorization
+      putAuthorization,
+      bytes
     }))
   }
 
@@ -436,10 +503,16 @@ class FakeRunflowServer implements FakeRunflow {
       reply = path.startsWith('/storage/') ? this.storage(method, path, url, request, raw) : await this.api(method, path, request, raw, parsed)
     } catch (error) {
       if (!(error instanceof RunflowRejection)) throw error
-      reply = jsonReply(error.status, { code: error.code, message: error.message, errors: error.errors }, error.headers)
+      reply = jsonReply(error.status, this.errorBody(error), error.headers)
     }
     if (this.closing.signal.aborted) return
     deliverReply(request, response, reply)
+  }
+
+  /** An error body in the configured form (see the header). */
+  private errorBody(error: RunflowRejection): Record<string, unknown> {
+    if (this.httpErrorForm === 'nested') return { error: { code: error.code, message: error.message, ...(error.errors === null ? {} : { errors: error.errors }) } }
+    return { code: error.code, message: error.message, errors: error.errors }
   }
 
   // ----- API (Bearer) ----------------------------------------------------------------------
@@ -448,7 +521,7 @@ class FakeRunflowServer implements FakeRunflow {
     this.authenticate(request.headers.authorization)
     const runCreate = /^\/v1\/models\/(.+)\/runs$/.exec(path)
     if (runCreate !== null) {
-      if (method !== 'POST') return jsonReply(405, { code: 'METHOD_NOT_ALLOWED', message: 'Use POST.', errors: null })
+      if (method !== 'POST') throw new RunflowRejection(405, 'METHOD_NOT_ALLOWED', 'Use POST.')
       return this.createRun(decodeURIComponent(runCreate[1] ?? ''), request, body)
     }
     const runGet = /^\/v1\/runs\/([^/]+)$/.exec(path)
@@ -456,10 +529,10 @@ class FakeRunflowServer implements FakeRunflow {
     if (path === '/v1/asset-uploads' && method === 'POST') return this.createUpload(request, body)
     const confirm = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path)
     if (confirm !== null && method === 'POST') return this.confirmUpload(decodeURIComponent(confirm[1] ?? ''), request, raw, body)
-    return jsonReply(404, { code: 'NOT_FOUND', message: `No route ${method} ${path}.`, errors: null })
+    throw new RunflowRejection(404, 'NOT_FOUND', `No route ${method} ${path}.`)
   }
 
-  /** §2.1: `Authorization: Bearer <key>`; anything else is 401 UNAUTHORIZED. */
+  /** `Authorization: Bearer <key>`; anything else is 401 UNAUTHORIZED. */
   private authenticate(header: string | undefined): void {
     if (header === undefined) throw unauthorized('Missing Authorization header. Send Authorization: Bearer <token>.')
     const bearer = /^Bearer ([^\s]+)$/.exec(header)
@@ -475,7 +548,7 @@ class FakeRunflowServer implements FakeRunflow {
 
   private async createRun(modelId: string, request: IncomingMessage, body: ParsedJsonBody): Promise<FakeReply> {
     const kind = this.models[modelId]
-    if (kind === undefined) return jsonReply(404, { code: 'MODEL_NOT_FOUND', message: `No model ${modelId}.`, errors: null })
+    if (kind === undefined) throw new RunflowRejection(404, 'MODEL_NOT_FOUND', `No model ${modelId}.`)
     const value = this.requireJson(request, body)
     const envelope = CreateRunBody.safeParse(value)
     if (!envelope.success) throw validation(fieldErrors(envelope.error.issues, ''))
@@ -491,8 +564,8 @@ class FakeRunflowServer implements FakeRunflow {
       case 'status': {
         const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
         const code = fault.code ?? STATUS_FAULT_CODES[fault.status] ?? 'ERROR'
-        const errors = fault.status === 422 ? [{ field: 'input', message: 'Simulated validation error.' }] : null
-        return jsonReply(fault.status, { code, message: `Simulated ${fault.status}.`, errors }, headers)
+        const errors: FieldError[] | null = fault.status === 422 ? [{ field: 'input', message: 'Simulated validation error.' }] : null
+        throw new RunflowRejection(fault.status, code, `Simulated ${fault.status}.`, errors, headers)
       }
       case 'reset':
         return { kind: 'destroy' }
@@ -515,17 +588,19 @@ class FakeRunflowServer implements FakeRunflow {
     let bytes: Uint8Array
     let declared: string | null = null
     if (dataUri !== null) {
+      // Before refs were resolved at dispatch, a data URI became a runflow:// ref the worker refused.
+      if (!this.dataUris) throw fail("media URL must use HTTP(S) or data URI, got 'runflow'")
       declared = dataUri.mediaType.toLowerCase()
       const decoded = decodeStrictBase64(dataUri.base64)
       if (decoded === null) throw fail('The data URI is not valid base64.')
       bytes = decoded
     } else {
-      const asset = this.assetFor(value)
+      const asset = this.assetFor(value, fail)
       if (asset === undefined) {
         if (/^https?:\/\//i.test(value)) throw fakeUnsupported(`${field}: this fake fetches no URLs except its own confirmed assets' url`)
         throw fail('Expected an image URL or a data URI.')
       }
-      if (!asset.confirmed || asset.bytes === null) throw fail('The asset is not confirmed.')
+      if (!asset.confirmed || asset.bytes === null) throw fail(`asset not found or expired: runflow://assets/${asset.id}`)
       bytes = asset.bytes
       declared = asset.mimeType
     }
@@ -538,14 +613,17 @@ class FakeRunflowServer implements FakeRunflow {
     return size
   }
 
-  /** The one accepted way to name an asset (see the header), or undefined. */
-  private assetFor(value: string): StoredAsset | undefined {
-    if (this.assetUrls) {
-      const match = /^(https?:\/\/[^/]+)\/storage\/assets\/([^/]+)\/[^/]+$/.exec(value)
-      return match !== null && match[1] === this.url ? this.storedAssets.get(match[2] ?? '') : undefined
+  /** An asset named by its `runflow://assets/{id}` ref or by its signed `url` (see the header), or undefined. */
+  private assetFor(value: string, fail: (why: string) => RunflowRejection): StoredAsset | undefined {
+    const ref = /^runflow:\/\/assets\/([^/?#]+)$/.exec(value)
+    if (ref !== null) {
+      if (!this.assetRefs) throw fail("media URL must use HTTP(S) or data URI, got 'runflow'")
+      const asset = this.storedAssets.get(ref[1] ?? '')
+      if (asset === undefined) throw fail(`asset not found or expired: ${value}`)
+      return asset
     }
-    const match = /^asset:\/\/([^/?#]+)$/.exec(value)
-    return match === null ? undefined : this.storedAssets.get(match[1] ?? '')
+    const url = /^(https?:\/\/[^/]+)\/storage\/assets\/([^/]+)\/[^/?]+(\?.*)?$/.exec(value)
+    return url !== null && url[1] === this.url ? this.storedAssets.get(url[2] ?? '') : undefined
   }
 
   private accept(modelId: string, body: Record<string, unknown>, input: RunInput, firstReference: Dimensions, fault: RunflowFault | undefined): StoredRun {
@@ -594,16 +672,17 @@ class FakeRunflowServer implements FakeRunflow {
     return 'running'
   }
 
-  /** §2.3: the run record. */
+  /** The run record (docs.runflow.io/concepts/runs; SDK types.ts `Run`), in the configured output and failure forms. */
   private record(run: StoredRun, status: string): Record<string, unknown> {
     const terminal = ['succeeded', 'partial_succeeded', 'failed', 'canceled'].includes(status)
     const done = status === 'succeeded' || status === 'partial_succeeded'
+    const failure = status === 'failed' ? run.failure : null
     return {
       id: run.id,
       model_id: run.modelId,
       status_code: status,
       input: run.input,
-      output: done ? { image_urls: run.imageUrls } : null,
+      output: done ? OUTPUT_SHAPES[this.outputShape](run.imageUrls) : null,
       cost: done ? String(Math.round(this.costPerImage * run.imageUrls.length * 1e6) / 1e6) : status === 'failed' || status === 'canceled' ? '0' : null,
       duration_ms: terminal ? run.readyAt - run.createdAt : null,
       created_at: isoOffset(run.createdAt),
@@ -611,24 +690,22 @@ class FakeRunflowServer implements FakeRunflow {
       completed_at: terminal ? isoOffset(run.readyAt) : null,
       callback_url: null,
       metadata: null,
-      failure_code: status === 'failed' ? run.failure!.code : null,
-      failure_stage: status === 'failed' ? run.failure!.stage : null,
-      failure_message: status === 'failed' ? run.failure!.message : null
+      ...FAILURE_FORMS[this.runErrorForm](failure)
     }
   }
 
   private getRun(id: string): FakeReply {
     const run = this.storedRuns.get(id)
-    if (run === undefined) return jsonReply(404, { code: 'RUN_NOT_FOUND', message: 'The run_id does not exist or belongs to another org.', errors: null })
+    if (run === undefined) throw new RunflowRejection(404, 'RUN_NOT_FOUND', 'The run_id does not exist or belongs to another org.')
     run.polls += 1
     const fault = this.pollFaults.shift()
-    if (fault?.kind === 'status') return jsonReply(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null })
+    if (fault?.kind === 'status') throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`)
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"id":"' }
     if (fault?.kind === 'reset') return { kind: 'destroy' }
     return jsonReply(200, this.record(run, this.statusOf(run)))
   }
 
-  /** §2.5 step 1. */
+  /** Upload step 1 (SDK assets.ts). */
   private createUpload(request: IncomingMessage, body: ParsedJsonBody): FakeReply {
     const parsed = CreateUploadBody.safeParse(this.requireJson(request, body))
     if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
@@ -637,7 +714,7 @@ class FakeRunflowServer implements FakeRunflow {
     const fault = this.uploadFaults[0]?.kind === 'status' ? this.uploadFaults.shift() : undefined
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
-      return jsonReply(fault.status, { code: STATUS_FAULT_CODES[fault.status] ?? 'ERROR', message: `Simulated ${fault.status}.`, errors: null }, headers)
+      throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`, null, headers)
     }
     const expired = this.uploadFaults[0]?.kind === 'expired-url'
     if (expired) this.uploadFaults.shift()
@@ -646,15 +723,15 @@ class FakeRunflowServer implements FakeRunflow {
     return jsonReply(201, { asset_id: id, upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}` })
   }
 
-  /** §2.5 step 3: the backend checks the stored object against the declaration. */
+  /** Upload step 3: the backend checks the stored object and returns the Asset with a signed `url` (SDK assets.ts). */
   private confirmUpload(id: string, request: IncomingMessage, raw: Buffer, body: ParsedJsonBody): FakeReply {
     if (raw.length > 0) {
       const parsed = ConfirmBody.safeParse(this.requireJson(request, body))
       if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
     }
     const asset = this.storedAssets.get(id)
-    if (asset === undefined) return jsonReply(404, { code: 'ASSET_UPLOAD_NOT_FOUND', message: 'No such asset upload.', errors: null })
-    if (!asset.uploaded || asset.bytes === null) return jsonReply(409, { code: 'CONFLICT', message: 'No object has been uploaded yet.', errors: null })
+    if (asset === undefined) throw new RunflowRejection(404, 'ASSET_UPLOAD_NOT_FOUND', 'No such asset upload.')
+    if (!asset.uploaded || asset.bytes === null) throw new RunflowRejection(409, 'CONFLICT', 'No object has been uploaded yet.')
     if (asset.bytes.byteLength !== asset.sizeBytes) throw validation([{ field: 'size_bytes', message: `Uploaded ${asset.bytes.byteLength} bytes, declared ${asset.sizeBytes}.` }])
     if (asset.putMime !== asset.mimeType) throw validation([{ field: 'mime_type', message: `Uploaded as ${asset.putMime ?? '(none)'}, declared ${asset.mimeType}.` }])
     asset.confirmed = true
@@ -663,7 +740,7 @@ class FakeRunflowServer implements FakeRunflow {
       org_id: '00000000-0000-4000-8000-000000000001',
       folder_id: null,
       name: asset.filename,
-      url: this.assetUrls ? `${this.url}/storage/assets/${asset.id}/${encodeURIComponent(asset.filename)}` : null,
+      url: `${this.url}/storage/assets/${asset.id}/${encodeURIComponent(asset.filename)}?X-Amz-Expires=600&X-Amz-Signature=${randomBytes(16).toString('hex')}`,
       thumbnail_url: null,
       mime_type: asset.mimeType,
       size_bytes: asset.sizeBytes,
@@ -700,7 +777,7 @@ class FakeRunflowServer implements FakeRunflow {
     const asset = /^\/storage\/assets\/([^/]+)\/[^/]+$/.exec(path)
     if (asset !== null && method === 'GET') {
       const stored = this.storedAssets.get(asset[1] ?? '')
-      if (stored === undefined || !stored.confirmed || stored.bytes === null || !this.assetUrls) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+      if (stored === undefined || !stored.confirmed || stored.bytes === null) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
       return { kind: 'raw', status: 200, contentType: stored.mimeType, body: stored.bytes }
     }
     return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
@@ -711,7 +788,7 @@ class FakeRunflowServer implements FakeRunflow {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/** §2.4: timestamps with a +00:00 offset. */
+/** Timestamps with a +00:00 offset (docs.runflow.io/concepts/callbacks). */
 function isoOffset(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+00:00')
 }
