@@ -11,7 +11,7 @@ import { pollAsync } from './shared/poll-async'
 import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
- * Black Forest Labs' own API (providers.md §3): `POST {BFL_API_URL}/v1/{offer.hostModelId}` with
+ * Black Forest Labs' own API (docs/hosts.md, "Black Forest Labs"): `POST {BFL_API_URL}/v1/{offer.hostModelId}` with
  * `x-key`, then `GET polling_url` until a final status, then download `result.sample` at once
  * (signed, 10 minutes). One image a call, so variants are parallel submissions. No idempotency
  * and no cancel endpoint: a submit is sent again only when BFL cannot have accepted it.
@@ -31,13 +31,13 @@ import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-ret
 const PROVIDER = 'bfl'
 /** Consecutive unreadable poll answers before giving up (a proxy glitch is retried, garbage is not). */
 const MAX_GARBLED_POLLS = 3
-/** 1 credit = $0.01 (providers.md §3.1). */
+/** 1 credit = $0.01 (docs/hosts.md, "Black Forest Labs", pricing). */
 const USD_PER_CREDIT = 0.01
 /** Second-level labels under which the registrable domain has three labels (no public suffix list here). */
 const GENERIC_SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac'])
 const MODEL_PATH = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/
 
-/** §3.3; `polling_url` is optional only in the webhook shape, which the relay never asks for. */
+/** BFL's OpenAPI `AsyncResponse` (docs/hosts.md, "Black Forest Labs"); `polling_url` is optional only in the webhook shape, which the relay never asks for. */
 const SubmitAnswer = z.object({
   id: z.string().min(1),
   polling_url: z.string().nullish(),
@@ -46,7 +46,7 @@ const SubmitAnswer = z.object({
   output_mp: z.number().nullish()
 })
 
-/** §3.4: `result` is typed `any`; the relay needs `sample` and reads `seed`. */
+/** BFL's OpenAPI `ResultResponse`: `result` is typed `any`; the relay needs `sample` and reads `seed`. */
 const PollAnswer = z.object({
   id: z.string().nullish(),
   status: z.string(),
@@ -62,12 +62,12 @@ const ReadyResult = z.object({ sample: z.string().min(1), seed: z.number().int()
 type Submitted = { id: string; pollingUrl: string; costCredits: number | undefined }
 type Finished = { sample: string; seed: number | undefined }
 
-/** The body of one submission: the documented fields, all explicit (§3.2, §7.1). */
+/** The body of one submission: the documented fields (BFL's OpenAPI `FluxKontextProInputs`), all explicit, as sources disagree on defaults. */
 export function buildBflBody(input: ProviderEditInput, seed: number | undefined): Record<string, unknown> {
   const { request, offer } = input
   const body: Record<string, unknown> = { prompt: request.prompt }
   input.references.forEach((reference, index) => {
-    // Raw base64, no data: prefix (§3.2); extra references are input_image_2, _3, …
+    // Raw base64, no data: prefix (docs/hosts.md, "Black Forest Labs"); extra references are input_image_2, _3, …
     body[index === 0 ? 'input_image' : `input_image_${index + 1}`] = bytesToBase64(reference.bytes)
   })
   body.aspect_ratio = input.aspectRatio
@@ -151,7 +151,7 @@ export function createBflProvider(host: HostConfig, deps: ProviderDeps): Provide
     })
   }
 
-  /** Follows `polling_url` exactly as BFL gave it to a final status (§3.4). */
+  /** Follows `polling_url` exactly as BFL gave it to a final status (BFL's integration guidelines: never rebuild it). */
   async function followAsync(job: Submitted, report: (progress: ProviderProgress) => void, signal: AbortSignal): Promise<Finished> {
     let url: URL
     try {

@@ -15,8 +15,9 @@ import { pollAsync } from './shared/poll-async'
 import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
- * A self-hosted ComfyUI running FLUX.1 Kontext [dev] (providers.md §6). No auth: ComfyUI is bound
- * to localhost or a private network and the relay sits in front of it.
+ * A self-hosted ComfyUI running FLUX.1 Kontext [dev] (docs/hosts.md, "ComfyUI"; the operator's
+ * guide is docs/comfyui.md). No auth: ComfyUI is bound to localhost or a private network and the
+ * relay sits in front of it.
  *
  * Flow per edit: `POST /upload/image` for each reference (named by a hash of its bytes, so a frame
  * edited again is not stored twice, and always referenced by the name ComfyUI returns); then per
@@ -25,7 +26,9 @@ import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-ret
  * Because the relay chose the id, an ambiguous submit (reset, 5xx, garbled answer) is resolved by
  * looking for that id in `/queue` and `/history` before anything is sent again: a prompt never
  * runs twice. Builds that ignore a client's `prompt_id` are detected (the answer carries another
- * id); on those the relay never resubmits after an ambiguous failure.
+ * id); on those the relay never resubmits after an ambiguous failure. A build that refuses a
+ * `prompt_id` it already has answers 409: that prompt is queued (the first submit got there after
+ * all), so the relay follows it rather than failing an edit that is running.
  *
  * Progress: `GET /queue` says queued or running; ComfyUI's websocket (comfyui/progress-socket.ts),
  * where it works, adds the sampler's steps (`progress` value/max) and says when a prompt has ended,
@@ -49,10 +52,16 @@ const IN_FLIGHT_RECHECK_MS = 1000
 const SOCKET_READY_MS = 2000
 /** A variant counts as complete only once its image is here: the sampler's last step shows as 99 %. */
 const MAX_UNFINISHED_FRACTION = 0.99
+/**
+ * What ComfyUI answers a POST /prompt whose `prompt_id` it already has (`{"error": "prompt_id already
+ * exists"}`, docs/hosts.md, "ComfyUI"). Only the status is relied on: ComfyUI has no other 409 on
+ * /prompt, and the body's wording is not a contract.
+ */
+const CONFLICT_STATUS = 409
 const EXTENSIONS: Record<ReferenceImage['contentType'], string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }
 
 // ---------------------------------------------------------------------------------------------
-// Host answers (providers.md §6.1)
+// Host answers (docs/hosts.md, "ComfyUI")
 // ---------------------------------------------------------------------------------------------
 
 const UploadAnswer = z.object({ name: z.string().min(1), subfolder: z.string().default(''), type: z.string().default('input') })
@@ -72,6 +81,11 @@ const QueueItem = z.array(z.unknown()).transform((item) => (typeof item[1] === '
 const QueueAnswer = z.object({ queue_running: z.array(QueueItem), queue_pending: z.array(QueueItem) })
 
 const OutputImage = z.object({ filename: z.string().min(1), subfolder: z.string().default(''), type: z.string().default('output') })
+/**
+ * execution.py `task_done` stores `status: null` when it is called without a status (ComfyUI's own
+ * prompt_worker always passes one; other callers of the queue need not): the entry still holds the
+ * prompt's outputs, so the image decides, as for an entry with no status at all.
+ */
 const HistoryEntry = z.object({
   outputs: z.record(z.string(), z.object({ images: z.array(OutputImage).optional() }).loose()).default({}),
   status: z
@@ -80,7 +94,7 @@ const HistoryEntry = z.object({
       completed: z.boolean().optional(),
       messages: z.array(z.tuple([z.string(), z.unknown()]).rest(z.unknown())).default([])
     })
-    .optional()
+    .nullish()
 })
 type HistoryEntry = z.infer<typeof HistoryEntry>
 
@@ -336,6 +350,13 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
       const nodeErrors = Object.keys(parsed.data.node_errors ?? {})
       if (nodeErrors.length > 0) deps.log('provider.node_errors', { provider: PROVIDER, promptId: accepted, nodes: nodeErrors })
       return { kind: 'accepted', promptId: accepted }
+    }
+    if (response.status === CONFLICT_STATUS) {
+      // "prompt_id already exists": the id is ours (fresh per variant), so this is our prompt, queued
+      // by an earlier attempt whose answer was lost. Only a build that keeps prompt_ids can say this.
+      deps.log('provider.prompt_exists', { provider: PROVIDER, promptId, detail: describeHostBody(body, text.text) })
+      honorsPromptId = true
+      return { kind: 'accepted', promptId }
     }
     const retryAfterMs = retryAfterMsOf(response, deps.now())
     if (response.status === 400) {

@@ -10,14 +10,18 @@ import { pollAsync } from './shared/poll-async'
 import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
 
 /**
- * Runware's REST API (providers.md §1): one POST of a JSON task array, Bearer auth. The relay asks
- * for base64 output, so a sync answer carries the bytes in one round trip. Long jobs (several
+ * Runware's REST API (docs/hosts.md, "Runware"): one POST of a JSON task array, Bearer auth. The
+ * relay asks for base64 output, so a sync answer carries the bytes in one round trip. Long jobs (several
  * variants, or a model with `steps`, i.e. Kontext [dev]) use `deliveryMethod: "async"` and poll
  * `getResponse`; RUNWARE_DELIVERY=async makes every job async.
  *
  * Runware lets the client choose the taskUUID and `getResponse` answers for a task by that UUID,
  * so after an ambiguous failure (a 5xx, a reset after sending, a garbled answer) the adapter asks
- * before it submits again: a task is never paid for twice, in sync or async mode.
+ * before it submits again: a task is never paid for twice, in sync or async mode. Should Runware
+ * already have the task when it is sent again (a poll that did not see it yet), it answers
+ * `conflictTaskUUID` and bills nothing; the task runs and is billed all the same, so the adapter
+ * follows it with `getResponse` as Runware's Python SDK does (Runware/sdk-python `runware/base.py`,
+ * `_retry_with_reconnect`), instead of failing an edit that is being paid for.
  *
  * What goes on the wire is read from the offer, never from the model id: `safetyTolerance` /
  * `promptUpsampling` → `providerSettings.bfl`, `steps` → `steps`, `guidance` → `CFGScale`,
@@ -26,7 +30,7 @@ import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-ret
 
 const OUTPUT_FORMATS: Record<OutputFormat, 'PNG' | 'JPG' | 'WEBP'> = { png: 'PNG', jpeg: 'JPG', webp: 'WEBP' }
 
-/** Runware's docs advise a first delay before polling an async task (providers.md §1.5). */
+/** Runware's docs advise a first delay before polling an async task (docs/hosts.md, "Runware"). */
 const ASYNC_FIRST_POLL_MS = 500
 /** Consecutive polls that could not reach Runware at all before the adapter stops asking. */
 const MAX_UNREACHABLE_POLLS = 4
@@ -58,7 +62,7 @@ const RunwareEnvelope = z.object({
 })
 type RunwareEnvelope = z.infer<typeof RunwareEnvelope>
 
-/** Runware's safety codes (RW-TS errors.ts, providers.md §1.7). */
+/** Runware's safety codes (Runware/runware-typescript `src/errors.ts`; docs/hosts.md, "Runware"). */
 const SAFETY_CODES = new Set([
   'contentPolicyViolation',
   'providerContentPolicyViolation',
@@ -70,7 +74,7 @@ const SAFETY_CODES = new Set([
   'moderationFailed'
 ])
 
-/** First match wins. Groups follow RW-TS's classification of Runware's codes. */
+/** First match wins. Groups follow Runware/runware-typescript `src/errors.ts`'s classification of Runware's codes. */
 const ERROR_RULES: ReadonlyArray<{ match: (code: string, status: number) => boolean; relay: RelayErrorCode; message?: string }> = [
   { match: (code) => SAFETY_CODES.has(code), relay: 'moderated' },
   { match: (code, status) => status === 402 || /Credits|Quota|Balance|paymentRequired/i.test(code), relay: 'insufficient_credit' },
@@ -141,9 +145,19 @@ export function chooseDelivery(input: ProviderEditInput, setting: string | undef
   return setting === 'async' || input.request.numImages > 1 || input.offer.steps !== null ? 'async' : 'sync'
 }
 
-/** How one POST went. `refused`: Runware cannot have accepted it; `uncertain`: it may have. */
+/**
+ * Runware's answer to a taskUUID it already has. The code is what Runware/sdk-python
+ * `runware/base.py` matches; no status is documented, so any status carrying it counts.
+ */
+const CONFLICT_CODE = 'conflictTaskUUID'
+
+/**
+ * How one POST went. `refused`: Runware cannot have accepted it; `uncertain`: it may have;
+ * `conflict`: Runware has a task with this UUID (ours: the relay makes a fresh UUID per task).
+ */
 type Answer =
   | { kind: 'ok'; envelope: RunwareEnvelope }
+  | { kind: 'conflict'; error: AppError }
   | { kind: 'refused'; error: AppError; retryAfterMs: number | undefined }
   | { kind: 'unreached'; error: AppError }
   | { kind: 'uncertain'; error: AppError; network: boolean; retryAfterMs?: number | undefined }
@@ -186,6 +200,8 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
     const envelope = parsed.success ? parsed.data : undefined
     const firstError = envelope?.errors?.[0]
     if (response.ok && envelope !== undefined && firstError === undefined) return { kind: 'ok', envelope }
+    const conflict = envelope?.errors?.find((item) => item.code === CONFLICT_CODE)
+    if (conflict !== undefined) return { kind: 'conflict', error: toAppError(response.status, conflict) }
     const retryAfterMs = retryAfterMsOf(response, deps.now())
     if (response.status === 429 || response.status === 503 || /RateLimit/.test(firstError?.code ?? '')) {
       return { kind: 'refused', error: toAppError(response.status, firstError), retryAfterMs }
@@ -269,6 +285,16 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
         log('provider.submit', { taskUUID: call.taskUUID, attempt, delivery: call.delivery, numberResults: call.numberResults })
         const answer = await postAsync([task], signal)
         if (answer.kind === 'ok') return { kind: 'accepted', value: await takeAcceptedAsync(call, answer.envelope, signal, report) }
+        if (answer.kind === 'conflict') {
+          // Runware has this task (sent before, its answer lost, and a poll that did not see it yet):
+          // it runs and is billed, so take its results. The SDK does this only on a retry, as its
+          // callers may choose UUIDs; the relay's are fresh per task, so a conflict is always its own.
+          log('provider.conflict', { taskUUID: call.taskUUID, attempt, detail: answer.error.detail })
+          report(0, true)
+          const followed = await followAsync(call.taskUUID, call.numberResults, true, signal, report)
+          if (followed === undefined) throw new AppError('provider_error', undefined, { detail: 'runware answered conflictTaskUUID for a task getResponse does not know' })
+          return { kind: 'accepted', value: followed }
+        }
         log('provider.uncertain', { taskUUID: call.taskUUID, attempt, kind: answer.kind, detail: answer.error.detail })
         if (answer.kind === 'uncertain') return { kind: 'ambiguous', error: answer.error, retryAfterMs: answer.retryAfterMs }
         return { kind: 'refused', error: answer.error, retryAfterMs: answer.kind === 'refused' ? answer.retryAfterMs : undefined }

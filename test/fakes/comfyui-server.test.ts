@@ -203,8 +203,65 @@ describe('execution, queue and history', () => {
     const promptId = randomUUID()
     await expect(postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).rejects.toThrow()
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
-    await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })
+    const again = await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })
+    expect(again).toEqual({ status: 409, body: { error: 'prompt_id already exists' } })
     expect(fake.duplicatePromptIds).toBe(1)
+    expect(fake.accepted).toHaveLength(1)
+  })
+
+  it('answers 409 for a prompt_id it has queued, running or in history, and queues it again in queue-again mode', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'stall' })
+    const held = randomUUID()
+    expect((await postPromptAsync(fake, { prompt: graph(name), prompt_id: held })).status).toBe(200)
+    await expect.poll(() => fake.stalled(), POLL).toEqual([held])
+    expect((await postPromptAsync(fake, { prompt: graph(name), prompt_id: held })).status).toBe(409)
+    fake.resume()
+    await expect.poll(() => historyAsync(fake, held), POLL).not.toEqual({})
+    expect((await postPromptAsync(fake, { prompt: graph(name), prompt_id: held })).status).toBe(409)
+    expect(fake.accepted).toHaveLength(1)
+    expect(fake.duplicatePromptIds).toBe(2)
+
+    const old = await readyAsync({ duplicatePromptId: 'queue-again' })
+    const promptId = randomUUID()
+    expect((await postPromptAsync(old.fake, { prompt: graph(old.name), prompt_id: promptId })).status).toBe(200)
+    expect((await postPromptAsync(old.fake, { prompt: graph(old.name), prompt_id: promptId })).status).toBe(200)
+    expect(old.fake.accepted).toHaveLength(2)
+    expect(old.fake.duplicatePromptIds).toBe(1)
+  })
+
+  it('on drop-before-queue drops the connection with nothing queued, and queues the prompt before the next /prompt', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'drop-before-queue' })
+    const promptId = randomUUID()
+    await expect(postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).rejects.toThrow()
+    expect(fake.queue()).toEqual({ running: [], pending: [] })
+    expect(await historyAsync(fake, promptId)).toEqual({})
+    expect(fake.accepted).toHaveLength(0)
+    expect(await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).toEqual({ status: 409, body: { error: 'prompt_id already exists' } })
+    expect(fake.accepted.map((prompt) => prompt.promptId)).toEqual([promptId])
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+  })
+
+  it('writes status: null into the history entry on status-null, keeping the outputs', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'status-null' })
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    const entry = (await historyAsync(fake, promptId))[promptId]
+    expect(entry.status).toBeNull()
+    expect(Object.values(entry.outputs as Record<string, { images: unknown[] }>)[0]!.images).toHaveLength(1)
+  })
+
+  it('refuses a prompt_id that is not a canonical lowercase UUID, as newer builds do', async () => {
+    const { fake, name } = await readyAsync()
+    for (const promptId of ['relay-1', randomUUID().toUpperCase(), randomUUID().replace(/-/g, '')]) {
+      const answer = await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })
+      expect(answer.status).toBe(400)
+      expect(answer.body.error.type).toBe('invalid_prompt_id')
+    }
+    expect(fake.accepted).toHaveLength(0)
   })
 
   it('makes its own prompt_id when it models an older build', async () => {

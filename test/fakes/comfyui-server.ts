@@ -1,17 +1,40 @@
 /**
- * A strict fake of the ComfyUI HTTP API (providers.md §6.1) running the FLUX.1 Kontext [dev]
- * workflow (§6.2), limited to what the relay uses: `POST /upload/image`, `POST /prompt`,
+ * A strict fake of the ComfyUI HTTP API (docs/hosts.md, "ComfyUI") running the FLUX.1 Kontext [dev]
+ * workflow, limited to what the relay uses: `POST /upload/image`, `POST /prompt`,
  * `GET /history/{id}`, `GET /view`, `GET|POST /queue`, `POST /interrupt`, `GET /system_stats`, and
  * the websocket `/ws?clientId=` (`ws`'s WebSocketServer on the same HTTP server), each also under
  * `/api/...`. There is no auth, as in ComfyUI.
  *
- * What it checks, as ComfyUI's `validate_prompt` does (same error types and 400 body
- * `{error:{type,message,details,extra_info}, node_errors}`): every node has a known `class_type`,
- * required inputs are present, links are `["<id>", slot]` to an existing node with the right output
- * type, INT/FLOAT ranges, and COMBO values (model files, samplers, and LoadImage names, which must
- * be files uploaded to this fake). It executes one prompt at a time, keeps the queue and history
- * ComfyUI's way, and writes a real PNG at the size the graph implies (an EmptySD3LatentImage's
- * width × height, or FluxKontextImageScale's nearest preferred size to the loaded image).
+ * The source each behaviour follows (comfyanonymous/ComfyUI, read at Comfy-Org/ComfyUI a125cd84,
+ * 2025-10, unless noted):
+ * - Routes, the `/api` prefix, `/upload/image` (rename to "name (1).ext" unless the bytes are
+ *   identical), `/view`, `GET|POST /queue`, `POST /history`, `/interrupt` with an optional
+ *   `prompt_id`: `server.py`.
+ * - `POST /prompt`: `server.py` `post_prompt` (a client's `prompt_id` kept, answer
+ *   `{prompt_id, number, node_errors}`); validation and its 400 body
+ *   `{error:{type,message,details,extra_info}, node_errors}`: `execution.py` `validate_prompt`.
+ *   A `prompt_id` that is not a canonical lowercase UUID is refused (400 `invalid_prompt_id`), as
+ *   newer builds do (secondary: a third-party reading of v0.36.0).
+ * - A `prompt_id` the server already has: by default `409 {"error": "prompt_id already exists"}`
+ *   and nothing queued, as the relay's notes on current ComfyUI give it (docs/hosts.md, "ComfyUI",
+ *   "Idempotency"); `duplicatePromptId: 'queue-again'` models the server.py read above, which has
+ *   no such check and queues the prompt a second time.
+ * - Queue items `[number, prompt_id, prompt, extra_data, outputs_to_execute]`, history written only
+ *   when a prompt ends (`{}` before), entries `{prompt, outputs, status:{status_str, completed,
+ *   messages}, meta}`: `execution.py` `PromptQueue`, `main.py` `prompt_worker`. `task_done` stores
+ *   `status: null` when called without a status (the `status-null` fault).
+ * - Websocket frames: `server.py` `websocket_handler` / `send_sync`, `main.py`, `execution.py`;
+ *   binary previews: `script_examples/websockets_api_example.py`.
+ * - Node schemas and the Kontext sizes: `nodes.py`, `comfy_extras/nodes_flux.py`,
+ *   `comfy_extras/nodes_edit_model.py`.
+ *
+ * What it checks, as ComfyUI's `validate_prompt` does (same error types and 400 body): every node
+ * has a known `class_type`, required inputs are present, links are `["<id>", slot]` to an existing
+ * node with the right output type, INT/FLOAT ranges, and COMBO values (model files, samplers, and
+ * LoadImage names, which must be files uploaded to this fake). It executes one prompt at a time,
+ * keeps the queue and history ComfyUI's way, and writes a real PNG at the size the graph implies
+ * (an EmptySD3LatentImage's width × height, or FluxKontextImageScale's nearest preferred size to
+ * the loaded image).
  *
  * Where it is stricter than ComfyUI, to catch relay bugs (each answers 400 as ComfyUI's shape):
  * - unknown body keys on /prompt, unknown node inputs, and unknown multipart fields on uploads are
@@ -22,8 +45,8 @@
  * - a graph that is not a Kontext edit (KSampler.positive ← FluxGuidance ← ReferenceLatent… ←
  *   CLIPTextEncode, each ReferenceLatent's latent ← VAEEncode ← [FluxKontextImageScale ←] LoadImage,
  *   no stray LoadImage) is refused with `fake_not_kontext`.
- * It accepts a repeated prompt_id and runs it again, as ComfyUI would, and counts it in
- * `duplicatePromptIds`: tests assert that stays 0.
+ * Every /prompt carrying a prompt_id the fake already has counts in `duplicatePromptIds`, answered
+ * 409 or run again: tests of plain flows assert it stays 0.
  *
  * The websocket behaves as ComfyUI's server.py and main.py do: a `status` frame on connect and on
  * every queue change (to every socket); the frames of a run (`execution_start`, `execution_cached`,
@@ -32,7 +55,8 @@
  * `execution_interrupted`, and `executing` with `node: null` once the history is written) go only to
  * the socket of the `client_id` that queued the prompt. One socket per clientId: a second connection
  * takes over, and when either closes the id is forgotten (ComfyUI pops it). Nodes whose inputs are
- * unchanged since the last run are cached, and a fully cached run sends nothing at all (§6.1).
+ * unchanged since the last run are cached, and a fully cached run sends nothing at all (the
+ * socket's silence on cached runs is a known ComfyUI pitfall, docs/hosts.md, "ComfyUI").
  * Tests can refuse the upgrade (`websocket: 'off'`), have every frame replaced by garbage
  * (`'garbage'`), drop the sockets, and hold a run at a sampler step (`stall` with `atStep`).
  */
@@ -59,6 +83,14 @@ export type ComfyFault =
   | { kind: 'malformed' }
   /** /prompt queues the prompt, then the connection drops before the answer. */
   | { kind: 'lose-response' }
+  /**
+   * The connection drops while ComfyUI is still validating the prompt (validate_prompt is async):
+   * nothing is queued yet, so /queue and /history do not show it; it is queued just before the
+   * next POST /prompt is handled, as when validation outlasts the client's wait.
+   */
+  | { kind: 'drop-before-queue' }
+  /** Queued and run as usual, but its history entry carries `status: null` (task_done called without a status). */
+  | { kind: 'status-null' }
   /** Queued; execution fails in KSampler (history status error with an execution_error message). */
   | { kind: 'execution-error'; exceptionType?: string; exceptionMessage?: string }
   /**
@@ -84,19 +116,25 @@ export interface FakeComfyuiOptions {
   latencyMs?: number
   /** Newer builds keep the client's prompt_id; false models an older build that makes its own (default true). */
   honorsPromptId?: boolean
-  /** Model files present under models/ (defaults: the files §6.2 names). */
+  /** Model files present under models/ (defaults: the files docs/hosts.md, "ComfyUI" names). */
   models?: Partial<{ diffusionModels: string[]; textEncoders: string[]; vae: string[] }>
   /** ComfyUI's --max-upload-size in bytes (default 100 MB). */
   maxUploadBytes?: number
   /** The websocket (default 'on'); see `ComfyWebsocketMode`. */
   websocket?: ComfyWebsocketMode
+  /**
+   * A POST /prompt whose prompt_id the server already has (queued, running or in history):
+   * `conflict` (default) answers `409 {"error": "prompt_id already exists"}` and queues nothing;
+   * `queue-again` queues it a second time, as a build without that check does.
+   */
+  duplicatePromptId?: 'conflict' | 'queue-again'
 }
 
 /**
  * - `on`: ComfyUI's frames;
  * - `off`: the upgrade is answered 404, as by a proxy that does not pass websockets (sockets already
  *   open stay open, and get frames);
- * - `garbage`: every frame, text or binary, is replaced by one that is not as §6.1 documents it
+ * - `garbage`: every frame, text or binary, is replaced by one that is not as server.py sends it
  *   (cut short, not JSON, wrong shapes and types, a value above max, an early "finished").
  */
 export type ComfyWebsocketMode = 'on' | 'off' | 'garbage'
@@ -157,7 +195,7 @@ export interface FakeComfyui {
   readonly requests: ReadonlyArray<RecordedRequest>
   /** Prompts queued (each one runs): the billable-equivalent submissions. */
   readonly accepted: ReadonlyArray<AcceptedPrompt>
-  /** Prompts queued with a prompt_id already queued before: a job run twice. */
+  /** POST /prompt calls whose prompt_id the fake already had (answered 409, or run twice in `queue-again` mode). */
   readonly duplicatePromptIds: number
   /** Files stored by /upload/image, by `subfolder/name`. */
   readonly uploads: ReadonlyMap<string, StoredUpload>
@@ -203,7 +241,7 @@ export async function startComfyuiForRelayAsync(): Promise<FakeHostHandle> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Node schemas (the subset of /object_info the Kontext graph uses) [C COMFY nodes_flux.py, nodes_edit_model.py]
+// Node schemas (the subset of /object_info the Kontext graph uses) (ComfyUI nodes.py, comfy_extras/nodes_flux.py, comfy_extras/nodes_edit_model.py)
 // ---------------------------------------------------------------------------------------------
 
 type LinkType = 'MODEL' | 'CLIP' | 'VAE' | 'IMAGE' | 'MASK' | 'LATENT' | 'CONDITIONING'
@@ -276,6 +314,7 @@ const SCHEMAS: Record<string, NodeSchema> = {
   PreviewImage: { required: { images: link('IMAGE') }, outputs: [], outputNode: true }
 }
 
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const PROMPT_BODY_KEYS = new Set(['prompt', 'client_id', 'prompt_id', 'extra_data', 'front', 'number', 'partial_execution_targets'])
 const UPLOAD_FIELDS = new Set(['image', 'type', 'subfolder', 'overwrite'])
 const DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
@@ -330,6 +369,9 @@ class FakeComfyuiServer implements FakeComfyui {
   readonly models: { diffusionModels: string[]; textEncoders: string[]; vae: string[] }
   private readonly latencyMs: number
   private readonly honorsPromptId: boolean
+  private readonly duplicatePromptId: 'conflict' | 'queue-again'
+  /** Prompts a `drop-before-queue` fault holds until the next POST /prompt. */
+  private readonly deferred: Array<() => void> = []
   private readonly maxUploadBytes: number
   private readonly recorded: RecordedRequest[] = []
   private readonly acceptedPrompts: AcceptedPrompt[] = []
@@ -368,6 +410,7 @@ class FakeComfyuiServer implements FakeComfyui {
   constructor(options: FakeComfyuiOptions) {
     this.latencyMs = options.latencyMs ?? 10
     this.honorsPromptId = options.honorsPromptId ?? true
+    this.duplicatePromptId = options.duplicatePromptId ?? 'conflict'
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD
     this.websocketMode = options.websocket ?? 'on'
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head))
@@ -555,6 +598,8 @@ class FakeComfyuiServer implements FakeComfyui {
   // --- /prompt --------------------------------------------------------------------------------
 
   private async prompt(body: unknown): Promise<FakeReply> {
+    // A request still validating when its client left is queued before the next one is handled.
+    for (const queueDeferred of this.deferred.splice(0)) queueDeferred()
     if (body === undefined) return promptError('invalid_prompt', 'fake: the body is not JSON')
     if (!isRecord(body) || !('prompt' in body)) return promptError('no_prompt', 'No prompt provided', 'No prompt provided')
     const unknown = Object.keys(body).filter((key) => !PROMPT_BODY_KEYS.has(key))
@@ -568,12 +613,23 @@ class FakeComfyuiServer implements FakeComfyui {
     ] as const) {
       if (!ok) return promptError('invalid_prompt', `fake: ${key} has the wrong type`)
     }
+    // Builds that keep a client's prompt_id refuse one that is not a canonical lowercase UUID (a
+    // third-party reading of ComfyUI v0.36.0 server.py / comfy_execution/jobs.py validate_job_id).
+    if (this.honorsPromptId && typeof body.prompt_id === 'string' && !CANONICAL_UUID.test(body.prompt_id)) {
+      return promptError('invalid_prompt_id', 'prompt_id must be a valid UUID', 'prompt_id must be a UUID string in canonical lowercase hyphenated form; omit it to let the server generate one')
+    }
     const graph = body.prompt
     if (!isRecord(graph)) return promptError('invalid_prompt', 'fake: prompt must be an object of nodes')
     const validation = this.validateGraph(graph)
     if ('reply' in validation) return validation.reply
 
-    let fault = this.takeFault(['status', 'hang', 'malformed', 'lose-response', 'execution-error', 'stall', 'slow-accept'])
+    const promptId = this.honorsPromptId && typeof body.prompt_id === 'string' ? body.prompt_id : randomUUID()
+    if (this.seenPromptIds.has(promptId)) {
+      this.duplicates += 1
+      if (this.duplicatePromptId === 'conflict') return json(409, { error: 'prompt_id already exists' })
+    }
+
+    let fault = this.takeFault(['status', 'hang', 'malformed', 'lose-response', 'drop-before-queue', 'execution-error', 'stall', 'slow-accept', 'status-null'])
     if (fault?.kind === 'slow-accept') {
       if (!(await this.wait(fault.ms))) return { kind: 'hang' }
       fault = fault.stall === true ? { kind: 'stall' } : undefined
@@ -585,19 +641,25 @@ class FakeComfyuiServer implements FakeComfyui {
     if (fault?.kind === 'hang') return { kind: 'hang' }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"prompt_id": "' }
 
-    const promptId = this.honorsPromptId && typeof body.prompt_id === 'string' ? body.prompt_id : randomUUID()
-    if (this.seenPromptIds.has(promptId)) this.duplicates += 1
-    this.seenPromptIds.add(promptId)
     const number = typeof body.number === 'number' ? body.number : this.counter
     this.counter += 1
     const extraData: Record<string, unknown> = { ...(isRecord(body.extra_data) ? body.extra_data : {}) }
     if (typeof body.client_id === 'string') extraData.client_id = body.client_id
     const typedGraph = graph as Record<string, FakeNode>
-    this.acceptedPrompts.push({ promptId, number, clientId: typeof body.client_id === 'string' ? body.client_id : undefined, graph: structuredClone(typedGraph), bodyKeys: Object.keys(body) })
-    this.pending.push({ number, promptId, graph: typedGraph, extraData, outputs: validation.outputs, fault, output: validation.output, interrupt: new AbortController() })
-    this.pending.sort((a, b) => a.number - b.number)
-    this.pump()
-    this.broadcastStatus()
+    const bodyKeys = Object.keys(body)
+    const queueIt = (): void => {
+      this.seenPromptIds.add(promptId)
+      this.acceptedPrompts.push({ promptId, number, clientId: typeof body.client_id === 'string' ? body.client_id : undefined, graph: structuredClone(typedGraph), bodyKeys })
+      this.pending.push({ number, promptId, graph: typedGraph, extraData, outputs: validation.outputs, fault, output: validation.output, interrupt: new AbortController() })
+      this.pending.sort((a, b) => a.number - b.number)
+      this.pump()
+      this.broadcastStatus()
+    }
+    if (fault?.kind === 'drop-before-queue') {
+      this.deferred.push(queueIt)
+      return { kind: 'destroy' }
+    }
+    queueIt()
     if (fault?.kind === 'lose-response') return { kind: 'destroy' }
     return json(200, { prompt_id: promptId, number, node_errors: {} })
   }
@@ -861,7 +923,7 @@ class FakeComfyuiServer implements FakeComfyui {
     const faulted = item.fault?.kind === 'stall' || item.fault?.kind === 'execution-error'
     const cached = faulted ? [] : order.filter((id) => this.cache.has(signatures.get(id)!))
     const toRun = order.filter((id) => !cached.includes(id))
-    // §6.1: for a fully cached run the socket may stay silent. Here it always does.
+    // For a fully cached run the socket may stay silent (docs/hosts.md, "ComfyUI"). Here it always does.
     const send = (type: string, data: Record<string, unknown>): void => {
       if (toRun.length > 0) this.sendText(sid, promptId, type, { ...data, prompt_id: promptId })
     }
@@ -955,7 +1017,8 @@ class FakeComfyuiServer implements FakeComfyui {
     this.history.set(item.promptId, {
       prompt: [item.number, item.promptId, item.graph, item.extraData, item.outputs],
       outputs,
-      status: { status_str: status, completed: status === 'success', messages },
+      // execution.py task_done: `status` is Optional, stored as null when a caller passes none.
+      status: item.fault?.kind === 'status-null' ? null : { status_str: status, completed: status === 'success', messages },
       meta: Object.fromEntries(Object.keys(outputs).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }]))
     })
   }
@@ -1058,7 +1121,7 @@ function findCycle(nodes: Record<string, FakeNode>): string | undefined {
 }
 
 /**
- * The Kontext edit shape (§6.2): one KSampler whose positive comes from FluxGuidance (optionally
+ * The Kontext edit shape (docs/hosts.md, "ComfyUI"; docs/comfyui.md): one KSampler whose positive comes from FluxGuidance (optionally
  * through FluxKontextMultiReferenceLatentMethod), over a chain of ReferenceLatent nodes down to a
  * CLIPTextEncode; each ReferenceLatent's latent is a VAEEncode of a [FluxKontextImageScale of a]
  * LoadImage; every LoadImage is in such a chain.
@@ -1135,7 +1198,7 @@ function nodeSignatures(nodes: Record<string, FakeNode>): Map<string, string> {
   return signatures
 }
 
-/** What `websocket: 'garbage'` sends instead of a text frame: none of it is a frame as §6.1 documents. */
+/** What `websocket: 'garbage'` sends instead of a text frame: none of it is a frame as server.py sends. */
 function garbageText(promptId: string): string[] {
   return [
     '{"type": "progress", "data": {"value": 3',

@@ -217,7 +217,7 @@ describe('request validation', () => {
   })
 })
 
-describe('per model (§1.2, §1.3)', () => {
+describe('per model (docs/hosts.md, "Runware")', () => {
   const devTask = (overrides: Record<string, unknown> = {}): Record<string, unknown> =>
     editTask({ model: 'runware:106@1', steps: 28, CFGScale: 2.5, ...overrides })
 
@@ -323,12 +323,24 @@ describe('sync results', () => {
     expect(results.map((result) => result.cost)).toEqual([0.04, 0.04])
   })
 
-  it('rejects a second submission of an accepted taskUUID without billing it', async () => {
+  it('answers a second submission of an accepted taskUUID with conflictTaskUUID, naming the task, without billing it', async () => {
     const task = editTask()
     await submit(task)
-    const error = await expectError(await post([task]), 400, 'invalidTaskUUID')
-    expect(error.message).toBe('taskUUID already used')
+    const error = await expectError(await post([task]), 400, 'conflictTaskUUID')
+    // Runware/sdk-python runware/base.py reads `code` and the item's `taskUUID`, then polls that task.
+    expect(error).toMatchObject({ taskUUID: task.taskUUID, taskType: 'imageInference', parameter: 'taskUUID' })
     expect(fake.duplicateSubmissions).toBe(1)
+    expect(fake.accepted).toHaveLength(1)
+    // The first task is untouched: getResponse still has its result.
+    const polled = PollBody.parse(await (await poll(String(task.taskUUID))).json()).data
+    expect(polled[0]?.status).toBe('success')
+  })
+
+  it('does not count getResponse for a known taskUUID as reuse', async () => {
+    const task = editTask({ deliveryMethod: 'async' })
+    expect((await post([task])).status).toBe(200)
+    for (let i = 0; i < 3; i += 1) expect((await poll(String(task.taskUUID))).status).toBe(200)
+    expect(fake.duplicateSubmissions).toBe(0)
     expect(fake.accepted).toHaveLength(1)
   })
 })
@@ -392,7 +404,7 @@ describe('faults', () => {
     expect(fake.accepted).toHaveLength(1)
     const polled = PollBody.parse(await (await poll(String(task.taskUUID))).json()).data
     expect(polled[0]?.status).toBe('success')
-    await expectError(await post([task]), 400, 'invalidTaskUUID')
+    await expectError(await post([task]), 400, 'conflictTaskUUID')
     expect(fake.duplicateSubmissions).toBe(1)
     expect(fake.accepted).toHaveLength(1)
   })
@@ -543,9 +555,11 @@ describe('async tasks and their faults', () => {
     fake.failNextPoll({ kind: 'status', status: 502 })
     fake.failNextPoll({ kind: 'malformed' })
     fake.failNextPoll({ kind: 'reset' })
+    fake.failNextPoll({ kind: 'not-found' })
     await expectError(await poll(String(task.taskUUID)), 502, 'badGateway')
     await expect((await poll(String(task.taskUUID))).json()).rejects.toThrow()
     await expect(poll(String(task.taskUUID))).rejects.toThrow()
+    await expectError(await poll(String(task.taskUUID)), 400, 'taskFailedOrNotFound')
     expect((await statusesUntilDone(String(task.taskUUID))).at(-1)).toEqual(['success'])
     expect(fake.accepted).toHaveLength(1)
   })

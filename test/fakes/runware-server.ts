@@ -1,30 +1,54 @@
 /**
  * A strict fake of Runware's REST API (`POST /v1`), limited to what the relay uses: `imageInference`
  * with FLUX.1 Kontext [max] (`bfl:4@1`), [pro] (`bfl:3@1`) and [dev] (`runware:106@1`), sync and
- * async delivery, and `getResponse`. It follows /work/shared/docs/providers.md section 1
- * ("Runware") field for field and rejects what the real API rejects, so a relay bug (a wrong key,
- * a field a model does not take, a third reference image) fails a test instead of reaching
- * production. Where the fake cannot honestly do what the real API does (fetching URLs, delivering
- * webhooks) it answers 400 `fakeUnsupported` rather than pretending. Results are real PNG, JPEG or
- * WebP bytes at the requested size.
+ * async delivery, and `getResponse`. It follows docs/hosts.md, "Runware" field for field and
+ * rejects what the real API rejects, so a relay bug (a wrong key, a field a model does not take, a
+ * third reference image) fails a test instead of reaching production. Where the fake cannot
+ * honestly do what the real API does (fetching URLs, delivering webhooks) it answers 400
+ * `fakeUnsupported` rather than pretending. Results are real PNG, JPEG or WebP bytes at the
+ * requested size.
  *
- * Contract choices that the docs leave open:
+ * The source each behaviour follows:
+ * - Auth (Bearer header, or an `authentication` task first) and the array body: runware.ai/docs
+ *   platform/authentication; Runware/runware-typescript `src/transport/rest.ts`.
+ * - Task fields, model ids, sizes, prices: runware.ai/docs models/bfl-flux-1-kontext-{max,pro,dev};
+ *   dev's fields from Runware/runware-typescript `src/types/task-map.ts`.
+ * - Result items (`imageBase64Data` / `imageDataURI` / `imageURL`, `seed`, `cost`, `NSFWContent`):
+ *   runware.ai/docs models pages; @runware/sdk-js `IImage`.
+ * - Async delivery and `getResponse` (full state per poll, `processing` / `success` / `error` per
+ *   result): runware.ai/docs platform/task-polling.
+ * - Error bodies `{"errors":[{code, message, parameter, taskType, taskUUID}]}` and HTTP statuses:
+ *   runware.ai/docs platform/errors; codes as Runware/runware-typescript `src/errors.ts` classifies
+ *   them.
+ * - A reused taskUUID: answered `conflictTaskUUID` (status 400, as a validation error, which is
+ *   how `src/errors.ts` files every `conflict*` code), nothing billed, the first task untouched.
+ *   Runware/sdk-python `runware/base.py` (`_retry_with_reconnect`) reads exactly that code and the
+ *   item's `taskUUID`, and on a retry follows the task with `getResponse`. Runware's docs do not
+ *   give the message or the status; the relay must not depend on either.
+ * - `getResponse` for a task the fake has answers at once, whatever the task's delivery method:
+ *   polling a known UUID is normal use, never counted as reuse (the Python SDK polls a sync task
+ *   this way after a conflict).
+ *
+ * Contract choices that the sources leave open:
  * - One task per request (plus the optional leading `authentication` element). The relay sends one
  *   task per call; several tasks would need per-task statuses the docs do not describe, so more
  *   than one answers 400 `fakeUnsupported`.
  * - A queued fault is consumed only by an imageInference that passes validation, so an invalid
  *   request still gets its 400 (the fault models what the host does to a request it would take).
  * - Faults that accept the task (`nsfw`, `lose-response`, `reset-after-accept`) still go through
- *   the duplicate-taskUUID check; a duplicate is rejected and the fault is used up.
- * - Each model bills its documented price per result (§1.2: max 0.08, pro 0.04, dev 0.0105)
- *   unless `costPerImage` says otherwise.
- * - Per model (§1.3): pro/max take `providerSettings.bfl` and no `steps`, `CFGScale` or
- *   `negativePrompt` (unknownParameter); dev takes `steps` (int 1–50), `CFGScale` (0–50) and
- *   `negativePrompt` but no `providerSettings` (unknownParameter: it has no BFL provider). The
- *   ranges are the fake's reading; the docs give none for dev. pro/max accept the nine Kontext
- *   sizes, dev the 17 of `KONTEXT_DEV_SIZES`.
+ *   the taskUUID check; a reused UUID is answered `conflictTaskUUID` and the fault is used up.
+ * - Each model bills its documented price per result (max 0.08, pro 0.04, dev 0.0105) unless
+ *   `costPerImage` says otherwise.
+ * - Per model: pro/max take `providerSettings.bfl` and no `steps`, `CFGScale` or `negativePrompt`
+ *   (unknownParameter); dev takes `steps` (int 1–50), `CFGScale` (0–50) and `negativePrompt` but no
+ *   `providerSettings` (unknownParameter: it has no BFL provider). The ranges are the fake's
+ *   reading; the docs give none for dev. pro/max accept the nine Kontext sizes, dev the 17 of
+ *   `KONTEXT_DEV_SIZES`.
  * - Poll faults (`failNextPoll`) are used only by well-formed getResponse polls and never change
- *   the task. A `task-error` task counts as accepted (the host took it) but reports no cost.
+ *   the task. `not-found` answers taskFailedOrNotFound for a task the fake has: the docs promise no
+ *   moment from which a new task is visible to polling (task-polling speaks of "active
+ *   operations"), so a relay must survive a poll that does not see it yet. A `task-error` task
+ *   counts as accepted (the host took it) but reports no cost.
  * - The results of one task finish one after another over the latency (result i of n is ready at
  *   (i+1)/n of it), so getResponse shows partial progress; a sync answer waits for the last one.
  */
@@ -58,12 +82,13 @@ export type RunwarePollFault =
   | { kind: 'status'; status: 429 | 500 | 502 | 503; code?: string } // a JSON error answer
   | { kind: 'malformed' } // 200 with a body that is not JSON
   | { kind: 'reset' } // destroys the socket without answering
+  | { kind: 'not-found' } // taskFailedOrNotFound even for a task the fake has: a task not yet visible to polling
 
 export interface FakeRunwareOptions {
   apiKey: string
   /** how long an accepted task takes: the wait before a sync answer, or the `processing` time of an async one (default 0) */
   latencyMs?: number
-  /** USD reported as `cost` per result when the task sets includeCost (default: the model's price, §1.2) */
+  /** USD reported as `cost` per result when the task sets includeCost (default: the model's price) */
   costPerImage?: number
 }
 
@@ -86,7 +111,11 @@ export interface FakeRunware {
   apiKey: string
   /** accepted (billed) imageInference tasks, in order */
   readonly accepted: ReadonlyArray<AcceptedTask>
-  /** number of times an imageInference arrived whose taskUUID had already been accepted (a double charge attempt) */
+  /**
+   * imageInference submissions whose taskUUID the fake already had: each was answered
+   * `conflictTaskUUID` and not billed. A relay that resubmits a task it knows was accepted makes
+   * this grow; one that resubmits only after Runware said "not found" rarely does.
+   */
   readonly duplicateSubmissions: number
   /** every HTTP request received: method, path, parsed JSON body (or null), and a copy of headers */
   readonly requests: ReadonlyArray<RecordedRequest>
@@ -119,13 +148,13 @@ export async function startRunwareForRelayAsync(): Promise<FakeHostHandle> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Contract (providers.md §1.2, §1.3, §1.7)
+// Contract (docs/hosts.md, "Runware")
 // ---------------------------------------------------------------------------------------------
 
-/** §1.2: Kontext [max] is `bfl:4@1`, [pro] is `bfl:3@1`, [dev] is `runware:106@1`. */
+/** Kontext [max] is `bfl:4@1`, [pro] is `bfl:3@1`, [dev] is `runware:106@1`. */
 const KONTEXT_MODEL_IDS = ['bfl:4@1', 'bfl:3@1', 'runware:106@1'] as const
 type KontextModelId = (typeof KONTEXT_MODEL_IDS)[number]
-/** §1.3: "up to 2 reference images" for pro/max [S]; the fake holds dev to the same. */
+/** "Up to 2 reference images" for pro/max (a third-party live test); the fake holds dev to the same. */
 const MAX_REFERENCE_IMAGES = 2
 const MAX_NUMBER_RESULTS = 4
 const DEFAULT_OUTPUT_QUALITY = 95
@@ -133,7 +162,7 @@ const SEED_RANGE = 2 ** 32
 
 const HttpsUrl = z.url({ protocol: /^https?$/ })
 
-/** §1.3: `providerSettings.bfl` is flat; a live test saw these four keys allowed, anything else → invalidProviderSettings. */
+/** `providerSettings.bfl` is flat; a live test saw these four keys allowed, anything else → invalidProviderSettings. */
 const ProviderSettings = z.strictObject({
   bfl: z
     .strictObject({
@@ -146,7 +175,7 @@ const ProviderSettings = z.strictObject({
 })
 
 /**
- * The `imageInference` fields every Kontext model takes (§1.3). Strict, because Runware answers
+ * The `imageInference` fields every Kontext model takes (docs/hosts.md, "Runware"). Strict, because Runware answers
  * unknown keys with `unknownParameter`. Cross-field rules and image decoding happen after this.
  */
 const CommonTaskShape = {
@@ -171,10 +200,10 @@ const CommonTaskShape = {
   uploadEndpoint: HttpsUrl.optional()
 }
 
-/** Kontext pro/max: BFL's provider settings, and no `steps`, `CFGScale` or `negativePrompt` [S]. */
+/** Kontext pro/max: BFL's provider settings, and no `steps`, `CFGScale` or `negativePrompt`. (A third-party registry's reading, consistent with BFL's schema.) */
 const ProMaxTask = z.strictObject({ ...CommonTaskShape, providerSettings: ProviderSettings.optional() })
 
-/** Kontext dev (RW-TS types): `steps`, `CFGScale`, `negativePrompt`; no BFL provider settings. */
+/** Kontext dev (Runware/runware-typescript `src/types/task-map.ts`): `steps`, `CFGScale`, `negativePrompt`; no BFL provider settings. */
 const DevTask = z.strictObject({
   ...CommonTaskShape,
   steps: z.int().min(1).max(50).optional(),
@@ -187,7 +216,7 @@ type ImageInferenceTask = z.infer<typeof ProMaxTask> | z.infer<typeof DevTask>
 interface ModelSpec {
   schema: typeof ProMaxTask | typeof DevTask
   sizes: readonly KontextSizeSpec[]
-  /** USD per result, §1.2 */
+  /** USD per result, from Runware's model pages */
   cost: number
 }
 
@@ -202,19 +231,19 @@ function modelSpec(model: unknown): ModelSpec {
   return (KONTEXT_MODEL_IDS as readonly unknown[]).includes(model) ? MODEL_SPECS[model as KontextModelId] : MODEL_SPECS['bfl:4@1']
 }
 
-/** §1.5: a poll carries only these two keys. */
+/** A poll carries only these two keys (runware.ai/docs platform/task-polling). */
 const GetResponseTask = z.strictObject({
   taskType: z.literal('getResponse'),
   taskUUID: z.uuidv4()
 })
 
-/** §1.1: the body-auth alternative, `{"taskType":"authentication","apiKey":"..."}` as the first element. */
+/** The body-auth alternative, `{"taskType":"authentication","apiKey":"..."}` as the first element. */
 const AuthenticationTask = z.strictObject({
   taskType: z.literal('authentication'),
   apiKey: z.string()
 })
 
-/** Default codes for status faults, chosen so RW-TS's classifier (§1.7) files them correctly. */
+/** Default codes for status faults, chosen so Runware/runware-typescript `src/errors.ts` files them correctly. */
 const STATUS_FAULT_CODES: Record<402 | 429 | 500 | 503, string> = {
   402: 'insufficientCredits',
   429: 'rateLimitExceeded',
@@ -223,7 +252,7 @@ const STATUS_FAULT_CODES: Record<402 | 429 | 500 | 503, string> = {
 }
 const POLL_FAULT_CODES: Record<429 | 500 | 502 | 503, string> = { ...STATUS_FAULT_CODES, 502: 'badGateway' }
 
-/** §1.7: the codes RW-TS files under safety; a sync answer with one of them is a 400. */
+/** The codes Runware/runware-typescript `src/errors.ts` files under safety; a sync answer with one of them is a 400. */
 const SAFETY_CODES = new Set([
   'contentPolicyViolation',
   'providerContentPolicyViolation',
@@ -239,7 +268,7 @@ const SAFETY_CODES = new Set([
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** One item of `{"errors":[...]}` (§1.7). */
+/** One item of `{"errors":[...]}` (runware.ai/docs platform/errors). */
 interface RunwareErrorItem {
   code: string
   message: string
@@ -281,7 +310,7 @@ function rejectionFromIssues(issues: ReadonlyArray<z.core.$ZodIssue>): RunwareRe
   const path = issue.path.map(String)
   const [field = '', subfield, index] = path
   const detail = `Invalid value for '${path.join('.') || field}' parameter: ${issue.message}.`
-  // §1.3: inside providerSettings even an unknown key is invalidProviderSettings.
+  // Inside providerSettings even an unknown key is invalidProviderSettings.
   if (field === 'providerSettings') return reject('invalidProviderSettings', detail, 'providerSettings')
   if (issue.code === 'unrecognized_keys') {
     const parameter = [...path, issue.keys[0] ?? ''].join('.')
@@ -336,7 +365,7 @@ interface ValidInference {
   spec: ModelSpec
 }
 
-/** §1.3 plus the fake's own limits; throws a RunwareRejection naming the field. */
+/** The model page's rules plus the fake's own limits; throws a RunwareRejection naming the field. */
 function validateImageInference(raw: Record<string, unknown>, knownImages: ReadonlyMap<string, StoredImage>): ValidInference {
   // reportInput keeps `issue.input`, which tells a missing field from a wrong one.
   const spec = modelSpec(raw.model)
@@ -351,8 +380,8 @@ function validateImageInference(raw: Record<string, unknown>, knownImages: Reado
 }
 
 /**
- * §1.3: width and height are always sent as a pair and must be one of the model's sizes (nine for
- * pro/max, 17 for dev). Without them the output follows the first reference's aspect ratio ([I]).
+ * Width and height are always sent as a pair and must be one of the model's sizes (nine for
+ * pro/max, 17 for dev). Without them the output follows the first reference's aspect ratio (the fake's inference; not documented).
  */
 function outputDimensions(
   task: ImageInferenceTask,
@@ -390,7 +419,7 @@ const MIME_BY_SNIFFED_TYPE = { png: 'image/png', jpeg: 'image/jpeg', webp: 'imag
 type SniffedType = keyof typeof MIME_BY_SNIFFED_TYPE
 
 /**
- * §1.3: a reference is a Runware image UUID, an http(s) URL, a data URI or raw base64. The fake
+ * A reference is a Runware image UUID, an http(s) URL, a data URI or raw base64. The fake
  * knows only the UUIDs of images it generated itself, and never fetches URLs.
  */
 function decodeReferenceImage(value: string, index: number, knownImages: ReadonlyMap<string, StoredImage>): ImageDimensions {
@@ -600,7 +629,7 @@ class FakeRunwareServer implements FakeRunware {
     return { kind: 'raw', status: 200, contentType: MIME[image.format], body: image.bytes }
   }
 
-  /** `POST /v1`: auth (§1.1), then the array body, then the one task. */
+  /** `POST /v1`: auth, then the array body, then the one task. */
   private async api(request: IncomingMessage, body: ParsedJsonBody): Promise<FakeReply> {
     try {
       const elements = this.authenticate(request.headers.authorization, body)
@@ -620,7 +649,7 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   /**
-   * §1.1: `Authorization: Bearer <key>`, or an `authentication` task as the first array element.
+   * `Authorization: Bearer <key>`, or an `authentication` task as the first array element.
    * A wrong key in either place is 401. Returns the remaining elements (null when the body is not
    * an array), or throws.
    */
@@ -659,16 +688,17 @@ class FakeRunwareServer implements FakeRunware {
     if (unaccepted !== null) return unaccepted
 
     if (this.tasks.has(valid.task.taskUUID) || this.rendering.has(valid.task.taskUUID)) {
-      // Never bill twice; docs (§1.7) leave this behaviour unknown, so the fake makes it loud.
+      // Runware keeps the task it has and answers the reuse with conflictTaskUUID, unbilled
+      // (Runware/sdk-python runware/base.py, _retry_with_reconnect: on a retry it polls the task).
       this.duplicates += 1
-      throw withTask(reject('invalidTaskUUID', 'taskUUID already used', 'taskUUID'), 'imageInference', valid.task.taskUUID)
+      throw withTask(reject('conflictTaskUUID', `Task ${valid.task.taskUUID} already exists. Use a unique taskUUID for each new task.`, 'taskUUID'), 'imageInference', valid.task.taskUUID)
     }
     // Reserved while its images render, so a concurrent resubmission is caught as a duplicate too.
     this.rendering.add(valid.task.taskUUID)
     const stored = await this.acceptAsync(raw, valid, fault).finally(() => this.rendering.delete(valid.task.taskUUID))
     const ack = (): FakeReply => jsonReply(200, { data: [{ taskType: 'imageInference', taskUUID: stored.taskUUID }] })
 
-    // §1.5: an async submit is answered at once with an acknowledgement; the work goes on.
+    // An async submit is answered at once with an acknowledgement; the work goes on.
     if (valid.task.deliveryMethod === 'async') {
       if (fault?.kind === 'lose-response') return { kind: 'raw', status: 504, contentType: 'text/html', body: GATEWAY_TIMEOUT_PAGE }
       if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
@@ -753,7 +783,7 @@ class FakeRunwareServer implements FakeRunware {
     return stored
   }
 
-  /** §1.5: every poll returns the full state, one item per result. Never bills. */
+  /** Every poll returns the full state, one item per result. Never bills. */
   private getResponse(raw: Record<string, unknown>): FakeReply {
     const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
     const parsed = GetResponseTask.safeParse(raw)
@@ -766,7 +796,7 @@ class FakeRunwareServer implements FakeRunware {
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_BODY }
     if (fault?.kind === 'reset') return { kind: 'destroy' }
     const stored = this.tasks.get(parsed.data.taskUUID)
-    if (stored === undefined) {
+    if (stored === undefined || fault?.kind === 'not-found') {
       throw withTask(reject('taskFailedOrNotFound', 'No task with this taskUUID.', 'taskUUID'), 'getResponse', taskUUID)
     }
     const now = Date.now()
@@ -778,7 +808,7 @@ class FakeRunwareServer implements FakeRunware {
     return jsonReply(200, { data })
   }
 
-  /** §1.4: the fields of one result; exactly one of imageURL / imageBase64Data / imageDataURI. */
+  /** The fields of one result; exactly one of imageURL / imageBase64Data / imageDataURI. */
   private resultItem(stored: StoredTask, result: StoredResult): Record<string, unknown> {
     const { image } = result
     const item: Record<string, unknown> = {
@@ -828,7 +858,7 @@ function singleTask(elements: unknown[]): Record<string, unknown> {
   return task
 }
 
-/** `ttl` (§1.3) is the lifetime of URL results; without it the fake keeps them until it closes. */
+/** `ttl` is the lifetime of URL results; without it the fake keeps them until it closes. */
 function isExpired(image: StoredImage): boolean {
   return image.expiresAt !== null && Date.now() > image.expiresAt
 }

@@ -440,6 +440,41 @@ describe.concurrent('ComfyUI through the relay', () => {
       expect(setup.fake.duplicatePromptIds).toBe(0)
     })
 
+    it('follows the prompt when the resubmit after a dropped /prompt is answered 409 "prompt_id already exists", queued once', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      await warmUpAsync(setup)
+      // The connection drops while ComfyUI still validates: /queue and /history do not show the prompt
+      // yet, so the relay submits again, and by then ComfyUI has queued the first one.
+      setup.fake.failNext({ kind: 'drop-before-queue' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.error).toBeUndefined()
+      expect(job.status).toBe('succeeded')
+      expect(job.images).toHaveLength(1)
+      const ids = promptIds(setup.fake).slice(1)
+      expect(ids).toHaveLength(2)
+      expect(new Set(ids).size).toBe(1)
+      // One prompt ran for this edit (plus the warm-up); the resubmit was the 409.
+      expect(setup.fake.accepted).toHaveLength(2)
+      expect(setup.fake.accepted[1]!.promptId).toBe(ids[0])
+      expect(setup.fake.duplicatePromptIds).toBe(1)
+      expect(setup.logText()).toContain('provider.prompt_exists')
+    })
+
+    it('accepts a history entry whose status is null and takes its image', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'status-null' })
+      const job = await setup.endAsync(await setup.createAsync())
+
+      expect(job.error).toBeUndefined()
+      expect(job.status).toBe('succeeded')
+      const image = await setup.imageAsync(job, 0)
+      expect(imageSize(image)).toMatchObject({ width: OUTPUT.width, height: OUTPUT.height })
+      expect(setup.fake.accepted).toHaveLength(1)
+    })
+
     it('does not resubmit after an ambiguous failure before it knows the host keeps prompt_ids', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)

@@ -24,7 +24,7 @@ interface AdapterHarness {
   fetchCalls: () => number
 }
 
-function adapter(apiUrl: string, fetchImpl: typeof fetch = fetch): AdapterHarness {
+function adapter(apiUrl: string, fetchImpl: typeof fetch = fetch, settings: Record<string, string> = {}): AdapterHarness {
   const sleeps: number[] = []
   let calls = 0
   const deps: ProviderDeps = {
@@ -44,7 +44,7 @@ function adapter(apiUrl: string, fetchImpl: typeof fetch = fetch): AdapterHarnes
     now: () => Date.now(),
     log: (event, fields) => transcript.logs.push(`${event} ${JSON.stringify(fields)}`)
   }
-  return { provider: createRunwareProvider({ enabled: true, key: API_KEY, url: apiUrl, settings: {}, offerOverrides: {} }, deps), sleeps, fetchCalls: () => calls }
+  return { provider: createRunwareProvider({ enabled: true, key: API_KEY, url: apiUrl, settings, offerOverrides: {} }, deps), sleeps, fetchCalls: () => calls }
 }
 
 function editInput(signal: AbortSignal): ProviderEditInput {
@@ -121,6 +121,25 @@ describe('waiting between submissions', () => {
     await expect(provider.editAsync(editInput(AbortSignal.timeout(5000)))).rejects.toMatchObject({ code: 'insufficient_credit' })
     expect(sleeps).toEqual([])
     expect(submissions(fake)).toHaveLength(1)
+  })
+})
+
+describe('a resubmit answered conflictTaskUUID', () => {
+  it('follows an async task Runware already has, billed once, without a third submission', async () => {
+    const fake = await startFakeAsync()
+    fake.failNext({ kind: 'reset-after-accept' })
+    fake.failNextPoll({ kind: 'not-found' })
+    const { provider, sleeps } = adapter(fake.url, fetch, { RUNWARE_DELIVERY: 'async' })
+
+    const result = await provider.editAsync(editInput(AbortSignal.timeout(5000)))
+
+    expect(result.images).toHaveLength(1)
+    expect(submissions(fake)).toHaveLength(2)
+    expect(submissions(fake)[1]?.deliveryMethod).toBe('async')
+    expect(fake.accepted).toHaveLength(1)
+    expect(fake.duplicateSubmissions).toBe(1)
+    // One back-off between the submissions; the conflict itself is not waited out.
+    expect(sleeps[0]).toBe(1000)
   })
 })
 

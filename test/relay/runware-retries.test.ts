@@ -39,6 +39,28 @@ describe('an answer lost after Runware accepted the task', () => {
   })
 })
 
+describe('a resubmit Runware answers conflictTaskUUID', () => {
+  it('follows the task Runware already has when the resubmit after a reset is answered conflictTaskUUID, billed once', async () => {
+    const relay = await startRelayAsync()
+    // Accepted, then the connection drops; the first poll does not see the task yet, so the relay
+    // submits again, and Runware answers that it has this taskUUID.
+    relay.fake!.failNext({ kind: 'reset-after-accept' })
+    relay.fake!.failNextPoll({ kind: 'not-found' })
+
+    const job = await relay.waitForEndAsync(await relay.createEditAsync())
+
+    expect(job.error).toBeUndefined()
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+    expect(relay.fake!.accepted).toHaveLength(1)
+    expect(relay.fake!.duplicateSubmissions).toBe(1)
+    const [first, second] = submissions(relay.fake!)
+    expect(second?.taskUUID).toBe(first?.taskUUID)
+    expect(polls(relay.fake!).length).toBeGreaterThanOrEqual(2)
+    expect(relay.logs.map((line) => line.event)).toContain('provider.conflict')
+  })
+})
+
 describe('refusals Runware did not bill', () => {
   it('submits again after a 429 and succeeds, billed once', async () => {
     const relay = await startRelayAsync()

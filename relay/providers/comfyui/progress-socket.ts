@@ -4,7 +4,7 @@ import * as z from 'zod'
 import type { ProviderDeps } from '../provider'
 
 /**
- * ComfyUI's websocket (providers.md §6.1), read only for progress: `ws://host:8188/ws?clientId=<id>`
+ * ComfyUI's websocket (docs/hosts.md, "ComfyUI"; server.py, execution.py), read only for progress: `ws://host:8188/ws?clientId=<id>`
  * with the `client_id` the relay sends in `/prompt`, text frames `{type, data}`, binary frames for
  * previews. Nothing here can fail an edit: a socket that is refused, drops, or sends frames that are
  * not as documented only costs progress, and leaves a log line for the operator. Polling `/history`
@@ -60,7 +60,7 @@ const ENDED = new Set(['execution_success', 'execution_error', 'execution_interr
 
 export type ParsedFrame = { kind: 'event'; event: ComfyEvent } | { kind: 'skipped' } | { kind: 'unusable'; reason: string }
 
-/** Never throws; `unusable` for text that is not a frame as §6.1 documents it. */
+/** Never throws; `unusable` for text that is not a frame as ComfyUI's server.py sends it. */
 export function parseFrame(text: string): ParsedFrame {
   let json: unknown
   try {
