@@ -4,8 +4,10 @@ import { resolve } from 'node:path'
 import { ConfigError, parseRelayConfig, type RelayConfig } from './config'
 import { createRelay } from './create-relay'
 import { ensureLocalToken } from './node/ensure-local-token'
+import { nodeImagePlatform } from './images/node-image-platform'
 import { createJsonLogger } from './node/json-logger'
 import { loadEnvFileIfPresent } from './node/load-env-file'
+import { createNodePublicFetch } from './net/node-public-fetch'
 import { startupBanner } from './node/startup-banner'
 import { openFileStoreAsync, StoreLockedError } from './store/file-store'
 import type { RelayStore } from './store/relay-store'
@@ -47,7 +49,8 @@ try {
 let relay: ReturnType<typeof createRelay>
 try {
   // Host adapters read their own settings here (e.g. ComfyUI's workflow file).
-  relay = createRelay(config, { fetch, log, store })
+  // Result URLs and redirects off a host's own origin connect only to public addresses (docs/outbound.md).
+  relay = createRelay(config, { fetch, publicFetch: createNodePublicFetch().fetch, log, store, images: nodeImagePlatform })
 } catch (error) {
   await store.closeAsync()
   stopOnConfigError(error)
@@ -79,6 +82,18 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   void store.closeAsync().finally(() => stop(`The relay could not start: ${hint}`))
 })
 
+/** After the grace time, how long requests already being answered get before their connections are cut. */
+const SERVER_CLOSE_MS = 2_000
+
+/** Stops accepting connections, lets answers under way finish for up to `ms`, then cuts what is left (e.g. a long poll). */
+async function closeServerAsync(ms: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+  if ('closeAllConnections' in server) server.closeAllConnections()
+}
+
 let stopping = false
 function shutdown(signal: string): void {
   if (stopping) {
@@ -88,19 +103,25 @@ function shutdown(signal: string): void {
   stopping = true
   log('relay.stopping', { signal, graceSeconds: config.shutdownGraceMs / 1000 })
   clearInterval(sweeper)
-  // No new connections; running edits finish (their results are paid for) for up to
-  // SHUTDOWN_GRACE_SECONDS, then are recorded as interrupted. A second signal forces the stop.
-  server.close()
-  relay.closeAsync(config.shutdownGraceMs).then(
-    () => {
-      log('relay.stopped', { signal })
-      process.exit(0)
-    },
-    (error: unknown) => {
-      log('relay.stop_failed', { error: error instanceof Error ? error.message : String(error) })
-      process.exit(1)
-    }
-  )
+  // The server keeps answering through the grace time: running edits finish (their results are
+  // paid for) for up to SHUTDOWN_GRACE_SECONDS, new edits get `503 interrupted` with Retry-After
+  // (jobs.createAsync refuses them once draining), and polls and downloads keep working so a paid
+  // result can still be fetched. Only then is the server closed, before the store it reads from.
+  // A second signal forces the stop.
+  jobs
+    .shutdownAsync(config.shutdownGraceMs)
+    .then(() => closeServerAsync(SERVER_CLOSE_MS))
+    .then(() => store.closeAsync())
+    .then(
+      () => {
+        log('relay.stopped', { signal })
+        process.exit(0)
+      },
+      (error: unknown) => {
+        log('relay.stop_failed', { error: error instanceof Error ? error.message : String(error) })
+        process.exit(1)
+      }
+    )
 }
 process.on('SIGINT', () => shutdown('SIGINT'))
 process.on('SIGTERM', () => shutdown('SIGTERM'))

@@ -5,6 +5,11 @@ import type { RelayStore } from '../store/relay-store'
 import { fromMicros, nextUtcMidnight, toMicros, utcDay, type UsageTotals } from '../usage/usage'
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
+/**
+ * Days a ledger can hold: none before this software existed (2000 is a round, safe floor), none
+ * after tomorrow (a client's clock a little ahead of the relay's may ask for its own today).
+ */
+const FIRST_DAY = '2000-01-01'
 
 function dayStart(day: string): number | undefined {
   const match = DAY.exec(day)
@@ -38,6 +43,8 @@ export async function usageOfAsync(caller: Account, dayParam: string | undefined
   const day = dayParam ?? utcDay(deps.now)
   const start = dayStart(day)
   if (start === undefined) throw new AppError('invalid_request', 'day must be a UTC date written YYYY-MM-DD, such as 2025-06-30.')
+  const lastDay = utcDay(nextUtcMidnight(deps.now))
+  if (day < FIRST_DAY || day > lastDay) throw new AppError('invalid_request', `day must be from ${FIRST_DAY} to ${lastDay} (UTC).`)
   const totals = new Map((await deps.store.usageTotalsAsync(day)).map((entry) => [entry.owner, entry]))
   const byOwner = new Map(deps.accounts.map((account) => [account.owner, account]))
   const operator = caller.role === 'operator'

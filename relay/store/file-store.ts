@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as z from 'zod'
 import { JobRecord } from '../jobs/job-record'
 import { fitsBudget, settled, totalsOf, UsageEntry } from '../usage/usage'
+import { lockFolderAsync } from './folder-lock'
 import { LineLog, syncDirectoryAsync } from './line-log'
 import { matchesQuery } from './memory-store'
 import type { RelayStore } from './relay-store'
@@ -19,14 +20,14 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/
 /** How many UTC days of the ledger stay in memory (the others are read again when asked for). */
 const DAYS_IN_MEMORY = 3
 
-export class StoreLockedError extends Error {
-  override readonly name = 'StoreLockedError'
-}
+export { StoreLockedError } from './folder-lock'
 
 export interface FileStoreOptions {
   log?: (event: string, fields: Record<string, unknown>) => void
   /** Rewrites jobs.log once it has this many lines more than twice the live jobs (default 1000). */
   compactAfterLines?: number
+  /** Where Linux's /proc is, to tell a live relay's LOCK from a stale one (folder-lock.ts). */
+  procRoot?: string
 }
 
 interface LedgerDay {
@@ -34,31 +35,14 @@ interface LedgerDay {
   entries: Map<string, UsageEntry>
 }
 
-function isAlive(pid: number): boolean {
+async function existsAsync(path: string): Promise<boolean> {
   try {
-    process.kill(pid, 0)
+    await stat(path)
     return true
   } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM'
+    if ((error as { code?: unknown }).code === 'ENOENT') return false
+    throw error
   }
-}
-
-/** One relay process a folder: a LOCK file with its pid; a dead process's lock is taken over. */
-async function lockAsync(path: string, dir: string): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' })
-      return
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'EEXIST') throw error
-    }
-    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new StoreLockedError(`Another relay (process ${pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder.`)
-    }
-    await unlink(path).catch(() => undefined)
-  }
-  throw new StoreLockedError(`Could not lock ${dir}: another relay keeps taking it.`)
 }
 
 /**
@@ -66,7 +50,7 @@ async function lockAsync(path: string, dir: string): Promise<void> {
  *
  * ```
  * store.json                format and version
- * LOCK                      the pid of the relay using the folder
+ * LOCK                      the pid (and, on Linux, the start time) of the relay using the folder
  * jobs.log                  JSON lines {"put": job} | {"del": id}; the last put of an id wins
  * images/<job id>/<n>       result bytes, written to a temporary file, fsynced, then renamed
  * ledger/<YYYY-MM-DD>.jsonl the usage entries of that UTC day; a pending line, then its settlement
@@ -84,8 +68,7 @@ export async function openFileStoreAsync(dir: string, options: FileStoreOptions 
   await mkdir(dir, { recursive: true, mode: 0o700 })
   await mkdir(join(dir, 'images'), { recursive: true })
   await mkdir(join(dir, 'ledger'), { recursive: true })
-  const lockPath = join(dir, 'LOCK')
-  await lockAsync(lockPath, dir)
+  const unlockAsync = await lockFolderAsync(dir, { procRoot: options.procRoot })
   let jobsLog: LineLog | undefined
 
   try {
@@ -185,6 +168,20 @@ export async function openFileStoreAsync(dir: string, options: FileStoreOptions 
       }
     }
 
+    /**
+     * Runs a read on one day's ledger. A day with no file is answered empty without creating one:
+     * `GET /v1/usage?day=…` for days nobody spent on must leave nothing behind.
+     */
+    async function readDayAsync<T>(day: string, use: (entries: ReadonlyMap<string, UsageEntry>) => T): Promise<T> {
+      if (!DAY.test(day)) return use(new Map())
+      if (!(await hasDayAsync(day))) return use(new Map())
+      return withDayAsync(day, (ledger) => use(ledger.entries))
+    }
+
+    async function hasDayAsync(day: string): Promise<boolean> {
+      return days.has(day) || existsAsync(join(dir, 'ledger', `${day}.jsonl`))
+    }
+
     function imageDir(jobId: string): string {
       if (!SAFE_ID.test(jobId)) throw new Error(`Not a job id: ${jobId}`)
       return join(imagesDir, jobId)
@@ -275,7 +272,8 @@ export async function openFileStoreAsync(dir: string, options: FileStoreOptions 
       },
       async settleUsageAsync(day, jobId, settlement) {
         open_()
-        if (!DAY.test(day)) return false
+        // Nothing to settle on a day with no ledger file; opening it would create one.
+        if (!DAY.test(day) || !(await hasDayAsync(day))) return false
         return withDayAsync(day, async (ledger) => {
           const entry = ledger.entries.get(jobId)
           if (entry === undefined || entry.outcome !== 'pending') return false
@@ -292,13 +290,11 @@ export async function openFileStoreAsync(dir: string, options: FileStoreOptions 
       },
       async usageEntriesAsync(day, owner) {
         open_()
-        if (!DAY.test(day)) return []
-        return withDayAsync(day, (ledger) => [...ledger.entries.values()].filter((entry) => owner === undefined || entry.owner === owner))
+        return readDayAsync(day, (entries) => [...entries.values()].filter((entry) => owner === undefined || entry.owner === owner))
       },
       async usageTotalsAsync(day) {
         open_()
-        if (!DAY.test(day)) return []
-        return withDayAsync(day, (ledger) => totalsOf(ledger.entries.values()))
+        return readDayAsync(day, (entries) => totalsOf(entries.values()))
       },
 
       async closeAsync() {
@@ -307,12 +303,12 @@ export async function openFileStoreAsync(dir: string, options: FileStoreOptions 
         await jobsFile.closeAsync()
         for (const loading of days.values()) await loading.then((ledger) => ledger.log.closeAsync(), () => undefined)
         days.clear()
-        await unlink(lockPath).catch(() => undefined)
+        await unlockAsync()
       }
     }
   } catch (error) {
     await jobsLog?.closeAsync()
-    await unlink(lockPath).catch(() => undefined)
+    await unlockAsync()
     throw error
   }
 }

@@ -1,32 +1,42 @@
 /**
- * Property-based fuzz of the relay's HTTP surface: 10,000 malformed (and now and then valid)
- * requests in-process through `app.request`, then a share over real HTTP (@hono/node-server on
- * 127.0.0.1, raw sockets) for the paths only a real server has: huge headers, body limits with
- * and without Content-Length, bodies cut off mid-way. Figure: responses >= 500 and crashes, both 0.
+ * Property-based fuzz of the relay's HTTP surface: 10,000 malformed requests in-process through
+ * `app.request`; then up to 300 nearly valid edits (nearly-valid-requests.ts: valid for the host's
+ * offer, or one or two fields at or past an edge), so that the fuzz reaches the job path and the
+ * fake host on 127.0.0.1 (the malformed ones never get a 202); then a share over real HTTP
+ * (@hono/node-server on 127.0.0.1, raw sockets) for the paths only a real server has: huge headers,
+ * body limits with and without Content-Length, bodies cut off mid-way. Figures: responses >= 500
+ * and crashes, both 0; nearly valid edits that got 202, more than 0.
  */
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseRelayConfig } from '../../relay/config'
+import { parseRelayConfig, resolveOffer } from '../../relay/config'
 import { createRelay } from '../../relay/create-relay'
 import { ErrorBody } from '../../shared/relay-api'
 import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
+import { ModelId } from '../../shared/models'
+import { EditCreated } from '../../shared/relay-api'
 import { FUZZ_TOKEN, fuzzRequest, toWebRequest, type FuzzRequest } from './malformed-requests'
+import { nearlyValidRequest } from './nearly-valid-requests'
 
 const IN_PROCESS_RUNS = 10_000
 const HTTP_RUNS = 600
+/** Nearly valid edits: each one the relay takes runs a job against the fake host, so fewer, and a time budget too. */
+const NEARLY_VALID_RUNS = 300
+const NEARLY_VALID_BUDGET_MS = 45_000
 /** Small, so the body-limit path is reached without sending 50 MB. */
 const MAX_REQUEST_BYTES = 256 * 1024
 
 let runware: FakeRunware
 let relay: ReturnType<typeof createRelay>
+let config: ReturnType<typeof parseRelayConfig>
 const logs: Array<{ event: string; fields: Record<string, unknown> }> = []
 
 beforeAll(async () => {
   runware = await startFakeRunwareAsync({ apiKey: `rw-fuzz-${crypto.randomUUID()}` })
-  const config = { ...parseRelayConfig({ RELAY_TOKENS: FUZZ_TOKEN, RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, PROVIDER_TIMEOUT_SECONDS: '10' }), maxRequestBytes: MAX_REQUEST_BYTES }
+  config = { ...parseRelayConfig({ RELAY_TOKENS: FUZZ_TOKEN, RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, PROVIDER_TIMEOUT_SECONDS: '10' }), maxRequestBytes: MAX_REQUEST_BYTES }
   // No rate limit: the fuzz is about what the relay does with a request, not how many it takes.
   relay = createRelay(config, { fetch, log: (event, fields) => logs.push({ event, fields }), rateLimiter: { takeAsync: async () => ({ ok: true }) } })
 })
@@ -54,6 +64,14 @@ function count<K>(map: Map<K, number>, key: K): void {
 
 function describeCase(request: FuzzRequest): string {
   return `${request.method} ${request.path.slice(0, 80)} [${request.kind}] headers=${request.headers.map(([name, value]) => `${name}:${value.length}`).join(',')} body=${request.body?.length ?? 'none'}`
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 function histogram(map: Map<number | string, number>): string {
@@ -111,6 +129,65 @@ describe('fuzz: malformed requests', () => {
     expect(tally.over500).toBe(0)
     expect(tally.crashes).toBe(0)
     expect(tally.badEnvelopes).toBe(0)
+    expect(unhandled).toEqual([])
+  }, 120_000)
+
+  it(`answers up to ${NEARLY_VALID_RUNS} nearly valid edits (one or two fields at or past an edge, or none): some reach the job path (202), none >= 500`, async () => {
+    const offers = Object.fromEntries(ModelId.options.map((model) => [model, resolveOffer(config, 'runware', model)]).filter(([, offer]) => offer !== undefined))
+    const tally = newTally()
+    const accepted: string[] = []
+    const wronglyRefused: string[] = []
+    const started = Date.now()
+    let skipped = 0
+    const hostBefore = runware.accepted.length
+    await fc.assert(
+      fc.asyncProperty(nearlyValidRequest('runware', offers), async (request) => {
+        // Bounded in time as well as in count: past the budget, the remaining runs send nothing.
+        if (Date.now() - started > NEARLY_VALID_BUDGET_MS) {
+          skipped += 1
+          return true
+        }
+        tally.requests += 1
+        count(tally.kinds, request.expectAccepted ? 'acceptable' : 'past an edge')
+        const response = await relay.app.request(toWebRequest(request))
+        const text = await response.text()
+        count(tally.statuses, response.status)
+        if (response.status >= 500) {
+          tally.over500 += 1
+          tally.failures.push(`${response.status}: ${request.kind}: ${text.slice(0, 200)}`)
+          return false
+        }
+        if (response.status === 202) accepted.push(EditCreated.parse(JSON.parse(text)).id)
+        // An acceptable edit may still wait its turn: 429 while the token has its most edits running.
+        else if (request.expectAccepted && response.status !== 429) wronglyRefused.push(`${response.status} ${request.kind}: ${text.slice(0, 200)}`)
+        else if (response.status >= 400 && request.method.toUpperCase() !== 'HEAD' && !ErrorBody.safeParse(parseOrUndefined(text)).success) {
+          tally.badEnvelopes += 1
+          tally.failures.push(`no error envelope (${response.status}): ${request.kind}`)
+          return false
+        }
+        return true
+      }),
+      { numRuns: NEARLY_VALID_RUNS, seed: Number(process.env.FUZZ_SEED ?? 20250701) + 2 }
+    ).catch((error: unknown) => {
+      console.log(tally.failures.slice(0, 5).join('\n'))
+      throw error
+    })
+    await relay.jobs.settleAsync()
+    const ended = new Map<string, number>()
+    for (const id of accepted) {
+      const job = await relay.store.getJobAsync(id)
+      count(ended, job?.status === 'failed' ? `failed (${job.error?.code})` : String(job?.status))
+    }
+    const unhandled = logs.filter((line) => line.event === 'http.unhandled')
+    console.log(
+      `fuzz (nearly valid): ${tally.requests} requests in ${Math.round((Date.now() - started) / 1000)} s (${skipped} skipped past the time budget), ${accepted.length} got 202 and reached the job path, ${runware.accepted.length - hostBefore} host tasks run, ${tally.over500} responses >= 500, ${wronglyRefused.length} acceptable ones refused; statuses ${histogram(tally.statuses)}; cases ${histogram(tally.kinds)}; jobs ended ${histogram(ended)}`
+    )
+    if (wronglyRefused.length > 0) console.log(wronglyRefused.slice(0, 5).join('\n'))
+    expect(tally.requests).toBeGreaterThan(0)
+    expect(accepted.length).toBeGreaterThan(0)
+    expect(tally.over500).toBe(0)
+    expect(tally.badEnvelopes).toBe(0)
+    expect(wronglyRefused).toEqual([])
     expect(unhandled).toEqual([])
   }, 120_000)
 

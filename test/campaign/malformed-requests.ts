@@ -1,5 +1,6 @@
 /**
- * fast-check generators of malformed (and now and then valid) requests to the relay: random
+ * fast-check generators of malformed requests to the relay (so malformed that practically none
+ * reaches the job path: nearly-valid-requests.ts makes those): random
  * methods and paths, wrong Authorization formats, lying content types, huge header values, random
  * JSON bodies, hand-built multipart with missing, duplicate and unknown parts and wrong or missing
  * boundaries, `request` parts with random JSON and edge strings, and images that are truncated,

@@ -37,7 +37,7 @@ afterAll(async () => {
   rmSync(BUNDLE, { force: true })
 })
 
-async function startAsync(dataDir: string, tokensFile: string): Promise<RelayProcess> {
+async function startAsync(dataDir: string, tokensFile: string, env: Record<string, string> = {}): Promise<RelayProcess> {
   const cwd = tempDir('kontext-cwd-')
   const child = spawn(process.execPath, [join(process.cwd(), BUNDLE)], {
     cwd,
@@ -50,7 +50,8 @@ async function startAsync(dataDir: string, tokensFile: string): Promise<RelayPro
       RUNWARE_API_KEY: runware.apiKey,
       RUNWARE_API_URL: runware.url,
       SHUTDOWN_GRACE_SECONDS: '0',
-      PROVIDER_TIMEOUT_SECONDS: '30'
+      PROVIDER_TIMEOUT_SECONDS: '30',
+      ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -152,7 +153,7 @@ describe('the Node relay process', () => {
     while (runware.accepted.length === accepted) await new Promise((resolve) => setTimeout(resolve, 20))
     first.child.kill('SIGKILL')
     await first.exited
-    expect(readFileSync(join(dataDir, 'LOCK'), 'utf8').trim()).toBe(String(first.child.pid))
+    expect(readFileSync(join(dataDir, 'LOCK'), 'utf8').split('\n')[0]).toBe(String(first.child.pid))
 
     runware.setLatency(0)
     const second = await startAsync(dataDir, tokensFile)
@@ -168,6 +169,54 @@ describe('the Node relay process', () => {
       await second.exited
     }
   })
+
+  it('keeps serving through the grace time of SIGTERM: new edits get 503 interrupted with Retry-After, polls and downloads still work; a second signal stops it', async () => {
+    const dataDir = tempDir()
+    const tokensFile = writeTokensFile(tempDir(), TEAM_TOKENS)
+    runware.setLatency(0)
+    // A grace time far longer than the test, so every request below lands inside it.
+    const relay = await startAsync(dataDir, tokensFile, { SHUTDOWN_GRACE_SECONDS: '600' })
+    try {
+      const done = await createAsync(relay)
+      expect((await finishedAsync(relay, done)).status).toBe('succeeded')
+      const bytes = Buffer.from(await (await callAsync(relay, `/v1/edits/${done}/images/0`)).arrayBuffer())
+      runware.setLatency(60_000)
+      const accepted = runware.accepted.length
+      const running = await createAsync(relay)
+      while (runware.accepted.length === accepted) await new Promise((resolve) => setTimeout(resolve, 20))
+
+      relay.child.kill('SIGTERM')
+      for (let poll = 0; poll < 500 && !events(relay).some((line) => line.event === 'relay.draining'); poll += 1) await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(events(relay).map((line) => line.event)).toEqual(expect.arrayContaining(['relay.stopping', 'relay.draining']))
+
+      const refusals: string[] = []
+      for (let edit = 0; edit < 5; edit += 1) {
+        const response = await callAsync(relay, '/v1/edits', { method: 'POST', body: editForm({ prompt: PROMPT }) })
+        const body = (await response.json()) as { error?: { code?: string } }
+        refusals.push(`${response.status} ${body.error?.code} Retry-After ${response.headers.get('retry-after')}`)
+      }
+      const poll = await callAsync(relay, `/v1/edits/${running}`)
+      const pollStatus = poll.status
+      const polled = EditJob.parse(await poll.json())
+      const download = await callAsync(relay, `/v1/edits/${done}/images/0`)
+      const downloaded = Buffer.from(await download.arrayBuffer())
+      const retryAfter = refusals[0]?.split(' ').pop()
+      console.log(
+        `grace period: ${refusals.length} new edits → ${refusals.filter((line) => line.startsWith('503 interrupted')).length} × 503 interrupted, Retry-After ${retryAfter}; poll of the running edit ${pollStatus} (${polled.status}); download of a finished result ${download.status} (${downloaded.equals(bytes) ? 'same bytes' : 'other bytes'})`
+      )
+      expect(refusals).toEqual(Array.from({ length: 5 }, () => '503 interrupted Retry-After 30'))
+      expect([pollStatus, polled.status]).toEqual([200, 'running'])
+      expect(download.status).toBe(200)
+      expect(downloaded.equals(bytes)).toBe(true)
+
+      // The grace time would last 10 minutes (Runware cannot stop the running edit): a second signal ends it.
+      relay.child.kill('SIGTERM')
+      expect(await relay.exited).toBe(1)
+      expect(events(relay).map((line) => line.event)).toContain('relay.forced_stop')
+    } finally {
+      relay.child.kill('SIGKILL')
+    }
+  }, 60_000)
 
   it('refuses to start on a folder another running relay holds', async () => {
     const dataDir = tempDir()

@@ -13,6 +13,8 @@ export interface StoreFactory {
   openAsync(): Promise<RelayStore>
   /** Closes `store` and opens the same data again; absent for a store that does not persist. */
   reopenAsync?(store: RelayStore): Promise<RelayStore>
+  /** What the store holds on its medium (files, keys), to check that reads create nothing; absent for memory. */
+  footprintAsync?(): Promise<string[]>
 }
 
 const T = Date.UTC(2025, 5, 30, 12, 0, 0)
@@ -161,6 +163,26 @@ export function describeRelayStore(name: string, factory: StoreFactory): void {
           expect(await second.settleUsageAsync(DAY, 'r', { ...SETTLED, costUsd: 1 })).toBe(false)
           expect(await second.settleUsageAsync(DAY, 'open', SETTLED)).toBe(true)
           return second
+        })
+      })
+    }
+
+    if (factory.footprintAsync !== undefined) {
+      const footprintAsync = factory.footprintAsync
+      it('creates nothing when it reads or settles days nobody spent on', async () => {
+        await withStoreAsync(async (store) => {
+          await store.reserveUsageAsync(entry('there'), null)
+          const before = await footprintAsync()
+          const asked = Array.from({ length: 20 }, (_, index) => `${2990 + index}-06-15`)
+          for (const day of asked) {
+            expect(await store.usageTotalsAsync(day)).toEqual([])
+            expect(await store.usageEntriesAsync(day, 'alice')).toEqual([])
+            expect(await store.settleUsageAsync(day, 'there', SETTLED)).toBe(false)
+          }
+          const created = (await footprintAsync()).filter((item) => !before.includes(item))
+          console.log(`${name}: usage reads: ${created.length} files or keys created for ${asked.length} days asked`)
+          expect(created).toEqual([])
+          expect((await store.usageEntriesAsync(DAY)).map((item) => item.jobId)).toEqual(['there'])
         })
       })
     }

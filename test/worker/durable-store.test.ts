@@ -17,7 +17,8 @@ import { createMemoryDurableStorage, MAX_VALUE_BYTES, type MemoryDurableStorage 
     reopenAsync: async (store) => {
       await store.closeAsync()
       return createDurableStore(storage)
-    }
+    },
+    footprintAsync: async () => [...storage.data.keys()].sort()
   })
 }
 
