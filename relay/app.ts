@@ -12,8 +12,11 @@ import type { Account } from './auth/accounts'
 import type { RateLimiter } from './auth/rate-limiter'
 import { enabledProviders, resolveOffer, type RelayConfig } from './config'
 import { checkAgainstOffer } from './http/check-against-offer'
+import { holdEditPlace } from './http/hold-edit-place'
+import type { EditHold } from './jobs/edit-capacity'
 import { toCapabilities } from '../shared/capabilities'
 import { errorResponse } from './http/error-response'
+import type { ImagePlatform } from './images/image-platform'
 import { parseEditFormAsync } from './http/parse-edit-form-async'
 import { requireAccount } from './http/require-token'
 import { toEditJob } from './http/to-edit-job'
@@ -34,9 +37,11 @@ export interface AppDeps {
   log: Log
   /** Puts the request id on every log line written while the request (and the job it starts) runs. */
   logContext?: LogContext
+  /** crc32 and inflate for checking uploaded images (default: the portable Web-API ones). */
+  images?: ImagePlatform
 }
 
-type Env = { Variables: { requestId: string; account: Account } }
+type Env = { Variables: { requestId: string; account: Account; editHold: EditHold } }
 
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -164,8 +169,9 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
         throw new AppError('payload_too_large', `The request is larger than this relay accepts (${Math.round(config.maxRequestBytes / 1048576)} MB).`)
       }
     }),
+    holdEditPlace(deps.jobs, config.maxRequestBytes),
     async (c) => {
-      const { request, references } = await parseEditFormAsync(c.req.raw, { availableProviders: configured })
+      const { request, references } = await parseEditFormAsync(c.req.raw, { availableProviders: configured, images: deps.images })
       const provider = request.provider ?? config.defaultProvider
       if (provider === undefined) {
         throw new AppError(
@@ -183,8 +189,8 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
       if (offer === undefined) {
         throw new AppError('invalid_request', `${PROVIDERS[provider].name} does not serve ${request.model}. Available: ${modelsOf(provider).join(', ')}.`)
       }
-      checkAgainstOffer(request, references.length, provider, request.model, offer)
-      const job = await deps.jobs.createAsync({ account: c.get('account'), provider, model: request.model, offer, request, references })
+      checkAgainstOffer(request, references, provider, request.model, offer)
+      const job = await deps.jobs.createAsync({ account: c.get('account'), provider, model: request.model, offer, request, references, hold: c.get('editHold') })
       const body: EditCreated = { id: job.id, status: job.status }
       c.header('Location', ROUTES.edit(job.id))
       return c.json(body, 202)

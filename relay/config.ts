@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { offerOf, ProviderId, type ModelId, type ModelOffer } from '../shared/models'
 import type { Account } from './auth/accounts'
 import { parseTokensFile } from './auth/tokens-file'
+import { DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_RELAY_MAX_RUNNING_EDITS } from './jobs/edit-capacity'
 
 const CsvTokens = z
   .string()
@@ -49,6 +50,10 @@ export const RelayEnv = z.object({
   RESULT_TTL_SECONDS: PositiveInt(3600),
   PROVIDER_TIMEOUT_SECONDS: PositiveInt(180),
   MAX_REQUEST_MB: PositiveInt(50),
+  // Edits running at once on the whole relay (per owner: maxRunningEdits in the tokens file).
+  RELAY_MAX_RUNNING_EDITS: PositiveInt(DEFAULT_RELAY_MAX_RUNNING_EDITS),
+  // Megabytes of uploads being read plus references of running edits that the relay holds at once.
+  RELAY_MAX_INFLIGHT_MB: PositiveInt(DEFAULT_MAX_INFLIGHT_BYTES / 1048576),
   // A JSON file naming each token's owner, daily budget and rate (see relay/auth/tokens-file.ts).
   RELAY_TOKENS_FILE: Optional,
   // Where the Node relay keeps jobs, result images and the usage ledger across restarts.
@@ -74,6 +79,8 @@ export const RelayEnv = z.object({
   BFL_API_URL: HttpUrl.default('https://api.bfl.ai'),
   FAL_KEY: Optional,
   FAL_QUEUE_URL: HttpUrl.default('https://queue.fal.run'),
+  // fal's storage API (fal-js getRestApiUrl); references above 1 MB are uploaded there. The key goes here too.
+  FAL_STORAGE_URL: HttpUrl.default('https://rest.fal.ai'),
   REPLICATE_API_TOKEN: Optional,
   REPLICATE_API_URL: HttpUrl.default('https://api.replicate.com'),
   // How long `Prefer: wait` holds a create; short, because a prediction can be canceled only once its id is known.
@@ -113,6 +120,10 @@ export interface RelayConfig {
   resultTtlMs: number
   providerTimeoutMs: number
   maxRequestBytes: number
+  /** Running edits the relay takes at once, all owners together. */
+  maxRunningEdits: number
+  /** Bytes of uploads and references held at once. */
+  maxInflightBytes: number
 }
 
 export class ConfigError extends Error {
@@ -134,7 +145,7 @@ function hostsFrom(env: RelayEnv): Record<ProviderId, HostConfig> {
       'kontext-pro': { multiHostModelId: env.RUNFLOW_PRO_MULTI_MODEL_ID }
     }),
     bfl: host(env.BFL_API_KEY, env.BFL_API_URL),
-    fal: host(env.FAL_KEY, env.FAL_QUEUE_URL),
+    fal: host(env.FAL_KEY, env.FAL_QUEUE_URL, { FAL_STORAGE_URL: env.FAL_STORAGE_URL }),
     replicate: host(env.REPLICATE_API_TOKEN, env.REPLICATE_API_URL, { REPLICATE_WAIT_SECONDS: String(env.REPLICATE_WAIT_SECONDS) }),
     comfyui: { ...host(undefined, env.COMFYUI_URL ?? 'http://127.0.0.1:8188', { COMFYUI_WORKFLOW_FILE: env.COMFYUI_WORKFLOW_FILE }), enabled: env.COMFYUI_URL !== undefined }
   }
@@ -203,6 +214,8 @@ export function parseRelayConfig(env: Record<string, string | undefined>, option
     hosts,
     resultTtlMs: value.RESULT_TTL_SECONDS * 1000,
     providerTimeoutMs: value.PROVIDER_TIMEOUT_SECONDS * 1000,
-    maxRequestBytes: value.MAX_REQUEST_MB * 1024 * 1024
+    maxRequestBytes: value.MAX_REQUEST_MB * 1024 * 1024,
+    maxRunningEdits: value.RELAY_MAX_RUNNING_EDITS,
+    maxInflightBytes: value.RELAY_MAX_INFLIGHT_MB * 1024 * 1024
   }
 }

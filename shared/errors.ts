@@ -21,7 +21,8 @@ export const RelayErrorCode = z.enum([
   'canceled',
   'internal',
   'budget_exceeded',
-  'interrupted'
+  'interrupted',
+  'relay_busy'
 ])
 export type RelayErrorCode = z.infer<typeof RelayErrorCode>
 
@@ -58,6 +59,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   internal: 'The relay hit an unexpected problem. Try again; if it keeps happening, tell whoever runs the relay.',
   budget_exceeded: 'Your daily budget on this relay is used up. It starts again at midnight UTC, or ask whoever runs the relay to raise it.',
   interrupted: 'The relay restarted before this edit finished, so its result was lost. Run the edit again.',
+  relay_busy: 'The relay is busy with other edits right now. Try again in a few seconds.',
   relay_unreachable: 'Cannot reach the relay. Check the relay URL in Settings and that the relay is running.',
   relay_incompatible: 'The relay answered in a way this plugin does not understand. Check the relay URL in Settings, or update the relay.',
   nothing_selected: 'Select a frame, group or image on the canvas first.',

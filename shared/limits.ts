@@ -1,3 +1,5 @@
+import type { ModelId } from './models'
+
 /** Limits every runtime agrees on. Each one is a provider or platform limit, not a taste. */
 export const PROMPT_MIN_CHARS = 2
 export const PROMPT_MAX_CHARS = 3000
@@ -9,6 +11,24 @@ export const MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 export const MAX_REFERENCE_PIXELS = 20_000_000
 /** figma.createImage rejects images larger than 4096 px on either side. */
 export const FIGMA_MAX_IMAGE_SIDE = 4096
+/**
+ * The largest result the relay keeps: Figma's side limit, and at most 4096×4096 pixels in all, so a
+ * small file that claims a huge image (a decompression bomb) is refused before anyone decodes it.
+ */
+export const MAX_RESULT_PIXELS = FIGMA_MAX_IMAGE_SIDE * FIGMA_MAX_IMAGE_SIDE
+/**
+ * The largest reference each model can use, in pixels. FLUX.1 Kontext works at about one megapixel
+ * and every host scales a larger input down (Runware keeps at most 2048 px on the long side; BFL's
+ * Kontext pages accept up to 20 MP but generate at ~1 MP; Runflow fails runs over 4096×4096: see
+ * docs/hosts.md). 2048×2048 is four times what the plugin sends (≤ ~1.05 MP), so only uploads that
+ * would cost memory and upload time for nothing are refused. A model that uses more (FLUX.2) gets
+ * its own entry here.
+ */
+export const MAX_REFERENCE_PIXELS_BY_MODEL: Readonly<Record<ModelId, number>> = {
+  'kontext-max': 2048 * 2048,
+  'kontext-pro': 2048 * 2048,
+  'kontext-dev': 2048 * 2048
+}
 /** Kontext works at about one megapixel; larger references only cost upload time. */
 export const REFERENCE_TARGET_PIXELS = 1_000_000
 export const REFERENCE_MAX_LONG_SIDE = 1568

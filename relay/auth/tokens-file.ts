@@ -1,5 +1,6 @@
 import * as z from 'zod'
-import type { Account } from './accounts'
+import { DEFAULT_MAX_RUNNING_EDITS } from '../jobs/edit-capacity'
+import { PLAIN_TOKEN_OWNER_PATTERN, type Account } from './accounts'
 
 /** RFC 6750 token68: what a Bearer header can carry, and all Hono's bearer-auth accepts. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9._~+/-]+=*$/
@@ -21,7 +22,9 @@ const TokenEntry = z
       .trim()
       .min(1, 'must not be empty')
       .max(64, 'can have at most 64 characters')
-      .regex(/^[\p{L}\p{N} ._@+-]+$/u, 'may use only letters, digits, spaces and . _ @ + -'),
+      .regex(/^[\p{L}\p{N} ._@+-]+$/u, 'may use only letters, digits, spaces and . _ @ + -')
+      // Tokens from RELAY_TOKENS are owned by `token-` + 12 hex digits; a file owner named so would share their jobs.
+      .refine((owner) => !PLAIN_TOKEN_OWNER_PATTERN.test(owner), 'must not look like token-<12 hex digits>: those names belong to tokens from RELAY_TOKENS'),
     dailyBudgetUsd: z
       .number(typeError('a number (USD a UTC day), or null for no budget'))
       .nonnegative('must be 0 or more')
@@ -32,17 +35,24 @@ const TokenEntry = z
       .int('must be a whole number')
       .min(1, 'must be at least 1')
       .max(10_000, 'must be at most 10000'),
-    role: z.enum(['user', 'operator'], { error: 'must be "user" or "operator"' }).default('user')
+    role: z.enum(['user', 'operator'], { error: 'must be "user" or "operator"' }).default('user'),
+    maxRunningEdits: z
+      .number(typeError('a number: how many edits the token may have running at once'))
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1000, 'must be at most 1000')
+      .default(DEFAULT_MAX_RUNNING_EDITS)
   })
   .strict()
 
 /**
- * The tokens file (RELAY_TOKENS_FILE): one entry a token, with its owner, daily budget and rate.
+ * The tokens file (RELAY_TOKENS_FILE): one entry a token, with its owner, daily budget, rate and
+ * (optionally) how many edits it may have running at once (default 4).
  *
  * ```json
  * { "tokens": [
  *   { "token": "ke_…", "owner": "alice", "dailyBudgetUsd": 5, "requestsPerMinute": 10 },
- *   { "token": "ke_…", "owner": "ops", "dailyBudgetUsd": null, "requestsPerMinute": 60, "role": "operator" }
+ *   { "token": "ke_…", "owner": "ops", "dailyBudgetUsd": null, "requestsPerMinute": 60, "role": "operator", "maxRunningEdits": 8 }
  * ] }
  * ```
  */
@@ -70,20 +80,34 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '')
 }
 
+/** " (line L, column C)" from the position in a JSON.parse error, or "" when it gives none. */
+function whereIn(text: string, error: unknown): string {
+  const position = /at position (\d+)/.exec(error instanceof Error ? error.message : '')
+  if (position === null) return ''
+  const before = text.slice(0, Number(position[1])).split('\n')
+  return ` (line ${before.length}, column ${before.at(-1)!.length + 1})`
+}
+
+/** Field names are short words; a longer key is likely a token pasted in the wrong place, so it is not shown. */
+function fieldNames(keys: readonly string[]): string {
+  return keys.map((key) => (/^[A-Za-z]{1,15}$/.test(key) ? key : '(a name that is not shown, as it may be a token)')).join(', ')
+}
+
 /** Reads the tokens file's text. Problems name the entry and field (never a token's value). */
 export function parseTokensFile(text: string): TokensFileResult {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    return { ok: false, problems: [`it is not valid JSON (${error instanceof Error ? error.message : String(error)})`] }
+    // V8's message quotes the text around the mistake, which may be a token: give only where it is.
+    return { ok: false, problems: [`it is not valid JSON${whereIn(text, error)}; check the quotes, commas and brackets`] }
   }
   const parsed = TokensFile.safeParse(json)
   if (!parsed.success) {
     return {
       ok: false,
       problems: parsed.error.issues.map((issue) => {
-        if (issue.code === 'unrecognized_keys') return `${pathOf(issue.path) || 'the file'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+        if (issue.code === 'unrecognized_keys') return `${pathOf(issue.path) || 'the file'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${fieldNames(issue.keys)}`
         return `${pathOf(issue.path) || 'the file'}: ${issue.message}`
       })
     }
@@ -95,7 +119,8 @@ export function parseTokensFile(text: string): TokensFileResult {
       owner: entry.owner,
       dailyBudgetUsd: entry.dailyBudgetUsd,
       requestsPerMinute: entry.requestsPerMinute,
-      role: entry.role
+      role: entry.role,
+      maxRunningEdits: entry.maxRunningEdits
     }))
   }
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/errors'
+import { MAX_REFERENCE_PIXELS_BY_MODEL } from '../../shared/limits'
 import { MODELS, PROVIDERS, type ModelId, type ModelOffer, type ProviderId, type Range } from '../../shared/models'
 import type { EditRequest } from '../../shared/relay-api'
 
@@ -9,14 +10,32 @@ function checkRange(name: string, value: number | undefined, range: Range | null
   return undefined
 }
 
+function megapixels(pixels: number): string {
+  return `${(pixels / 1_000_000).toFixed(1)} MP`
+}
+
+/**
+ * References larger than the model can use are refused, not carried to the host: the host would
+ * scale them down anyway, and the relay would hold their bytes (and their base64) for nothing.
+ */
+function oversizedReferences(references: ReadonlyArray<{ width: number; height: number }>, model: ModelId): string | undefined {
+  const maxPixels = MAX_REFERENCE_PIXELS_BY_MODEL[model]
+  const over = references.flatMap((reference, index) => (reference.width * reference.height > maxPixels ? [{ ...reference, index }] : []))
+  if (over.length === 0) return undefined
+  const named = over.map((reference) => `${references.length === 1 ? 'The image' : `Image ${reference.index + 1}`} is ${reference.width}×${reference.height} (${megapixels(reference.width * reference.height)})`).join('; ')
+  return `${named}. ${MODELS[model].name} works at about one megapixel and uses references of at most ${megapixels(maxPixels)}: scale the reference down (the plugin sends about 1 MP) and send it again.`
+}
+
 /**
  * Holds a request to what the chosen host offers for the chosen model, before any host call.
  * Each rule names the setting and what is allowed, so a client can correct itself.
  */
-export function checkAgainstOffer(request: EditRequest, references: number, provider: ProviderId, model: ModelId, offer: ModelOffer): void {
+export function checkAgainstOffer(request: EditRequest, references: ReadonlyArray<{ width: number; height: number }>, provider: ProviderId, model: ModelId, offer: ModelOffer): void {
   const where = `${PROVIDERS[provider].name} (${MODELS[model].name})`
+  const tooLarge = oversizedReferences(references, model)
+  if (tooLarge !== undefined) throw new AppError('invalid_image', tooLarge)
   const problems = [
-    references > offer.maxReferences ? `${where} takes at most ${offer.maxReferences} reference image${offer.maxReferences === 1 ? '' : 's'}; this request has ${references}.` : undefined,
+    references.length > offer.maxReferences ? `${where} takes at most ${offer.maxReferences} reference image${offer.maxReferences === 1 ? '' : 's'}; this request has ${references.length}.` : undefined,
     request.numImages > offer.maxVariants ? `${where} makes at most ${offer.maxVariants} variants.` : undefined,
     offer.outputFormats.includes(request.outputFormat) ? undefined : `${where} returns ${offer.outputFormats.join(', ')}, not ${request.outputFormat}.`,
     request.seed !== undefined && request.seed > offer.seedMax ? `seed must be at most ${offer.seedMax} on ${where}.` : undefined,

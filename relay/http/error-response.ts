@@ -20,7 +20,8 @@ export const HTTP_STATUS: Record<RelayErrorCode, ContentfulStatusCode> = {
   canceled: 409,
   internal: 500,
   budget_exceeded: 402,
-  interrupted: 503
+  interrupted: 503,
+  relay_busy: 503
 }
 
 const CODE_BY_STATUS: Record<number, RelayErrorCode> = {

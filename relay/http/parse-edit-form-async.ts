@@ -1,82 +1,178 @@
+/*
+ * Multipart is parsed with @remix-run/multipart-parser (MIT, by the Remix team; successor of
+ * @mjackson/multipart-parser): it reads a Web ReadableStream, so the same code runs on Node and
+ * on Workers; it has no runtime dependency beyond its sibling @remix-run/headers, no install
+ * scripts and no engines restriction; and it enforces, as bytes arrive, a maximum number of
+ * parts, a maximum header size per part, a maximum size per part and in total (see its
+ * src/lib/multipart.ts). `Request.formData()` has none of these: 811,006 empty parts held
+ * Node's event loop for 3.3 s before any check here could run.
+ */
+import {
+  MaxFileSizeExceededError,
+  MaxHeaderSizeExceededError,
+  MaxPartsExceededError,
+  MaxTotalSizeExceededError,
+  parseMultipartStream,
+  type MultipartPart
+} from '@remix-run/multipart-parser'
 import * as z from 'zod'
 import { AppError } from '../../shared/errors'
 import { MAX_REFERENCE_BYTES, MAX_REFERENCE_PIXELS, MAX_REFERENCES } from '../../shared/limits'
 import { ModelId } from '../../shared/models'
 import { EditRequest } from '../../shared/relay-api'
-import { inspectImage } from '../images/inspect-image'
+import type { ImagePlatform } from '../images/image-platform'
+import { inspectImageAsync } from '../images/inspect-image'
 import type { ReferenceImage } from '../providers/provider'
+import { listSome, safeExcerpt } from './safe-excerpt'
 
-const ALLOWED_PARTS = new Set(['request', 'image'])
+/** The edit as JSON: a 3,000-character prompt, \u-escaped, and every option fit many times over. */
+export const MAX_REQUEST_PART_BYTES = 64 * 1024
+/** Headers of one part: Content-Disposition with a file name (Figma layer names can be long) and Content-Type. */
+export const MAX_PART_HEADER_BYTES = 4 * 1024
+/** One request part and MAX_REFERENCES images, and a few more so the answer can count the images sent (each extra one is dropped as it ends). */
+const MAX_PARTS = MAX_REFERENCES + 5
+/**
+ * After a refusal, how much more of the body is read (and dropped, unparsed) so that a normal
+ * client, still uploading its images, gets the answer instead of a connection reset (workerd was
+ * seen closing a connection whose request body was left unread: the client's fetch failed with
+ * EPIPE). Past this, the read is canceled: a hostile body costs at most this much more I/O.
+ */
+const DISCARD_MAX_BYTES = 8 * 1024 * 1024
+/** Issues listed in one answer; the rest are counted. */
+const MAX_ISSUES = 3
+
+const USAGE = 'Send multipart/form-data with a "request" part (JSON) and one or more "image" parts.'
 
 export interface EditFormContext {
   /** Hosts this relay has enabled, to name in the answer to an unknown host. */
   availableProviders: readonly string[]
+  /** crc32 and inflate for the image check (default: the portable Web-API ones). */
+  images?: ImagePlatform
+}
+
+function quoteSent(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(safeExcerpt(value)) : `of type ${value === null ? 'null' : typeof value}`
 }
 
 function describeIssues(error: z.ZodError, json: unknown, context: EditFormContext): string {
-  const sent = (key: string): unknown => (json !== null && typeof json === 'object' ? Object.entries(json).find(([name]) => name === key)?.[1] : undefined)
-  return error.issues
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`
-      if (issue.path[0] === 'provider' && issue.code === 'invalid_value') {
-        return `Unknown host ${JSON.stringify(sent('provider'))}. Available on this relay: ${context.availableProviders.join(', ') || 'none'}.`
-      }
-      if (issue.path[0] === 'model' && issue.code === 'invalid_value') return `Unknown model ${JSON.stringify(sent('model'))}. Models: ${ModelId.options.join(', ')}.`
-      const field = issue.path.join('.')
-      if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
-        return `${field}: must be ${issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`}.`
-      }
-      return field === '' ? issue.message : `${field}: ${issue.message}`
-    })
-    .join(' ')
+  const sent = (key: string): unknown => (json !== null && typeof json === 'object' && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : undefined)
+  const lines = error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${listSome(issue.keys.map((key) => safeExcerpt(key)))}.`
+    }
+    if (issue.path[0] === 'provider' && issue.code === 'invalid_value') {
+      return `Unknown host ${quoteSent(sent('provider'))}. Available on this relay: ${context.availableProviders.join(', ') || 'none'}.`
+    }
+    if (issue.path[0] === 'model' && issue.code === 'invalid_value') return `Unknown model ${quoteSent(sent('model'))}. Models: ${ModelId.options.join(', ')}.`
+    const field = issue.path.map((segment) => safeExcerpt(String(segment))).join('.')
+    if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+      return `${field}: must be ${issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`}.`
+    }
+    return field === '' ? issue.message : `${field}: ${issue.message}`
+  })
+  const more = error.issues.length - MAX_ISSUES
+  return more > 0 ? `${lines.join(' ')} And ${more} more problem${more > 1 ? 's' : ''}.` : lines.join(' ')
 }
 
-/**
- * Reads `POST /v1/edits`: a multipart form with one `request` part (JSON) and 1–4 `image` parts
- * (bytes). Every image is checked (magic bytes, completeness, decoded size) before any host call.
- */
-export async function parseEditFormAsync(raw: Request, context: EditFormContext): Promise<{ request: EditRequest; references: ReferenceImage[] }> {
-  const contentType = raw.headers.get('content-type') ?? ''
-  if (!/^multipart\/form-data\s*;/i.test(contentType)) {
-    throw new AppError('invalid_request', 'Send multipart/form-data with a "request" part (JSON) and one or more "image" parts.')
+function parseRequestPart(part: MultipartPart, context: EditFormContext): EditRequest {
+  if (part.size > MAX_REQUEST_PART_BYTES) {
+    throw new AppError('invalid_request', `The "request" part is ${Math.ceil(part.size / 1024)} KB; the limit is ${MAX_REQUEST_PART_BYTES / 1024} KB.`)
   }
-  let form: FormData
-  try {
-    form = await raw.formData()
-  } catch {
-    throw new AppError('invalid_request', 'The multipart body could not be read. Send multipart/form-data with a "request" part and "image" parts.')
-  }
-  for (const name of new Set(form.keys())) {
-    if (!ALLOWED_PARTS.has(name)) throw new AppError('invalid_request', `Unknown part "${name}". Only "request" and "image" are allowed.`)
-  }
-
-  const requestParts = form.getAll('request')
-  if (requestParts.length !== 1) throw new AppError('invalid_request', 'Send exactly one "request" part with the edit as JSON.')
-  const requestPart = requestParts[0]!
-  const requestText = typeof requestPart === 'string' ? requestPart : await requestPart.text()
   let json: unknown
   try {
-    json = JSON.parse(requestText)
+    json = JSON.parse(new TextDecoder().decode(part.bytes))
   } catch {
     throw new AppError('invalid_request', 'The "request" part is not valid JSON.')
   }
   const parsed = EditRequest.safeParse(json)
   if (!parsed.success) throw new AppError('invalid_request', describeIssues(parsed.error, json, context))
+  return parsed.data
+}
 
-  const imageParts = form.getAll('image')
-  if (imageParts.length === 0) throw new AppError('invalid_request', 'Add at least one "image" part with the reference image.')
-  if (imageParts.length > MAX_REFERENCES) {
-    throw new AppError('invalid_request', `Send at most ${MAX_REFERENCES} reference images; this request has ${imageParts.length}.`)
-  }
-  const references: ReferenceImage[] = []
-  for (const [index, part] of imageParts.entries()) {
-    const label = imageParts.length === 1 ? 'The image' : `Image ${index + 1}`
-    if (typeof part === 'string') throw new AppError('invalid_request', `${label} must be sent as a file part, not text.`)
-    if (part.size > MAX_REFERENCE_BYTES) {
-      throw new AppError('payload_too_large', `${label} is ${(part.size / 1048576).toFixed(1)} MB; the limit is ${MAX_REFERENCE_BYTES / 1048576} MB.`)
+/** The parser's limit errors, by class, as the answer the designer reads. */
+const LIMIT_ERRORS: ReadonlyArray<[new (...args: never[]) => Error, () => AppError]> = [
+  [MaxHeaderSizeExceededError, () => new AppError('invalid_request', `A part's headers are longer than ${MAX_PART_HEADER_BYTES / 1024} KB. ${USAGE}`)],
+  [MaxFileSizeExceededError, () => new AppError('payload_too_large', `A part is larger than ${MAX_REFERENCE_BYTES / 1048576} MB, the limit for an image.`)],
+  [MaxTotalSizeExceededError, () => new AppError('payload_too_large', `The parts add up to more than this relay accepts.`)],
+  [MaxPartsExceededError, () => new AppError('invalid_request', `Too many parts. ${USAGE}`)]
+]
+
+async function discardRestAsync(body: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    const reader = body.getReader()
+    for (let read = 0; read <= DISCARD_MAX_BYTES; ) {
+      const { done, value } = await reader.read()
+      if (done) return
+      read += value.byteLength
     }
-    const bytes = new Uint8Array(await part.arrayBuffer())
-    references.push({ bytes, ...inspectImage(bytes, label, MAX_REFERENCE_PIXELS) })
+    await reader.cancel()
+  } catch {
+    // A body that failed or was already canceled: nothing left to read.
   }
-  return { request: parsed.data, references }
+}
+
+function tooManyImages(count: string): AppError {
+  return new AppError('invalid_request', `Send at most ${MAX_REFERENCES} reference images; this request has ${count}.`)
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  for (const [type, make] of LIMIT_ERRORS) if (error instanceof type) return make()
+  // MultipartParseError (no opening boundary, unterminated body), headers that are not UTF-8, a stream that failed.
+  return new AppError('invalid_request', `The multipart body could not be read. ${USAGE}`)
+}
+
+/**
+ * Reads `POST /v1/edits`: a multipart form with one `request` part (JSON) and 1–4 `image` parts
+ * (bytes), as a stream with limits enforced while it arrives; a part with a name it does not
+ * take stops the read at once. Every image is then checked (magic bytes, complete file, pixel
+ * data, decoded size) before any host call.
+ */
+export async function parseEditFormAsync(raw: Request, context: EditFormContext): Promise<{ request: EditRequest; references: ReferenceImage[] }> {
+  const contentType = raw.headers.get('content-type') ?? ''
+  // RFC 2046 §5.1.1: a boundary is 1–70 characters.
+  const boundary = /^multipart\/form-data\s*;.*?\bboundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(contentType)
+  if (boundary === null) throw new AppError('invalid_request', USAGE)
+  if (raw.body === null) throw new AppError('invalid_request', `The request has no body. ${USAGE}`)
+
+  let request: EditRequest | undefined
+  const images: MultipartPart[] = []
+  let imageParts = 0
+  try {
+    const parts = parseMultipartStream(raw.body, {
+      boundary: boundary[1] ?? boundary[2]!,
+      maxHeaderSize: MAX_PART_HEADER_BYTES,
+      maxFileSize: MAX_REFERENCE_BYTES,
+      maxParts: MAX_PARTS,
+      maxTotalSize: MAX_REFERENCES * MAX_REFERENCE_BYTES + MAX_REQUEST_PART_BYTES
+    })
+    for await (const part of parts) {
+      const name = part.name
+      if (name === 'request') {
+        if (request !== undefined) throw new AppError('invalid_request', 'Send exactly one "request" part with the edit as JSON.')
+        request = parseRequestPart(part, context)
+      } else if (name === 'image') {
+        imageParts += 1
+        if (part.filename === undefined) throw new AppError('invalid_request', `${imageParts === 1 ? 'The image' : `Image ${imageParts}`} must be sent as a file part, not text.`)
+        if (images.length < MAX_REFERENCES) images.push(part)
+      } else {
+        throw new AppError('invalid_request', `Unknown part ${name === undefined ? 'without a name' : JSON.stringify(safeExcerpt(name))}. Only "request" and "image" are allowed.`)
+      }
+    }
+  } catch (error) {
+    await discardRestAsync(raw.body)
+    if (error instanceof MaxPartsExceededError && imageParts > MAX_REFERENCES) throw tooManyImages(`more than ${imageParts}`)
+    throw toAppError(error)
+  }
+  if (imageParts > MAX_REFERENCES) throw tooManyImages(String(imageParts))
+
+  if (request === undefined) throw new AppError('invalid_request', 'Send exactly one "request" part with the edit as JSON.')
+  if (images.length === 0) throw new AppError('invalid_request', 'Add at least one "image" part with the reference image.')
+  const references: ReferenceImage[] = []
+  for (const [index, part] of images.entries()) {
+    const label = images.length === 1 ? 'The image' : `Image ${index + 1}`
+    const bytes = part.bytes
+    references.push({ bytes, ...(await inspectImageAsync(bytes, label, MAX_REFERENCE_PIXELS, context.images)) })
+  }
+  return { request, references }
 }

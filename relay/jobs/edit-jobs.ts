@@ -1,13 +1,14 @@
 import { AppError, toRelayErrorInfo } from '../../shared/errors'
-import { estimateCostUsd, type ModelId, type ModelOffer, type ProviderId } from '../../shared/models'
+import { estimateCostUsd, PROVIDERS, type ModelId, type ModelOffer, type ProviderId } from '../../shared/models'
 import { TERMINAL_STATUSES, type EditRequest, type JobStatus } from '../../shared/relay-api'
 import { nearestKontextSize, nearestSize, resolveKontextSize } from '../../shared/aspect-ratios'
 import type { Account } from '../auth/accounts'
-import { inspectImage } from '../images/inspect-image'
 import type { LogContext } from '../log/relay-log'
 import type { Provider, ProviderResult, ReferenceImage } from '../providers/provider'
 import type { RelayStore } from '../store/relay-store'
 import { utcDay, type UsageEntry } from '../usage/usage'
+import { boundCost, keepAsked, storedImagesOf, type ResultCost } from './bound-result'
+import { createEditCapacity, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_RUNNING_EDITS, DEFAULT_RELAY_MAX_RUNNING_EDITS, type CapacityLimits, type EditHold } from './edit-capacity'
 import type { JobRecord, StoredImage } from './job-record'
 
 export interface EditJobsDeps {
@@ -22,33 +23,36 @@ export interface EditJobsDeps {
   logPrompts?: boolean
   resultTtlMs: number
   providerTimeoutMs: number
+  /** Caps on edits in flight (defaults: DEFAULT_RELAY_MAX_RUNNING_EDITS, DEFAULT_MAX_INFLIGHT_BYTES). */
+  capacity?: Partial<CapacityLimits>
 }
 
 export interface CreateJobInput {
   /** Who asks: the owner the job and its ledger entry belong to, and the budget it counts against. */
-  account: Pick<Account, 'owner' | 'dailyBudgetUsd'>
+  account: Pick<Account, 'owner' | 'dailyBudgetUsd'> & Partial<Pick<Account, 'maxRunningEdits'>>
   provider: ProviderId
   model: ModelId
   offer: ModelOffer
   request: EditRequest
   references: ReferenceImage[]
+  /**
+   * The place `holdPlace` took for this edit when its upload started; the job keeps it until its
+   * host job ends. Without one (tests, other callers) the job takes its own.
+   */
+  hold?: EditHold
 }
-
-/** Results from a host are re-read like any other untrusted image. */
-const MAX_RESULT_PIXELS = 50_000_000
 /** After the grace time, how long aborted host calls get to unwind before shutdown goes on. */
 const ABORT_UNWIND_MS = 2_000
 
 const RESTARTED = 'The relay restarted while this edit was running, so its result was lost. Run the edit again.'
 const STOPPED = 'The relay was stopped before this edit finished, so its result was lost. Run the edit again.'
 
-/** A broken result is the host's fault, never the designer's reference. */
-function inspectResult(bytes: Uint8Array, index: number) {
-  try {
-    return inspectImage(bytes, `Result ${index + 1}`, MAX_RESULT_PIXELS)
-  } catch (error) {
-    throw new AppError('provider_error', undefined, { detail: `host result ${index + 1}: ${error instanceof Error ? error.message : String(error)}` })
-  }
+/**
+ * What a cancel answers on a host that cannot stop a job (the catalogue's `cancel: false`): the
+ * edit is canceled for the client, but the host runs it to the end and bills it.
+ */
+function keepsRunningMessage(provider: ProviderId): string {
+  return `Canceled. ${PROVIDERS[provider].name} cannot stop an edit it has started: it runs to the end and is billed, so its price stays held on your budget until then, and its images will show on this edit when it ends.`
 }
 
 function money(usd: number): string {
@@ -71,7 +75,15 @@ async function waitAtMostAsync(work: Promise<unknown>, ms: number): Promise<void
  * (402 budget_exceeded when it does not fit the owner's daily budget). When the run ends it is
  * settled once: a succeeded job with the cost the host reported (or the catalogue price of the
  * images delivered, marked estimated); a failed or canceled job with 0 (released), unless the host
- * reported a cost for it. A job a shutdown or a crash cut off is failed with `interrupted`.
+ * reported a cost for it. A reported cost outside [0, 10 × the catalogue price] is logged and the
+ * catalogue price used. A job a shutdown or a crash cut off is failed with `interrupted`.
+ *
+ * Cancel: on a host that cannot stop a job (the catalogue's `cancel: false`) the job is canceled
+ * for the client at once but its run goes on, holding its reservation, until the host ends; it
+ * then settles as `canceled` with what the host reported, and its images stay on the canceled job
+ * for its owner (see `cancelAsync`).
+ *
+ * Caps: each edit holds a place (edit-capacity.ts) from its upload until its host job ends.
  *
  * Every change goes through the store; changes to one job are applied one at a time, in order.
  */
@@ -80,7 +92,17 @@ export function createEditJobs(deps: EditJobsDeps) {
   const waiters = new Map<string, Set<() => void>>()
   const running = new Map<string, Promise<void>>()
   const chains = new Map<string, Promise<unknown>>()
+  const capacity = createEditCapacity(
+    { maxRunningEdits: deps.capacity?.maxRunningEdits ?? DEFAULT_RELAY_MAX_RUNNING_EDITS, maxInflightBytes: deps.capacity?.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES },
+    deps.log
+  )
   let draining = false
+
+  /** Takes a place for one edit of `account` holding `bytes`, or throws 429 / 503 (see edit-capacity.ts). */
+  function holdPlace(account: CreateJobInput['account'], bytes: number): EditHold {
+    if (draining) throw new AppError('interrupted', 'The relay is restarting and takes no new edits. Try again in a minute.', { retryAfterSeconds: 30 })
+    return capacity.hold(account.owner, account.maxRunningEdits ?? DEFAULT_MAX_RUNNING_EDITS, bytes)
+  }
 
   /** Runs changes to one job one after another. */
   function serial<T>(id: string, change: () => Promise<T>): Promise<T> {
@@ -117,7 +139,7 @@ export function createEditJobs(deps: EditJobsDeps) {
 
   /** Ends a job (once: a job that has ended stays as it ended). Answers whether it ended it. */
   async function finish(id: string, status: JobStatus, patch: Partial<JobRecord>): Promise<boolean> {
-    const ended = await update(id, { ...patch, status, expiresAt: deps.now() + deps.resultTtlMs })
+    const ended = await update(id, { expiresAt: deps.now() + deps.resultTtlMs, ...patch, status })
     return ended !== undefined
   }
 
@@ -139,30 +161,45 @@ export function createEditJobs(deps: EditJobsDeps) {
   }
 
   /**
-   * Ends the run's ledger entry: a job that succeeded costs what the host reported (or the
-   * catalogue price); a failed or canceled one is released, unless the host reported a cost for it.
+   * Changes a job that has ended, for the one case where its run goes on: a cancel its host could
+   * not act on. Only the run's late outcome is patched in; the status stays as it ended.
    */
-  async function settleRun(id: string, base: JobRecord, result: ProviderResult | undefined, cost: { costUsd: number; costEstimated: boolean } | undefined): Promise<void> {
-    const job = (await deps.store.getJobAsync(id)) ?? base
-    const delivered = job.status === 'succeeded' ? job.images.length : 0
-    if (job.status === 'succeeded' && cost !== undefined) return void (await settle(job, 'succeeded', { ...cost, delivered }))
-    const reported = result?.costUsd
-    await settle(job, job.status === 'canceled' ? 'canceled' : 'failed', reported === undefined ? undefined : { costUsd: reported, costEstimated: false, delivered }, job.error?.code)
+  function patchEnded(id: string, patch: Pick<Partial<JobRecord>, 'images' | 'costUsd' | 'costEstimated' | 'hostJobId' | 'hostRunning' | 'expiresAt'>): Promise<JobRecord | undefined> {
+    return serial(id, async () => {
+      const job = await deps.store.getJobAsync(id)
+      if (job === undefined || job.hostRunning !== true) return undefined
+      const next: JobRecord = { ...job, ...patch, updatedAt: deps.now() }
+      await deps.store.putJobAsync(next)
+      wake(id)
+      return next
+    })
   }
 
-  async function runAsync(job: JobRecord, input: CreateJobInput, provider: Provider, controller: AbortController): Promise<void> {
+  /**
+   * Ends the run's ledger entry: a job that delivered images (succeeded, or canceled on a host that
+   * ran it anyway) costs what the host reported (or the catalogue price); a failed or canceled one
+   * without images is released, unless the host reported a cost for it.
+   */
+  async function settleRun(id: string, base: JobRecord, cost: ResultCost | undefined): Promise<void> {
+    const job = (await deps.store.getJobAsync(id)) ?? base
+    const outcome = job.status === 'succeeded' ? 'succeeded' : job.status === 'canceled' ? 'canceled' : 'failed'
+    const delivered = outcome === 'failed' ? 0 : job.images.length
+    const charged = cost !== undefined && (delivered > 0 || cost.hostBilled) ? { costUsd: cost.costUsd, costEstimated: cost.costEstimated, delivered } : undefined
+    await settle(job, outcome, charged, job.error?.code)
+  }
+
+  async function runAsync(job: JobRecord, input: CreateJobInput, provider: Provider, controller: AbortController, hold: EditHold): Promise<void> {
     const id = job.id
     const started = deps.now()
     const deadline = AbortSignal.timeout(deps.providerTimeoutMs)
     const signal = AbortSignal.any([controller.signal, deadline])
-    let result: ProviderResult | undefined
-    let cost: { costUsd: number; costEstimated: boolean } | undefined
+    let cost: ResultCost | undefined
     try {
       await update(id, { status: 'running' })
       const reference = input.references[0]!
       // The requested ratio (or the reference's), then the host's own nearest output size.
       const ratio = input.request.aspectRatio === 'auto' ? nearestKontextSize(reference.width, reference.height) : resolveKontextSize(input.request.aspectRatio, reference)
-      result = await provider.editAsync({
+      const result = await provider.editAsync({
         request: input.request,
         model: input.model,
         offer: input.offer,
@@ -175,20 +212,30 @@ export function createEditJobs(deps: EditJobsDeps) {
           update(id, { progress: progress.status === 'queued' ? 0 : progress.fraction }).catch((error: unknown) => deps.log('job.progress_not_saved', { jobId: id, error: String(error) }))
         }
       })
-      cost = { costUsd: result.costUsd ?? estimateCostUsd(input.offer.priceUsd, result.images.length), costEstimated: result.costUsd === undefined }
-      const images: StoredImage[] = result.images.map((image, index) => {
-        const { contentType, width, height } = inspectResult(image.bytes, index)
-        return { contentType, width, height, byteLength: image.bytes.length, ...(image.seed === undefined ? {} : { seed: image.seed }) }
-      })
+      // Bounded before anything is kept: no more images than asked, a believable cost, placeable sizes.
+      const kept = keepAsked(result.images, input.request.numImages, deps.log)
+      cost = boundCost(result.costUsd, input.offer.priceUsd, input.request.numImages, kept.length, deps.log)
+      const images = storedImagesOf(kept)
       const current = await deps.store.getJobAsync(id)
-      if (current !== undefined && !TERMINAL_STATUSES.includes(current.status)) {
-        // The bytes first: a job that says succeeded always has its images.
-        const bytes = result.images.map((image) => image.bytes)
-        await deps.store.putImagesAsync(id, bytes).catch((error: unknown) => {
+      const keepsResult = current !== undefined && (!TERMINAL_STATUSES.includes(current.status) || current.hostRunning === true)
+      if (current !== undefined && keepsResult) {
+        // The bytes first: a job that lists images always has them.
+        await deps.store.putImagesAsync(
+          id,
+          kept.map((image) => image.bytes)
+        ).catch((error: unknown) => {
           throw new AppError('internal', 'The relay could not keep the result. Try again; if it keeps happening, tell whoever runs the relay.', { detail: `store: ${error instanceof Error ? error.message : String(error)}` })
         })
-        await finish(id, 'succeeded', { images, costUsd: cost.costUsd, costEstimated: cost.costEstimated, hostJobId: result.hostJobId, progress: undefined })
-        deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
+        const outcome = { images, costUsd: cost.costUsd, costEstimated: cost.costEstimated, hostJobId: result.hostJobId }
+        const succeeded = current.hostRunning !== true && (await finish(id, 'succeeded', { ...outcome, progress: undefined }))
+        if (succeeded) {
+          deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
+        } else if ((await patchEnded(id, { ...outcome, hostRunning: false, expiresAt: deps.now() + deps.resultTtlMs })) !== undefined) {
+          // Canceled by its owner (maybe just now) on a host that ran it anyway: paid for, so kept for the owner.
+          deps.log('job.result_after_cancel', { jobId: id, provider: input.provider, images: images.length, costUsd: cost.costUsd, ms: deps.now() - started })
+        } else {
+          deps.log('job.result_after_end', { jobId: id, provider: input.provider, images: images.length, costUsd: cost.costUsd })
+        }
       } else {
         deps.log('job.result_after_end', { jobId: id, provider: input.provider, status: current?.status, images: result.images.length, costUsd: cost.costUsd })
       }
@@ -206,8 +253,85 @@ export function createEditJobs(deps: EditJobsDeps) {
       }
     } finally {
       controllers.delete(id)
-      await settleRun(id, job, result, cost)
+      // A canceled job whose host run ended without a result: nothing is coming any more. If the
+      // relay itself stopped following it (shutdown, retention), the host still runs and bills it:
+      // the reservation is charged, as recovery does after a crash.
+      const stoppedFollowing = controller.signal.aborted && !deadline.aborted && cost === undefined
+      const ended = await patchEnded(id, { hostRunning: false }).catch((error: unknown) => void deps.log('job.not_saved', { error: String(error) }))
+      if (ended !== undefined && stoppedFollowing) cost = { costUsd: job.reservedUsd, costEstimated: true, hostBilled: true }
+      await settleRun(id, job, cost)
+      hold.release()
     }
+  }
+
+  /** Reserves the edit's price, stores the job and starts its run, which keeps `hold` until it ends. */
+  async function startAsync(input: CreateJobInput, hold: EditHold): Promise<JobRecord> {
+    if (draining) throw new AppError('interrupted', 'The relay is restarting and takes no new edits. Try again in a minute.', { retryAfterSeconds: 30 })
+    const provider = deps.providers[input.provider]
+    if (provider === undefined) throw new AppError('provider_not_configured')
+    const now = deps.now()
+    const reservedUsd = estimateCostUsd(input.offer.priceUsd, input.request.numImages)
+    const job: JobRecord = {
+      id: deps.randomUUID(),
+      owner: input.account.owner,
+      status: 'queued',
+      provider: input.provider,
+      model: input.model,
+      createdAt: now,
+      updatedAt: now,
+      // Unfinished jobs expire only after the host's deadline plus the retention time.
+      expiresAt: now + deps.providerTimeoutMs + deps.resultTtlMs,
+      numImages: input.request.numImages,
+      reservedUsd,
+      images: [],
+      costEstimated: false
+    }
+    // The job first, then the reservation: a crash between them leaves a job that recovery
+    // marks interrupted, never a reservation that nothing settles.
+    await deps.store.putJobAsync(job)
+    const entry: UsageEntry = {
+      jobId: job.id,
+      owner: job.owner,
+      day: utcDay(now),
+      createdAt: now,
+      provider: input.provider,
+      model: input.model,
+      images: input.request.numImages,
+      reservedUsd,
+      outcome: 'pending'
+    }
+    const reservation = await deps.store.reserveUsageAsync(entry, input.account.dailyBudgetUsd).catch(async (error: unknown) => {
+      await deps.store.deleteJobAsync(job.id)
+      throw error
+    })
+    if (!reservation.ok) {
+      await deps.store.deleteJobAsync(job.id)
+      const budget = input.account.dailyBudgetUsd ?? 0
+      deps.log('job.refused_budget', { owner: job.owner, dailyBudgetUsd: budget, chargedUsd: reservation.chargedUsd, priceUsd: reservedUsd })
+      throw new AppError(
+        'budget_exceeded',
+        `This edit (about ${money(reservedUsd)}) does not fit your daily budget of ${money(budget)} on this relay: ${money(reservation.chargedUsd)} is spent or held by running edits today. It starts again at midnight UTC, or ask whoever runs the relay to raise it.`
+      )
+    }
+    const logCreated = () =>
+      deps.log('job.created', {
+        jobId: job.id,
+        owner: job.owner,
+        provider: input.provider,
+        model: input.model,
+        references: input.references.length,
+        numImages: input.request.numImages,
+        reservedUsd,
+        ...(deps.logPrompts === true ? { prompt: input.request.prompt } : {})
+      })
+    if (deps.logContext === undefined) logCreated()
+    else deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, logCreated)
+    const controller = new AbortController()
+    controllers.set(job.id, controller)
+    const start = () => runAsync(job, input, provider, controller, hold)
+    const run = (deps.logContext === undefined ? start() : deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, start)).finally(() => running.delete(job.id))
+    running.set(job.id, run)
+    return job
   }
 
   async function visibleAsync(id: string, owner: string): Promise<JobRecord> {
@@ -225,82 +349,40 @@ export function createEditJobs(deps: EditJobsDeps) {
   }
 
   return {
+    /**
+     * Takes a place for an edit whose upload of `bytes` is about to be read, before it is read:
+     * 429 past the owner's running edits, 503 past the relay's or its bytes in flight.
+     */
+    holdPlace,
+
+    /** What is in flight now (running edits, bytes held), for tests and the operator. */
+    capacity: () => capacity.snapshot(),
+
     /** Reserves the edit's price, stores the job and starts it at the host. */
     async createAsync(input: CreateJobInput): Promise<JobRecord> {
-      if (draining) throw new AppError('interrupted', 'The relay is restarting and takes no new edits. Try again in a minute.', { retryAfterSeconds: 30 })
-      const provider = deps.providers[input.provider]
-      if (provider === undefined) throw new AppError('provider_not_configured')
-      const now = deps.now()
-      const reservedUsd = estimateCostUsd(input.offer.priceUsd, input.request.numImages)
-      const job: JobRecord = {
-        id: deps.randomUUID(),
-        owner: input.account.owner,
-        status: 'queued',
-        provider: input.provider,
-        model: input.model,
-        createdAt: now,
-        updatedAt: now,
-        // Unfinished jobs expire only after the host's deadline plus the retention time.
-        expiresAt: now + deps.providerTimeoutMs + deps.resultTtlMs,
-        numImages: input.request.numImages,
-        reservedUsd,
-        images: [],
-        costEstimated: false
+      const referenceBytes = input.references.reduce((sum, reference) => sum + reference.bytes.length, 0)
+      const hold = input.hold ?? holdPlace(input.account, referenceBytes)
+      let started = false
+      try {
+        // From here the job holds its references' bytes, not the upload's declared size.
+        hold.resize(referenceBytes)
+        const job = await startAsync(input, hold)
+        started = true
+        hold.adopt()
+        return job
+      } finally {
+        if (!started) hold.release()
       }
-      // The job first, then the reservation: a crash between them leaves a job that recovery
-      // marks interrupted, never a reservation that nothing settles.
-      await deps.store.putJobAsync(job)
-      const entry: UsageEntry = {
-        jobId: job.id,
-        owner: job.owner,
-        day: utcDay(now),
-        createdAt: now,
-        provider: input.provider,
-        model: input.model,
-        images: input.request.numImages,
-        reservedUsd,
-        outcome: 'pending'
-      }
-      const reservation = await deps.store.reserveUsageAsync(entry, input.account.dailyBudgetUsd).catch(async (error: unknown) => {
-        await deps.store.deleteJobAsync(job.id)
-        throw error
-      })
-      if (!reservation.ok) {
-        await deps.store.deleteJobAsync(job.id)
-        const budget = input.account.dailyBudgetUsd ?? 0
-        deps.log('job.refused_budget', { owner: job.owner, dailyBudgetUsd: budget, chargedUsd: reservation.chargedUsd, priceUsd: reservedUsd })
-        throw new AppError(
-          'budget_exceeded',
-          `This edit (about ${money(reservedUsd)}) does not fit your daily budget of ${money(budget)} on this relay: ${money(reservation.chargedUsd)} is spent or held by running edits today. It starts again at midnight UTC, or ask whoever runs the relay to raise it.`
-        )
-      }
-      const logCreated = () =>
-        deps.log('job.created', {
-          jobId: job.id,
-          owner: job.owner,
-          provider: input.provider,
-          model: input.model,
-          references: input.references.length,
-          numImages: input.request.numImages,
-          reservedUsd,
-          ...(deps.logPrompts === true ? { prompt: input.request.prompt } : {})
-        })
-      if (deps.logContext === undefined) logCreated()
-      else deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, logCreated)
-      const controller = new AbortController()
-      controllers.set(job.id, controller)
-      const start = () => runAsync(job, input, provider, controller)
-      const run = (deps.logContext === undefined ? start() : deps.logContext.run({ jobId: job.id, prompt: input.request.prompt }, start)).finally(() => running.delete(job.id))
-      running.set(job.id, run)
-      return job
     },
-
     getAsync: visibleAsync,
 
-    /** A result image's bytes, for the job's owner, once the job succeeded. */
+    /**
+     * A result image's bytes, for the job's owner: of a job that succeeded, or of one canceled on a
+     * host that ran it to the end anyway (paid for, so the owner may still take it).
+     */
     async getImageAsync(id: string, owner: string, index: number): Promise<{ bytes: Uint8Array; contentType: StoredImage['contentType'] }> {
       const job = await visibleAsync(id, owner)
-      const image = job.status === 'succeeded' && Number.isInteger(index) ? job.images[index] : undefined
+      const image = (job.status === 'succeeded' || job.status === 'canceled') && Number.isInteger(index) ? job.images[index] : undefined
       const bytes = image === undefined ? undefined : await deps.store.getImageAsync(id, index)
       if (image === undefined || bytes === undefined) throw new AppError('not_found', 'This edit has no image with that number.')
       return { bytes, contentType: image.contentType }
@@ -330,14 +412,31 @@ export function createEditJobs(deps: EditJobsDeps) {
       return visibleAsync(id, owner)
     },
 
+    /**
+     * Cancels for the client at once, so the answer to DELETE already says `canceled`. On a host
+     * that can stop a job the run is aborted and its late outcome ignored. On one that cannot
+     * (Runware, BFL, Runflow: the catalogue's `cancel: false`), aborting would only stop the relay
+     * from listening while the host still runs and bills the job, and would release its price: a
+     * loop of POST and DELETE would then spend without limit. So the run goes on (its deadline still
+     * applies), the price stays reserved until the host ends, it settles with what the host
+     * reports, and the images are kept on the canceled job for its owner.
+     */
     async cancelAsync(id: string, owner: string): Promise<JobRecord> {
       const job = await visibleAsync(id, owner)
       if (!TERMINAL_STATUSES.includes(job.status)) {
         const controller = controllers.get(id)
-        // Canceled at once, so the answer to DELETE already says so; the run's late outcome is ignored.
-        const ended = await finish(id, 'canceled', { error: toRelayErrorInfo(new AppError('canceled')), progress: undefined })
-        controller?.abort(new AppError('canceled'))
-        if (ended) deps.log('job.canceled', { jobId: id })
+        const hostKeepsRunning = controller !== undefined && !PROVIDERS[job.provider].cancel
+        const ended = hostKeepsRunning
+          ? await finish(id, 'canceled', {
+              error: toRelayErrorInfo(new AppError('canceled', keepsRunningMessage(job.provider))),
+              progress: undefined,
+              hostRunning: true,
+              // Kept until the host's deadline has passed, then for the usual retention.
+              expiresAt: deps.now() + deps.providerTimeoutMs + deps.resultTtlMs
+            })
+          : await finish(id, 'canceled', { error: toRelayErrorInfo(new AppError('canceled')), progress: undefined })
+        if (!hostKeepsRunning) controller?.abort(new AppError('canceled'))
+        if (ended) deps.log('job.canceled', { jobId: id, hostKeepsRunning })
         // No run here to settle it (another process's, or one that already ended): release it now.
         if (controller === undefined) await settle(job, 'canceled', undefined, 'canceled')
       }
@@ -358,6 +457,11 @@ export function createEditJobs(deps: EditJobsDeps) {
           await interruptAsync(job, RESTARTED)
           interrupted += 1
           deps.log('job.interrupted', { jobId: job.id, owner: job.owner, provider: job.provider, status: job.status, reason: 'restart' })
+        } else if (job.hostRunning === true) {
+          // Canceled on a host that cannot stop, and cut off before the host ended: the host ran and
+          // billed it, but its figure is lost, so the reservation (the catalogue price) is charged.
+          await patchEnded(job.id, { hostRunning: false })
+          if (await settle(job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')) settledCount += 1
         } else {
           const changed = await settle(
             job,
@@ -418,7 +522,9 @@ export function createEditJobs(deps: EditJobsDeps) {
       await waitAtMostAsync(Promise.allSettled([...running.values()]), ABORT_UNWIND_MS)
       for (const id of left) {
         const job = await deps.store.getJobAsync(id)
-        if (job !== undefined) await settle(job, 'failed', undefined, 'interrupted')
+        // A canceled edit its host still runs will be billed: its reservation is charged, not released.
+        if (job?.hostRunning === true) await settle(job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')
+        else if (job !== undefined) await settle(job, 'failed', undefined, 'interrupted')
       }
       return { finished: inFlight - left.length, interrupted: left.length }
     }

@@ -40,6 +40,11 @@ export const JobRecord = z.object({
   /** 0–1 while running, where the host reports it. */
   progress: z.number().min(0).max(1).optional(),
   /** The host's job handle(s), for the operator's log. */
-  hostJobId: z.string().optional()
+  hostJobId: z.string().optional(),
+  /**
+   * True while a job its owner canceled still runs at a host that cannot stop it (the catalogue's
+   * `cancel: false`): its price stays reserved, and its images are kept when the host delivers.
+   */
+  hostRunning: z.boolean().optional()
 })
 export type JobRecord = z.infer<typeof JobRecord>

@@ -64,6 +64,8 @@ export class RelayObject {
       return
     }
     const store = createDurableStore(state.storage)
+    // createRelay wraps this fetch per host in the outbound rules (docs/outbound.md); no publicFetch is
+    // needed here, as Cloudflare's fetch does not connect to private addresses.
     this.relay = createRelay(config, { fetch: (input, init) => fetch(input, init), log: consoleLog(secretsOf(config)), store })
     const relay = this.relay
     // Nothing is served until the jobs a restart cut off are recorded.

@@ -48,7 +48,7 @@ beforeAll(async () => {
   registerHostKey(runware.apiKey)
   registerAccessToken(TOKEN)
   workDir = mkdtempSync(join(tmpdir(), 'kontext-load-'))
-  writeFileSync(join(workDir, 'tokens.json'), JSON.stringify({ tokens: [{ token: TOKEN, owner: 'load', dailyBudgetUsd: null, requestsPerMinute: 10_000 }] }))
+  writeFileSync(join(workDir, 'tokens.json'), JSON.stringify({ tokens: [{ token: TOKEN, owner: 'load', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: EDITS }] }))
 }, 60_000)
 
 afterAll(async () => {
@@ -75,6 +75,8 @@ async function startRelayAsync(): Promise<string> {
       RUNWARE_API_KEY: runware.apiKey,
       RUNWARE_API_URL: runware.url,
       SHUTDOWN_GRACE_SECONDS: '0',
+      // All 500 edits run at once here: the running-edit caps are lifted to measure the relay under that load.
+      RELAY_MAX_RUNNING_EDITS: String(EDITS),
       // The fake encodes a real ~1 MP PNG for every result on the test's own event loop: 500 of them
       // take it tens of seconds of CPU on two cores, so the host deadline is the default's.
       PROVIDER_TIMEOUT_SECONDS: '180'

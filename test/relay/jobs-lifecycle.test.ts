@@ -192,17 +192,23 @@ describe('canceling', () => {
     expect(second).toMatchObject({ id, status: 'canceled', error: first.error, updatedAt: first.updatedAt })
   })
 
-  it('keeps a canceled edit canceled once the host call has stopped', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 5000 } })
+  it('keeps a canceled edit canceled once the host call has ended; Runware cannot cancel, so the result it billed is kept for the owner', async () => {
+    const relay = await startRelayAsync({ fake: { latencyMs: 1000 } })
     const id = await relay.createEditAsync()
-    await relay.authedAsync(`/v1/edits/${id}`, { method: 'DELETE' })
+    const canceled = await readJobAsync(await relay.authedAsync(`/v1/edits/${id}`, { method: 'DELETE' }))
+    expect(canceled).toMatchObject({ status: 'canceled', images: [] })
+    expect(canceled.error?.message).toMatch(/Runware cannot stop an edit it has started/)
     await relay.jobs.settleAsync()
 
     const job = await relay.waitForEndAsync(id)
     expect(job.status).toBe('canceled')
+    expect(job.images).toHaveLength(1)
+    expect(job.cost).toBeGreaterThan(0)
     expect(relay.logs.some((line) => line.event === 'job.failed')).toBe(false)
+    expect(relay.logs.some((line) => line.event === 'job.result_after_cancel')).toBe(true)
     const image = await relay.authedAsync(`/v1/edits/${id}/images/0`)
-    expect(image.status).toBe(404)
+    expect(image.status).toBe(200)
+    expect((await relay.authedAsync(`/v1/edits/${id}/images/1`)).status).toBe(404)
   })
 
   it('wakes a long poll when the edit is canceled', async () => {

@@ -1,7 +1,8 @@
 /**
- * The real relay over HTTP against the strict fake Runflow (providers.md §2): multipart requests
- * as the plugin sends them, the job followed to its end, the images fetched back. Every relay
- * answer and log line is checked for the Runflow key after each test.
+ * The real relay over HTTP against the strict fake Runflow (sources in its header; host notes in
+ * docs/hosts.md, "Runflow"): multipart requests as the plugin sends them, the job followed to its
+ * end, the images fetched back. Every relay answer and log line is checked for the Runflow key
+ * after each test.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
@@ -13,7 +14,7 @@ import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
 import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
 import { makeJpeg, makePng } from '../fakes/make-image'
-import { DEFAULT_RUNFLOW_MODELS, startFakeRunflowAsync, type FakeRunflow, type FakeRunflowOptions } from '../fakes/runflow-server'
+import { DEFAULT_RUNFLOW_MODELS, startFakeRunflowAsync, type FakeRunflow, type FakeRunflowOptions, type RunflowOutputShape } from '../fakes/runflow-server'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
 
 const KEY = `rf_live_${randomUUID().replaceAll('-', '')}`
@@ -96,6 +97,15 @@ function inputOf(fake: FakeRunflow, index = 0): Record<string, unknown> {
   return fake.runs[index]!.body.input as Record<string, unknown>
 }
 
+/** The bytes of the uploaded asset a run input names `runflow://assets/{id}` (the SDK's `UploadedAsset.ref`). */
+function assetBytes(fake: FakeRunflow, value: unknown): Uint8Array {
+  const match = /^runflow:\/\/assets\/([^/]+)$/.exec(String(value))
+  expect(match).not.toBeNull()
+  const asset = fake.assets.find((candidate) => candidate.id === match![1])
+  expect(asset).toMatchObject({ confirmed: true, putAuthorization: undefined })
+  return asset!.bytes!
+}
+
 function dataUriBytes(value: unknown): Uint8Array {
   const match = /^data:image\/(png|jpeg);base64,(.+)$/.exec(String(value))
   expect(match).not.toBeNull()
@@ -114,8 +124,8 @@ function failedWith(job: EditJob, code: string) {
   expect(job.error).toEqual({ code, message: expect.any(String) })
 }
 
-describe('the wire format (providers.md §2.1, §2.2)', () => {
-  it('sends one reference inline to the pro model, field for field, and returns the host’s image and cost', async () => {
+describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
+  it('sends one uploaded reference to the pro model, field for field, and returns the host’s image and cost', async () => {
     const harness = await startAsync()
     const job = await editAsync(harness, { prompt: 'Make the sky purple', model: 'kontext-pro', aspectRatio: '16:9' })
 
@@ -132,7 +142,7 @@ describe('the wire format (providers.md §2.1, §2.2)', () => {
     expect(harness.fake.runs[0]!.body).toEqual({
       input: {
         prompt: 'Make the sky purple',
-        image_url: expect.stringMatching(/^data:image\/png;base64,/),
+        image_url: `runflow://assets/${harness.fake.assets[0]!.id}`,
         aspect_ratio: '16:9',
         num_images: 1,
         guidance_scale: 3.5,
@@ -142,7 +152,7 @@ describe('the wire format (providers.md §2.1, §2.2)', () => {
         sync_mode: false
       }
     })
-    expect(dataUriBytes(inputOf(harness.fake).image_url)).toEqual(REFERENCE)
+    expect(assetBytes(harness.fake, inputOf(harness.fake).image_url)).toEqual(REFERENCE)
     expect(harness.fake.submissions()).toBe(1)
   })
 
@@ -172,7 +182,7 @@ describe('the wire format (providers.md §2.1, §2.2)', () => {
     expect(harness.fake.runs[0]!.modelId).toBe(MAX)
     expect(inputOf(harness.fake)).toEqual({
       prompt: 'Turn it into a watercolour',
-      image_url: expect.stringMatching(/^data:image\/png;base64,/),
+      image_url: expect.stringMatching(/^runflow:\/\/assets\//),
       aspect_ratio: '3:4',
       num_images: 4,
       guidance_scale: 7.5,
@@ -185,7 +195,7 @@ describe('the wire format (providers.md §2.1, §2.2)', () => {
     })
   })
 
-  it('sends two or more references to the multi model as image_urls, each inline and byte-exact', async () => {
+  it('sends two or more references to the multi model as image_urls, each uploaded and byte-exact', async () => {
     const harness = await startAsync()
     const second = makeJpeg(40, 40, 9)
     const third = makePng(30, 60, 11)
@@ -195,7 +205,7 @@ describe('the wire format (providers.md §2.1, §2.2)', () => {
     expect(harness.fake.runs[0]!.modelId).toBe(`${MAX}/multi`)
     const input = inputOf(harness.fake)
     expect(input).not.toHaveProperty('image_url')
-    expect((input.image_urls as unknown[]).map(dataUriBytes)).toEqual([REFERENCE, second, third])
+    expect((input.image_urls as unknown[]).map((value) => assetBytes(harness.fake, value))).toEqual([REFERENCE, second, third])
     // 'auto': the first reference's ratio (64×36 → 16:9).
     expect(input.aspect_ratio).toBe('16:9')
   })
@@ -223,44 +233,66 @@ describe('the wire format (providers.md §2.1, §2.2)', () => {
     const polls = harness.fake.requests.filter((request) => request.method === 'GET' && request.path === `/v1/runs/${runId}`)
     expect(polls.length).toBeGreaterThanOrEqual(1)
     for (const poll of polls) expect(poll.headers.authorization).toBe(`Bearer ${KEY}`)
-    const storage = harness.fake.requests.filter((request) => request.path.startsWith('/storage/'))
-    expect(storage).toHaveLength(1)
-    expect(storage[0]!.headers.authorization).toBeUndefined()
-    // No callback, no cancellation, nothing else.
-    expect(harness.fake.requests.every((request) => /^\/(v1\/models\/.+\/runs|v1\/runs\/[^/]+|storage\/.+)$/.test(request.path))).toBe(true)
+    const results = harness.fake.requests.filter((request) => request.path.startsWith('/storage/results/'))
+    expect(results).toHaveLength(1)
+    expect(results[0]!.headers.authorization).toBeUndefined()
+    // The upload, the run, its polls, the result; no callback, no cancellation, nothing else.
+    expect(harness.fake.requests.every((request) => /^\/(v1\/asset-uploads(\/[^/]+\/confirmations)?|v1\/models\/.+\/runs|v1\/runs\/[^/]+|storage\/.+)$/.test(request.path))).toBe(true)
   })
 })
 
-describe('references of 1 MiB and more (providers.md §2.5)', () => {
+describe('references: the asset upload by default, inline only when RUNFLOW_INLINE_MAX_BYTES allows (SDK assets.ts)', () => {
   const large = noisyPng(620, 620)
 
-  it('uploads them as assets (no key on the PUT) and names them by the Asset’s url; small ones stay inline', async () => {
-    expect(large.byteLength).toBeGreaterThanOrEqual(1024 * 1024)
+  it('uploads every reference by default, even a small one (no key on the PUT), and names it runflow://assets/{id}', async () => {
+    const second = makeJpeg(40, 40, 9)
+    expect(REFERENCE.byteLength).toBeLessThan(1024)
     const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro' }, [large, REFERENCE])
+    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [REFERENCE, second])
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.assets).toEqual([
-      { id: expect.any(String), filename: 'reference-1.png', mimeType: 'image/png', sizeBytes: large.byteLength, uploaded: true, confirmed: true, putAuthorization: undefined }
+      { id: expect.any(String), filename: 'reference-1.png', mimeType: 'image/png', sizeBytes: REFERENCE.byteLength, uploaded: true, confirmed: true, putAuthorization: undefined, bytes: REFERENCE },
+      { id: expect.any(String), filename: 'reference-2.jpg', mimeType: 'image/jpeg', sizeBytes: second.byteLength, uploaded: true, confirmed: true, putAuthorization: undefined, bytes: second }
     ])
-    const asset = harness.fake.assets[0]!
-    const urls = inputOf(harness.fake).image_urls as string[]
-    expect(urls[0]).toBe(`${harness.fake.url}/storage/assets/${asset.id}/reference-1.png`)
-    expect(dataUriBytes(urls[1])).toEqual(REFERENCE)
+    const [first, other] = harness.fake.assets
+    expect(inputOf(harness.fake).image_urls).toEqual([`runflow://assets/${first!.id}`, `runflow://assets/${other!.id}`])
     const uploadCalls = harness.fake.requests.filter((request) => request.path.startsWith('/v1/asset-uploads'))
-    expect(uploadCalls.map((request) => [request.path, request.body])).toEqual([
-      ['/v1/asset-uploads', { filename: 'reference-1.png', mime_type: 'image/png', size_bytes: large.byteLength }],
-      [`/v1/asset-uploads/${asset.id}/confirmations`, {}]
-    ])
+    expect(uploadCalls.map((request) => [request.path, request.body])).toEqual(
+      expect.arrayContaining([
+        ['/v1/asset-uploads', { filename: 'reference-1.png', mime_type: 'image/png', size_bytes: REFERENCE.byteLength }],
+        ['/v1/asset-uploads', { filename: 'reference-2.jpg', mime_type: 'image/jpeg', size_bytes: second.byteLength }],
+        [`/v1/asset-uploads/${first!.id}/confirmations`, {}],
+        [`/v1/asset-uploads/${other!.id}/confirmations`, {}]
+      ])
+    )
+    expect(uploadCalls).toHaveLength(4)
     for (const call of uploadCalls) expect(call.headers.authorization).toBe(`Bearer ${KEY}`)
   })
 
-  it('names an asset asset://{id} when the confirmed Asset has no url', async () => {
-    const harness = await startAsync({ fake: { assetUrls: false } })
-    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa' }, [large])
+  it('works against a Runflow whose models refuse data URIs, because nothing goes inline by default', async () => {
+    const harness = await startAsync({ fake: { dataUris: false } })
+    const job = await editAsync(harness, { prompt: 'Make the sky purple' })
 
     expect(job.status).toBe('succeeded')
-    expect(inputOf(harness.fake).image_url).toBe(`asset://${harness.fake.assets[0]!.id}`)
+    expect(inputOf(harness.fake).image_url).toBe(`runflow://assets/${harness.fake.assets[0]!.id}`)
+  })
+
+  it('sends references smaller than RUNFLOW_INLINE_MAX_BYTES inline as data URIs, and uploads the rest', async () => {
+    const bigger = makePng(120, 90, 5)
+    expect(bigger.byteLength).toBeGreaterThan(REFERENCE.byteLength)
+    const harness = await startAsync({ env: { RUNFLOW_INLINE_MAX_BYTES: String(REFERENCE.byteLength + 1) } })
+    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [bigger, REFERENCE])
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.assets).toHaveLength(1)
+    const urls = inputOf(harness.fake).image_urls as string[]
+    expect(assetBytes(harness.fake, urls[0])).toEqual(bigger)
+    expect(dataUriBytes(urls[1])).toEqual(REFERENCE)
+  })
+
+  it('refuses a RUNFLOW_INLINE_MAX_BYTES that is not a whole number of bytes', async () => {
+    await expect(startRelayAsync({ RUNFLOW_API_KEY: KEY, RUNFLOW_INLINE_MAX_BYTES: '-1' })).rejects.toThrow(/RUNFLOW_INLINE_MAX_BYTES/)
   })
 
   it('retries creating the upload after a 429 and fails cleanly (nothing submitted) when the upload URL has expired', async () => {
@@ -274,9 +306,43 @@ describe('references of 1 MiB and more (providers.md §2.5)', () => {
   })
 })
 
-describe('failures (providers.md §2.3, §2.6)', () => {
-  it('maps a CONTENT_POLICY_VIOLATION run to moderated, with the host’s text only in the log', async () => {
+describe('result shapes (SDK tools/outputs.ts; docs.runflow.io/concepts/runs)', () => {
+  it.each<RunflowOutputShape>(['outputs', 'image_urls', 'image', 'url', 'output_url'])('reads the image from output shape %s', async (outputShape) => {
+    const harness = await startAsync({ fake: { outputShape } })
+    const job = await editAsync(harness, { prompt: 'Make the sky purple', aspectRatio: '1:1', seed: 7 })
+
+    expect(job).toMatchObject({ status: 'succeeded', cost: 0.08 })
+    expect(job.images).toHaveLength(1)
+    expect(job.images[0]!.seed).toBe(7)
+    expect(imageSize(await imageAsync(harness, job, 0))).toMatchObject({ width: 1024, height: 1024 })
+    expect(harness.fake.submissions()).toBe(1)
+  })
+
+  it('reads every image of the normalized outputs[] (four variants in one run)', async () => {
     const harness = await startAsync()
+    const job = await editAsync(harness, { prompt: 'Four of them', model: 'kontext-max', numImages: 4, aspectRatio: '1:1' })
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(4)
+    expect(job.cost).toBeCloseTo(0.32)
+  })
+
+  it('partial_succeeded delivers the images outputs[] holds, at the cost Runflow billed for them', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'partial' })
+    const job = await editAsync(harness, { prompt: 'Half done', numImages: 2 })
+
+    expect(job).toMatchObject({ status: 'succeeded', cost: 0.08 })
+    expect(job.images).toHaveLength(1)
+    expect(imageSize(await imageAsync(harness, job, 0)).width).toBeGreaterThan(0)
+    expect(harness.relay.logs.some((line) => line.includes('provider.partial_run'))).toBe(true)
+    expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+describe('failures (SDK types.ts `error`; docs.runflow.io/concepts/errors)', () => {
+  it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])('maps a CONTENT_POLICY_VIOLATION run (%s form) to moderated, with the host’s text only in the log', async (runErrorForm) => {
+    const harness = await startAsync({ fake: { runErrorForm } })
     harness.fake.failNext({ kind: 'moderation' })
     const job = await editAsync(harness, { prompt: 'Something the checker dislikes' })
 
@@ -286,8 +352,8 @@ describe('failures (providers.md §2.3, §2.6)', () => {
     expect(harness.fake.submissions()).toBe(1)
   })
 
-  it('maps other failure codes: a failed input check to provider_error, a provider timeout to timeout', async () => {
-    const harness = await startAsync()
+  it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])('maps other failure codes (%s form): a failed input check to provider_error, a provider timeout to timeout', async (runErrorForm) => {
+    const harness = await startAsync({ fake: { runErrorForm } })
     harness.fake.failNext({ kind: 'fail', failureCode: 'INPUT_VALIDATION_FAILED', failureMessage: 'image dimensions exceed 4096x4096', failureStage: 'preprocess' })
     failedWith(await editAsync(harness, { prompt: 'Too big' }), 'provider_error')
     harness.fake.failNext({ kind: 'fail', failureCode: 'PROVIDER_TIMEOUT', failureMessage: 'upstream took too long' })
@@ -341,7 +407,9 @@ describe('failures (providers.md §2.3, §2.6)', () => {
 
     failedWith(job, 'provider_not_configured')
     expect(job.error!.message).not.toMatch(/rf_live/)
-    expect(creates(harness.fake)).toHaveLength(1)
+    // The reference's upload is the first call, refused once and not sent again; no run is created.
+    expect(harness.fake.requests.map((request) => request.path)).toEqual(['/v1/asset-uploads'])
+    expect(creates(harness.fake)).toHaveLength(0)
     expect(harness.relay.logs.join('\n')).not.toContain('rf_live_wrong_')
   })
 
@@ -391,15 +459,10 @@ describe('failures (providers.md §2.3, §2.6)', () => {
     expect(harness.fake.submissions()).toBe(2)
   })
 
-  it('a run canceled at the host ends canceled; partial_succeeded keeps the images that landed', async () => {
+  it('a run canceled at the host ends canceled', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'canceled' })
     failedWith(await editAsync(harness, { prompt: 'Canceled by an admin' }), 'canceled')
-
-    harness.fake.failNext({ kind: 'partial' })
-    const job = await editAsync(harness, { prompt: 'Half done', numImages: 2 })
-    expect(job.status).toBe('succeeded')
-    expect(job.images).toHaveLength(1)
   })
 })
 
@@ -416,21 +479,21 @@ describe('deadlines and cancel', () => {
     expect(harness.fake.submissions()).toBe(1)
   })
 
-  it('DELETE stops polling at once; Runflow has no public cancel, so nothing else is sent', async () => {
-    const harness = await startAsync({ env: { PROVIDER_TIMEOUT_SECONDS: '120' } })
-    harness.fake.failNext({ kind: 'stall' })
+  it('DELETE cancels for the client at once; Runflow has no public cancel, so none is sent, and the relay keeps following the run it is billed for and keeps its image', async () => {
+    const harness = await startAsync({ env: { PROVIDER_TIMEOUT_SECONDS: '120' }, fake: { latencyMs: 1_500 } })
     const id = await createEditAsync(harness, { prompt: 'Cancel me' })
     await vi.waitFor(() => expect(harness.fake.polls()).toBeGreaterThanOrEqual(1), { timeout: 5000 })
 
     const response = await readAsync(harness, `/v1/edits/${id}`, { method: 'DELETE' })
     expect(EditJob.parse(await response.json())).toMatchObject({ status: 'canceled', error: { code: 'canceled' } })
-    // The adapter returns promptly: with a 120 s deadline, only the abort can end it in time.
+    const pollsAtCancel = harness.fake.polls()
     await harness.relay.relay.jobs.settleAsync()
-    const after = harness.fake.requests.length
+    expect(harness.fake.polls()).toBeGreaterThan(pollsAtCancel)
     expect(harness.fake.requests.filter((request) => /cancel/i.test(request.path))).toEqual([])
     expect(harness.fake.submissions()).toBe(1)
-    expect((await waitForEndAsync(harness, id)).status).toBe('canceled')
-    expect(harness.fake.requests.length).toBe(after)
+    const ended = await waitForEndAsync(harness, id)
+    expect(ended.status).toBe('canceled')
+    expect(ended.images).toHaveLength(1)
   })
 })
 
@@ -494,6 +557,14 @@ describe('the adapter alone, with instant sleeps', () => {
     fake.failNextPoll({ kind: 'status', status: 404 })
     await expect(provider.editAsync(input())).rejects.toMatchObject({ code: 'provider_error', detail: expect.stringContaining('RUN_NOT_FOUND') })
     expect(fake.polls()).toBe(7)
+  })
+
+  it('reads the nested error body {"error": {code, message}} the SDK’s client parses', async () => {
+    const fake = await startFakeRunflowAsync({ apiKey: KEY, httpErrorForm: 'nested' })
+    cleanups.push(() => fake.close())
+    fake.failNext({ kind: 'status', status: 402 })
+    const { provider } = adapter(fake.url)
+    await expect(provider.editAsync(input())).rejects.toMatchObject({ code: 'insufficient_credit', detail: 'Runflow 402: INSUFFICIENT_CREDIT: Simulated 402.' })
   })
 
   it('backs off 1 s after a 429 without Retry-After (the newer rate-limit docs), then succeeds', async () => {

@@ -7,7 +7,7 @@ import { createEditJobs } from '../../relay/jobs/edit-jobs'
 import type { Provider, ProviderResult } from '../../relay/providers/provider'
 import { createMemoryStore } from '../../relay/store/memory-store'
 import { AppError } from '../../shared/errors'
-import { offerOf } from '../../shared/models'
+import { offerOf, type ProviderId } from '../../shared/models'
 import { EditRequest } from '../../shared/relay-api'
 import { makePng } from '../fakes/make-image'
 
@@ -22,26 +22,27 @@ interface Controlled {
 }
 
 /** A host that answers when told, and (like a call already answered) ignores the abort signal. */
-function controlledProvider(): Controlled {
+function controlledProvider(id: ProviderId): Controlled {
   let answer: (result: ProviderResult | Error) => void = () => undefined
   const answered = new Promise<ProviderResult>((resolve, reject) => {
     answer = (result) => (result instanceof Error ? reject(result) : resolve(result))
   })
   answered.catch(() => undefined)
-  return { provider: { id: 'runware', editAsync: () => answered }, answer: (result) => answer(result) }
+  return { provider: { id, editAsync: () => answered }, answer: (result) => answer(result) }
 }
 
 function result(images: number, costUsd: number | undefined): ProviderResult {
   return { images: Array.from({ length: images }, (_, index) => ({ bytes: makePng(32, 32, index + 1), seed: index })), costUsd, hostJobId: 'host-1' }
 }
 
-function setup(dailyBudgetUsd: number | null = 1) {
+/** Runware by default: a host that cannot cancel (the catalogue's `cancel: false`); Replicate can. */
+function setup(dailyBudgetUsd: number | null = 1, provider: 'runware' | 'replicate' = 'runware') {
   const store = createMemoryStore()
-  const host = controlledProvider()
+  const host = controlledProvider(provider)
   let id = 0
   const jobs = createEditJobs({
     store,
-    providers: { runware: host.provider },
+    providers: { [provider]: host.provider },
     now: () => NOON,
     randomUUID: () => `job-${(id += 1)}`,
     log: () => undefined,
@@ -51,9 +52,9 @@ function setup(dailyBudgetUsd: number | null = 1) {
   const create = (numImages = 1) =>
     jobs.createAsync({
       account: { owner: 'alice', dailyBudgetUsd },
-      provider: 'runware',
+      provider,
       model: 'kontext-max',
-      offer: offerOf('runware', 'kontext-max')!,
+      offer: offerOf(provider, 'kontext-max')!,
       request: EditRequest.parse({ prompt: 'Make the sky purple', numImages }),
       references: [REFERENCE]
     })
@@ -96,8 +97,8 @@ describe('what an edit costs the budget', () => {
     expect(await entry(job.id)).toMatchObject({ outcome: 'failed', costUsd: 0.08, errorCode: 'provider_error' })
   })
 
-  it('a canceled edit: released, even when the host answers afterwards without a cost', async () => {
-    const { host, jobs, create, entry, store } = setup()
+  it('a canceled edit on a host that can cancel: released, even when the host answers afterwards without a cost', async () => {
+    const { host, jobs, create, entry, store } = setup(1, 'replicate')
     const job = await create()
     await jobs.cancelAsync(job.id, 'alice')
     host.answer(result(1, undefined))
@@ -106,8 +107,8 @@ describe('what an edit costs the budget', () => {
     expect((await store.getJobAsync(job.id))?.status).toBe('canceled')
   })
 
-  it('a canceled edit the host finished and billed anyway: charged what the host reported, and no image is kept', async () => {
-    const { host, jobs, create, entry, store } = setup()
+  it('a canceled edit a host that can cancel finished and billed anyway: charged what the host reported, and no image is kept', async () => {
+    const { host, jobs, create, entry, store } = setup(1, 'replicate')
     const job = await create()
     await jobs.cancelAsync(job.id, 'alice')
     host.answer(result(1, 0.08))
@@ -115,6 +116,61 @@ describe('what an edit costs the budget', () => {
     expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.08, errorCode: 'canceled' })
     expect(await store.getImageAsync(job.id, 0)).toBeUndefined()
     await expect(jobs.getImageAsync(job.id, 'alice', 0)).rejects.toMatchObject({ code: 'not_found' })
+  })
+
+  it('a canceled edit on a host that cannot cancel: canceled at once, its price held until the host ends, then charged and its images kept for the owner', async () => {
+    const { host, jobs, create, entry, store } = setup()
+    const job = await create()
+    const canceled = await jobs.cancelAsync(job.id, 'alice')
+    expect(canceled).toMatchObject({ status: 'canceled', hostRunning: true, error: { code: 'canceled' } })
+    expect(canceled.error?.message).toMatch(/Runware cannot stop an edit it has started: it runs to the end and is billed/)
+    expect(await entry(job.id)).toMatchObject({ outcome: 'pending', reservedUsd: 0.08 })
+    host.answer(result(1, 0.08))
+    await jobs.settleAsync()
+    expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.08, delivered: 1, errorCode: 'canceled' })
+    const ended = await store.getJobAsync(job.id)
+    expect(ended).toMatchObject({ status: 'canceled', hostRunning: false, costUsd: 0.08 })
+    expect(ended?.images).toHaveLength(1)
+    expect((await jobs.getImageAsync(job.id, 'alice', 0)).contentType).toBe('image/png')
+  })
+
+  it('a canceled edit on a host that cannot cancel, whose host reports no cost: the catalogue price of the images delivered', async () => {
+    const { host, jobs, create, entry } = setup()
+    const job = await create(2)
+    await jobs.cancelAsync(job.id, 'alice')
+    host.answer(result(2, undefined))
+    await jobs.settleAsync()
+    expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.16, costEstimated: true, delivered: 2 })
+  })
+
+  it('a canceled edit on a host that cannot cancel, whose host run fails: released once the host ends', async () => {
+    const { host, jobs, create, entry, store } = setup()
+    const job = await create()
+    await jobs.cancelAsync(job.id, 'alice')
+    expect(await entry(job.id)).toMatchObject({ outcome: 'pending' })
+    host.answer(new AppError('provider_unavailable'))
+    await jobs.settleAsync()
+    expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0 })
+    expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'canceled', hostRunning: false, images: [] })
+  })
+
+  it('a canceled edit on a host that cannot cancel, when the relay stops before the host ends: its reservation is charged, not released', async () => {
+    const { jobs, create, entry } = setup()
+    const job = await create()
+    await jobs.cancelAsync(job.id, 'alice')
+    await jobs.shutdownAsync(0)
+    expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.08, costEstimated: true, errorCode: 'canceled' })
+  })
+
+  it('a canceled edit on a host that cannot cancel, cut off by a crash: the next start charges its reservation', async () => {
+    const { jobs, create, entry, store } = setup()
+    const job = await create()
+    await jobs.cancelAsync(job.id, 'alice')
+    // A new relay on the same store, as after a crash (the first one's host call never ends).
+    const restarted = createEditJobs({ store, providers: {}, now: () => NOON, randomUUID: () => 'unused', log: () => undefined, resultTtlMs: 60_000, providerTimeoutMs: 60_000 })
+    expect(await restarted.recoverAsync()).toEqual({ interrupted: 0, settled: 1 })
+    expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.08, costEstimated: true })
+    expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'canceled', hostRunning: false })
   })
 
   it('a refused edit leaves no job and no entry', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_REQUESTS_PER_MINUTE, plainTokenOwnerAsync, resolveAccountsAsync } from '../../relay/auth/accounts'
+import { DEFAULT_MAX_RUNNING_EDITS } from '../../relay/jobs/edit-capacity'
 import { parseTokensFile } from '../../relay/auth/tokens-file'
 import { ConfigError, parseRelayConfig } from '../../relay/config'
 import { ALICE, BOB, OPS, PLAIN_TOKEN, readFile, TEAM_TOKENS, tempDir, writeTokensFile } from './team-harness'
@@ -19,33 +20,40 @@ function fileError(content: unknown): string {
 }
 
 describe('a good tokens file', () => {
-  it('gives each token its owner, daily budget, rate and role', () => {
+  it('gives each token its owner, daily budget, rate, role and running edits (default 4)', () => {
     const config = parseRelayConfig({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS) }, { readFile })
     expect(config.tokens).toEqual([])
+    expect(DEFAULT_MAX_RUNNING_EDITS).toBe(4)
     expect(config.accounts).toEqual([
-      { token: ALICE.token, owner: 'alice', dailyBudgetUsd: 1, requestsPerMinute: 20, role: 'user' },
-      { token: BOB.token, owner: 'bob', dailyBudgetUsd: null, requestsPerMinute: 20, role: 'user' },
-      { token: OPS.token, owner: 'ops', dailyBudgetUsd: null, requestsPerMinute: 20, role: 'operator' }
+      { token: ALICE.token, owner: 'alice', dailyBudgetUsd: 1, requestsPerMinute: 20, role: 'user', maxRunningEdits: 4 },
+      { token: BOB.token, owner: 'bob', dailyBudgetUsd: null, requestsPerMinute: 20, role: 'user', maxRunningEdits: 4 },
+      { token: OPS.token, owner: 'ops', dailyBudgetUsd: null, requestsPerMinute: 20, role: 'operator', maxRunningEdits: 4 }
     ])
+  })
+
+  it('takes maxRunningEdits per token', () => {
+    const parsed = parseTokensFile(JSON.stringify({ tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 12 }] }))
+    expect(parsed).toMatchObject({ ok: true, accounts: [{ owner: 'alice', maxRunningEdits: 12 }] })
   })
 
   it('takes owners with spaces, dots and @, a zero budget and an explicit user role', () => {
     const parsed = parseTokensFile(
       JSON.stringify({ tokens: [{ token: ALICE.token, owner: ' Design Team @acme.io ', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user' }] })
     )
-    expect(parsed).toEqual({ ok: true, accounts: [{ token: ALICE.token, owner: 'Design Team @acme.io', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user' }] })
+    expect(parsed).toEqual({ ok: true, accounts: [{ token: ALICE.token, owner: 'Design Team @acme.io', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user', maxRunningEdits: 4 }] })
   })
 
-  it('keeps RELAY_TOKENS beside it: those tokens have no budget and the default rate', async () => {
+  it('keeps RELAY_TOKENS beside it: those tokens have no budget, the default rate and the default running edits', async () => {
     const config = parseRelayConfig({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS), RELAY_TOKENS: PLAIN_TOKEN }, { readFile })
     const accounts = await resolveAccountsAsync(config.accounts, config.tokens)
     expect(accounts.map((account) => account.owner)).toEqual(['alice', 'bob', 'ops', await plainTokenOwnerAsync(PLAIN_TOKEN)])
-    expect(accounts[3]).toEqual({ token: PLAIN_TOKEN, owner: expect.stringMatching(/^token-[0-9a-f]{12}$/), dailyBudgetUsd: null, requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE, role: 'user' })
+    expect(accounts[3]).toEqual({ token: PLAIN_TOKEN, owner: expect.stringMatching(/^token-[0-9a-f]{12}$/), dailyBudgetUsd: null, requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE, role: 'user', maxRunningEdits: DEFAULT_MAX_RUNNING_EDITS })
     expect(accounts[3]!.owner).not.toContain(PLAIN_TOKEN.slice(0, 8))
   })
 
   it('reads the new variables with their defaults', () => {
-    expect(parseRelayConfig({})).toMatchObject({ accounts: [], tokensFile: undefined, dataDir: '.relay-data', logPrompts: false, shutdownGraceMs: 25_000 })
+    expect(parseRelayConfig({})).toMatchObject({ accounts: [], tokensFile: undefined, dataDir: '.relay-data', logPrompts: false, shutdownGraceMs: 25_000, maxRunningEdits: 32, maxInflightBytes: 128 * 1024 * 1024 })
+    expect(parseRelayConfig({ RELAY_MAX_RUNNING_EDITS: '8', RELAY_MAX_INFLIGHT_MB: '64' })).toMatchObject({ maxRunningEdits: 8, maxInflightBytes: 64 * 1024 * 1024 })
     expect(parseRelayConfig({ LOG_PROMPTS: '1', RELAY_DATA_DIR: '/var/lib/kontext', SHUTDOWN_GRACE_SECONDS: '5' })).toMatchObject({ dataDir: '/var/lib/kontext', logPrompts: true, shutdownGraceMs: 5000 })
   })
 })
@@ -73,7 +81,12 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
       { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], owner: 'Alice' }] },
       /tokens\[1\]\.owner: "Alice" is already the owner of tokens\[0\]/
     ],
-    ['the same token twice', { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], token: ALICE.token }] }, /tokens\[1\]\.token: is the same token as tokens\[0\]/]
+    ['the same token twice', { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], token: ALICE.token }] }, /tokens\[1\]\.token: is the same token as tokens\[0\]/],
+    ['a zero maxRunningEdits', { tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 0 }] }, /tokens\[0\]\.maxRunningEdits: must be at least 1/],
+    ['a fractional maxRunningEdits', { tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 2.5 }] }, /tokens\[0\]\.maxRunningEdits: must be a whole number/],
+    // RELAY_TOKENS tokens are owned by token-<12 hex>: a file owner of that shape would share their jobs and budget.
+    ['an owner named like a RELAY_TOKENS owner', { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: 'token-0123456789ab' }] }, /tokens\[0\]\.owner: must not look like token-<12 hex digits>/],
+    ['the same, in capitals', { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: 'TOKEN-0123456789AB' }] }, /tokens\[0\]\.owner: must not look like token-/]
   ])('%s', (_name, content, message) => {
     const text = fileError(content)
     expect(text).toMatch(/^The tokens file .*tokens\.json \(RELAY_TOKENS_FILE\) is not valid:/)
@@ -81,6 +94,28 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
     expect(text).toContain('README')
     // The message names entries, never a token's value.
     expect(text).not.toContain(ALICE.token)
+  })
+
+  it('refuses an owner that is the derived owner of a RELAY_TOKENS token, so it cannot see that token’s edits', async () => {
+    const derived = await plainTokenOwnerAsync(PLAIN_TOKEN)
+    const text = configError({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: derived }] }), RELAY_TOKENS: PLAIN_TOKEN })
+    expect(text).toMatch(/tokens\[0\]\.owner: must not look like token-<12 hex digits>/)
+    expect(text).not.toContain(PLAIN_TOKEN)
+    // And if two accounts ever share an owner anyway, the relay does not start with them.
+    await expect(resolveAccountsAsync([{ token: ALICE.token, owner: derived, dailyBudgetUsd: null, requestsPerMinute: 5, role: 'user', maxRunningEdits: 4 }], [PLAIN_TOKEN])).rejects.toThrow(/Two access tokens have the owner name/)
+  })
+
+  it.each([
+    ['a missing quote after a token', `{ "tokens": [ { "token": "${ALICE.token}, "owner": "alice", "dailyBudgetUsd": 1, "requestsPerMinute": 5 } ] }`],
+    ['a token without quotes', `{ "tokens": [ { "token": ${ALICE.token}, "owner": "alice" } ] }`],
+    ['a token as a field name', JSON.stringify({ tokens: [{ [ALICE.token]: 'alice', token: BOB.token, owner: 'bob', dailyBudgetUsd: 1, requestsPerMinute: 5 }] })],
+    ['a trailing comma after a token', `{ "tokens": [ { "owner": "alice", "token": "${ALICE.token}", } ] }`]
+  ])('never prints token text in its error: %s', (_name, text) => {
+    const message = fileError(text)
+    console.log(`tokens-file: error for ${_name}: ${message.split('\n')[1]?.trim()}`)
+    for (const token of [ALICE.token, BOB.token]) {
+      for (let start = 0; start + 6 <= token.length; start += 1) expect(message).not.toContain(token.slice(start, start + 6))
+    }
   })
 
   it('says when the file does not exist', () => {

@@ -135,8 +135,8 @@ describe('the worker in workerd: edits end to end', () => {
     expect((await relay.request(`/v1/edits/${id}/images/2`, {}, ALICE.token)).status).toBe(404)
   })
 
-  it('cancels a running edit: DELETE answers it canceled at once, it stays canceled, and its reservation is released', async () => {
-    relay.runware.setLatency(8_000)
+  it('cancels a running edit: DELETE answers it canceled at once and it stays canceled; Runware cannot stop it, so the reservation is held until the host ends, then settled at its cost', async () => {
+    relay.runware.setLatency(2_000)
     try {
       const id = await relay.createEdit({ prompt: 'Make the sky purple' }, BOB.token)
       const deleted = await relay.request(`/v1/edits/${id}`, { method: 'DELETE' }, BOB.token)
@@ -144,12 +144,17 @@ describe('the worker in workerd: edits end to end', () => {
       expect(EditJob.parse(await deleted.json())).toMatchObject({ id, status: 'canceled', error: { code: 'canceled' } })
       const polled = EditJob.parse(await (await relay.request(`/v1/edits/${id}?wait=1`, {}, BOB.token)).json())
       expect(polled.status).toBe('canceled')
-      let own = UsageResponse.parse(await (await relay.request('/v1/usage', {}, BOB.token)).json()).owners[0]
-      for (let poll = 0; poll < 50 && own?.reservedUsd !== 0; poll += 1) {
+      const usage = async () => UsageResponse.parse(await (await relay.request('/v1/usage', {}, BOB.token)).json()).owners[0]
+      // The host keeps running (and bills): a cancel must not free the budget it will spend.
+      expect(await usage()).toMatchObject({ owner: 'bob', edits: 1, spentUsd: 0, reservedUsd: 0.08 })
+      let own = await usage()
+      for (let poll = 0; poll < 100 && own?.reservedUsd !== 0; poll += 1) {
         await new Promise((done) => setTimeout(done, 100))
-        own = UsageResponse.parse(await (await relay.request('/v1/usage', {}, BOB.token)).json()).owners[0]
+        own = await usage()
       }
-      expect(own).toMatchObject({ owner: 'bob', edits: 1, images: 0, spentUsd: 0, reservedUsd: 0 })
+      expect(own).toMatchObject({ owner: 'bob', edits: 1, reservedUsd: 0 })
+      expect(own?.spentUsd).toBeGreaterThan(0)
+      expect(EditJob.parse(await (await relay.request(`/v1/edits/${id}`, {}, BOB.token)).json()).status).toBe('canceled')
     } finally {
       relay.runware.setLatency(0)
     }

@@ -1,7 +1,9 @@
 import { AppError } from '../../../shared/errors'
+import { createOutboundFetch, isOutboundFetch } from '../../net/outbound-fetch'
 import { hostFetchAsync } from './host-fetch-async'
 
 export interface DownloadOptions {
+  /** The host's outbound fetch (relay/net/outbound-fetch.ts); a plain fetch is wrapped in one. */
   fetch: typeof fetch
   signal: AbortSignal
   /** The host's configured base URL: plain http is accepted only on its origin (a LAN ComfyUI, a test fake). */
@@ -11,12 +13,13 @@ export interface DownloadOptions {
   maxBytes?: number
 }
 
-const DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 /**
  * Downloads a result the host just returned. Host URLs expire (BFL: 10 minutes) and must never
- * reach the client, so the relay fetches them at once. Only https URLs, or http on the host's own
- * configured origin, and never more than `maxBytes`.
+ * reach the client, so the relay fetches them at once, under the outbound rules (docs/outbound.md):
+ * https to a public address, or anything on the host's own configured origin, every redirect hop
+ * checked again; and never more than `maxBytes` (checked on content-length and on the bytes read).
  */
 export async function downloadResultAsync(url: string, options: DownloadOptions): Promise<Uint8Array> {
   let parsed: URL
@@ -26,11 +29,14 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
     throw new AppError('provider_error', undefined, { detail: `result URL is not a URL: ${url.slice(0, 80)}` })
   }
   const hostOrigin = new URL(options.hostBaseUrl).origin
+  // A result URL comes from the host's answer, not from the adapter's own routing: plain http only on the exact origin.
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && parsed.origin === hostOrigin)) {
     throw new AppError('provider_error', undefined, { detail: `refused to download a result from ${parsed.origin}` })
   }
+  // The adapters' deps.fetch is already the host's outbound fetch; a plain one is wrapped, so no caller can skip the rules.
+  const fetchImpl = isOutboundFetch(options.fetch) ? options.fetch : createOutboundFetch({ hostBaseUrl: options.hostBaseUrl, fetch: options.fetch })
   const sameOrigin = parsed.origin === hostOrigin
-  const answer = await hostFetchAsync(options.fetch, parsed.href, { headers: sameOrigin ? (options.headers ?? {}) : {}, redirect: 'follow' }, options.signal)
+  const answer = await hostFetchAsync(fetchImpl, parsed.href, { headers: sameOrigin ? (options.headers ?? {}) : {}, redirect: 'follow' }, options.signal)
   if (answer.kind === 'network') throw new AppError('provider_unavailable', undefined, { detail: `result download: ${answer.detail}` })
   const { response } = answer
   if (!response.ok) {
@@ -38,9 +44,12 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
   }
   const declared = Number(response.headers.get('content-length') ?? '0')
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES
-  if (declared > max) throw new AppError('provider_error', undefined, { detail: `result of ${declared} bytes is over the ${max} byte cap` })
+  if (declared > max) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new AppError('provider_error', undefined, { detail: `result of ${declared} bytes is over the ${max} byte cap` })
+  }
   const reader = response.body?.getReader()
-  if (reader === undefined) return new Uint8Array(await response.arrayBuffer())
+  if (reader === undefined) return new Uint8Array(0)
   const chunks: Uint8Array[] = []
   let total = 0
   try {

@@ -1,6 +1,12 @@
+import { AppError } from '../../../shared/errors'
+import { answerCapOf } from '../../net/answer-cap'
+
 /**
  * Host calls, with network failures sorted by whether the host can have seen the request.
- * A submit may be sent again only when it cannot have been accepted (providers.md §7.6).
+ * A submit may be sent again only when it cannot have been accepted (docs/hosts.md, "What every host shares").
+ * `fetchImpl` is the host's outbound fetch (relay/net/outbound-fetch.ts, docs/outbound.md): a URL
+ * it refuses throws AppError('provider_error'), which is passed on as it is, never taken for
+ * "the host was not reached", so it never leads to a resubmit.
  */
 export type HostAnswer =
   | { kind: 'response'; response: Response }
@@ -24,17 +30,65 @@ export async function hostFetchAsync(fetchImpl: typeof fetch, url: string, init:
     return { kind: 'response', response: await fetchImpl(url, { ...init, signal }) }
   } catch (error) {
     if (signal.aborted) throw signal.reason
+    if (error instanceof AppError) throw error
     const code = errorCode(error)
     return { kind: 'network', reachedHost: code === undefined || !CONNECT_CODES.has(code), detail: `${code ?? 'network error'}: ${String(error)}` }
   }
 }
 
-/** Reads a body as text; a body cut off mid-way is reported, not thrown. */
-export async function readTextAsync(response: Response, signal: AbortSignal): Promise<{ ok: true; text: string } | { ok: false; detail: string }> {
+/**
+ * The default cap on a host's answer read as text: JSON job records and errors are a few kB; 16 MiB
+ * leaves room for any of them while a hostile or broken host (a 300 MB answer once took the relay
+ * to 1.77 GB) is cut off early. Hosts whose answers carry images as base64 get a larger cap from
+ * their outbound fetch (relay/create-relay.ts), or a caller passes `maxBytes`.
+ */
+export const DEFAULT_ANSWER_MAX_BYTES = 16 * 1024 * 1024
+
+export interface ReadTextOptions {
+  /** Overrides the host's cap (see DEFAULT_ANSWER_MAX_BYTES). */
+  maxBytes?: number
+}
+
+function overCap(maxBytes: number, seen: string): AppError {
+  return new AppError('provider_error', undefined, { detail: `host answer ${seen} is over the ${maxBytes} byte cap; reading stopped` })
+}
+
+/**
+ * Reads a body as text, streamed, never past its byte cap (throws provider_error: the answer is
+ * unusable, and reading more is what the cap prevents). A body cut off mid-way is reported, not thrown.
+ */
+export async function readTextAsync(
+  response: Response,
+  signal: AbortSignal,
+  options: ReadTextOptions = {}
+): Promise<{ ok: true; text: string } | { ok: false; detail: string }> {
+  const maxBytes = options.maxBytes ?? answerCapOf(response) ?? DEFAULT_ANSWER_MAX_BYTES
+  const declared = Number(response.headers.get('content-length') ?? '')
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined)
+    throw overCap(maxBytes, `of ${declared} bytes (content-length)`)
+  }
+  const reader = response.body?.getReader()
+  if (reader === undefined) return { ok: true, text: '' }
+  const decoder = new TextDecoder()
+  const parts: string[] = []
+  let total = 0
   try {
-    return { ok: true, text: await response.text() }
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined)
+        throw overCap(maxBytes, `of more than ${maxBytes} bytes`)
+      }
+      parts.push(decoder.decode(value, { stream: true }))
+    }
+    parts.push(decoder.decode())
+    return { ok: true, text: parts.join('') }
   } catch (error) {
     if (signal.aborted) throw signal.reason
+    if (error instanceof AppError) throw error
     return { ok: false, detail: `body cut off: ${String(error)}` }
   }
 }
