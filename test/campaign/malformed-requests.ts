@@ -9,6 +9,7 @@
 import { deflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import { makePng } from '../fakes/make-image'
+import { concatBytes } from '../support/concat-bytes'
 
 export const FUZZ_TOKEN = 'fuzz-token-0123456789abcdef'
 
@@ -25,16 +26,7 @@ export interface FuzzRequest {
 const encoder = new TextEncoder()
 const bytesOf = (text: string): Uint8Array => encoder.encode(text)
 
-function concat(parts: Array<Uint8Array | string>): Uint8Array {
-  const chunks = parts.map((part) => (typeof part === 'string' ? bytesOf(part) : part))
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
-}
+const concat = concatBytes
 
 // ---------------------------------------------------------------------------------------------
 // Images

@@ -11,22 +11,14 @@ import { connect, type AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { makePng } from '../fakes/make-image'
 import { itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, recordAsync, startRelayAsync, TOKEN } from '../relay/relay-harness'
+import { concatBytes } from '../support/concat-bytes'
 
 const BOUNDARY = 'hostile-boundary-7f3a'
 /** 14 characters make each empty part 64 bytes, as in the finding: 811,006 of them in 49.5 MB. */
 const SHORT_BOUNDARY = 'hostile-7f3a01'
 const encoder = new TextEncoder()
 
-function concat(parts: Array<Uint8Array | string>): Uint8Array<ArrayBuffer> {
-  const chunks = parts.map((part) => (typeof part === 'string' ? encoder.encode(part) : part))
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
-}
+const concat = concatBytes
 
 /** A multipart body of raw parts (headers as given, then content), hand-built so nothing is escaped. */
 function multipart(parts: Array<{ headers: string; content: Uint8Array | string }>): Uint8Array<ArrayBuffer> {

@@ -13,6 +13,7 @@ import { ModelId, type ModelOffer, type ProviderId, type Range } from '../../sha
 import { OutputFormat } from '../../shared/relay-api'
 import { makePng } from '../fakes/make-image'
 import { FUZZ_TOKEN, VALID_PNG, type FuzzRequest } from './malformed-requests'
+import { concatBytes } from '../support/concat-bytes'
 
 type Fields = Record<string, unknown>
 
@@ -116,13 +117,7 @@ function formBody(draft: Draft): Uint8Array {
     pieces.push(encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="frame-${index}.png"\r\nContent-Type: image/png\r\n\r\n`), bytes, encoder.encode('\r\n'))
   })
   pieces.push(encoder.encode(`--${BOUNDARY}--\r\n`))
-  const out = new Uint8Array(pieces.reduce((total, piece) => total + piece.length, 0))
-  let offset = 0
-  for (const piece of pieces) {
-    out.set(piece, offset)
-    offset += piece.length
-  }
-  return out
+  return concatBytes(pieces)
 }
 
 export interface NearlyValidRequest extends FuzzRequest {

@@ -16,20 +16,13 @@ import { nodeImagePlatform } from '../../relay/images/node-image-platform'
 import { MAX_REFERENCE_PIXELS } from '../../shared/limits'
 import { makeJpeg, makePng, makeWebpAsync } from '../fakes/make-image'
 import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRelayAsync } from './relay-harness'
+import { concatBytes } from '../support/concat-bytes'
 
 // ---------------------------------------------------------------------------------------------
 // Building and cutting images
 // ---------------------------------------------------------------------------------------------
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts)
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
 
