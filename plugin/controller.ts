@@ -7,7 +7,7 @@ import { isSceneNode, type FigmaPort, type PortPage, type PortRectangle, type Po
 import { placeResultsAsync } from './place/place-results-async'
 import { readSelectionAsync } from './selection/read-selection-async'
 import { selectNodesAsync } from './selection/select-nodes-async'
-import { loadSettingsAsync, saveSettingsAsync } from './settings-store'
+import { loadSettingsAsync, saveSettingsAsync } from './storage/settings-store'
 import { fileIdOf } from './storage/file-id'
 import { addHistoryAsync, loadHistoryAsync } from './storage/history-store'
 import { forgetJobAsync, loadPendingJobsAsync, rememberJobAsync } from './storage/pending-jobs-store'

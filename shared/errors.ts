@@ -68,6 +68,17 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   source_missing: 'The original layer was deleted, so the result was placed in the middle of your view.'
 }
 
+export interface AppErrorOptions {
+  /** Detail for logs (never for clients when it may carry a host's text). */
+  detail?: string
+  retryAfterSeconds?: number
+  /**
+   * The error this one wraps (the standard ES2022 `Error` cause), kept whole for the log instead of
+   * flattened into `detail`. Never answered to a client; see `describeError`.
+   */
+  cause?: unknown
+}
+
 /** An error thrown deep in any runtime and translated once at the edge. */
 export class AppError extends Error {
   readonly code: ErrorCode
@@ -75,8 +86,8 @@ export class AppError extends Error {
   readonly detail: string | undefined
   readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ErrorCode, message?: string, options: { detail?: string; retryAfterSeconds?: number } = {}) {
-    super(message ?? ERROR_MESSAGES[code])
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    super(message ?? ERROR_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
     this.code = code
     this.detail = options.detail
@@ -86,6 +97,44 @@ export class AppError extends Error {
   toInfo(): ErrorInfo {
     return { code: this.code, message: this.message }
   }
+}
+
+/** Causes followed for a log line; a chain can be long, or loop back on itself. */
+const MAX_CAUSES = 4
+
+function textOf(error: unknown): string {
+  if (error instanceof AppError) return error.detail ?? `${error.code}: ${error.message}`
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return String(error)
+}
+
+/** The text of an error's causes, outermost first, joined by ": "; undefined when it has none. */
+export function causeText(error: unknown): string | undefined {
+  const parts: string[] = []
+  let cause = error instanceof Error ? error.cause : undefined
+  for (let depth = 0; depth < MAX_CAUSES && cause !== undefined; depth += 1) {
+    parts.push(textOf(cause))
+    cause = cause instanceof Error ? cause.cause : undefined
+  }
+  return parts.length === 0 ? undefined : parts.join(': ')
+}
+
+/** An error as one line of text: its name and message, then its causes'. For logs only (see describeError). */
+export function errorChainText(error: Error): string {
+  const causes = causeText(error)
+  return `${error.name}: ${error.message}${causes === undefined ? '' : `: ${causes}`}`
+}
+
+/**
+ * What a log line says of an error beyond its code: an AppError's `detail` (or another error's
+ * name and message), then the text of its causes; undefined when there is nothing to say. For
+ * logs only, and only through a logger that masks secrets: a host's message may quote anything it
+ * was sent.
+ */
+export function describeError(error: unknown): string | undefined {
+  const own = error instanceof AppError ? error.detail : error === undefined ? undefined : textOf(error)
+  const parts = [own, causeText(error)].filter((part): part is string => part !== undefined)
+  return parts.length === 0 ? undefined : parts.join(': ')
 }
 
 export function toErrorInfo(error: unknown, fallback: ErrorCode = 'internal'): ErrorInfo {

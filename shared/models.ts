@@ -1,5 +1,7 @@
 import * as z from 'zod'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from './aspect-ratios'
+// Type only: relay-api.ts reads this catalogue at load time, so no value may come back from it.
+import type { OutputFormat } from './relay-api'
 
 /**
  * The model catalogue as data: the models, the hosts, and what each host offers of each model
@@ -13,9 +15,6 @@ export const ModelId = z.enum(['kontext-max', 'kontext-pro', 'kontext-dev'])
 export type ModelId = z.infer<typeof ModelId>
 
 export const DEFAULT_MODEL: ModelId = 'kontext-max'
-
-export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const
-export type OutputFormatId = (typeof OUTPUT_FORMATS)[number]
 
 export interface ModelSpec {
   readonly name: string
@@ -46,7 +45,7 @@ export interface ModelOffer {
   readonly maxVariants: number
   /** Variants one host call can return. */
   readonly variantsPerCall: number
-  readonly outputFormats: readonly OutputFormatId[]
+  readonly outputFormats: readonly OutputFormat[]
   /** Relay scale 0 (strictest) … 6; null when the host has no such setting. */
   readonly safetyTolerance: Range | null
   readonly promptUpsampling: boolean

@@ -12,7 +12,7 @@ import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
 
 /**
  * The relay's HTTP API, shared by the relay, the plugin UI and the command-line client.
- * Documented in the README under "Relay HTTP API"; keep both in step.
+ * Documented in docs/relay-api.md; keep both in step.
  */
 export const API_VERSION = 1
 
@@ -25,6 +25,7 @@ export const ROUTES = {
   image: (id: string, index: number) => `/v1/edits/${encodeURIComponent(id)}/images/${index}`
 } as const
 
+/** The image formats a result can have; the catalogue's offers (models.ts) list theirs from these. */
 export const OutputFormat = z.enum(['png', 'jpeg', 'webp'])
 export type OutputFormat = z.infer<typeof OutputFormat>
 

@@ -1,4 +1,4 @@
-import { ownerOfAsync } from '../http/owner-of'
+import { ownerOfAsync } from './owner-of'
 import { DEFAULT_MAX_RUNNING_EDITS } from '../jobs/edit-capacity'
 
 export type AccountRole = 'user' | 'operator'

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../shared/errors'
+import { AppError, ERROR_MESSAGES, errorChainText, type RelayErrorCode } from '../../shared/errors'
 import type { ErrorBody } from '../../shared/relay-api'
 
 export const HTTP_STATUS: Record<RelayErrorCode, ContentfulStatusCode> = {
@@ -56,6 +56,6 @@ export function errorResponse(error: unknown, c: Context, log: (event: string, f
     const message = code === 'invalid_request' && error.message !== '' ? error.message : ERROR_MESSAGES[code]
     return c.json(errorBody(code, message), HTTP_STATUS[code])
   }
-  log('http.unhandled', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined })
+  log('http.unhandled', { error: error instanceof Error ? errorChainText(error) : String(error), stack: error instanceof Error ? error.stack : undefined })
   return c.json(errorBody('internal'), 500)
 }

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { Account } from '../auth/accounts'
 import type { EditHold } from '../jobs/edit-capacity'
+import type { EditJobs } from '../jobs/edit-jobs'
 
 /**
  * Takes the edit's place among the running edits before its body is read, so an owner over its
@@ -10,7 +11,7 @@ import type { EditHold } from '../jobs/edit-capacity'
  * that declares no size is checked once its references are known. The request frees the place
  * when it ends, unless the job took it over.
  */
-export function holdEditPlace(jobs: { holdPlace(account: Account, bytes: number): EditHold }, maxRequestBytes: number) {
+export function holdEditPlace(jobs: Pick<EditJobs, 'holdPlace'>, maxRequestBytes: number) {
   return createMiddleware<{ Variables: { account: Account; editHold: EditHold } }>(async function holdEditPlace(c, next) {
     const declared = Number(c.req.header('content-length') ?? Number.NaN)
     const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxRequestBytes) : 0

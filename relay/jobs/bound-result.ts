@@ -58,7 +58,7 @@ export function inspectResult(bytes: Uint8Array, index: number): Omit<StoredImag
     }
     return image
   } catch (error) {
-    throw new AppError('provider_error', undefined, { detail: `host result ${index + 1}: ${error instanceof Error ? error.message : String(error)}` })
+    throw new AppError('provider_error', undefined, { detail: `host result ${index + 1}`, cause: error })
   }
 }
 

@@ -47,12 +47,30 @@ function mb(bytes: number): string {
   return `${Math.round(bytes / 1048576)} MB`
 }
 
+/** What is in flight now: running edits, bytes held, and running edits by owner. */
+export interface CapacitySnapshot {
+  running: number
+  inflightBytes: number
+  byOwner: Record<string, number>
+}
+
+/** The caps on edits in flight, in this process (see `createEditCapacity`). */
+export interface EditCapacity {
+  /**
+   * Takes a place for one edit of `owner` (who may have `ownerMax` running) holding `holdBytes`,
+   * or throws: rate_limited (429) past the owner's cap, relay_busy (503) past the relay's.
+   */
+  hold(owner: string, ownerMax: number, holdBytes: number): EditHold
+  /** What is in flight now, for tests and the operator. */
+  snapshot(): CapacitySnapshot
+}
+
 /**
  * The caps on edits in flight, in this process: running edits per owner (429), running edits per
  * relay (503), and bytes of references held (503), each with Retry-After. Without them one token
  * could start a thousand edits at once and a few dozen large uploads could take the relay's memory.
  */
-export function createEditCapacity(limits: CapacityLimits, log: (event: string, fields: Record<string, unknown>) => void) {
+export function createEditCapacity(limits: CapacityLimits, log: (event: string, fields: Record<string, unknown>) => void): EditCapacity {
   const byOwner = new Map<string, number>()
   let running = 0
   let bytes = 0
@@ -70,11 +88,7 @@ export function createEditCapacity(limits: CapacityLimits, log: (event: string, 
   }
 
   return {
-    /**
-     * Takes a place for one edit of `owner` (who may have `ownerMax` running) holding `holdBytes`,
-     * or throws: rate_limited (429) past the owner's cap, relay_busy (503) past the relay's.
-     */
-    hold(owner: string, ownerMax: number, holdBytes: number): EditHold {
+    hold(owner, ownerMax, holdBytes) {
       const mine = byOwner.get(owner) ?? 0
       if (mine >= ownerMax) {
         log('capacity.owner_full', { owner, running: mine, maxRunningEdits: ownerMax })
@@ -127,11 +141,9 @@ export function createEditCapacity(limits: CapacityLimits, log: (event: string, 
       return hold
     },
 
-    /** What is in flight now, for tests and the operator. */
-    snapshot(): { running: number; inflightBytes: number; byOwner: Record<string, number> } {
+    snapshot() {
       return { running, inflightBytes: bytes, byOwner: Object.fromEntries(byOwner) }
     }
   }
 }
 
-export type EditCapacity = ReturnType<typeof createEditCapacity>

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { errorChainText } from '../../shared/errors'
 
 export type Log = (event: string, fields: Record<string, unknown>) => void
 
@@ -52,7 +53,8 @@ export function scrub(value: unknown, options: { logPrompts: boolean; prompt?: s
   if (value === null || typeof value !== 'object') return value
   if (depth > 8) return '[nested too deep]'
   if (Array.isArray(value)) return value.map((item) => scrub(item, options, depth + 1))
-  if (value instanceof Error) return scrubString(`${value.name}: ${value.message}`, options.logPrompts ? undefined : options.prompt)
+  // Causes included: the prompt and image data are masked in their text too.
+  if (value instanceof Error) return scrubString(errorChainText(value), options.logPrompts ? undefined : options.prompt)
   const out: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(value)) {
     if (!options.logPrompts && PROMPT_FIELDS.has(key.toLowerCase()) && field !== undefined) out[key] = PROMPT_OMITTED

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseRelayConfig, type RelayConfig } from '../../relay/config'
 import { createRelay } from '../../relay/create-relay'
 import type { JobRecord } from '../../relay/jobs/job-record'
-import { createMemoryJobStore, type JobStore } from '../../relay/jobs/job-store'
+import { createMemoryStore, type MemoryStore } from '../../relay/store/memory-store'
 import { EditJob, ErrorBody, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
 import { makePng } from '../fakes/make-image'
 import { startFakeRunwareAsync, type FakeRunware, type FakeRunwareOptions } from '../fakes/runware-server'
@@ -39,7 +39,7 @@ export interface RelayHarness {
   config: RelayConfig
   app: ReturnType<typeof createRelay>['app']
   jobs: ReturnType<typeof createRelay>['jobs']
-  store: JobStore
+  store: MemoryStore
   /** undefined when the relay was built without a Runware key */
   fake: FakeRunware | undefined
   logs: LogLine[]
@@ -104,7 +104,7 @@ export async function startRelayAsync(options: HarnessOptions = {}): Promise<Rel
     )
     return response
   }
-  const store = createMemoryJobStore()
+  const store = createMemoryStore()
   const { app, jobs } = createRelay(config, { fetch: spyingFetch, log, store, ...(options.now === undefined ? {} : { now: options.now }) })
 
   cleanups.push(async () => {

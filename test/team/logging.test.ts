@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { AppError, describeError, ERROR_MESSAGES } from '../../shared/errors'
 import { createLogContext, createRelayLog, scrub } from '../../relay/log/relay-log'
 import { createJsonLogger } from '../../relay/node/json-logger'
 import { ALICE, API_KEY, itKeepsSecretsOut, REFERENCE, startTeamRelayAsync, type LogLine } from './team-harness'
@@ -57,6 +58,22 @@ describe('what the relay logs', () => {
     expect(lines).toHaveLength(1)
     expect(JSON.parse(lines[0]!)).toEqual({ time: '2025-06-30T00:00:00.000Z', event: 'provider.detail', detail: 'host said: bad key [redacted]', token: '[redacted]' })
   })
+
+  it('writes an error with its causes as text, and masks a secret a cause quotes', () => {
+    const lines: string[] = []
+    const log = createJsonLogger((line) => lines.push(line), [API_KEY, ALICE.token], () => Date.UTC(2025, 5, 30))
+    const hostAnswer = new TypeError(`fetch failed for Bearer ${ALICE.token}`, { cause: new Error(`key ${API_KEY} refused`) })
+    const wrapped = new AppError('provider_unavailable', undefined, { detail: 'submit', cause: hostAnswer })
+    log('job.failed', { error: wrapped, detail: describeError(wrapped) })
+    expect(lines.join('\n')).not.toContain(API_KEY)
+    expect(lines.join('\n')).not.toContain(ALICE.token)
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: '2025-06-30T00:00:00.000Z',
+      event: 'job.failed',
+      error: `AppError: ${ERROR_MESSAGES.provider_unavailable}: TypeError: fetch failed for Bearer [redacted]: Error: key [redacted] refused`,
+      detail: 'submit: TypeError: fetch failed for Bearer [redacted]: Error: key [redacted] refused'
+    })
+  })
 })
 
 describe('the scrubber every line goes through', () => {
@@ -82,6 +99,15 @@ describe('the scrubber every line goes through', () => {
       { requestId: 'r1', jobId: 'j1', detail: '400: prompt "[prompt]" was refused', positivePrompt: '[prompt omitted: set LOG_PROMPTS=1 to log prompts]' },
       { jobId: 'j2', detail: 'ok then' }
     ])
+  })
+
+  it('writes an error with the text of its causes, the prompt and image data masked in them too', () => {
+    const base64 = Buffer.from(REFERENCE).toString('base64')
+    const cause = new Error(`400: prompt "${PROMPT}" refused for image ${base64}`)
+    const error = new AppError('provider_error', undefined, { cause })
+    expect(scrub({ error }, { logPrompts: false, prompt: PROMPT })).toEqual({
+      error: `AppError: ${ERROR_MESSAGES.provider_error}: Error: 400: prompt "[prompt]" refused for image [base64, ${base64.length} characters]`
+    })
   })
 })
 

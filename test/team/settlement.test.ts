@@ -39,13 +39,14 @@ function result(images: number, costUsd: number | undefined): ProviderResult {
 function setup(dailyBudgetUsd: number | null = 1, provider: 'runware' | 'replicate' = 'runware') {
   const store = createMemoryStore()
   const host = controlledProvider(provider)
+  const logs: Array<{ event: string; fields: Record<string, unknown> }> = []
   let id = 0
   const jobs = createEditJobs({
     store,
     providers: { [provider]: host.provider },
     now: () => NOON,
     randomUUID: () => `job-${(id += 1)}`,
-    log: () => undefined,
+    log: (event, fields) => void logs.push({ event, fields }),
     resultTtlMs: 60_000,
     providerTimeoutMs: 60_000
   })
@@ -59,7 +60,7 @@ function setup(dailyBudgetUsd: number | null = 1, provider: 'runware' | 'replica
       references: [REFERENCE]
     })
   const entry = async (jobId: string) => (await store.usageEntriesAsync(DAY)).find((item) => item.jobId === jobId)
-  return { store, host, jobs, create, entry }
+  return { store, host, jobs, create, entry, logs }
 }
 
 describe('what an edit costs the budget', () => {
@@ -171,6 +172,19 @@ describe('what an edit costs the budget', () => {
     expect(await restarted.recoverAsync()).toEqual({ interrupted: 0, settled: 1 })
     expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.08, costEstimated: true })
     expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'canceled', hostRunning: false })
+  })
+
+  it('a result the store cannot keep: failed `internal`, charged what the host reported, the store’s error logged as the cause', async () => {
+    const { host, jobs, create, entry, store, logs } = setup()
+    store.putImagesAsync = async () => {
+      throw new Error('ENOSPC: disk full')
+    }
+    const job = await create()
+    host.answer(result(1, 0.07))
+    await jobs.settleAsync()
+    expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'failed', error: { code: 'internal' }, images: [] })
+    expect(await entry(job.id)).toMatchObject({ outcome: 'failed', costUsd: 0.07, errorCode: 'internal' })
+    expect(logs.find((line) => line.event === 'job.failed')?.fields).toMatchObject({ code: 'internal', detail: 'store: Error: ENOSPC: disk full' })
   })
 
   it('a refused edit leaves no job and no entry', async () => {

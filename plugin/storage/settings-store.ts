@@ -1,5 +1,5 @@
-import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY, Settings } from '../shared/settings'
-import type { FigmaPort } from './figma-port'
+import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY, Settings } from '../../shared/settings'
+import type { FigmaPort } from '../figma-port'
 
 type Storage = FigmaPort['clientStorage']
 

@@ -1,0 +1,93 @@
+import { TERMINAL_STATUSES, type JobStatus } from '../../shared/relay-api'
+import type { RelayStore } from '../store/relay-store'
+import type { JobRecord } from './job-record'
+
+/** What a run may still change on a job that has ended (a cancel its host could not act on). */
+export type LateOutcome = Pick<Partial<JobRecord>, 'images' | 'costUsd' | 'costEstimated' | 'hostJobId' | 'hostRunning' | 'expiresAt'>
+
+/**
+ * Every change to a job goes through here: changes to one job are applied one at a time, in order,
+ * and each one wakes the long-polls waiting on that job.
+ */
+export interface JobChanges {
+  /** Applies a patch to a job that has not ended; answers the new record, or undefined. */
+  update(id: string, patch: Partial<JobRecord>): Promise<JobRecord | undefined>
+  /** Ends a job (once: a job that has ended stays as it ended). Answers whether it ended it. */
+  finish(id: string, status: JobStatus, patch: Partial<JobRecord>): Promise<boolean>
+  /**
+   * Changes a job that has ended, for the one case where its run goes on: a cancel its host could
+   * not act on. Only the run's late outcome is patched in; the status stays as it ended.
+   */
+  patchEnded(id: string, patch: LateOutcome): Promise<JobRecord | undefined>
+  /** Resolves when `job` changes, or after `ms`, or when `signal` aborts. */
+  waitForChangeAsync(job: JobRecord, ms: number, signal: AbortSignal): Promise<void>
+}
+
+export function createJobChanges(deps: { store: RelayStore; now: () => number; resultTtlMs: number }): JobChanges {
+  const waiters = new Map<string, Set<() => void>>()
+  const chains = new Map<string, Promise<unknown>>()
+
+  /** Runs changes to one job one after another. */
+  function serial<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const previous = chains.get(id) ?? Promise.resolve()
+    const next = previous.then(change, change)
+    const settledNext = next.then(
+      () => undefined,
+      () => undefined
+    )
+    chains.set(id, settledNext)
+    void settledNext.then(() => {
+      if (chains.get(id) === settledNext) chains.delete(id)
+    })
+    return next
+  }
+
+  function wake(id: string): void {
+    const listeners = waiters.get(id)
+    waiters.delete(id)
+    listeners?.forEach((done) => done())
+  }
+
+  /** Puts `patch` on the job when `applies` to it, in the job's order, and wakes its waiters. */
+  function change(id: string, patch: Partial<JobRecord>, applies: (job: JobRecord) => boolean): Promise<JobRecord | undefined> {
+    return serial(id, async () => {
+      const job = await deps.store.getJobAsync(id)
+      if (job === undefined || !applies(job)) return undefined
+      const next: JobRecord = { ...job, ...patch, updatedAt: deps.now() }
+      await deps.store.putJobAsync(next)
+      wake(id)
+      return next
+    })
+  }
+
+  const update = (id: string, patch: Partial<JobRecord>) => change(id, patch, (job) => !TERMINAL_STATUSES.includes(job.status))
+
+  return {
+    update,
+    async finish(id, status, patch) {
+      const ended = await update(id, { expiresAt: deps.now() + deps.resultTtlMs, ...patch, status })
+      return ended !== undefined
+    },
+    patchEnded: (id, patch) => change(id, patch, (job) => job.hostRunning === true),
+    async waitForChangeAsync(job, ms, signal) {
+      const id = job.id
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms)
+        function done(): void {
+          clearTimeout(timer)
+          signal.removeEventListener('abort', done)
+          waiters.get(id)?.delete(done)
+          resolve()
+        }
+        signal.addEventListener('abort', done, { once: true })
+        const set = waiters.get(id) ?? new Set()
+        set.add(done)
+        waiters.set(id, set)
+        // A change may have landed between the caller's read and this wait: look once more.
+        void deps.store.getJobAsync(id).then((latest) => {
+          if (latest === undefined || JSON.stringify(latest) !== JSON.stringify(job)) done()
+        }, done)
+      })
+    }
+  }
+}
