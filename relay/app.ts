@@ -220,7 +220,7 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<Env> {
   app.get(ROUTES.usage, async (c) => c.json(await usageOfAsync(c.get('account'), c.req.query('day'), { store: deps.store, accounts: await deps.accounts, now: deps.now() })))
 
   app.notFound(() => {
-    throw new AppError('not_found', 'There is nothing at this address. See the README for the relay’s API.')
+    throw new AppError('not_found', 'There is nothing at this address. See docs/relay-api.md for the relay’s API.')
   })
   app.onError((error, c) => {
     if (error instanceof AppError && error.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer realm="kontext-edit"')

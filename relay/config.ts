@@ -41,7 +41,7 @@ const Flag = z
   .pipe(z.enum(['0', '1', 'true', 'false', ''], { error: 'must be 1 (on) or 0 (off)' }))
   .transform((value) => value === '1' || value === 'true')
 
-/** Every variable the relay reads. The README's configuration table lists the same ones. */
+/** Every variable the relay reads. docs/team-relay.md's configuration table lists the same ones. */
 export const RelayEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -179,7 +179,7 @@ function accountsFrom(path: string | undefined, plainTokens: readonly string[], 
   }
   const parsed = parseTokensFile(text)
   if (!parsed.ok) {
-    throw new ConfigError(`The tokens file ${path} (RELAY_TOKENS_FILE) is not valid:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}\nSee the README, "Run the relay for a team", for its format.`)
+    throw new ConfigError(`The tokens file ${path} (RELAY_TOKENS_FILE) is not valid:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}\nSee docs/team-relay.md, "The tokens file", for its format.`)
   }
   const twin = parsed.accounts.findIndex((account) => plainTokens.includes(account.token))
   if (twin >= 0) throw new ConfigError(`tokens[${twin}] of ${path} is also in RELAY_TOKENS. Keep each token in one place.`)

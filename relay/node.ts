@@ -19,7 +19,7 @@ function stop(message: string): never {
 
 function stopOnConfigError(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error
-  stop(`${error.message}\n\nFix the variable and start the relay again. The README lists every variable.`)
+  stop(`${error.message}\n\nFix the variable and start the relay again. docs/team-relay.md lists every variable.`)
 }
 
 const envFileLoaded = loadEnvFileIfPresent()

@@ -59,7 +59,7 @@ async function existsAsync(path: string): Promise<boolean> {
  * Jobs (without bytes) are held in memory too, so reads cost no disk access; every write resolves
  * once it is on disk. jobs.log is compacted (rewritten with one line a live job) at open and when
  * it grows past twice the live jobs. Ledger files are never rewritten: they are the record of
- * spend. Why files and not an embedded database: see the README, "Run the relay for a team".
+ * spend. Why files and not an embedded database: see docs/team-relay.md, "Why plain files".
  */
 export async function openFileStoreAsync(dir: string, options: FileStoreOptions = {}): Promise<RelayStore> {
   const log = options.log ?? (() => undefined)

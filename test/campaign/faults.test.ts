@@ -55,7 +55,7 @@ const slowBody: Injection['proxy'] = { fault: { kind: 'trickle', intervalMs: 100
 const storm = (status: number): Injection['fake'] => ({ fault: { kind: 'status', status, retryAfterSeconds: 1 }, times: 3 })
 
 /**
- * Per host: how each fault is injected, and what the relay must make of it (README, "Never paying
+ * Per host: how each fault is injected, and what the relay must make of it (docs/relay-api.md, "Never paying
  * twice": a 429 or 503 refusal is retried; after anything ambiguous Runware and ComfyUI are asked
  * about the job's id, the others fail rather than risk a second charge).
  */

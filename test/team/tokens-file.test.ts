@@ -91,7 +91,7 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
     const text = fileError(content)
     expect(text).toMatch(/^The tokens file .*tokens\.json \(RELAY_TOKENS_FILE\) is not valid:/)
     expect(text).toMatch(message)
-    expect(text).toContain('README')
+    expect(text).toContain('docs/team-relay.md')
     // The message names entries, never a token's value.
     expect(text).not.toContain(ALICE.token)
   })
