@@ -3,12 +3,12 @@ import { catalogueCapabilities, toEditRequest } from '../shared/capabilities'
 import type { ProviderId } from '../shared/models'
 import { DEFAULT_OPTIONS } from '../shared/settings'
 import { sleepAsync } from '../shared/sleep-async'
-import { createRelayClient, type RelayClient } from '../ui/relay/relay-client'
-import { waitForEditAsync } from '../ui/relay/wait-for-edit-async'
+import { createRelayClient, type RelayClient } from '../client/relay-client'
+import { waitForEditAsync } from '../client/wait-for-edit-async'
 
 /**
  * The two sides of each comparison. Through the relay: the panel's own relay client
- * (ui/relay/relay-client.ts) and long-poll (wait-for-edit-async.ts), exactly as the panel calls
+ * (client/relay-client.ts) and long-poll (wait-for-edit-async.ts), exactly as the panel calls
  * them. Directly: what a client calling the host itself would send, the same JSON the relay's
  * adapter builds (the reference as a base64 data URI, as both hosts take it).
  */

@@ -9,8 +9,8 @@ import { AppError } from '../shared/errors'
 import { MAX_REFERENCE_PIXELS } from '../shared/limits'
 import { EditRequest } from '../shared/relay-api'
 import { sleepAsync } from '../shared/sleep-async'
-import { createRelayClient } from '../ui/relay/relay-client'
-import { waitForEditAsync } from '../ui/relay/wait-for-edit-async'
+import { createRelayClient } from '../client/relay-client'
+import { waitForEditAsync } from '../client/wait-for-edit-async'
 
 const USAGE = `Usage: npm run edit -- --image frame.png --prompt "Replace 'Spring' with 'Summer'" [options]
 

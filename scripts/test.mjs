@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 
-const projects = ['plugin', 'ui', 'relay', 'relay/worker', 'test', 'scripts', 'bench']
+const projects = ['plugin', 'client', 'ui', 'relay', 'relay/worker', 'test', 'scripts', 'bench']
 const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } }).status ?? 1
 
 let typeErrors = 0

@@ -1,13 +1,15 @@
 import { render } from 'preact'
 import { sleepAsync } from '../shared/sleep-async'
-import { App, type AppDeps } from './app'
+import { createRelayClient } from '../client/relay-client'
+import { App } from './app'
 import { canvasResizer } from './image/canvas-resizer'
+import { createPluginBridge, type PluginPort } from './plugin/plugin-bridge'
 import { randomId } from './random-id'
-import type { PluginPort } from './plugin/plugin-bridge'
+import { createEditSession } from './session/edit-session'
 import './styles.css'
 
-// Entry only: wire the browser's objects into the app. The iframe talks to the sandbox through
-// parent.postMessage; Figma wraps messages as { pluginMessage }.
+// Entry only: wire the browser's objects into the session and render it. The iframe talks to the
+// sandbox through parent.postMessage; Figma wraps messages as { pluginMessage }.
 const port: PluginPort = {
   post: (message) => parent.postMessage({ pluginMessage: message }, '*'),
   subscribe(listener) {
@@ -20,14 +22,21 @@ const port: PluginPort = {
   }
 }
 
-const deps: AppDeps = {
-  port,
-  fetch: (input, init) => fetch(input, init),
+const log = (message: string, detail?: unknown): void => console.warn(`Kontext Edit: ${message}`, detail)
+
+const session = createEditSession({
+  bridge: createPluginBridge(port, log),
+  relayFor: (baseUrl, token) => createRelayClient({ baseUrl, token, fetch: (input, init) => fetch(input, init) }),
   resize: canvasResizer,
   now: () => Date.now(),
   sleepAsync,
   randomId,
-  log: (message, detail) => console.warn(`Kontext Edit: ${message}`, detail)
-}
+  log,
+  schedule(callback, ms) {
+    const timer = setTimeout(callback, ms)
+    return () => clearTimeout(timer)
+  }
+})
 
-render(<App deps={deps} />, document.getElementById('root')!)
+render(<App session={session} />, document.getElementById('root')!)
+session.start()

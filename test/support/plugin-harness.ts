@@ -5,7 +5,7 @@ import type { EditDeps, EditInput } from '../../ui/edit/run-edit-async'
 import { catalogueCapabilities } from '../../shared/capabilities'
 import type { ProviderId } from '../../shared/models'
 import { DEFAULT_OPTIONS, type EditOptions } from '../../shared/settings'
-import { createRelayClient } from '../../ui/relay/relay-client'
+import { createRelayClient } from '../../client/relay-client'
 import { sleepAsync } from '../../shared/sleep-async'
 import { createFakeFigma, type FakeFigma } from '../fakes/fake-figma'
 

@@ -7,8 +7,8 @@ import type { EditJob, JobStatus, ModelCapabilities } from '../../shared/relay-a
 import type { EditOptions } from '../../shared/settings'
 import { fitForFigmaAsync, type ImageResizer } from '../image/fit-for-figma-async'
 import type { PluginBridge } from '../plugin/plugin-bridge'
-import type { RelayClient } from '../relay/relay-client'
-import { waitForEditAsync } from '../relay/wait-for-edit-async'
+import type { RelayClient } from '../../client/relay-client'
+import { waitForEditAsync } from '../../client/wait-for-edit-async'
 
 export type EditStage = 'exporting' | 'uploading' | 'generating' | 'downloading' | 'placing'
 

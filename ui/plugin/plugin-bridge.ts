@@ -13,11 +13,21 @@ function toError(info: ErrorInfo): AppError {
   return new AppError(info.code, info.message)
 }
 
+/** The sandbox as the panel sees it: its messages, one-way posts, and requests answered by id. */
+export interface PluginBridge {
+  /** Calls `listener` with every message the sandbox sends; returns a function that stops it. */
+  on(listener: Listener): () => void
+  post(message: UiToPluginInput): void
+  exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]>
+  /** Still resolves after an abort when the sandbox had placed the images already. */
+  placeResultsAsync(requestId: string, sourceId: string, images: ResultImage[], signal: AbortSignal): Promise<{ nodeIds: string[]; besideSource: boolean }>
+}
+
 /**
  * Typed requests to the sandbox. Every incoming message is parsed; anything else is logged and
  * ignored. Replies are matched to requests by id.
  */
-export function createPluginBridge(port: PluginPort, log: (message: string, detail?: unknown) => void) {
+export function createPluginBridge(port: PluginPort, log: (message: string, detail?: unknown) => void): PluginBridge {
   const listeners = new Set<Listener>()
   port.subscribe((raw) => {
     const parsed = PluginToUi.safeParse(raw)
@@ -30,7 +40,7 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
 
   function on(listener: Listener): () => void {
     listeners.add(listener)
-    return () => listeners.delete(listener)
+    return () => void listeners.delete(listener)
   }
 
   /**
@@ -99,5 +109,3 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
     }
   }
 }
-
-export type PluginBridge = ReturnType<typeof createPluginBridge>

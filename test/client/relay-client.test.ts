@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
-import { createRelayClient } from '../../ui/relay/relay-client'
-import { waitForEditAsync } from '../../ui/relay/wait-for-edit-async'
+import { createRelayClient } from '../../client/relay-client'
+import { waitForEditAsync } from '../../client/wait-for-edit-async'
 
 type Handler = (url: string, init: RequestInit) => Response | Promise<Response>
 

@@ -1,5 +1,5 @@
-import { AppError } from '../../shared/errors'
-import { TERMINAL_STATUSES, type EditJob } from '../../shared/relay-api'
+import { AppError } from '../shared/errors'
+import { TERMINAL_STATUSES, type EditJob } from '../shared/relay-api'
 import type { RelayClient } from './relay-client'
 
 export interface WaitOptions {

@@ -1,5 +1,5 @@
 import type * as z from 'zod'
-import { AppError } from '../../shared/errors'
+import { AppError } from '../shared/errors'
 import {
   EditCreated,
   EditJob,
@@ -10,7 +10,7 @@ import {
   UsageResponse,
   type EditRequestInput,
   type ImageContentType
-} from '../../shared/relay-api'
+} from '../shared/relay-api'
 
 export interface RelayClientOptions {
   baseUrl: string
@@ -24,11 +24,27 @@ export interface UploadImage {
   name: string
 }
 
+/** The relay's HTTP API as functions. Every method takes an optional signal that aborts it. */
+export interface RelayClient {
+  /** The relay's address, without a trailing slash. */
+  readonly baseUrl: string
+  healthAsync(signal?: AbortSignal): Promise<Health>
+  modelsAsync(signal?: AbortSignal): Promise<ModelsResponse>
+  /** Today's use for this token (spend, budget left); an operator sees every owner. */
+  usageAsync(signal?: AbortSignal): Promise<UsageResponse>
+  createEditAsync(request: EditRequestInput, images: ReadonlyArray<UploadImage>, signal?: AbortSignal): Promise<EditCreated>
+  /** Long-polls up to `waitSeconds` for the job to change. */
+  getEditAsync(id: string, waitSeconds: number, signal?: AbortSignal): Promise<EditJob>
+  cancelEditAsync(id: string, signal?: AbortSignal): Promise<EditJob>
+  /** `url` is the path the relay gave in EditJob.images. */
+  fetchImageAsync(url: string, signal?: AbortSignal): Promise<Uint8Array>
+}
+
 /**
- * The relay's HTTP API as functions, for the plugin UI and the command-line client alike.
- * Answers are parsed with the shared schemas; failures become AppError with a plain message.
+ * The relay client for the plugin UI, the command-line client and the benchmark alike. Answers
+ * are parsed with the shared schemas; failures become AppError with a plain message.
  */
-export function createRelayClient(options: RelayClientOptions) {
+export function createRelayClient(options: RelayClientOptions): RelayClient {
   const base = options.baseUrl.replace(/\/+$/, '')
 
   async function send(path: string, init: RequestInit & { signal?: AbortSignal | undefined }): Promise<Response> {
@@ -70,7 +86,6 @@ export function createRelayClient(options: RelayClientOptions) {
       return readJson(await send(ROUTES.models, { method: 'GET', signal }), ModelsResponse)
     },
 
-    /** Today's use for this token (spend, budget left); an operator sees every owner. */
     async usageAsync(signal?: AbortSignal): Promise<UsageResponse> {
       return readJson(await send(ROUTES.usage, { method: 'GET', signal }), UsageResponse)
     },
@@ -94,7 +109,6 @@ export function createRelayClient(options: RelayClientOptions) {
       return readJson(await send(ROUTES.edit(id), { method: 'DELETE', signal }), EditJob)
     },
 
-    /** `url` is the path the relay gave in EditJob.images. */
     async fetchImageAsync(url: string, signal?: AbortSignal): Promise<Uint8Array> {
       if (!url.startsWith('/')) throw new AppError('relay_incompatible', undefined, { detail: `image url ${url} is not a relay path` })
       const response = await send(url, { method: 'GET', signal })
@@ -108,5 +122,3 @@ export function createRelayClient(options: RelayClientOptions) {
     }
   }
 }
-
-export type RelayClient = ReturnType<typeof createRelayClient>
