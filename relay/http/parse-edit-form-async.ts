@@ -38,6 +38,10 @@ const MAX_PARTS = MAX_REFERENCES + 5
  * EPIPE). Past this, the read is canceled: a hostile body costs at most this much more I/O.
  */
 const DISCARD_MAX_BYTES = 8 * 1024 * 1024
+/** Everything the parts may add up to; a body that declares more is parsed from its chunks as they come. */
+const MAX_TOTAL_BYTES = MAX_REFERENCES * MAX_REFERENCE_BYTES + MAX_REQUEST_PART_BYTES
+/** Boundaries and part headers on top of the parts. */
+const MAX_FRAMING_BYTES = MAX_PARTS * (MAX_PART_HEADER_BYTES + 128)
 /** Issues listed in one answer; the rest are counted. */
 const MAX_ISSUES = 3
 
@@ -111,6 +115,45 @@ async function discardRestAsync(body: ReadableStream<Uint8Array>): Promise<void>
   }
 }
 
+/**
+ * Copies the body, as it arrives, into one buffer of its declared length and hands the parser
+ * views of it: an image part is then one view of that buffer (see partBytes), where the socket's
+ * 64 KiB chunks would be held until the part ends and then joined into a copy (2× the upload at
+ * once, test/campaign/inflight-memory.test.ts). A body longer than it declared goes on as its
+ * own chunks; one shorter leaves the buffer's tail unwritten (and, zeroed, mostly not resident).
+ */
+function intoOneBuffer(body: ReadableStream<Uint8Array>, declaredLength: number): ReadableStream<Uint8Array> {
+  if (!(declaredLength > 0 && declaredLength <= MAX_TOTAL_BYTES + MAX_FRAMING_BYTES)) return body
+  let buffer: Uint8Array | undefined = new Uint8Array(declaredLength)
+  let at = 0
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (buffer === undefined || at + chunk.byteLength > buffer.byteLength) {
+          buffer = undefined
+          controller.enqueue(chunk)
+          return
+        }
+        buffer.set(chunk, at)
+        controller.enqueue(buffer.subarray(at, at + chunk.byteLength))
+        at += chunk.byteLength
+      }
+    })
+  )
+}
+
+/** A part's content as one Uint8Array: a view when its chunks lie end to end in one buffer (intoOneBuffer), else one copy. */
+function partBytes(part: MultipartPart): Uint8Array {
+  const [first] = part.content
+  if (first === undefined) return new Uint8Array(0)
+  let end = first.byteOffset
+  for (const chunk of part.content) {
+    if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return part.bytes
+    end += chunk.byteLength
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset)
+}
+
 function tooManyImages(count: string): AppError {
   return new AppError('invalid_request', `Send at most ${MAX_REFERENCES} reference images; this request has ${count}.`)
 }
@@ -135,11 +178,12 @@ export async function parseEditFormAsync(raw: Request, context: EditFormContext)
   if (boundary === null) throw new AppError('invalid_request', USAGE)
   if (raw.body === null) throw new AppError('invalid_request', `The request has no body. ${USAGE}`)
 
+  const body = intoOneBuffer(raw.body, Number(raw.headers.get('content-length') ?? ''))
   let request: EditRequest | undefined
-  const images: MultipartPart[] = []
+  const images: Uint8Array[] = []
   let imageParts = 0
   try {
-    const parts = parseMultipartStream(raw.body, {
+    const parts = parseMultipartStream(body, {
       boundary: boundary[1] ?? boundary[2]!,
       maxHeaderSize: MAX_PART_HEADER_BYTES,
       maxFileSize: MAX_REFERENCE_BYTES,
@@ -154,13 +198,14 @@ export async function parseEditFormAsync(raw: Request, context: EditFormContext)
       } else if (name === 'image') {
         imageParts += 1
         if (part.filename === undefined) throw new AppError('invalid_request', `${imageParts === 1 ? 'The image' : `Image ${imageParts}`} must be sent as a file part, not text.`)
-        if (images.length < MAX_REFERENCES) images.push(part)
+        // Joined into one buffer as the part ends, so the stream's chunks are garbage at once.
+        if (images.length < MAX_REFERENCES) images.push(partBytes(part))
       } else {
         throw new AppError('invalid_request', `Unknown part ${name === undefined ? 'without a name' : JSON.stringify(safeExcerpt(name))}. Only "request" and "image" are allowed.`)
       }
     }
   } catch (error) {
-    await discardRestAsync(raw.body)
+    await discardRestAsync(body)
     if (error instanceof MaxPartsExceededError && imageParts > MAX_REFERENCES) throw tooManyImages(`more than ${imageParts}`)
     throw toAppError(error)
   }
@@ -169,9 +214,8 @@ export async function parseEditFormAsync(raw: Request, context: EditFormContext)
   if (request === undefined) throw new AppError('invalid_request', 'Send exactly one "request" part with the edit as JSON.')
   if (images.length === 0) throw new AppError('invalid_request', 'Add at least one "image" part with the reference image.')
   const references: ReferenceImage[] = []
-  for (const [index, part] of images.entries()) {
+  for (const [index, bytes] of images.entries()) {
     const label = images.length === 1 ? 'The image' : `Image ${index + 1}`
-    const bytes = part.bytes
     references.push({ bytes, ...(await inspectImageAsync(bytes, label, MAX_REFERENCE_PIXELS, context.images)) })
   }
   return { request, references }

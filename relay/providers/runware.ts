@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../shared/errors'
 import type { OutputFormat } from '../../shared/relay-api'
 import { base64ToBytes, bytesToBase64 } from '../images/base64'
+import { base64Length, writeBase64Into } from '../images/write-base64-into'
 import type { HostConfig } from '../config'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderResult } from './provider'
 import { downloadResultAsync } from './shared/download-result-async'
@@ -110,16 +111,16 @@ export interface RunwareCall {
   delivery: RunwareDelivery
 }
 
-export function buildRunwareTask(input: ProviderEditInput, call: RunwareCall): Record<string, unknown> {
+/** The task's fields before and after `inputs`, so the body can be built around the reference bytes. */
+function runwareTaskFields(input: ProviderEditInput, call: RunwareCall): { head: Record<string, unknown>; tail: Record<string, unknown> } {
   const { request, size, offer } = input
-  const task: Record<string, unknown> = {
+  const head: Record<string, unknown> = {
     taskType: 'imageInference',
     taskUUID: call.taskUUID,
     model: offer.hostModelId,
-    positivePrompt: request.prompt,
-    inputs: {
-      referenceImages: input.references.map((ref) => `data:${ref.contentType};base64,${bytesToBase64(ref.bytes)}`)
-    },
+    positivePrompt: request.prompt
+  }
+  const tail: Record<string, unknown> = {
     width: size.width,
     height: size.height,
     numberResults: call.numberResults,
@@ -127,17 +128,56 @@ export function buildRunwareTask(input: ProviderEditInput, call: RunwareCall): R
     outputFormat: OUTPUT_FORMATS[request.outputFormat],
     includeCost: true
   }
-  if (call.delivery === 'async') task.deliveryMethod = 'async'
-  if (call.seed !== undefined) task.seed = call.seed
-  if (offer.outputQuality !== null && request.outputQuality !== undefined) task.outputQuality = request.outputQuality
-  if (offer.steps !== null) task.steps = request.steps ?? offer.steps.default
-  if (offer.guidance !== null) task.CFGScale = request.guidance ?? offer.guidance.default
+  if (call.delivery === 'async') tail.deliveryMethod = 'async'
+  if (call.seed !== undefined) tail.seed = call.seed
+  if (offer.outputQuality !== null && request.outputQuality !== undefined) tail.outputQuality = request.outputQuality
+  if (offer.steps !== null) tail.steps = request.steps ?? offer.steps.default
+  if (offer.guidance !== null) tail.CFGScale = request.guidance ?? offer.guidance.default
   // providerSettings.bfl exists only for BFL's own models (pro/max): the offer says so by having the settings.
   const bfl: Record<string, unknown> = {}
   if (offer.promptUpsampling) bfl.promptUpsampling = request.promptUpsampling ?? false
   if (offer.safetyTolerance !== null) bfl.safetyTolerance = request.safetyTolerance ?? offer.safetyTolerance.default
-  if (Object.keys(bfl).length > 0) task.providerSettings = { bfl }
-  return task
+  if (Object.keys(bfl).length > 0) tail.providerSettings = { bfl }
+  return { head, tail }
+}
+
+/** The task as an object (references as data URIs): what `buildRunwareBody` encodes, for tests and logs. */
+export function buildRunwareTask(input: ProviderEditInput, call: RunwareCall): Record<string, unknown> {
+  const { head, tail } = runwareTaskFields(input, call)
+  const referenceImages = input.references.map((ref) => `data:${ref.contentType};base64,${bytesToBase64(ref.bytes)}`)
+  return { ...head, inputs: { referenceImages }, ...tail }
+}
+
+/**
+ * The POST body `[task]` as UTF-8 bytes, the same bytes as `JSON.stringify([buildRunwareTask(…)])`,
+ * but with each reference's base64 written straight from its bytes into one buffer: a string of
+ * the body (and fetch's UTF-8 copy of it) cost 2.7× the reference per edit (test/campaign/inflight-memory.test.ts).
+ * Base64 and a `data:<type>;base64,` prefix need no JSON escaping; the content type is escaped all the same.
+ */
+export function buildRunwareBody(input: ProviderEditInput, call: RunwareCall): Uint8Array<ArrayBuffer> {
+  const { head, tail } = runwareTaskFields(input, call)
+  const encoder = new TextEncoder()
+  const before = encoder.encode(`[${JSON.stringify(head).slice(0, -1)},"inputs":{"referenceImages":[`)
+  const after = encoder.encode(`]},${JSON.stringify(tail).slice(1)}]`)
+  const prefixes = input.references.map((ref) => encoder.encode(JSON.stringify(`data:${ref.contentType};base64,`).slice(0, -1)))
+  let length = before.byteLength + after.byteLength
+  input.references.forEach((ref, index) => (length += prefixes[index]!.byteLength + base64Length(ref.bytes.byteLength) + 1 + (index > 0 ? 1 : 0)))
+  const body = new Uint8Array(length)
+  body.set(before, 0)
+  let at = before.byteLength
+  input.references.forEach((ref, index) => {
+    if (index > 0) at = writeAscii(body, at, ',')
+    body.set(prefixes[index]!, at)
+    at = writeBase64Into(ref.bytes, body, at + prefixes[index]!.byteLength)
+    at = writeAscii(body, at, '"')
+  })
+  body.set(after, at)
+  return body
+}
+
+function writeAscii(target: Uint8Array, at: number, char: string): number {
+  target[at] = char.charCodeAt(0)
+  return at + 1
 }
 
 /** Whether an edit goes async: several variants, a stepped model, or the operator's setting. */
@@ -176,14 +216,14 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
   }
 
   /** One POST. Throws (a relay AppError) only for a final answer; everything retryable is returned. */
-  async function postAsync(tasks: unknown[], signal: AbortSignal): Promise<Answer> {
+  async function postAsync(payload: string | Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<Answer> {
     const answer = await hostFetchAsync(
       deps.fetch,
       apiUrl,
       {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(tasks)
+        body: payload
       },
       signal
     )
@@ -238,7 +278,7 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
       async () => {
         let answer: Answer
         try {
-          answer = await postAsync([{ taskType: 'getResponse', taskUUID }], signal)
+          answer = await postAsync(JSON.stringify([{ taskType: 'getResponse', taskUUID }]), signal)
         } catch (error) {
           if (!seen && error instanceof AppError && /taskFailedOrNotFound/.test(error.detail ?? '')) return 'absent'
           throw error
@@ -279,11 +319,15 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
     report: (done: number, seen: boolean) => void
   ): Promise<Finished> {
     const { signal } = input
-    const task = buildRunwareTask(input, call)
+    // Kept only while a resubmit may need it (same taskUUID, same bytes); dropped once Runware has
+    // the task, so an edit waiting at the host holds its reference once, not its request body too.
+    let body: Uint8Array<ArrayBuffer> | undefined
     return submitWithRetriesAsync<Finished>(deps, signal, {
       attemptAsync: async (attempt) => {
         log('provider.submit', { taskUUID: call.taskUUID, attempt, delivery: call.delivery, numberResults: call.numberResults })
-        const answer = await postAsync([task], signal)
+        body ??= buildRunwareBody(input, call)
+        const answer = await postAsync(body, signal)
+        if (answer.kind === 'ok' || answer.kind === 'conflict') body = undefined
         if (answer.kind === 'ok') return { kind: 'accepted', value: await takeAcceptedAsync(call, answer.envelope, signal, report) }
         if (answer.kind === 'conflict') {
           // Runware has this task (sent before, its answer lost, and a poll that did not see it yet):
@@ -301,6 +345,8 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
       },
       // The task may have run (and been billed): ask for it by its UUID before anything else.
       recoverAsync: async (attempt) => {
+        // Following the task may take as long as the task: rebuilt from the reference should it be absent.
+        body = undefined
         const recovered = await followAsync(call.taskUUID, call.numberResults, false, signal, report)
         if (recovered === undefined) return { kind: 'absent' }
         log('provider.recovered', { taskUUID: call.taskUUID, attempt })

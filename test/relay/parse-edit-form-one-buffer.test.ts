@@ -1,0 +1,68 @@
+/**
+ * parseEditFormAsync copies the body as it arrives into one buffer of its declared length and
+ * takes each image as a view of it (relay/http/parse-edit-form-async.ts, `intoOneBuffer`), so an
+ * upload is held once (test/campaign/inflight-memory.test.ts). These check the images come out
+ * byte for byte however the body is cut into chunks, and whatever Content-Length it declares.
+ */
+import { describe, expect, it } from 'vitest'
+import { parseEditFormAsync } from '../../relay/http/parse-edit-form-async'
+import { makePng } from '../fakes/make-image'
+
+const BOUNDARY = 'kontext-one-buffer-boundary'
+const encoder = new TextEncoder()
+
+function multipart(images: Uint8Array[]): Uint8Array {
+  const pieces: Uint8Array[] = [
+    encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify({ prompt: 'Make the sky purple' })}\r\n`)
+  ]
+  images.forEach((image, index) => {
+    pieces.push(encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="frame-${index}.png"\r\nContent-Type: image/png\r\n\r\n`), image, encoder.encode('\r\n'))
+  })
+  pieces.push(encoder.encode(`--${BOUNDARY}--\r\n`))
+  const body = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0))
+  let at = 0
+  for (const piece of pieces) {
+    body.set(piece, at)
+    at += piece.byteLength
+  }
+  return body
+}
+
+function request(body: Uint8Array, chunkBytes: number, declaredLength: number | undefined): Request {
+  let at = 0
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= body.byteLength) return controller.close()
+      // A fresh buffer per chunk, as a socket hands them out.
+      controller.enqueue(body.slice(at, at + chunkBytes))
+      at += chunkBytes
+    }
+  })
+  const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
+  if (declaredLength !== undefined) headers['content-length'] = String(declaredLength)
+  return new Request('http://127.0.0.1/v1/edits', { method: 'POST', body: stream, headers, duplex: 'half' } as RequestInit)
+}
+
+describe('images taken from one buffer as the body arrives', () => {
+  const images = [makePng(320, 200, 3), makePng(64, 36, 4)]
+  const body = multipart(images)
+
+  it.each([
+    ['the exact length, in 64 KiB chunks', 65_536, body.byteLength],
+    ['the exact length, in 13-byte chunks', 13, body.byteLength],
+    ['the exact length, in 7-byte chunks (boundaries cut across chunks)', 7, body.byteLength],
+    ['a length shorter than the body', 4096, body.byteLength - 5000],
+    ['a length longer than the body', 4096, body.byteLength + 100_000],
+    ['no length', 4096, undefined]
+  ])('%s: every image byte for byte', async (_name, chunkBytes, declared) => {
+    const { request: edit, references } = await parseEditFormAsync(request(body, chunkBytes, declared), { availableProviders: ['runware'] })
+    expect(edit.prompt).toBe('Make the sky purple')
+    expect(references.map((reference) => Buffer.from(reference.bytes).equals(Buffer.from(images[references.indexOf(reference)]!)))).toEqual([true, true])
+  })
+
+  it('takes an image as a view of the one buffer, not a copy, when the body declares its length', async () => {
+    const { references } = await parseEditFormAsync(request(body, 1000, body.byteLength), { availableProviders: ['runware'] })
+    expect(references.map((reference) => reference.bytes.buffer.byteLength)).toEqual([body.byteLength, body.byteLength])
+    expect(references[0]!.bytes.buffer).toBe(references[1]!.bytes.buffer)
+  })
+})
