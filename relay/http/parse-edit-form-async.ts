@@ -12,6 +12,7 @@ import {
   MaxHeaderSizeExceededError,
   MaxPartsExceededError,
   MaxTotalSizeExceededError,
+  MultipartParseError,
   parseMultipartStream,
   type MultipartPart
 } from '@remix-run/multipart-parser'
@@ -154,6 +155,16 @@ function partBytes(part: MultipartPart): Uint8Array {
   return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset)
 }
 
+/**
+ * Bytes after the close delimiter are an epilogue, to be ignored (RFC 2046 §5.1.1); browsers send
+ * a CRLF there. The parser ignores an epilogue that arrives in the same chunk as the delimiter but
+ * throws this on one in a later chunk, so whether a valid upload was refused would depend on where
+ * the network cut it. Every part was already yielded by then.
+ */
+function isEpilogue(error: unknown): boolean {
+  return error instanceof MultipartParseError && error.message === 'Unexpected data after end of stream'
+}
+
 function tooManyImages(count: string): AppError {
   return new AppError('invalid_request', `Send at most ${MAX_REFERENCES} reference images; this request has ${count}.`)
 }
@@ -206,8 +217,10 @@ export async function parseEditFormAsync(raw: Request, context: EditFormContext)
     }
   } catch (error) {
     await discardRestAsync(body)
-    if (error instanceof MaxPartsExceededError && imageParts > MAX_REFERENCES) throw tooManyImages(`more than ${imageParts}`)
-    throw toAppError(error)
+    if (!isEpilogue(error)) {
+      if (error instanceof MaxPartsExceededError && imageParts > MAX_REFERENCES) throw tooManyImages(`more than ${imageParts}`)
+      throw toAppError(error)
+    }
   }
   if (imageParts > MAX_REFERENCES) throw tooManyImages(String(imageParts))
 

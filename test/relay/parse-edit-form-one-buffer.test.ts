@@ -60,6 +60,15 @@ describe('images taken from one buffer as the body arrives', () => {
     expect(references.map((reference) => Buffer.from(reference.bytes).equals(Buffer.from(images[references.indexOf(reference)]!)))).toEqual([true, true])
   })
 
+  it.each([1, 2, 5])('reads a body cut into %i-byte chunks: the CRLF after the close delimiter (an epilogue) may arrive on its own', async (chunkBytes) => {
+    const small = multipart([makePng(24, 16, 5)])
+    for (const declared of [small.byteLength, undefined]) {
+      const { request: edit, references } = await parseEditFormAsync(request(small, chunkBytes, declared), { availableProviders: ['runware'] })
+      expect(edit.prompt).toBe('Make the sky purple')
+      expect(references).toHaveLength(1)
+    }
+  })
+
   it('takes an image as a view of the one buffer, not a copy, when the body declares its length', async () => {
     const { references } = await parseEditFormAsync(request(body, 1000, body.byteLength), { availableProviders: ['runware'] })
     expect(references.map((reference) => reference.bytes.buffer.byteLength)).toEqual([body.byteLength, body.byteLength])
