@@ -2,7 +2,11 @@ import * as z from 'zod'
 import { offerOf, ProviderId, type ModelId, type ModelOffer } from '../shared/models'
 import type { Account } from './auth/accounts'
 import { parseTokensFile } from './auth/tokens-file'
+import { ConfigError } from './config-error'
+import { Optional, PositiveInt, Flag } from './env-fields'
 import { DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_RELAY_MAX_RUNNING_EDITS } from './jobs/edit-capacity'
+import type { HostEnvResult } from './providers/host-definition'
+import { HOSTS } from './providers/hosts'
 
 const CsvTokens = z
   .string()
@@ -18,30 +22,10 @@ const CsvTokens = z
     )
   )
 
-const Optional = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
-
-const HttpUrl = z
-  .string()
-  .url()
-  .refine((value) => /^https?:\/\//.test(value), 'must start with http:// or https://')
-  .transform((value) => value.replace(/\/+$/, ''))
-
-const OptionalHttpUrl = Optional.pipe(HttpUrl.optional())
-
-const PositiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback)
-
-const Flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .default('0')
-  .pipe(z.enum(['0', '1', 'true', 'false', ''], { error: 'must be 1 (on) or 0 (off)' }))
-  .transform((value) => value === '1' || value === 'true')
-
-/** Every variable the relay reads. docs/team-relay.md's configuration table lists the same ones. */
+/**
+ * The relay's own variables; each host's are in its folder (relay/providers/<host>/<host>-host.ts).
+ * docs/team-relay.md's configuration table lists them all.
+ */
 export const RelayEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -62,31 +46,6 @@ export const RelayEnv = z.object({
   LOG_PROMPTS: Flag,
   // On SIGTERM/SIGINT, how long running edits may take to finish before they are recorded as interrupted.
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
-
-  RUNWARE_API_KEY: Optional,
-  RUNWARE_API_URL: HttpUrl.default('https://api.runware.ai/v1'),
-  // sync: one round trip for a single image; async: always submit and poll with getResponse.
-  RUNWARE_DELIVERY: z.enum(['auto', 'async']).default('auto'),
-  RUNFLOW_API_KEY: Optional,
-  RUNFLOW_API_URL: HttpUrl.default('https://api.runflow.io'),
-  // Not confirmed in Runflow's public docs (docs/hosts.md, "Runflow"); the defaults follow fal's paths.
-  RUNFLOW_MAX_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/max'),
-  RUNFLOW_MAX_MULTI_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/max/multi'),
-  RUNFLOW_PRO_MULTI_MODEL_ID: z.string().trim().min(1).default('black-forest-labs/flux-pro/kontext/multi'),
-  // References smaller than this go to Runflow inline as data URIs; 0 uploads every one (models are not confirmed to take data URIs).
-  RUNFLOW_INLINE_MAX_BYTES: z.coerce.number().int().min(0).max(52_428_800).default(0),
-  BFL_API_KEY: Optional,
-  BFL_API_URL: HttpUrl.default('https://api.bfl.ai'),
-  FAL_KEY: Optional,
-  FAL_QUEUE_URL: HttpUrl.default('https://queue.fal.run'),
-  // fal's storage API (fal-js getRestApiUrl); references above 1 MB are uploaded there. The key goes here too.
-  FAL_STORAGE_URL: HttpUrl.default('https://rest.fal.ai'),
-  REPLICATE_API_TOKEN: Optional,
-  REPLICATE_API_URL: HttpUrl.default('https://api.replicate.com'),
-  // How long `Prefer: wait` holds a create; short, because a prediction can be canceled only once its id is known.
-  REPLICATE_WAIT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
-  COMFYUI_URL: OptionalHttpUrl,
-  COMFYUI_WORKFLOW_FILE: Optional
 })
 export type RelayEnv = z.infer<typeof RelayEnv>
 
@@ -126,29 +85,15 @@ export interface RelayConfig {
   maxInflightBytes: number
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
+/** Called once every host's variables were found valid. */
+function configOf(result: HostEnvResult | undefined): HostConfig {
+  if (result?.ok !== true) throw new ConfigError("A host's configuration is not valid.")
+  return result.config
 }
 
-function hostsFrom(env: RelayEnv): Record<ProviderId, HostConfig> {
-  const host = (key: string | undefined, url: string, settings: Record<string, string | undefined> = {}, offerOverrides: HostConfig['offerOverrides'] = {}): HostConfig => ({
-    enabled: key !== undefined,
-    key,
-    url,
-    settings,
-    offerOverrides
-  })
-  return {
-    runware: host(env.RUNWARE_API_KEY, env.RUNWARE_API_URL, { RUNWARE_DELIVERY: env.RUNWARE_DELIVERY }),
-    runflow: host(env.RUNFLOW_API_KEY, env.RUNFLOW_API_URL, { RUNFLOW_INLINE_MAX_BYTES: String(env.RUNFLOW_INLINE_MAX_BYTES) }, {
-      'kontext-max': { hostModelId: env.RUNFLOW_MAX_MODEL_ID, multiHostModelId: env.RUNFLOW_MAX_MULTI_MODEL_ID },
-      'kontext-pro': { multiHostModelId: env.RUNFLOW_PRO_MULTI_MODEL_ID }
-    }),
-    bfl: host(env.BFL_API_KEY, env.BFL_API_URL),
-    fal: host(env.FAL_KEY, env.FAL_QUEUE_URL, { FAL_STORAGE_URL: env.FAL_STORAGE_URL }),
-    replicate: host(env.REPLICATE_API_TOKEN, env.REPLICATE_API_URL, { REPLICATE_WAIT_SECONDS: String(env.REPLICATE_WAIT_SECONDS) }),
-    comfyui: { ...host(undefined, env.COMFYUI_URL ?? 'http://127.0.0.1:8188', { COMFYUI_WORKFLOW_FILE: env.COMFYUI_WORKFLOW_FILE }), enabled: env.COMFYUI_URL !== undefined }
-  }
+/** Every host's config, keyed as the catalogue keys hosts (Object.fromEntries loses the key type). */
+function hostsOf(results: readonly HostEnvResult[]): Record<ProviderId, HostConfig> {
+  return Object.fromEntries(ProviderId.options.map((id, index) => [id, configOf(results[index])])) as Record<ProviderId, HostConfig>
 }
 
 export function enabledProviders(config: RelayConfig): ProviderId[] {
@@ -189,12 +134,14 @@ function accountsFrom(path: string | undefined, plainTokens: readonly string[], 
 /** Parses the environment once at start; a bad value stops the relay with a readable message. */
 export function parseRelayConfig(env: Record<string, string | undefined>, options: ParseOptions = {}): RelayConfig {
   const parsed = RelayEnv.safeParse(env)
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`)
+  const hostEnvs = ProviderId.options.map((id) => HOSTS[id].readEnv(env))
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...hostEnvs.flatMap((result) => (result.ok ? [] : result.issues))]
+  if (!parsed.success || issues.length > 0) {
+    const lines = issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`)
     throw new ConfigError(`The relay's configuration is not valid:\n${lines.join('\n')}`)
   }
   const value = parsed.data
-  const hosts = hostsFrom(value)
+  const hosts = hostsOf(hostEnvs)
   const configured = ProviderId.options.filter((id) => hosts[id].enabled)
   if (value.DEFAULT_PROVIDER !== undefined && !configured.includes(value.DEFAULT_PROVIDER)) {
     throw new ConfigError(

@@ -64,8 +64,8 @@ const uiHtmlPlugin = {
 const workerOnlyPlugin = {
   name: 'worker-only',
   setup(build) {
-    build.onResolve({ filter: /\/providers\/comfyui$/ }, (args) =>
-      args.importer.endsWith(join('relay', 'create-relay.ts')) ? { path: join(root, 'relay/worker/comfyui-unavailable.ts') } : undefined
+    build.onResolve({ filter: /\/comfyui-provider$/ }, (args) =>
+      args.importer.endsWith(join('providers', 'comfyui', 'comfyui-host.ts')) ? { path: join(root, 'relay/worker/comfyui-unavailable.ts') } : undefined
     )
   }
 }

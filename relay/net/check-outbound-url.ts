@@ -8,7 +8,7 @@ export type Hop = 'first' | 'redirect'
  * - anything on the origin the operator configured for the host (a LAN ComfyUI, a test fake);
  * - a URL the adapter itself chose (never a redirect) on the configured host's own name and
  *   scheme, on another port: the host's own machine, which the host reaches anyway (BFL's adapter
- *   polls a regional cluster there, relay/providers/bfl.ts `mayReceiveBflKey`);
+ *   polls a regional cluster there, relay/providers/bfl/bfl-provider.ts `mayReceiveBflKey`);
  * - otherwise only `https:` to a name that is not local by convention, or to a public IP literal.
  * Names are checked again on the address actually connected to, where the platform allows it
  * (Node: relay/net/node-public-fetch.ts). This is the part that needs no name resolution.

@@ -41,7 +41,8 @@ export class LineLog {
   private pending: Pending[] = []
   private flushing: Promise<void> | undefined
   private chain: Promise<void> = Promise.resolve()
-  private failed: unknown
+  // Boxed, so that a write that failed with a falsy reason still counts as failed.
+  private failed: { error: unknown } | undefined
   private closed = false
   /** Lines in the file (read at open plus appended), for the owner's compaction policy. */
   lines: number
@@ -90,7 +91,7 @@ export class LineLog {
   /** Appends records, one JSON line each; resolves once they are written and fsynced. */
   appendAsync(records: readonly unknown[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.path} is closed.`))
-    if (this.failed !== undefined) return Promise.reject(this.failed)
+    if (this.failed !== undefined) return Promise.reject(this.failed.error)
     const data = records.map((record) => `${JSON.stringify(record)}\n`).join('')
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ data, resolve, reject })
@@ -154,7 +155,7 @@ export class LineLog {
         try {
           await this.handle.truncate(this.size)
         } catch {
-          this.failed = error
+          this.failed = { error }
         }
         batch.forEach((item) => item.reject(error))
       }

@@ -1,4 +1,5 @@
-import { ConfigError, type RelayConfig } from '../config'
+import type { RelayConfig } from '../config'
+import { ConfigError } from '../config-error'
 import { createRelay } from '../create-relay'
 import { createDurableStore } from './durable-store'
 import type { DurableObjectState } from './platform'

@@ -1,4 +1,5 @@
-import { ConfigError, parseRelayConfig, type RelayConfig } from '../config'
+import { parseRelayConfig, type RelayConfig } from '../config'
+import { ConfigError } from '../config-error'
 
 /**
  * The name RELAY_TOKENS_FILE takes on Workers, where there are no files: the tokens file's JSON

@@ -5,7 +5,7 @@
  *
  * The honest part follows Runware's docs, https://runware.ai/docs/en/image-inference/api-reference
  * ("Response": `{"data":[{"taskType":"imageInference","taskUUID",…,"imageURL","seed","cost"}]}`),
- * as the relay's Runware adapter reads it (relay/providers/runware.ts, RunwareEnvelope): one POST of
+ * as the relay's Runware adapter reads it (relay/providers/runware/runware-provider.ts, RunwareEnvelope): one POST of
  * a JSON task array, answered synchronously with the result by URL (`imageURL`, which Runware
  * returns when `outputType` is `URL`; the adapter accepts it even though it asks for base64).
  *

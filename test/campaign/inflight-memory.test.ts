@@ -17,7 +17,7 @@
  * with the reference as a base64 data URI string (1.33×) for the whole run and sent
  * `JSON.stringify` of it (another 1.33× string, then fetch's UTF-8 copy), and the upload's 64 KiB
  * chunks were held until every part was read, then joined into a copy. Now the adapter writes the
- * body as bytes straight from the reference (relay/providers/runware.ts, `buildRunwareBody`) and
+ * body as bytes straight from the reference (relay/providers/runware/runware-provider.ts, `buildRunwareBody`) and
  * drops it once Runware has the task, and the upload is copied as it arrives into one buffer of
  * its declared length whose views are the images (relay/http/parse-edit-form-async.ts). Over four
  * runs: peak 4.3–5.2×, RSS after GC 1.9–2.7× at 0.5 MP, 1.4–1.8× at 1 MP, 1.2–1.4× at 4.2 MP; live

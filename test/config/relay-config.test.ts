@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, enabledProviders, parseRelayConfig, resolveOffer } from '../../relay/config'
+import { enabledProviders, parseRelayConfig, resolveOffer } from '../../relay/config'
+import { ConfigError } from '../../relay/config-error'
 
 describe('the relay configuration', () => {
   it('starts with nothing set, on localhost:8787, with no host enabled', () => {

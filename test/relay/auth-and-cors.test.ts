@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseRelayConfig } from '../../relay/config'
+import { parseRelayConfig } from '../../relay/config'
+import { ConfigError } from '../../relay/config-error'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRelayAsync, TOKEN } from './relay-harness'
 

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { parseRelayConfig, type HostConfig, type RelayConfig } from '../../relay/config'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
-import { createReplicateProvider } from '../../relay/providers/replicate'
+import { createReplicateProvider } from '../../relay/providers/replicate/replicate-provider'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
-import { createRunwareProvider } from '../../relay/providers/runware'
+import { createRunwareProvider } from '../../relay/providers/runware/runware-provider'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { offerOf } from '../../shared/models'
 import { AppError } from '../../shared/errors'

@@ -1,11 +1,11 @@
 /**
- * The Runware POST body is built as bytes around each reference's base64 (relay/providers/runware.ts,
+ * The Runware POST body is built as bytes around each reference's base64 (relay/providers/runware/runware-provider.ts,
  * `buildRunwareBody`) so an edit in flight holds no string of it (test/campaign/inflight-memory.test.ts).
  * These check it is the very bytes `JSON.stringify` would send, for every option and odd input.
  */
 import { describe, expect, it } from 'vitest'
 import type { ProviderEditInput } from '../../relay/providers/provider'
-import { buildRunwareBody, buildRunwareTask, type RunwareCall } from '../../relay/providers/runware'
+import { buildRunwareBody, buildRunwareTask, type RunwareCall } from '../../relay/providers/runware/runware-provider'
 import { base64Length, writeBase64Into } from '../../relay/images/write-base64-into'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { offerOf, type ModelId } from '../../shared/models'

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_REQUESTS_PER_MINUTE, plainTokenOwnerAsync, resolveAccountsAsync } from '../../relay/auth/accounts'
 import { DEFAULT_MAX_RUNNING_EDITS } from '../../relay/jobs/edit-capacity'
 import { parseTokensFile } from '../../relay/auth/tokens-file'
-import { ConfigError, parseRelayConfig } from '../../relay/config'
+import { parseRelayConfig } from '../../relay/config'
+import { ConfigError } from '../../relay/config-error'
 import { ALICE, BOB, OPS, PLAIN_TOKEN, readFile, TEAM_TOKENS, tempDir, writeTokensFile } from './team-harness'
 
 function configError(env: Record<string, string>): string {

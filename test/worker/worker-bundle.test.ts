@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../../relay/config'
+import { ConfigError } from '../../relay/config-error'
 import { TOKENS_JSON_BINDING, workerConfig } from '../../relay/worker/worker-config'
 import { ALICE, PLAIN_TOKEN, TEAM_TOKENS } from '../team/team-harness'
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, WORKER_BUNDLE } from './start-worker-async'

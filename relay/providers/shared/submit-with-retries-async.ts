@@ -1,6 +1,6 @@
 import type { AppError } from '../../../shared/errors'
 import type { ProviderDeps } from '../provider'
-import { parseRetryAfterMs } from '../retry-after'
+import { parseRetryAfterMs } from './parse-retry-after-ms'
 
 /**
  * The submit retry policy every adapter follows (docs/hosts.md, "What every host shares"). No host here documents an

@@ -1,14 +1,14 @@
 import * as z from 'zod'
-import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../shared/errors'
-import type { OutputFormat } from '../../shared/relay-api'
-import type { HostConfig } from '../config'
-import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderFactory, ProviderResult } from './provider'
+import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../../shared/errors'
+import type { OutputFormat } from '../../../shared/relay-api'
+import type { HostConfig } from '../../config'
+import type { Provider, ProviderDeps, ProviderEditInput, ProviderImage, ProviderFactory, ProviderResult } from '../provider'
 import { createReplicateFiles } from './replicate-files'
-import { downloadResultAsync } from './shared/download-result-async'
-import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
-import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
-import { pollAsync } from './shared/poll-async'
-import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
+import { downloadResultAsync } from '../shared/download-result-async'
+import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
+import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { pollAsync } from '../shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from '../shared/submit-with-retries-async'
 
 /**
  * Replicate (docs/hosts.md, "Replicate"; replicate/replicate-javascript `index.js`,
@@ -19,7 +19,7 @@ import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-ret
  * seed, seed+1, …. Results are downloaded at once (Replicate deletes them after an hour).
  *
  * References above 1 MB are uploaded to Replicate's Files API first and passed as the file's URL,
- * as Replicate's client does (relay/providers/replicate-files.ts); smaller ones go inline.
+ * as Replicate's client does (relay/providers/replicate/replicate-files.ts); smaller ones go inline.
  *
  * Which input fields go out is decided by the offer's capabilities (a null range: the model has no
  * such field), never by the model id. Replicate reports no cost, and does not let the client

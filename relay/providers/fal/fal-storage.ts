@@ -1,12 +1,12 @@
 import * as z from 'zod'
-import { AppError, type RelayErrorCode } from '../../shared/errors'
-import type { ImageContentType } from '../../shared/relay-api'
-import { bytesToBase64 } from '../images/base64'
+import { AppError, type RelayErrorCode } from '../../../shared/errors'
+import type { ImageContentType } from '../../../shared/relay-api'
+import { bytesToBase64 } from '../../images/base64'
 import { FAL_PROVIDER, falError } from './fal-error'
-import type { ProviderDeps, ReferenceImage } from './provider'
-import { codeForStatus, hostError } from './shared/host-error'
-import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
-import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from './shared/submit-with-retries-async'
+import type { ProviderDeps, ReferenceImage } from '../provider'
+import { codeForStatus, hostError } from '../shared/host-error'
+import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
 
 /**
  * References for fal: small ones inline as data URIs, larger ones through fal's storage, as fal's

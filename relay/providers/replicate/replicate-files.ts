@@ -1,11 +1,11 @@
 import * as z from 'zod'
-import { AppError } from '../../shared/errors'
-import type { ImageContentType } from '../../shared/relay-api'
-import { bytesToBase64 } from '../images/base64'
-import type { ProviderDeps, ReferenceImage } from './provider'
-import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
-import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
-import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from './shared/submit-with-retries-async'
+import { AppError } from '../../../shared/errors'
+import type { ImageContentType } from '../../../shared/relay-api'
+import { bytesToBase64 } from '../../images/base64'
+import type { ProviderDeps, ReferenceImage } from '../provider'
+import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
+import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
 
 /**
  * References for Replicate: inline data URIs up to 1 MB, Replicate's Files API above it

@@ -1,21 +1,21 @@
 import * as z from 'zod'
-import { AppError } from '../../shared/errors'
-import { base64ToBytes } from '../images/base64'
-import type { HostConfig } from '../config'
+import { AppError } from '../../../shared/errors'
+import { base64ToBytes } from '../../images/base64'
+import type { HostConfig } from '../../config'
 import { falError, FalErrorBody, failureTypes } from './fal-error'
 import { createFalStorage } from './fal-storage'
-import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderResult } from './provider'
-import { downloadResultAsync } from './shared/download-result-async'
-import { hostFetchAsync, parseJson, readTextAsync } from './shared/host-fetch-async'
-import { pollAsync } from './shared/poll-async'
-import { retryAfterMsOf, submitWithRetriesAsync } from './shared/submit-with-retries-async'
+import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderImage, ProviderResult } from '../provider'
+import { downloadResultAsync } from '../shared/download-result-async'
+import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { pollAsync } from '../shared/poll-async'
+import { retryAfterMsOf, submitWithRetriesAsync } from '../shared/submit-with-retries-async'
 
 /**
  * fal.ai's queue (docs/hosts.md, "fal"; fal-ai/fal-js `libs/client/src/queue.ts`):
  * `POST {FAL_QUEUE_URL}/{endpoint}`, then `GET status_url` until COMPLETED, then
  * `GET response_url`, then the CDN image URLs, downloaded at once. The adapter uses the three URLs
  * fal returns and never builds them: they sit on `{owner}/{app}` only. References above 1 MB go
- * through fal's storage first, as fal's client sends every file (relay/providers/fal-storage.ts).
+ * through fal's storage first, as fal's client sends every file (relay/providers/fal/fal-storage.ts).
  *
  * fal's quirk: a failed request also ends COMPLETED; its error (422 `detail[]`, or an
  * infrastructure `error_type`) shows only on the GET of `response_url`.

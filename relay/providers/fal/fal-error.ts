@@ -1,8 +1,8 @@
 import * as z from 'zod'
-import { AppError, type RelayErrorCode } from '../../shared/errors'
-import { codeForStatus, describeHostBody, hostError } from './shared/host-error'
-import { parseJson } from './shared/host-fetch-async'
-import { retryAfterMsOf } from './shared/submit-with-retries-async'
+import { AppError, type RelayErrorCode } from '../../../shared/errors'
+import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
+import { parseJson } from '../shared/host-fetch-async'
+import { retryAfterMsOf } from '../shared/submit-with-retries-async'
 
 /**
  * fal's error answers as relay codes, for the queue and for fal's storage API (docs/hosts.md,
