@@ -214,9 +214,9 @@ export async function measureClientPathAsync(): Promise<Section> {
         await ui.getByRole('button', { name: 'Edit', exact: true }).click()
         await ui.getByText('Result placed').waitFor({ timeout: 30_000 })
         const after = wire()
-        const inPanel = (await figma.panelFrame!.evaluate(() => (window as unknown as { __benchMarks: Mark[] }).__benchMarks)) as Mark[]
-        const inPage = (await page.evaluate(() => (window as unknown as { __benchHostMarks: Mark[] }).__benchHostMarks)) as Mark[]
-        const inSandbox = (await page.evaluate(() => (window as unknown as { __benchNodeMarks: Mark[] }).__benchNodeMarks)) as Mark[]
+        const inPanel = (await figma.panelFrame!.evaluate(() => (window as unknown as { __benchMarks: Mark[] }).__benchMarks))
+        const inPage = (await page.evaluate(() => (window as unknown as { __benchHostMarks: Mark[] }).__benchHostMarks))
+        const inSandbox = (await page.evaluate(() => (window as unknown as { __benchNodeMarks: Mark[] }).__benchNodeMarks))
         if (process.env.BENCH_DEBUG_MARKS !== undefined) {
           const all = [...inPanel.map((mark) => ({ ...mark, where: 'panel' })), ...inPage.map((mark) => ({ ...mark, where: 'page' })), ...inSandbox.map((mark) => ({ ...mark, where: 'sandbox' })), ...relayMarks.map((mark) => ({ ...mark, where: 'relay' }))].sort((a, b) => a.t - b.t)
           for (const mark of all) process.stdout.write(`${(mark.t - all[0]!.t).toFixed(1).padStart(8)} ${mark.where.padEnd(8)} ${mark.name} ${mark.detail ?? ''}\n`)

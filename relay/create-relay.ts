@@ -31,8 +31,21 @@ export interface RelayDeps {
   store?: RelayStore
   /** Edits a minute per token (default: a token bucket in this process, on `now`). */
   rateLimiter?: RateLimiter
+  /** Adapters by host (default: each enabled host's, from HOSTS); tests of the jobs layer pass a stub. */
+  providers?: Partial<Record<ProviderId, Provider>>
   /** crc32 and inflate for the upload check (default: Web APIs, as on Workers; Node passes nodeImagePlatform, ~10× faster). */
   images?: ImagePlatform
+}
+
+/** Each enabled host's adapter. Every request an adapter makes, to its host or to a result URL, goes through its host's outbound rules. */
+function createProviders(config: RelayConfig, deps: RelayDeps, providerDeps: ProviderDeps): Partial<Record<ProviderId, Provider>> {
+  const providers: Partial<Record<ProviderId, Provider>> = {}
+  for (const id of ProviderId.options) {
+    if (!config.hosts[id].enabled) continue
+    const fetch = createOutboundFetch({ hostBaseUrl: config.hosts[id].url, fetch: deps.fetch, publicFetch: deps.publicFetch, maxAnswerBytes: HOSTS[id].answerMaxBytes })
+    providers[id] = HOSTS[id].createProvider(config.hosts[id], { ...providerDeps, fetch })
+  }
+  return providers
 }
 
 /**
@@ -45,14 +58,7 @@ export function createRelay(config: RelayConfig, deps: RelayDeps) {
   const logContext = createLogContext()
   const log = createRelayLog(deps.log, logContext, { logPrompts: config.logPrompts })
   const store = deps.store ?? createMemoryStore()
-  const providerDeps: ProviderDeps = { fetch: deps.fetch, sleepAsync: deps.sleepAsync ?? sleepAsync, randomUUID, now, log }
-  const providers: Partial<Record<ProviderId, Provider>> = {}
-  for (const id of ProviderId.options) {
-    if (!config.hosts[id].enabled) continue
-    // Every request an adapter makes, to its host or to a result URL, goes through its host's outbound rules.
-    const fetch = createOutboundFetch({ hostBaseUrl: config.hosts[id].url, fetch: deps.fetch, publicFetch: deps.publicFetch, maxAnswerBytes: HOSTS[id].answerMaxBytes })
-    providers[id] = HOSTS[id].createProvider(config.hosts[id], { ...providerDeps, fetch })
-  }
+  const providers = deps.providers ?? createProviders(config, deps, { fetch: deps.fetch, sleepAsync: deps.sleepAsync ?? sleepAsync, randomUUID, now, log })
   const jobs = createEditJobs({
     store,
     providers,

@@ -1,5 +1,5 @@
-// `npm test`: typecheck every runtime, build the plugin, run every test, and end with the plain
-// line CI reads: "N passed, N failed".
+// `npm test`: typecheck every runtime, lint and check formatting, build the plugin, run every test,
+// and end with the plain line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 
@@ -13,9 +13,19 @@ for (const project of projects) {
     typeErrors += 1
   }
 }
+// Lint findings and unformatted files count as one failure each, like a project's type errors.
+let styleErrors = 0
+if (run('npx', ['eslint', '.', '--max-warnings', '0']) !== 0) {
+  console.error('ESLint found problems (npx eslint .). Fix them, or run `npx eslint --fix .` for the fixable ones.')
+  styleErrors += 1
+}
+if (run('npx', ['prettier', '--check', '.']) !== 0) {
+  console.error('Some files are not formatted (npx prettier --check .). Run `npx prettier --write .` to format them.')
+  styleErrors += 1
+}
 if (run('node', ['scripts/build.mjs', '--quiet']) !== 0) {
   console.error('The build failed.')
-  console.log('0 passed, 1 failed')
+  console.log(`0 passed, ${1 + typeErrors + styleErrors} failed`)
   process.exit(1)
 }
 
@@ -31,7 +41,7 @@ if (existsSync(report)) {
   const brokenFiles = result.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length
   failed = result.numFailedTests + brokenFiles
 }
-// Type errors count as failures: code that does not typecheck is not done.
-failed += typeErrors
+// Type errors, lint findings and unformatted files count as failures: such code is not done.
+failed += typeErrors + styleErrors
 console.log(`${passed} passed, ${failed} failed`)
-process.exit(status !== 0 || typeErrors > 0 || failed > 0 || passed === 0 ? 1 : 0)
+process.exit(status !== 0 || failed > 0 || passed === 0 ? 1 : 0)

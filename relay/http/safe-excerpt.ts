@@ -7,6 +7,7 @@
 export const EXCERPT_CHARS = 40
 
 // C0, DEL, C1, and the Unicode bidi embeddings, overrides and isolates.
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
 
 export function safeExcerpt(text: string, maxChars: number = EXCERPT_CHARS): string {

@@ -9,7 +9,7 @@ const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer
 
 export function bytesToBase64(bytes: Uint8Array): string {
   if (NodeBuffer !== undefined) return NodeBuffer.from(bytes).toString('base64')
-  return encodeBase64(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+  return encodeBase64(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
 }
 
 export function base64ToBytes(base64: string): Uint8Array {

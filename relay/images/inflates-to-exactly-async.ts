@@ -19,7 +19,8 @@ export async function inflatesToExactlyAsync(chunks: readonly Uint8Array[], expe
     for (const chunk of chunks) await writer.write(onArrayBuffer(chunk))
     await writer.close()
   })().catch(() => undefined)
-  const reader = stream.readable.getReader()
+  // Node's types leave the readable side's chunks untyped; they are bytes.
+  const reader: ReadableStreamDefaultReader<Uint8Array> = stream.readable.getReader()
   let total = 0
   try {
     for (;;) {

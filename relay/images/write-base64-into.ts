@@ -27,7 +27,7 @@ export function writeBase64Into(bytes: Uint8Array, target: Uint8Array, offset: n
     const text =
       NodeBuffer !== undefined
         ? NodeBuffer.from(bytes.buffer, bytes.byteOffset + start, length).toString('base64')
-        : encodeBase64(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + length) as ArrayBuffer)
+        : encodeBase64(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + length))
     at += encoder.encodeInto(text, target.subarray(at)).written
   }
   return at

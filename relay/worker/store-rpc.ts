@@ -16,7 +16,7 @@ import type { DurableStorage } from './platform'
 export const STORE_RPC_PREFIX = '/__test/store/'
 
 export function encodeRpc(value: unknown): unknown {
-  if (value instanceof Uint8Array) return { $bytes: encodeBase64(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer) }
+  if (value instanceof Uint8Array) return { $bytes: encodeBase64(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength)) }
   if (Array.isArray(value)) return value.map(encodeRpc)
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, encodeRpc(field)]))
   return value

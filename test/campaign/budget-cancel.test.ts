@@ -43,7 +43,7 @@ describe('budget-cancel: cancelling on a host that cannot cancel does not free t
     const statuses: number[] = []
     const ids: string[] = []
     for (let index = 0; index < EDITS; index += 1) {
-      const created = await team.postEdit({ prompt: 'Make the sky purple', model: 'kontext-max' })
+      const created = await team.postEditAsync({ prompt: 'Make the sky purple', model: 'kontext-max' })
       statuses.push(created.status)
       await sample()
       if (created.status !== 202) {
@@ -53,7 +53,7 @@ describe('budget-cancel: cancelling on a host that cannot cancel does not free t
       const { id } = (await created.json()) as { id: string }
       ids.push(id)
       await sleepAsync(30, new AbortController().signal)
-      const canceled = await team.request(`/v1/edits/${id}`, { method: 'DELETE' }, ALICE.token)
+      const canceled = await team.requestAsync(`/v1/edits/${id}`, { method: 'DELETE' }, ALICE.token)
       expect(canceled.status).toBe(200)
       expect(EditJob.parse(await canceled.json()).status).toBe('canceled')
       await sample()
@@ -75,10 +75,10 @@ describe('budget-cancel: cancelling on a host that cannot cancel does not free t
     expect(spent).toBe(toMicros(submissions * PRICE_USD))
     expect(entries.every((entry) => entry.outcome !== 'pending')).toBe(true)
     // The canceled edits the host finished keep their images for their owner.
-    const ended = EditJob.parse(await (await team.request(`/v1/edits/${ids[0]}`, {}, ALICE.token)).json())
+    const ended = EditJob.parse(await (await team.requestAsync(`/v1/edits/${ids[0]}`, {}, ALICE.token)).json())
     expect(ended).toMatchObject({ status: 'canceled', error: { code: 'canceled' } })
     expect(ended.images).toHaveLength(1)
-    expect((await team.request(ended.images[0]!.url, {}, ALICE.token)).status).toBe(200)
+    expect((await team.requestAsync(ended.images[0]!.url, {}, ALICE.token)).status).toBe(200)
   }, 60_000)
 })
 

@@ -46,7 +46,7 @@ async function settle(team: TeamRelay): Promise<void> {
 describe('caps: running edits per owner', () => {
   it('one token firing 40 edits at once gets its maxRunningEdits running and 429 with Retry-After for the rest; another owner is not held up', async () => {
     const team = await startTeamRelayAsync({ tokens: withTokens([{ maxRunningEdits: 3, dailyBudgetUsd: null }]), fake: SLOW_HOST })
-    const answers = await Promise.all(Array.from({ length: 40 }, () => team.postEdit(EDIT, ALICE.token)))
+    const answers = await Promise.all(Array.from({ length: 40 }, () => team.postEditAsync(EDIT, undefined, ALICE.token)))
     const accepted = answers.filter((response) => response.status === 202).length
     const refused = await Promise.all(answers.filter((response) => response.status !== 202).map(refusal))
     console.log(`caps: 40 edits at once from one token → ${accepted} running, ${refused.length} answered 429 (maxRunningEdits 3)`)
@@ -57,25 +57,25 @@ describe('caps: running edits per owner', () => {
       expect(Number(answer.retryAfter)).toBeGreaterThan(0)
     }
     expect(refused[0]!.message).toMatch(/You have 3 edits running, the most this access token may run at once \(3\)/)
-    expect((await team.postEdit(EDIT, BOB.token)).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, undefined, BOB.token)).status).toBe(202)
     await settle(team)
   }, 30_000)
 
   it('frees the place when an edit ends, so the owner can start another', async () => {
     const team = await startTeamRelayAsync({ tokens: withTokens([{ maxRunningEdits: 1, dailyBudgetUsd: null }]), fake: { latencyMs: 1_000 } })
-    const first = await team.createEdit(EDIT, ALICE.token)
-    expect((await team.postEdit(EDIT, ALICE.token)).status).toBe(429)
+    const first = await team.createEditAsync(EDIT, undefined, ALICE.token)
+    expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(429)
     team.runware.setLatency(0)
-    await team.request(`/v1/edits/${first}`, { method: 'DELETE' }, ALICE.token)
+    await team.requestAsync(`/v1/edits/${first}`, { method: 'DELETE' }, ALICE.token)
     await team.relay.jobs.settleAsync()
     expect(team.relay.jobs.capacity()).toMatchObject({ running: 0, inflightBytes: 0 })
-    expect((await team.postEdit(EDIT, ALICE.token)).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(202)
     await settle(team)
   }, 30_000)
 
   it('gives RELAY_TOKENS tokens the default of 4 running edits', async () => {
     const team = await startTeamRelayAsync({ env: { RELAY_TOKENS: PLAIN_TOKEN }, fake: SLOW_HOST })
-    const answers = await Promise.all(Array.from({ length: 6 }, () => team.postEdit(EDIT, PLAIN_TOKEN)))
+    const answers = await Promise.all(Array.from({ length: 6 }, () => team.postEditAsync(EDIT, undefined, PLAIN_TOKEN)))
     expect(answers.map((response) => response.status).sort()).toEqual([202, 202, 202, 202, 429, 429])
     await settle(team)
   }, 30_000)
@@ -84,10 +84,10 @@ describe('caps: running edits per owner', () => {
 describe('caps: the whole relay', () => {
   it('RELAY_MAX_RUNNING_EDITS: past it, 503 with Retry-After for every owner', async () => {
     const team = await startTeamRelayAsync({ tokens: withTokens([{ dailyBudgetUsd: null }]), env: { RELAY_MAX_RUNNING_EDITS: '3' }, fake: SLOW_HOST })
-    expect((await team.postEdit(EDIT, ALICE.token)).status).toBe(202)
-    expect((await team.postEdit(EDIT, ALICE.token)).status).toBe(202)
-    expect((await team.postEdit(EDIT, BOB.token)).status).toBe(202)
-    const busy = await refusal(await team.postEdit(EDIT, OPS.token))
+    expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, undefined, BOB.token)).status).toBe(202)
+    const busy = await refusal(await team.postEditAsync(EDIT, undefined, OPS.token))
     expect(busy).toMatchObject({ status: 503, code: 'relay_busy' })
     expect(busy.message).toMatch(/The relay is busy: it runs at most 3 edits at once/)
     expect(Number(busy.retryAfter)).toBeGreaterThan(0)
@@ -99,19 +99,19 @@ describe('caps: the whole relay', () => {
     const team = await startTeamRelayAsync({ tokens: withTokens([{ dailyBudgetUsd: null }, {}]), env: { RELAY_MAX_INFLIGHT_MB: '1' }, fake: SLOW_HOST })
     const large = noisePng(420, 420, 3) // ~0.7 MB
     expect(large.length).toBeGreaterThan(600_000)
-    expect((await team.postEdit(EDIT, ALICE.token, [large])).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, [large], ALICE.token)).status).toBe(202)
     expect(team.relay.jobs.capacity().inflightBytes).toBe(large.length)
     // Declared with Content-Length, as browsers and fetch send a form: refused from the header.
     const body = await new Response(editForm(EDIT, [large])).arrayBuffer()
-    const response = await team.request('/v1/edits', { method: 'POST', body, headers: { 'content-type': new Response(editForm(EDIT, [large])).headers.get('content-type')!, 'content-length': String(body.byteLength) } }, BOB.token)
+    const response = await team.requestAsync('/v1/edits', { method: 'POST', body, headers: { 'content-type': new Response(editForm(EDIT, [large])).headers.get('content-type')!, 'content-length': String(body.byteLength) } }, BOB.token)
     const busy = await refusal(response)
     expect(busy).toMatchObject({ status: 503, code: 'relay_busy' })
     expect(busy.message).toMatch(/The relay is busy: it holds 1 MB of images for running edits, and takes at most 1 MB/)
     // Without a declared size: refused once its references are known, still before the host.
-    const undeclared = await refusal(await team.postEdit(EDIT, BOB.token, [large]))
+    const undeclared = await refusal(await team.postEditAsync(EDIT, [large], BOB.token))
     expect(undeclared).toMatchObject({ status: 503, code: 'relay_busy' })
     // A small edit still fits beside it.
-    expect((await team.postEdit(EDIT, BOB.token, [makePng(64, 36, 2)])).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, [makePng(64, 36, 2)], BOB.token)).status).toBe(202)
     expect(team.runware.accepted.length).toBeLessThanOrEqual(2)
     await settle(team)
   }, 30_000)
@@ -120,14 +120,14 @@ describe('caps: the whole relay', () => {
 describe('caps: references larger than Kontext can use', () => {
   it('refuses a 2100×2100 reference with a message saying Kontext works at about one megapixel, before any host call; 2048×2048 is taken', async () => {
     const team = await startTeamRelayAsync({ tokens: withTokens([{ dailyBudgetUsd: null }]) })
-    const refused = await refusal(await team.postEdit(EDIT, ALICE.token, [makePng(2100, 2100, 4)]))
+    const refused = await refusal(await team.postEditAsync(EDIT, [makePng(2100, 2100, 4)], ALICE.token))
     console.log(`caps: a 2100×2100 reference → ${refused.status} ${refused.code}`)
     expect(refused).toMatchObject({ status: 400, code: 'invalid_image' })
     expect(refused.message).toMatch(/The image is 2100×2100 \(4\.4 MP\)\. FLUX\.1 Kontext \[max\] works at about one megapixel and uses references of at most 4\.2 MP/)
     expect(team.runware.requests).toHaveLength(0)
-    const second = await refusal(await team.postEdit(EDIT, ALICE.token, [makePng(64, 36, 1), makePng(1000, 4500, 5)]))
+    const second = await refusal(await team.postEditAsync(EDIT, [makePng(64, 36, 1), makePng(1000, 4500, 5)], ALICE.token))
     expect(second.message).toMatch(/^Image 2 is 1000×4500 \(4\.5 MP\)/)
-    expect((await team.postEdit(EDIT, ALICE.token, [makePng(2048, 2048, 6)])).status).toBe(202)
+    expect((await team.postEditAsync(EDIT, [makePng(2048, 2048, 6)], ALICE.token)).status).toBe(202)
     await team.relay.jobs.settleAsync()
   }, 30_000)
 })

@@ -5,20 +5,14 @@
  * one edit to its end, and checks: the job's error code, the submissions counted at the fake (never
  * a second one for the same edit), and that a result the host produced is never lost.
  */
-import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseRelayConfig } from '../../relay/config'
 import { createRelay } from '../../relay/create-relay'
-import { modelsOf, type ProviderId } from '../../shared/models'
+import { modelsOf, ProviderId } from '../../shared/models'
 import { sleepAsync } from '../../shared/sleep-async'
-import { EditJob, TERMINAL_STATUSES } from '../../shared/relay-api'
-import { startFakeBflAsync } from '../fakes/bfl-server'
-import { startFakeComfyuiAsync } from '../fakes/comfyui-server'
-import { startFakeFalAsync } from '../fakes/fal-server'
-import { makePng } from '../fakes/make-image'
-import { startFakeReplicateAsync } from '../fakes/replicate-server'
-import { startFakeRunflowAsync } from '../fakes/runflow-server'
-import { startFakeRunwareAsync } from '../fakes/runware-server'
+import { FAKE_HOSTS } from '../fakes/fake-hosts'
+import type { HostFault } from '../fakes/host-fault'
+import { createRelaySession } from '../support/relay-session'
 import { faultFetch, type FetchFault } from './fault-fetch'
 
 const TOKEN = 'faults-token-0123456789abcdef'
@@ -32,142 +26,121 @@ type FaultName = (typeof FAULTS)[number]
 type Expected = 'succeeded' | 'rate_limited' | 'provider_unavailable' | 'provider_error' | 'timeout'
 
 interface Injection {
-  /** Fed to the fake's failNext (each with `times`). */
-  fake?: { fault: unknown; times: number }
+  /** Fed to the fake's failNext (each with `times`), in the vocabulary every fake knows. */
+  fake?: { fault: HostFault; times: number }
   /** Or done by the fault proxy in front of the fake: on the first host call matching `match`. */
   proxy?: { fault: FetchFault; match: (url: string, init: RequestInit | undefined) => boolean }
-  expected: Expected
-  /** The most submissions the fake may count for this one edit. */
-  maxSubmissions: 0 | 1
 }
 
-interface Host {
-  env: Record<string, string>
-  submissions(): number
-  /** Second submissions of the same job id, where the fake can tell. */
-  duplicates(): number
-  failNext(fault: unknown, times: number): void
-  close(): Promise<void>
-}
+/** What the edit must end as (succeeded, or failed with this code), and the most submissions the fake may count for it. */
+type Outcome = readonly [Expected, 0 | 1]
 
 const isPost = (_url: string, init: RequestInit | undefined) => (init?.method ?? 'GET').toUpperCase() === 'POST'
-const slowBody: Injection['proxy'] = { fault: { kind: 'trickle', intervalMs: 100 }, match: isPost }
-const storm = (status: number): Injection['fake'] => ({ fault: { kind: 'status', status, retryAfterSeconds: 1 }, times: 3 })
+const storm = (status: number): Injection => ({ fake: { fault: { kind: 'status', status, retryAfterSeconds: 1 }, times: 3 } })
+const once = (fault: HostFault): Injection => ({ fake: { fault, times: 1 } })
 
-/**
- * Per host: how each fault is injected, and what the relay must make of it (docs/relay-api.md, "Never paying
- * twice": a 429 or 503 refusal is retried; after anything ambiguous Runware and ComfyUI are asked
- * about the job's id, the others fail rather than risk a second charge).
- */
-const TABLE: Record<ProviderId, { startAsync(): Promise<Host>; faults: Record<FaultName, Injection> }> = {
-  runware: {
-    async startAsync() {
-      const fake = await startFakeRunwareAsync({ apiKey: `rw-faults-${randomUUID()}` })
-      return { env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url }, submissions: () => fake.accepted.length, duplicates: () => fake.duplicateSubmissions, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
-    },
-    faults: {
-      '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
-      '500 once': { fake: { fault: { kind: 'status', status: 500 }, times: 1 }, expected: 'succeeded', maxSubmissions: 1 },
-      '503 storm': { fake: storm(503), expected: 'provider_unavailable', maxSubmissions: 0 },
-      hang: { fake: { fault: { kind: 'hang' }, times: 1 }, expected: 'timeout', maxSubmissions: 0 },
-      'slow body': { proxy: slowBody, expected: 'timeout', maxSubmissions: 1 },
-      'malformed JSON': { fake: { fault: { kind: 'malformed' }, times: 1 }, expected: 'succeeded', maxSubmissions: 1 },
-      'truncated image': { fake: { fault: { kind: 'truncated' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      reset: { fake: { fault: { kind: 'reset' }, times: 1 }, expected: 'succeeded', maxSubmissions: 1 },
-      'reset after accept': { fake: { fault: { kind: 'reset-after-accept' }, times: 1 }, expected: 'succeeded', maxSubmissions: 1 }
-    }
-  },
-  runflow: {
-    async startAsync() {
-      const fake = await startFakeRunflowAsync({ apiKey: `rf_live_faults_${randomUUID()}` })
-      return { env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url }, submissions: () => fake.submissions(), duplicates: () => 0, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
-    },
-    faults: {
-      '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
-      '500 once': { fake: { fault: { kind: 'status', status: 500 }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      '503 storm': { fake: storm(503), expected: 'provider_unavailable', maxSubmissions: 0 },
-      hang: { fake: { fault: { kind: 'hang' }, times: 1 }, expected: 'timeout', maxSubmissions: 0 },
-      'slow body': { proxy: slowBody, expected: 'timeout', maxSubmissions: 1 },
-      'malformed JSON': { fake: { fault: { kind: 'malformed' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      'truncated image': { fake: { fault: { kind: 'truncated-result' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      reset: { fake: { fault: { kind: 'reset' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      'reset after accept': { fake: { fault: { kind: 'reset-after-accept' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 1 }
-    }
-  },
-  bfl: {
-    async startAsync() {
-      const fake = await startFakeBflAsync({ apiKey: `bfl_faults_${randomUUID()}` })
-      return { env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url }, submissions: () => fake.submissions(), duplicates: () => 0, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
-    },
-    faults: {
-      '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
-      '500 once': { fake: { fault: { kind: 'status', status: 500 }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      '503 storm': { fake: storm(503), expected: 'provider_unavailable', maxSubmissions: 0 },
-      hang: { fake: { fault: { kind: 'hang' }, times: 1 }, expected: 'timeout', maxSubmissions: 0 },
-      'slow body': { proxy: slowBody, expected: 'timeout', maxSubmissions: 1 },
-      'malformed JSON': { fake: { fault: { kind: 'malformed' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      'truncated image': { fake: { fault: { kind: 'truncated-sample' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      reset: { fake: { fault: { kind: 'reset' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      'reset after accept': { fake: { fault: { kind: 'reset-after-accept' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 1 }
-    }
-  },
-  fal: {
-    async startAsync() {
-      const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
-      return { env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url }, submissions: () => fake.submissions(), duplicates: () => 0, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
-    },
-    faults: {
-      '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
-      '500 once': { fake: { fault: { kind: 'status', status: 500 }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      '503 storm': { fake: storm(503), expected: 'provider_unavailable', maxSubmissions: 0 },
-      hang: { fake: { fault: { kind: 'hang' }, times: 1 }, expected: 'timeout', maxSubmissions: 0 },
-      'slow body': { proxy: slowBody, expected: 'timeout', maxSubmissions: 1 },
-      'malformed JSON': { fake: { fault: { kind: 'malformed' }, times: 1 }, expected: 'provider_error', maxSubmissions: 0 },
-      'truncated image': { fake: { fault: { kind: 'truncated-image' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      reset: { fake: { fault: { kind: 'reset' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      'reset after accept': { fake: { fault: { kind: 'reset-after-accept' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 1 }
-    }
-  },
-  replicate: {
-    async startAsync() {
-      const fake = await startFakeReplicateAsync()
-      return { env: { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url }, submissions: () => fake.submissions(), duplicates: () => 0, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
-    },
-    faults: {
-      '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
-      '500 once': { fake: { fault: { kind: 'status', status: 500 }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      '503 storm': { fake: storm(503), expected: 'provider_unavailable', maxSubmissions: 0 },
-      hang: { fake: { fault: { kind: 'hang' }, times: 1 }, expected: 'timeout', maxSubmissions: 0 },
-      'slow body': { proxy: slowBody, expected: 'timeout', maxSubmissions: 1 },
-      'malformed JSON': { fake: { fault: { kind: 'malformed' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      'truncated image': { fake: { fault: { kind: 'truncated-image' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      reset: { fake: { fault: { kind: 'reset' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      'reset after accept': { fake: { fault: { kind: 'reset-after-create' }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 1 }
-    }
-  },
+/** How each fault is injected, the same on every host (test/fakes/host-fault.ts). */
+const INJECTIONS: Record<FaultName, Injection> = {
+  '429 storm': storm(429),
+  '500 once': once({ kind: 'status', status: 500 }),
+  '503 storm': storm(503),
+  hang: once({ kind: 'hang' }),
+  'slow body': { proxy: { fault: { kind: 'trickle', intervalMs: 100 }, match: isPost } },
+  'malformed JSON': once({ kind: 'malformed' }),
+  'truncated image': once({ kind: 'truncated-image' }),
+  reset: once({ kind: 'reset' }),
+  'reset after accept': once({ kind: 'reset-after-accept' })
+}
+
+/** ComfyUI's submit is `POST /prompt`; its uploads are POSTs too, which the proxy must let through. */
+const onComfyPrompt = (url: string, init: RequestInit | undefined) => isPost(url, init) && /\/prompt$/.test(new URL(url).pathname)
+
+/** Where a host needs the fault put elsewhere than INJECTIONS says. */
+const OVERRIDES: Partial<Record<ProviderId, Partial<Record<FaultName, Injection>>>> = {
   comfyui: {
-    async startAsync() {
-      const fake = await startFakeComfyuiAsync()
-      return { env: { COMFYUI_URL: fake.url }, submissions: () => fake.accepted.length, duplicates: () => fake.duplicatePromptIds, failNext: (fault, times) => fake.failNext(fault as never, times), close: () => fake.close() }
-    },
-    faults: {
-      '429 storm': { fake: storm(429), expected: 'rate_limited', maxSubmissions: 0 },
-      // A fresh relay does not yet know this ComfyUI keeps the relay's prompt_id, so "not queued"
-      // after an ambiguous submit is not trusted: the edit fails rather than risk a second run.
-      '500 once': { fake: { fault: { kind: 'status', status: 500 }, times: 1 }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      '503 storm': { fake: storm(503), expected: 'provider_unavailable', maxSubmissions: 0 },
-      hang: { fake: { fault: { kind: 'hang' }, times: 1 }, expected: 'timeout', maxSubmissions: 0 },
-      'slow body': { proxy: { fault: { kind: 'trickle', intervalMs: 100 }, match: (url, init) => isPost(url, init) && /\/prompt$/.test(new URL(url).pathname) }, expected: 'timeout', maxSubmissions: 1 },
-      'malformed JSON': { fake: { fault: { kind: 'malformed' }, times: 1 }, expected: 'provider_error', maxSubmissions: 0 },
-      'truncated image': { fake: { fault: { kind: 'view-truncated' }, times: 1 }, expected: 'provider_error', maxSubmissions: 1 },
-      // The fake has no reset before queuing: the fault proxy drops the /prompt connection.
-      reset: { proxy: { fault: { kind: 'reset' }, match: (url, init) => isPost(url, init) && /\/prompt$/.test(new URL(url).pathname) }, expected: 'provider_unavailable', maxSubmissions: 0 },
-      'reset after accept': { fake: { fault: { kind: 'lose-response' }, times: 1 }, expected: 'succeeded', maxSubmissions: 1 }
-    }
+    'slow body': { proxy: { fault: { kind: 'trickle', intervalMs: 100 }, match: onComfyPrompt } }
   }
 }
 
-interface Outcome {
+/**
+ * Per host: what the relay must make of each fault (docs/relay-api.md, "Never paying twice": a 429
+ * or 503 refusal is retried; after anything ambiguous Runware and ComfyUI are asked about the job's
+ * id, the others fail rather than risk a second charge).
+ */
+const EXPECTED: Record<ProviderId, Record<FaultName, Outcome>> = {
+  runware: {
+    '429 storm': ['rate_limited', 0],
+    // Runware is asked about the task's id after an ambiguous answer, and the task is sent again only when it has none.
+    '500 once': ['succeeded', 1],
+    '503 storm': ['provider_unavailable', 0],
+    hang: ['timeout', 0],
+    'slow body': ['timeout', 1],
+    'malformed JSON': ['succeeded', 1],
+    'truncated image': ['provider_error', 1],
+    reset: ['succeeded', 1],
+    'reset after accept': ['succeeded', 1]
+  },
+  runflow: {
+    '429 storm': ['rate_limited', 0],
+    '500 once': ['provider_unavailable', 0],
+    '503 storm': ['provider_unavailable', 0],
+    hang: ['timeout', 0],
+    'slow body': ['timeout', 1],
+    'malformed JSON': ['provider_error', 1],
+    'truncated image': ['provider_error', 1],
+    reset: ['provider_unavailable', 0],
+    'reset after accept': ['provider_unavailable', 1]
+  },
+  bfl: {
+    '429 storm': ['rate_limited', 0],
+    '500 once': ['provider_unavailable', 0],
+    '503 storm': ['provider_unavailable', 0],
+    hang: ['timeout', 0],
+    'slow body': ['timeout', 1],
+    'malformed JSON': ['provider_error', 1],
+    'truncated image': ['provider_error', 1],
+    reset: ['provider_unavailable', 0],
+    'reset after accept': ['provider_unavailable', 1]
+  },
+  fal: {
+    '429 storm': ['rate_limited', 0],
+    '500 once': ['provider_unavailable', 0],
+    '503 storm': ['provider_unavailable', 0],
+    hang: ['timeout', 0],
+    'slow body': ['timeout', 1],
+    // fal's fake takes no job when its submit answer is garbled.
+    'malformed JSON': ['provider_error', 0],
+    'truncated image': ['provider_error', 1],
+    reset: ['provider_unavailable', 0],
+    'reset after accept': ['provider_unavailable', 1]
+  },
+  replicate: {
+    '429 storm': ['rate_limited', 0],
+    '500 once': ['provider_unavailable', 0],
+    '503 storm': ['provider_unavailable', 0],
+    hang: ['timeout', 0],
+    'slow body': ['timeout', 1],
+    'malformed JSON': ['provider_error', 1],
+    'truncated image': ['provider_error', 1],
+    reset: ['provider_unavailable', 0],
+    'reset after accept': ['provider_unavailable', 1]
+  },
+  comfyui: {
+    '429 storm': ['rate_limited', 0],
+    // A fresh relay does not yet know this ComfyUI keeps the relay's prompt_id, so "not queued"
+    // after an ambiguous submit is not trusted: the edit fails rather than risk a second run.
+    '500 once': ['provider_unavailable', 0],
+    '503 storm': ['provider_unavailable', 0],
+    hang: ['timeout', 0],
+    'slow body': ['timeout', 1],
+    'malformed JSON': ['provider_error', 0],
+    'truncated image': ['provider_error', 1],
+    reset: ['provider_unavailable', 0],
+    'reset after accept': ['succeeded', 1]
+  }
+}
+
+interface CaseOutcome {
   host: ProviderId
   fault: FaultName
   expected: Expected
@@ -178,46 +151,38 @@ interface Outcome {
   lost: boolean
 }
 
-const outcomes: Outcome[] = []
+const outcomes: CaseOutcome[] = []
 
-async function runCaseAsync(provider: ProviderId, faultName: FaultName): Promise<Outcome> {
-  const entry = TABLE[provider]
-  const injection = entry.faults[faultName]
-  const host = await entry.startAsync()
+async function runCaseAsync(provider: ProviderId, faultName: FaultName): Promise<CaseOutcome> {
+  const injection = OVERRIDES[provider]?.[faultName] ?? INJECTIONS[faultName]
+  const [expected] = EXPECTED[provider][faultName]
+  const host = await FAKE_HOSTS[provider]()
   const proxied = injection.proxy === undefined ? fetch : faultFetch(injection.proxy.match, injection.proxy.fault)
   const config = { ...parseRelayConfig({ RELAY_TOKENS: TOKEN, ...host.env, DEFAULT_PROVIDER: provider }), providerTimeoutMs: DEADLINE_MS }
   // Back-offs and Retry-After shortened, so a storm takes milliseconds; the deadline is real.
   const relay = createRelay(config, { fetch: proxied, log: () => undefined, sleepAsync: (ms, signal) => sleepAsync(Math.min(ms, 20), signal) })
-  const authed = (init: RequestInit = {}) => ({ ...init, headers: { authorization: `Bearer ${TOKEN}` } })
+  const session = createRelaySession({ sendAsync: async (path, init) => relay.app.request(path, init), token: TOKEN })
   try {
     if (injection.fake !== undefined) host.failNext(injection.fake.fault, injection.fake.times)
-    const form = new FormData()
-    form.append('request', JSON.stringify({ prompt: 'Make the sky purple, keep everything else', model: modelsOf(provider)[0], numImages: 1, seed: 7 }))
-    form.append('image', new Blob([new Uint8Array(makePng(64, 36, 7))], { type: 'image/png' }), 'frame.png')
-    const created = await relay.app.request('/v1/edits', authed({ method: 'POST', body: form }))
-    expect(created.status).toBe(202)
-    const { id } = (await created.json()) as { id: string }
-    let job: EditJob | undefined
-    for (let poll = 0; poll < 20 && (job === undefined || !TERMINAL_STATUSES.includes(job.status)); poll += 1) {
-      job = EditJob.parse(await (await relay.app.request(`/v1/edits/${id}?wait=10`, authed())).json())
-    }
+    const id = await session.createEditAsync({ prompt: 'Make the sky purple, keep everything else', model: modelsOf(provider)[0], numImages: 1, seed: 7 })
+    const job = await session.waitForEndAsync(id)
     await relay.jobs.settleAsync()
     let lost = false
-    if (job?.status === 'succeeded') {
+    if (job.status === 'succeeded') {
       // A succeeded job must hand over every image it promises.
       for (const [index] of job.images.entries()) {
-        const image = await relay.app.request(`/v1/edits/${id}/images/${index}`, authed())
+        const image = await session.imageAsync(id, index)
         if (image.status !== 200 || (await image.arrayBuffer()).byteLength === 0) lost = true
       }
       if (job.images.length !== 1) lost = true
-    } else if (injection.expected === 'succeeded') {
+    } else if (expected === 'succeeded') {
       lost = true
     }
     return {
       host: provider,
       fault: faultName,
-      expected: injection.expected,
-      got: job?.status === 'failed' ? (job.error?.code ?? 'failed') : String(job?.status),
+      expected,
+      got: job.status === 'failed' ? (job.error?.code ?? 'failed') : job.status,
       submissions: host.submissions(),
       duplicates: host.duplicates(),
       lost
@@ -230,7 +195,7 @@ async function runCaseAsync(provider: ProviderId, faultName: FaultName): Promise
 
 describe('fault injection: hosts × faults', () => {
   afterAll(() => {
-    const hosts = Object.keys(TABLE) as ProviderId[]
+    const hosts = ProviderId.options
     const cell = (host: ProviderId, fault: FaultName) => {
       const outcome = outcomes.find((o) => o.host === host && o.fault === fault)
       if (outcome === undefined) return '—'
@@ -249,7 +214,7 @@ describe('fault injection: hosts × faults', () => {
     )
   })
 
-  for (const provider of Object.keys(TABLE) as ProviderId[]) {
+  for (const provider of ProviderId.options) {
     it.concurrent(`${provider}: every fault maps to its code, one submission at most, no result lost`, async () => {
       for (const fault of FAULTS) {
         const outcome = await runCaseAsync(provider, fault)
@@ -258,7 +223,7 @@ describe('fault injection: hosts × faults', () => {
       const mine = outcomes.filter((o) => o.host === provider)
       expect(mine.map((o) => `${o.fault}: ${o.got}`)).toEqual(mine.map((o) => `${o.fault}: ${o.expected}`))
       for (const o of mine) {
-        expect(o.submissions, `${o.fault}: submissions at the fake`).toBeLessThanOrEqual(TABLE[provider].faults[o.fault].maxSubmissions)
+        expect(o.submissions, `${o.fault}: submissions at the fake`).toBeLessThanOrEqual(EXPECTED[provider][o.fault][1])
         expect(o.duplicates, `${o.fault}: duplicate submissions of one job id`).toBe(0)
         expect(o.lost, `${o.fault}: a result the host produced was lost`).toBe(false)
       }

@@ -8,6 +8,7 @@
  */
 import { deflateSync } from 'node:zlib'
 import fc from 'fast-check'
+import { ProviderId } from '../../shared/models'
 import { makePng } from '../fakes/make-image'
 import { concatBytes } from '../support/concat-bytes'
 
@@ -122,7 +123,7 @@ const prompt = fc.oneof(edgeString, fc.constant('Make the sky purple, keep every
 const editFields: fc.Arbitrary<Record<string, unknown>> = fc.record(
   {
     prompt: fc.oneof(prompt, fc.jsonValue()),
-    provider: fc.oneof(fc.constantFrom('runware', 'runflow', 'bfl', 'fal', 'replicate', 'comfyui', 'RUNWARE', ''), edgeString, fc.jsonValue()),
+    provider: fc.oneof(fc.constantFrom(...ProviderId.options, 'RUNWARE', ''), edgeString, fc.jsonValue()),
     model: fc.oneof(fc.constantFrom('kontext-max', 'kontext-pro', 'kontext-dev', 'kontext'), fc.jsonValue()),
     aspectRatio: fc.oneof(fc.constantFrom('auto', '16:9', '1:1', '9:21', '2:1', '16/9'), fc.jsonValue()),
     numImages: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.double(), fc.constant('2'), fc.constant(1e308)),

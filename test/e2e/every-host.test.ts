@@ -1,33 +1,13 @@
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
-import { modelsOf, type ProviderId } from '../../shared/models'
+import { modelsOf, ProviderId } from '../../shared/models'
 import { Provenance, PROVENANCE_KEY } from '../../shared/provenance'
 import { DEFAULT_OPTIONS } from '../../shared/settings'
 import { placePendingAsync, produceResultsAsync } from '../../ui/edit/run-edit-async'
-import { startBflForRelayAsync } from '../fakes/bfl-server'
-import { startComfyuiForRelayAsync } from '../fakes/comfyui-server'
 import { createFakeFigma, FakeRectangle } from '../fakes/fake-figma'
-import { startFalForRelayAsync } from '../fakes/fal-server'
-import { startReplicateForRelayAsync } from '../fakes/replicate-server'
-import { startRunflowForRelayAsync } from '../fakes/runflow-server'
-import { startRunwareForRelayAsync } from '../fakes/runware-server'
+import { FAKE_HOSTS } from '../fakes/fake-hosts'
 import { editDeps, editInput, startPlugin } from '../support/plugin-harness'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
-
-interface FakeHost {
-  env: Record<string, string>
-  submissions(): number
-  close(): Promise<void>
-}
-
-const HOSTS: Record<ProviderId, () => Promise<FakeHost>> = {
-  runware: startRunwareForRelayAsync,
-  runflow: startRunflowForRelayAsync,
-  bfl: startBflForRelayAsync,
-  fal: startFalForRelayAsync,
-  replicate: startReplicateForRelayAsync,
-  comfyui: startComfyuiForRelayAsync
-}
 
 /**
  * The same plugin request, through each host's fake: the real sandbox on the fake Figma, the
@@ -39,8 +19,8 @@ describe('one edit, every host', () => {
     while (running.length > 0) await running.pop()!.close()
   })
 
-  it.each(Object.keys(HOSTS) as ProviderId[])('%s places the result beside the source', async (provider) => {
-    const host = await HOSTS[provider]()
+  it.each(ProviderId.options)('%s places the result beside the source', async (provider) => {
+    const host = await FAKE_HOSTS[provider]()
     running.push(host)
     const relay: RunningRelay = await startRelayAsync({ ...host.env, DEFAULT_PROVIDER: provider })
     running.push(relay)

@@ -239,6 +239,40 @@ describe('the BFL fake: the job flow', () => {
       })
       expect(response.status).toBe(200)
       expect(handle.submissions()).toBe(1)
+      expect(handle.duplicates()).toBe(0)
+    } finally {
+      await handle.close()
+    }
+  })
+
+  it('takes the common faults through the handle: a status refusal, then a truncated image', async () => {
+    const handle = await startBflForRelayAsync()
+    try {
+      const submitThroughHandleAsync = () =>
+        fetch(`${handle.env.BFL_API_URL}/v1/flux-kontext-max`, {
+          method: 'POST',
+          headers: { 'x-key': handle.env.BFL_API_KEY!, 'content-type': 'application/json' },
+          // One seed, so both tasks render the same image and their sizes compare.
+          body: JSON.stringify({ ...VALID, seed: 5 })
+        })
+      handle.failNext({ kind: 'status', status: 418, retryAfterSeconds: 2 })
+      handle.failNext({ kind: 'truncated-image' })
+      const refused = await submitThroughHandleAsync()
+      expect(refused.status).toBe(418)
+      expect(refused.headers.get('retry-after')).toBe('2')
+      expect(await refused.json()).toEqual({ detail: "I'm a Teapot" })
+      expect(handle.submissions()).toBe(0)
+
+      const submit = (await (await submitThroughHandleAsync()).json()) as { polling_url: string }
+      const ready = await pollUntilAsync(submit.polling_url, handle.env.BFL_API_KEY)
+      const cut = await fetch((ready.result as { sample: string }).sample)
+      expect(cut.status).toBe(200)
+      const bytes = new Uint8Array(await cut.arrayBuffer())
+      // The next task has no fault: its sample is whole, and the first one half of it.
+      const next = (await (await submitThroughHandleAsync()).json()) as { polling_url: string }
+      const full = new Uint8Array(await (await fetch(((await pollUntilAsync(next.polling_url, handle.env.BFL_API_KEY)).result as { sample: string }).sample)).arrayBuffer())
+      expect(bytes.byteLength).toBe(Math.floor(full.byteLength / 2))
+      expect(handle.submissions()).toBe(2)
     } finally {
       await handle.close()
     }

@@ -47,35 +47,47 @@
  * BFL's OpenAPI allows 0–6. The fake follows BFL's OpenAPI by default; `imageSafetyMax: 2` makes
  * it refuse more with an input image, so the adapter's handling of that refusal stays tested.
  *
- * A queued fault is used by the next submission that passes auth and validation, so an invalid
- * request still gets its 422. `submissions()` counts accepted (billable) tasks. Cost: `costs[model]`
- * credits (default 8 for max and unknown models, 4 for pro); moderated tasks report the cost at
- * submit like the real API (BFL says it does not charge them).
+ * Faults: `BflFault`, the common kinds of test/fakes/host-fault.ts (what each means here is written
+ * beside the type) and BFL's own. A queued fault is used by the next submission that passes auth
+ * and validation, so an invalid request still gets its 422. `submissions()` counts accepted
+ * (billable) tasks. Cost: `costs[model]` credits (default 8 for max and unknown models, 4 for pro);
+ * moderated tasks report the cost at submit like the real API (BFL says it does not charge them).
  */
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply } from './fake-http'
+import { FaultQueue, type HostFault } from './host-fault'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The faults every fake knows (test/fakes/host-fault.ts), as they look on BFL's wire. BFL has no
+ * idempotency key and no way to ask about a task by anything but its id, so whether the task was
+ * accepted (counted in `submissions()`, billed) decides what the relay may do next:
+ * - `status`: `POST /v1/{model}` answers this status with a FastAPI `{"detail": …}` body, not
+ *   accepted (docs.bfl.ai `/api_integration/errors`: 402 out of credits, 403 no access, 429 too many
+ *   active tasks; 500 and 503 with short texts of the fake's own, other statuses with their reason
+ *   phrase); `Retry-After` when given.
+ * - `reset`: the socket is destroyed before the task is accepted (not billed).
+ * - `hang`: the submit is never answered (until close); not accepted.
+ * - `reset-after-accept`: the task is accepted and billed, then the socket is destroyed without an
+ *   answer (a connection lost on the way back; BFL documents no way to find the task again).
+ * - `malformed`: the task is accepted and billed, then a 200 whose JSON is cut off (`{"id":"`), as a
+ *   proxy that drops the rest of the answer would leave it.
+ * - `truncated-image`: accepted; Ready as usual, but the signed `result.sample` answers 200 with
+ *   only the first half of the image's bytes (its Content-Length matching them), so only decoding
+ *   the image can tell. No BFL source describes this; it is the failure the relay's image checks
+ *   exist for.
+ */
 export type BflFault =
-  /** The submit is refused, not accepted (not billed). */
-  | { kind: 'status'; status: 400 | 402 | 403 | 429 | 500 | 503; retryAfterSeconds?: number }
-  /** The socket is destroyed before the task is accepted (not billed). */
-  | { kind: 'reset' }
-  /** The submit is never answered (until close); not accepted. */
-  | { kind: 'hang' }
-  /** Accepted and billed, then the socket is destroyed without an answer. */
-  | { kind: 'reset-after-accept' }
-  /** Accepted and billed, then a 200 whose JSON is cut off. */
-  | { kind: 'malformed' }
-  /** Accepted; the task ends in this status instead of Ready. */
+  | HostFault
+  /** Accepted; the task ends in this status instead of Ready (the OpenAPI's `StatusResponse`). */
   | { kind: 'request-moderated' }
   | { kind: 'content-moderated' }
   | { kind: 'error' }
@@ -88,8 +100,6 @@ export type BflFault =
   | { kind: 'poll-malformed'; times: number }
   /** Accepted; Ready with a sample URL that has already expired. */
   | { kind: 'expired-sample' }
-  /** Accepted; the sample is served cut off half way. */
-  | { kind: 'truncated-sample' }
   /** Accepted; `polling_url` points at this origin instead of the region server. */
   | { kind: 'polling-origin'; origin: string }
   /** Accepted; `result.sample` points at this origin instead of the usual one. */
@@ -161,10 +171,20 @@ export async function startFakeBflAsync(options: FakeBflOptions): Promise<FakeBf
   return fake
 }
 
-/** The uniform handle for the cross-host end-to-end test. */
+/**
+ * The uniform handle for the cross-host tests. `duplicates()` is 0: BFL's submit carries no id of
+ * the client's, and two variants without a seed send the same body, so the fake cannot tell a
+ * second submission of one task from a new task.
+ */
 export async function startBflForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeBflAsync({ apiKey: `bfl_fake_${randomUUID()}` })
-  return { env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url }, submissions: () => fake.submissions(), close: () => fake.close() }
+  return {
+    env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url },
+    submissions: () => fake.submissions(),
+    duplicates: () => 0,
+    failNext: (fault, times) => fake.failNext(fault, times),
+    close: () => fake.close()
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +419,7 @@ interface Task {
 const MALFORMED_SUBMIT = '{"id":"'
 const MALFORMED_POLL = '<html><body>502 Bad Gateway</body></html>'
 
+/** FastAPI's body for a status fault; statuses not listed get FastAPI's default `{"detail": <reason phrase>}`. */
 const STATUS_FAULT_BODIES: Record<number, unknown> = {
   400: { detail: 'Bad request' },
   402: { detail: 'Insufficient credits. Add credits at https://dashboard.bfl.ai' },
@@ -426,7 +447,7 @@ class FakeBflServer implements FakeBfl {
   private readonly tasks = new Map<string, Task>()
   private readonly acceptedTasks: AcceptedBflTask[] = []
   private readonly recorded: BflRecordedRequest[] = []
-  private readonly faults: BflFault[] = []
+  private readonly faults = new FaultQueue<BflFault>()
   private readonly closing = new AbortController()
   private closed: Promise<void> | null = null
   private readonly servers: Record<BflServerName, Server>
@@ -462,7 +483,7 @@ class FakeBflServer implements FakeBfl {
   }
 
   failNext(fault: BflFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+    this.faults.failNext(fault, times)
   }
 
   setLatency(ms: number): void {
@@ -515,11 +536,11 @@ class FakeBflServer implements FakeBfl {
     const valid = validateBflBody(parsed.value, this.options.imageSafetyMax)
     if (!valid.ok) return jsonReply(422, { detail: valid.issues })
 
-    const fault = this.faults.shift()
+    const fault = this.faults.take()
     switch (fault?.kind) {
       case 'status': {
         const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
-        return jsonReply(fault.status, STATUS_FAULT_BODIES[fault.status], headers)
+        return jsonReply(fault.status, STATUS_FAULT_BODIES[fault.status] ?? { detail: STATUS_CODES[fault.status] ?? 'Error' }, headers)
       }
       case 'reset':
         return { kind: 'destroy' }
@@ -630,7 +651,7 @@ class FakeBflServer implements FakeBfl {
       return { kind: 'raw', status: 403, contentType: 'application/xml', body: EXPIRED_BLOB }
     }
     const bytes = await renderAsync(task.format, task.width, task.height, task.seed)
-    return { kind: 'raw', status: 200, contentType: MIME[task.format], body: task.fault?.kind === 'truncated-sample' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes }
+    return { kind: 'raw', status: 200, contentType: MIME[task.format], body: task.fault?.kind === 'truncated-image' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes }
   }
 }
 

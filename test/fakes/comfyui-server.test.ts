@@ -7,7 +7,7 @@ import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
-import { startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from './comfyui-server'
+import { startComfyuiForRelayAsync, startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from './comfyui-server'
 import { makePng } from './make-image'
 
 const POLL = { timeout: 8000, interval: 20 }
@@ -24,7 +24,7 @@ async function startAsync(options: FakeComfyuiOptions = {}): Promise<FakeComfyui
   return fake
 }
 
-async function uploadAsync(fake: FakeComfyui, bytes: Uint8Array | string, name = 'ref.png', fields: Record<string, string> = {}): Promise<Response> {
+async function uploadAsync(fake: Pick<FakeComfyui, 'url'>, bytes: Uint8Array | string, name = 'ref.png', fields: Record<string, string> = {}): Promise<Response> {
   const form = new FormData()
   form.append('image', new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type: 'image/png' }), name)
   for (const [key, value] of Object.entries(fields)) form.append(key, value)
@@ -39,7 +39,7 @@ function graph(image: string, patch: (graph: Record<string, FakeNode>) => void =
   return copy
 }
 
-async function postPromptAsync(fake: FakeComfyui, body: unknown, path = '/prompt'): Promise<{ status: number; body: any }> {
+async function postPromptAsync(fake: Pick<FakeComfyui, 'url'>, body: unknown, path = '/prompt'): Promise<{ status: number; body: any }> {
   const response = await fetch(`${fake.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   const text = await response.text()
   return { status: response.status, body: text === '' ? null : JSON.parse(text) }
@@ -197,9 +197,9 @@ describe('execution, queue and history', () => {
     expect(fake.interrupts).toEqual([second, first])
   })
 
-  it('queues before dropping the connection on lose-response, and counts a repeated prompt_id', async () => {
+  it('queues before dropping the connection on reset-after-accept, and counts a repeated prompt_id', async () => {
     const { fake, name } = await readyAsync()
-    fake.failNext({ kind: 'lose-response' })
+    fake.failNext({ kind: 'reset-after-accept' })
     const promptId = randomUUID()
     await expect(postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).rejects.toThrow()
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
@@ -334,6 +334,55 @@ async function connectAsync(fake: FakeComfyui, clientId?: string, path = '/ws'):
 }
 
 const ended = (client: Client, promptId: string): boolean => client.of(promptId).some((frame) => frame.type === 'executing' && frame.data.node === null)
+
+describe('the common faults (test/fakes/host-fault.ts)', () => {
+  it('drops /prompt before queuing on reset', async () => {
+    const { fake, name } = await readyAsync()
+    fake.failNext({ kind: 'reset' })
+    const promptId = randomUUID()
+    await expect(postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).rejects.toThrow()
+    expect(fake.accepted).toHaveLength(0)
+    expect(fake.queue()).toEqual({ running: [], pending: [] })
+    expect((await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).status).toBe(200)
+    expect(fake.duplicatePromptIds).toBe(0)
+  })
+
+  it('serves the first half of the output on truncated-image, once', async () => {
+    const { fake, name } = await readyAsync()
+    const promptId = randomUUID()
+    expect((await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).status).toBe(200)
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    const image = (await historyAsync(fake, promptId))[promptId].outputs['136'].images[0] as { filename: string; subfolder: string; type: string }
+    const view = `${fake.url}/view?${new URLSearchParams(image).toString()}`
+    fake.failNext({ kind: 'truncated-image' })
+    const cut = new Uint8Array(await (await fetch(view)).arrayBuffer())
+    const whole = new Uint8Array(await (await fetch(view)).arrayBuffer())
+    expect(imageSize(whole)).toMatchObject({ type: 'png' })
+    expect(cut.byteLength).toBe(Math.floor(whole.byteLength / 2))
+    expect(Buffer.from(cut).equals(Buffer.from(whole.subarray(0, cut.byteLength)))).toBe(true)
+  })
+
+  it('takes failNext and counts duplicates through the cross-host handle', async () => {
+    const handle = await startComfyuiForRelayAsync()
+    try {
+      const host = { url: handle.env.COMFYUI_URL! }
+      const { name } = (await (await uploadAsync(host, makePng(64, 40))).json()) as { name: string }
+      const promptId = randomUUID()
+      handle.failNext({ kind: 'status', status: 503, retryAfterSeconds: 1 }, 2)
+      expect((await postPromptAsync(host, { prompt: graph(name), prompt_id: promptId })).status).toBe(503)
+      expect((await postPromptAsync(host, { prompt: graph(name), prompt_id: promptId })).status).toBe(503)
+      expect(handle.submissions()).toBe(0)
+      handle.failNext({ kind: 'reset-after-accept' })
+      await expect(postPromptAsync(host, { prompt: graph(name), prompt_id: promptId })).rejects.toThrow()
+      expect(handle.submissions()).toBe(1)
+      expect(handle.duplicates()).toBe(0)
+      expect((await postPromptAsync(host, { prompt: graph(name), prompt_id: promptId })).status).toBe(409)
+      expect(handle.duplicates()).toBe(1)
+    } finally {
+      await handle.close()
+    }
+  })
+})
 
 describe('the websocket /ws?clientId=', () => {
   it('sends a run’s frames only to the client that queued it, and `executing` null once the history is written', async () => {

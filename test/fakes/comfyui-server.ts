@@ -68,21 +68,30 @@ import { imageSize } from 'image-size'
 import { WebSocket, WebSocketServer } from 'ws'
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
 import { closeServerAsync, deliverReply, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type JsonReply, type RawReply } from './fake-http'
+import { FaultQueue, type HostFault } from './host-fault'
 import { makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------------
 
-export type ComfyFault =
-  /** /prompt answers this status without queuing (a proxy in front, or a crash before queuing). */
-  | { kind: 'status'; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number }
-  /** /prompt never answers and queues nothing. */
-  | { kind: 'hang' }
-  /** /prompt answers 200 with a body that is not JSON, and queues nothing. */
-  | { kind: 'malformed' }
-  /** /prompt queues the prompt, then the connection drops before the answer. */
-  | { kind: 'lose-response' }
+/**
+ * The common faults (test/fakes/host-fault.ts), on ComfyUI's wire; all on `POST /prompt` but
+ * `truncated-image`. ComfyUI has no billing: "accepted" here means queued, so it runs (server.py
+ * `post_prompt` queues before it answers).
+ * - `status`: /prompt answers this status without queuing, as a proxy in front of ComfyUI does (or
+ *   aiohttp's own 500 page, `text/plain`, when a handler crashes before `prompt_queue.put`).
+ * - `reset`: the connection drops before anything is queued (server.py has not reached
+ *   `prompt_queue.put`).
+ * - `hang`: /prompt never answers and queues nothing.
+ * - `reset-after-accept`: /prompt queues the prompt, then the connection drops before the answer
+ *   (`post_prompt` queued it; the answer is lost on the way back).
+ * - `malformed`: /prompt answers 200 with a body that is not JSON, and queues nothing.
+ * - `truncated-image`: the next GET /view sends the first half of the PNG (server.py `view_image`
+ *   streams the file; a connection cut mid-file).
+ */
+export type ComfyuiFault =
+  | HostFault
   /**
    * The connection drops while ComfyUI is still validating the prompt (validate_prompt is async):
    * nothing is queued yet, so /queue and /history do not show it; it is queued just before the
@@ -106,8 +115,6 @@ export type ComfyFault =
   | { kind: 'history-500' }
   /** The next GET /view answers 404, as when the output file was deleted. */
   | { kind: 'view-missing' }
-  /** The next GET /view sends the first half of the PNG. */
-  | { kind: 'view-truncated' }
   /** The next POST /upload/image answers this status without storing. */
   | { kind: 'upload-status'; status: 500 | 503 }
 
@@ -220,7 +227,7 @@ export interface FakeComfyui {
   /** Lets every run held by a `stall` fault go on. */
   resume(): void
   /** Queue a fault; each is used once, by the endpoint it names, in order. */
-  failNext(fault: ComfyFault, times?: number): void
+  failNext(fault: ComfyuiFault, times?: number): void
   /** Puts a file in the input folder, as if someone had uploaded it. */
   putInput(name: string, bytes: Uint8Array): void
   /** The prompt_ids now pending / running. */
@@ -237,7 +244,13 @@ export async function startFakeComfyuiAsync(options: FakeComfyuiOptions = {}): P
 /** The uniform handle for the cross-host end-to-end test. */
 export async function startComfyuiForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeComfyuiAsync()
-  return { env: { COMFYUI_URL: fake.url }, submissions: () => fake.accepted.length, close: () => fake.close() }
+  return {
+    env: { COMFYUI_URL: fake.url },
+    submissions: () => fake.accepted.length,
+    duplicates: () => fake.duplicatePromptIds,
+    failNext: (fault, times) => fake.failNext(fault, times),
+    close: () => fake.close()
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +364,7 @@ interface QueueItem {
   graph: Record<string, FakeNode>
   extraData: Record<string, unknown>
   outputs: string[]
-  fault: ComfyFault | undefined
+  fault: ComfyuiFault | undefined
   output: { width: number; height: number }
   interrupt: AbortController
   /** The node executing now, for a socket that reconnects mid-run. */
@@ -382,7 +395,7 @@ class FakeComfyuiServer implements FakeComfyui {
   private readonly deleted: string[] = []
   private readonly interruptCalls: Array<string | null> = []
   private readonly interruptedIds: string[] = []
-  private readonly faults: ComfyFault[] = []
+  private readonly faults = new FaultQueue<ComfyuiFault>()
   private readonly pending: QueueItem[] = []
   private running: QueueItem | undefined
   private readonly history = new Map<string, HistoryEntry>()
@@ -470,8 +483,8 @@ class FakeComfyuiServer implements FakeComfyui {
     for (const resume of [...this.held.values()]) resume()
   }
 
-  failNext(fault: ComfyFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+  failNext(fault: ComfyuiFault, times = 1): void {
+    this.faults.failNext(fault, times)
   }
 
   putInput(name: string, bytes: Uint8Array): void {
@@ -502,9 +515,8 @@ class FakeComfyuiServer implements FakeComfyui {
     return this.closed
   }
 
-  private takeFault(kinds: ReadonlyArray<ComfyFault['kind']>): ComfyFault | undefined {
-    const index = this.faults.findIndex((fault) => kinds.includes(fault.kind))
-    return index < 0 ? undefined : this.faults.splice(index, 1)[0]
+  private takeFault(kinds: ReadonlyArray<ComfyuiFault['kind']>): ComfyuiFault | undefined {
+    return this.faults.take((fault): fault is ComfyuiFault => kinds.includes(fault.kind))
   }
 
   // --- routing --------------------------------------------------------------------------------
@@ -629,7 +641,7 @@ class FakeComfyuiServer implements FakeComfyui {
       if (this.duplicatePromptId === 'conflict') return json(409, { error: 'prompt_id already exists' })
     }
 
-    let fault = this.takeFault(['status', 'hang', 'malformed', 'lose-response', 'drop-before-queue', 'execution-error', 'stall', 'slow-accept', 'status-null'])
+    let fault = this.takeFault(['status', 'reset', 'hang', 'malformed', 'reset-after-accept', 'drop-before-queue', 'execution-error', 'stall', 'slow-accept', 'status-null'])
     if (fault?.kind === 'slow-accept') {
       if (!(await this.wait(fault.ms))) return { kind: 'hang' }
       fault = fault.stall === true ? { kind: 'stall' } : undefined
@@ -638,6 +650,7 @@ class FakeComfyuiServer implements FakeComfyui {
       const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
       return fault.status === 500 ? text(500, '500 Internal Server Error\n\nServer got itself in trouble') : json(fault.status, { error: `simulated ${fault.status}` }, headers)
     }
+    if (fault?.kind === 'reset') return { kind: 'destroy' }
     if (fault?.kind === 'hang') return { kind: 'hang' }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"prompt_id": "' }
 
@@ -660,7 +673,7 @@ class FakeComfyuiServer implements FakeComfyui {
       return { kind: 'destroy' }
     }
     queueIt()
-    if (fault?.kind === 'lose-response') return { kind: 'destroy' }
+    if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
     return json(200, { prompt_id: promptId, number, node_errors: {} })
   }
 
@@ -1084,9 +1097,9 @@ class FakeComfyuiServer implements FakeComfyui {
     const type = query.type ?? 'output'
     const subfolder = query.subfolder ?? ''
     const bytes = type === 'input' ? this.inputFiles.get(subfolder === '' ? filename : `${subfolder}/${filename}`)?.bytes : this.outputFiles.get(`${type}/${subfolder}/${filename}`)
-    const fault = bytes === undefined ? undefined : this.takeFault(['view-missing', 'view-truncated'])
+    const fault = bytes === undefined ? undefined : this.takeFault(['view-missing', 'truncated-image'])
     if (bytes === undefined || fault?.kind === 'view-missing') return text(404, '404: Not Found')
-    const body = fault?.kind === 'view-truncated' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
+    const body = fault?.kind === 'truncated-image' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
     return { kind: 'raw', status: 200, contentType: 'image/png', body }
   }
 }

@@ -6,13 +6,18 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { HostFault } from './host-fault'
 
-/** What each `start<Host>ForRelayAsync` gives the cross-host end-to-end test. */
+/** What each `start<Host>ForRelayAsync` gives the cross-host tests (test/fakes/fake-hosts.ts lists them). */
 export interface FakeHostHandle {
-  /** the relay's environment for this host: its key (if any) and the fake's URL */
+  /** the relay's environment for this host: its key (if any) and the fake's URL(s) */
   env: Record<string, string>
   /** accepted (billable) submissions so far */
   submissions(): number
+  /** second submissions of a job the host already has, where the fake can tell (else 0) */
+  duplicates(): number
+  /** queues one of the faults every fake knows (test/fakes/host-fault.ts) */
+  failNext(fault: HostFault, times?: number): void
   close(): Promise<void>
 }
 

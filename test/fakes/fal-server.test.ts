@@ -283,3 +283,39 @@ it('startFalForRelayAsync gives the relay its key and URL and counts submissions
     await handle.close()
   }
 })
+
+it('startFalForRelayAsync’s failNext reaches the fake with the common fault names, and duplicates() is 0', async () => {
+  const handle = await startFalForRelayAsync()
+  const submitAsync = () =>
+    fetch(`${handle.env.FAL_QUEUE_URL}/${MAX}`, {
+      method: 'POST',
+      headers: { authorization: `Key ${handle.env.FAL_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x', image_url: PNG_URI })
+    })
+  try {
+    handle.failNext({ kind: 'status', status: 503, retryAfterSeconds: 1 }, 2)
+    handle.failNext({ kind: 'reset-after-accept' })
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await submitAsync()
+      expect([refused.status, refused.headers.get('retry-after'), refused.headers.get('x-fal-error-type')]).toEqual([503, '1', 'runner_scheduling_failure'])
+    }
+    expect(handle.submissions()).toBe(0)
+    // Queued (billed), then the answer is lost.
+    await expect(submitAsync()).rejects.toThrow()
+    expect(handle.submissions()).toBe(1)
+    expect((await submitAsync()).status).toBe(200)
+    expect(handle.submissions()).toBe(2)
+    expect(handle.duplicates()).toBe(0)
+  } finally {
+    await handle.close()
+  }
+})
+
+it('a common status fault with a status fal has no set body for still answers fal’s error shape', async () => {
+  const fake = await startAsync()
+  fake.failNext({ kind: 'status', status: 418 })
+  const response = await submitAsync(fake, { prompt: 'x', image_url: PNG_URI })
+  expect(response.status).toBe(418)
+  expect(await response.json()).toEqual({ detail: 'Simulated 418' })
+  expect(fake.submissions()).toBe(0)
+})

@@ -34,7 +34,8 @@
  * Choices the sources leave open:
  * - A queued fault is consumed only by a submission that is authenticated, names a known endpoint
  *   and whose input is valid; it models what fal does to a request it would take. Upload faults
- *   (`failNextUpload`) are a separate queue, used by the step they name.
+ *   (`failNextUpload`) are a separate queue, used by the step they name. Both are `FaultQueue`s
+ *   (test/fakes/host-fault.ts).
  * - A presigned PUT that also carries an Authorization header is refused with 400, as presigned
  *   object-store URLs refuse a second credential; so a key sent there fails a test.
  * - `submissions()` counts queued requests (every one that got a request_id), valid or not.
@@ -49,6 +50,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES, nearestSize, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { FaultQueue, type HostFault } from './host-fault'
 import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
@@ -56,19 +58,37 @@ import { makeJpeg, makePng } from './make-image'
 // Public API
 // ---------------------------------------------------------------------------------------------
 
-export type FalFault =
-  /** The submit is refused with this status and fal's infrastructure body; nothing is queued. */
-  | { kind: 'status'; status: 401 | 402 | 403 | 429 | 500 | 502 | 503 | 504; detail?: string; errorType?: string; retryAfterSeconds?: number }
+/**
+ * The common faults (test/fakes/host-fault.ts), as they happen on fal's queue. Each is used by the
+ * next valid submit (see "Choices" above):
+ * - `status`: the submit is refused with that status, fal's infrastructure body
+ *   `{detail, error_type}` and `X-Fal-Error-Type` (fal docs "errors"; fal-js `response.ts` reads
+ *   both); nothing is queued, so nothing is billed. `Retry-After` when given. fal's own extra
+ *   fields: `FalStatusFault`.
+ * - `reset`: the socket is destroyed before anything is queued (a connection cut on the way in).
+ * - `hang`: the submit is never answered, until the fake closes; nothing is queued.
+ * - `reset-after-accept`: the request is queued (it has a request_id and will be billed), then the
+ *   socket is destroyed before the answer: fal documents no idempotency key, so the relay cannot
+ *   find it again (fal-js `queue.ts` names requests only by the id fal returns).
+ * - `malformed`: the submit answers 200 with a JSON body cut off mid-way; the fake queues nothing.
+ * - `truncated-image`: the request runs; the CDN serves only the first half of each result image
+ *   (fal's CDN, `v3b.fal.media`, serves the bytes as a plain GET, fal docs "media expiration").
+ */
+export type FalFault = HostFault | FalStatusFault | FalOwnFault
+
+/** The common `status`, with fal's own body fields: `detail` and `error_type` (defaults per status). */
+export interface FalStatusFault {
+  kind: 'status'
+  status: number
+  detail?: string
+  errorType?: string
+  retryAfterSeconds?: number
+}
+
+/** Faults only fal has: its balance lock, its COMPLETED-but-failed results, its queue's states. */
+export type FalOwnFault =
   /** 403 `User is locked. Reason: Exhausted balance …`, fal's answer to an empty balance; nothing queued. */
   | { kind: 'balance' }
-  /** The submit's socket is destroyed before anything is queued. */
-  | { kind: 'reset' }
-  /** The request is queued, then the socket is destroyed before the answer. */
-  | { kind: 'reset-after-accept' }
-  /** The submit never answers (until close); nothing is queued. */
-  | { kind: 'hang' }
-  /** The submit answers 200 with a body cut off mid-way; nothing is queued. */
-  | { kind: 'malformed' }
   /** Queued; COMPLETED; the result answers 422 `content_policy_violation`. */
   | { kind: 'moderation' }
   /** Queued; COMPLETED; the result answers 422 with this `detail[].type` (default `image_too_large`). */
@@ -89,8 +109,6 @@ export type FalFault =
   | { kind: 'malformed-result' }
   /** Queued; the CDN answers 404 for the result images (an expired URL). */
   | { kind: 'expired' }
-  /** Queued; the CDN serves only the first half of each image. */
-  | { kind: 'truncated-image' }
 
 /** A fault for the next upload, used by the step it names (initiate or the presigned PUT). */
 export type FalUploadFault =
@@ -159,12 +177,16 @@ export async function startFakeFalAsync(options: FakeFalOptions): Promise<FakeFa
   return fake
 }
 
-/** The uniform handle for the cross-host end-to-end test. */
+/** The uniform handle for the cross-host tests (test/fakes/fake-hosts.ts). */
 export async function startFalForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
   return {
     env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url },
     submissions: () => fake.submissions(),
+    // fal's client cannot name a request (it gets the request_id back), so a second submit of the
+    // same edit is a new request to fal and to this fake: there is nothing to tell it apart by.
+    duplicates: () => 0,
+    failNext: (fault, times) => fake.failNext(fault, times),
     close: () => fake.close()
   }
 }
@@ -387,6 +409,17 @@ const STATUS_FAULT_BODIES: Record<number, { detail: string; errorType?: string }
   504: { detail: 'Request timed out', errorType: 'request_timeout' }
 }
 
+/** fal's infrastructure error for a refused request: `{detail, error_type}` and X-Fal-Error-Type (fal docs "errors"). */
+function statusFaultReply(fault: FalStatusFault): FakeReply {
+  const defaults = STATUS_FAULT_BODIES[fault.status] ?? { detail: `Simulated ${fault.status}` }
+  const detail = fault.detail ?? defaults.detail
+  const errorType = fault.errorType ?? defaults.errorType
+  const headers: Record<string, string> = {}
+  if (errorType !== undefined) headers['x-fal-error-type'] = errorType
+  if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds)
+  return jsonReply(fault.status, errorType === undefined ? { detail } : { detail, error_type: errorType }, headers)
+}
+
 const renderCache = new Map<string, Uint8Array>()
 
 function render(format: 'png' | 'jpeg', size: KontextSizeSpec, seed: number): Uint8Array {
@@ -409,8 +442,8 @@ class FakeFalServer implements FakeFal {
   private readonly queuedList: QueuedRequest[] = []
   private readonly cancelList: string[] = []
   private readonly recorded: RecordedRequest[] = []
-  private readonly faults: FalFault[] = []
-  private readonly uploadFaults: FalUploadFault[] = []
+  private readonly faults = new FaultQueue<FalFault>()
+  private readonly uploadFaults = new FaultQueue<FalUploadFault>()
   /** Initiated uploads by id; `bytes` once PUT. */
   private readonly files = new Map<string, { contentType: string; fileName: string; signature: string; bytes: Uint8Array | undefined }>()
   private readonly uploadList: UploadedFile[] = []
@@ -450,11 +483,11 @@ class FakeFalServer implements FakeFal {
   }
 
   failNext(fault: FalFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+    this.faults.failNext(fault, times)
   }
 
   failNextUpload(fault: FalUploadFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.uploadFaults.push(fault)
+    this.uploadFaults.failNext(fault, times)
   }
 
   get uploads(): ReadonlyArray<UploadedFile> {
@@ -530,16 +563,10 @@ class FakeFalServer implements FakeFal {
       return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }] })
     }
     const valid = validate(endpoint, body.value, (url) => this.readUpload(url))
-    const fault = Array.isArray(valid) ? undefined : this.faults.shift()
+    const fault = Array.isArray(valid) ? undefined : this.faults.take()
     switch (fault?.kind) {
-      case 'status': {
-        const defaults = STATUS_FAULT_BODIES[fault.status]!
-        const errorType = fault.errorType ?? defaults.errorType
-        const headers: Record<string, string> = {}
-        if (errorType !== undefined) headers['x-fal-error-type'] = errorType
-        if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds)
-        return jsonReply(fault.status, errorType === undefined ? { detail: fault.detail ?? defaults.detail } : { detail: fault.detail ?? defaults.detail, error_type: errorType }, headers)
-      }
+      case 'status':
+        return statusFaultReply(fault)
       case 'balance':
         return jsonReply(403, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' })
       case 'reset':
@@ -678,8 +705,7 @@ class FakeFalServer implements FakeFal {
   }
 
   private takeUploadFault(step: 'initiate' | 'put'): FalUploadFault | undefined {
-    const index = this.uploadFaults.findIndex((fault) => fault.step === step)
-    return index < 0 ? undefined : this.uploadFaults.splice(index, 1)[0]
+    return this.uploadFaults.take((fault): fault is FalUploadFault => fault.step === step)
   }
 
   /** fal-js `storage.ts` `initiateUpload`: JSON `{content_type, file_name}` in, `{upload_url, file_url}` out. */
@@ -689,12 +715,7 @@ class FakeFalServer implements FakeFal {
     if (!parsed.success) return jsonReply(422, { detail: detailFromIssues(parsed.error.issues) })
     const fault = this.takeUploadFault('initiate')
     if (fault?.kind === 'reset') return { kind: 'destroy' }
-    if (fault?.kind === 'status') {
-      const defaults = STATUS_FAULT_BODIES[fault.status]!
-      const headers: Record<string, string> = defaults.errorType === undefined ? {} : { 'x-fal-error-type': defaults.errorType }
-      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds)
-      return jsonReply(fault.status, defaults.errorType === undefined ? { detail: defaults.detail } : { detail: defaults.detail, error_type: defaults.errorType }, headers)
-    }
+    if (fault?.kind === 'status') return statusFaultReply(fault)
     const id = randomUUID()
     const signature = randomUUID().replaceAll('-', '')
     const storageType = new URLSearchParams(query).get('storage_type') ?? ''

@@ -5,7 +5,7 @@
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeJpeg, makePng } from './make-image'
-import { startFakeReplicateAsync, type FakeReplicate } from './replicate-server'
+import { startFakeReplicateAsync, startReplicateForRelayAsync, type FakeReplicate } from './replicate-server'
 
 const fakes: FakeReplicate[] = []
 afterEach(async () => {
@@ -241,5 +241,49 @@ describe('predictions', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     await fake.close()
     expect(await pending).toBeInstanceOf(Error)
+  })
+})
+
+describe('the cross-host handle (test/fakes/fake-http.ts FakeHostHandle)', () => {
+  it('passes failNext through to the fake, with the common kinds under their common names', async () => {
+    const handle = await startReplicateForRelayAsync()
+    try {
+      const create = () =>
+        fetch(`${handle.env.REPLICATE_API_URL}/v1/models/${MAX}/predictions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${handle.env.REPLICATE_API_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ input: { prompt: 'x', input_image: PNG_URI } })
+        })
+
+      handle.failNext({ kind: 'status', status: 429, retryAfterSeconds: 1 }, 2)
+      for (let i = 0; i < 2; i += 1) {
+        const refused = await create()
+        expect(refused.status).toBe(429)
+        expect(refused.headers.get('retry-after')).toBe('1')
+      }
+      expect(handle.submissions()).toBe(0)
+
+      handle.failNext({ kind: 'reset-after-accept' })
+      await expect(create()).rejects.toThrow()
+      expect(handle.submissions()).toBe(1)
+      expect((await create()).status).toBe(201)
+      expect(handle.submissions()).toBe(2)
+      expect(handle.duplicates()).toBe(0)
+    } finally {
+      await handle.close()
+    }
+  })
+
+  it('answers a status without a documented body with its own detail, and Retry-After only when given', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'status', status: 504 })
+    fake.failNext({ kind: 'status', status: 500, retryAfterSeconds: 3 })
+    const timedOut = await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI })
+    expect(timedOut).toMatchObject({ status: 504, body: { detail: 'HTTP 504', status: 504 } })
+    expect(timedOut.headers.get('retry-after')).toBeNull()
+    const broken = await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI })
+    expect(broken.status).toBe(500)
+    expect(broken.headers.get('retry-after')).toBe('3')
+    expect(fake.submissions()).toBe(0)
   })
 })

@@ -43,23 +43,38 @@ import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES, nearestKontextSize } from '../../shared/aspect-ratios'
 import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
+import { FaultQueue, type HostFault } from './host-fault'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The faults this fake produces. The common kinds (test/fakes/host-fault.ts) all act on a create,
+ * `POST /v1/models/{owner}/{name}/predictions`, that passed validation; on Replicate's wire:
+ *
+ * - `status`: answered with that status, no prediction created (nothing billed). The client retries
+ *   a POST on a 429 only, never on a 5xx (the client's `index.js` `request`, `shouldRetry`), so a
+ *   429 is the one answer it treats as "not created"; the fake's 5xx are "not created" too, and the
+ *   relay must still not resubmit after one other than 503 (docs/hosts.md, "Replicate"). 429 and
+ *   503 carry Retry-After (30 s unless `retryAfterSeconds`), which the client's `lib/util.js`
+ *   `withAutomaticRetries` honours; any other status carries it when `retryAfterSeconds` is given.
+ *   502 is the HTML page of the gateway in front of the API; other bodies carry `detail`.
+ * - `reset`: the socket is destroyed before the prediction is created (nothing billed).
+ * - `hang`: the create is never answered (until the fake closes); nothing is created.
+ * - `reset-after-accept` (was `reset-after-create`): the prediction IS created (billed), then the
+ *   socket is destroyed without an answer, as when the connection drops during the `Prefer: wait`
+ *   hold (the client's `lib/predictions.js` `createPrediction` sends `Prefer: wait`).
+ * - `malformed`: the prediction IS created (billed), then the 201 body is cut off (not JSON).
+ * - `truncated-image`: the prediction succeeds, but its output file, served as replicate.delivery
+ *   serves it, is cut off half-way (a complete HTTP answer, a short body).
+ *
+ * The kinds only Replicate has follow the prediction object's statuses and `error` (the client's
+ * `index.d.ts`, `Prediction`; docs/hosts.md, "Replicate").
+ */
 export type ReplicateFault =
-  /** Answered without creating a prediction (nothing billed). 429 and 503 carry Retry-After. */
-  | { kind: 'status'; status: 401 | 402 | 429 | 500 | 502 | 503; retryAfterSeconds?: number }
-  /** The socket is destroyed before the prediction is created. */
-  | { kind: 'reset' }
-  /** The create is never answered (until close); nothing is created. */
-  | { kind: 'hang' }
-  /** The prediction IS created, then the 201 body is cut off (not JSON). */
-  | { kind: 'malformed' }
-  /** The prediction IS created, then the socket is destroyed without an answer. */
-  | { kind: 'reset-after-create' }
+  | HostFault
   /** The prediction ends `failed` with Replicate's E005 moderation error. */
   | { kind: 'moderation' }
   /** The prediction ends `failed` with a model error. */
@@ -70,8 +85,6 @@ export type ReplicateFault =
   | { kind: 'no-output' }
   /** The prediction succeeds, but its output URL answers 404 (the data was removed). */
   | { kind: 'expired-output' }
-  /** The prediction succeeds, but its output file is cut off half-way (a complete HTTP answer). */
-  | { kind: 'truncated-image' }
   /** The next `times` polls of this prediction answer with this status. */
   | { kind: 'poll-status'; status: 429 | 500 | 503; times?: number }
   /** The next `times` polls of this prediction answer 200 with a cut-off body. */
@@ -157,6 +170,9 @@ export async function startReplicateForRelayAsync(): Promise<FakeHostHandle> {
   return {
     env: { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url },
     submissions: () => fake.submissions(),
+    // Replicate lets the client choose no prediction id, so the fake cannot tell a second submission of one job from a new job.
+    duplicates: () => 0,
+    failNext: (fault, times) => fake.failNext(fault, times),
     close: () => fake.close()
   }
 }
@@ -431,6 +447,15 @@ const STATUS_BODIES: Record<number, Record<string, unknown>> = {
   500: { title: 'Internal Server Error', detail: 'Something went wrong on our end.', status: 500 },
   503: { title: 'Service Unavailable', detail: 'Replicate is temporarily unavailable.', status: 503 }
 }
+const TOO_LARGE = { title: 'Request Entity Too Large', detail: 'The file is too large.', status: 413 }
+
+/** A refusal that created nothing: the body Replicate sends for that status (the gateway's page for 502). */
+function statusReply(status: number, retryAfterSeconds: number | undefined): FakeReply {
+  if (status === 502) return { kind: 'raw', status: 502, contentType: 'text/html', body: BAD_GATEWAY_PAGE }
+  const retryAfter = status === 429 || status === 503 ? (retryAfterSeconds ?? 30) : retryAfterSeconds
+  const body = STATUS_BODIES[status] ?? (status === 413 ? TOO_LARGE : { detail: `HTTP ${status}`, status })
+  return jsonReply(status, body, retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) })
+}
 const BAD_GATEWAY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>'
 const CUT_OFF_PREDICTION = '{"id":"'
 
@@ -447,8 +472,8 @@ class FakeReplicateServer implements FakeReplicate {
   private readonly created: CreatedPrediction[] = []
   private readonly cancelCalls: string[] = []
   private readonly recorded: RecordedRequest[] = []
-  private readonly faults: ReplicateFault[] = []
-  private readonly uploadFaults: ReplicateUploadFault[] = []
+  private readonly faults = new FaultQueue<ReplicateFault>()
+  private readonly uploadFaults = new FaultQueue<ReplicateUploadFault>()
   private readonly uploadList: UploadedFile[] = []
   private readonly store = new Map<string, StoredPrediction>()
   private readonly files = new Map<string, StoredFile>()
@@ -492,11 +517,11 @@ class FakeReplicateServer implements FakeReplicate {
   }
 
   failNext(fault: ReplicateFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+    this.faults.failNext(fault, times)
   }
 
   failNextUpload(fault: ReplicateUploadFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.uploadFaults.push(fault)
+    this.uploadFaults.failNext(fault, times)
   }
 
   get uploads(): ReadonlyArray<UploadedFile> {
@@ -574,13 +599,10 @@ class FakeReplicateServer implements FakeReplicate {
       throw validationFailed([{ type: 'number_lte', field: 'input.safety_tolerance', description: `safety_tolerance must be at most ${spec.safetyCapWithImage} when an input image is used` }])
     }
 
-    const fault = this.faults.shift()
+    const fault = this.faults.take()
     switch (fault?.kind) {
-      case 'status': {
-        const headers = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds ?? 30) } : undefined
-        if (fault.status === 502) return { kind: 'raw', status: 502, contentType: 'text/html', body: BAD_GATEWAY_PAGE }
-        return jsonReply(fault.status, STATUS_BODIES[fault.status], headers)
-      }
+      case 'status':
+        return statusReply(fault.status, fault.retryAfterSeconds)
       case 'reset':
         return { kind: 'destroy' }
       case 'hang':
@@ -596,7 +618,7 @@ class FakeReplicateServer implements FakeReplicate {
       if (!(await waitUnlessClosedAsync(remaining, this.closing.signal))) return { kind: 'hang' }
     }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: CUT_OFF_PREDICTION }
-    if (fault?.kind === 'reset-after-create') return { kind: 'destroy' }
+    if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
     return jsonReply(201, await this.view(stored))
   }
 
@@ -669,13 +691,9 @@ class FakeReplicateServer implements FakeReplicate {
       }
       if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return bad('metadata must be a JSON object.')
     }
-    const fault = this.uploadFaults.shift()
+    const fault = this.uploadFaults.take()
     if (fault?.kind === 'reset') return { kind: 'destroy' }
-    if (fault?.kind === 'status') {
-      const headers = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds ?? 30) } : undefined
-      const body = STATUS_BODIES[fault.status] ?? { title: 'Request Entity Too Large', detail: 'The file is too large.', status: fault.status }
-      return jsonReply(fault.status, body, headers)
-    }
+    if (fault?.kind === 'status') return statusReply(fault.status, fault.retryAfterSeconds)
     const bytes = new Uint8Array(await content.arrayBuffer())
     const id = Buffer.from(randomBytes(24)).toString('base64url')
     const name = content instanceof File && content.name !== '' ? content.name : `blob_${Date.now()}`

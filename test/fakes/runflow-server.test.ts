@@ -336,6 +336,40 @@ it('startRunflowForRelayAsync points the relay at the fake', async () => {
   try {
     expect(host.env).toEqual({ RUNFLOW_API_KEY: expect.stringMatching(/^rf_live_/), RUNFLOW_API_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) })
     expect(host.submissions()).toBe(0)
+    expect(host.duplicates()).toBe(0)
+  } finally {
+    await host.close()
+  }
+})
+
+it('failNext through the relay handle reaches the fake: a common status fault, then a truncated image', async () => {
+  const host = await startRunflowForRelayAsync()
+  try {
+    const createAsync = () =>
+      fetch(`${host.env.RUNFLOW_API_URL}/v1/models/${PRO}/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${host.env.RUNFLOW_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: valid({ aspect_ratio: '1:1', output_format: 'png' }) })
+      })
+    host.failNext({ kind: 'status', status: 429, retryAfterSeconds: 2 })
+    const refused = await createAsync()
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('2')
+    expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED' })
+    expect(host.submissions()).toBe(0)
+
+    host.failNext({ kind: 'truncated-image' })
+    const created = await createAsync()
+    expect(created.status).toBe(201)
+    const { id } = (await created.json()) as { id: string }
+    const run = (await (await fetch(`${host.env.RUNFLOW_API_URL}/v1/runs/${id}`, { headers: { authorization: `Bearer ${host.env.RUNFLOW_API_KEY}` } })).json()) as Record<string, unknown>
+    const result = await fetch(outputUrls(run)[0]!)
+    expect(result.status).toBe(200)
+    const bytes = new Uint8Array(await result.arrayBuffer())
+    // A PNG's header, but not its IEND chunk: cut off half way.
+    expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1024, height: 1024 })
+    expect([...bytes.subarray(bytes.length - 8)]).not.toEqual([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])
+    expect(host.submissions()).toBe(1)
   } finally {
     await host.close()
   }

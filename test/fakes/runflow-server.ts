@@ -51,12 +51,30 @@
  *   SDK's `rawFetch` sends no auth to them).
  * - A queued fault is used only by a run create that passed validation, so a bad request still
  *   gets its 422.
+ *
+ * The faults every fake shares (test/fakes/host-fault.ts), as they meet a run create here:
+ * - `status`: the create is refused with that status and the error body of its code
+ *   (docs.runflow.io/concepts/errors: 429 RATE_LIMITED, 503 MODEL_UNAVAILABLE, …), `Retry-After`
+ *   when given; no run exists, nothing is billed.
+ * - `reset`: the socket is destroyed before the create is taken; no run, nothing billed.
+ * - `hang`: the create is never answered and no run exists, until the fake closes.
+ * - `reset-after-accept`: the run is created (billed, counted in submissions()), then the socket
+ *   is destroyed instead of the 201.
+ * - `malformed`: the run is created (billed) and its 201 (the create's status,
+ *   docs.runflow.io/api-reference/runs) carries a body cut off mid-JSON, so the client cannot read
+ *   the run id it would poll.
+ * - `truncated-image`: the run succeeds, and its presigned result files answer 200 with the first
+ *   half of the image (this fake's stand-in for a download cut short; Runflow documents none).
+ * `duplicates()` of the relay's handle is always 0: Runflow documents no idempotency key (nothing
+ * says `client_ref`, SDK tools/run.ts, is one) and the relay sends none, so a second create of the
+ * same edit cannot be told from a new edit.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { FaultQueue, type HostFault } from './host-fault'
 import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
@@ -64,20 +82,19 @@ import { makeJpeg, makePng } from './make-image'
 // Public API
 // ---------------------------------------------------------------------------------------------
 
-/** What the next valid run create meets. "billed" = counted in submissions(). */
+/**
+ * What the next valid run create meets. "billed" = counted in submissions(). The common kinds
+ * (HostFault) are described in the header; Runflow's own follow.
+ */
 export type RunflowFault =
-  | { kind: 'status'; status: 400 | 402 | 403 | 409 | 422 | 429 | 500 | 502 | 503; code?: string; retryAfterSeconds?: number } // refused, not billed
-  | { kind: 'reset' } // socket destroyed before accepting (not billed)
-  | { kind: 'hang' } // never answers (not billed)
-  | { kind: 'malformed' } // accepted and billed, answers 201 with a body cut off mid-JSON
-  | { kind: 'reset-after-accept' } // accepted and billed, socket destroyed instead of the answer
+  | HostFault
+  | { kind: 'status'; status: number; code: string; retryAfterSeconds?: number } // a refusal with this error code in its body
   | { kind: 'moderation' } // accepted; the run fails with CONTENT_POLICY_VIOLATION
   | { kind: 'fail'; failureCode: string; failureMessage: string; failureStage?: string } // accepted; the run fails so
   | { kind: 'stall' } // accepted; the run stays `running` for ever
   | { kind: 'canceled' } // accepted; the run ends `canceled` (an admin cancellation)
   | { kind: 'partial' } // accepted; `partial_succeeded` with only the first image
   | { kind: 'expired-results' } // accepted; its result URLs answer 403 (presigned URL expired)
-  | { kind: 'truncated-result' } // accepted; its result files are served cut in half
 
 /** What the next GET /v1/runs/{id} meets (transient; the run itself is unharmed). */
 export type RunflowPollFault =
@@ -175,12 +192,14 @@ export async function startFakeRunflowAsync(options: FakeRunflowOptions): Promis
   return fake
 }
 
-/** The uniform handle for the cross-host end-to-end test. */
+/** The uniform handle for the cross-host tests; `duplicates()` is 0 (see the header). */
 export async function startRunflowForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeRunflowAsync({ apiKey: `rf_live_fake_${randomUUID()}` })
   return {
     env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url },
     submissions: () => fake.submissions(),
+    duplicates: () => 0,
+    failNext: (fault, times) => fake.failNext(fault, times),
     close: () => fake.close()
   }
 }
@@ -408,9 +427,9 @@ class FakeRunflowServer implements FakeRunflow {
   private readonly dataUris: boolean
   private readonly accepted: AcceptedRun[] = []
   private readonly recorded: RecordedRequest[] = []
-  private readonly faults: RunflowFault[] = []
-  private readonly pollFaults: RunflowPollFault[] = []
-  private readonly uploadFaults: RunflowUploadFault[] = []
+  private readonly faults = new FaultQueue<RunflowFault>()
+  private readonly pollFaults = new FaultQueue<RunflowPollFault>()
+  private readonly uploadFaults = new FaultQueue<RunflowUploadFault>()
   private readonly storedRuns = new Map<string, StoredRun>()
   private readonly storedAssets = new Map<string, StoredAsset>()
   private readonly results = new Map<string, StoredResult>()
@@ -466,15 +485,15 @@ class FakeRunflowServer implements FakeRunflow {
   }
 
   failNext(fault: RunflowFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+    this.faults.failNext(fault, times)
   }
 
   failNextPoll(fault: RunflowPollFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.pollFaults.push(fault)
+    this.pollFaults.failNext(fault, times)
   }
 
   failNextUpload(fault: RunflowUploadFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.uploadFaults.push(fault)
+    this.uploadFaults.failNext(fault, times)
   }
 
   setLatency(ms: number): void {
@@ -559,11 +578,11 @@ class FakeRunflowServer implements FakeRunflow {
     const input: RunInput = parsedInput.data
     const references = 'image_url' in input ? [this.reference(input.image_url, 'input.image_url')] : input.image_urls.map((ref, i) => this.reference(ref, `input.image_urls.${i}`))
 
-    const fault = this.faults.shift()
+    const fault = this.faults.take()
     switch (fault?.kind) {
       case 'status': {
         const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
-        const code = fault.code ?? STATUS_FAULT_CODES[fault.status] ?? 'ERROR'
+        const code = ('code' in fault ? fault.code : undefined) ?? STATUS_FAULT_CODES[fault.status] ?? 'ERROR'
         const errors: FieldError[] | null = fault.status === 422 ? [{ field: 'input', message: 'Simulated validation error.' }] : null
         throw new RunflowRejection(fault.status, code, `Simulated ${fault.status}.`, errors, headers)
       }
@@ -650,7 +669,7 @@ class FakeRunflowServer implements FakeRunflow {
           continue
         }
         const key = `${id}/${index}.${input.output_format === 'png' ? 'png' : 'jpg'}`
-        this.results.set(key, { bytes, mime, expired: fault?.kind === 'expired-results', truncated: fault?.kind === 'truncated-result' })
+        this.results.set(key, { bytes, mime, expired: fault?.kind === 'expired-results', truncated: fault?.kind === 'truncated-image' })
         imageUrls.push(`${this.url}/storage/results/${key}?X-Amz-Expires=600&X-Amz-Signature=${randomBytes(16).toString('hex')}`)
       }
     }
@@ -698,7 +717,7 @@ class FakeRunflowServer implements FakeRunflow {
     const run = this.storedRuns.get(id)
     if (run === undefined) throw new RunflowRejection(404, 'RUN_NOT_FOUND', 'The run_id does not exist or belongs to another org.')
     run.polls += 1
-    const fault = this.pollFaults.shift()
+    const fault = this.pollFaults.take()
     if (fault?.kind === 'status') throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`)
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"id":"' }
     if (fault?.kind === 'reset') return { kind: 'destroy' }
@@ -711,13 +730,12 @@ class FakeRunflowServer implements FakeRunflow {
     if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
     const { filename, mime_type: mimeType, size_bytes: sizeBytes } = parsed.data
     if (!(ASSET_MIME_TYPES as readonly string[]).includes(mimeType)) throw validation([{ field: 'mime_type', message: `Unsupported MIME type ${mimeType}; see GET /v1/assets/types.` }])
-    const fault = this.uploadFaults[0]?.kind === 'status' ? this.uploadFaults.shift() : undefined
+    const fault = this.uploadFaults.take()
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
       throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`, null, headers)
     }
-    const expired = this.uploadFaults[0]?.kind === 'expired-url'
-    if (expired) this.uploadFaults.shift()
+    const expired = fault?.kind === 'expired-url'
     const id = randomUUID()
     this.storedAssets.set(id, { id, filename, mimeType, sizeBytes, uploaded: false, confirmed: false, putAuthorization: undefined, bytes: null, expired, putMime: undefined })
     return jsonReply(201, { asset_id: id, upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}` })

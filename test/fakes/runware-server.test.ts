@@ -437,6 +437,16 @@ describe('faults', () => {
     expect(fake.accepted).toHaveLength(1)
   })
 
+  it('a status fault of any status answers that status, with its own code or the status’s default', async () => {
+    fake.failNext({ kind: 'status', status: 502 })
+    fake.failNext({ kind: 'status', status: 418 })
+    fake.failNext({ kind: 'status', status: 500, code: 'noAvailableServer' })
+    await expectError(await post([editTask()]), 502, 'badGateway')
+    await expectError(await post([editTask()]), 418, 'simulated418')
+    await expectError(await post([editTask()]), 500, 'noAvailableServer')
+    expect(fake.accepted).toHaveLength(0)
+  })
+
   it('faults are only used by valid imageInference submissions', async () => {
     fake.failNext({ kind: 'status', status: 500 })
     await expectError(await post([editTask({ steps: 20 })]), 400, 'unknownParameter')
@@ -541,8 +551,8 @@ describe('async tasks and their faults', () => {
     expect((await fetch(expired?.imageURL ?? '')).status).toBe(404)
   })
 
-  it('truncated cuts the result bytes short', async () => {
-    fake.failNext({ kind: 'truncated' })
+  it('truncated-image cuts the result bytes short', async () => {
+    fake.failNext({ kind: 'truncated-image' })
     const [result] = await submit(editTask())
     const bytes = decodeBase64(result?.imageBase64Data)
     expect(bytes.length).toBeLessThan(makePng(1392, 752, 7).length)
@@ -575,6 +585,31 @@ describe('the uniform handle for the cross-host test', () => {
       body: JSON.stringify([editTask()])
     })
     expect(response.status).toBe(200)
+    expect(handle.submissions()).toBe(1)
+    expect(handle.duplicates()).toBe(0)
+    await handle.close()
+  })
+
+  it('passes failNext to the fake and counts a resubmitted taskUUID as a duplicate', async () => {
+    const handle = await startRunwareForRelayAsync()
+    const send = (task: Record<string, unknown>): Promise<Response> =>
+      fetch(handle.env.RUNWARE_API_URL!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${handle.env.RUNWARE_API_KEY}` },
+        body: JSON.stringify([task])
+      })
+    handle.failNext({ kind: 'status', status: 429, retryAfterSeconds: 2 })
+    handle.failNext({ kind: 'truncated-image' })
+    const task = editTask()
+    const refused = await send(task)
+    expect(refused.headers.get('retry-after')).toBe('2')
+    await expectError(refused, 429, 'rateLimitExceeded')
+    expect(handle.submissions()).toBe(0)
+    const [result] = ResultBody.parse(await (await send(task)).json()).data
+    expect(decodeBase64(result?.imageBase64Data).length).toBeLessThan(makePng(1024, 1024, 7).length)
+    expect(handle.submissions()).toBe(1)
+    await expectError(await send(task), 400, 'conflictTaskUUID')
+    expect(handle.duplicates()).toBe(1)
     expect(handle.submissions()).toBe(1)
     await handle.close()
   })

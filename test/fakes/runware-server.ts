@@ -35,8 +35,9 @@
  *   than one answers 400 `fakeUnsupported`.
  * - A queued fault is consumed only by an imageInference that passes validation, so an invalid
  *   request still gets its 400 (the fault models what the host does to a request it would take).
- * - Faults that accept the task (`nsfw`, `lose-response`, `reset-after-accept`) still go through
- *   the taskUUID check; a reused UUID is answered `conflictTaskUUID` and the fault is used up.
+ * - Faults that accept the task (`nsfw`, `lose-response`, `reset-after-accept`, `truncated-image`,
+ *   `task-error`, `result-url`) still go through the taskUUID check; a reused UUID is answered
+ *   `conflictTaskUUID` and the fault is used up.
  * - Each model bills its documented price per result (max 0.08, pro 0.04, dev 0.0105) unless
  *   `costPerImage` says otherwise.
  * - Per model: pro/max take `providerSettings.bfl` and no `steps`, `CFGScale` or `negativePrompt`
@@ -57,6 +58,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { FaultQueue, type HostFault } from './host-fault'
 import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
@@ -64,18 +66,39 @@ import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 // Public API
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The imageInference faults: the common ones (test/fakes/host-fault.ts), each as Runware's wire
+ * shows it, and Runware's own. Every fault is used by one valid imageInference, in order.
+ *
+ * Common kinds on this host:
+ * - `status`: answered with that HTTP status and `{"errors":[{code, message, taskType, taskUUID}]}`
+ *   WITHOUT accepting the task (not billed); `Retry-After` when `retryAfterSeconds` is given. The
+ *   code defaults to the one Runware/runware-typescript `src/errors.ts` files under that status
+ *   (402 insufficientCredits, 429 rateLimitExceeded, 500 internalServerError, 502 badGateway,
+ *   503 serviceUnavailable, else `simulated<status>`); runware.ai/docs platform/errors.
+ * - `reset`: the socket is destroyed before the task is accepted (not billed; getResponse does not know it).
+ * - `hang`: never answered until the fake closes; not accepted.
+ * - `reset-after-accept`: the task is accepted, billed and generated, then the socket is destroyed
+ *   without an answer (a sync or async submit alike); getResponse knows the task.
+ * - `malformed`: 200 with a body cut off mid-JSON, the task NOT accepted (not billed), so a
+ *   getResponse after it answers taskFailedOrNotFound and a resubmit is safe.
+ * - `truncated-image`: accepted and billed; the result bytes (base64 or URL) are cut in half.
+ *   (Was `truncated`.)
+ */
 export type RunwareFault =
-  | { kind: 'status'; status: 402 | 429 | 500 | 503; code?: string; retryAfterSeconds?: number } // answered WITHOUT accepting (not billed)
-  | { kind: 'lose-response' } // accepts + bills + generates the task, then answers 504 with a non-JSON gateway body (as a proxy timing out would)
-  | { kind: 'reset-after-accept' } // accepts + bills + generates, then destroys the socket without answering
-  | { kind: 'reset' } // destroys the socket before accepting (not billed)
-  | { kind: 'moderation' } // 400 with errors[].code 'contentPolicyViolation' (not billed)
-  | { kind: 'nsfw'; results?: number[] } // accepted and billed; these results (default all) carry NSFWContent: true
-  | { kind: 'task-error'; code?: string; results?: number[] } // accepted; these results (default all) end with status 'error' (default code inferenceError), not billed; a sync answer is the errors body (400 for a safety code, else 500)
-  | { kind: 'result-url'; expired?: boolean } // accepted and billed; results carry imageURL instead of the requested base64 (a host ignoring outputType); expired: the URL already answers 404
-  | { kind: 'truncated' } // accepted and billed; the result bytes are cut in half
-  | { kind: 'hang' } // never answers (until the server closes); not accepted
-  | { kind: 'malformed' } // 200 with a body that is not JSON (not billed)
+  | HostFault
+  /** A `status` fault with Runware's own error code in the body instead of the status's default. */
+  | { kind: 'status'; status: number; code: string; retryAfterSeconds?: number }
+  /** Accepts, bills and generates the task, then answers 504 with a non-JSON gateway page (as a proxy timing out would). */
+  | { kind: 'lose-response' }
+  /** 400 with errors[].code 'contentPolicyViolation' (not billed). */
+  | { kind: 'moderation' }
+  /** Accepted and billed; these results (default all) carry NSFWContent: true. */
+  | { kind: 'nsfw'; results?: number[] }
+  /** Accepted; these results (default all) end with status 'error' (default code inferenceError), not billed; a sync answer is the errors body (400 for a safety code, else 500). */
+  | { kind: 'task-error'; code?: string; results?: number[] }
+  /** Accepted and billed; results carry imageURL instead of the requested base64 (a host ignoring outputType); expired: the URL already answers 404. */
+  | { kind: 'result-url'; expired?: boolean }
 
 /** Faults for getResponse polls; each is used by one valid poll, in order. None changes the task. */
 export type RunwarePollFault =
@@ -137,12 +160,14 @@ export async function startFakeRunwareAsync(options: FakeRunwareOptions): Promis
   return fake
 }
 
-/** The uniform handle for the cross-host end-to-end test. */
+/** The uniform handle for the cross-host tests; `duplicates` counts resubmitted taskUUIDs (answered conflictTaskUUID). */
 export async function startRunwareForRelayAsync(): Promise<FakeHostHandle> {
   const fake = await startFakeRunwareAsync({ apiKey: `rw-e2e-${randomUUID()}` })
   return {
     env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url },
     submissions: () => fake.accepted.length,
+    duplicates: () => fake.duplicateSubmissions,
+    failNext: (fault, times) => fake.failNext(fault, times),
     close: () => fake.close()
   }
 }
@@ -244,13 +269,18 @@ const AuthenticationTask = z.strictObject({
 })
 
 /** Default codes for status faults, chosen so Runware/runware-typescript `src/errors.ts` files them correctly. */
-const STATUS_FAULT_CODES: Record<402 | 429 | 500 | 503, string> = {
+const STATUS_FAULT_CODES: Readonly<Record<number, string>> = {
   402: 'insufficientCredits',
   429: 'rateLimitExceeded',
   500: 'internalServerError',
+  502: 'badGateway',
   503: 'serviceUnavailable'
 }
-const POLL_FAULT_CODES: Record<429 | 500 | 502 | 503, string> = { ...STATUS_FAULT_CODES, 502: 'badGateway' }
+
+/** The code a status fault answers with: its own, else the status's default. */
+function statusFaultCode(fault: { status: number; code?: string }): string {
+  return fault.code ?? STATUS_FAULT_CODES[fault.status] ?? `simulated${fault.status}`
+}
 
 /** The codes Runware/runware-typescript `src/errors.ts` files under safety; a sync answer with one of them is a 400. */
 const SAFETY_CODES = new Set([
@@ -545,8 +575,8 @@ class FakeRunwareServer implements FakeRunware {
   private readonly costPerImage: number | undefined
   private readonly acceptedTasks: AcceptedTask[] = []
   private readonly recorded: RecordedRequest[] = []
-  private readonly faults: RunwareFault[] = []
-  private readonly pollFaults: RunwarePollFault[] = []
+  private readonly faults = new FaultQueue<RunwareFault>()
+  private readonly pollFaults = new FaultQueue<RunwarePollFault>()
   private readonly tasks = new Map<string, StoredTask>()
   private readonly rendering = new Set<string>()
   private readonly images = new Map<string, StoredImage>()
@@ -583,11 +613,11 @@ class FakeRunwareServer implements FakeRunware {
   }
 
   failNext(fault: RunwareFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault)
+    this.faults.failNext(fault, times)
   }
 
   failNextPoll(fault: RunwarePollFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.pollFaults.push(fault)
+    this.pollFaults.failNext(fault, times)
   }
 
   setLatency(ms: number): void {
@@ -683,7 +713,7 @@ class FakeRunwareServer implements FakeRunware {
       if (error instanceof RunwareRejection) throw withTask(error, 'imageInference', taskUUID)
       throw error
     }
-    const fault = this.faults.shift()
+    const fault = this.faults.take()
     const unaccepted = this.unacceptedFaultReply(fault, valid.task.taskUUID)
     if (unaccepted !== null) return unaccepted
 
@@ -718,7 +748,7 @@ class FakeRunwareServer implements FakeRunware {
   private unacceptedFaultReply(fault: RunwareFault | undefined, taskUUID: string): FakeReply | null {
     switch (fault?.kind) {
       case 'status': {
-        const code = fault.code ?? STATUS_FAULT_CODES[fault.status]
+        const code = statusFaultCode(fault)
         const item: RunwareErrorItem = { code, message: `Simulated ${fault.status}.`, taskType: 'imageInference', taskUUID }
         const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
         return jsonReply(fault.status, { errors: [item] }, headers)
@@ -737,7 +767,7 @@ class FakeRunwareServer implements FakeRunware {
       case 'nsfw':
       case 'task-error':
       case 'result-url':
-      case 'truncated':
+      case 'truncated-image':
       case 'lose-response':
       case 'reset-after-accept':
         return null
@@ -757,7 +787,7 @@ class FakeRunwareServer implements FakeRunware {
     const picked = (indices: number[] | undefined, index: number): boolean => indices === undefined || indices.includes(index)
     const results = seeds.map((seed, i): StoredResult => {
       let bytes = rendered[i]!
-      if (fault?.kind === 'truncated') bytes = bytes.subarray(0, Math.floor(bytes.length / 2))
+      if (fault?.kind === 'truncated-image') bytes = bytes.subarray(0, Math.floor(bytes.length / 2))
       const image: StoredImage = { imageUUID: randomUUID(), seed, bytes, format: task.outputFormat, expiresAt }
       const failed = fault?.kind === 'task-error' && picked(fault.results, i)
       if (!failed) this.images.set(image.imageUUID, image)
@@ -788,9 +818,9 @@ class FakeRunwareServer implements FakeRunware {
     const taskUUID = typeof raw.taskUUID === 'string' ? raw.taskUUID : undefined
     const parsed = GetResponseTask.safeParse(raw)
     if (!parsed.success) throw withTask(rejectionFromIssues(parsed.error.issues), 'getResponse', taskUUID)
-    const fault = this.pollFaults.shift()
+    const fault = this.pollFaults.take()
     if (fault?.kind === 'status') {
-      const code = fault.code ?? POLL_FAULT_CODES[fault.status]
+      const code = statusFaultCode(fault)
       return jsonReply(fault.status, { errors: [{ code, message: `Simulated ${fault.status}.`, taskType: 'getResponse', taskUUID }] })
     }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_BODY }

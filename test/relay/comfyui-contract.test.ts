@@ -16,6 +16,8 @@ import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workf
 import { KONTEXT_DEV_SIZES, nearestSize } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { EditJob, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { createCallProgress } from '../../relay/providers/comfyui/call-progress'
+import type { ProviderProgress } from '../../relay/providers/provider'
 import { startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from '../fakes/comfyui-server'
 import { makeJpeg, makePng } from '../fakes/make-image'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
@@ -247,6 +249,22 @@ describe.concurrent('ComfyUI through the relay', () => {
   })
 
   describe('progress from the websocket', () => {
+    it('reports one prompt as queued, then running with no fraction until the sampler reports steps, capped at 99 % and in whole percents', ({ expect }) => {
+      const reports: ProviderProgress[] = []
+      const progress = createCallProgress((report) => reports.push(report))
+      progress.advance('pending')
+      progress.advance('pending')
+      progress.advance('running')
+      progress.advance('pending')
+      progress.step(0.123)
+      progress.step(0.05)
+      progress.step(1)
+      progress.advance('done')
+      progress.step(1)
+      expect(reports).toEqual([{ status: 'queued' }, { status: 'running' }, { status: 'running', fraction: 0.12 }, { status: 'running', fraction: 0.99 }])
+      expect(progress.done).toBe(true)
+    })
+
     it('shows the sampler’s steps as the job’s progress, the variants combined, over one socket with the relay’s client_id', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
@@ -383,17 +401,32 @@ describe.concurrent('ComfyUI through the relay', () => {
       expect(setup.fake.accepted).toHaveLength(2)
     })
 
-    it('stops the other variants at the host when one fails', async (context) => {
+    // The variant engine's policy (relay/providers/shared/run-variants-async.ts): a failed variant
+    // stops no sibling, the images that came back are kept, and the edit fails only when none did.
+    it('lets the other variants run on when one fails, and keeps their images', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      // ComfyUI runs one prompt at a time: the first queued fails, the second would run forever.
+      // ComfyUI runs one prompt at a time: the first queued fails, the second runs after it.
       setup.fake.failNext({ kind: 'execution-error' })
-      setup.fake.failNext({ kind: 'stall' })
+      const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
+
+      expect(job.error).toBeUndefined()
+      expect(job.status).toBe('succeeded')
+      expect(job.images).toHaveLength(1)
+      expect(setup.fake.accepted).toHaveLength(2)
+      expect(setup.fake.deletes).toEqual([])
+      expect(setup.fake.interrupts).toEqual([])
+      expect(setup.logText()).toContain('provider.variant_failed')
+    })
+
+    it('fails with the first variant’s error when no variant delivered', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      setup.fake.failNext({ kind: 'execution-error' }, 2)
       const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
 
       expect(job.error?.code).toBe('provider_error')
-      await expect.poll(() => setup.fake.accepted.length === 2 && setup.fake.queue(), POLL).toEqual({ running: [], pending: [] })
-      expect(setup.fake.deletes).toContain(setup.fake.accepted[1]!.promptId)
+      expect(setup.fake.accepted).toHaveLength(2)
     })
 
     it('retries a 503 and a 429 (Retry-After: 0) with the same prompt_id and queues it once', async (context) => {
@@ -413,7 +446,7 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('after a lost /prompt answer finds the prompt in the queue and follows it instead of submitting again', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      setup.fake.failNext({ kind: 'lose-response' })
+      setup.fake.failNext({ kind: 'reset-after-accept' })
       const job = await setup.endAsync(await setup.createAsync())
 
       expect(job.status).toBe('succeeded')
@@ -494,7 +527,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       expect(setup.fake.accepted[0]!.promptId).not.toBe(promptIds(setup.fake)[0])
       expect(setup.logText()).toContain('provider.legacy_prompt_id')
 
-      setup.fake.failNext({ kind: 'lose-response' })
+      setup.fake.failNext({ kind: 'reset-after-accept' })
       const lost = await setup.endAsync(await setup.createAsync())
       expect(lost.error?.code).toBe('provider_unavailable')
       expect(setup.calls('/prompt', 'POST')).toHaveLength(2)
@@ -519,7 +552,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'view-missing' })
       const missing = await setup.endAsync(await setup.createAsync())
-      setup.fake.failNext({ kind: 'view-truncated' })
+      setup.fake.failNext({ kind: 'truncated-image' })
       const truncated = await setup.endAsync(await setup.createAsync())
 
       expect(missing.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })

@@ -556,17 +556,29 @@ describe('the adapter on its own', () => {
     expect(fake.submitAttempts()).toBe(0)
   })
 
-  it('when one call fails, cancels its siblings at fal', async () => {
+  // The variant engine's policy (relay/providers/shared/run-variants-async.ts): fal used to cancel the siblings.
+  it('when one call fails, its sibling is not canceled and the images it made are kept', async () => {
     const fake = await startFakeFalAsync({ key: KEY })
     cleanups.push(() => fake.close())
-    fake.failNext({ kind: 'stuck' })
+    // The sibling is still polling when the moderated call fails: the old policy canceled it here.
+    fake.failNext({ kind: 'progress', queuedPolls: 3, runningPolls: 3 })
     fake.failNext({ kind: 'moderation' })
-    const outcome = adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))
+    const result = await adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))
 
-    await expect(outcome).rejects.toMatchObject({ code: 'moderated' })
-    // The moderated call had completed; only the stuck one is canceled (the fake served them in either order).
-    await vi.waitFor(() => expect(fake.cancels).toHaveLength(1))
-    expect(fake.queued.map((queued) => queued.requestId)).toContain(fake.cancels[0])
+    expect(result.images).toHaveLength(1)
+    expect(fake.submissions()).toBe(2)
+    expect(fake.queued.map((queued) => queued.requestId)).toContain(result.hostJobId)
+    expect(fake.cancels).toEqual([])
+  })
+
+  it('when every call fails, fails with the first call’s error and cancels nothing', async () => {
+    const fake = await startFakeFalAsync({ key: KEY })
+    cleanups.push(() => fake.close())
+    fake.failNext({ kind: 'moderation' }, 2)
+
+    await expect(adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))).rejects.toMatchObject({ code: 'moderated' })
+    expect(fake.submissions()).toBe(2)
+    expect(fake.cancels).toEqual([])
   })
 })
 

@@ -1,6 +1,7 @@
 import { imageSize } from 'image-size'
 import { describe, expect, it } from 'vitest'
 import { EditCreated, EditJob } from '../../shared/relay-api'
+import { createStubProvider, type StubProvider } from '../support/stub-provider'
 import {
   editForm,
   itKeepsSecretsOutOfResponsesAndLogs,
@@ -12,14 +13,11 @@ import {
   type RelayHarness
 } from './relay-harness'
 
-/** The result bytes the host sent for this edit, from its JSON answer (imageBase64Data). */
-function hostImages(relay: RelayHarness): Uint8Array[] {
-  for (const text of relay.hostAnswers) {
-    const data = (JSON.parse(text) as { data?: Array<{ imageBase64Data?: string }> }).data ?? []
-    const images = data.flatMap((item) => (item.imageBase64Data === undefined ? [] : [new Uint8Array(Buffer.from(item.imageBase64Data, 'base64'))]))
-    if (images.length > 0) return images
-  }
-  throw new Error('the host sent no image')
+/** The relay on a stub adapter (no wire): the jobs layer alone. Host behaviour is in each host's contract test. */
+async function startAsync(options: { latencyMs?: number; now?: () => number; env?: Record<string, string> } = {}): Promise<RelayHarness & { stub: StubProvider }> {
+  const stub = createStubProvider({ id: 'runware', latencyMs: options.latencyMs ?? 0 })
+  const relay = await startRelayAsync({ stub, ...(options.now === undefined ? {} : { now: options.now }), ...(options.env === undefined ? {} : { env: options.env }) })
+  return { ...relay, stub }
 }
 
 async function readJobAsync(response: Response): Promise<EditJob> {
@@ -29,7 +27,7 @@ async function readJobAsync(response: Response): Promise<EditJob> {
 
 describe('creating an edit', () => {
   it('answers 202 with the job id, its status and a Location to poll', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 200 } })
+    const relay = await startAsync({ latencyMs: 200 })
     const response = await relay.postEditAsync(editForm({ prompt: 'Make the sky purple' }))
 
     expect(response.status).toBe(202)
@@ -39,7 +37,7 @@ describe('creating an edit', () => {
   })
 
   it('answers GET without wait at once with the current status', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 2000 } })
+    const relay = await startAsync({ latencyMs: 2000 })
     const id = await relay.createEditAsync()
 
     const job = await readJobAsync(await relay.authedAsync(`/v1/edits/${id}`))
@@ -50,7 +48,7 @@ describe('creating an edit', () => {
 
 describe('long-polling with ?wait=', () => {
   it('returns the finished job from a single long poll', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 300 } })
+    const relay = await startAsync({ latencyMs: 300 })
     const id = await relay.createEditAsync()
 
     const job = await readJobAsync(await relay.authedAsync(`/v1/edits/${id}?wait=20`))
@@ -59,7 +57,7 @@ describe('long-polling with ?wait=', () => {
   })
 
   it('returns a finished job at once', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync()
     await relay.jobs.settleAsync()
 
@@ -68,7 +66,7 @@ describe('long-polling with ?wait=', () => {
   })
 
   it.each(['99', '26', '-1', 'soon'])('refuses ?wait=%s with 400', async (wait) => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync()
 
     const response = await relay.authedAsync(`/v1/edits/${id}?wait=${wait}`)
@@ -79,7 +77,7 @@ describe('long-polling with ?wait=', () => {
 
 describe('result images', () => {
   it('serves the exact bytes the host returned, as PNG, at the size the job reports', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync({ prompt: 'Make the sky purple', seed: 42 })
     const job = await relay.waitForEndAsync(id)
     expect(job.status).toBe('succeeded')
@@ -90,13 +88,13 @@ describe('result images', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('image/png')
     const bytes = new Uint8Array(await response.arrayBuffer())
-    expect(Buffer.from(bytes).equals(Buffer.from(hostImages(relay)[0]!))).toBe(true)
+    expect(Buffer.from(bytes).equals(Buffer.from(relay.stub.delivered[0]!))).toBe(true)
     const decoded = imageSize(bytes)
     expect(decoded).toMatchObject({ type: 'png', width: meta!.width, height: meta!.height })
   })
 
   it('serves JPEG results as image/jpeg when outputFormat is jpeg', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync({ prompt: 'Make the sky purple', outputFormat: 'jpeg' })
     const job = await relay.waitForEndAsync(id)
     const [meta] = job.images
@@ -105,26 +103,26 @@ describe('result images', () => {
     const response = await relay.authedAsync(meta!.url)
     expect(response.headers.get('content-type')).toBe('image/jpeg')
     const bytes = new Uint8Array(await response.arrayBuffer())
-    expect(Buffer.from(bytes).equals(Buffer.from(hostImages(relay)[0]!))).toBe(true)
+    expect(Buffer.from(bytes).equals(Buffer.from(relay.stub.delivered[0]!))).toBe(true)
     expect(imageSize(bytes)).toMatchObject({ type: 'jpg', width: meta!.width, height: meta!.height })
   })
 
   it('serves every variant of a multi-image edit, each different, and reports the host cost', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync({ prompt: 'Make the sky purple', numImages: 2 })
     const job = await relay.waitForEndAsync(id)
 
     expect(job.images.map((image) => image.url)).toEqual([`/v1/edits/${id}/images/0`, `/v1/edits/${id}/images/1`])
     expect(job.cost).toBeCloseTo(0.16, 6)
     const [first, second] = await Promise.all(job.images.map(async (image) => Buffer.from(await (await relay.authedAsync(image.url)).arrayBuffer())))
-    const sent = hostImages(relay)
+    const sent = relay.stub.delivered
     expect(first!.equals(Buffer.from(sent[0]!))).toBe(true)
     expect(second!.equals(Buffer.from(sent[1]!))).toBe(true)
     expect(first!.equals(second!)).toBe(false)
   })
 
   it.each(['2', '-1', '0.5', 'first'])('answers 404 for image number %s of a one-image edit', async (index) => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync()
     await relay.waitForEndAsync(id)
 
@@ -136,7 +134,7 @@ describe('result images', () => {
 
 describe('who can see an edit', () => {
   it('answers 404 for an edit id that does not exist', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     for (const [path, method] of [
       ['/v1/edits/3f0c6f5e-0000-4000-8000-000000000000', 'GET'],
       ['/v1/edits/3f0c6f5e-0000-4000-8000-000000000000?wait=1', 'GET'],
@@ -150,7 +148,7 @@ describe('who can see an edit', () => {
   })
 
   it('answers 404 to another token for every route of an edit, and its DELETE cancels nothing', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 300 } })
+    const relay = await startAsync({ latencyMs: 300 })
     const id = await relay.createEditAsync()
 
     for (const [path, method] of [
@@ -170,7 +168,7 @@ describe('who can see an edit', () => {
   })
 
   it('keeps the job record free of the token itself', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync()
     await relay.waitForEndAsync(id)
     const record = JSON.stringify({ ...storedJob(relay, id), images: [] })
@@ -180,7 +178,7 @@ describe('who can see an edit', () => {
 
 describe('canceling', () => {
   it('cancels a running edit at once, and a second DELETE answers the same', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 5000 } })
+    const relay = await startAsync({ latencyMs: 5000 })
     const id = await relay.createEditAsync()
 
     const first = await readJobAsync(await relay.authedAsync(`/v1/edits/${id}`, { method: 'DELETE' }))
@@ -193,7 +191,7 @@ describe('canceling', () => {
   })
 
   it('keeps a canceled edit canceled once the host call has ended; Runware cannot cancel, so the result it billed is kept for the owner', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 1000 } })
+    const relay = await startAsync({ latencyMs: 1000 })
     const id = await relay.createEditAsync()
     const canceled = await readJobAsync(await relay.authedAsync(`/v1/edits/${id}`, { method: 'DELETE' }))
     expect(canceled).toMatchObject({ status: 'canceled', images: [] })
@@ -212,7 +210,7 @@ describe('canceling', () => {
   })
 
   it('wakes a long poll when the edit is canceled', async () => {
-    const relay = await startRelayAsync({ fake: { latencyMs: 5000 } })
+    const relay = await startAsync({ latencyMs: 5000 })
     const id = await relay.createEditAsync()
 
     const polling = relay.authedAsync(`/v1/edits/${id}?wait=20`)
@@ -222,7 +220,7 @@ describe('canceling', () => {
   })
 
   it('leaves a finished edit and its images alone', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startAsync()
     const id = await relay.createEditAsync()
     await relay.waitForEndAsync(id)
 
@@ -235,7 +233,7 @@ describe('canceling', () => {
 describe('retention', () => {
   it('forgets a finished edit once its results expire', async () => {
     let clock = Date.now()
-    const relay = await startRelayAsync({ now: () => clock, env: { RESULT_TTL_SECONDS: '60' } })
+    const relay = await startAsync({ now: () => clock, env: { RESULT_TTL_SECONDS: '60' } })
     const id = await relay.createEditAsync()
     const job = await relay.waitForEndAsync(id)
     expect(job.expiresInSeconds).toBe(60)

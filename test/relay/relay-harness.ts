@@ -14,8 +14,10 @@ import { parseRelayConfig, type RelayConfig } from '../../relay/config'
 import { createRelay } from '../../relay/create-relay'
 import type { JobRecord } from '../../relay/jobs/job-record'
 import { createMemoryStore, type MemoryStore } from '../../relay/store/memory-store'
-import { EditJob, ErrorBody, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
-import { makePng } from '../fakes/make-image'
+import { ErrorBody, TERMINAL_STATUSES, type EditJob, type EditRequestInput } from '../../shared/relay-api'
+import { createRelaySession, responseText } from '../support/relay-session'
+import type { StubProvider } from '../support/stub-provider'
+import { PROVIDERS } from '../../shared/models'
 import { startFakeRunwareAsync, type FakeRunware, type FakeRunwareOptions } from '../fakes/runware-server'
 
 export const TOKEN = 'test-token-aaaaaaaaaaaa'
@@ -58,8 +60,10 @@ export interface RelayHarness {
 }
 
 export interface HarnessOptions {
-  /** Start the fake and give the relay its key (default true). */
+  /** Start the fake and give the relay its key (default true, unless `stub` is given). */
   withRunware?: boolean
+  /** Run the jobs layer on a stub adapter instead of the fake Runware (test/support/stub-provider.ts). */
+  stub?: StubProvider
   fake?: Omit<FakeRunwareOptions, 'apiKey'>
   /** Extra environment for parseRelayConfig. */
   env?: Record<string, string | undefined>
@@ -78,11 +82,13 @@ afterEach(async () => {
 })
 
 export async function startRelayAsync(options: HarnessOptions = {}): Promise<RelayHarness> {
-  const fake = options.withRunware === false ? undefined : await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake })
+  const fake = options.withRunware === false || options.stub !== undefined ? undefined : await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake })
   const env: Record<string, string | undefined> = {
     RELAY_TOKENS: `${TOKEN},${OTHER_TOKEN}`,
     PROVIDER_TIMEOUT_SECONDS: '5',
     ...(fake === undefined ? {} : { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url }),
+    // The stub's host is enabled as its key would enable it; the stub never uses the key.
+    ...(options.stub === undefined ? {} : { [PROVIDERS[options.stub.id].apiKeyVariable]: API_KEY }),
     ...options.env
   }
   const config: RelayConfig = { ...parseRelayConfig(env), ...options.config }
@@ -105,7 +111,13 @@ export async function startRelayAsync(options: HarnessOptions = {}): Promise<Rel
     return response
   }
   const store = createMemoryStore()
-  const { app, jobs } = createRelay(config, { fetch: spyingFetch, log, store, ...(options.now === undefined ? {} : { now: options.now }) })
+  const { app, jobs } = createRelay(config, {
+    fetch: spyingFetch,
+    log,
+    store,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.stub === undefined ? {} : { providers: { [options.stub.id]: options.stub } })
+  })
 
   cleanups.push(async () => {
     // Cancel what is still running so no retry sleeps past the test, then close the fake.
@@ -116,48 +128,16 @@ export async function startRelayAsync(options: HarnessOptions = {}): Promise<Rel
     await jobs.settleAsync()
   })
 
-  async function requestAsync(path: string, init?: RequestInit): Promise<Response> {
-    const response = await app.request(path, init)
-    await recordAsync(response)
-    return response
-  }
-
-  function authedAsync(path: string, init: RequestInit = {}, token = TOKEN): Promise<Response> {
-    const headers = new Headers(init.headers)
-    headers.set('authorization', `Bearer ${token}`)
-    return requestAsync(path, { ...init, headers })
-  }
-
-  function postEditAsync(form: FormData, token = TOKEN): Promise<Response> {
-    return authedAsync('/v1/edits', { method: 'POST', body: form }, token)
-  }
-
-  async function createEditAsync(request: EditRequestInput = DEFAULT_REQUEST, images = [REFERENCE_PNG], token = TOKEN): Promise<string> {
-    const response = await postEditAsync(editForm(request, images), token)
-    const body = (await response.json()) as { id?: string }
-    expect(response.status, JSON.stringify(body)).toBe(202)
-    expect(typeof body.id).toBe('string')
-    return body.id!
-  }
-
-  async function waitForEndAsync(id: string, token = TOKEN): Promise<EditJob> {
-    for (let poll = 0; poll < 10; poll += 1) {
-      const response = await authedAsync(`/v1/edits/${id}?wait=10`, {}, token)
-      expect(response.status).toBe(200)
-      const job = EditJob.parse(await response.json())
-      if (TERMINAL_STATUSES.includes(job.status)) return job
-    }
-    throw new Error(`job ${id} did not finish`)
-  }
+  const session = createRelaySession({ sendAsync: async (path, init) => app.request(path, init), token: TOKEN, recordAsync, maxPolls: 10 })
+  const { requestAsync, authedAsync, createEditAsync, waitForEndAsync } = session
+  const postEditAsync = session.postFormAsync
 
   return { config, app, jobs, store, fake, logs, hostAnswers, requestAsync, authedAsync, postEditAsync, createEditAsync, waitForEndAsync }
 }
 
 /** Records a response obtained some other way (e.g. over real HTTP) for the leak check. */
 export async function recordAsync(response: Response): Promise<void> {
-  const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')
-  const body = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
-  transcript.responses.push(`${response.status}\n${headers}\n\n${body}`)
+  transcript.responses.push(await responseText(response))
 }
 
 function safeStringify(value: unknown): string {
@@ -172,28 +152,7 @@ function safeStringify(value: unknown): string {
 // Requests
 // -------------------------------------------------------------------------------------------
 
-export const DEFAULT_REQUEST: EditRequestInput = { prompt: 'Make the sky purple, keep everything else' }
-
-/** A small 16:9 PNG reference. */
-export const REFERENCE_PNG = makePng(64, 36, 7)
-
-export interface PartSpec {
-  bytes: Uint8Array | string
-  type?: string
-  filename?: string
-}
-
-/** A multipart edit: the `request` part (object → JSON, string → as is) and `image` file parts. */
-export function editForm(request: EditRequestInput | Record<string, unknown> | string, images: Array<Uint8Array | PartSpec> = [REFERENCE_PNG]): FormData {
-  const form = new FormData()
-  form.append('request', typeof request === 'string' ? request : JSON.stringify(request))
-  images.forEach((image, index) => {
-    const spec: PartSpec = image instanceof Uint8Array ? { bytes: image } : image
-    const blob = new Blob([typeof spec.bytes === 'string' ? spec.bytes : new Uint8Array(spec.bytes)], { type: spec.type ?? 'image/png' })
-    form.append('image', blob, spec.filename ?? `frame-${index + 1}.png`)
-  })
-  return form
-}
+export { DEFAULT_REQUEST, editForm, REFERENCE_PNG, type PartSpec } from '../support/relay-session'
 
 /** Reads an error envelope, failing the test when the body is not one. */
 export async function readErrorAsync(response: Response): Promise<{ code: string; message: string }> {

@@ -348,7 +348,7 @@ describe('the host’s failures', () => {
 
   it.each([
     ['the connection drops before the prediction is created', 'provider_unavailable', { kind: 'reset' }, 0],
-    ['the connection drops after the prediction is created', 'provider_unavailable', { kind: 'reset-after-create' }, 1],
+    ['the connection drops after the prediction is created', 'provider_unavailable', { kind: 'reset-after-accept' }, 1],
     ['the 201 answer is garbled', 'provider_error', { kind: 'malformed' }, 1]
   ] as const)('does not submit again when %s (%s)', async (_name, code, fault, created) => {
     const setup = await setupAsync({ faults: [fault] })
@@ -367,6 +367,29 @@ describe('the host’s failures', () => {
     const setup = await setupAsync({ faults: [fault] })
     expectFailed(await runAsync(setup), code)
     expect(setup.fake.submissions()).toBe(1)
+  })
+})
+
+describe('variants through the variant engine (relay/providers/shared/run-variants-async.ts)', () => {
+  it('keeps the image of the prediction that succeeded when its sibling fails, and cancels neither', async () => {
+    const setup = await setupAsync({ faults: [{ kind: 'model-error' }] })
+    const job = await runAsync(setup, { prompt: PROMPT, numImages: 2, seed: 10 })
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(2)
+    expect(setup.fake.cancels).toEqual([])
+    const seeds = setup.fake.predictions.map((created) => (created.body.input as { seed: number }).seed)
+    expect(seeds.sort()).toEqual([10, 11])
+    await setup.relay.close()
+    expect(setup.relay.logs.some((line) => line.includes('"provider.variant_failed"'))).toBe(true)
+  })
+
+  it('fails when no prediction delivered, with a prediction’s error', async () => {
+    // The same fault twice: which create arrives first at the fake is not fixed.
+    const setup = await setupAsync({ faults: [{ kind: 'moderation' }, { kind: 'moderation' }] })
+    expectFailed(await runAsync(setup, { prompt: PROMPT, numImages: 2 }), 'moderated')
+    expect(setup.fake.submissions()).toBe(2)
   })
 })
 
@@ -419,7 +442,7 @@ describe('the adapter alone, with an instant sleep', () => {
     const urls: string[] = []
     const deps: ProviderDeps = {
       fetch: (url, init) => {
-        urls.push(String(url))
+        urls.push(url instanceof Request ? url.url : url.toString())
         return fetchImpl(url, init)
       },
       sleepAsync: (ms, signal) => {

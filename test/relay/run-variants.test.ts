@@ -76,13 +76,23 @@ describe('the variant engine', () => {
     await new Promise((resolve) => setTimeout(resolve, 0))
     release()
     await running
-    // 3 images at 0.5 = 1.5 of 4 (the second call queuing does not undo that); then the 1-image call done (2.5 of 4); then everything.
+    // 3 images at 0.5 = 1.5 of 4 (the second call queuing does not undo that); then the 1-image call done (2.5 of 4); the last call's end is the result, not progress.
     expect(progress).toEqual([
       { status: 'queued' },
       { status: 'running', fraction: 1.5 / 4 },
       { status: 'running', fraction: 1.5 / 4 },
-      { status: 'running', fraction: 2.5 / 4 },
-      { status: 'running', fraction: 1 }
+      { status: 'running', fraction: 2.5 / 4 }
     ])
+  })
+})
+
+describe('the variant engine, progress without figures', () => {
+  it('reports running without a fraction while no running call has given one', async () => {
+    const progress: ProviderProgress[] = []
+    await runVariantsAsync(inputOf(2, 1, undefined, progress), { log: () => undefined }, 'comfyui', async (call) => {
+      call.onProgress({ status: 'running' })
+      return { images: [image(undefined)], costUsd: 0, hostJobId: 'j' }
+    })
+    expect(progress[0]).toEqual({ status: 'running' })
   })
 })

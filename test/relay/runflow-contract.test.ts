@@ -9,7 +9,8 @@ import { imageSize } from 'image-size'
 import { PNG } from 'pngjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
-import { buildRunflowInput, createRunflowProvider } from '../../relay/providers/runflow/runflow-provider'
+import { buildRunflowInput } from '../../relay/providers/runflow/build-runflow-input'
+import { createRunflowProvider } from '../../relay/providers/runflow/runflow-provider'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
 import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
@@ -454,7 +455,7 @@ describe('failures (SDK types.ts `error`; docs.runflow.io/concepts/errors)', () 
     harness.fake.failNext({ kind: 'expired-results' })
     failedWith(await editAsync(harness, { prompt: 'Expired' }), 'provider_error')
     expect(harness.relay.logs.some((line) => line.includes('403'))).toBe(true)
-    harness.fake.failNext({ kind: 'truncated-result' })
+    harness.fake.failNext({ kind: 'truncated-image' })
     failedWith(await editAsync(harness, { prompt: 'Truncated' }), 'provider_error')
     expect(harness.fake.submissions()).toBe(2)
   })

@@ -13,7 +13,7 @@ function mentionsPrompt(lines: LogLine[]): LogLine[] {
 describe('what the relay logs', () => {
   it('keeps prompts out of every log line unless LOG_PROMPTS=1', async () => {
     const team = await startTeamRelayAsync()
-    await team.waitForEnd(await team.createEdit({ prompt: PROMPT }))
+    await team.waitForEndAsync(await team.createEditAsync({ prompt: PROMPT }))
     expect(team.logs.map((line) => line.event)).toEqual(expect.arrayContaining(['job.created', 'job.succeeded', 'http.request']))
     expect(mentionsPrompt(team.logs)).toEqual([])
     expect(team.logs.find((line) => line.event === 'job.created')?.fields.prompt).toBeUndefined()
@@ -21,13 +21,13 @@ describe('what the relay logs', () => {
 
   it('logs the prompt in job.created with LOG_PROMPTS=1', async () => {
     const team = await startTeamRelayAsync({ env: { LOG_PROMPTS: '1' } })
-    await team.waitForEnd(await team.createEdit({ prompt: PROMPT }))
+    await team.waitForEndAsync(await team.createEditAsync({ prompt: PROMPT }))
     expect(team.logs.find((line) => line.event === 'job.created')?.fields).toMatchObject({ prompt: PROMPT, provider: 'runware', model: 'kontext-max' })
   })
 
   it('puts the request id of the response on every log line the request wrote, the job’s and the host adapter’s too', async () => {
     const team = await startTeamRelayAsync({ env: { RUNWARE_DELIVERY: 'async' }, fake: { latencyMs: 600 } })
-    const response = await team.postEdit({ prompt: PROMPT })
+    const response = await team.postEditAsync({ prompt: PROMPT })
     expect(response.status).toBe(202)
     const requestId = response.headers.get('x-request-id')
     const { id } = (await response.json()) as { id: string }
@@ -42,10 +42,10 @@ describe('what the relay logs', () => {
 
   it('takes the caller’s X-Request-Id, and puts it on error answers and their log lines', async () => {
     const team = await startTeamRelayAsync()
-    const response = await team.request('/v1/edits/nope', { headers: { 'x-request-id': 'panel-1234' } }, ALICE.token)
+    const response = await team.requestAsync('/v1/edits/nope', { headers: { 'x-request-id': 'panel-1234' } }, ALICE.token)
     expect(response.status).toBe(404)
     expect(response.headers.get('x-request-id')).toBe('panel-1234')
-    const refused = await team.request('/v1/edits', { method: 'POST', headers: { 'x-request-id': 'panel-5678' } })
+    const refused = await team.requestAsync('/v1/edits', { method: 'POST', headers: { 'x-request-id': 'panel-5678' } })
     expect(refused.status).toBe(401)
     expect(refused.headers.get('x-request-id')).toBe('panel-5678')
     expect(team.logs.filter((line) => line.fields.requestId === 'panel-5678').map((line) => line.fields.status)).toEqual([401])

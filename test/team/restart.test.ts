@@ -8,13 +8,13 @@ const NOON = Date.UTC(2025, 5, 30, 12, 0, 0)
 const DAY = '2025-06-30'
 
 async function jobAsync(team: TeamRelay, id: string, token = ALICE.token): Promise<EditJob> {
-  const response = await team.request(`/v1/edits/${id}`, {}, token)
+  const response = await team.requestAsync(`/v1/edits/${id}`, {}, token)
   expect(response.status).toBe(200)
   return EditJob.parse(await response.json())
 }
 
 async function bytesAsync(team: TeamRelay, path: string, token = ALICE.token): Promise<Buffer> {
-  const response = await team.request(path, {}, token)
+  const response = await team.requestAsync(path, {}, token)
   expect(response.status).toBe(200)
   return Buffer.from(await response.arrayBuffer())
 }
@@ -24,11 +24,11 @@ describe('a restart', () => {
     const dataDir = tempDir()
     const clock = { now: NOON }
     const first = await startTeamRelayAsync({ dataDir, now: () => clock.now, fake: { costPerImage: 0.06 } })
-    const id = await first.createEdit({ prompt: 'Make the sky purple', numImages: 2, seed: 7 })
-    const before = await first.waitForEnd(id)
+    const id = await first.createEditAsync({ prompt: 'Make the sky purple', numImages: 2, seed: 7 })
+    const before = await first.waitForEndAsync(id)
     expect(before.status).toBe('succeeded')
     const images = await Promise.all(before.images.map((image) => bytesAsync(first, image.url)))
-    const usage = await (await first.request('/v1/usage', {}, ALICE.token)).json()
+    const usage = await (await first.requestAsync('/v1/usage', {}, ALICE.token)).json()
     await first.close()
 
     clock.now += 10 * 60_000
@@ -37,13 +37,13 @@ describe('a restart', () => {
     expect({ ...after, expiresInSeconds: 0 }).toEqual({ ...before, expiresInSeconds: 0 })
     expect(after.expiresInSeconds).toBe(before.expiresInSeconds - 600)
     for (const [index, image] of after.images.entries()) {
-      const response = await second.request(image.url, {}, ALICE.token)
+      const response = await second.requestAsync(image.url, {}, ALICE.token)
       expect(response.headers.get('content-type')).toBe(image.contentType)
       expect(Buffer.from(await response.arrayBuffer()).equals(images[index]!)).toBe(true)
     }
     // Still only its owner's, and the ledger is the same.
-    expect((await second.request(`/v1/edits/${id}`, {}, BOB.token)).status).toBe(404)
-    expect(UsageResponse.parse(await (await second.request('/v1/usage', {}, ALICE.token)).json())).toEqual(usage)
+    expect((await second.requestAsync(`/v1/edits/${id}`, {}, BOB.token)).status).toBe(404)
+    expect(UsageResponse.parse(await (await second.requestAsync('/v1/usage', {}, ALICE.token)).json())).toEqual(usage)
     expect((await second.store.usageEntriesAsync(DAY))[0]).toMatchObject({ jobId: id, outcome: 'succeeded', costUsd: 0.12 })
   })
 
@@ -51,13 +51,13 @@ describe('a restart', () => {
     const dataDir = tempDir()
     const clock = { now: NOON }
     const first = await startTeamRelayAsync({ dataDir, now: () => clock.now, env: { RESULT_TTL_SECONDS: '60' } })
-    const id = await first.createEdit()
-    await first.waitForEnd(id)
+    const id = await first.createEditAsync()
+    await first.waitForEndAsync(id)
     await first.close()
 
     clock.now += 61_000
     const second = await startTeamRelayAsync({ dataDir, now: () => clock.now, runware: first.runware, env: { RESULT_TTL_SECONDS: '60' } })
-    expect((await second.request(`/v1/edits/${id}`, {}, ALICE.token)).status).toBe(404)
+    expect((await second.requestAsync(`/v1/edits/${id}`, {}, ALICE.token)).status).toBe(404)
     expect(await second.relay.jobs.sweepAsync()).toBe(1)
     expect(await second.store.getImageAsync(id, 0)).toBeUndefined()
     // The ledger keeps what was spent.
@@ -67,8 +67,8 @@ describe('a restart', () => {
   it('records an edit still running at shutdown as failed (interrupted), releases its reservation, and says so after the restart', async () => {
     const dataDir = tempDir()
     const first = await startTeamRelayAsync({ dataDir, now: () => NOON, fake: { latencyMs: 60_000 } })
-    const id = await first.createEdit()
-    const reserved = UsageResponse.parse(await (await first.request('/v1/usage', {}, ALICE.token)).json())
+    const id = await first.createEditAsync()
+    const reserved = UsageResponse.parse(await (await first.requestAsync('/v1/usage', {}, ALICE.token)).json())
     expect(reserved.owners[0]).toMatchObject({ reservedUsd: 0.08 })
     await first.close(0)
     expect(first.logs.find((line) => line.event === 'job.interrupted')?.fields).toMatchObject({ jobId: id, reason: 'shutdown' })
@@ -81,24 +81,24 @@ describe('a restart', () => {
       images: []
     })
     expect((await second.store.usageEntriesAsync(DAY))[0]).toMatchObject({ jobId: id, outcome: 'failed', costUsd: 0, errorCode: 'interrupted' })
-    expect(UsageResponse.parse(await (await second.request('/v1/usage', {}, ALICE.token)).json()).owners[0]).toMatchObject({ edits: 1, spentUsd: 0, reservedUsd: 0 })
+    expect(UsageResponse.parse(await (await second.requestAsync('/v1/usage', {}, ALICE.token)).json()).owners[0]).toMatchObject({ edits: 1, spentUsd: 0, reservedUsd: 0 })
   })
 
   it('lets a running edit finish within the grace time of a shutdown', async () => {
     const dataDir = tempDir()
     const first = await startTeamRelayAsync({ dataDir, now: () => NOON, fake: { latencyMs: 300 } })
-    const id = await first.createEdit()
+    const id = await first.createEditAsync()
     await first.close(30_000)
     const second = await startTeamRelayAsync({ dataDir, now: () => NOON, runware: first.runware })
     expect((await jobAsync(second, id)).status).toBe('succeeded')
-    expect((await second.request(`/v1/edits/${id}/images/0`, {}, ALICE.token)).status).toBe(200)
+    expect((await second.requestAsync(`/v1/edits/${id}/images/0`, {}, ALICE.token)).status).toBe(200)
   })
 
   it('takes no new edit while it stops: 503 interrupted with Retry-After', async () => {
     const team = await startTeamRelayAsync({ now: () => NOON, fake: { latencyMs: 60_000 } })
-    await team.createEdit()
+    await team.createEditAsync()
     const stopping = team.relay.jobs.shutdownAsync(60_000)
-    const refused = await team.postEdit()
+    const refused = await team.postEditAsync()
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('30')
     expect(await errorOf(refused)).toEqual({ code: 'interrupted', message: 'The relay is restarting and takes no new edits. Try again in a minute.' })

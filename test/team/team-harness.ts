@@ -19,7 +19,7 @@ import { openFileStoreAsync } from '../../relay/store/file-store'
 import { createMemoryStore } from '../../relay/store/memory-store'
 import type { RelayStore } from '../../relay/store/relay-store'
 import { EditJob, ErrorBody, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
-import { makePng } from '../fakes/make-image'
+import { createRelaySession, responseText, type RelaySession } from '../support/relay-session'
 import { startFakeRunwareAsync, type FakeRunware, type FakeRunwareOptions } from '../fakes/runware-server'
 
 export const ALICE = { token: `alice-${'a'.repeat(20)}`, owner: 'alice' }
@@ -80,11 +80,10 @@ export interface TeamRelay {
   store: RelayStore
   runware: FakeRunware
   logs: LogLine[]
-  request(path: string, init?: RequestInit, token?: string): Promise<Response>
-  postEdit(request?: EditRequestInput, token?: string, images?: Uint8Array[]): Promise<Response>
-  /** POSTs an edit that must be accepted and answers its id. */
-  createEdit(request?: EditRequestInput, token?: string): Promise<string>
-  waitForEnd(id: string, token?: string): Promise<EditJob>
+  requestAsync: RelaySession['requestAsync']
+  postEditAsync: RelaySession['postEditAsync']
+  createEditAsync: RelaySession['createEditAsync']
+  waitForEndAsync: RelaySession['waitForEndAsync']
   /** Closes the relay as SIGTERM does (grace in ms, default 0) and its store. */
   close(graceMs?: number): Promise<void>
 }
@@ -95,23 +94,10 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
 })
 
-export const DEFAULT_EDIT: EditRequestInput = { prompt: 'Make the sky purple, keep everything else' }
-export const REFERENCE = makePng(64, 36, 7)
-
-export function editForm(request: EditRequestInput | Record<string, unknown> = DEFAULT_EDIT, images: Uint8Array[] = [REFERENCE]): FormData {
-  const form = new FormData()
-  form.append('request', JSON.stringify(request))
-  for (const [index, bytes] of images.entries()) form.append('image', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), `frame-${index + 1}.png`)
-  return form
-}
+export { DEFAULT_REQUEST as DEFAULT_EDIT, editForm, REFERENCE_PNG as REFERENCE } from '../support/relay-session'
 
 export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
   return ErrorBody.parse(await response.json()).error
-}
-
-async function record(response: Response): Promise<void> {
-  const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')
-  transcript.responses.push(`${response.status}\n${headers}\n\n${Buffer.from(await response.clone().arrayBuffer()).toString('latin1')}`)
 }
 
 function hidingCost(fetcher: typeof fetch): typeof fetch {
@@ -157,30 +143,14 @@ export async function startTeamRelayAsync(options: TeamOptions = {}): Promise<Te
   }
   cleanups.push(() => close())
 
-  async function request(path: string, init: RequestInit = {}, token?: string): Promise<Response> {
-    const headers = new Headers(init.headers)
-    if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
-    const response = await relay.app.request(path, { ...init, headers })
-    await record(response)
-    return response
-  }
-  const postEdit = (edit: EditRequestInput = DEFAULT_EDIT, token = ALICE.token, images = [REFERENCE]) => request('/v1/edits', { method: 'POST', body: editForm(edit, images) }, token)
-  async function createEdit(edit: EditRequestInput = DEFAULT_EDIT, token = ALICE.token): Promise<string> {
-    const response = await postEdit(edit, token)
-    const body = (await response.json()) as { id?: string }
-    expect(response.status, JSON.stringify(body)).toBe(202)
-    return body.id!
-  }
-  async function waitForEnd(id: string, token = ALICE.token): Promise<EditJob> {
-    for (let poll = 0; poll < 20; poll += 1) {
-      const response = await request(`/v1/edits/${id}?wait=10`, {}, token)
-      expect(response.status).toBe(200)
-      const job = EditJob.parse(await response.json())
-      if (TERMINAL_STATUSES.includes(job.status)) return job
+  const { requestAsync, postEditAsync, createEditAsync, waitForEndAsync } = createRelaySession({
+    sendAsync: async (path, init) => relay.app.request(path, init),
+    token: ALICE.token,
+    recordAsync: async (response) => {
+      transcript.responses.push(await responseText(response))
     }
-    throw new Error(`job ${id} did not finish`)
-  }
-  return { config, relay, store, runware, logs, request, postEdit, createEdit, waitForEnd, close }
+  })
+  return { config, relay, store, runware, logs, requestAsync, postEditAsync, createEditAsync, waitForEndAsync, close }
 }
 
 /** Declare last in a test file. */

@@ -1,7 +1,7 @@
 /**
  * The relay as a Cloudflare Worker, in workerd, in front of the strict fake Runware on 127.0.0.1,
- * with the team-relay test helpers' shape (test/team/team-harness.ts: `request`, `postEdit`,
- * `createEdit`, `waitForEnd`) over real HTTP, so the worker tests read like the Node relay's.
+ * with the team-relay test helpers' shape (test/support/relay-session.ts: `requestAsync`,
+ * `postEditAsync`, `createEditAsync`, `waitForEndAsync`) over real HTTP, so the worker tests read like the Node relay's.
  * Tokens come as secrets: the tokens file's JSON in RELAY_TOKENS_JSON, and RELAY_TOKENS.
  *
  * Every response and workerd's whole output (the relay's log lines) are recorded for
@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { EditJob, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { createRelaySession, responseText, type RelaySession } from '../support/relay-session'
 import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
-import { ALICE, BOB, DEFAULT_EDIT, editForm, OPS, PLAIN_TOKEN, REFERENCE, TEAM_TOKENS } from '../team/team-harness'
+import { ALICE, BOB, OPS, PLAIN_TOKEN, TEAM_TOKENS } from '../team/team-harness'
 import { startWorkerAsync, type RunningWorker } from './start-worker-async'
 
 export const WORKER_API_KEY = `rw-worker-secret-${randomUUID()}`
@@ -28,10 +28,10 @@ export interface WorkerRelay {
   url: string
   worker: RunningWorker
   runware: FakeRunware
-  request(path: string, init?: RequestInit, token?: string): Promise<Response>
-  postEdit(request?: EditRequestInput, token?: string, images?: Uint8Array[]): Promise<Response>
-  createEdit(request?: EditRequestInput, token?: string): Promise<string>
-  waitForEnd(id: string, token?: string): Promise<EditJob>
+  requestAsync: RelaySession['requestAsync']
+  postEditAsync: RelaySession['postEditAsync']
+  createEditAsync: RelaySession['createEditAsync']
+  waitForEndAsync: RelaySession['waitForEndAsync']
   close(): Promise<void>
 }
 
@@ -67,35 +67,18 @@ export async function startWorkerRelayAsync(options: WorkerRelayOptions = {}): P
   }
   workerTranscript.outputs.push(worker.output)
 
-  async function request(path: string, init: RequestInit = {}, token?: string): Promise<Response> {
-    const headers = new Headers(init.headers)
-    if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
-    const response = await fetch(`${worker.url}${path}`, { ...init, headers })
-    const head = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')
-    workerTranscript.responses.push(`${response.status}\n${head}\n\n${Buffer.from(await response.clone().arrayBuffer()).toString('latin1')}`)
-    return response
-  }
-  const postEdit = (edit: EditRequestInput = DEFAULT_EDIT, token = ALICE.token, images = [REFERENCE]) => request('/v1/edits', { method: 'POST', body: editForm(edit, images) }, token)
-  async function createEdit(edit: EditRequestInput = DEFAULT_EDIT, token = ALICE.token): Promise<string> {
-    const response = await postEdit(edit, token)
-    const body = (await response.json()) as { id?: string }
-    expect(response.status, JSON.stringify(body)).toBe(202)
-    return body.id!
-  }
-  async function waitForEnd(id: string, token = ALICE.token): Promise<EditJob> {
-    for (let poll = 0; poll < 20; poll += 1) {
-      const response = await request(`/v1/edits/${id}?wait=10`, {}, token)
-      expect(response.status).toBe(200)
-      const job = EditJob.parse(await response.json())
-      if (TERMINAL_STATUSES.includes(job.status)) return job
+  const { requestAsync, postEditAsync, createEditAsync, waitForEndAsync } = createRelaySession({
+    sendAsync: (path, init) => fetch(`${worker.url}${path}`, init),
+    token: ALICE.token,
+    recordAsync: async (response) => {
+      workerTranscript.responses.push(await responseText(response))
     }
-    throw new Error(`job ${id} did not finish`)
-  }
+  })
   async function close(): Promise<void> {
     await worker.close()
     if (ownFake) await runware.close()
   }
-  return { url: worker.url, worker, runware, request, postEdit, createEdit, waitForEnd, close }
+  return { url: worker.url, worker, runware, requestAsync, postEditAsync, createEditAsync, waitForEndAsync, close }
 }
 
 /** Declare last in a test file: nothing the worker answered or logged holds a key or a token. */

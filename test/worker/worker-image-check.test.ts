@@ -47,7 +47,7 @@ describe('the worker in workerd: complete images only', () => {
   it('refuses a PNG whose IDAT is garbage or too short for its header, before the host is called', async () => {
     const before = relay.runware.requests.length
     for (const broken of [withIdat(makePng(64, 36, 3), new Uint8Array(300).fill(0x5a)), withIdat(makePng(64, 36, 3), deflateSync(new Uint8Array(10)))]) {
-      const response = await relay.postEdit(undefined, ALICE.token, [broken])
+      const response = await relay.postEditAsync(undefined, [broken], ALICE.token)
       expect(response.status).toBe(400)
       expect(await errorOf(response)).toMatchObject({ code: 'invalid_image', message: expect.stringMatching(/^The image is not a complete PNG image/) })
     }
@@ -56,14 +56,14 @@ describe('the worker in workerd: complete images only', () => {
 
   it('accepts complete PNG, JPEG and WebP references', async () => {
     for (const image of [makePng(64, 36, 3), makeJpeg(64, 36, 3), await makeWebpAsync(64, 36, 3)]) {
-      const response = await relay.postEdit(undefined, ALICE.token, [image])
+      const response = await relay.postEditAsync(undefined, [image], ALICE.token)
       expect(response.status, await response.clone().text()).toBe(202)
     }
   })
 
   it('stops reading a body of many empty parts at the first one, and quotes none of it at length', async () => {
     const one = `--b0undary\r\nContent-Disposition: form-data; name="${'a'.repeat(100)}"\r\n\r\n\r\n`
-    const response = await relay.request('/v1/edits', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b0undary' }, body: one.repeat(20_000) + '--b0undary--\r\n' }, ALICE.token)
+    const response = await relay.requestAsync('/v1/edits', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b0undary' }, body: one.repeat(20_000) + '--b0undary--\r\n' }, ALICE.token)
     expect(response.status).toBe(400)
     expect(await errorOf(response)).toEqual({ code: 'invalid_request', message: `Unknown part "${'a'.repeat(40)}…". Only "request" and "image" are allowed.` })
   })

@@ -29,18 +29,18 @@ function splitList(header: string | null): string[] {
 
 describe('the worker in workerd: health and access', () => {
   it('answers /v1/health without a token, with Runware configured and the token status', async () => {
-    const response = await relay.request('/v1/health')
+    const response = await relay.requestAsync('/v1/health')
     expect(response.status).toBe(200)
     const health = Health.parse(await response.json())
     expect(health).toMatchObject({ status: 'ok', apiVersion: 1, auth: 'missing', defaultProvider: 'runware' })
     expect(health.providers.filter((provider) => provider.configured).map((provider) => provider.id)).toEqual(['runware'])
-    expect(Health.parse(await (await relay.request('/v1/health', {}, ALICE.token)).json()).auth).toBe('valid')
-    expect(Health.parse(await (await relay.request('/v1/health', {}, PLAIN_TOKEN)).json()).auth).toBe('valid')
-    expect(Health.parse(await (await relay.request('/v1/health', {}, 'not-the-token-zzzzzzzzzz')).json()).auth).toBe('invalid')
+    expect(Health.parse(await (await relay.requestAsync('/v1/health', {}, ALICE.token)).json()).auth).toBe('valid')
+    expect(Health.parse(await (await relay.requestAsync('/v1/health', {}, PLAIN_TOKEN)).json()).auth).toBe('valid')
+    expect(Health.parse(await (await relay.requestAsync('/v1/health', {}, 'not-the-token-zzzzzzzzzz')).json()).auth).toBe('invalid')
   })
 
   it('answers 401 with the JSON envelope and WWW-Authenticate, with no token or an unknown one, on every edit route', async () => {
-    const none = await relay.request('/v1/edits', { method: 'POST', body: new FormData() })
+    const none = await relay.requestAsync('/v1/edits', { method: 'POST', body: new FormData() })
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer /)
     expect((await errorOf(none)).code).toBe('unauthorized')
@@ -51,7 +51,7 @@ describe('the worker in workerd: health and access', () => {
       ['/v1/edits/some-id', 'DELETE'],
       ['/v1/usage', 'GET']
     ] as const) {
-      const response = await relay.request(path, { method }, 'not-the-token-zzzzzzzzzz')
+      const response = await relay.requestAsync(path, { method }, 'not-the-token-zzzzzzzzzz')
       expect(response.status, `${method} ${path}`).toBe(401)
       expect((await errorOf(response)).code).toBe('unauthorized')
     }
@@ -59,7 +59,7 @@ describe('the worker in workerd: health and access', () => {
   })
 
   it('answers the CORS preflight from the Figma iframe (Origin: null) with 204, any origin, the methods and headers', async () => {
-    const response = await relay.request('/v1/edits', {
+    const response = await relay.requestAsync('/v1/edits', {
       method: 'OPTIONS',
       headers: { origin: 'null', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
     })
@@ -71,7 +71,7 @@ describe('the worker in workerd: health and access', () => {
   })
 
   it('opens the test-only store route with RELAY_TEST_ROUTES=1, on a scratch object (the restart test checks it is closed otherwise)', async () => {
-    const response = await relay.request('/__test/store/probe', { method: 'POST', body: JSON.stringify({ method: 'listJobsAsync', args: [] }) })
+    const response = await relay.requestAsync('/__test/store/probe', { method: 'POST', body: JSON.stringify({ method: 'listJobsAsync', args: [] }) })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ value: [], undefined: false })
   })
@@ -79,52 +79,52 @@ describe('the worker in workerd: health and access', () => {
 
 describe('the worker in workerd: bad requests', () => {
   it('answers 400 invalid_request to a body that is not multipart, to a request part that is not JSON, and to an edit with no image', async () => {
-    const json = await relay.request('/v1/edits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Make it blue' }) }, ALICE.token)
+    const json = await relay.requestAsync('/v1/edits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Make it blue' }) }, ALICE.token)
     expect(json.status).toBe(400)
     expect(await errorOf(json)).toEqual({ code: 'invalid_request', message: expect.stringMatching(/multipart/) })
 
     const notJson = new FormData()
     notJson.append('request', '{not json')
     notJson.append('image', new Blob([new Uint8Array(REFERENCE)], { type: 'image/png' }), 'frame.png')
-    const badPart = await relay.request('/v1/edits', { method: 'POST', body: notJson }, ALICE.token)
+    const badPart = await relay.requestAsync('/v1/edits', { method: 'POST', body: notJson }, ALICE.token)
     expect(badPart.status).toBe(400)
     expect((await errorOf(badPart)).code).toBe('invalid_request')
 
-    const noImage = await relay.postEdit({ prompt: 'Make it blue' }, ALICE.token, [])
+    const noImage = await relay.postEditAsync({ prompt: 'Make it blue' }, [], ALICE.token)
     expect(noImage.status).toBe(400)
     expect((await errorOf(noImage)).code).toBe('invalid_request')
     expect(relay.runware.requests).toHaveLength(0)
   })
 
   it('answers 404 not_found to a job that does not exist, and to another owner’s job', async () => {
-    const missing = await relay.request('/v1/edits/00000000-0000-0000-0000-000000000000', {}, ALICE.token)
+    const missing = await relay.requestAsync('/v1/edits/00000000-0000-0000-0000-000000000000', {}, ALICE.token)
     expect(missing.status).toBe(404)
     expect((await errorOf(missing)).code).toBe('not_found')
-    expect((await relay.request('/v1/edits/nope/images/0', {}, ALICE.token)).status).toBe(404)
-    expect((await relay.request('/v1/edits/nope', { method: 'DELETE' }, ALICE.token)).status).toBe(404)
+    expect((await relay.requestAsync('/v1/edits/nope/images/0', {}, ALICE.token)).status).toBe(404)
+    expect((await relay.requestAsync('/v1/edits/nope', { method: 'DELETE' }, ALICE.token)).status).toBe(404)
 
-    const id = await relay.createEdit({ prompt: 'Make the sky purple' }, OPS.token)
-    const foreign = await relay.request(`/v1/edits/${id}`, {}, ALICE.token)
+    const id = await relay.createEditAsync({ prompt: 'Make the sky purple' }, undefined, OPS.token)
+    const foreign = await relay.requestAsync(`/v1/edits/${id}`, {}, ALICE.token)
     expect(foreign.status).toBe(404)
     expect((await errorOf(foreign)).code).toBe('not_found')
-    expect((await relay.waitForEnd(id, OPS.token)).status).toBe('succeeded')
+    expect((await relay.waitForEndAsync(id, OPS.token)).status).toBe('succeeded')
   })
 })
 
 describe('the worker in workerd: edits end to end', () => {
   it('runs an edit through the fake Runware: 202 with Location, ?wait to succeeded, then image bytes that decode', async () => {
-    const response = await relay.postEdit({ prompt: 'Make the sky purple, keep everything else', numImages: 2 }, ALICE.token)
+    const response = await relay.postEditAsync({ prompt: 'Make the sky purple, keep everything else', numImages: 2 }, undefined, ALICE.token)
     expect(response.status).toBe(202)
     const { id } = (await response.json()) as { id: string }
     expect(response.headers.get('location')).toBe(`/v1/edits/${id}`)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
 
-    const job = await relay.waitForEnd(id)
+    const job = await relay.waitForEndAsync(id)
     expect(job).toMatchObject({ id, status: 'succeeded', provider: 'runware', model: 'kontext-max', cost: 0.16 })
     expect(job.images).toHaveLength(2)
     for (const [index, image] of job.images.entries()) {
       expect(image.url).toBe(`/v1/edits/${id}/images/${index}`)
-      const download = await relay.request(image.url, {}, ALICE.token)
+      const download = await relay.requestAsync(image.url, {}, ALICE.token)
       expect(download.status).toBe(200)
       expect(download.headers.get('content-type')).toBe('image/png')
       const bytes = Buffer.from(await download.arrayBuffer())
@@ -132,19 +132,19 @@ describe('the worker in workerd: edits end to end', () => {
       expect([png.width, png.height]).toEqual([image.width, image.height])
     }
     expect(relay.runware.accepted.length).toBeGreaterThanOrEqual(1)
-    expect((await relay.request(`/v1/edits/${id}/images/2`, {}, ALICE.token)).status).toBe(404)
+    expect((await relay.requestAsync(`/v1/edits/${id}/images/2`, {}, ALICE.token)).status).toBe(404)
   })
 
   it('cancels a running edit: DELETE answers it canceled at once and it stays canceled; Runware cannot stop it, so the reservation is held until the host ends, then settled at its cost', async () => {
     relay.runware.setLatency(2_000)
     try {
-      const id = await relay.createEdit({ prompt: 'Make the sky purple' }, BOB.token)
-      const deleted = await relay.request(`/v1/edits/${id}`, { method: 'DELETE' }, BOB.token)
+      const id = await relay.createEditAsync({ prompt: 'Make the sky purple' }, undefined, BOB.token)
+      const deleted = await relay.requestAsync(`/v1/edits/${id}`, { method: 'DELETE' }, BOB.token)
       expect(deleted.status).toBe(200)
       expect(EditJob.parse(await deleted.json())).toMatchObject({ id, status: 'canceled', error: { code: 'canceled' } })
-      const polled = EditJob.parse(await (await relay.request(`/v1/edits/${id}?wait=1`, {}, BOB.token)).json())
+      const polled = EditJob.parse(await (await relay.requestAsync(`/v1/edits/${id}?wait=1`, {}, BOB.token)).json())
       expect(polled.status).toBe('canceled')
-      const usage = async () => UsageResponse.parse(await (await relay.request('/v1/usage', {}, BOB.token)).json()).owners[0]
+      const usage = async () => UsageResponse.parse(await (await relay.requestAsync('/v1/usage', {}, BOB.token)).json()).owners[0]
       // The host keeps running (and bills): a cancel must not free the budget it will spend.
       expect(await usage()).toMatchObject({ owner: 'bob', edits: 1, spentUsd: 0, reservedUsd: 0.08 })
       let own = await usage()
@@ -154,7 +154,7 @@ describe('the worker in workerd: edits end to end', () => {
       }
       expect(own).toMatchObject({ owner: 'bob', edits: 1, reservedUsd: 0 })
       expect(own?.spentUsd).toBeGreaterThan(0)
-      expect(EditJob.parse(await (await relay.request(`/v1/edits/${id}`, {}, BOB.token)).json()).status).toBe('canceled')
+      expect(EditJob.parse(await (await relay.requestAsync(`/v1/edits/${id}`, {}, BOB.token)).json()).status).toBe('canceled')
     } finally {
       relay.runware.setLatency(0)
     }
@@ -163,24 +163,24 @@ describe('the worker in workerd: edits end to end', () => {
   it('refuses an edit over the owner’s daily budget with 402 budget_exceeded, before the host is called', async () => {
     const before = relay.runware.requests.length
     // carol may spend 0.10 a day: one kontext-max edit (0.08) fits, a second does not.
-    const first = await relay.createEdit({ prompt: 'Make the sky purple' }, CAROL.token)
-    const second = await relay.postEdit({ prompt: 'Make the sky green' }, CAROL.token)
+    const first = await relay.createEditAsync({ prompt: 'Make the sky purple' }, undefined, CAROL.token)
+    const second = await relay.postEditAsync({ prompt: 'Make the sky green' }, undefined, CAROL.token)
     expect(second.status).toBe(402)
     const error = await errorOf(second)
     expect(error.code).toBe('budget_exceeded')
     expect(error.message).toMatch(/\$0\.10/)
-    expect((await relay.waitForEnd(first, CAROL.token)).status).toBe('succeeded')
+    expect((await relay.waitForEndAsync(first, CAROL.token)).status).toBe('succeeded')
     expect(relay.runware.requests.length - before).toBe(1)
   })
 
   it('answers /v1/usage: an owner sees itself, the operator sees every owner', async () => {
-    const own = UsageResponse.parse(await (await relay.request('/v1/usage', {}, CAROL.token)).json())
+    const own = UsageResponse.parse(await (await relay.requestAsync('/v1/usage', {}, CAROL.token)).json())
     expect(own.scope).toBe('own')
     expect(own.owners).toEqual([{ owner: 'carol', edits: 1, images: 1, spentUsd: 0.08, reservedUsd: 0, dailyBudgetUsd: 0.1, remainingUsd: 0.02, requestsPerMinute: 20 }])
-    const all = UsageResponse.parse(await (await relay.request('/v1/usage', {}, OPS.token)).json())
+    const all = UsageResponse.parse(await (await relay.requestAsync('/v1/usage', {}, OPS.token)).json())
     expect(all.scope).toBe('all')
     expect(all.owners.map((owner) => owner.owner)).toEqual(expect.arrayContaining(['alice', 'bob', 'ops', 'carol']))
-    const bad = await relay.request('/v1/usage?day=yesterday', {}, CAROL.token)
+    const bad = await relay.requestAsync('/v1/usage?day=yesterday', {}, CAROL.token)
     expect(bad.status).toBe(400)
   })
 })
@@ -193,25 +193,25 @@ describe('the worker in workerd: restarts', () => {
       let done: string
       let cut: string
       try {
-        done = await first.createEdit({ prompt: 'Make the sky purple' }, ALICE.token)
-        expect((await first.waitForEnd(done)).status).toBe('succeeded')
+        done = await first.createEditAsync({ prompt: 'Make the sky purple' }, undefined, ALICE.token)
+        expect((await first.waitForEndAsync(done)).status).toBe('succeeded')
         first.runware.setLatency(30_000)
-        cut = await first.createEdit({ prompt: 'Make the sky green' }, ALICE.token)
+        cut = await first.createEditAsync({ prompt: 'Make the sky green' }, undefined, ALICE.token)
       } finally {
         await first.close()
       }
       const second = await startWorkerRelayAsync({ storageDir, bindings: { RELAY_TEST_ROUTES: '0' } })
       try {
-        const closedRoute = await second.request('/__test/store/probe', { method: 'POST', body: JSON.stringify({ method: 'listJobsAsync', args: [] }) })
+        const closedRoute = await second.requestAsync('/__test/store/probe', { method: 'POST', body: JSON.stringify({ method: 'listJobsAsync', args: [] }) })
         expect(closedRoute.status).toBe(404)
-        const kept = EditJob.parse(await (await second.request(`/v1/edits/${done}`, {}, ALICE.token)).json())
+        const kept = EditJob.parse(await (await second.requestAsync(`/v1/edits/${done}`, {}, ALICE.token)).json())
         expect(kept.status).toBe('succeeded')
-        const image = await second.request(`/v1/edits/${done}/images/0`, {}, ALICE.token)
+        const image = await second.requestAsync(`/v1/edits/${done}/images/0`, {}, ALICE.token)
         expect(image.status).toBe(200)
         expect(PNG.sync.read(Buffer.from(await image.arrayBuffer())).width).toBe(kept.images[0]!.width)
-        const interrupted = EditJob.parse(await (await second.request(`/v1/edits/${cut}`, {}, ALICE.token)).json())
+        const interrupted = EditJob.parse(await (await second.requestAsync(`/v1/edits/${cut}`, {}, ALICE.token)).json())
         expect(interrupted).toMatchObject({ status: 'failed', error: { code: 'interrupted' } })
-        const own = UsageResponse.parse(await (await second.request('/v1/usage', {}, ALICE.token)).json()).owners[0]
+        const own = UsageResponse.parse(await (await second.requestAsync('/v1/usage', {}, ALICE.token)).json()).owners[0]
         expect(own).toMatchObject({ owner: 'alice', edits: 2, reservedUsd: 0, spentUsd: 0.08 })
       } finally {
         await second.close()

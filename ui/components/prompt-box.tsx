@@ -18,7 +18,7 @@ export function PromptBox({ value, disabled, onInput, onSubmit, selection }: Pro
     if (selection === undefined || area.current === null) return
     area.current.focus()
     area.current.setSelectionRange(selection.start, selection.end)
-  }, [selection?.serial])
+  }, [selection])
   const length = value.trim().length
   const tooLong = length > PROMPT_MAX_CHARS
   function handleKeyDown(event: KeyboardEvent): void {

@@ -1,7 +1,8 @@
 import { AsyncResource } from 'node:async_hooks'
-import { WebSocket, type RawData } from 'ws'
-import * as z from 'zod'
+import { WebSocket } from 'ws'
+import { describeError } from '../../../shared/errors'
 import type { ProviderDeps } from '../provider'
+import { watchSocket } from './watch-socket'
 
 /**
  * ComfyUI's websocket (docs/hosts.md, "ComfyUI"; server.py, execution.py), read only for progress: `ws://host:8188/ws?clientId=<id>`
@@ -45,59 +46,6 @@ export function websocketUrl(base: string, clientId: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Frames
-// ---------------------------------------------------------------------------------------------
-
-const Frame = z.object({ type: z.string(), data: z.record(z.string(), z.unknown()) })
-const PromptId = z.string().min(1)
-const Progress = z
-  .object({ value: z.number().min(0), max: z.number().positive(), prompt_id: PromptId })
-  .refine((progress) => progress.value <= progress.max, 'value is above max')
-const Executing = z.object({ node: z.union([z.string(), z.number()]).nullable(), prompt_id: PromptId })
-const PromptEvent = z.object({ prompt_id: PromptId })
-/** Kinds the relay has no use for (`status`, `executed`, `execution_cached`, `progress_state`, …) are skipped. */
-const ENDED = new Set(['execution_success', 'execution_error', 'execution_interrupted'])
-
-export type ParsedFrame = { kind: 'event'; event: ComfyEvent } | { kind: 'skipped' } | { kind: 'unusable'; reason: string }
-
-/** Never throws; `unusable` for text that is not a frame as ComfyUI's server.py sends it. */
-export function parseFrame(text: string): ParsedFrame {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return { kind: 'unusable', reason: 'not JSON' }
-  }
-  const frame = Frame.safeParse(json)
-  if (!frame.success) return { kind: 'unusable', reason: 'not {type, data}' }
-  const { type, data } = frame.data
-  const unusable = (error: z.ZodError): ParsedFrame => ({ kind: 'unusable', reason: `${type}: ${error.issues[0]?.path.join('.') ?? ''} ${error.issues[0]?.message ?? ''}`.trim() })
-  if (type === 'progress') {
-    const progress = Progress.safeParse(data)
-    if (!progress.success) return unusable(progress.error)
-    return { kind: 'event', event: { kind: 'progress', promptId: progress.data.prompt_id, value: progress.data.value, max: progress.data.max } }
-  }
-  if (type === 'executing') {
-    // On a reconnect ComfyUI repeats the running node without a prompt_id: nothing to attribute it to.
-    if (data.prompt_id === undefined) return { kind: 'skipped' }
-    const executing = Executing.safeParse(data)
-    if (!executing.success) return unusable(executing.error)
-    return { kind: 'event', event: { kind: executing.data.node === null ? 'ended' : 'started', promptId: executing.data.prompt_id } }
-  }
-  if (type === 'execution_start' || ENDED.has(type)) {
-    const event = PromptEvent.safeParse(data)
-    if (!event.success) return unusable(event.error)
-    return { kind: 'event', event: { kind: type === 'execution_start' ? 'started' : 'ended', promptId: event.data.prompt_id } }
-  }
-  return { kind: 'skipped' }
-}
-
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8')
-}
-
-// ---------------------------------------------------------------------------------------------
 // The socket
 // ---------------------------------------------------------------------------------------------
 
@@ -106,136 +54,130 @@ const HANDSHAKE_TIMEOUT_MS = 5000
 const RECONNECT_FIRST_MS = 1000
 const RECONNECT_CAP_MS = 30_000
 
-export function createProgressSocket(options: { url: string; provider: string; log: ProviderDeps['log']; sleepAsync: ProviderDeps['sleepAsync'] }): ProgressSocket {
-  const { url, provider, log, sleepAsync } = options
-  const listeners = new Set<ComfyEventListener>()
+export interface ProgressSocketOptions {
+  url: string
+  provider: string
+  log: ProviderDeps['log']
+  sleepAsync: ProviderDeps['sleepAsync']
+}
+
+/** One socket shared by every listening edit, opened again while any still listens. */
+class SharedProgressSocket implements ProgressSocket {
+  private readonly listeners = new Set<ComfyEventListener>()
   /** The socket now open or opening; undefined between attempts and while nobody listens. */
-  let current: WebSocket | undefined
-  let retry: AbortController | undefined
-  let failures = 0
+  private current: WebSocket | undefined
+  private retry: AbortController | undefined
+  private failures = 0
   /** Woken when `current` opens or ends. */
-  let settled: Array<() => void> = []
+  private settled: Array<() => void> = []
   /**
    * The socket serves every edit, so its log lines must not carry the request and job ids of the
    * edit that happened to open it: it runs in the async context of the relay's startup.
    */
-  const scope = new AsyncResource('ComfyuiProgressSocket')
+  private readonly scope = new AsyncResource('ComfyuiProgressSocket')
 
-  const wakeWaiters = (): void => {
-    const waiting = settled
-    settled = []
+  constructor(private readonly options: ProgressSocketOptions) {}
+
+  listen(listener: ComfyEventListener): () => void {
+    this.listeners.add(listener)
+    this.scope.runInAsyncScope(() => this.connect())
+    let listening = true
+    return () => {
+      if (!listening) return
+      listening = false
+      this.listeners.delete(listener)
+      if (this.listeners.size === 0) this.shutdown()
+    }
+  }
+
+  readyAsync(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.current === undefined || this.current.readyState !== WebSocket.CONNECTING || signal.aborted) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      signal.addEventListener('abort', done, { once: true })
+      this.settled.push(done)
+    })
+  }
+
+  private wakeWaiters(): void {
+    const waiting = this.settled
+    this.settled = []
     waiting.forEach((wake) => wake())
   }
 
-  function connect(): void {
-    if (current !== undefined || listeners.size === 0) return
-    retry?.abort()
-    retry = undefined
+  private deliver(event: ComfyEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.options.log('provider.progress_listener_failed', { provider: this.options.provider, detail: describeError(error) })
+      }
+    }
+  }
+
+  private connect(): void {
+    if (this.current !== undefined || this.listeners.size === 0) return
+    this.retry?.abort()
+    this.retry = undefined
+    const { url, provider, log } = this.options
     let socket: WebSocket
     try {
       socket = new WebSocket(url, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS, perMessageDeflate: false })
     } catch (error) {
-      log('provider.progress_socket', { provider, state: 'failed', detail: error instanceof Error ? error.message : String(error) })
-      scheduleRetry()
+      log('provider.progress_socket', { provider, state: 'failed', detail: describeError(error) })
+      this.scheduleRetry()
       return
     }
-    current = socket
-    let opened = false
-    let lastError: string | undefined
-    let unusable = 0
-    let binary = 0
-    socket.on('open', () => {
-      opened = true
-      failures = 0
-      log('provider.progress_socket', { provider, state: 'open' })
-      if (current === socket) wakeWaiters()
-    })
-    socket.on('message', (data, isBinary) => {
-      // Previews: a 4-byte event type, a 4-byte image type, then the image. Not needed for progress.
-      if (isBinary) {
-        binary += 1
-        return
+    this.current = socket
+    watchSocket(socket, {
+      provider,
+      log,
+      deliver: (event) => this.deliver(event),
+      onOpen: () => {
+        this.failures = 0
+        if (this.current === socket) this.wakeWaiters()
+      },
+      onClose: () => {
+        if (this.current !== socket) return
+        this.current = undefined
+        this.wakeWaiters()
+        if (this.listeners.size > 0) this.scheduleRetry()
       }
-      const frame = parseFrame(textOf(data))
-      if (frame.kind === 'unusable') {
-        unusable += 1
-        // Once per socket: a host that sends nothing usable would otherwise fill the log.
-        if (unusable === 1) log('provider.progress_frame_ignored', { provider, detail: frame.reason })
-        return
-      }
-      if (frame.kind !== 'event') return
-      for (const listener of [...listeners]) {
-        try {
-          listener(frame.event)
-        } catch (error) {
-          log('provider.progress_listener_failed', { provider, detail: error instanceof Error ? error.message : String(error) })
-        }
-      }
-    })
-    // Without a listener, ws would throw the error; 'close' always follows it.
-    socket.on('error', (error) => {
-      lastError = error.message
-    })
-    socket.on('close', (code) => {
-      log('provider.progress_socket', { provider, state: opened ? 'closed' : 'failed', code, detail: lastError, unusableFrames: unusable, binaryFrames: binary })
-      if (current !== socket) return
-      current = undefined
-      wakeWaiters()
-      if (listeners.size > 0) scheduleRetry()
     })
   }
 
-  function scheduleRetry(): void {
-    const delay = Math.min(RECONNECT_FIRST_MS * 2 ** failures, RECONNECT_CAP_MS)
-    failures += 1
+  private scheduleRetry(): void {
+    const delay = Math.min(RECONNECT_FIRST_MS * 2 ** this.failures, RECONNECT_CAP_MS)
+    this.failures += 1
     const controller = new AbortController()
-    retry = controller
-    sleepAsync(delay, controller.signal).then(
+    this.retry = controller
+    this.options.sleepAsync(delay, controller.signal).then(
       () => {
-        if (retry !== controller) return
-        retry = undefined
-        connect()
+        if (this.retry !== controller) return
+        this.retry = undefined
+        this.connect()
       },
       () => undefined
     )
   }
 
-  function shutdown(): void {
-    retry?.abort()
-    retry = undefined
-    const socket = current
-    current = undefined
-    wakeWaiters()
+  private shutdown(): void {
+    this.retry?.abort()
+    this.retry = undefined
+    const socket = this.current
+    this.current = undefined
+    this.wakeWaiters()
     if (socket === undefined) return
     if (socket.readyState === WebSocket.OPEN) socket.close(1000)
     else socket.terminate()
   }
+}
 
-  return {
-    listen(listener) {
-      listeners.add(listener)
-      scope.runInAsyncScope(connect)
-      let listening = true
-      return () => {
-        if (!listening) return
-        listening = false
-        listeners.delete(listener)
-        if (listeners.size === 0) shutdown()
-      }
-    },
-
-    readyAsync(timeoutMs, signal) {
-      if (current === undefined || current.readyState !== WebSocket.CONNECTING || signal.aborted) return Promise.resolve()
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer)
-          signal.removeEventListener('abort', done)
-          resolve()
-        }
-        const timer = setTimeout(done, timeoutMs)
-        signal.addEventListener('abort', done, { once: true })
-        settled.push(done)
-      })
-    }
-  }
+export function createProgressSocket(options: ProgressSocketOptions): ProgressSocket {
+  return new SharedProgressSocket(options)
 }

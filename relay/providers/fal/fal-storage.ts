@@ -6,7 +6,8 @@ import { FAL_PROVIDER, falError } from './fal-error'
 import type { ProviderDeps, ReferenceImage } from '../provider'
 import { codeForStatus, hostError } from '../shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
-import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { falRefusal } from './fal-refusal'
 
 /**
  * References for fal: small ones inline as data URIs, larger ones through fal's storage, as fal's
@@ -63,12 +64,12 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     const read = await readTextAsync(response, signal)
     if (!response.ok) {
       const error = falError(response, read.ok ? read.text : '', 'storage initiate', deps.now())
-      const refused = response.status === 429 || response.status === 503
-      return refused ? { kind: 'refused', error, retryAfterMs: retryAfterMsOf(response, deps.now()) } : { kind: 'final', error }
+      return falRefusal(response, error, deps.now()) ?? { kind: 'final', error }
     }
     const parsed = read.ok ? InitiatedUpload.safeParse(parseJson(read.text)) : undefined
     if (parsed?.success !== true) {
-      return { kind: 'final', error: new AppError('provider_error', undefined, { detail: `fal storage initiate answered ${response.status} without upload_url and file_url` }) }
+      const detail = `fal storage initiate answered ${response.status} without upload_url and file_url${read.ok ? '' : ` (${read.detail})`}`
+      return { kind: 'final', error: new AppError('provider_error', undefined, { detail, cause: parsed?.error }) }
     }
 
     // The presigned URL carries its own signature: fal's key stays with fal's own origins.
@@ -81,8 +82,7 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     const status = put.response.status
     if (!put.response.ok) {
       const error = hostError(FAL_PROVIDER, status, putCode(status), `storage PUT${status === 403 ? ' (presigned URL expired?)' : ''}: ${putRead.ok ? putRead.text.slice(0, 200) : putRead.detail}`)
-      const refused = status === 429 || status === 503
-      return refused ? { kind: 'refused', error, retryAfterMs: retryAfterMsOf(put.response, deps.now()) } : { kind: 'final', error }
+      return falRefusal(put.response, error, deps.now()) ?? { kind: 'final', error }
     }
     return { kind: 'accepted', value: parsed.data.file_url }
   }

@@ -6,6 +6,8 @@ import type { ProviderDeps, ReferenceImage } from '../provider'
 import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
 import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
 import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { REPLICATE_NAME as NAME, REPLICATE_PROVIDER as PROVIDER } from './replicate-context'
+import { withRetryAfter } from './with-retry-after'
 
 /**
  * References for Replicate: inline data URIs up to 1 MB, Replicate's Files API above it
@@ -26,9 +28,6 @@ import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../s
  */
 
 export const REPLICATE_INLINE_MAX_BYTES = 1_000_000
-
-const PROVIDER = 'replicate'
-const NAME = 'Replicate'
 
 /** `FileObject` in the client's `index.d.ts`, only what the relay reads. */
 const FileObject = z.object({ id: z.string().min(1), urls: z.object({ get: z.url() }) })
@@ -60,12 +59,12 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
       const error = hostError(NAME, response.status, codeForStatus(response.status), `file upload: ${read.ok ? describeHostBody(body, read.text) : read.detail}`)
       if (response.status !== 429 && response.status !== 503) return { kind: 'final', error }
       const retryAfterMs = retryAfterMsOf(response, deps.now())
-      const retryAfterSeconds = response.status === 429 && retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined
-      return { kind: 'refused', error: retryAfterSeconds === undefined ? error : new AppError(error.code, error.message, { detail: error.detail, retryAfterSeconds }), retryAfterMs }
+      return { kind: 'refused', error: response.status === 429 ? withRetryAfter(error, retryAfterMs) : error, retryAfterMs }
     }
     const parsed = read.ok ? FileObject.safeParse(parseJson(read.text)) : undefined
     if (parsed?.success !== true) {
-      return { kind: 'final', error: new AppError('provider_error', undefined, { detail: `${PROVIDER} file upload answered ${response.status} without a file object` }) }
+      const detail = `${PROVIDER} file upload answered ${response.status} without a file object${read.ok ? '' : `: ${read.detail}`}`
+      return { kind: 'final', error: new AppError('provider_error', undefined, { detail, cause: parsed?.error }) }
     }
     deps.log('provider.uploaded', { provider: PROVIDER, reference: index + 1, fileId: parsed.data.id })
     return { kind: 'accepted', value: parsed.data.urls.get }

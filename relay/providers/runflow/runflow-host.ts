@@ -16,10 +16,15 @@ export const runflowHost = defineHost({
     RUNFLOW_INLINE_MAX_BYTES: z.coerce.number().int().min(0).max(52_428_800).default(0)
   }),
   config: (env) =>
-    keyedHostConfig(env.RUNFLOW_API_KEY, env.RUNFLOW_API_URL, { RUNFLOW_INLINE_MAX_BYTES: String(env.RUNFLOW_INLINE_MAX_BYTES) }, {
-      'kontext-max': { hostModelId: env.RUNFLOW_MAX_MODEL_ID, multiHostModelId: env.RUNFLOW_MAX_MULTI_MODEL_ID },
-      'kontext-pro': { multiHostModelId: env.RUNFLOW_PRO_MULTI_MODEL_ID }
-    }),
+    keyedHostConfig(
+      env.RUNFLOW_API_KEY,
+      env.RUNFLOW_API_URL,
+      { RUNFLOW_INLINE_MAX_BYTES: String(env.RUNFLOW_INLINE_MAX_BYTES) },
+      {
+        'kontext-max': { hostModelId: env.RUNFLOW_MAX_MODEL_ID, multiHostModelId: env.RUNFLOW_MAX_MULTI_MODEL_ID },
+        'kontext-pro': { multiHostModelId: env.RUNFLOW_PRO_MULTI_MODEL_ID }
+      }
+    ),
   createProvider: createRunflowProvider,
   answerMaxBytes: BASE64_ANSWER_MAX_BYTES
 })

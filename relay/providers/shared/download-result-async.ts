@@ -25,8 +25,8 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
   let parsed: URL
   try {
     parsed = new URL(url)
-  } catch {
-    throw new AppError('provider_error', undefined, { detail: `result URL is not a URL: ${url.slice(0, 80)}` })
+  } catch (error) {
+    throw new AppError('provider_error', undefined, { detail: `result URL is not a URL: ${url.slice(0, 80)}`, cause: error })
   }
   const hostOrigin = new URL(options.hostBaseUrl).origin
   // A result URL comes from the host's answer, not from the adapter's own routing: plain http only on the exact origin.
@@ -37,7 +37,7 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
   const fetchImpl = isOutboundFetch(options.fetch) ? options.fetch : createOutboundFetch({ hostBaseUrl: options.hostBaseUrl, fetch: options.fetch })
   const sameOrigin = parsed.origin === hostOrigin
   const answer = await hostFetchAsync(fetchImpl, parsed.href, { headers: sameOrigin ? (options.headers ?? {}) : {}, redirect: 'follow' }, options.signal)
-  if (answer.kind === 'network') throw new AppError('provider_unavailable', undefined, { detail: `result download: ${answer.detail}` })
+  if (answer.kind === 'network') throw new AppError('provider_unavailable', undefined, { detail: `result download: ${answer.detail}`, cause: answer.error })
   const { response } = answer
   if (!response.ok) {
     throw new AppError('provider_error', undefined, { detail: `result download answered ${response.status}${response.status === 403 || response.status === 404 || response.status === 410 ? ' (expired?)' : ''}` })
@@ -66,7 +66,7 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason
     if (error instanceof AppError) throw error
-    throw new AppError('provider_unavailable', undefined, { detail: `result download cut off: ${String(error)}` })
+    throw new AppError('provider_unavailable', undefined, { detail: 'result download cut off', cause: error })
   }
   const bytes = new Uint8Array(total)
   let offset = 0

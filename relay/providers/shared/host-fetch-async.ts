@@ -11,7 +11,7 @@ import { answerCapOf } from '../../net/answer-cap'
 export type HostAnswer =
   | { kind: 'response'; response: Response }
   /** `reachedHost` false: the connection never opened, so nothing was accepted. */
-  | { kind: 'network'; reachedHost: boolean; detail: string }
+  | { kind: 'network'; reachedHost: boolean; detail: string; error: unknown }
 
 // Errors raised before a single byte reached the host (undici and Node's DNS/socket codes).
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -32,7 +32,7 @@ export async function hostFetchAsync(fetchImpl: typeof fetch, url: string, init:
     if (signal.aborted) throw signal.reason
     if (error instanceof AppError) throw error
     const code = errorCode(error)
-    return { kind: 'network', reachedHost: code === undefined || !CONNECT_CODES.has(code), detail: `${code ?? 'network error'}: ${String(error)}` }
+    return { kind: 'network', reachedHost: code === undefined || !CONNECT_CODES.has(code), detail: code ?? 'network error', error }
   }
 }
 
@@ -61,7 +61,7 @@ export async function readTextAsync(
   response: Response,
   signal: AbortSignal,
   options: ReadTextOptions = {}
-): Promise<{ ok: true; text: string } | { ok: false; detail: string }> {
+): Promise<{ ok: true; text: string } | { ok: false; detail: string; error: unknown }> {
   const maxBytes = options.maxBytes ?? answerCapOf(response) ?? DEFAULT_ANSWER_MAX_BYTES
   const declared = Number(response.headers.get('content-length') ?? '')
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -89,7 +89,7 @@ export async function readTextAsync(
   } catch (error) {
     if (signal.aborted) throw signal.reason
     if (error instanceof AppError) throw error
-    return { ok: false, detail: `body cut off: ${String(error)}` }
+    return { ok: false, detail: 'body cut off', error }
   }
 }
 

@@ -53,9 +53,15 @@ export async function runVariantsAsync(input: ProviderEditInput, deps: Pick<Prov
       input.onProgress({ status: 'queued' })
       return
     }
+    // Running without a figure from any call is not 0 %: the host has not said.
+    if (started.every((state) => state.fraction === undefined)) {
+      input.onProgress({ status: 'running' })
+      return
+    }
     const done = plan.reduce((sum, call, index) => sum + call.count * (states[index]?.status === 'running' ? (states[index].fraction ?? 0) : 0), 0)
     input.onProgress({ status: 'running', fraction: Math.min(1, Math.max(0, done / total)) })
   }
+  let pending = plan.length
   const runOneAsync = async (call: Omit<VariantCall, 'onProgress'>): Promise<VariantCallResult> => {
     const result = await runCallAsync({
       ...call,
@@ -65,7 +71,10 @@ export async function runVariantsAsync(input: ProviderEditInput, deps: Pick<Prov
       }
     })
     states[call.index] = { status: 'running', fraction: 1 }
-    report()
+    pending -= 1
+    // The last call's end is the edit's end: its result follows at once, so no progress is sent
+    // for it (each change wakes the client's long poll).
+    if (pending > 0) report()
     return result
   }
 

@@ -1,0 +1,17 @@
+import { AppError } from '../../../shared/errors'
+import type { ProviderEditInput } from '../provider'
+
+/** The model for this edit, or why Replicate cannot take it; checked before anything is uploaded. */
+export function replicateModelOf(input: ProviderEditInput): string {
+  const { request, offer, references } = input
+  const multi = references.length > 1
+  const model = multi ? offer.multiHostModelId : offer.hostModelId
+  if (model === undefined) {
+    throw new AppError('invalid_request', `Replicate takes one reference image for ${input.model}.`)
+  }
+  // The multi-image apps take no prompt_upsampling (docs/hosts.md, "Replicate"): refuse rather than drop it.
+  if (multi && request.promptUpsampling === true) {
+    throw new AppError('invalid_request', 'Replicate cannot expand the prompt when several reference images are sent; leave promptUpsampling out or send one image.')
+  }
+  return model
+}
