@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { catalogueCapabilities, toEditRequest } from '../shared/capabilities'
+import { catalogueCapabilities } from '../shared/catalogue-capabilities'
+import { toEditRequest } from '../shared/to-edit-request'
 import type { ProviderId } from '../shared/models'
 import { DEFAULT_OPTIONS } from '../shared/settings'
 import { sleepAsync } from '../shared/sleep-async'

@@ -22,17 +22,18 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseRelayConfig } from '../relay/config'
-import { createRelay } from '../relay/create-relay'
-import { catalogueCapabilities, toEditRequest } from '../shared/capabilities'
-import type { ModelId, ProviderId } from '../shared/models'
+import { createRelay } from '../relay/relay'
+import { catalogueCapabilities } from '../shared/catalogue-capabilities'
+import { toEditRequest } from '../shared/to-edit-request'
+import type { ModelId } from '../shared/models'
 import { DEFAULT_OPTIONS } from '../shared/settings'
 import { sleepAsync } from '../shared/sleep-async'
 import { TERMINAL_STATUSES } from '../shared/relay-api'
-import type { FakeRequestTimes, FakesAnswer, FakesRequest, PollingHost } from './polling-fakes-process'
+import type { FakeRequestTimes, FakesAnswer, FakesRequest } from './polling-fakes-process'
+import { POLLING_HOSTS, type PollingHost } from './polling-hosts'
 import { designPng } from './representative-image'
 import { epochMs } from './stats'
 
-export type { PollingHost } from './polling-fakes-process'
 /** 'now': the relay's schedule; a number: the same with every wait capped at that many ms. */
 export type Schedule = 'now' | 500 | 250
 
@@ -96,7 +97,6 @@ function startFakesProcessAsync(): Promise<Fakes> {
   })
 }
 
-const PROVIDER_OF: Record<PollingHost, ProviderId> = { fal: 'fal', bfl: 'bfl', replicate: 'replicate', runflow: 'runflow', 'runware-async': 'runware', comfyui: 'comfyui' }
 
 interface Call {
   method: string
@@ -146,7 +146,7 @@ export async function runOneAsync(fakes: Fakes, host: PollingHost, schedule: Sch
     calls.push({ method, path: new URL(url).pathname, sent, answered: epochMs(), held })
     return response
   }
-  const provider = PROVIDER_OF[host]
+  const { provider } = POLLING_HOSTS[host]
   const config = parseRelayConfig({ RELAY_TOKENS: TOKEN, ...fake.env })
   const relay = createRelay(config, {
     fetch: recordingFetch,

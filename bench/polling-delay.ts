@@ -1,18 +1,12 @@
 import { startChildAsync } from './children'
 import { pollAsync } from '../relay/providers/shared/poll-async'
-import type { PlanItem, PollingHost, PollingOutcome, Schedule } from './polling-delay-process'
+import type { PlanItem, PollingOutcome, Schedule } from './polling-delay-process'
+import { POLLING_HOSTS, type PollingHost } from './polling-hosts'
 import type { Section } from './report'
 import { mean, median, ms, quantile } from './stats'
 
-const HOSTS: PollingHost[] = (process.env.BENCH_POLLING_HOSTS?.split(',') as PollingHost[] | undefined) ?? ['fal', 'bfl', 'replicate', 'runflow', 'runware-async', 'comfyui']
-const NAMES: Record<PollingHost, string> = {
-  fal: 'fal (queue)',
-  bfl: 'Black Forest Labs',
-  replicate: 'Replicate (Prefer: wait 5 s)',
-  runflow: 'Runflow',
-  'runware-async': 'Runware (async delivery)',
-  comfyui: 'ComfyUI (+ its websocket)'
-}
+const ALL_HOSTS = Object.keys(POLLING_HOSTS) as PollingHost[]
+const HOSTS: PollingHost[] = (process.env.BENCH_POLLING_HOSTS?.split(',') ?? ALL_HOSTS).filter((host): host is PollingHost => (ALL_HOSTS as string[]).includes(host))
 const JOBS_PER_HOST = Number(process.env.BENCH_POLLING_JOBS ?? 20)
 const MIN_LATENCY_MS = 2000
 const MAX_LATENCY_MS = 12_000
@@ -98,7 +92,7 @@ export async function measurePollingDelayAsync(): Promise<Section> {
   const overall = (schedule: Schedule) => median(outcomes.filter((outcome) => outcome.ok && outcome.schedule === schedule).map((outcome) => outcome.delayMs))
   const verdict = (schedule: Schedule, name: string) => {
     const { host, ms: value } = worst(schedule)
-    return { name, target: `≤ ${TARGET_MEDIAN_MS} ms`, measured: `${ms(value)} ms (worst: ${NAMES[host]})`, pass: value <= TARGET_MEDIAN_MS }
+    return { name, target: `≤ ${TARGET_MEDIAN_MS} ms`, measured: `${ms(value)} ms (worst: ${POLLING_HOSTS[host].name})`, pass: value <= TARGET_MEDIAN_MS }
   }
   return {
     title: 'Polling delay',
@@ -111,7 +105,7 @@ export async function measurePollingDelayAsync(): Promise<Section> {
       {
         caption: 'Median ms / p95 ms / status calls per edit:',
         headers: ['Host', 'Edits', 'Now', 'Waits ≤ 0.5 s', 'Waits ≤ 0.25 s'],
-        rows: HOSTS.map((host) => [NAMES[host], `${of(host, 'now').length}`, cell(host, 'now'), cell(host, 500), cell(host, 250)])
+        rows: HOSTS.map((host) => [POLLING_HOSTS[host].name, `${of(host, 'now').length}`, cell(host, 'now'), cell(host, 500), cell(host, 250)])
       }
     ],
     targets: [verdict('now', 'median delay, every polling host, schedule as it is'), verdict(500, 'the same, waits capped at 0.5 s'), verdict(250, 'the same, waits capped at 0.25 s')],

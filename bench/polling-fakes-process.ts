@@ -3,51 +3,22 @@
  * polling hosts on request. The fakes render a real megapixel image for every job; here, that work
  * never delays the relay's timers or the measurements, which run in the parent.
  */
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server } from 'node:net'
-import { startFakeBflAsync } from '../test/fakes/bfl-server'
-import { startFakeComfyuiAsync } from '../test/fakes/comfyui-server'
-import { startFakeFalAsync } from '../test/fakes/fal-server'
-import { startFakeReplicateAsync } from '../test/fakes/replicate-server'
-import { startFakeRunflowAsync } from '../test/fakes/runflow-server'
-import { startFakeRunwareAsync } from '../test/fakes/runware-server'
+import { POLLING_HOSTS, type PollingHost } from './polling-hosts'
+import { FAKE_HOSTS } from '../test/fakes/fake-hosts'
 
-export type PollingHost = 'fal' | 'bfl' | 'replicate' | 'runflow' | 'runware-async' | 'comfyui'
 
 interface Fake {
   env: Record<string, string>
   close(): Promise<void>
 }
 
-/** Each host's fake with this latency, and the relay variables that point at it. */
+/** Each host's fake (test/fakes/fake-hosts.ts) with this latency, and the relay variables that point at it. */
 async function startFakeAsync(host: PollingHost, latencyMs: number): Promise<Fake> {
-  switch (host) {
-    case 'fal': {
-      const fake = await startFakeFalAsync({ key: `fal-id-${randomUUID()}:fal-secret`, runMs: latencyMs })
-      return { env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url }, close: () => fake.close() }
-    }
-    case 'bfl': {
-      const fake = await startFakeBflAsync({ apiKey: `bfl-${randomUUID()}`, latencyMs })
-      return { env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url }, close: () => fake.close() }
-    }
-    case 'replicate': {
-      const fake = await startFakeReplicateAsync({ latencyMs })
-      return { env: { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url }, close: () => fake.close() }
-    }
-    case 'runflow': {
-      const fake = await startFakeRunflowAsync({ apiKey: `rf_live_${randomUUID()}`, latencyMs })
-      return { env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url }, close: () => fake.close() }
-    }
-    case 'runware-async': {
-      const fake = await startFakeRunwareAsync({ apiKey: `rw-${randomUUID()}`, latencyMs })
-      return { env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url, RUNWARE_DELIVERY: 'async' }, close: () => fake.close() }
-    }
-    case 'comfyui': {
-      const fake = await startFakeComfyuiAsync({ latencyMs })
-      return { env: { COMFYUI_URL: fake.url }, close: () => fake.close() }
-    }
-  }
+  const { provider, env } = POLLING_HOSTS[host]
+  const fake = await FAKE_HOSTS[provider]({ latencyMs })
+  return { env: { ...fake.env, ...env }, close: () => fake.close() }
 }
 
 /** A request a fake's server received: when it arrived and when its answer was handed to the kernel (epoch ms). */

@@ -47,18 +47,18 @@ export interface RelayClient {
 export function createRelayClient(options: RelayClientOptions): RelayClient {
   const base = options.baseUrl.replace(/\/+$/, '')
 
-  async function send(path: string, init: RequestInit & { signal?: AbortSignal | undefined }): Promise<Response> {
+  async function sendAsync(path: string, init: RequestInit & { signal?: AbortSignal | undefined }): Promise<Response> {
     const headers = new Headers(init.headers)
     if (options.token !== '') headers.set('authorization', `Bearer ${options.token}`)
     try {
       return await options.fetch(`${base}${path}`, { ...init, headers })
     } catch (error) {
       if (init.signal?.aborted === true) throw init.signal.reason
-      throw new AppError('relay_unreachable', undefined, { detail: String(error) })
+      throw new AppError('relay_unreachable', undefined, { cause: error })
     }
   }
 
-  async function readJson<T extends z.ZodType>(response: Response, schema: T): Promise<z.infer<T>> {
+  async function readJsonAsync<T extends z.ZodType>(response: Response, schema: T): Promise<z.infer<T>> {
     let body: unknown
     try {
       body = await response.json()
@@ -79,15 +79,15 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     baseUrl: base,
 
     async healthAsync(signal?: AbortSignal): Promise<Health> {
-      return readJson(await send(ROUTES.health, { method: 'GET', signal }), Health)
+      return readJsonAsync(await sendAsync(ROUTES.health, { method: 'GET', signal }), Health)
     },
 
     async modelsAsync(signal?: AbortSignal): Promise<ModelsResponse> {
-      return readJson(await send(ROUTES.models, { method: 'GET', signal }), ModelsResponse)
+      return readJsonAsync(await sendAsync(ROUTES.models, { method: 'GET', signal }), ModelsResponse)
     },
 
     async usageAsync(signal?: AbortSignal): Promise<UsageResponse> {
-      return readJson(await send(ROUTES.usage, { method: 'GET', signal }), UsageResponse)
+      return readJsonAsync(await sendAsync(ROUTES.usage, { method: 'GET', signal }), UsageResponse)
     },
 
     async createEditAsync(request: EditRequestInput, images: ReadonlyArray<UploadImage>, signal?: AbortSignal): Promise<EditCreated> {
@@ -97,27 +97,27 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         // Bytes travel as file parts, never as base64 inside JSON.
         form.append('image', new Blob([image.bytes.slice()], { type: image.contentType }), image.name)
       }
-      return readJson(await send(ROUTES.edits, { method: 'POST', body: form, signal }), EditCreated)
+      return readJsonAsync(await sendAsync(ROUTES.edits, { method: 'POST', body: form, signal }), EditCreated)
     },
 
     async getEditAsync(id: string, waitSeconds: number, signal?: AbortSignal): Promise<EditJob> {
       const query = waitSeconds > 0 ? `?wait=${waitSeconds}` : ''
-      return readJson(await send(`${ROUTES.edit(id)}${query}`, { method: 'GET', signal }), EditJob)
+      return readJsonAsync(await sendAsync(`${ROUTES.edit(id)}${query}`, { method: 'GET', signal }), EditJob)
     },
 
     async cancelEditAsync(id: string, signal?: AbortSignal): Promise<EditJob> {
-      return readJson(await send(ROUTES.edit(id), { method: 'DELETE', signal }), EditJob)
+      return readJsonAsync(await sendAsync(ROUTES.edit(id), { method: 'DELETE', signal }), EditJob)
     },
 
     async fetchImageAsync(url: string, signal?: AbortSignal): Promise<Uint8Array> {
       if (!url.startsWith('/')) throw new AppError('relay_incompatible', undefined, { detail: `image url ${url} is not a relay path` })
-      const response = await send(url, { method: 'GET', signal })
-      if (!response.ok) await readJson(response, ErrorBody)
+      const response = await sendAsync(url, { method: 'GET', signal })
+      if (!response.ok) await readJsonAsync(response, ErrorBody)
       try {
         return new Uint8Array(await response.arrayBuffer())
       } catch (error) {
         if (signal?.aborted === true) throw signal.reason
-        throw new AppError('relay_unreachable', undefined, { detail: String(error) })
+        throw new AppError('relay_unreachable', undefined, { cause: error })
       }
     }
   }

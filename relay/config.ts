@@ -1,6 +1,6 @@
 import * as z from 'zod'
-import { offerOf, ProviderId, type ModelId, type ModelOffer } from '../shared/models'
-import type { Account } from './auth/accounts'
+import { ProviderId, type ModelId, type ModelOffer } from '../shared/models'
+import type { Account } from './auth/account'
 import { parseTokensFile } from './auth/tokens-file'
 import { ConfigError } from './config-error'
 import { Optional, PositiveInt, Flag } from './env-fields'
@@ -11,7 +11,12 @@ import { HOSTS } from './providers/hosts'
 const CsvTokens = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((token) => token.trim()).filter((token) => token !== ''))
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token !== '')
+  )
   .pipe(
     z.array(
       z
@@ -45,7 +50,7 @@ export const RelayEnv = z.object({
   // Prompts stay out of the logs unless this is 1; image bytes never go in.
   LOG_PROMPTS: Flag,
   // On SIGTERM/SIGINT, how long running edits may take to finish before they are recorded as interrupted.
-  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25)
 })
 export type RelayEnv = z.infer<typeof RelayEnv>
 
@@ -96,16 +101,6 @@ function hostsOf(results: readonly HostEnvResult[]): Record<ProviderId, HostConf
   return Object.fromEntries(ProviderId.options.map((id, index) => [id, configOf(results[index])])) as Record<ProviderId, HostConfig>
 }
 
-export function enabledProviders(config: RelayConfig): ProviderId[] {
-  return ProviderId.options.filter((id) => config.hosts[id].enabled)
-}
-
-/** The catalogue's offer with this relay's overrides, or undefined when the host lacks the model. */
-export function resolveOffer(config: RelayConfig, provider: ProviderId, model: ModelId): ModelOffer | undefined {
-  const offer = offerOf(provider, model)
-  return offer === undefined ? undefined : { ...offer, ...config.hosts[provider].offerOverrides[model] }
-}
-
 export interface ParseOptions {
   /** Reads RELAY_TOKENS_FILE (the Node entry passes readFileSync); without it that variable is refused. */
   readFile?: (path: string) => string
@@ -113,18 +108,28 @@ export interface ParseOptions {
 
 function accountsFrom(path: string | undefined, plainTokens: readonly string[], options: ParseOptions): Account[] {
   if (path === undefined) return []
-  if (options.readFile === undefined) throw new ConfigError('RELAY_TOKENS_FILE is set, but this runtime cannot read files. Pass the tokens another way.')
+  if (options.readFile === undefined)
+    throw new ConfigError('RELAY_TOKENS_FILE is set, but this runtime cannot read files. Pass the tokens another way.')
   let text: string
   try {
     text = options.readFile(path)
   } catch (error) {
     const code = (error as { code?: unknown }).code
-    const reason = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'the relay may not read it' : error instanceof Error ? error.message : String(error)
+    const reason =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES'
+          ? 'the relay may not read it'
+          : error instanceof Error
+            ? error.message
+            : String(error)
     throw new ConfigError(`RELAY_TOKENS_FILE is ${path}, but it cannot be read: ${reason}.`)
   }
   const parsed = parseTokensFile(text)
   if (!parsed.ok) {
-    throw new ConfigError(`The tokens file ${path} (RELAY_TOKENS_FILE) is not valid:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}\nSee docs/team-relay.md, "The tokens file", for its format.`)
+    throw new ConfigError(
+      `The tokens file ${path} (RELAY_TOKENS_FILE) is not valid:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}\nSee docs/team-relay.md, "The tokens file", for its format.`
+    )
   }
   const twin = parsed.accounts.findIndex((account) => plainTokens.includes(account.token))
   if (twin >= 0) throw new ConfigError(`tokens[${twin}] of ${path} is also in RELAY_TOKENS. Keep each token in one place.`)

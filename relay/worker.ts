@@ -9,7 +9,7 @@
  * `ctx.waitUntil` here, is explained in relay-object.ts. Nothing here may import Node-only code.
  */
 import type { DurableObjectNamespace, ExecutionContext } from './worker/platform'
-import { STORE_RPC_PREFIX } from './worker/store-rpc'
+import { STORE_RPC_PREFIX } from './worker/handle-store-rpc-async'
 
 // workerd and wrangler find the Durable Object class among the entry module's exports.
 export { RelayObject } from './worker/relay-object'

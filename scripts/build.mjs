@@ -60,12 +60,12 @@ const uiHtmlPlugin = {
   }
 }
 
-/** The worker bundle leaves out what only Node can run (see relay/worker/comfyui-unavailable.ts). */
+/** The worker bundle leaves out what only Node can run (see relay/worker/comfyui-provider.ts). */
 const workerOnlyPlugin = {
   name: 'worker-only',
   setup(build) {
     build.onResolve({ filter: /\/comfyui-provider$/ }, (args) =>
-      args.importer.endsWith(join('providers', 'comfyui', 'comfyui-host.ts')) ? { path: join(root, 'relay/worker/comfyui-unavailable.ts') } : undefined
+      args.importer.endsWith(join('providers', 'comfyui', 'comfyui-host.ts')) ? { path: join(root, 'relay/worker/comfyui-provider.ts') } : undefined
     )
   }
 }

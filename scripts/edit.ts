@@ -32,7 +32,7 @@ function fail(message: string): never {
   process.exit(1)
 }
 
-function main(): Promise<void> {
+function mainAsync(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env')
   let values
   try {
@@ -115,7 +115,7 @@ async function runAsync(baseUrl: string, token: string, request: EditRequest, im
   process.stderr.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s${job.cost === undefined ? '' : `, cost $${job.cost.toFixed(3)}`}.\n`)
 }
 
-main().catch((error: unknown) => {
+mainAsync().catch((error: unknown) => {
   if (error instanceof AppError) fail(`${error.message} (${error.code})`)
   fail(String(error))
 })

@@ -33,27 +33,5 @@ export const KONTEXT_DEV_SIZES: readonly KontextSizeSpec[] = [
   [1104, 944], [1184, 880], [1248, 832], [1328, 800], [1392, 752], [1456, 720], [1504, 688], [1568, 672]
 ].map(([width, height]) => ({ width: width!, height: height! }))
 
-/** The size in `sizes` nearest to a width/height ratio. */
-export function nearestSize<S extends KontextSizeSpec>(sizes: readonly S[], width: number, height: number): S {
-  const target = Math.log(width / height)
-  let best = sizes[0]!
-  for (const size of sizes) {
-    if (Math.abs(Math.log(size.width / size.height) - target) < Math.abs(Math.log(best.width / best.height) - target)) best = size
-  }
-  return best
-}
-
 export const AspectRatio = z.enum(['auto', ...KONTEXT_SIZES.map((size) => size.ratio)] as ['auto', ...KontextSize['ratio'][]])
 export type AspectRatio = z.infer<typeof AspectRatio>
-
-/** Nearest by the logarithm of the ratio, so 2:1 and 1:2 are equally far from 1:1. */
-export function nearestKontextSize(width: number, height: number): KontextSize {
-  return nearestSize(KONTEXT_SIZES, width, height)
-}
-
-export function resolveKontextSize(aspectRatio: AspectRatio, reference: { width: number; height: number }): KontextSize {
-  if (aspectRatio === 'auto') return nearestKontextSize(reference.width, reference.height)
-  const size = KONTEXT_SIZES.find((candidate) => candidate.ratio === aspectRatio)
-  if (size === undefined) throw new Error(`unknown aspect ratio ${aspectRatio}`)
-  return size
-}

@@ -99,57 +99,5 @@ export class AppError extends Error {
   }
 }
 
-/** Causes followed for a log line; a chain can be long, or loop back on itself. */
-const MAX_CAUSES = 4
-
-function textOf(error: unknown): string {
-  if (error instanceof AppError) return error.detail ?? `${error.code}: ${error.message}`
-  if (error instanceof Error) return `${error.name}: ${error.message}`
-  return String(error)
-}
-
-/** The text of an error's causes, outermost first, joined by ": "; undefined when it has none. */
-export function causeText(error: unknown): string | undefined {
-  const parts: string[] = []
-  let cause = error instanceof Error ? error.cause : undefined
-  for (let depth = 0; depth < MAX_CAUSES && cause !== undefined; depth += 1) {
-    parts.push(textOf(cause))
-    cause = cause instanceof Error ? cause.cause : undefined
-  }
-  return parts.length === 0 ? undefined : parts.join(': ')
-}
-
-/** An error as one line of text: its name and message, then its causes'. For logs only (see describeError). */
-export function errorChainText(error: Error): string {
-  const causes = causeText(error)
-  return `${error.name}: ${error.message}${causes === undefined ? '' : `: ${causes}`}`
-}
-
-/**
- * What a log line says of an error beyond its code: an AppError's `detail` (or another error's
- * name and message), then the text of its causes; undefined when there is nothing to say. For
- * logs only, and only through a logger that masks secrets: a host's message may quote anything it
- * was sent.
- */
-export function describeError(error: unknown): string | undefined {
-  const own = error instanceof AppError ? error.detail : error === undefined ? undefined : textOf(error)
-  const parts = [own, causeText(error)].filter((part): part is string => part !== undefined)
-  return parts.length === 0 ? undefined : parts.join(': ')
-}
-
-export function toErrorInfo(error: unknown, fallback: ErrorCode = 'internal'): ErrorInfo {
-  if (error instanceof AppError) return error.toInfo()
-  return { code: fallback, message: ERROR_MESSAGES[fallback] }
-}
-
 export const RelayErrorInfo = z.object({ code: RelayErrorCode, message: z.string() })
 export type RelayErrorInfo = z.infer<typeof RelayErrorInfo>
-
-/** For the relay's answers: a code outside the relay's set (a bug) becomes `internal`. */
-export function toRelayErrorInfo(error: unknown): RelayErrorInfo {
-  if (error instanceof AppError) {
-    const code = RelayErrorCode.safeParse(error.code)
-    if (code.success) return { code: code.data, message: error.message }
-  }
-  return { code: 'internal', message: ERROR_MESSAGES.internal }
-}

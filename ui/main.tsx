@@ -2,7 +2,7 @@ import { render } from 'preact'
 import { sleepAsync } from '../shared/sleep-async'
 import { createRelayClient } from '../client/relay-client'
 import { App } from './app'
-import { canvasResizer } from './image/canvas-resizer'
+import { resizeOnCanvasAsync } from './image/resize-on-canvas-async'
 import { createPluginBridge, type PluginPort } from './plugin/plugin-bridge'
 import { randomId } from './random-id'
 import { createEditSession } from './session/edit-session'
@@ -27,7 +27,7 @@ const log = (message: string, detail?: unknown): void => console.warn(`Kontext E
 const session = createEditSession({
   bridge: createPluginBridge(port, log),
   relayFor: (baseUrl, token) => createRelayClient({ baseUrl, token, fetch: (input, init) => fetch(input, init) }),
-  resize: canvasResizer,
+  resizeAsync: resizeOnCanvasAsync,
   now: () => Date.now(),
   sleepAsync,
   randomId,

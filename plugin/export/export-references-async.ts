@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors'
 import { MAX_REFERENCES } from '../../shared/limits'
 import type { Reference } from '../../shared/messages'
-import { readPngSize } from '../../shared/png-size'
+import { readPngSize } from '../../shared/read-png-size'
 import type { PortSceneNode } from '../figma-port'
 import { exportBox } from './export-box'
 import { exportProblem } from './export-problem'

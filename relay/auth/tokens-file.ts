@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { DEFAULT_MAX_RUNNING_EDITS } from '../jobs/edit-capacity'
-import { PLAIN_TOKEN_OWNER_PATTERN, type Account } from './accounts'
+import type { Account } from './account'
+import { PLAIN_TOKEN_OWNER_PATTERN } from './plain-token-owner-async'
 
 /** RFC 6750 token68: what a Bearer header can carry, and all Hono's bearer-auth accepts. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9._~+/-]+=*$/

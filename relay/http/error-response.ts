@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { AppError, ERROR_MESSAGES, errorChainText, type RelayErrorCode } from '../../shared/errors'
+import { AppError, ERROR_MESSAGES, type RelayErrorCode } from '../../shared/errors'
+import { errorChainText } from '../../shared/error-chain-text'
 import type { ErrorBody } from '../../shared/relay-api'
 
 export const HTTP_STATUS: Record<RelayErrorCode, ContentfulStatusCode> = {

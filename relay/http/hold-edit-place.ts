@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import type { Account } from '../auth/accounts'
+import type { Account } from '../auth/account'
 import type { EditHold } from '../jobs/edit-capacity'
 import type { EditJobs } from '../jobs/edit-jobs'
 

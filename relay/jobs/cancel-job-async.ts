@@ -1,4 +1,5 @@
-import { AppError, toRelayErrorInfo } from '../../shared/errors'
+import { AppError } from '../../shared/errors'
+import { toRelayErrorInfo } from '../../shared/to-relay-error-info'
 import { PROVIDERS, type ProviderId } from '../../shared/models'
 import { TERMINAL_STATUSES } from '../../shared/relay-api'
 import type { JobRecord } from './job-record'
@@ -22,14 +23,14 @@ export async function cancelJobAsync(context: JobsContext, id: string, owner: st
     const controller = context.controllers.get(id)
     const hostKeepsRunning = controller !== undefined && !PROVIDERS[job.provider].cancel
     const ended = hostKeepsRunning
-      ? await changes.finish(id, 'canceled', {
+      ? await changes.finishAsync(id, 'canceled', {
           error: toRelayErrorInfo(new AppError('canceled', keepsRunningMessage(job.provider))),
           progress: undefined,
           hostRunning: true,
           // Kept until the host's deadline has passed, then for the usual retention.
           expiresAt: deps.now() + deps.providerTimeoutMs + deps.resultTtlMs
         })
-      : await changes.finish(id, 'canceled', { error: toRelayErrorInfo(new AppError('canceled')), progress: undefined })
+      : await changes.finishAsync(id, 'canceled', { error: toRelayErrorInfo(new AppError('canceled')), progress: undefined })
     if (!hostKeepsRunning) controller?.abort(new AppError('canceled'))
     if (ended) deps.log('job.canceled', { jobId: id, hostKeepsRunning })
     // No run here to settle it (another process's, or one that already ended): release it now.

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors'
 import type { ModelId, ModelOffer, ProviderId } from '../../shared/models'
 import { TERMINAL_STATUSES, type EditRequest } from '../../shared/relay-api'
-import type { Account } from '../auth/accounts'
+import type { Account } from '../auth/account'
 import type { LogContext } from '../log/relay-log'
 import type { Provider, ReferenceImage } from '../providers/provider'
 import type { RelayStore } from '../store/relay-store'

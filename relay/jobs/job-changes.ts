@@ -11,14 +11,14 @@ export type LateOutcome = Pick<Partial<JobRecord>, 'images' | 'costUsd' | 'costE
  */
 export interface JobChanges {
   /** Applies a patch to a job that has not ended; answers the new record, or undefined. */
-  update(id: string, patch: Partial<JobRecord>): Promise<JobRecord | undefined>
+  updateAsync(id: string, patch: Partial<JobRecord>): Promise<JobRecord | undefined>
   /** Ends a job (once: a job that has ended stays as it ended). Answers whether it ended it. */
-  finish(id: string, status: JobStatus, patch: Partial<JobRecord>): Promise<boolean>
+  finishAsync(id: string, status: JobStatus, patch: Partial<JobRecord>): Promise<boolean>
   /**
    * Changes a job that has ended, for the one case where its run goes on: a cancel its host could
    * not act on. Only the run's late outcome is patched in; the status stays as it ended.
    */
-  patchEnded(id: string, patch: LateOutcome): Promise<JobRecord | undefined>
+  patchEndedAsync(id: string, patch: LateOutcome): Promise<JobRecord | undefined>
   /** Resolves when `job` changes, or after `ms`, or when `signal` aborts. */
   waitForChangeAsync(job: JobRecord, ms: number, signal: AbortSignal): Promise<void>
 }
@@ -28,9 +28,9 @@ export function createJobChanges(deps: { store: RelayStore; now: () => number; r
   const chains = new Map<string, Promise<unknown>>()
 
   /** Runs changes to one job one after another. */
-  function serial<T>(id: string, change: () => Promise<T>): Promise<T> {
+  function serialAsync<T>(id: string, runAsync: () => Promise<T>): Promise<T> {
     const previous = chains.get(id) ?? Promise.resolve()
-    const next = previous.then(change, change)
+    const next = previous.then(runAsync, runAsync)
     const settledNext = next.then(
       () => undefined,
       () => undefined
@@ -49,8 +49,8 @@ export function createJobChanges(deps: { store: RelayStore; now: () => number; r
   }
 
   /** Puts `patch` on the job when `applies` to it, in the job's order, and wakes its waiters. */
-  function change(id: string, patch: Partial<JobRecord>, applies: (job: JobRecord) => boolean): Promise<JobRecord | undefined> {
-    return serial(id, async () => {
+  function changeAsync(id: string, patch: Partial<JobRecord>, applies: (job: JobRecord) => boolean): Promise<JobRecord | undefined> {
+    return serialAsync(id, async () => {
       const job = await deps.store.getJobAsync(id)
       if (job === undefined || !applies(job)) return undefined
       const next: JobRecord = { ...job, ...patch, updatedAt: deps.now() }
@@ -60,15 +60,15 @@ export function createJobChanges(deps: { store: RelayStore; now: () => number; r
     })
   }
 
-  const update = (id: string, patch: Partial<JobRecord>) => change(id, patch, (job) => !TERMINAL_STATUSES.includes(job.status))
+  const updateAsync = (id: string, patch: Partial<JobRecord>) => changeAsync(id, patch, (job) => !TERMINAL_STATUSES.includes(job.status))
 
   return {
-    update,
-    async finish(id, status, patch) {
-      const ended = await update(id, { expiresAt: deps.now() + deps.resultTtlMs, ...patch, status })
+    updateAsync,
+    async finishAsync(id, status, patch) {
+      const ended = await updateAsync(id, { expiresAt: deps.now() + deps.resultTtlMs, ...patch, status })
       return ended !== undefined
     },
-    patchEnded: (id, patch) => change(id, patch, (job) => job.hostRunning === true),
+    patchEndedAsync: (id, patch) => changeAsync(id, patch, (job) => job.hostRunning === true),
     async waitForChangeAsync(job, ms, signal) {
       const id = job.id
       await new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ async function settleEndedAsync(context: JobsContext, job: JobRecord): Promise<b
   if (job.hostRunning === true) {
     // Canceled on a host that cannot stop, and cut off before the host ended: the host ran and
     // billed it, but its figure is lost, so the reservation (the catalogue price) is charged.
-    await context.changes.patchEnded(job.id, { hostRunning: false })
+    await context.changes.patchEndedAsync(job.id, { hostRunning: false })
     return settleUsageAsync(deps, job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')
   }
   const charge = job.status === 'succeeded' ? { costUsd: job.costUsd ?? 0, costEstimated: job.costEstimated, delivered: job.images.length } : undefined
@@ -27,7 +27,7 @@ export async function recoverJobsAsync(context: JobsContext): Promise<{ interrup
     if (context.running.has(job.id)) continue
     if (!TERMINAL_STATUSES.includes(job.status)) {
       // Cut off by a stop or a crash: failed with `interrupted`, ledger released.
-      await context.changes.finish(job.id, 'failed', { error: { code: 'interrupted', message: RESTARTED }, progress: undefined })
+      await context.changes.finishAsync(job.id, 'failed', { error: { code: 'interrupted', message: RESTARTED }, progress: undefined })
       await settleUsageAsync(deps, job, 'failed', undefined, 'interrupted')
       interrupted += 1
       deps.log('job.interrupted', { jobId: job.id, owner: job.owner, provider: job.provider, status: job.status, reason: 'restart' })

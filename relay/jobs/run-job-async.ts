@@ -1,8 +1,14 @@
-import { nearestKontextSize, nearestSize, resolveKontextSize } from '../../shared/aspect-ratios'
-import { AppError, describeError, toRelayErrorInfo } from '../../shared/errors'
+import { nearestKontextSize } from '../../shared/nearest-kontext-size'
+import { nearestSize } from '../../shared/nearest-size'
+import { resolveKontextSize } from '../../shared/resolve-kontext-size'
+import { AppError } from '../../shared/errors'
+import { describeError } from '../../shared/describe-error'
+import { toRelayErrorInfo } from '../../shared/to-relay-error-info'
 import { TERMINAL_STATUSES } from '../../shared/relay-api'
 import type { Provider, ProviderImage, ProviderResult } from '../providers/provider'
-import { boundCost, keepAsked, storedImagesOf, type ResultCost } from './bound-result'
+import { boundCost, type ResultCost } from './bound-cost'
+import { keepAsked } from './keep-asked'
+import { storedImagesOf } from './stored-images-of'
 import type { EditHold } from './edit-capacity'
 import type { CreateJobInput } from './edit-jobs'
 import type { JobRecord } from './job-record'
@@ -24,7 +30,7 @@ function callHostAsync(context: JobsContext, id: string, input: CreateJobInput, 
     signal,
     onProgress: (progress) => {
       // The job is running on the relay's side from the start; a host's own queue shows as progress 0.
-      context.changes.update(id, { progress: progress.status === 'queued' ? 0 : progress.fraction }).catch((error: unknown) => context.deps.log('job.progress_not_saved', { jobId: id, error: describeError(error) }))
+      context.changes.updateAsync(id, { progress: progress.status === 'queued' ? 0 : progress.fraction }).catch((error: unknown) => context.deps.log('job.progress_not_saved', { jobId: id, error: describeError(error) }))
     }
   })
 }
@@ -49,10 +55,10 @@ async function keepResultAsync(context: JobsContext, id: string, input: CreateJo
     throw new AppError('internal', 'The relay could not keep the result. Try again; if it keeps happening, tell whoever runs the relay.', { detail: 'store', cause: error })
   })
   const outcome = { images, costUsd: cost.costUsd, costEstimated: cost.costEstimated, hostJobId: result.hostJobId }
-  const succeeded = current.hostRunning !== true && (await changes.finish(id, 'succeeded', { ...outcome, progress: undefined }))
+  const succeeded = current.hostRunning !== true && (await changes.finishAsync(id, 'succeeded', { ...outcome, progress: undefined }))
   if (succeeded) {
     deps.log('job.succeeded', { jobId: id, provider: input.provider, images: images.length, costUsd: result.costUsd, ms: deps.now() - started })
-  } else if ((await changes.patchEnded(id, { ...outcome, hostRunning: false, expiresAt: deps.now() + deps.resultTtlMs })) !== undefined) {
+  } else if ((await changes.patchEndedAsync(id, { ...outcome, hostRunning: false, expiresAt: deps.now() + deps.resultTtlMs })) !== undefined) {
     // Canceled by its owner (maybe just now) on a host that ran it anyway: paid for, so kept for the owner.
     deps.log('job.result_after_cancel', { jobId: id, provider: input.provider, images: images.length, costUsd: cost.costUsd, ms: deps.now() - started })
   } else {
@@ -64,7 +70,7 @@ async function keepResultAsync(context: JobsContext, id: string, input: CreateJo
 async function recordFailureAsync(context: JobsContext, id: string, input: CreateJobInput, error: unknown, timedOut: boolean, started: number): Promise<void> {
   const { deps } = context
   const appError = timedOut ? new AppError('timeout') : error instanceof AppError ? error : new AppError('provider_error', undefined, { cause: error })
-  await context.changes.finish(id, 'failed', { error: toRelayErrorInfo(appError), progress: undefined }).catch((saveError: unknown) => deps.log('job.not_saved', { error: describeError(saveError) }))
+  await context.changes.finishAsync(id, 'failed', { error: toRelayErrorInfo(appError), progress: undefined }).catch((saveError: unknown) => deps.log('job.not_saved', { error: describeError(saveError) }))
   deps.log('job.failed', { jobId: id, provider: input.provider, code: appError.code, detail: describeError(appError), ms: deps.now() - started })
 }
 
@@ -79,7 +85,7 @@ export async function runJobAsync(context: JobsContext, job: JobRecord, input: C
   const deadline = AbortSignal.timeout(deps.providerTimeoutMs)
   let cost: ResultCost | undefined
   try {
-    await changes.update(id, { status: 'running' })
+    await changes.updateAsync(id, { status: 'running' })
     const result = await callHostAsync(context, id, input, provider, AbortSignal.any([controller.signal, deadline]))
     // Bounded before anything is kept: no more images than asked, a believable cost.
     const kept = keepAsked(result.images, input.request.numImages, deps.log)
@@ -94,7 +100,7 @@ export async function runJobAsync(context: JobsContext, job: JobRecord, input: C
     // relay itself stopped following it (shutdown, retention), the host still runs and bills it:
     // the reservation is charged, as recovery does after a crash.
     const stoppedFollowing = controller.signal.aborted && !deadline.aborted && cost === undefined
-    const ended = await changes.patchEnded(id, { hostRunning: false }).catch((error: unknown) => void deps.log('job.not_saved', { error: describeError(error) }))
+    const ended = await changes.patchEndedAsync(id, { hostRunning: false }).catch((error: unknown) => void deps.log('job.not_saved', { error: describeError(error) }))
     if (ended !== undefined && stoppedFollowing) cost = { costUsd: job.reservedUsd, costEstimated: true, hostBilled: true }
     await settleRunAsync(deps, job, cost)
     hold.release()

@@ -1,7 +1,7 @@
-import { describeError } from '../../shared/errors'
+import { describeError } from '../../shared/describe-error'
 import type { JobStatus } from '../../shared/relay-api'
-import { utcDay } from '../usage/usage'
-import type { ResultCost } from './bound-result'
+import { utcDay } from '../usage/utc-day'
+import type { ResultCost } from './bound-cost'
 import type { EditJobsDeps } from './edit-jobs'
 import type { JobRecord } from './job-record'
 

@@ -20,7 +20,7 @@ async function interruptRunsAsync(context: JobsContext, ids: readonly string[]):
   for (const id of ids) {
     const job = await context.deps.store.getJobAsync(id)
     if (job !== undefined && !TERMINAL_STATUSES.includes(job.status)) {
-      await context.changes.finish(id, 'failed', { error: { code: 'interrupted', message: STOPPED }, progress: undefined })
+      await context.changes.finishAsync(id, 'failed', { error: { code: 'interrupted', message: STOPPED }, progress: undefined })
       context.deps.log('job.interrupted', { jobId: id, owner: job.owner, provider: job.provider, reason: 'shutdown' })
     }
     context.controllers.get(id)?.abort(new AppError('interrupted', STOPPED))

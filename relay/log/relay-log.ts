@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { errorChainText } from '../../shared/errors'
+import { errorChainText } from '../../shared/error-chain-text'
 
 export type Log = (event: string, fields: Record<string, unknown>) => void
 

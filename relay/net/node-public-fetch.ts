@@ -1,7 +1,9 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
 import { Agent, fetch as undiciFetch } from 'undici'
-import { isIpLiteral, isPublicAddress, OutboundRefusedError } from './public-address'
+import { isIpLiteral } from './is-ip-literal'
+import { isPublicAddress } from './is-public-address'
+import { OutboundRefusedError } from './outbound-refused-error'
 
 /** Name resolution, injectable so tests map names to addresses without touching DNS. */
 export type ResolveAsync = (hostname: string) => Promise<LookupAddress[]>

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors'
-import { setAnswerCap } from './answer-cap'
-import { refusalOf, type Hop } from './check-outbound-url'
-import { OUTBOUND_REFUSED_CODE } from './public-address'
+import { answerCaps } from './answer-caps'
+import { refusalOf, type Hop } from './refusal-of'
+import { OUTBOUND_REFUSED_CODE } from './outbound-refused-error'
 
 export interface OutboundFetchOptions {
   /** The host's configured base URL: its origin is trusted as the operator set it. */
@@ -79,14 +79,14 @@ export function createOutboundFetch(options: OutboundFetchOptions): typeof fetch
     }
   }
 
-  const outbound: typeof fetch = async (input, init = {}) => {
+  const outboundFetch: typeof fetch = async (input, init = {}) => {
     let url = new URL(urlOf(input))
     const method = (init.method ?? 'GET').toUpperCase()
     const follows = (method === 'GET' || method === 'HEAD') && (init.redirect ?? 'follow') === 'follow'
     let headers = new Headers(init.headers)
     for (let hop = 0; ; hop += 1) {
       const response = await fetchOnceAsync(url, { ...init, headers }, hop === 0 ? 'first' : 'redirect')
-      if (options.maxAnswerBytes !== undefined) setAnswerCap(response, options.maxAnswerBytes)
+      if (options.maxAnswerBytes !== undefined) answerCaps.set(response, options.maxAnswerBytes)
       const location = response.headers.get('location')
       if (!follows || !REDIRECT_STATUSES.has(response.status) || location === null) return response
       await response.body?.cancel().catch(() => undefined)
@@ -101,6 +101,6 @@ export function createOutboundFetch(options: OutboundFetchOptions): typeof fetch
       url = next
     }
   }
-  guarded.add(outbound)
-  return outbound
+  guarded.add(outboundFetch)
+  return outboundFetch
 }

@@ -1,4 +1,4 @@
-import { errorChainText } from '../../shared/errors'
+import { errorChainText } from '../../shared/error-chain-text'
 
 /**
  * An Error becomes its name, message and causes (JSON.stringify would write `{}`), as text inside

@@ -96,7 +96,7 @@ export class LineLog {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ data, resolve, reject })
       this.lines += records.length
-      this.flushing ??= this.exclusive(() => this.flushAsync())
+      this.flushing ??= this.exclusiveAsync(() => this.flushAsync())
     })
   }
 
@@ -106,7 +106,7 @@ export class LineLog {
    */
   rewriteAsync(snapshot: () => readonly unknown[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.path} is closed.`))
-    return this.exclusive(async () => {
+    return this.exclusiveAsync(async () => {
       const records = snapshot()
       const data = records.map((record) => `${JSON.stringify(record)}\n`).join('')
       const temporary = `${this.path}.compact`
@@ -134,8 +134,8 @@ export class LineLog {
     await this.handle.close()
   }
 
-  private exclusive(operation: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(operation)
+  private exclusiveAsync(operationAsync: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(operationAsync)
     this.chain = run.catch(() => undefined)
     return run
   }

@@ -1,6 +1,9 @@
 import { TERMINAL_STATUSES } from '../../shared/relay-api'
 import type { JobRecord } from '../jobs/job-record'
-import { fitsBudget, settled, totalsOf, type UsageEntry } from '../usage/usage'
+import { fitsBudget } from '../usage/fits-budget'
+import { settled } from '../usage/settled'
+import { totalsOf } from '../usage/totals-of'
+import type { UsageEntry } from '../usage/usage-entry'
 import type { JobQuery, RelayStore } from './relay-store'
 
 /** The in-memory store, with synchronous views for tests (`get`, `values`). */

@@ -1,5 +1,6 @@
 import type { JobRecord } from '../jobs/job-record'
-import type { ReserveResult, UsageEntry, UsageSettlement, UsageTotals } from '../usage/usage'
+import type { ReserveResult } from '../usage/fits-budget'
+import type { UsageEntry, UsageSettlement, UsageTotals } from '../usage/usage-entry'
 
 export interface JobQuery {
   /** Only jobs that are not succeeded, failed or canceled. */
@@ -11,7 +12,7 @@ export interface JobQuery {
 /**
  * Everything the relay keeps: jobs, their result images (within retention) and the usage ledger.
  * Every method is async so that any runtime can implement it: in memory (tests, one process),
- * files on disk (Node: `file-store.ts`), or a Durable Object / KV + R2 on Workers.
+ * files on disk (Node: `open-file-store-async.ts`), or a Durable Object / KV + R2 on Workers.
  *
  * The contract every implementation keeps (test/team/store-contract.ts checks it):
  *

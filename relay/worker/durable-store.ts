@@ -1,7 +1,10 @@
 import type { JobRecord } from '../jobs/job-record'
 import { matchesQuery } from '../store/memory-store'
 import type { RelayStore } from '../store/relay-store'
-import { fitsBudget, settled, totalsOf, type UsageEntry } from '../usage/usage'
+import { fitsBudget, type ReserveResult } from '../usage/fits-budget'
+import { settled } from '../usage/settled'
+import { totalsOf } from '../usage/totals-of'
+import type { UsageEntry, UsageSettlement } from '../usage/usage-entry'
 import type { DurableStorage } from './platform'
 
 /**
@@ -40,6 +43,82 @@ function batches<T>(items: readonly T[]): T[][] {
   return out
 }
 
+async function deleteKeysAsync(storage: DurableStorage, keys: string[]): Promise<void> {
+  for (const batch of batches(keys)) await storage.delete(batch)
+}
+
+async function putEntriesAsync(storage: DurableStorage, entries: Array<[string, unknown]>): Promise<void> {
+  for (const batch of batches(entries)) await storage.put(Object.fromEntries(batch))
+}
+
+async function dayEntriesAsync(storage: DurableStorage, day: string): Promise<UsageEntry[]> {
+  return [...(await storage.list<UsageEntry>({ prefix: ledgerPrefix(day) })).values()]
+}
+
+async function putImagesAsync(storage: DurableStorage, jobId: string, images: readonly Uint8Array[]): Promise<void> {
+  // Replaces whatever the job had: old chunks go first.
+  await deleteKeysAsync(storage, [...(await storage.list({ prefix: imagePrefix(jobId) })).keys()])
+  const entries: Array<[string, unknown]> = []
+  images.forEach((bytes, index) => {
+    const chunks = Math.ceil(bytes.length / IMAGE_CHUNK_BYTES)
+    for (let chunk = 0; chunk < chunks; chunk += 1) {
+      entries.push([chunkKey(jobId, index, chunk), bytes.slice(chunk * IMAGE_CHUNK_BYTES, (chunk + 1) * IMAGE_CHUNK_BYTES)])
+    }
+    // The meta last: an image is there once its meta is.
+  })
+  await putEntriesAsync(storage, entries)
+  await putEntriesAsync(
+    storage,
+    images.map((bytes, index): [string, ImageMeta] => [
+      imageKey(jobId, index),
+      { chunks: Math.ceil(bytes.length / IMAGE_CHUNK_BYTES), byteLength: bytes.length }
+    ])
+  )
+}
+
+async function getImageAsync(storage: DurableStorage, jobId: string, index: number): Promise<Uint8Array | undefined> {
+  if (!Number.isInteger(index) || index < 0) return undefined
+  const meta = await storage.get<ImageMeta>(imageKey(jobId, index))
+  if (meta === undefined) return undefined
+  const keys = Array.from({ length: meta.chunks }, (_, chunk) => chunkKey(jobId, index, chunk))
+  const bytes = new Uint8Array(meta.byteLength)
+  let offset = 0
+  for (const batch of batches(keys)) {
+    const found = await storage.get<Uint8Array>(batch)
+    for (const key of batch) {
+      const chunk = found.get(key)
+      if (chunk === undefined) return undefined
+      bytes.set(new Uint8Array(chunk), offset)
+      offset += chunk.byteLength
+    }
+  }
+  return offset === meta.byteLength ? bytes : undefined
+}
+
+async function reserveUsageAsync(storage: DurableStorage, entry: UsageEntry, dailyBudgetUsd: number | null): Promise<ReserveResult> {
+  const fits = fitsBudget(await dayEntriesAsync(storage, entry.day), entry, dailyBudgetUsd)
+  if (!fits.ok) return fits
+  const indexKey = ledgerIndexKey(entry.day, entry.jobId)
+  let key = await storage.get<string>(indexKey)
+  if (key === undefined) {
+    const sequence = ((await storage.get<number>(SEQUENCE)) ?? 0) + 1
+    key = `${ledgerPrefix(entry.day)}${String(sequence).padStart(12, '0')}`
+    // One put: the sequence, the index and the entry land together.
+    await storage.put({ [SEQUENCE]: sequence, [indexKey]: key, [key]: entry })
+  } else {
+    await storage.put(key, entry)
+  }
+  return fits
+}
+
+async function settleUsageAsync(storage: DurableStorage, day: string, jobId: string, settlement: UsageSettlement): Promise<boolean> {
+  const key = await storage.get<string>(ledgerIndexKey(day, jobId))
+  const entry = key === undefined ? undefined : await storage.get<UsageEntry>(key)
+  if (key === undefined || entry === undefined || entry.outcome !== 'pending') return false
+  await storage.put(key, settled(entry, settlement))
+  return true
+}
+
 /**
  * The RelayStore on a Durable Object's storage (relay/worker/relay-object.ts owns the object).
  *
@@ -52,96 +131,32 @@ export function createDurableStore(storage: DurableStorage): RelayStore {
   let queue: Promise<unknown> = Promise.resolve()
   let closed = false
 
-  function serial<T>(body: () => Promise<T>): Promise<T> {
+  function serialAsync<T>(bodyAsync: () => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new Error('The store is closed.'))
-    const next = queue.then(body, body)
+    const next = queue.then(bodyAsync, bodyAsync)
     queue = next.catch(() => undefined)
     return next
   }
 
-  async function deleteKeys(keys: string[]): Promise<void> {
-    for (const batch of batches(keys)) await storage.delete(batch)
-  }
-
-  async function putEntries(entries: Array<[string, unknown]>): Promise<void> {
-    for (const batch of batches(entries)) await storage.put(Object.fromEntries(batch))
-  }
-
-  async function dayEntries(day: string): Promise<UsageEntry[]> {
-    return [...(await storage.list<UsageEntry>({ prefix: ledgerPrefix(day) })).values()]
-  }
-
   return {
-    getJobAsync: (id) => serial(() => storage.get<JobRecord>(`${JOB}${id}`)),
-    putJobAsync: (job) => serial(() => storage.put(`${JOB}${job.id}`, job)),
-    listJobsAsync: (query = {}) => serial(async () => [...(await storage.list<JobRecord>({ prefix: JOB })).values()].filter((job) => matchesQuery(job, query))),
+    getJobAsync: (id) => serialAsync(() => storage.get<JobRecord>(`${JOB}${id}`)),
+    putJobAsync: (job) => serialAsync(() => storage.put(`${JOB}${job.id}`, job)),
+    listJobsAsync: (query = {}) =>
+      serialAsync(async () => [...(await storage.list<JobRecord>({ prefix: JOB })).values()].filter((job) => matchesQuery(job, query))),
     deleteJobAsync: (id) =>
-      serial(async () => {
+      serialAsync(async () => {
         await storage.delete(`${JOB}${id}`)
-        await deleteKeys([...(await storage.list({ prefix: imagePrefix(id) })).keys()])
+        await deleteKeysAsync(storage, [...(await storage.list({ prefix: imagePrefix(id) })).keys()])
       }),
 
-    putImagesAsync: (jobId, images) =>
-      serial(async () => {
-        // Replaces whatever the job had: old chunks go first.
-        await deleteKeys([...(await storage.list({ prefix: imagePrefix(jobId) })).keys()])
-        const entries: Array<[string, unknown]> = []
-        images.forEach((bytes, index) => {
-          const chunks = Math.ceil(bytes.length / IMAGE_CHUNK_BYTES)
-          for (let chunk = 0; chunk < chunks; chunk += 1) {
-            entries.push([chunkKey(jobId, index, chunk), bytes.slice(chunk * IMAGE_CHUNK_BYTES, (chunk + 1) * IMAGE_CHUNK_BYTES)])
-          }
-          // The meta last: an image is there once its meta is.
-        })
-        await putEntries(entries)
-        await putEntries(images.map((bytes, index): [string, ImageMeta] => [imageKey(jobId, index), { chunks: Math.ceil(bytes.length / IMAGE_CHUNK_BYTES), byteLength: bytes.length }]))
-      }),
-    getImageAsync: (jobId, index) =>
-      serial(async () => {
-        if (!Number.isInteger(index) || index < 0) return undefined
-        const meta = await storage.get<ImageMeta>(imageKey(jobId, index))
-        if (meta === undefined) return undefined
-        const keys = Array.from({ length: meta.chunks }, (_, chunk) => chunkKey(jobId, index, chunk))
-        const bytes = new Uint8Array(meta.byteLength)
-        let offset = 0
-        for (const batch of batches(keys)) {
-          const found = await storage.get<Uint8Array>(batch)
-          for (const key of batch) {
-            const chunk = found.get(key)
-            if (chunk === undefined) return undefined
-            bytes.set(new Uint8Array(chunk), offset)
-            offset += chunk.byteLength
-          }
-        }
-        return offset === meta.byteLength ? bytes : undefined
-      }),
+    putImagesAsync: (jobId, images) => serialAsync(() => putImagesAsync(storage, jobId, images)),
+    getImageAsync: (jobId, index) => serialAsync(() => getImageAsync(storage, jobId, index)),
 
-    reserveUsageAsync: (entry, dailyBudgetUsd) =>
-      serial(async () => {
-        const fits = fitsBudget(await dayEntries(entry.day), entry, dailyBudgetUsd)
-        if (!fits.ok) return fits
-        const indexKey = ledgerIndexKey(entry.day, entry.jobId)
-        let key = await storage.get<string>(indexKey)
-        if (key === undefined) {
-          const sequence = ((await storage.get<number>(SEQUENCE)) ?? 0) + 1
-          key = `${ledgerPrefix(entry.day)}${String(sequence).padStart(12, '0')}`
-          // One put: the sequence, the index and the entry land together.
-          await storage.put({ [SEQUENCE]: sequence, [indexKey]: key, [key]: entry })
-        } else {
-          await storage.put(key, entry)
-        }
-        return fits
-      }),
-    settleUsageAsync: (day, jobId, settlement) =>
-      serial(async () => {
-        const key = await storage.get<string>(ledgerIndexKey(day, jobId))
-        const entry = key === undefined ? undefined : await storage.get<UsageEntry>(key)
-        if (key === undefined || entry === undefined || entry.outcome !== 'pending') return false
-        await storage.put(key, settled(entry, settlement))
-        return true
-      }),
-    usageEntriesAsync: (day, owner) => serial(async () => (await dayEntries(day)).filter((entry) => owner === undefined || entry.owner === owner)),
-    usageTotalsAsync: (day) => serial(async () => totalsOf(await dayEntries(day))),
+    reserveUsageAsync: (entry, dailyBudgetUsd) => serialAsync(() => reserveUsageAsync(storage, entry, dailyBudgetUsd)),
+    settleUsageAsync: (day, jobId, settlement) => serialAsync(() => settleUsageAsync(storage, day, jobId, settlement)),
+    usageEntriesAsync: (day, owner) =>
+      serialAsync(async () => (await dayEntriesAsync(storage, day)).filter((entry) => owner === undefined || entry.owner === owner)),
+    usageTotalsAsync: (day) => serialAsync(async () => totalsOf(await dayEntriesAsync(storage, day))),
 
     async closeAsync() {
       if (closed) return

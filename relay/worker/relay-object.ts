@@ -1,9 +1,9 @@
 import type { RelayConfig } from '../config'
 import { ConfigError } from '../config-error'
-import { createRelay } from '../create-relay'
+import { createRelay } from '../relay'
 import { createDurableStore } from './durable-store'
 import type { DurableObjectState } from './platform'
-import { handleStoreRpcAsync } from './store-rpc'
+import { handleStoreRpcAsync } from './handle-store-rpc-async'
 import { secretsOf, workerConfig, type WorkerEnv } from './worker-config'
 
 /** While edits run, the object wakes itself this often (an alarm), and sweeps expired jobs. */

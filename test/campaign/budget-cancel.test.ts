@@ -11,7 +11,9 @@
  * every 5 ms beside the loop. Bounded: 50 iterations.
  */
 import { describe, expect, it } from 'vitest'
-import { toMicros, utcDay, chargedMicros } from '../../relay/usage/usage'
+import { toMicros } from '../../relay/usage/to-micros'
+import { utcDay } from '../../relay/usage/utc-day'
+import { chargedMicros } from '../../relay/usage/charged-micros'
 import { EditJob } from '../../shared/relay-api'
 import { sleepAsync } from '../../shared/sleep-async'
 import { ALICE, itKeepsSecretsOut, startTeamRelayAsync, TEAM_TOKENS } from '../team/team-harness'

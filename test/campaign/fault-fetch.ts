@@ -42,5 +42,5 @@ export function faultFetch(match: (url: string, init: RequestInit | undefined) =
     headers.delete('content-encoding')
     return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers })
   }
-  return Object.assign(wrapped as typeof fetch, { used: () => used })
+  return Object.assign(wrapped, { used: () => used })
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseRelayConfig } from '../../relay/config'
-import { createRelay } from '../../relay/create-relay'
+import { createRelay } from '../../relay/relay'
 import { modelsOf, ProviderId } from '../../shared/models'
 import { sleepAsync } from '../../shared/sleep-async'
 import { FAKE_HOSTS } from '../fakes/fake-hosts'

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { parseRelayConfig } from '../../relay/config'
-import { createRelay } from '../../relay/create-relay'
+import { createRelay } from '../../relay/relay'
 import { findLeaks, leakSinkCounts } from '../support/leak-sink'
 import { startFakeRunwareAsync } from '../fakes/runware-server'
 import { makePng } from '../fakes/make-image'

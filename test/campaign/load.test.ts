@@ -6,7 +6,8 @@
  * peak resident memory, read from the kernel (/proc/<pid>/status VmHWM) when the run ends, with
  * VmRSS sampled every 100 ms beside it. Bounded: 500 edits, each request with its own deadline.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { spawnRelayProcessAsync } from '../support/spawn-relay-process-async'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,7 +31,7 @@ const REFERENCE = makePng(64, 36, 11)
 let runware: FakeRunware
 let workDir: string
 let child: ChildProcess | undefined
-const lines: string[] = []
+let lines: string[] = []
 
 function kibOf(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
@@ -64,12 +65,10 @@ afterAll(async () => {
 })
 
 async function startRelayAsync(): Promise<string> {
-  const relay = spawn(process.execPath, [join(process.cwd(), BUNDLE)], {
+  const relay = await spawnRelayProcessAsync({
+    bundle: BUNDLE,
     cwd: workDir,
     env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
       RELAY_TOKENS_FILE: join(workDir, 'tokens.json'),
       RELAY_DATA_DIR: join(workDir, 'data'),
       RUNWARE_API_KEY: runware.apiKey,
@@ -80,26 +79,11 @@ async function startRelayAsync(): Promise<string> {
       // The fake encodes a real ~1 MP PNG for every result on the test's own event loop: 500 of them
       // take it tens of seconds of CPU on two cores, so the host deadline is the default's.
       PROVIDER_TIMEOUT_SECONDS: '180'
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+    }
   })
-  child = relay
-  let stderr = ''
-  relay.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  return new Promise<string>((resolve, reject) => {
-    let buffer = ''
-    relay.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString()
-      const parts = buffer.split('\n')
-      buffer = parts.pop()!
-      for (const line of parts) {
-        lines.push(line)
-        const match = /relay is running at http:\/\/localhost:(\d+)/.exec(line)
-        if (match !== null) resolve(`http://127.0.0.1:${match[1]}`)
-      }
-    })
-    relay.once('exit', (code) => reject(new Error(`the relay exited (${code}) before it served: ${stderr}`)))
-  })
+  child = relay.child
+  lines = relay.lines
+  return relay.url
 }
 
 describe('load', () => {

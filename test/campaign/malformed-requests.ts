@@ -342,9 +342,9 @@ export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
     path,
     authorization,
     body: fc.oneof(
-      { weight: 8, arbitrary: multipart.chain((form) => contentTypeFor(form.boundary).map((type) => ({ type, bytes: form.body as Uint8Array | undefined, kind: form.kind }))) },
-      { weight: 2, arbitrary: fc.record({ type: fc.constantFrom('application/json', `multipart/form-data; boundary=x`, undefined), text: requestJson }).map(({ type, text }) => ({ type, bytes: bytesOf(text) as Uint8Array | undefined, kind: 'json body' })) },
-      { weight: 1, arbitrary: fc.record({ type: fc.oneof(fc.constant(undefined), headerValue), bytes: fc.uint8Array({ maxLength: 2000 }) }).map(({ type, bytes }) => ({ type, bytes: bytes as Uint8Array | undefined, kind: 'random bytes' })) },
+      { weight: 8, arbitrary: multipart.chain((form) => contentTypeFor(form.boundary).map((type) => ({ type, bytes: form.body, kind: form.kind }))) },
+      { weight: 2, arbitrary: fc.record({ type: fc.constantFrom('application/json', `multipart/form-data; boundary=x`, undefined), text: requestJson }).map(({ type, text }) => ({ type, bytes: bytesOf(text), kind: 'json body' })) },
+      { weight: 1, arbitrary: fc.record({ type: fc.oneof(fc.constant(undefined), headerValue), bytes: fc.uint8Array({ maxLength: 2000 }) }).map(({ type, bytes }) => ({ type, bytes: bytes, kind: 'random bytes' })) },
       { weight: 1, arbitrary: fc.constant({ type: undefined, bytes: undefined as Uint8Array | undefined, kind: 'no body' }) }
     ),
     extra: extraHeaders

@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import { connect, type AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { makePng } from '../fakes/make-image'
-import { itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, recordAsync, startRelayAsync, TOKEN } from '../relay/relay-harness'
+import { itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, recordAsync, startRelayHarnessAsync, TOKEN } from '../relay/relay-harness'
 import { concatBytes } from '../support/concat-bytes'
 
 const BOUNDARY = 'hostile-boundary-7f3a'
@@ -47,7 +47,7 @@ describe('a body of hundreds of thousands of empty parts', () => {
   const CONTENT_TYPE = `multipart/form-data; boundary=${SHORT_BOUNDARY}`
 
   it('is refused at its first part; the relay drops at most 8 MiB more, unparsed, and cancels the rest', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const CHUNK = 64 * 1024
     let pulled = 0
     // Content-Length is declared, as a browser does, so the body limit lets the stream through unread.
@@ -76,7 +76,7 @@ describe('a body of hundreds of thousands of empty parts', () => {
   })
 
   it('leaves the event loop free: health requests sent meanwhile are answered (the delays are printed)', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const server = serve({ fetch: relay.app.fetch, hostname: '127.0.0.1', port: 0 })
     try {
       await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())))
@@ -142,7 +142,7 @@ async function postRawAsync(port: number, body: Uint8Array): Promise<{ status: n
 
 describe('answers quote only short, safe excerpts', () => {
   it('300,000 unknown JSON keys: a small 400, not every key', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const json = `{"prompt":"Make it blue",${Array.from({ length: 300_000 }, (_, index) => `"key${index}":0`).join(',')}}`
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
     const text = await response.clone().text()
@@ -153,7 +153,7 @@ describe('answers quote only short, safe excerpts', () => {
   })
 
   it('thousands of unknown keys within the request limit: three named, the rest counted', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const json = `{"prompt":"Make it blue",${Array.from({ length: 3000 }, (_, index) => `"k${index}":0`).join(',')}}`
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
     const text = await response.clone().text()
@@ -163,7 +163,7 @@ describe('answers quote only short, safe excerpts', () => {
   })
 
   it('an unknown host given as a 1 MB string is quoted cut to 40 characters', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const json = JSON.stringify({ prompt: 'Make it blue', provider: `evil\u001b[31m${'p'.repeat(60_000)}` })
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
     const error = await readErrorAsync(response)
@@ -171,7 +171,7 @@ describe('answers quote only short, safe excerpts', () => {
   })
 
   it('many problems at once: three described, the rest counted', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const json = JSON.stringify({ prompt: 7, numImages: 'x', seed: 'y', aspectRatio: 3, guidance: 'z' })
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
     const error = await readErrorAsync(response)
@@ -180,7 +180,7 @@ describe('answers quote only short, safe excerpts', () => {
   })
 
   it('a 1 MB part name is refused without being echoed', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const name = 'n'.repeat(1024 * 1024)
     const response = await relay.authedAsync('/v1/edits', {
       method: 'POST',
@@ -195,7 +195,7 @@ describe('answers quote only short, safe excerpts', () => {
   })
 
   it('a part name with control characters is quoted without them, cut to 40 characters', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const name = `\u001b[2J\u0007fake\u202eline${'x'.repeat(200)}`
     const response = await relay.authedAsync('/v1/edits', {
       method: 'POST',
@@ -209,7 +209,7 @@ describe('answers quote only short, safe excerpts', () => {
 
 describe('limits while the body streams in', () => {
   it('refuses a part whose headers run past 4 KB', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.authedAsync('/v1/edits', {
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE },
@@ -219,14 +219,14 @@ describe('limits while the body streams in', () => {
   })
 
   it('refuses a request part over 64 KB', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const json = JSON.stringify({ prompt: 'Make it blue', padding: ' '.repeat(70_000) })
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
     expect(await readErrorAsync(response)).toEqual({ code: 'invalid_request', message: 'The "request" part is 69 KB; the limit is 64 KB.' })
   })
 
   it('answers 413 to one part over 20 MB inside a body the relay accepts', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const big = new Uint8Array(21 * 1024 * 1024)
     big.set(makePng(8, 8))
     const body = multipart([requestPart('{"prompt":"Make it blue"}'), imagePart(big)])
@@ -237,7 +237,7 @@ describe('limits while the body streams in', () => {
   })
 
   it('still answers 413 to a body over the relay limit', async () => {
-    const relay = await startRelayAsync({ config: { maxRequestBytes: 4096 } })
+    const relay = await startRelayHarnessAsync({ config: { maxRequestBytes: 4096 } })
     const body = multipart([requestPart('{"prompt":"Make it blue"}'), imagePart(makePng(300, 300, 9))])
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body })
     expect(response.status).toBe(413)
@@ -245,7 +245,7 @@ describe('limits while the body streams in', () => {
   })
 
   it('counts the images up to a few past the limit, then stops reading', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const image = makePng(8, 8)
     const five = multipart([requestPart('{"prompt":"Make it blue"}'), ...Array.from({ length: 5 }, () => imagePart(image))])
     expect(await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: five }))).toEqual({
@@ -261,7 +261,7 @@ describe('limits while the body streams in', () => {
   })
 
   it('refuses a body that ends before its closing boundary', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const body = multipart([requestPart('{"prompt":"Make it blue"}'), imagePart(makePng(8, 8))])
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: body.subarray(0, body.length - 30) })
     expect(await readErrorAsync(response)).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^The multipart body could not be read\./) })
@@ -269,7 +269,7 @@ describe('limits while the body streams in', () => {
   })
 
   it('accepts a hand-built body with a quoted boundary', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const body = multipart([requestPart('{"prompt":"Make it blue"}'), imagePart(makePng(8, 8))])
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary="${BOUNDARY}"` }, body })
     expect(response.status, await response.clone().text()).toBe(202)

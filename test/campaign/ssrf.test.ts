@@ -12,12 +12,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Agent, fetch as undiciFetch } from 'undici'
 import type { LookupFunction } from 'node:net'
 import { parseRelayConfig } from '../../relay/config'
-import { createRelay } from '../../relay/create-relay'
+import { createRelay } from '../../relay/relay'
 import { createNodePublicFetch, type ResolveAsync } from '../../relay/net/node-public-fetch'
 import { EditJob, TERMINAL_STATUSES } from '../../shared/relay-api'
 import { editForm, REFERENCE_PNG, TOKEN } from '../relay/relay-harness'
 import { startCanaryAsync, type Canary } from './canary-server'
 import { HOSTILE_PNG, startHostileRunwareAsync, type HostileRunwareHost } from './hostile-runware-host'
+import { requestUrl } from '../support/request-url'
 
 const everyNameIsLoopback: LookupFunction = (_hostname, options, callback) => {
   if (options.all === true) callback(null, [{ address: '127.0.0.1', family: 4 }])
@@ -26,7 +27,7 @@ const everyNameIsLoopback: LookupFunction = (_hostname, options, callback) => {
 const loopbackAgent = new Agent({ connect: { lookup: everyNameIsLoopback } })
 /** The platform fetch of these tests: real HTTP, but every name connects to 127.0.0.1. */
 const loopbackOnlyFetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-  undiciFetch(String(input), { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: loopbackAgent })) as unknown as typeof fetch
+  undiciFetch(requestUrl(input), { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: loopbackAgent })) as unknown as typeof fetch
 
 const loopbackResolver: ResolveAsync = async () => [{ address: '127.0.0.1', family: 4 }]
 
@@ -122,7 +123,7 @@ describe('result URLs go only where the outbound rules allow', () => {
     const seen: Array<{ url: string; redirect: string | undefined; authorization: string | null }> = []
     let canaryUrl = ''
     const publicCdn = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-      const url = String(input)
+      const url = requestUrl(input)
       seen.push({ url, redirect: init?.redirect, authorization: new Headers(init?.headers).get('authorization') })
       if (url === 'https://cdn.example.com/ok.png') return new Response(new Uint8Array(HOSTILE_PNG), { headers: { 'content-type': 'image/png' } })
       return new Response(null, { status: 302, headers: { location: `${canaryUrl}/internal.png` } })
@@ -176,7 +177,7 @@ describe('host answers are bounded', () => {
     console.log(`300 MiB answer: job ${job.status} ${job.error?.code}; host sent ${mib(host.sentBytes())} before the relay stopped; RSS ${mib(before)} → peak ${mib(peak)} (+${mib(peak - before)})`)
     expect(job.error?.code).toBe('provider_error')
     expect(failureDetails(logs)).toContain('byte cap')
-    // The cap for Runware is 128 MiB (relay/create-relay.ts); socket buffers add a few MiB.
+    // The cap for Runware is 128 MiB (relay/relay.ts); socket buffers add a few MiB.
     expect(host.sentBytes()).toBeLessThan(160 * 1024 * 1024)
     expect(peak - before).toBeLessThan(768 * 1024 * 1024)
     expect(host.posts()).toBe(1)

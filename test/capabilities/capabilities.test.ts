@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { catalogueCapabilities, toEditRequest } from '../../shared/capabilities'
+import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
+import { toEditRequest } from '../../shared/to-edit-request'
 import { ModelId, modelsOf, offerOf, ProviderId, PROVIDERS } from '../../shared/models'
 import type { ModelsResponse } from '../../shared/relay-api'
 import { DEFAULT_OPTIONS } from '../../shared/settings'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseRelayConfig } from '../../relay/config'
-import { createRelay } from '../../relay/create-relay'
+import { createRelay } from '../../relay/relay'
 import { ModelsResponse } from '../../shared/relay-api'
 import { makePng } from '../fakes/make-image'
 

@@ -44,7 +44,7 @@ describe('the relay client', () => {
     expect(url).toBe('http://relay.test/v1/edits')
     expect(new Headers(init.headers).get('authorization')).toBe('Bearer tok-123')
     const form = init.body as FormData
-    expect(JSON.parse(String(form.get('request')))).toEqual({ prompt: 'make it blue' })
+    expect(JSON.parse(form.get('request') as string)).toEqual({ prompt: 'make it blue' })
     const image = form.get('image') as File
     expect(image.type).toBe('image/png')
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]))

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { enabledProviders, parseRelayConfig, resolveOffer } from '../../relay/config'
+import { parseRelayConfig } from '../../relay/config'
+import { enabledProviders } from '../../relay/enabled-providers'
+import { resolveOffer } from '../../relay/resolve-offer'
 import { ConfigError } from '../../relay/config-error'
 
 describe('the relay configuration', () => {

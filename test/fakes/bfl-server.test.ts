@@ -22,7 +22,7 @@ async function fakeAsync(options: Omit<FakeBflOptions, 'apiKey'> = {}): Promise<
   return fake
 }
 
-function submitAsync(fake: FakeBfl, body: unknown, { model = 'flux-kontext-max', headers = {} as Record<string, string> } = {}): Promise<Response> {
+function submitAsync(fake: FakeBfl, body: unknown, { model = 'flux-kontext-max', headers = {} } = {}): Promise<Response> {
   return fetch(`${fake.url}/v1/${model}`, {
     method: 'POST',
     headers: { 'x-key': KEY, 'content-type': 'application/json', ...headers },

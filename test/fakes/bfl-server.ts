@@ -58,7 +58,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply } from './fake-http'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply } from './fake-http'
 import { FaultQueue, type HostFault } from './host-fault'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
@@ -176,8 +176,8 @@ export async function startFakeBflAsync(options: FakeBflOptions): Promise<FakeBf
  * the client's, and two variants without a seed send the same body, so the fake cannot tell a
  * second submission of one task from a new task.
  */
-export async function startBflForRelayAsync(): Promise<FakeHostHandle> {
-  const fake = await startFakeBflAsync({ apiKey: `bfl_fake_${randomUUID()}` })
+export async function startBflForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
+  const fake = await startFakeBflAsync({ apiKey: `bfl_fake_${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
   return {
     env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url },
     submissions: () => fake.submissions(),

@@ -393,7 +393,7 @@ describe('the websocket /ws?clientId=', () => {
     let historyAtEnd: Promise<unknown> | undefined
     const promptId = randomUUID()
     mine.socket.on('message', (data, isBinary) => {
-      if (!isBinary && /"node":null/.test(String(data))) historyAtEnd ??= historyAsync(fake, promptId)
+      if (!isBinary && /"node":null/.test((data as Buffer).toString('utf8'))) historyAtEnd ??= historyAsync(fake, promptId)
     })
 
     await postPromptAsync(fake, { prompt: graph(name), client_id: 'mine', prompt_id: promptId })

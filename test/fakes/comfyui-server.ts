@@ -67,7 +67,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { imageSize } from 'image-size'
 import { WebSocket, WebSocketServer } from 'ws'
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
-import { closeServerAsync, deliverReply, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type JsonReply, type RawReply } from './fake-http'
+import { closeServerAsync, deliverReply, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply, type JsonReply, type RawReply } from './fake-http'
 import { FaultQueue, type HostFault } from './host-fault'
 import { makePng } from './make-image'
 
@@ -242,8 +242,8 @@ export async function startFakeComfyuiAsync(options: FakeComfyuiOptions = {}): P
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startComfyuiForRelayAsync(): Promise<FakeHostHandle> {
-  const fake = await startFakeComfyuiAsync()
+export async function startComfyuiForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
+  const fake = await startFakeComfyuiAsync({ ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
   return {
     env: { COMFYUI_URL: fake.url },
     submissions: () => fake.accepted.length,
@@ -279,7 +279,8 @@ const int = (min: number, max: number): InputSpec => ({ kind: 'INT', min, max })
 const float = (min: number, max: number): InputSpec => ({ kind: 'FLOAT', min, max })
 const combo = (options: (fake: FakeComfyuiServer) => string[]): InputSpec => ({ kind: 'COMBO', options })
 const STRING: InputSpec = { kind: 'STRING' }
-const SEED_MAX = 0xffffffffffffffff
+// ComfyUI's seed maximum, 2^64 − 1, as the nearest double (the literal would lose the same precision silently).
+const SEED_MAX = Number(2n ** 64n - 1n)
 const SAMPLERS = ['euler', 'euler_ancestral', 'heun', 'dpm_2', 'dpmpp_2m', 'dpmpp_sde', 'ddim', 'uni_pc', 'lcm']
 const SCHEDULERS = ['normal', 'karras', 'exponential', 'sgm_uniform', 'simple', 'ddim_uniform', 'beta', 'linear_quadratic', 'kl_optimal']
 
@@ -759,14 +760,14 @@ class FakeComfyuiServer implements FakeComfyui {
         continue
       }
       if ((spec.kind === 'INT' || spec.kind === 'FLOAT') && (value as number) < spec.min) {
-        errors.push({ type: 'value_smaller_than_min', message: `Value ${String(value)} smaller than min of ${spec.min}`, details: name, extra_info: { input_name: name, received_value: value } })
+        errors.push({ type: 'value_smaller_than_min', message: `Value ${value as number} smaller than min of ${spec.min}`, details: name, extra_info: { input_name: name, received_value: value } })
       } else if ((spec.kind === 'INT' || spec.kind === 'FLOAT') && (value as number) > spec.max) {
-        errors.push({ type: 'value_bigger_than_max', message: `Value ${String(value)} bigger than max of ${spec.max}`, details: name, extra_info: { input_name: name, received_value: value } })
+        errors.push({ type: 'value_bigger_than_max', message: `Value ${value as number} bigger than max of ${spec.max}`, details: name, extra_info: { input_name: name, received_value: value } })
       } else if (spec.kind === 'COMBO') {
         const options = spec.options(this)
         const candidate = node.class_type === 'LoadImage' ? (value as string).replace(/ \[input\]$/, '') : (value as string)
         if (!options.includes(candidate)) {
-          errors.push({ type: 'value_not_in_list', message: 'Value not in list', details: `${name}: '${String(value)}' not in ${options.length > 20 ? `(list of length ${options.length})` : JSON.stringify(options)}`, extra_info: { input_name: name, received_value: value } })
+          errors.push({ type: 'value_not_in_list', message: 'Value not in list', details: `${name}: '${value as string}' not in ${options.length > 20 ? `(list of length ${options.length})` : JSON.stringify(options)}`, extra_info: { input_name: name, received_value: value } })
         }
       }
     }
@@ -1056,7 +1057,7 @@ class FakeComfyuiServer implements FakeComfyui {
     if (body.clear === true) this.pending.splice(0)
     if (body.delete !== undefined) {
       if (!Array.isArray(body.delete) || !body.delete.every((id) => typeof id === 'string')) return text(400, 'fake: delete must be a list of prompt ids')
-      for (const id of body.delete as string[]) {
+      for (const id of body.delete) {
         this.deleted.push(id)
         const index = this.pending.findIndex((item) => item.promptId === id)
         if (index >= 0) this.pending.splice(index, 1)

@@ -8,6 +8,12 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { HostFault } from './host-fault'
 
+/** What the cross-host tests and benches may ask of any host's fake. */
+export interface FakeHostOptions {
+  /** How long a job takes at the host (default: each fake's own, usually 0). */
+  latencyMs?: number
+}
+
 /** What each `start<Host>ForRelayAsync` gives the cross-host tests (test/fakes/fake-hosts.ts lists them). */
 export interface FakeHostHandle {
   /** the relay's environment for this host: its key (if any) and the fake's URL(s) */

@@ -49,9 +49,10 @@ import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
-import { KONTEXT_SIZES, nearestSize, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
+import { nearestSize } from '../../shared/nearest-size'
 import { FaultQueue, type HostFault } from './host-fault'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -178,8 +179,8 @@ export async function startFakeFalAsync(options: FakeFalOptions): Promise<FakeFa
 }
 
 /** The uniform handle for the cross-host tests (test/fakes/fake-hosts.ts). */
-export async function startFalForRelayAsync(): Promise<FakeHostHandle> {
-  const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}` })
+export async function startFalForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
+  const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { runMs: options.latencyMs }) })
   return {
     env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url },
     submissions: () => fake.submissions(),

@@ -33,7 +33,7 @@ export class FaultQueue<Fault extends { kind: string }> {
   }
 
   /** Removes and returns the first queued fault that `accepts` (default: any). */
-  take<Taken extends Fault = Fault>(accepts: (fault: Fault) => fault is Taken = (fault): fault is Taken => true): Taken | undefined {
+  take<Taken extends Fault = Fault>(accepts: (fault: Fault) => fault is Taken = (_fault): _fault is Taken => true): Taken | undefined {
     const index = this.queued.findIndex(accepts)
     if (index < 0) return undefined
     return this.queued.splice(index, 1)[0] as Taken

@@ -41,8 +41,9 @@ import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { imageSize } from 'image-size'
 import * as z from 'zod'
-import { KONTEXT_SIZES, nearestKontextSize } from '../../shared/aspect-ratios'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { nearestKontextSize } from '../../shared/nearest-kontext-size'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { FaultQueue, type HostFault } from './host-fault'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
@@ -165,8 +166,8 @@ export async function startFakeReplicateAsync(options: FakeReplicateOptions = {}
 }
 
 /** The uniform handle for the cross-host end-to-end test. */
-export async function startReplicateForRelayAsync(): Promise<FakeHostHandle> {
-  const fake = await startFakeReplicateAsync()
+export async function startReplicateForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
+  const fake = await startFakeReplicateAsync({ ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
   return {
     env: { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url },
     submissions: () => fake.submissions(),

@@ -75,7 +75,7 @@ import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { FaultQueue, type HostFault } from './host-fault'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -193,8 +193,8 @@ export async function startFakeRunflowAsync(options: FakeRunflowOptions): Promis
 }
 
 /** The uniform handle for the cross-host tests; `duplicates()` is 0 (see the header). */
-export async function startRunflowForRelayAsync(): Promise<FakeHostHandle> {
-  const fake = await startFakeRunflowAsync({ apiKey: `rf_live_fake_${randomUUID()}` })
+export async function startRunflowForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
+  const fake = await startFakeRunflowAsync({ apiKey: `rf_live_fake_${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
   return {
     env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url },
     submissions: () => fake.submissions(),

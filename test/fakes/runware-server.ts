@@ -59,7 +59,7 @@ import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
 import { FaultQueue, type HostFault } from './host-fault'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeReply, type ParsedJsonBody } from './fake-http'
+import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -161,8 +161,8 @@ export async function startFakeRunwareAsync(options: FakeRunwareOptions): Promis
 }
 
 /** The uniform handle for the cross-host tests; `duplicates` counts resubmitted taskUUIDs (answered conflictTaskUUID). */
-export async function startRunwareForRelayAsync(): Promise<FakeHostHandle> {
-  const fake = await startFakeRunwareAsync({ apiKey: `rw-e2e-${randomUUID()}` })
+export async function startRunwareForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
+  const fake = await startFakeRunwareAsync({ apiKey: `rw-e2e-${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
   return {
     env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url },
     submissions: () => fake.accepted.length,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRelayConfig } from '../../relay/config'
 import { ConfigError } from '../../relay/config-error'
 import { ERROR_MESSAGES } from '../../shared/errors'
-import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRelayAsync, TOKEN } from './relay-harness'
+import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRelayHarnessAsync, TOKEN } from './relay-harness'
 
 /** The Figma plugin iframe has an opaque origin, so browsers send the literal `Origin: null`. */
 const FIGMA_ORIGIN = { origin: 'null' }
@@ -13,7 +13,7 @@ function splitList(header: string | null): string[] {
 
 describe('access token', () => {
   it('answers 401 with the JSON error envelope when no token is sent', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/v1/edits', { method: 'POST', body: editForm({ prompt: 'Make it blue' }) })
 
     expect(response.status).toBe(401)
@@ -26,7 +26,7 @@ describe('access token', () => {
   })
 
   it('answers 401 with the JSON error envelope for a token the relay does not know', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue' }), 'not-the-token-zzzzzzzzzz')
 
     expect(response.status).toBe(401)
@@ -37,7 +37,7 @@ describe('access token', () => {
   })
 
   it('answers 401 (not 400) to an Authorization header that is not a bearer token', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/v1/edits/some-id', { headers: { authorization: `Basic ${btoa(`user:${TOKEN}`)}` } })
 
     expect(response.status).toBe(401)
@@ -45,7 +45,7 @@ describe('access token', () => {
   })
 
   it('guards every edit route: GET, DELETE and image downloads need the token too', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const id = await relay.createEditAsync()
     await relay.waitForEndAsync(id)
 
@@ -62,7 +62,7 @@ describe('access token', () => {
   })
 
   it('accepts the token case-insensitively prefixed with "bearer"', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/v1/edits', {
       method: 'POST',
       headers: { authorization: `bearer ${TOKEN}` },
@@ -86,7 +86,7 @@ describe('tokens from RELAY_TOKENS', () => {
     }
     if (!accepted) return
 
-    const relay = await startRelayAsync({ env: { RELAY_TOKENS: token } })
+    const relay = await startRelayHarnessAsync({ env: { RELAY_TOKENS: token } })
     const health = await relay.requestAsync('/v1/health', { headers: { authorization: `Bearer ${token}` } })
     expect(((await health.json()) as { auth: string }).auth).toBe('valid')
     const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue' }), token)
@@ -96,7 +96,7 @@ describe('tokens from RELAY_TOKENS', () => {
 
 describe('CORS for the Figma plugin (Origin: null)', () => {
   it('answers the preflight for POST /v1/edits with 204 and allows any origin, the methods and the headers', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/v1/edits', {
       method: 'OPTIONS',
       headers: {
@@ -115,7 +115,7 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
   })
 
   it('answers the preflight for DELETE /v1/edits/{id} without a token', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/v1/edits/abc', {
       method: 'OPTIONS',
       headers: { ...FIGMA_ORIGIN, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' }
@@ -127,7 +127,7 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
   })
 
   it('puts CORS headers on successful responses and exposes Location', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const created = await relay.authedAsync('/v1/edits', { method: 'POST', headers: FIGMA_ORIGIN, body: editForm({ prompt: 'Make it blue' }) })
 
     expect(created.status).toBe(202)
@@ -145,7 +145,7 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
   })
 
   it('puts CORS headers on error responses too, so the plugin can read the error', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const unauthorized = await relay.requestAsync('/v1/edits', { method: 'POST', headers: FIGMA_ORIGIN, body: editForm({ prompt: 'Make it blue' }) })
     const invalid = await relay.authedAsync('/v1/edits', { method: 'POST', headers: FIGMA_ORIGIN, body: editForm('{not json') })
     const missing = await relay.authedAsync('/v1/edits/no-such-edit', { headers: FIGMA_ORIGIN })
@@ -166,7 +166,7 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
 
 describe('unknown addresses', () => {
   it('answers 404 with the JSON envelope for a path the relay does not serve', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/nothing-here')
     expect(response.status).toBe(404)
     const error = await readErrorAsync(response)

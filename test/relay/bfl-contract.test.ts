@@ -18,6 +18,7 @@ import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '
 import { startFakeBflAsync, waitUntilAsync, type FakeBfl, type FakeBflOptions } from '../fakes/bfl-server'
 import { makeJpeg, makePng } from '../fakes/make-image'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+import { requestUrl } from '../support/request-url'
 
 /** Unique per run, so finding it anywhere cannot be a coincidence. */
 const KEY = `bfl_${randomUUID()}`
@@ -446,7 +447,7 @@ function direct(url: string, fetchImpl: typeof fetch = fetch): Direct {
   const progress: ProviderProgress[] = []
   const deps: ProviderDeps = {
     fetch: (resource, init) => {
-      fetched.push(String(resource))
+      fetched.push(requestUrl(resource))
       return fetchImpl(resource, init)
     },
     // Short but real, abortable waits: the back-off is recorded, not slept.
@@ -569,7 +570,7 @@ describe('BFL adapter on its own', () => {
     // Stands in for DNS and TLS: routes the public https names to the fake's three servers.
     const routes: Record<string, string> = { 'https://api.bfl.test': fake.url, 'https://api.us1.bfl.test': fake.regionUrl, 'https://delivery-us1.blob.test': fake.deliveryUrl }
     const routed: typeof fetch = (resource, init) => {
-      const url = new URL(String(resource))
+      const url = new URL(requestUrl(resource))
       const target = routes[url.origin]
       if (target === undefined) return Promise.reject(new TypeError(`no route to ${url.origin}`))
       return fetch(`${target}${url.pathname}${url.search}`, init)

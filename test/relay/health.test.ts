@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Health } from '../../shared/relay-api'
-import { API_KEY, editForm, itKeepsSecretsOutOfResponsesAndLogs, OTHER_TOKEN, readErrorAsync, startRelayAsync, TOKEN } from './relay-harness'
+import { API_KEY, editForm, itKeepsSecretsOutOfResponsesAndLogs, OTHER_TOKEN, readErrorAsync, startRelayHarnessAsync, TOKEN } from './relay-harness'
 
 async function readHealthAsync(response: Response): Promise<Health> {
   expect(response.status).toBe(200)
@@ -9,7 +9,7 @@ async function readHealthAsync(response: Response): Promise<Health> {
 
 describe('GET /v1/health', () => {
   it('answers without a token and lists Runware as configured', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const health = await readHealthAsync(await relay.requestAsync('/v1/health'))
 
     expect(health).toMatchObject({ status: 'ok', apiVersion: 1, auth: 'missing', defaultProvider: 'runware' })
@@ -31,13 +31,13 @@ describe('GET /v1/health', () => {
     ['invalid', 'Bearer not-the-token-zzzzzzzzzz'],
     ['missing', undefined]
   ])('says auth is %s for Authorization: %s', async (auth, header) => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const health = await readHealthAsync(await relay.requestAsync('/v1/health', header === undefined ? {} : { headers: { authorization: header } }))
     expect(health.auth).toBe(auth)
   })
 
   it('never contains the Runware API key, in the body or the headers', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.requestAsync('/v1/health', { headers: { authorization: `Bearer ${TOKEN}` } })
     const text = await response.text()
 
@@ -48,7 +48,7 @@ describe('GET /v1/health', () => {
 
 describe('a relay without a provider key', () => {
   it('says in health that Runware is not configured and has no default host', async () => {
-    const relay = await startRelayAsync({ withRunware: false })
+    const relay = await startRelayHarnessAsync({ withRunware: false })
     const health = await readHealthAsync(await relay.requestAsync('/v1/health', { headers: { authorization: `Bearer ${TOKEN}` } }))
 
     expect(health.auth).toBe('valid')
@@ -57,7 +57,7 @@ describe('a relay without a provider key', () => {
   })
 
   it('answers an edit with 503 provider_not_configured naming the variable to set', async () => {
-    const relay = await startRelayAsync({ withRunware: false })
+    const relay = await startRelayHarnessAsync({ withRunware: false })
     const response = await relay.postEditAsync(editForm({ prompt: 'Make the sky purple' }))
 
     expect(response.status).toBe(503)

@@ -15,7 +15,7 @@ import { inspectImage, inspectImageAsync } from '../../relay/images/inspect-imag
 import { nodeImagePlatform } from '../../relay/images/node-image-platform'
 import { MAX_REFERENCE_PIXELS } from '../../shared/limits'
 import { makeJpeg, makePng, makeWebpAsync } from '../fakes/make-image'
-import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRelayAsync } from './relay-harness'
+import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRelayHarnessAsync } from './relay-harness'
 import { concatBytes } from '../support/concat-bytes'
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ describe('the synchronous inspectImage (kept for result images and the CLI)', ()
 
 describe('through POST /v1/edits', () => {
   it.each(BROKEN)('refuses %s with invalid_image, and nothing reaches the host', async (_label, make) => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue' }, [{ bytes: make(), type: 'image/png', filename: 'frame.png' }]))
     expect(response.status).toBe(400)
     expect(await readErrorAsync(response)).toMatchObject({ code: 'invalid_image' })
@@ -304,7 +304,7 @@ describe('through POST /v1/edits', () => {
   })
 
   it('still accepts the valid images of every format', async () => {
-    const relay = await startRelayAsync()
+    const relay = await startRelayHarnessAsync()
     for (const bytes of [REFERENCE, makeJpeg(64, 36, 3), lossyWebp, losslessWebp, alphaWebp]) {
       const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue' }, [bytes]))
       expect(response.status, await response.clone().text()).toBe(202)

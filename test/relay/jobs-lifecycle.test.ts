@@ -8,7 +8,7 @@ import {
   OTHER_TOKEN,
   TOKEN,
   readErrorAsync,
-  startRelayAsync,
+  startRelayHarnessAsync,
   storedJob,
   type RelayHarness
 } from './relay-harness'
@@ -16,7 +16,7 @@ import {
 /** The relay on a stub adapter (no wire): the jobs layer alone. Host behaviour is in each host's contract test. */
 async function startAsync(options: { latencyMs?: number; now?: () => number; env?: Record<string, string> } = {}): Promise<RelayHarness & { stub: StubProvider }> {
   const stub = createStubProvider({ id: 'runware', latencyMs: options.latencyMs ?? 0 })
-  const relay = await startRelayAsync({ stub, ...(options.now === undefined ? {} : { now: options.now }), ...(options.env === undefined ? {} : { env: options.env }) })
+  const relay = await startRelayHarnessAsync({ stub, ...(options.now === undefined ? {} : { now: options.now }), ...(options.env === undefined ? {} : { env: options.env }) })
   return { ...relay, stub }
 }
 

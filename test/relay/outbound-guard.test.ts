@@ -7,14 +7,15 @@
 import { createServer, type Server } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
-import { refusalOf } from '../../relay/net/check-outbound-url'
+import { refusalOf } from '../../relay/net/refusal-of'
 import { createNodePublicFetch, type ResolveAsync } from '../../relay/net/node-public-fetch'
 import { createOutboundFetch, MAX_REDIRECTS } from '../../relay/net/outbound-fetch'
-import { isPublicAddress } from '../../relay/net/public-address'
+import { isPublicAddress } from '../../relay/net/is-public-address'
 import { downloadResultAsync } from '../../relay/providers/shared/download-result-async'
 import { DEFAULT_ANSWER_MAX_BYTES, hostFetchAsync, readTextAsync } from '../../relay/providers/shared/host-fetch-async'
 import { closeServerAsync, listenOnLoopbackAsync } from '../fakes/fake-http'
 import { startCanaryAsync, type Canary } from '../campaign/canary-server'
+import { requestUrl } from '../support/request-url'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -127,7 +128,7 @@ describe("a host's outbound fetch", () => {
     const server = await redirectorAsync()
     const calls: Array<{ url: string; headers: Headers; redirect: RequestRedirect | undefined }> = []
     const publicFetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-      calls.push({ url: String(input), headers: new Headers(init?.headers), redirect: init?.redirect })
+      calls.push({ url: requestUrl(input), headers: new Headers(init?.headers), redirect: init?.redirect })
       return new Response('cdn bytes')
     }) as typeof fetch
     const outbound = createOutboundFetch({ hostBaseUrl: server.origin, fetch, publicFetch })
@@ -143,7 +144,7 @@ describe("a host's outbound fetch", () => {
   it('never follows a redirect of a POST: the 3xx goes back to the adapter', async () => {
     const calls: string[] = []
     const platform = (async (input: Parameters<typeof fetch>[0]) => {
-      calls.push(String(input))
+      calls.push(requestUrl(input))
       return new Response(null, { status: 307, headers: { location: 'http://127.0.0.1:1/stolen' } })
     }) as typeof fetch
     const outbound = createOutboundFetch({ hostBaseUrl: 'http://127.0.0.1:2/v1', fetch: platform })

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseRelayConfig, type RelayConfig } from '../../relay/config'
-import { createRelay } from '../../relay/create-relay'
+import { createRelay } from '../../relay/relay'
 import type { JobRecord } from '../../relay/jobs/job-record'
 import { createMemoryStore, type MemoryStore } from '../../relay/store/memory-store'
 import { ErrorBody, TERMINAL_STATUSES, type EditJob, type EditRequestInput } from '../../shared/relay-api'
@@ -81,7 +81,7 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
 })
 
-export async function startRelayAsync(options: HarnessOptions = {}): Promise<RelayHarness> {
+export async function startRelayHarnessAsync(options: HarnessOptions = {}): Promise<RelayHarness> {
   const fake = options.withRunware === false || options.stub !== undefined ? undefined : await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake })
   const env: Record<string, string | undefined> = {
     RELAY_TOKENS: `${TOKEN},${OTHER_TOKEN}`,

@@ -37,7 +37,7 @@ import {
   itKeepsSecretsOutOfResponsesAndLogs,
   polls,
   REFERENCE_PNG,
-  startRelayAsync as startInProcessRelayAsync,
+  startRelayHarnessAsync,
   submissions,
   transcript
 } from './relay-harness'
@@ -550,7 +550,7 @@ describe.concurrent('deadlines and cancel', () => {
 
 describe('the task the relay sends to Runware', () => {
   it('has exactly the documented fields for a default request', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const id = await relay.createEditAsync({ prompt: '  Make the sky purple, keep everything else  ' })
     expect((await relay.waitForEndAsync(id)).status).toBe('succeeded')
 
@@ -567,7 +567,7 @@ describe('the task the relay sends to Runware', () => {
   })
 
   it('maps every option of the request onto the task', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const id = await relay.createEditAsync({
       prompt: 'Make the sky purple',
       model: 'kontext-pro',
@@ -592,7 +592,7 @@ describe('the task the relay sends to Runware', () => {
   })
 
   it('sends seed 0 when the request asks for seed 0', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     await relay.waitForEndAsync(await relay.createEditAsync({ prompt: 'Make the sky purple', seed: 0 }))
     expect(submissions(relay.fake!)[0]).toHaveProperty('seed', 0)
   })
@@ -609,7 +609,7 @@ describe('the task the relay sends to Runware', () => {
     [36, 64, '9:16', 752, 1392],
     [36, 84, '9:21', 672, 1568]
   ])('picks the Kontext size nearest a %i×%i reference: %s', async (width, height, _ratio, outWidth, outHeight) => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const job = await relay.waitForEndAsync(await relay.createEditAsync(DEFAULT_REQUEST, [makePng(width, height, 5)]))
 
     expect(submissions(relay.fake!)[0]).toMatchObject({ width: outWidth, height: outHeight })
@@ -617,13 +617,13 @@ describe('the task the relay sends to Runware', () => {
   })
 
   it('sizes the output from the first reference when there are two', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     await relay.waitForEndAsync(await relay.createEditAsync(DEFAULT_REQUEST, [makePng(36, 64, 1), makePng(64, 36, 2)]))
     expect(submissions(relay.fake!)[0]).toMatchObject({ width: 752, height: 1392 })
   })
 
   it('labels each reference by what its bytes are, not by the type the client declared', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     const jpeg = makeJpeg(64, 36, 3)
     const form = editForm(DEFAULT_REQUEST, [
       { bytes: REFERENCE_PNG, type: 'image/jpeg', filename: 'frame.jpg' },
@@ -638,7 +638,7 @@ describe('the task the relay sends to Runware', () => {
   })
 
   it('uses a fresh taskUUID for every edit', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     await relay.waitForEndAsync(await relay.createEditAsync())
     await relay.waitForEndAsync(await relay.createEditAsync())
 
@@ -655,7 +655,7 @@ describe('errors Runware answers with', () => {
     { name: 'a content-policy refusal', fault: { kind: 'moderation' }, code: 'moderated', billed: 0 },
     { name: 'results flagged NSFW (billed by Runware)', fault: { kind: 'nsfw' }, code: 'moderated', billed: 1 }
   ])('fails the job on $name with code $code, without retrying', async ({ fault, code, billed }) => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     relay.fake!.failNext(fault)
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
@@ -669,7 +669,7 @@ describe('errors Runware answers with', () => {
   })
 
   it('keeps Runware’s own error text in the log, out of the job', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     relay.fake!.failNext({ kind: 'status', status: 402 })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
@@ -680,7 +680,7 @@ describe('errors Runware answers with', () => {
   })
 
   it('reports provider_not_configured when Runware refuses the relay’s API key', async () => {
-    const relay = await startInProcessRelayAsync({ env: { RUNWARE_API_KEY: 'rw-wrong-key-1234567890' } })
+    const relay = await startRelayHarnessAsync({ env: { RUNWARE_API_KEY: 'rw-wrong-key-1234567890' } })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
 
@@ -694,7 +694,7 @@ describe('errors Runware answers with', () => {
 describe('results Runware sends that are not images', () => {
   it('fails the job with provider_error (the host’s fault, not the designer’s reference)', async () => {
     const notAPng = Buffer.from('<html>oops</html>').toString('base64')
-    const relay = await startInProcessRelayAsync({
+    const relay = await startRelayHarnessAsync({
       rewriteHostAnswer: (text) => text.replace(/"imageBase64Data":"[^"]*"/g, `"imageBase64Data":"${notAPng}"`)
     })
 
@@ -708,7 +708,7 @@ describe('results Runware sends that are not images', () => {
 
 describe('a host that does not answer', () => {
   it('fails the job with timeout when Runware hangs past the provider deadline', async () => {
-    const relay = await startInProcessRelayAsync({ config: { providerTimeoutMs: 300 } })
+    const relay = await startRelayHarnessAsync({ config: { providerTimeoutMs: 300 } })
     relay.fake!.failNext({ kind: 'hang' })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
@@ -719,7 +719,7 @@ describe('a host that does not answer', () => {
   })
 
   it('fails the job with timeout when a slow task outlasts the deadline', async () => {
-    const relay = await startInProcessRelayAsync({ config: { providerTimeoutMs: 300 }, fake: { latencyMs: 3000 } })
+    const relay = await startRelayHarnessAsync({ config: { providerTimeoutMs: 300 }, fake: { latencyMs: 3000 } })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
 
@@ -731,7 +731,7 @@ describe('a host that does not answer', () => {
 
 describe('an answer lost after Runware accepted the task', () => {
   it('recovers the result of a task whose answer was lost (504 gateway page) without submitting it again', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     relay.fake!.failNext({ kind: 'lose-response' })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
@@ -745,7 +745,7 @@ describe('an answer lost after Runware accepted the task', () => {
   })
 
   it('recovers the result when the connection drops after Runware accepted the task', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     relay.fake!.failNext({ kind: 'reset-after-accept' })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync({ prompt: 'Make the sky purple', numImages: 2 }))
@@ -761,7 +761,7 @@ describe('an answer lost after Runware accepted the task', () => {
 
 describe('a resubmit Runware answers conflictTaskUUID', () => {
   it('follows the task Runware already has when the resubmit after a reset is answered conflictTaskUUID, billed once', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     // Accepted, then the connection drops; the first poll does not see the task yet, so the relay
     // submits again, and Runware answers that it has this taskUUID.
     relay.fake!.failNext({ kind: 'reset-after-accept' })
@@ -783,7 +783,7 @@ describe('a resubmit Runware answers conflictTaskUUID', () => {
 
 describe('refusals Runware did not bill', () => {
   it('submits again after a 429 and succeeds, billed once', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     relay.fake!.failNext({ kind: 'status', status: 429 })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())
@@ -796,7 +796,7 @@ describe('refusals Runware did not bill', () => {
   })
 
   it('succeeds after two 503s, billed once', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     // Retry-After: 0 skips the 1 s + 2 s back-off; the adapter tests below ("waiting between submissions") check the back-off itself.
     relay.fake!.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 }, 2)
 
@@ -809,7 +809,7 @@ describe('refusals Runware did not bill', () => {
   })
 
   it('succeeds after one garbled 200 answer, billed once', async () => {
-    const relay = await startInProcessRelayAsync()
+    const relay = await startRelayHarnessAsync()
     relay.fake!.failNext({ kind: 'malformed' })
 
     const job = await relay.waitForEndAsync(await relay.createEditAsync())

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { AppError, causeText, describeError, errorChainText, toRelayErrorInfo } from '../../shared/errors'
+import { AppError } from '../../shared/errors'
+import { causeText } from '../../shared/cause-text'
+import { describeError } from '../../shared/describe-error'
+import { errorChainText } from '../../shared/error-chain-text'
+import { toRelayErrorInfo } from '../../shared/to-relay-error-info'
 
 describe('AppError with a cause', () => {
   it('keeps the wrapped error as the standard cause, out of what a client is answered', () => {

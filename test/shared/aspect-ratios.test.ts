@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { KONTEXT_SIZES, nearestKontextSize, resolveKontextSize } from '../../shared/aspect-ratios'
+import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { nearestKontextSize } from '../../shared/nearest-kontext-size'
+import { resolveKontextSize } from '../../shared/resolve-kontext-size'
 
 describe('choosing the output size', () => {
   it.each([

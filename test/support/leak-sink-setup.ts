@@ -6,8 +6,8 @@
 import { afterAll, expect, vi } from 'vitest'
 import { recordLog, recordResponse, registerAccessToken, registerHostKey, scanAndResetAsync } from './leak-sink'
 
-vi.mock('../../relay/create-relay', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../relay/create-relay')>()
+vi.mock('../../relay/relay', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../relay/relay')>()
   const createRelay: typeof actual.createRelay = (config, deps) => {
     for (const host of Object.values(config.hosts)) registerHostKey(host.key)
     for (const token of config.tokens) registerAccessToken(token)

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { createController, type ControllerDeps } from '../../plugin/controller'
 import { createPluginBridge, type PluginPort } from '../../ui/plugin/plugin-bridge'
-import type { EditDeps, EditInput } from '../../ui/edit/run-edit-async'
-import { catalogueCapabilities } from '../../shared/capabilities'
+import type { EditDeps } from '../../ui/edit/edit-deps'
+import type { EditInput } from '../../ui/edit/produce-results-async'
+import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
 import type { ProviderId } from '../../shared/models'
 import { DEFAULT_OPTIONS, type EditOptions } from '../../shared/settings'
 import { createRelayClient } from '../../client/relay-client'
@@ -38,7 +39,7 @@ export function editDeps(bridge: ReturnType<typeof createPluginBridge>, relayUrl
   return {
     plugin: bridge,
     relay: createRelayClient({ baseUrl: relayUrl, token, fetch }),
-    resize: async () => {
+    resizeAsync: async () => {
       throw new Error('no canvas in Node: results over 4096 px are resized only in the browser')
     },
     sleepAsync,

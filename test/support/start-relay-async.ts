@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { parseRelayConfig, type RelayConfig } from '../../relay/config'
-import { createRelay } from '../../relay/create-relay'
+import { createRelay } from '../../relay/relay'
 
 export interface RunningRelay {
   url: string

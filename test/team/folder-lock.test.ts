@@ -1,5 +1,5 @@
 /**
- * The file store's LOCK (relay/store/folder-lock.ts) against real processes on this Linux machine:
+ * The file store's LOCK (relay/store/lock-folder-async.ts) against real processes on this Linux machine:
  * a zombie (what a relay killed with SIGKILL is until its parent reaps it) and a live unrelated
  * process that got the pid do not hold the folder; a live relay does, with a clear message; where
  * there is no /proc the pid alone decides and the message says how to clear a stale lock.
@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openFileStoreAsync, StoreLockedError } from '../../relay/store/file-store'
+import { openFileStoreAsync } from '../../relay/store/open-file-store-async'
+import { StoreLockedError } from '../../relay/store/store-locked-error'
 import { tempDir } from './team-harness'
 
 const HAS_PROC = existsSync('/proc/self/stat')
@@ -36,7 +37,7 @@ async function pause(ms: number): Promise<void> {
 async function zombieAsync(): Promise<number> {
   const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
   started.push(parent)
-  const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))))
+  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))))
   for (let poll = 0; poll < 200 && statOf(pid).state !== 'Z'; poll += 1) await pause(20)
   expect(statOf(pid).state).toBe('Z')
   return pid
@@ -110,7 +111,7 @@ describe.skipIf(!HAS_PROC)('a stale LOCK on Linux', () => {
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => openFileStoreAsync(dir)))
     const opened = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
     expect(opened).toHaveLength(1)
-    expect(results.filter((result) => result.status === 'rejected').every((result) => (result as PromiseRejectedResult).reason instanceof StoreLockedError)).toBe(true)
+    expect(results.filter((result) => result.status === 'rejected').every((result) => (result).reason instanceof StoreLockedError)).toBe(true)
     await opened[0]!.closeAsync()
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { AppError, describeError, ERROR_MESSAGES } from '../../shared/errors'
+import { AppError, ERROR_MESSAGES } from '../../shared/errors'
+import { describeError } from '../../shared/describe-error'
 import { createLogContext, createRelayLog, scrub } from '../../relay/log/relay-log'
 import { createJsonLogger } from '../../relay/node/json-logger'
 import { ALICE, API_KEY, itKeepsSecretsOut, REFERENCE, startTeamRelayAsync, type LogLine } from './team-harness'

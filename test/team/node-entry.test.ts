@@ -3,7 +3,7 @@
  * SIGTERM records an edit still running, SIGKILL loses no paid result, and the next start records
  * what a crash cut off. The entry is bundled with esbuild next to the repository's node_modules.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawnRelayProcessAsync, type RelayProcess } from '../support/spawn-relay-process-async'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,12 +17,6 @@ const OUT_DIR = join('test-output', 'team-node-entry')
 const BUNDLE = join(OUT_DIR, `relay-${randomUUID()}.mjs`)
 const PROMPT = 'Put the launch name Project Nightjar on the banner'
 
-interface RelayProcess {
-  child: ChildProcess
-  url: string
-  lines: string[]
-  exited: Promise<number | null>
-}
 
 let runware: FakeRunware
 
@@ -38,13 +32,10 @@ afterAll(async () => {
 })
 
 async function startAsync(dataDir: string, tokensFile: string, env: Record<string, string> = {}): Promise<RelayProcess> {
-  const cwd = tempDir('kontext-cwd-')
-  const child = spawn(process.execPath, [join(process.cwd(), BUNDLE)], {
-    cwd,
+  return spawnRelayProcessAsync({
+    bundle: BUNDLE,
+    cwd: tempDir('kontext-cwd-'),
     env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
       RELAY_TOKENS_FILE: tokensFile,
       RELAY_DATA_DIR: dataDir,
       RUNWARE_API_KEY: runware.apiKey,
@@ -52,28 +43,8 @@ async function startAsync(dataDir: string, tokensFile: string, env: Record<strin
       SHUTDOWN_GRACE_SECONDS: '0',
       PROVIDER_TIMEOUT_SECONDS: '30',
       ...env
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+    }
   })
-  const lines: string[] = []
-  let stderr = ''
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString()
-      const parts = buffer.split('\n')
-      buffer = parts.pop()!
-      for (const line of parts) {
-        lines.push(line)
-        const match = /relay is running at http:\/\/localhost:(\d+)/.exec(line)
-        if (match !== null) resolve(`http://127.0.0.1:${match[1]}`)
-      }
-    })
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    void exited.then((code) => reject(new Error(`the relay exited (${code}) before it served: ${stderr}`)))
-  })
-  return { child, url, lines, exited }
 }
 
 function events(relay: RelayProcess): Array<Record<string, unknown>> {

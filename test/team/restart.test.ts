@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { openFileStoreAsync } from '../../relay/store/file-store'
+import { openFileStoreAsync } from '../../relay/store/open-file-store-async'
 import { EditJob, UsageResponse } from '../../shared/relay-api'
 import { job as storedJob, entry as pendingEntry } from './store-contract'
 import { ALICE, BOB, errorOf, itKeepsSecretsOut, startTeamRelayAsync, tempDir, type TeamRelay } from './team-harness'

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import type { JobRecord } from '../../relay/jobs/job-record'
 import type { RelayStore } from '../../relay/store/relay-store'
-import type { UsageEntry } from '../../relay/usage/usage'
+import type { UsageEntry } from '../../relay/usage/usage-entry'
 
 export interface StoreFactory {
   openAsync(): Promise<RelayStore>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_REQUESTS_PER_MINUTE, plainTokenOwnerAsync, resolveAccountsAsync } from '../../relay/auth/accounts'
+import { plainTokenOwnerAsync } from '../../relay/auth/plain-token-owner-async'
+import { DEFAULT_REQUESTS_PER_MINUTE, resolveAccountsAsync } from '../../relay/auth/resolve-accounts-async'
 import { DEFAULT_MAX_RUNNING_EDITS } from '../../relay/jobs/edit-capacity'
 import { parseTokensFile } from '../../relay/auth/tokens-file'
 import { parseRelayConfig } from '../../relay/config'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { plainTokenOwnerAsync } from '../../relay/auth/accounts'
+import { plainTokenOwnerAsync } from '../../relay/auth/plain-token-owner-async'
 import { UsageResponse, type OwnerUsage } from '../../shared/relay-api'
 import { ALICE, BOB, errorOf, itKeepsSecretsOut, OPS, PLAIN_TOKEN, startTeamRelayAsync, type TeamRelay } from './team-harness'
 

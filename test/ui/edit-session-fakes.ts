@@ -1,5 +1,5 @@
 import type * as z from 'zod'
-import { catalogueCapabilities } from '../../shared/capabilities'
+import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
 import { AppError } from '../../shared/errors'
 import { PluginToUi, type SelectionItem, type UiToPluginInput } from '../../shared/messages'
 import { API_VERSION, type EditJob, type ModelsResponse } from '../../shared/relay-api'
@@ -132,7 +132,7 @@ export function startSession(relay = createFakeRelay()) {
       relay.clients.push({ baseUrl, token })
       return relay.relay
     },
-    resize: async () => {
+    resizeAsync: async () => {
       throw new Error('results up to 4096 px are never resized')
     },
     now: () => clock.time,

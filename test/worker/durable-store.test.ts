@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDurableStore, IMAGE_CHUNK_BYTES } from '../../relay/worker/durable-store'
-import { decodeRpc, encodeRpc } from '../../relay/worker/store-rpc'
+import { decodeRpc } from '../../relay/worker/decode-rpc'
+import { encodeRpc } from '../../relay/worker/encode-rpc'
 import type { RelayStore } from '../../relay/store/relay-store'
 import { describeRelayStore, entry, job } from '../team/store-contract'
 import { createMemoryDurableStorage, MAX_VALUE_BYTES, type MemoryDurableStorage } from './memory-durable-storage'

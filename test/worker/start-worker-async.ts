@@ -144,8 +144,8 @@ export async function startWorkerAsync(options: WorkerOptions): Promise<RunningW
     const child = spawn(workerdBinary(), ['serve', 'config.capnp', '--verbose'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     running.add(child)
     let text = ''
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
     const url = `http://127.0.0.1:${port}`
     let closed = false
     const close = async (): Promise<void> => {

@@ -1,14 +1,15 @@
 /**
  * The shared RelayStore contract (test/team/store-contract.ts) on real Durable Object storage in
  * workerd: each store is a scratch Durable Object reached through the worker's test-only route
- * (`/__test/store/<name>`, open only with RELAY_TEST_ROUTES=1; relay/worker/store-rpc.ts), so
+ * (`/__test/store/<name>`, open only with RELAY_TEST_ROUTES=1; relay/worker/handle-store-rpc-async.ts), so
  * chunking, the 128 KiB value limit, key order and the atomic reservation are checked on the
  * runtime itself. test/worker/durable-store.test.ts runs the same contract under Node.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RelayStore } from '../../relay/store/relay-store'
-import { decodeRpc, encodeRpc } from '../../relay/worker/store-rpc'
+import { decodeRpc } from '../../relay/worker/decode-rpc'
+import { encodeRpc } from '../../relay/worker/encode-rpc'
 import { describeRelayStore, job } from '../team/store-contract'
 import { PLAIN_TOKEN } from '../team/team-harness'
 import { startWorkerAsync, type RunningWorker } from './start-worker-async'

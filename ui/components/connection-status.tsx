@@ -1,5 +1,5 @@
 import { PROVIDERS } from '../../shared/models'
-import { formatUsd } from '../format'
+import { formatUsd } from '../format/format-usd'
 import type { Connection } from '../state/panel-state'
 
 export function ConnectionStatus({ connection }: { connection: Connection }) {

@@ -1,7 +1,9 @@
 import { useMemo } from 'preact/hooks'
 import type { HistoryEntry } from '../../shared/messages'
 import { MODELS, ModelId } from '../../shared/models'
-import { bytesToDataUrl, formatSeconds, formatUsd } from '../format'
+import { bytesToDataUrl } from '../format/bytes-to-data-url'
+import { formatSeconds } from '../format/format-seconds'
+import { formatUsd } from '../format/format-usd'
 
 export interface HistoryViewProps {
   history: HistoryEntry[]

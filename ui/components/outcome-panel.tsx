@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../shared/errors'
-import { formatSeconds, formatUsd } from '../format'
+import { formatSeconds } from '../format/format-seconds'
+import { formatUsd } from '../format/format-usd'
 import type { ItemState, Phase } from '../state/panel-state'
 
 export interface OutcomePanelProps {

@@ -1,5 +1,6 @@
-import type { EditStage } from '../edit/run-edit-async'
-import { formatBytes, formatSeconds } from '../format'
+import type { EditStage } from '../edit/edit-deps'
+import { formatBytes } from '../format/format-bytes'
+import { formatSeconds } from '../format/format-seconds'
 import type { ItemState, Phase } from '../state/panel-state'
 
 export interface ProgressPanelProps {

@@ -1,4 +1,4 @@
-import { formatUsd } from '../format'
+import { formatUsd } from '../format/format-usd'
 
 export interface RunBarProps {
   modelName: string

@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks'
 import type { SelectionItem } from '../../shared/messages'
-import { bytesToDataUrl } from '../format'
+import { bytesToDataUrl } from '../format/bytes-to-data-url'
 import type { SelectionMode } from '../state/panel-state'
 import { ModeSwitch } from './mode-switch'
 

@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks'
-import { relayAccess, type NetworkAccess, type RelayAccess } from '../../shared/relay-network-access'
+import { relayAccess, type NetworkAccess, type RelayAccess } from '../../shared/relay-access'
 import { RelayUrl, type Settings } from '../../shared/settings'
 import { MANIFEST_NETWORK_ACCESS } from '../plugin/manifest-network-access'
 import type { Connection } from '../state/panel-state'
 import { ConnectionStatus } from './connection-status'
+import { RelayUrlField } from './settings/relay-url-field'
+import { TokenField } from './settings/token-field'
 
 export interface SettingsViewProps {
   settings: Settings
@@ -30,7 +32,6 @@ const ACCESS_NOTES: Record<Exclude<RelayAccess, 'allowed'>, (origin: string, acc
 export function SettingsView({ settings, connection, onSave, onTest, onBack, networkAccess = MANIFEST_NETWORK_ACCESS }: SettingsViewProps) {
   const [relayUrl, setRelayUrl] = useState(settings.relayUrl)
   const [token, setToken] = useState(settings.token)
-  const [showToken, setShowToken] = useState(false)
   const url = RelayUrl.safeParse(relayUrl)
   const urlError = url.success ? undefined : (url.error.issues[0]?.message ?? 'Enter a full URL')
   // Figma applies the manifest's networkAccess to the panel: say so before a save that cannot work.
@@ -56,40 +57,8 @@ export function SettingsView({ settings, connection, onSave, onTest, onBack, net
           Kontext Edit sends your frames to your team’s relay, which calls the image model. Enter the relay’s address and the access token it printed when it started (see the README).
         </p>
       )}
-      <div class="field">
-        <label for="relay-url">Relay URL</label>
-        <input
-          id="relay-url"
-          type="url"
-          value={relayUrl}
-          spellcheck={false}
-          aria-invalid={!url.success}
-          aria-describedby={accessNote === undefined ? 'relay-url-hint' : 'relay-url-hint relay-url-access'}
-          onInput={(event) => setRelayUrl(event.currentTarget.value)}
-        />
-        <div id="relay-url-hint" class={`field-hint ${urlError === undefined ? '' : 'danger'}`}>
-          {urlError ?? 'Your team’s relay, or http://localhost:8787 when you run it yourself.'}
-        </div>
-        {accessNote !== undefined && (
-          <p id="relay-url-access" class={access === 'blocked' ? 'warning' : 'hint'} role="status">
-            {accessNote}
-          </p>
-        )}
-      </div>
-      <div class="field">
-        <label for="relay-token">Access token</label>
-        <div class="row">
-          {showToken ? (
-            <input id="relay-token" type="text" value={token} spellcheck={false} autocomplete="off" onInput={(event) => setToken(event.currentTarget.value)} />
-          ) : (
-            <input id="relay-token" type="password" value={token} spellcheck={false} autocomplete="off" onInput={(event) => setToken(event.currentTarget.value)} />
-          )}
-          <button type="button" class="secondary" aria-pressed={showToken} onClick={() => setShowToken(!showToken)}>
-            {showToken ? 'Hide' : 'Show'}
-          </button>
-        </div>
-        <div class="field-hint">Kept on this computer in Figma’s plugin storage.</div>
-      </div>
+      <RelayUrlField relayUrl={relayUrl} urlError={urlError} access={access} accessNote={accessNote} onInput={setRelayUrl} />
+      <TokenField token={token} onInput={setToken} />
       <ConnectionStatus connection={connection} />
       <div class="row end">
         <button type="button" class="secondary" disabled={!url.success} onClick={() => url.success && onTest(url.data, token.trim())}>

@@ -4,11 +4,11 @@
  */
 export async function mapWithConcurrencyAsync<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0
-  const lane = async (): Promise<void> => {
+  const laneAsync = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++
       await work(items[index]!, index).catch(() => undefined)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, laneAsync))
 }

@@ -1,10 +1,14 @@
-import { AppError, toErrorInfo } from '../../shared/errors'
+import { AppError } from '../../shared/errors'
+import { toErrorInfo } from '../../shared/to-error-info'
 import type { ProviderId } from '../../shared/models'
 import type { ModelCapabilities } from '../../shared/relay-api'
 import type { EditOptions } from '../../shared/settings'
 import type { ItemState } from '../state/panel-state'
 import { mapWithConcurrencyAsync } from './map-with-concurrency-async'
-import { placePendingAsync, produceResultsAsync, type EditDeps, type PendingPlacement, type ResultContext } from './run-edit-async'
+import { placePendingAsync } from './place-pending-async'
+import { produceResultsAsync } from './produce-results-async'
+import type { EditDeps } from './edit-deps'
+import type { PendingPlacement, ResultContext } from './collect-results-async'
 
 export interface PlanItem {
   sourceId: string

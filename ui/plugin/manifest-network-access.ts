@@ -1,5 +1,5 @@
 import manifest from '../../manifest.json'
-import type { NetworkAccess } from '../../shared/relay-network-access'
+import type { NetworkAccess } from '../../shared/relay-access'
 
 /**
  * The origins this build of the plugin may reach, read from manifest.json when the panel is

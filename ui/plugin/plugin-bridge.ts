@@ -1,5 +1,6 @@
 import { AppError, type ErrorInfo } from '../../shared/errors'
 import { PluginToUi, type Reference, type ResultImage, type UiToPluginInput } from '../../shared/messages'
+import { requestReplyAsync } from './request-reply-async'
 
 /** How the UI talks to the sandbox: parent.postMessage in Figma, a fake in tests. */
 export interface PluginPort {
@@ -43,69 +44,36 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
     return () => void listeners.delete(listener)
   }
 
-  /**
-   * Sends a request and resolves with its reply. On abort, `onAbort` tells the sandbox; with
-   * `awaitReplyOnAbort` the promise still waits for the sandbox's word (it may be too late to stop),
-   * otherwise it rejects at once.
-   */
-  function request<T>(
-    send: () => void,
-    match: (message: PluginToUi) => T | AppError | undefined,
-    signal: AbortSignal,
-    onAbort: () => void,
-    awaitReplyOnAbort = false
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason)
-      const abort = (): void => {
-        onAbort()
-        if (awaitReplyOnAbort) return
-        off()
-        reject(signal.reason)
-      }
-      const off = on((message) => {
-        const outcome = match(message)
-        if (outcome === undefined) return
-        off()
-        signal.removeEventListener('abort', abort)
-        if (outcome instanceof AppError) reject(outcome)
-        else resolve(outcome)
-      })
-      signal.addEventListener('abort', abort, { once: true })
-      send()
-    })
-  }
-
   return {
     on,
     post: (message: UiToPluginInput) => port.post(message),
 
     exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]> {
-      return request(
-        () => port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
-        (message) => {
+      return requestReplyAsync(on, {
+        send: () => port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
+        match: (message) => {
           if (message.type === 'exported' && message.requestId === requestId) return message.references
           if (message.type === 'export-failed' && message.requestId === requestId) return toError(message.error)
           return undefined
         },
         signal,
-        () => port.post({ type: 'cancel', requestId })
-      )
+        onAbort: () => port.post({ type: 'cancel', requestId })
+      })
     },
 
     placeResultsAsync(requestId: string, sourceId: string, images: ResultImage[], signal: AbortSignal): Promise<{ nodeIds: string[]; besideSource: boolean }> {
-      return request(
-        () => port.post({ type: 'place-results', requestId, sourceId, images }),
-        (message) => {
+      return requestReplyAsync(on, {
+        send: () => port.post({ type: 'place-results', requestId, sourceId, images }),
+        match: (message) => {
           if (message.type === 'placed' && message.requestId === requestId) return { nodeIds: message.nodeIds, besideSource: message.besideSource }
           if (message.type === 'place-failed' && message.requestId === requestId) return toError(message.error)
           return undefined
         },
         signal,
-        () => port.post({ type: 'cancel', requestId }),
+        onAbort: () => port.post({ type: 'cancel', requestId }),
         // Placing takes a moment and may already have happened: report what the canvas got.
-        true
-      )
+        awaitReplyOnAbort: true
+      })
     }
   }
 }

@@ -1,10 +1,11 @@
 import { assertNever } from '../../shared/assert-never'
-import { ERROR_MESSAGES, toErrorInfo } from '../../shared/errors'
+import { ERROR_MESSAGES } from '../../shared/errors'
+import { toErrorInfo } from '../../shared/to-error-info'
 import { PROMPT_MIN_CHARS } from '../../shared/limits'
 import type { PluginToUi } from '../../shared/messages'
 import type { EditOptions, Settings } from '../../shared/settings'
 import type { RelayClient } from '../../client/relay-client'
-import type { PendingPlacement } from '../edit/run-edit-async'
+import type { PendingPlacement } from '../edit/collect-results-async'
 import type { ImageResizer } from '../image/fit-for-figma-async'
 import type { PluginBridge } from '../plugin/plugin-bridge'
 import type { PanelState, Recovered, SelectionMode } from '../state/panel-state'
@@ -17,7 +18,7 @@ export interface EditSessionDeps {
   bridge: PluginBridge
   /** A client for one relay: the shared one in client/ in the panel, a fake in tests. */
   relayFor: (baseUrl: string, token: string) => RelayClient
-  resize: ImageResizer
+  resizeAsync: ImageResizer
   now: () => number
   sleepAsync: (ms: number, signal: AbortSignal) => Promise<void>
   randomId: () => string

@@ -1,11 +1,15 @@
-import { AppError, ERROR_MESSAGES, toErrorInfo } from '../../shared/errors'
+import { AppError, ERROR_MESSAGES } from '../../shared/errors'
+import { toErrorInfo } from '../../shared/to-error-info'
 import type { Settings } from '../../shared/settings'
 import { waitForEditAsync } from '../../client/wait-for-edit-async'
-import { collectResultsAsync, placePendingAsync, type EditDeps, type PendingPlacement, type ResultContext } from '../edit/run-edit-async'
+import { collectResultsAsync, type PendingPlacement, type ResultContext } from '../edit/collect-results-async'
+import { placePendingAsync } from '../edit/place-pending-async'
+import type { EditDeps } from '../edit/edit-deps'
 import { runPlanAsync, type Plan } from '../edit/run-plan-async'
 import type { ItemState, Recovered } from '../state/panel-state'
 import type { EditSessionDeps } from './edit-session'
-import { historyEntryOf, pendingJobOf } from './edit-records'
+import { historyEntryOf } from './history-entry-of'
+import { pendingJobOf } from './pending-job-of'
 import type { PanelStore } from './panel-store'
 
 export interface EditWorkflows {
@@ -28,7 +32,7 @@ interface WorkflowContext {
 const isQuick = (ctx: WorkflowContext): boolean => ctx.store.getState().launch.command === 'quick'
 
 function editDepsFor({ deps }: WorkflowContext, settings: Settings): EditDeps {
-  return { plugin: deps.bridge, relay: deps.relayFor(settings.relayUrl, settings.token), resize: deps.resize, sleepAsync: deps.sleepAsync, now: deps.now, onProgress: () => undefined }
+  return { plugin: deps.bridge, relay: deps.relayFor(settings.relayUrl, settings.token), resizeAsync: deps.resizeAsync, sleepAsync: deps.sleepAsync, now: deps.now, onProgress: () => undefined }
 }
 
 /** The quick action has no panel to show progress in: Figma's notifications say it instead. */

@@ -2,7 +2,8 @@ import type { ErrorInfo } from '../../shared/errors'
 import type { HistoryEntry, LaunchCommand, PendingJob, SelectionItem } from '../../shared/messages'
 import type { Health, JobStatus, ModelsResponse, OwnerUsage } from '../../shared/relay-api'
 import { DEFAULT_SETTINGS, type EditOptions, type Settings } from '../../shared/settings'
-import type { EditStage, PendingPlacement } from '../edit/run-edit-async'
+import type { EditStage } from '../edit/edit-deps'
+import type { PendingPlacement } from '../edit/collect-results-async'
 
 /** One frame's edit within a run (a run edits one frame, several together, or each on its own). */
 export interface ItemState {

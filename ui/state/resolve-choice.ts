@@ -1,4 +1,4 @@
-import { catalogueCapabilities } from '../../shared/capabilities'
+import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
 import { PROVIDERS, type ProviderId } from '../../shared/models'
 import type { ModelCapabilities, ModelsResponse } from '../../shared/relay-api'
 import type { EditOptions } from '../../shared/settings'

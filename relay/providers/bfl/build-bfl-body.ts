@@ -1,4 +1,4 @@
-import { bytesToBase64 } from '../../images/base64'
+import { bytesToBase64 } from '../../images/bytes-to-base64'
 import type { ProviderEditInput } from '../provider'
 
 /** The body of one submission: the documented fields (BFL's OpenAPI `FluxKontextProInputs`), all explicit, as sources disagree on defaults. */

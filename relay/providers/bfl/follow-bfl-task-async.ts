@@ -1,5 +1,6 @@
 import type { ProviderProgress } from '../provider'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { pollAsync } from '../shared/poll-async'
 import { BflPollAnswer } from './bfl-answers'
 import { BFL_PROVIDER, type BflContext } from './bfl-context'

@@ -1,5 +1,6 @@
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
-import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
+import { refusalOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
 import { BflSubmitAnswer } from './bfl-answers'
 import { BFL_PROVIDER, type BflContext } from './bfl-context'
 
@@ -69,7 +70,5 @@ async function attemptAsync(
   }
   const text = read.ok ? read.text : ''
   const error = context.statusError(response.status, parseJson(text), text, 'submit')
-  if (response.status === 429 || response.status === 503)
-    return { kind: 'refused', error, retryAfterMs: retryAfterMsOf(response, deps.now()) }
-  return { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
+  return refusalOf(response, error, deps.now()) ?? { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
 }

@@ -37,7 +37,7 @@ export const HistoryEntry = z.object({
 export type HistoryEntry = z.infer<typeof HistoryEntry>
 
 export const ExecutionError = z.object({
-  node_id: z.unknown().optional(),
+  node_id: z.union([z.string(), z.number()]).optional().catch(undefined),
   node_type: z.string().optional(),
   exception_type: z.string().optional(),
   exception_message: z.string().optional()

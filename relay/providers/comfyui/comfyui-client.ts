@@ -1,5 +1,6 @@
 import type { ProviderDeps } from '../provider'
-import { hostFetchAsync, parseJson, readTextAsync, type HostAnswer } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync, type HostAnswer } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { HistoryEntry, QueueAnswer } from './comfyui-answers'
 
 export type QueuePlace = 'running' | 'pending' | 'absent'

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks'
 import { WebSocket } from 'ws'
-import { describeError } from '../../../shared/errors'
+import { describeError } from '../../../shared/describe-error'
 import type { ProviderDeps } from '../provider'
 import { watchSocket } from './watch-socket'
 

@@ -1,7 +1,8 @@
 import { AppError } from '../../../shared/errors'
 import { describeHostBody } from '../shared/host-error'
-import { parseJson, readTextAsync } from '../shared/host-fetch-async'
-import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
+import { refusalOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
 import { PromptAnswer } from './comfyui-answers'
 import type { ComfyuiClient } from './comfyui-client'
 import { comfyuiError } from './comfyui-error'
@@ -51,9 +52,7 @@ async function submitOnceAsync(client: ComfyuiClient, graph: ApiGraph, promptId:
   }
   if (response.status === 400) return { kind: 'final', error: new AppError('provider_error', undefined, { detail: `comfyui refused the workflow: ${describeRefusal(body, text.text)}` }) }
   const error = comfyuiError(response.status, describeHostBody(body, text.text))
-  if (response.status === 429 || response.status === 503) return { kind: 'refused', error, retryAfterMs: retryAfterMsOf(response, client.deps.now()) }
-  if (response.status >= 500) return { kind: 'ambiguous', error }
-  return { kind: 'final', error }
+  return refusalOf(response, error, client.deps.now()) ?? { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
 }
 
 /** After an ambiguous submit: was it queued? `undefined` when the host cannot tell us. */

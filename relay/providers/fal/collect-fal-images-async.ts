@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors'
-import { base64ToBytes } from '../../images/base64'
+import { base64ToBytes } from '../../images/base64-to-bytes'
 import type { ProviderImage } from '../provider'
 import { downloadResultAsync } from '../shared/download-result-async'
 import type { VariantCall, VariantCallResult } from '../shared/run-variants-async'

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { AppError, type RelayErrorCode } from '../../../shared/errors'
 import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
-import { parseJson } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { retryAfterMsOf } from '../shared/submit-with-retries-async'
 
 /**

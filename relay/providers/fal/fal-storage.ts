@@ -1,13 +1,13 @@
 import * as z from 'zod'
 import { AppError, type RelayErrorCode } from '../../../shared/errors'
 import type { ImageContentType } from '../../../shared/relay-api'
-import { bytesToBase64 } from '../../images/base64'
+import { bytesToBase64 } from '../../images/bytes-to-base64'
 import { FAL_PROVIDER, falError } from './fal-error'
 import type { ProviderDeps, ReferenceImage } from '../provider'
 import { codeForStatus, hostError } from '../shared/host-error'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
-import { submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
-import { falRefusal } from './fal-refusal'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
+import { refusalOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
 
 /**
  * References for fal: small ones inline as data URIs, larger ones through fal's storage, as fal's
@@ -64,7 +64,7 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     const read = await readTextAsync(response, signal)
     if (!response.ok) {
       const error = falError(response, read.ok ? read.text : '', 'storage initiate', deps.now())
-      return falRefusal(response, error, deps.now()) ?? { kind: 'final', error }
+      return refusalOf(response, error, deps.now()) ?? { kind: 'final', error }
     }
     const parsed = read.ok ? InitiatedUpload.safeParse(parseJson(read.text)) : undefined
     if (parsed?.success !== true) {
@@ -82,7 +82,7 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     const status = put.response.status
     if (!put.response.ok) {
       const error = hostError(FAL_PROVIDER, status, putCode(status), `storage PUT${status === 403 ? ' (presigned URL expired?)' : ''}: ${putRead.ok ? putRead.text.slice(0, 200) : putRead.detail}`)
-      return falRefusal(put.response, error, deps.now()) ?? { kind: 'final', error }
+      return refusalOf(put.response, error, deps.now()) ?? { kind: 'final', error }
     }
     return { kind: 'accepted', value: parsed.data.file_url }
   }

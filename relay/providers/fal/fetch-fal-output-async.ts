@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { FalOutput, type FalSubmitted } from './fal-answers'
 import type { FalConnection } from './fal-connection'
 import { FAL_PROVIDER, falError, FalErrorBody, failureTypes } from './fal-error'

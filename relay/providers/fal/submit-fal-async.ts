@@ -1,10 +1,10 @@
 import { AppError } from '../../../shared/errors'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
-import { submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
+import { refusalOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
 import { FalSubmitted } from './fal-answers'
 import type { FalConnection } from './fal-connection'
 import { FAL_PROVIDER, falError } from './fal-error'
-import { falRefusal } from './fal-refusal'
 
 /**
  * `POST {FAL_QUEUE_URL}/{endpoint}` (fal-js `libs/client/src/queue.ts`). fal documents no
@@ -43,5 +43,5 @@ async function submitOnceAsync(connection: FalConnection, url: string, json: str
   }
   const error = falError(response, read.ok ? read.text : '', 'submit', deps.now())
   // 429 and 503 are refusals: fal queued nothing. Any other 5xx may have been raised after queueing.
-  return falRefusal(response, error, deps.now()) ?? { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
+  return refusalOf(response, error, deps.now()) ?? { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
 }

@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/errors'
 import type { ProviderProgress } from '../provider'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { pollAsync } from '../shared/poll-async'
 import { FalQueueStatus, type FalSubmitted } from './fal-answers'
 import type { FalConnection } from './fal-connection'

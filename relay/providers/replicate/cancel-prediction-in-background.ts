@@ -1,4 +1,4 @@
-import { describeError } from '../../../shared/errors'
+import { describeError } from '../../../shared/describe-error'
 import { hostFetchAsync } from '../shared/host-fetch-async'
 import { apiUrlOf } from './api-url-of'
 import { REPLICATE_PROVIDER, type ReplicateContext } from './replicate-context'

@@ -1,5 +1,6 @@
 import { describeHostBody } from '../shared/host-error'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { REPLICATE_PROVIDER, type ReplicateContext } from './replicate-context'
 import { replicateErrorFor } from './replicate-error-for'
 import { Prediction } from './replicate-prediction'

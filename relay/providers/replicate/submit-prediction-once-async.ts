@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/errors'
 import { describeHostBody } from '../shared/host-error'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { retryAfterMsOf, type SubmitOutcome } from '../shared/submit-with-retries-async'
 import type { ReplicateCall } from './build-replicate-call'
 import { REPLICATE_PROVIDER, type ReplicateContext } from './replicate-context'

@@ -1,7 +1,8 @@
 import { AppError } from '../../../shared/errors'
 import type { HostConfig } from '../../config'
 import type { ProviderDeps } from '../provider'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { retryAfterMsOf, submitWithRetriesAsync } from '../shared/submit-with-retries-async'
 import { runflowEnvelopeError } from './runflow-envelope-error'
 

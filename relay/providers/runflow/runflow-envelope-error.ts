@@ -1,6 +1,6 @@
 import { AppError, type RelayErrorCode } from '../../../shared/errors'
 import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
-import { parseJson } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { ErrorEnvelope } from './runflow-answers'
 
 /** Error envelopes by `code` first, then by status (docs.runflow.io/concepts/errors). */

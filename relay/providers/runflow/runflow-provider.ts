@@ -1,4 +1,4 @@
-import { bytesToBase64 } from '../../images/base64'
+import { bytesToBase64 } from '../../images/bytes-to-base64'
 import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderResult, ReferenceImage } from '../provider'
 import { runVariantsAsync } from '../shared/run-variants-async'
 import { inlineMaxBytesOf } from './inline-max-bytes-of'

@@ -1,5 +1,5 @@
 import type { OutputFormat } from '../../../shared/relay-api'
-import { bytesToBase64 } from '../../images/base64'
+import { bytesToBase64 } from '../../images/bytes-to-base64'
 import { base64Length, writeBase64Into } from '../../images/write-base64-into'
 import type { ProviderEditInput } from '../provider'
 

@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors'
-import { hostFetchAsync, parseJson, readTextAsync } from '../shared/host-fetch-async'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
+import { parseJson } from '../shared/parse-json'
 import { retryAfterMsOf } from '../shared/submit-with-retries-async'
 import { RunwareEnvelope } from './runware-answers'
 import type { RunwareContext } from './runware-context'

@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/errors'
 import { createOutboundFetch, isOutboundFetch } from '../../net/outbound-fetch'
 import { hostFetchAsync } from './host-fetch-async'
+import { readCappedAsync } from './read-capped-async'
 
 export interface DownloadOptions {
   /** The host's outbound fetch (relay/net/outbound-fetch.ts); a plain fetch is wrapped in one. */
@@ -42,32 +43,15 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
   if (!response.ok) {
     throw new AppError('provider_error', undefined, { detail: `result download answered ${response.status}${response.status === 403 || response.status === 404 || response.status === 410 ? ' (expired?)' : ''}` })
   }
-  const declared = Number(response.headers.get('content-length') ?? '0')
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES
-  if (declared > max) {
-    await response.body?.cancel().catch(() => undefined)
-    throw new AppError('provider_error', undefined, { detail: `result of ${declared} bytes is over the ${max} byte cap` })
-  }
-  const reader = response.body?.getReader()
-  if (reader === undefined) return new Uint8Array(0)
-  const chunks: Uint8Array[] = []
-  let total = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > max) {
-        await reader.cancel()
-        throw new AppError('provider_error', undefined, { detail: `result over the ${max} byte cap` })
-      }
-      chunks.push(value)
-    }
-  } catch (error) {
-    if (options.signal.aborted) throw options.signal.reason
-    if (error instanceof AppError) throw error
-    throw new AppError('provider_unavailable', undefined, { detail: 'result download cut off', cause: error })
-  }
+  const read = await readCappedAsync(response, max, options.signal, (declared) =>
+    new AppError('provider_error', undefined, { detail: declared === undefined ? `result over the ${max} byte cap` : `result of ${declared} bytes is over the ${max} byte cap` })
+  )
+  if (!read.ok) throw new AppError('provider_unavailable', undefined, { detail: 'result download cut off', cause: read.error })
+  return concatChunks(read.chunks, read.total)
+}
+
+function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const bytes = new Uint8Array(total)
   let offset = 0
   for (const chunk of chunks) {

@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors'
-import { answerCapOf } from '../../net/answer-cap'
+import { answerCaps } from '../../net/answer-caps'
+import { readCappedAsync } from './read-capped-async'
 
 /**
  * Host calls, with network failures sorted by whether the host can have seen the request.
@@ -40,7 +41,7 @@ export async function hostFetchAsync(fetchImpl: typeof fetch, url: string, init:
  * The default cap on a host's answer read as text: JSON job records and errors are a few kB; 16 MiB
  * leaves room for any of them while a hostile or broken host (a 300 MB answer once took the relay
  * to 1.77 GB) is cut off early. Hosts whose answers carry images as base64 get a larger cap from
- * their outbound fetch (relay/create-relay.ts), or a caller passes `maxBytes`.
+ * their definition (`answerMaxBytes`, relay/providers/host-definition.ts), or a caller passes `maxBytes`.
  */
 export const DEFAULT_ANSWER_MAX_BYTES = 16 * 1024 * 1024
 
@@ -62,41 +63,11 @@ export async function readTextAsync(
   signal: AbortSignal,
   options: ReadTextOptions = {}
 ): Promise<{ ok: true; text: string } | { ok: false; detail: string; error: unknown }> {
-  const maxBytes = options.maxBytes ?? answerCapOf(response) ?? DEFAULT_ANSWER_MAX_BYTES
-  const declared = Number(response.headers.get('content-length') ?? '')
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    throw overCap(maxBytes, `of ${declared} bytes (content-length)`)
-  }
-  const reader = response.body?.getReader()
-  if (reader === undefined) return { ok: true, text: '' }
+  const maxBytes = options.maxBytes ?? answerCaps.get(response) ?? DEFAULT_ANSWER_MAX_BYTES
+  const read = await readCappedAsync(response, maxBytes, signal, (declared) =>
+    overCap(maxBytes, declared === undefined ? `of more than ${maxBytes} bytes` : `of ${declared} bytes (content-length)`)
+  )
+  if (!read.ok) return { ok: false, detail: 'body cut off', error: read.error }
   const decoder = new TextDecoder()
-  const parts: string[] = []
-  let total = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined)
-        throw overCap(maxBytes, `of more than ${maxBytes} bytes`)
-      }
-      parts.push(decoder.decode(value, { stream: true }))
-    }
-    parts.push(decoder.decode())
-    return { ok: true, text: parts.join('') }
-  } catch (error) {
-    if (signal.aborted) throw signal.reason
-    if (error instanceof AppError) throw error
-    return { ok: false, detail: 'body cut off', error }
-  }
-}
-
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
+  return { ok: true, text: read.chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode() }
 }

@@ -1,4 +1,5 @@
-import { AppError, describeError } from '../../../shared/errors'
+import { AppError } from '../../../shared/errors'
+import { describeError } from '../../../shared/describe-error'
 import type { ProviderDeps, ProviderEditInput, ProviderProgress, ProviderResult } from '../provider'
 
 /** One host call of an edit, as the variant engine hands it to an adapter. */

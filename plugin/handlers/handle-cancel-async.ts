@@ -1,0 +1,5 @@
+import type { MessageHandler } from './handler-context'
+
+export const handleCancelAsync: MessageHandler<'cancel'> = async (message, { canceled }) => {
+  canceled.add(message.requestId)
+}

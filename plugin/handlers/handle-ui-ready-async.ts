@@ -1,0 +1,15 @@
+import { loadHistoryAsync } from '../storage/load-history-async'
+import { loadPendingJobsAsync } from '../storage/load-pending-jobs-async'
+import { loadSettingsAsync } from '../storage/load-settings-async'
+import { readSelectionAsync } from '../selection/read-selection-async'
+import type { MessageHandler } from './handler-context'
+
+export const handleUiReadyAsync: MessageHandler<'ui-ready'> = async (_message, { figma, deps, post, fileId }) => {
+  const [settings, selection, pendingJobs, history] = await Promise.all([
+    loadSettingsAsync(figma.clientStorage),
+    readSelectionAsync(figma.currentPage.selection),
+    loadPendingJobsAsync(figma.clientStorage, deps.now()),
+    loadHistoryAsync(figma.clientStorage, fileId())
+  ])
+  post({ type: 'init', settings, selection, pendingJobs, history, ...deps.launch })
+}

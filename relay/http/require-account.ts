@@ -1,0 +1,34 @@
+import type { Context } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
+import { timingSafeEqual } from 'hono/utils/buffer'
+import { AppError } from '../../shared/errors'
+import type { Account } from '../auth/account'
+
+function reject(message: string): () => never {
+  return () => {
+    throw new AppError('unauthorized', message)
+  }
+}
+
+/**
+ * Hono's bearer-auth with its failures thrown as AppError, so a wrong token gets the same JSON
+ * envelope as every other error. The token is compared with Hono's timing-safe comparison against
+ * every account (all of them, whichever matches), and the matching account is handed to `found`.
+ */
+export function requireAccount<C extends Context>(accounts: Promise<readonly Account[]>, found: (c: C, account: Account) => void) {
+  const verifyTokenAsync = async (token: string, c: Context): Promise<boolean> => {
+    let match: Account | undefined
+    for (const account of await accounts) {
+      if ((await timingSafeEqual(account.token, token)) && match === undefined) match = account
+    }
+    if (match !== undefined) found(c as C, match)
+    return match !== undefined
+  }
+  return bearerAuth({
+    // `verifyToken` is Hono's option name.
+    verifyToken: verifyTokenAsync,
+    noAuthenticationHeader: { message: reject('Send the relay access token as "Authorization: Bearer <token>".') },
+    invalidAuthenticationHeader: { message: reject('The Authorization header must be "Bearer <token>".') },
+    invalidToken: { message: reject('That access token is not valid for this relay. Paste the token the relay printed when it started.') }
+  })
+}
