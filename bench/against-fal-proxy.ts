@@ -31,7 +31,8 @@ export async function measureFalProxyAsync(): Promise<Section> {
 
     const at16: Record<Path, number[]> = { direct: [], proxy: [], relay: [] }
     for (let block = 0; block < 2; block += 1) {
-      for (const path of block === 0 ? paths : [...paths].reverse()) at16[path].push(...(await runLoadAsync(EDITS_AT_16 / 2, 16, edits[path], 500)))
+      for (const path of block === 0 ? paths : [...paths].reverse())
+        at16[path].push(...(await runLoadAsync(EDITS_AT_16 / 2, 16, edits[path], 500)))
     }
     const direct256 = await runLoadAsync(WAVE, WAVE, edits.direct)
     const proxyWave: WaveMemory = await measureWaveAsync(proxyProcess, WAVE, edits.proxy)
@@ -66,8 +67,20 @@ export async function measureFalProxyAsync(): Promise<Section> {
           caption: `Resident memory during the ${WAVE}-edit wave.`,
           headers: ['', 'RSS before', 'RSS peak', 'Per in-flight edit', 'RSS after, per edit'],
           rows: [
-            ['@fal-ai/server-proxy', megabytes(proxyWave.baseline), megabytes(proxyWave.peak), megabytes(perEdit(proxyWave)), megabytes(kept(proxyWave))],
-            ['relay (fal path)', megabytes(relayWave.baseline), megabytes(relayWave.peak), megabytes(perEdit(relayWave)), megabytes(kept(relayWave))]
+            [
+              '@fal-ai/server-proxy',
+              megabytes(proxyWave.baseline),
+              megabytes(proxyWave.peak),
+              megabytes(perEdit(proxyWave)),
+              megabytes(kept(proxyWave))
+            ],
+            [
+              'relay (fal path)',
+              megabytes(relayWave.baseline),
+              megabytes(relayWave.peak),
+              megabytes(perEdit(relayWave)),
+              megabytes(kept(relayWave))
+            ]
           ]
         }
       ],
@@ -78,10 +91,15 @@ export async function measureFalProxyAsync(): Promise<Section> {
           measured: `${ms(median(at16.proxy) - median(at16.direct))} ms / ${ms(median(at16.relay) - median(at16.direct))} ms`,
           pass: 'reported'
         },
-        { name: `RSS per in-flight edit, ${WAVE} at once (proxy / relay)`, target: 'reported', measured: `${megabytes(perEdit(proxyWave))} / ${megabytes(perEdit(relayWave))}`, pass: 'reported' }
+        {
+          name: `RSS per in-flight edit, ${WAVE} at once (proxy / relay)`,
+          target: 'reported',
+          measured: `${megabytes(perEdit(proxyWave))} / ${megabytes(perEdit(relayWave))}`,
+          pass: 'reported'
+        }
       ],
       notes: [
-        'The two do different jobs. The proxy only forwards the panel\'s queue calls with the key added: the client still submits, polls and downloads from fal\'s CDN itself, and the proxy never holds a result. The relay runs the whole edit: it checks the images, polls the host for the panel, downloads the result at once and keeps it (in its data folder) for an hour so a paid result survives a closed panel; it holds the reference and the result in memory while it works on them.',
+        "The two do different jobs. The proxy only forwards the panel's queue calls with the key added: the client still submits, polls and downloads from fal's CDN itself, and the proxy never holds a result. The relay runs the whole edit: it checks the images, polls the host for the panel, downloads the result at once and keeps it (in its data folder) for an hour so a paid result survives a closed panel; it holds the reference and the result in memory while it works on them.",
         'Peak resident memory depends on when the garbage collector runs; from run to run the per-edit figures here have varied by a factor of about three for both.',
         'The proxy re-serializes each JSON body it forwards (`JSON.stringify(await c.req.json())`), so the base64 reference crosses it as text; the relay receives raw bytes and writes the base64 itself for the host.'
       ]

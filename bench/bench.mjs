@@ -50,7 +50,13 @@ const common = {
 await Promise.all([
   esbuild.build({
     ...common,
-    entryPoints: ['bench/main.ts', 'bench/host-process.ts', 'bench/relay-preload.ts', 'bench/fal-proxy-process.ts', 'bench/polling-delay-process.ts'],
+    entryPoints: [
+      'bench/main.ts',
+      'bench/host-process.ts',
+      'bench/relay-preload.ts',
+      'bench/fal-proxy-process.ts',
+      'bench/polling-delay-process.ts'
+    ],
     plugins: [sourceUrls]
   }),
   esbuild.build({ ...common, entryPoints: ['bench/polling-fakes-process.ts'], plugins: [memoizedImages, sourceUrls] })

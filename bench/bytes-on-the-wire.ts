@@ -46,7 +46,8 @@ export async function measureBytesOnTheWireAsync(): Promise<Section> {
       await new Promise((resolve) => setTimeout(resolve, 50))
       const after = await bytesOf()
       // The first edit opens the connections and warms up; it is not counted.
-      if (index > 0) samples.push({ up: after.read - before.read, down: after.written - before.written, result: result.byteLength, exchanges })
+      if (index > 0)
+        samples.push({ up: after.read - before.read, down: after.written - before.written, result: result.byteLength, exchanges })
     }
     const up = median(samples.map((sample) => sample.up))
     const down = median(samples.map((sample) => sample.down))
@@ -61,7 +62,7 @@ export async function measureBytesOnTheWireAsync(): Promise<Section> {
       title: 'Bytes on the wire',
       method:
         `${EDITS} edits, one at a time, through the relay with the panel's relay client, reference ${reference.bytes.byteLength.toLocaleString('en')} bytes (1 MP, as in Relay overhead). ` +
-        'Every byte the relay\'s sockets read and wrote during each edit is counted in the relay process (HTTP headers, multipart framing, long-polls and the download included: what crosses the network), and divided by the image it carries. Medians of the edits.',
+        "Every byte the relay's sockets read and wrote during each edit is counted in the relay process (HTTP headers, multipart framing, long-polls and the download included: what crosses the network), and divided by the image it carries. Medians of the edits.",
       tables: [
         {
           headers: ['Direction', 'Bytes on the wire', 'Image bytes', 'Ratio'],
@@ -74,8 +75,16 @@ export async function measureBytesOnTheWireAsync(): Promise<Section> {
           caption: 'Where the bytes go (bodies only, one edit; headers make up the rest):',
           headers: ['Request', 'Request body bytes', 'Answer body bytes'],
           rows: [
-            [`POST /v1/edits (multipart: request JSON + image part)`, post.requestBody.toLocaleString('en'), post.responseBody.toLocaleString('en')],
-            [`GET /v1/edits/{id}?wait=20 ×${polls.length}`, '0', polls.reduce((sum, poll) => sum + poll.responseBody, 0).toLocaleString('en')],
+            [
+              `POST /v1/edits (multipart: request JSON + image part)`,
+              post.requestBody.toLocaleString('en'),
+              post.responseBody.toLocaleString('en')
+            ],
+            [
+              `GET /v1/edits/{id}?wait=20 ×${polls.length}`,
+              '0',
+              polls.reduce((sum, poll) => sum + poll.responseBody, 0).toLocaleString('en')
+            ],
             ['GET /v1/edits/{id}/images/0', '0', image.responseBody.toLocaleString('en')]
           ]
         }
@@ -85,7 +94,7 @@ export async function measureBytesOnTheWireAsync(): Promise<Section> {
         { name: 'relay → UI ÷ result bytes', target: `≤ ${TARGET_RATIO}`, measured: downRatio.toFixed(4), pass: downRatio <= TARGET_RATIO }
       ],
       notes: [
-        'Images travel as raw bytes both ways (a multipart file part up, the image itself down), never as base64, so the overhead is headers and a few hundred bytes of JSON. Between the relay and the host it is different: Runware and fal take the reference as base64 inside JSON (+33 %), which is the host\'s format and happens on the relay\'s server-side link, not on the designer\'s uplink.',
+        "Images travel as raw bytes both ways (a multipart file part up, the image itself down), never as base64, so the overhead is headers and a few hundred bytes of JSON. Between the relay and the host it is different: Runware and fal take the reference as base64 inside JSON (+33 %), which is the host's format and happens on the relay's server-side link, not on the designer's uplink.",
         'In Figma the panel also sends CORS preflights (an `OPTIONS` per new URL, a few hundred bytes each); the Client path section counts the wire bytes of the real panel in Chromium, preflights included.'
       ]
     }

@@ -32,7 +32,11 @@ export async function startChildAsync<Ready>(name: string, env: Record<string, s
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     // The relay logs a JSON line a request, as in production; the lines go nowhere here.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    execArgv: ['--expose-gc', ...(options.execArgv ?? []), ...(options.preload ?? []).flatMap((module) => ['--import', pathToFileURL(module).href])]
+    execArgv: [
+      '--expose-gc',
+      ...(options.execArgv ?? []),
+      ...(options.preload ?? []).flatMap((module) => ['--import', pathToFileURL(module).href])
+    ]
   })
   const ready = await new Promise<Ready>((resolve, reject) => {
     const onMessage = (message: { type?: string }) => {

@@ -155,13 +155,16 @@ export async function measureClientPathAsync(): Promise<Section> {
   // The real relay, in this process so its moments are on this clock.
   let relayMarks: Mark[] = []
   let preflights = 0
-  const { app, jobs } = createRelay(parseRelayConfig({ RELAY_TOKENS: BENCH_TOKEN, RUNWARE_API_KEY: HOST_KEY, RUNWARE_API_URL: `${host.ready.url}/v1` }), {
-    fetch,
-    log: (event) => {
-      if (event === 'job.created') relayMarks.push({ name: 'jobCreated', t: epochMs() })
-      if (event === 'job.succeeded') relayMarks.push({ name: 'jobDone', t: epochMs() })
+  const { app, jobs } = createRelay(
+    parseRelayConfig({ RELAY_TOKENS: BENCH_TOKEN, RUNWARE_API_KEY: HOST_KEY, RUNWARE_API_URL: `${host.ready.url}/v1` }),
+    {
+      fetch,
+      log: (event) => {
+        if (event === 'job.created') relayMarks.push({ name: 'jobCreated', t: epochMs() })
+        if (event === 'job.succeeded') relayMarks.push({ name: 'jobDone', t: epochMs() })
+      }
     }
-  })
+  )
   const server = serve({
     fetch: (request: Request) => {
       const path = new URL(request.url).pathname
@@ -183,7 +186,8 @@ export async function measureClientPathAsync(): Promise<Section> {
       sockets.delete(socket)
     })
   })
-  const wire = () => [...sockets].reduce((sum, socket) => ({ read: sum.read + socket.bytesRead, written: sum.written + socket.bytesWritten }), closed)
+  const wire = () =>
+    [...sockets].reduce((sum, socket) => ({ read: sum.read + socket.bytesRead, written: sum.written + socket.bytesWritten }), closed)
 
   let browser: Browser | undefined
   const timelines: Timeline[] = []
@@ -214,12 +218,20 @@ export async function measureClientPathAsync(): Promise<Section> {
         await ui.getByRole('button', { name: 'Edit', exact: true }).click()
         await ui.getByText('Result placed').waitFor({ timeout: 30_000 })
         const after = wire()
-        const inPanel = (await figma.panelFrame!.evaluate(() => (window as unknown as { __benchMarks: Mark[] }).__benchMarks))
-        const inPage = (await page.evaluate(() => (window as unknown as { __benchHostMarks: Mark[] }).__benchHostMarks))
-        const inSandbox = (await page.evaluate(() => (window as unknown as { __benchNodeMarks: Mark[] }).__benchNodeMarks))
+        const inPanel = await figma.panelFrame!.evaluate(() => (window as unknown as { __benchMarks: Mark[] }).__benchMarks)
+        const inPage = await page.evaluate(() => (window as unknown as { __benchHostMarks: Mark[] }).__benchHostMarks)
+        const inSandbox = await page.evaluate(() => (window as unknown as { __benchNodeMarks: Mark[] }).__benchNodeMarks)
         if (process.env.BENCH_DEBUG_MARKS !== undefined) {
-          const all = [...inPanel.map((mark) => ({ ...mark, where: 'panel' })), ...inPage.map((mark) => ({ ...mark, where: 'page' })), ...inSandbox.map((mark) => ({ ...mark, where: 'sandbox' })), ...relayMarks.map((mark) => ({ ...mark, where: 'relay' }))].sort((a, b) => a.t - b.t)
-          for (const mark of all) process.stdout.write(`${(mark.t - all[0]!.t).toFixed(1).padStart(8)} ${mark.where.padEnd(8)} ${mark.name} ${mark.detail ?? ''}\n`)
+          const all = [
+            ...inPanel.map((mark) => ({ ...mark, where: 'panel' })),
+            ...inPage.map((mark) => ({ ...mark, where: 'page' })),
+            ...inSandbox.map((mark) => ({ ...mark, where: 'sandbox' })),
+            ...relayMarks.map((mark) => ({ ...mark, where: 'relay' }))
+          ].sort((a, b) => a.t - b.t)
+          for (const mark of all)
+            process.stdout.write(
+              `${(mark.t - all[0]!.t).toFixed(1).padStart(8)} ${mark.where.padEnd(8)} ${mark.name} ${mark.detail ?? ''}\n`
+            )
         }
         const createImage = at(inSandbox, 'createImage', () => true)
         const timeline: Timeline = {
@@ -286,9 +298,13 @@ export async function measureClientPathAsync(): Promise<Section> {
         rows: [
           ['Click → export asked of the sandbox', ms(uiBeforeExport), 'panel'],
           ["Export asked → Figma's exportAsync called", ms(sandboxBeforeExport), 'postMessage + sandbox'],
-          ['exportAsync → PNG back in the panel', ms(exportToPanel), "sandbox + postMessage, the PNG structured-cloned (Figma's export itself answers at once here)"],
+          [
+            'exportAsync → PNG back in the panel',
+            ms(exportToPanel),
+            "sandbox + postMessage, the PNG structured-cloned (Figma's export itself answers at once here)"
+          ],
           ['PNG in the panel → POST /v1/edits called', ms(uiAfterExport), 'panel (multipart body)'],
-          ['**Click → request leaves the UI**', `**${ms(runToRequest)}**`, 'plugin (panel + sandbox), without Figma\'s export'],
+          ['**Click → request leaves the UI**', `**${ms(runToRequest)}**`, "plugin (panel + sandbox), without Figma's export"],
           ['POST called → relay starts reading it', ms(toRelay), 'Chromium network stack, loopback'],
           ['POST called → relay has checked it and created the job', ms(toJob), 'upload, multipart parse, image checks']
         ]
@@ -310,14 +326,36 @@ export async function measureClientPathAsync(): Promise<Section> {
         caption: 'Bytes on the wire for the whole edit, from the real panel (preflights included):',
         headers: ['Direction', 'Bytes', 'Image bytes', 'Ratio', 'CORS preflights'],
         rows: [
-          ['panel → relay', up.toLocaleString('en'), reference.bytes.byteLength.toLocaleString('en'), (up / reference.bytes.byteLength).toFixed(4), `${m((t) => t.preflights)}`],
-          ['relay → panel', down.toLocaleString('en'), host.ready.resultBytes.toLocaleString('en'), (down / host.ready.resultBytes).toFixed(4), '']
+          [
+            'panel → relay',
+            up.toLocaleString('en'),
+            reference.bytes.byteLength.toLocaleString('en'),
+            (up / reference.bytes.byteLength).toFixed(4),
+            `${m((t) => t.preflights)}`
+          ],
+          [
+            'relay → panel',
+            down.toLocaleString('en'),
+            host.ready.resultBytes.toLocaleString('en'),
+            (down / host.ready.resultBytes).toFixed(4),
+            ''
+          ]
         ]
       }
     ],
     targets: [
-      { name: 'Run → request leaves the UI, 1 MP frame', target: 'reported', measured: `${ms(productRunToRequest)} ms, plus Figma's own export`, pass: 'reported' },
-      { name: 'result arriving → layer placed', target: 'reported', measured: `${ms(productResultToPlaced)} ms, plus Figma's own createImage (${ms(resultToPlaced)} ms with the fake's)`, pass: 'reported' }
+      {
+        name: 'Run → request leaves the UI, 1 MP frame',
+        target: 'reported',
+        measured: `${ms(productRunToRequest)} ms, plus Figma's own export`,
+        pass: 'reported'
+      },
+      {
+        name: 'result arriving → layer placed',
+        target: 'reported',
+        measured: `${ms(productResultToPlaced)} ms, plus Figma's own createImage (${ms(resultToPlaced)} ms with the fake's)`,
+        pass: 'reported'
+      }
     ],
     notes: [
       "Figma's own exportAsync time for a 1 MP frame is not in these figures: the fake answers at once. It depends on the frame's content and runs in Figma, not in the plugin.",

@@ -36,7 +36,11 @@ export async function editThroughRelayAsync(relay: RelayClient, reference: Refer
   const capabilities = catalogueCapabilities(provider, DEFAULT_OPTIONS.model)!
   const request = toEditRequest(PROMPT, DEFAULT_OPTIONS, capabilities, provider)
   const signal = new AbortController().signal
-  const created = await relay.createEditAsync(request, [{ bytes: reference.bytes, contentType: 'image/png', name: 'reference-1.png' }], signal)
+  const created = await relay.createEditAsync(
+    request,
+    [{ bytes: reference.bytes, contentType: 'image/png', name: 'reference-1.png' }],
+    signal
+  )
   const job = await waitForEditAsync(relay, created.id, { signal, sleepAsync, now: Date.now })
   if (job.status !== 'succeeded') throw new Error(`relay edit ended ${job.status}: ${job.error?.code} ${job.error?.message}`)
   return relay.fetchImageAsync(job.images[0]!.url, signal)
@@ -84,13 +88,33 @@ export interface FalRoute {
 export async function editOnFalQueueAsync(route: FalRoute, reference: Reference): Promise<Uint8Array> {
   const call = (url: string, init: RequestInit = {}): Promise<Response> =>
     route.proxy === undefined
-      ? fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Key ${HOST_KEY}`, accept: 'application/json' } })
+      ? fetch(url, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), authorization: `Key ${HOST_KEY}`, accept: 'application/json' }
+        })
       : fetch(route.proxy.url, {
           ...init,
-          headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${route.proxy.token}`, 'x-fal-target-url': url, accept: 'application/json' }
+          headers: {
+            ...(init.headers as Record<string, string>),
+            authorization: `Bearer ${route.proxy.token}`,
+            'x-fal-target-url': url,
+            accept: 'application/json'
+          }
         })
-  const input = { prompt: PROMPT, image_url: dataUri(reference.bytes), aspect_ratio: '3:2', num_images: 1, output_format: 'png', safety_tolerance: '2', enhance_prompt: false }
-  const submitted = await call(`${route.queueUrl}/fal-ai/flux-pro/kontext/max`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) })
+  const input = {
+    prompt: PROMPT,
+    image_url: dataUri(reference.bytes),
+    aspect_ratio: '3:2',
+    num_images: 1,
+    output_format: 'png',
+    safety_tolerance: '2',
+    enhance_prompt: false
+  }
+  const submitted = await call(`${route.queueUrl}/fal-ai/flux-pro/kontext/max`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input)
+  })
   if (!submitted.ok) throw new Error(`fal submit answered ${submitted.status}: ${await submitted.text()}`)
   const job = (await submitted.json()) as { status_url: string; response_url: string }
   for (;;) {

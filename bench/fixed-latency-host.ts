@@ -93,7 +93,9 @@ export async function startFixedLatencyHostAsync(options: FixedLatencyHostOption
         counts.falResult += 1
         if (!done) return sendJson(response, 400, { detail: 'Request is still in progress' })
         return sendJson(response, 200, {
-          images: [{ url: `${url}/cdn/${queue[3]}.png`, content_type: 'image/png', width: options.resultWidth, height: options.resultHeight }],
+          images: [
+            { url: `${url}/cdn/${queue[3]}.png`, content_type: 'image/png', width: options.resultWidth, height: options.resultHeight }
+          ],
           seed: 42,
           has_nsfw_concepts: [false],
           prompt: ''
@@ -105,7 +107,14 @@ export async function startFixedLatencyHostAsync(options: FixedLatencyHostOption
         falJobs.set(requestId, { readyAt: Date.now() + falLatencyMs })
         const app = path.split('/').slice(1, 3).join('/')
         const base = `${url}/${app}/requests/${requestId}`
-        return sendJson(response, 200, { request_id: requestId, status: 'IN_QUEUE', queue_position: 0, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` })
+        return sendJson(response, 200, {
+          request_id: requestId,
+          status: 'IN_QUEUE',
+          queue_position: 0,
+          response_url: base,
+          status_url: `${base}/status`,
+          cancel_url: `${base}/cancel`
+        })
       }
       if (request.method === 'POST' && path === '/storage/upload/initiate') {
         const id = randomUUID()

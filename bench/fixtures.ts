@@ -25,7 +25,10 @@ export interface HostReady {
 }
 
 export function startHostAsync(runwareLatencyMs = 500, falLatencyMs = 450): Promise<Child<HostReady>> {
-  return startChildAsync<HostReady>('host-process', { BENCH_RUNWARE_LATENCY_MS: String(runwareLatencyMs), BENCH_FAL_LATENCY_MS: String(falLatencyMs) })
+  return startChildAsync<HostReady>('host-process', {
+    BENCH_RUNWARE_LATENCY_MS: String(runwareLatencyMs),
+    BENCH_FAL_LATENCY_MS: String(falLatencyMs)
+  })
 }
 
 /**
@@ -44,7 +47,10 @@ export async function startRelayChildAsync(hostUrl: string, options: { cpuProfil
   const cwd = mkdtempSync(join(tmpdir(), 'kontext-bench-relay-'))
   // One token for the whole load, allowed the most edits a minute the relay takes (plain RELAY_TOKENS get 30).
   const tokensFile = join(cwd, 'tokens.json')
-  writeFileSync(tokensFile, JSON.stringify({ tokens: [{ token: BENCH_TOKEN, owner: 'bench', dailyBudgetUsd: null, requestsPerMinute: 10_000 }] }))
+  writeFileSync(
+    tokensFile,
+    JSON.stringify({ tokens: [{ token: BENCH_TOKEN, owner: 'bench', dailyBudgetUsd: null, requestsPerMinute: 10_000 }] })
+  )
   const child = await startChildAsync<{ url: string }>(
     'relay',
     {
@@ -59,7 +65,12 @@ export async function startRelayChildAsync(hostUrl: string, options: { cpuProfil
       FAL_STORAGE_URL: hostUrl,
       DEFAULT_PROVIDER: 'runware'
     },
-    { module: join(HERE, '..', 'relay.mjs'), preload: [join(HERE, 'relay-preload.mjs')], cwd, execArgv: options.cpuProfile === true ? ['--cpu-prof', '--cpu-prof-dir', cwd] : [] }
+    {
+      module: join(HERE, '..', 'relay.mjs'),
+      preload: [join(HERE, 'relay-preload.mjs')],
+      cwd,
+      execArgv: options.cpuProfile === true ? ['--cpu-prof', '--cpu-prof-dir', cwd] : []
+    }
   )
   const stopAsync = child.stopAsync
   return {

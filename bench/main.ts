@@ -31,11 +31,16 @@ const SECTIONS: Array<{ id: string; run: () => Promise<Section> }> = [
   { id: 'client', run: measureClientPathAsync }
 ]
 
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 const started = new Date()
 const t0 = performance.now()
 const machine = describeMachine(CHROMIUM_PATH)
-process.stdout.write(`Kontext Edit benchmarks: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}, Node ${machine.node}; load ${machine.loadBefore.map((value) => value.toFixed(2)).join(' ')}\n`)
+process.stdout.write(
+  `Kontext Edit benchmarks: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}, Node ${machine.node}; load ${machine.loadBefore.map((value) => value.toFixed(2)).join(' ')}\n`
+)
 
 const sections: Section[] = []
 for (const section of SECTIONS) {
@@ -50,7 +55,10 @@ for (const section of SECTIONS) {
   sections.push(result)
 }
 
-if (loadStats.retried > 0) process.stdout.write(`\n${loadStats.retried} edits were run again after a connection error (a kept-alive connection closed by the server as it was reused).\n`)
+if (loadStats.retried > 0)
+  process.stdout.write(
+    `\n${loadStats.retried} edits were run again after a connection error (a kept-alive connection closed by the server as it was reused).\n`
+  )
 const seconds = (performance.now() - t0) / 1000
 const path = only === undefined ? 'docs/benchmarks.md' : 'test-output/benchmarks-partial.md'
 writeFileSync(path, renderMarkdown(machine, sections, started, seconds, loadStats.retried))

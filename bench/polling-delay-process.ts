@@ -78,7 +78,8 @@ function startFakesProcessAsync(): Promise<Fakes> {
           async startAsync(host, latencyMs) {
             const id = randomUUID()
             const started = await ask({ type: 'start', id, host, latencyMs })
-            if (started.type !== 'started') throw new Error(`could not start the ${host} fake: ${started.type === 'error' ? started.error : started.type}`)
+            if (started.type !== 'started')
+              throw new Error(`could not start the ${host} fake: ${started.type === 'error' ? started.error : started.type}`)
             return {
               env: started.env,
               async closeAsync() {
@@ -96,7 +97,6 @@ function startFakesProcessAsync(): Promise<Fakes> {
     })
   })
 }
-
 
 interface Call {
   method: string
@@ -118,7 +118,12 @@ const CLOCK_AT_ARRIVAL: ReadonlySet<PollingHost> = new Set(['replicate'])
  * When the job finished, from the fake's own log of its submit (arrival, or answer for fakes that
  * start the clock after rendering), and which of the relay's host calls found it.
  */
-export function readDelay(host: PollingHost, calls: readonly Call[], fakeRequests: readonly FakeRequestTimes[], latencyMs: number): { delayMs: number; polls: number; early?: boolean } {
+export function readDelay(
+  host: PollingHost,
+  calls: readonly Call[],
+  fakeRequests: readonly FakeRequestTimes[],
+  latencyMs: number
+): { delayMs: number; polls: number; early?: boolean } {
   const submit = fakeRequests.find((request) => request.method === 'POST' && (host !== 'comfyui' || request.path.endsWith('/prompt')))
   if (submit === undefined) throw new Error('the fake saw no submit')
   const finished = (CLOCK_AT_ARRIVAL.has(host) ? submit.arrived : submit.answered) + latencyMs
@@ -134,7 +139,13 @@ export function readDelay(host: PollingHost, calls: readonly Call[], fakeRequest
   return { delayMs: 0, polls: sorted.length - 1 - submitIndex, early: true }
 }
 
-export async function runOneAsync(fakes: Fakes, host: PollingHost, schedule: Schedule, latencyMs: number, reference: Uint8Array): Promise<PollingOutcome> {
+export async function runOneAsync(
+  fakes: Fakes,
+  host: PollingHost,
+  schedule: Schedule,
+  latencyMs: number,
+  reference: Uint8Array
+): Promise<PollingOutcome> {
   const fake = await fakes.startAsync(host, latencyMs)
   const calls: Call[] = []
   const recordingFetch: typeof fetch = async (input, init) => {
@@ -156,7 +167,12 @@ export async function runOneAsync(fakes: Fakes, host: PollingHost, schedule: Sch
   let closed = false
   try {
     const model: ModelId = (['kontext-max', 'kontext-dev'] as const).find((id) => catalogueCapabilities(provider, id) !== undefined)!
-    const request = toEditRequest('Make the sky purple, keep everything else', { ...DEFAULT_OPTIONS, model }, catalogueCapabilities(provider, model)!, provider)
+    const request = toEditRequest(
+      'Make the sky purple, keep everything else',
+      { ...DEFAULT_OPTIONS, model },
+      catalogueCapabilities(provider, model)!,
+      provider
+    )
     const form = new FormData()
     form.append('request', JSON.stringify(request))
     form.append('image', new Blob([reference.slice()], { type: 'image/png' }), 'reference-1.png')
@@ -178,10 +194,18 @@ export async function runOneAsync(fakes: Fakes, host: PollingHost, schedule: Sch
     await relay.jobs.settleAsync()
     const fakeRequests = await fake.closeAsync()
     closed = true
-    if (status !== 'succeeded') return { host, schedule, latencyMs, delayMs: Number.NaN, polls: 0, ok: false, error: `${status} ${error ?? ''}` }
+    if (status !== 'succeeded')
+      return { host, schedule, latencyMs, delayMs: Number.NaN, polls: 0, ok: false, error: `${status} ${error ?? ''}` }
     if (process.env.BENCH_DEBUG_CALLS !== undefined) {
       const t0 = fakeRequests[0]?.arrived ?? 0
-      process.stderr.write(`${host} ${schedule} L=${latencyMs}\n` + [...fakeRequests.map((r) => `  fake  ${(r.arrived - t0).toFixed(0)}→${(r.answered - t0).toFixed(0)} ${r.method} ${r.path}`), ...calls.map((c) => `  relay ${(c.sent - t0).toFixed(0)}→${(c.answered - t0).toFixed(0)} ${c.method} ${c.path}`)].join('\n') + '\n')
+      process.stderr.write(
+        `${host} ${schedule} L=${latencyMs}\n` +
+          [
+            ...fakeRequests.map((r) => `  fake  ${(r.arrived - t0).toFixed(0)}→${(r.answered - t0).toFixed(0)} ${r.method} ${r.path}`),
+            ...calls.map((c) => `  relay ${(c.sent - t0).toFixed(0)}→${(c.answered - t0).toFixed(0)} ${c.method} ${c.path}`)
+          ].join('\n') +
+          '\n'
+      )
     }
     return { host, schedule, latencyMs, ...readDelay(host, calls, fakeRequests, latencyMs), ok: true }
   } finally {
@@ -218,7 +242,15 @@ if (process.send !== undefined && process.env.BENCH_POLLING_PLAN !== undefined) 
             try {
               return await runOneAsync(fakes, item.host, schedule, item.latencyMs, reference)
             } catch (error) {
-              return { host: item.host, schedule, latencyMs: item.latencyMs, delayMs: Number.NaN, polls: 0, ok: false, error: String(error) }
+              return {
+                host: item.host,
+                schedule,
+                latencyMs: item.latencyMs,
+                delayMs: Number.NaN,
+                polls: 0,
+                ok: false,
+                error: String(error)
+              }
             }
           })
         )

@@ -6,7 +6,9 @@ import type { Section } from './report'
 import { mean, median, ms, quantile } from './stats'
 
 const ALL_HOSTS = Object.keys(POLLING_HOSTS) as PollingHost[]
-const HOSTS: PollingHost[] = (process.env.BENCH_POLLING_HOSTS?.split(',') ?? ALL_HOSTS).filter((host): host is PollingHost => (ALL_HOSTS as string[]).includes(host))
+const HOSTS: PollingHost[] = (process.env.BENCH_POLLING_HOSTS?.split(',') ?? ALL_HOSTS).filter((host): host is PollingHost =>
+  (ALL_HOSTS as string[]).includes(host)
+)
 const JOBS_PER_HOST = Number(process.env.BENCH_POLLING_JOBS ?? 20)
 const MIN_LATENCY_MS = 2000
 const MAX_LATENCY_MS = 12_000
@@ -54,7 +56,9 @@ export async function measurePollingDelayAsync(): Promise<Section> {
       ...(await Promise.all(
         groups.map(async (hosts, group) => {
           const latencies = hosts.map((host, index) => randomLatencies(JOBS_PER_HOST, 1000 + group * 10 + index))
-          const plan: PlanItem[] = Array.from({ length: JOBS_PER_HOST }, (_, job) => hosts.map((host, index) => ({ host, latencyMs: latencies[index]![job]! }))).flat()
+          const plan: PlanItem[] = Array.from({ length: JOBS_PER_HOST }, (_, job) =>
+            hosts.map((host, index) => ({ host, latencyMs: latencies[index]![job]! }))
+          ).flat()
           const child = await startChildAsync<{ type: 'ready' }>('polling-delay-process', {
             BENCH_POLLING_PLAN: JSON.stringify(plan),
             BENCH_POLLING_SCHEDULES: JSON.stringify([schedule]),
@@ -78,7 +82,8 @@ export async function measurePollingDelayAsync(): Promise<Section> {
 
   const failures = outcomes.filter((outcome) => !outcome.ok)
   const early = outcomes.filter((outcome) => outcome.ok && outcome.early === true).length
-  const of = (host: PollingHost, schedule: Schedule) => outcomes.filter((outcome) => outcome.host === host && outcome.schedule === schedule && outcome.ok)
+  const of = (host: PollingHost, schedule: Schedule) =>
+    outcomes.filter((outcome) => outcome.host === host && outcome.schedule === schedule && outcome.ok)
   const delays = (list: PollingOutcome[]) => list.map((outcome) => outcome.delayMs)
   const medianOf = (host: PollingHost, schedule: Schedule) => median(delays(of(host, schedule)))
   const cell = (host: PollingHost, schedule: Schedule) => {
@@ -89,10 +94,16 @@ export async function measurePollingDelayAsync(): Promise<Section> {
     const host = [...HOSTS].sort((a, b) => medianOf(b, schedule) - medianOf(a, schedule))[0]!
     return { host, ms: medianOf(host, schedule) }
   }
-  const overall = (schedule: Schedule) => median(outcomes.filter((outcome) => outcome.ok && outcome.schedule === schedule).map((outcome) => outcome.delayMs))
+  const overall = (schedule: Schedule) =>
+    median(outcomes.filter((outcome) => outcome.ok && outcome.schedule === schedule).map((outcome) => outcome.delayMs))
   const verdict = (schedule: Schedule, name: string) => {
     const { host, ms: value } = worst(schedule)
-    return { name, target: `≤ ${TARGET_MEDIAN_MS} ms`, measured: `${ms(value)} ms (worst: ${POLLING_HOSTS[host].name})`, pass: value <= TARGET_MEDIAN_MS }
+    return {
+      name,
+      target: `≤ ${TARGET_MEDIAN_MS} ms`,
+      measured: `${ms(value)} ms (worst: ${POLLING_HOSTS[host].name})`,
+      pass: value <= TARGET_MEDIAN_MS
+    }
   }
   return {
     title: 'Polling delay',
@@ -105,13 +116,31 @@ export async function measurePollingDelayAsync(): Promise<Section> {
       {
         caption: 'Median ms / p95 ms / status calls per edit:',
         headers: ['Host', 'Edits', 'Now', 'Waits ≤ 0.5 s', 'Waits ≤ 0.25 s'],
-        rows: HOSTS.map((host) => [POLLING_HOSTS[host].name, `${of(host, 'now').length}`, cell(host, 'now'), cell(host, 500), cell(host, 250)])
+        rows: HOSTS.map((host) => [
+          POLLING_HOSTS[host].name,
+          `${of(host, 'now').length}`,
+          cell(host, 'now'),
+          cell(host, 500),
+          cell(host, 250)
+        ])
       }
     ],
-    targets: [verdict('now', 'median delay, every polling host, schedule as it is'), verdict(500, 'the same, waits capped at 0.5 s'), verdict(250, 'the same, waits capped at 0.25 s')],
+    targets: [
+      verdict('now', 'median delay, every polling host, schedule as it is'),
+      verdict(500, 'the same, waits capped at 0.5 s'),
+      verdict(250, 'the same, waits capped at 0.25 s')
+    ],
     notes: [
-      ...(failures.length > 0 ? [`${failures.length} edits failed and are left out: ${[...new Set(failures.map((failure) => `${failure.host}: ${failure.error}`))].slice(0, 3).join('; ')}`] : []),
-      ...(early > 0 ? [`${early} edits were found finished a few ms before the moment read from the fake's log (its clock started a little earlier than logged on a busy machine); they count as 0 ms.`] : []),
+      ...(failures.length > 0
+        ? [
+            `${failures.length} edits failed and are left out: ${[...new Set(failures.map((failure) => `${failure.host}: ${failure.error}`))].slice(0, 3).join('; ')}`
+          ]
+        : []),
+      ...(early > 0
+        ? [
+            `${early} edits were found finished a few ms before the moment read from the fake's log (its clock started a little earlier than logged on a busy machine); they count as 0 ms.`
+          ]
+        : []),
       worst('now').ms > TARGET_MEDIAN_MS
         ? `Why the schedule as it is misses: it checks ${seconds(schedule.slice(0, 9))} s after the submit, so a job finishing in a Kontext edit's usual 2–12 s falls in a gap of ${Math.min(...gapsInRange).toFixed(1)}–${Math.max(...gapsInRange).toFixed(1)} s and waits out the rest of it (median over every host: ${ms(overall('now'))} ms now, ${ms(overall(500))} ms with waits ≤ 0.5 s, ${ms(overall(250))} ms with waits ≤ 0.25 s).`
         : `The schedule as it is checks ${seconds(schedule.slice(0, 9))} s after the submit: ${Math.min(...gapsInRange) === Math.max(...gapsInRange) ? `every ${Number(gapsInRange[0]!.toFixed(2))} s` : `gaps of ${Math.min(...gapsInRange).toFixed(2)}–${Math.max(...gapsInRange).toFixed(2)} s`} where Kontext edits finish (median over every host: ${ms(overall('now'))} ms).`,

@@ -8,7 +8,6 @@ import { Server } from 'node:net'
 import { POLLING_HOSTS, type PollingHost } from './polling-hosts'
 import { FAKE_HOSTS } from '../test/fakes/fake-hosts'
 
-
 interface Fake {
   env: Record<string, string>
   close(): Promise<void>
@@ -45,7 +44,12 @@ Server.prototype.listen = function (this: Server, ...args: unknown[]) {
       const address = this.address()
       if (address === null || typeof address !== 'object') return
       const list = requestsByPort.get(address.port) ?? []
-      list.push({ method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0]!, arrived, answered: performance.timeOrigin + performance.now() })
+      list.push({
+        method: request.method ?? 'GET',
+        path: (request.url ?? '/').split('?')[0]!,
+        arrived,
+        answered: performance.timeOrigin + performance.now()
+      })
       requestsByPort.set(address.port, list)
     })
   })

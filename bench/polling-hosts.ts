@@ -13,4 +13,3 @@ export const POLLING_HOSTS: Record<PollingHost, { provider: ProviderId; name: st
   'runware-async': { provider: 'runware', name: 'Runware (async delivery)', env: { RUNWARE_DELIVERY: 'async' } },
   comfyui: { provider: 'comfyui', name: 'ComfyUI (+ its websocket)' }
 }
-

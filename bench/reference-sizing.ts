@@ -39,7 +39,7 @@ export async function measureReferenceSizingAsync(): Promise<Section> {
       seconds(ruleBytes),
       `${naiveWidth}×${naiveHeight}`,
       megapixels(naivePixels),
-      `${megabytes(naiveBytes)}${refused ? ' (over the relay\'s 20 MP / 20 MB limit)' : ''}`,
+      `${megabytes(naiveBytes)}${refused ? " (over the relay's 20 MP / 20 MB limit)" : ''}`,
       seconds(naiveBytes),
       `${(naiveBytes / ruleBytes).toFixed(1)}×`
     ])
@@ -50,14 +50,36 @@ export async function measureReferenceSizingAsync(): Promise<Section> {
       'For each frame, the reference the plugin uploads (plugin/export/reference-export-settings.ts, the real rule: about one megapixel, at most 1568 px a side, small frames at most 2×) against a naive 2× export, both as real PNG bytes of the same representative design (bench/representative-image.ts: nav bar, photographic hero with a headline, three cards with photos and text; ~1.1 bytes a pixel, RGBA, adaptive filters, zlib level 6 as libpng writes by default). Upload times at a 5 Mbit/s uplink.',
     tables: [
       {
-        headers: ['Frame', 'Plugin uploads', 'Pixels', 'Bytes', 'at 5 Mbit/s', 'Naive 2×', 'Pixels', 'Bytes', 'at 5 Mbit/s', 'Naive ÷ plugin'],
+        headers: [
+          'Frame',
+          'Plugin uploads',
+          'Pixels',
+          'Bytes',
+          'at 5 Mbit/s',
+          'Naive 2×',
+          'Pixels',
+          'Bytes',
+          'at 5 Mbit/s',
+          'Naive ÷ plugin'
+        ],
         rows
       }
     ],
-    targets: [{ name: 'largest reference uploaded, any frame size', target: `≤ ${megapixels(TARGET_MAX_PIXELS)}`, measured: megapixels(worstPixels), pass: worstPixels <= TARGET_MAX_PIXELS }],
+    targets: [
+      {
+        name: 'largest reference uploaded, any frame size',
+        target: `≤ ${megapixels(TARGET_MAX_PIXELS)}`,
+        measured: megapixels(worstPixels),
+        pass: worstPixels <= TARGET_MAX_PIXELS
+      }
+    ],
     notes: [
       'Kontext works at about one megapixel and its outputs are the nine ~1 MP sizes; every pixel above that is downscaled by the host and thrown away. The rule sends the same ~1 MP whatever the frame, so a 4K frame costs a designer the same upload as a laptop one.',
-      ...(naiveRefused > 0 ? [`${naiveRefused} of the naive 2× exports would not even be accepted: the relay (like BFL) takes at most 20 megapixels and 20 MB per image.`] : [])
+      ...(naiveRefused > 0
+        ? [
+            `${naiveRefused} of the naive 2× exports would not even be accepted: the relay (like BFL) takes at most 20 megapixels and 20 MB per image.`
+          ]
+        : [])
     ]
   }
 }

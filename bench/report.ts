@@ -29,7 +29,8 @@ export interface Section {
   load?: [number, number]
 }
 
-const verdict = (pass: Target['pass']): string => (pass === undefined ? 'NOT MEASURED' : pass === 'reported' ? 'reported' : pass ? 'PASS' : 'FAIL')
+const verdict = (pass: Target['pass']): string =>
+  pass === undefined ? 'NOT MEASURED' : pass === 'reported' ? 'reported' : pass ? 'PASS' : 'FAIL'
 
 export function markdownTable(table: Table): string {
   const line = (cells: string[]): string => `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`
@@ -40,7 +41,11 @@ export function markdownTable(table: Table): string {
 /** A plain-text table for the terminal. */
 export function textTable(table: Table): string {
   const widths = table.headers.map((header, column) => Math.max(header.length, ...table.rows.map((row) => (row[column] ?? '').length)))
-  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd()
   return [
     ...(table.caption === undefined ? [] : [table.caption]),
     line(table.headers),
@@ -50,9 +55,13 @@ export function textTable(table: Table): string {
 }
 
 export function printSection(section: Section): void {
-  const out: string[] = [``, `== ${section.title}${section.seconds === undefined ? '' : ` (${section.seconds.toFixed(0)} s${section.load === undefined ? '' : `, load ${section.load[0].toFixed(1)} → ${section.load[1].toFixed(1)}`})`}`]
+  const out: string[] = [
+    ``,
+    `== ${section.title}${section.seconds === undefined ? '' : ` (${section.seconds.toFixed(0)} s${section.load === undefined ? '' : `, load ${section.load[0].toFixed(1)} → ${section.load[1].toFixed(1)}`})`}`
+  ]
   for (const table of section.tables) out.push(textTable(table), '')
-  for (const target of section.targets) out.push(`  ${verdict(target.pass).padEnd(12)} ${target.name}: ${target.measured} (target ${target.target})`)
+  for (const target of section.targets)
+    out.push(`  ${verdict(target.pass).padEnd(12)} ${target.name}: ${target.measured} (target ${target.target})`)
   for (const note of section.notes) out.push(`  - ${note}`)
   process.stdout.write(`${out.join('\n')}\n`)
 }
@@ -99,7 +108,12 @@ export function describeMachine(chromiumPath: string): Machine {
     os,
     node: process.version,
     chromium: chromiumVersion(chromiumPath),
-    packages: Object.fromEntries(['hono', '@hono/node-server', '@fal-ai/server-proxy', 'playwright-core', 'pngjs', 'esbuild', 'typescript', 'zod'].map((name) => [name, versionOf(name)])),
+    packages: Object.fromEntries(
+      ['hono', '@hono/node-server', '@fal-ai/server-proxy', 'playwright-core', 'pngjs', 'esbuild', 'typescript', 'zod'].map((name) => [
+        name,
+        versionOf(name)
+      ])
+    ),
     loadBefore: loadavg()
   }
 }
@@ -123,7 +137,12 @@ export function renderMarkdown(machine: Machine, sections: Section[], started: D
         ['OS', machine.os],
         ['Node.js', machine.node],
         ['Chromium', machine.chromium],
-        ['Packages', Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(', ')],
+        [
+          'Packages',
+          Object.entries(machine.packages)
+            .map(([name, version]) => `${name} ${version}`)
+            .join(', ')
+        ],
         ['Load average (1, 5, 15 min)', `${load(machine.loadBefore)} at the start; ${load(loadavg())} at the end`]
       ]
     }),
@@ -131,24 +150,51 @@ export function renderMarkdown(machine: Machine, sections: Section[], started: D
     machine.loadBefore[0]! > 0.5
       ? `The machine was not idle when the run started (1-minute load ${machine.loadBefore[0]!.toFixed(2)} on ${machine.cores} cores): latencies and especially the 256-edit figures include waiting for a core. Run again on a quiet machine for cleaner figures.\n`
       : '',
-    retried > 0 ? `${retried} edits were run again after a connection error (a kept-alive connection the server closed just as the client reused it); only the successful attempt is timed.\n` : '',
+    retried > 0
+      ? `${retried} edits were run again after a connection error (a kept-alive connection the server closed just as the client reused it); only the successful attempt is timed.\n`
+      : '',
     '## Summary',
     '',
     markdownTable({
       headers: SUMMARY_HEADERS,
-      rows: sections.flatMap((section) => section.targets.map((target) => [`${section.title}: ${target.name}`, target.target, target.measured, target.pass === 'reported' ? verdict(target.pass) : `**${verdict(target.pass)}**`]))
+      rows: sections.flatMap((section) =>
+        section.targets.map((target) => [
+          `${section.title}: ${target.name}`,
+          target.target,
+          target.measured,
+          target.pass === 'reported' ? verdict(target.pass) : `**${verdict(target.pass)}**`
+        ])
+      )
     }),
     ''
   ]
   for (const section of sections) {
     parts.push(`## ${section.title}`, '', section.method, '')
-    if (section.seconds !== undefined && section.load !== undefined) parts.push(`*${section.seconds.toFixed(0)} s; 1-minute load average ${section.load[0].toFixed(2)} at the start, ${section.load[1].toFixed(2)} at the end.*`, '')
+    if (section.seconds !== undefined && section.load !== undefined)
+      parts.push(
+        `*${section.seconds.toFixed(0)} s; 1-minute load average ${section.load[0].toFixed(2)} at the start, ${section.load[1].toFixed(2)} at the end.*`,
+        ''
+      )
     for (const table of section.tables) parts.push(markdownTable(table), '')
     if (section.targets.length > 0) {
-      parts.push(markdownTable({ headers: ['Target', 'Wanted', 'Measured', 'Verdict'], rows: section.targets.map((target) => [target.name, target.target, target.measured, target.pass === 'reported' ? verdict(target.pass) : `**${verdict(target.pass)}**`]) }), '')
+      parts.push(
+        markdownTable({
+          headers: ['Target', 'Wanted', 'Measured', 'Verdict'],
+          rows: section.targets.map((target) => [
+            target.name,
+            target.target,
+            target.measured,
+            target.pass === 'reported' ? verdict(target.pass) : `**${verdict(target.pass)}**`
+          ])
+        }),
+        ''
+      )
     }
     for (const note of section.notes) parts.push(`- ${note}`)
     if (section.notes.length > 0) parts.push('')
   }
-  return `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`
+  return `${parts
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`
 }

@@ -105,7 +105,14 @@ export function paintDesign(width: number, height: number, seed = 7): Buffer {
           put(120 + light + (1 - v) * 60 + n, 130 + light * 0.9 + n, 150 + light * 0.6 + v * 40 + n)
         }
       } else if (inCards) {
-        const card = u < cards[0]!.x1 && u >= cards[0]!.x0 ? cards[0]! : u < cards[1]!.x1 && u >= cards[1]!.x0 ? cards[1]! : u < cards[2]!.x1 && u >= cards[2]!.x0 ? cards[2]! : undefined
+        const card =
+          u < cards[0]!.x1 && u >= cards[0]!.x0
+            ? cards[0]!
+            : u < cards[1]!.x1 && u >= cards[1]!.x0
+              ? cards[1]!
+              : u < cards[2]!.x1 && u >= cards[2]!.x0
+                ? cards[2]!
+                : undefined
         if (card === undefined) {
           put(246, 246, 248)
           continue
@@ -116,7 +123,15 @@ export function paintDesign(width: number, height: number, seed = 7): Buffer {
           const light = texture(u, v) * 80 + sky(cu, cv) * 60
           const n = grain() * 26
           put(150 + light + n, 120 + light * 0.8 + cu * 50 + n, 100 + light * 0.5 + n)
-        } else if (isText(u, v, { x0: card.x0 + 0.02, y0: card.y0 + 0.6 * (card.y1 - card.y0), x1: card.x1 - 0.02, y1: card.y1 - 0.02 }, 4, seed + Math.round(card.x0 * 100))) {
+        } else if (
+          isText(
+            u,
+            v,
+            { x0: card.x0 + 0.02, y0: card.y0 + 0.6 * (card.y1 - card.y0), x1: card.x1 - 0.02, y1: card.y1 - 0.02 },
+            4,
+            seed + Math.round(card.x0 * 100)
+          )
+        ) {
           put(60, 60, 70)
         } else {
           put(255, 255, 255)

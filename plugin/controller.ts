@@ -21,7 +21,10 @@ const SELECTION_DEBOUNCE_MS = 120
  * The sandbox side: answers the UI's messages and reports selection changes. Network calls live
  * in the UI (the sandbox's fetch cannot be aborted); the sandbox exports, places and stores.
  */
-export function createController<N extends PortSceneNode, R extends N & PortRectangle, P extends PortPage<N>>(figma: FigmaPort<N, R, P>, deps: ControllerDeps) {
+export function createController<N extends PortSceneNode, R extends N & PortRectangle, P extends PortPage<N>>(
+  figma: FigmaPort<N, R, P>,
+  deps: ControllerDeps
+) {
   let cancelPendingSelection = (): void => undefined
   let selectionSequence = 0
   const context: HandlerContext<N, R, P> = {
@@ -67,7 +70,10 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
       })
       const onSelection = (): void => {
         cancelPendingSelection()
-        cancelPendingSelection = deps.schedule(() => void sendSelectionAsync().catch((error: unknown) => deps.log('selection failed', error)), SELECTION_DEBOUNCE_MS)
+        cancelPendingSelection = deps.schedule(
+          () => void sendSelectionAsync().catch((error: unknown) => deps.log('selection failed', error)),
+          SELECTION_DEBOUNCE_MS
+        )
       }
       figma.on('selectionchange', onSelection)
       figma.on('currentpagechange', onSelection)

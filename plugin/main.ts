@@ -12,7 +12,10 @@ figma.parameters.on('input', ({ query, result }) => {
 })
 
 figma.on('run', ({ command, parameters }) => {
-  const launch = { command: LaunchCommand.catch('open').parse(command), instruction: typeof parameters?.instruction === 'string' ? parameters.instruction : undefined }
+  const launch = {
+    command: LaunchCommand.catch('open').parse(command),
+    instruction: typeof parameters?.instruction === 'string' ? parameters.instruction : undefined
+  }
   // The quick action runs the edit in a hidden panel (network calls live in the iframe) and
   // reports through notifications.
   figma.showUI(__html__, { themeColors: true, width: 360, height: 640, title: 'Kontext Edit', visible: launch.command !== 'quick' })

@@ -34,9 +34,11 @@ try {
 const tokenSource = config.accounts.length > 0 ? 'RELAY_TOKENS_FILE' : config.tokens.length > 0 ? 'RELAY_TOKENS' : '.relay-token'
 if (tokenSource === '.relay-token') config = { ...config, tokens: [ensureLocalToken()] }
 
-const secrets = [...Object.values(config.hosts).map((host) => host.key), ...config.tokens, ...config.accounts.map((account) => account.token)].filter(
-  (value): value is string => value !== undefined
-)
+const secrets = [
+  ...Object.values(config.hosts).map((host) => host.key),
+  ...config.tokens,
+  ...config.accounts.map((account) => account.token)
+].filter((value): value is string => value !== undefined)
 const log = createJsonLogger((line) => process.stdout.write(`${line}\n`), secrets)
 
 const dataDir = resolve(config.dataDir)

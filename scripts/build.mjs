@@ -55,7 +55,9 @@ const uiHtmlPlugin = {
         `<style>${escapeForHtml(css, 'style')}</style></head><body><div id="root"></div>` +
         `<script>${escapeForHtml(js, 'script')}</script></body></html>`
       await writeFile(join(root, 'dist/ui.html'), html)
-      say(`dist/ui.html  ${(html.length / 1024).toFixed(1)} kB (JS ${(js.length / 1024).toFixed(1)} kB, CSS ${(css.length / 1024).toFixed(1)} kB)`)
+      say(
+        `dist/ui.html  ${(html.length / 1024).toFixed(1)} kB (JS ${(js.length / 1024).toFixed(1)} kB, CSS ${(css.length / 1024).toFixed(1)} kB)`
+      )
     })
   }
 }
@@ -65,7 +67,9 @@ const workerOnlyPlugin = {
   name: 'worker-only',
   setup(build) {
     build.onResolve({ filter: /\/comfyui-provider$/ }, (args) =>
-      args.importer.endsWith(join('providers', 'comfyui', 'comfyui-host.ts')) ? { path: join(root, 'relay/worker/comfyui-provider.ts') } : undefined
+      args.importer.endsWith(join('providers', 'comfyui', 'comfyui-host.ts'))
+        ? { path: join(root, 'relay/worker/comfyui-provider.ts') }
+        : undefined
     )
   }
 }

@@ -80,11 +80,20 @@ function mainAsync(): Promise<void> {
   const port = process.env.PORT ?? '8787'
   const baseUrl = values.relay ?? process.env.RELAY_URL ?? `http://localhost:${port}`
   const token =
-    values.token ?? process.env.RELAY_TOKEN ?? process.env.RELAY_TOKENS?.split(',')[0]?.trim() ?? (existsSync('.relay-token') ? readFileSync('.relay-token', 'utf8').trim() : '')
+    values.token ??
+    process.env.RELAY_TOKEN ??
+    process.env.RELAY_TOKENS?.split(',')[0]?.trim() ??
+    (existsSync('.relay-token') ? readFileSync('.relay-token', 'utf8').trim() : '')
   return runAsync(baseUrl, token, request.data, images, values.out)
 }
 
-async function runAsync(baseUrl: string, token: string, request: EditRequest, images: Parameters<ReturnType<typeof createRelayClient>['createEditAsync']>[1], out: string): Promise<void> {
+async function runAsync(
+  baseUrl: string,
+  token: string,
+  request: EditRequest,
+  images: Parameters<ReturnType<typeof createRelayClient>['createEditAsync']>[1],
+  out: string
+): Promise<void> {
   const relay = createRelayClient({ baseUrl, token, fetch })
   const controller = new AbortController()
   let jobId: string | undefined
@@ -112,7 +121,9 @@ async function runAsync(baseUrl: string, token: string, request: EditRequest, im
     writeFileSync(path, bytes)
     process.stdout.write(`${path}  ${image.width}×${image.height}${image.seed === undefined ? '' : `  seed ${image.seed}`}\n`)
   }
-  process.stderr.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s${job.cost === undefined ? '' : `, cost $${job.cost.toFixed(3)}`}.\n`)
+  process.stderr.write(
+    `Done in ${((Date.now() - started) / 1000).toFixed(1)} s${job.cost === undefined ? '' : `, cost $${job.cost.toFixed(3)}`}.\n`
+  )
 }
 
 mainAsync().catch((error: unknown) => {

@@ -18,7 +18,8 @@ export const sandboxWithoutUrlPlugin = {
       for (const signature of GUARDED) {
         const head = `export function ${signature} {`
         // Fail the build rather than ship URL code when a zod update renames these.
-        if (!contents.includes(head)) throw new Error(`sandbox-without-url: zod no longer has "${head}"; update scripts/sandbox-without-url.mjs`)
+        if (!contents.includes(head))
+          throw new Error(`sandbox-without-url: zod no longer has "${head}"; update scripts/sandbox-without-url.mjs`)
         contents = contents.replace(head, `${head}\n    ${GUARD}`)
       }
       return { contents, loader: 'js' }

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 
 const projects = ['plugin', 'client', 'ui', 'relay', 'relay/worker', 'test', 'scripts', 'bench']
-const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } }).status ?? 1
+const run = (command, args) =>
+  spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } }).status ?? 1
 
 let typeErrors = 0
 for (const project of projects) {
@@ -31,14 +32,23 @@ if (run('node', ['scripts/build.mjs', '--quiet']) !== 0) {
 
 const report = '.vitest.json'
 rmSync(report, { force: true })
-const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)])
+const status = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2)
+])
 let passed = 0
 let failed = 0
 if (existsSync(report)) {
   const result = JSON.parse(readFileSync(report, 'utf8'))
   passed = result.numPassedTests
   // A file that fails to load has no failed test in it, yet it failed: count it once.
-  const brokenFiles = result.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length
+  const brokenFiles = result.testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')
+  ).length
   failed = result.numFailedTests + brokenFiles
 }
 // Type errors, lint findings and unformatted files count as failures: such code is not done.

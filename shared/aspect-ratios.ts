@@ -29,8 +29,23 @@ export interface KontextSizeSpec {
  * model takes the same list, docs/hosts.md, "Runware").
  */
 export const KONTEXT_DEV_SIZES: readonly KontextSizeSpec[] = [
-  [672, 1568], [688, 1504], [720, 1456], [752, 1392], [800, 1328], [832, 1248], [880, 1184], [944, 1104], [1024, 1024],
-  [1104, 944], [1184, 880], [1248, 832], [1328, 800], [1392, 752], [1456, 720], [1504, 688], [1568, 672]
+  [672, 1568],
+  [688, 1504],
+  [720, 1456],
+  [752, 1392],
+  [800, 1328],
+  [832, 1248],
+  [880, 1184],
+  [944, 1104],
+  [1024, 1024],
+  [1104, 944],
+  [1184, 880],
+  [1248, 832],
+  [1328, 800],
+  [1392, 752],
+  [1456, 720],
+  [1504, 688],
+  [1568, 672]
 ].map(([width, height]) => ({ width: width!, height: height! }))
 
 export const AspectRatio = z.enum(['auto', ...KONTEXT_SIZES.map((size) => size.ratio)] as ['auto', ...KontextSize['ratio'][]])

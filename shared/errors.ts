@@ -48,7 +48,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   invalid_image: 'The reference image could not be read. Select a frame with visible content and try again.',
   payload_too_large: 'The reference is too large to send. Select a smaller frame or fewer frames.',
   not_found: 'The relay no longer has this edit. Results are kept for a limited time; run the edit again.',
-  provider_not_configured: 'The relay has no API key for this image host. Ask whoever runs the relay to set it (see the relay’s startup message).',
+  provider_not_configured:
+    'The relay has no API key for this image host. Ask whoever runs the relay to set it (see the relay’s startup message).',
   insufficient_credit: 'The image host account is out of credit. Ask whoever runs the relay to top it up, then try again.',
   rate_limited: 'Too many edits at once. Wait a moment and try again.',
   moderated: 'The image host refused this edit under its content policy. Change the instruction or the frame and try again.',
@@ -57,7 +58,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   timeout: 'The edit took too long and was stopped. Try again, or try with fewer variants.',
   canceled: 'The edit was canceled.',
   internal: 'The relay hit an unexpected problem. Try again; if it keeps happening, tell whoever runs the relay.',
-  budget_exceeded: 'Your daily budget on this relay is used up. It starts again at midnight UTC, or ask whoever runs the relay to raise it.',
+  budget_exceeded:
+    'Your daily budget on this relay is used up. It starts again at midnight UTC, or ask whoever runs the relay to raise it.',
   interrupted: 'The relay restarted before this edit finished, so its result was lost. Run the edit again.',
   relay_busy: 'The relay is busy with other edits right now. Try again in a few seconds.',
   relay_unreachable: 'Cannot reach the relay. Check the relay URL in Settings and that the relay is running.',

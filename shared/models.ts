@@ -91,8 +91,26 @@ export const PROVIDERS = {
     cancel: false,
     offers: {
       // Up to 2 references in inputs.referenceImages for pro/max (docs/hosts.md, "Runware").
-      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'bfl:4@1', maxReferences: 2, variantsPerCall: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, outputQuality: { min: 20, max: 99, default: 95 }, priceUsd: 0.08 },
-      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'bfl:3@1', maxReferences: 2, variantsPerCall: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, outputQuality: { min: 20, max: 99, default: 95 }, priceUsd: 0.04 },
+      'kontext-max': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'bfl:4@1',
+        maxReferences: 2,
+        variantsPerCall: 4,
+        outputFormats: ['png', 'jpeg', 'webp'],
+        safetyTolerance: SAFETY_0_6,
+        outputQuality: { min: 20, max: 99, default: 95 },
+        priceUsd: 0.08
+      },
+      'kontext-pro': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'bfl:3@1',
+        maxReferences: 2,
+        variantsPerCall: 4,
+        outputFormats: ['png', 'jpeg', 'webp'],
+        safetyTolerance: SAFETY_0_6,
+        outputQuality: { min: 20, max: 99, default: 95 },
+        priceUsd: 0.04
+      },
       'kontext-dev': {
         hostModelId: 'runware:106@1',
         maxReferences: 2,
@@ -117,8 +135,28 @@ export const PROVIDERS = {
     cancel: false,
     offers: {
       // The max and multi ids are inferred (docs/hosts.md, "Runflow"): configurable, see relay/config.ts.
-      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-pro/kontext/max', multiHostModelId: 'black-forest-labs/flux-pro/kontext/max/multi', maxReferences: 4, variantsPerCall: 4, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_6, guidance: { min: 1, max: 20, default: 3.5 }, priceUsd: 0.08 },
-      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-pro/kontext', multiHostModelId: 'black-forest-labs/flux-pro/kontext/multi', maxReferences: 4, variantsPerCall: 4, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_6, guidance: { min: 1, max: 20, default: 3.5 }, priceUsd: 0.04 }
+      'kontext-max': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'black-forest-labs/flux-pro/kontext/max',
+        multiHostModelId: 'black-forest-labs/flux-pro/kontext/max/multi',
+        maxReferences: 4,
+        variantsPerCall: 4,
+        outputFormats: ['png', 'jpeg'],
+        safetyTolerance: SAFETY_0_6,
+        guidance: { min: 1, max: 20, default: 3.5 },
+        priceUsd: 0.08
+      },
+      'kontext-pro': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'black-forest-labs/flux-pro/kontext',
+        multiHostModelId: 'black-forest-labs/flux-pro/kontext/multi',
+        maxReferences: 4,
+        variantsPerCall: 4,
+        outputFormats: ['png', 'jpeg'],
+        safetyTolerance: SAFETY_0_6,
+        guidance: { min: 1, max: 20, default: 3.5 },
+        priceUsd: 0.04
+      }
     }
   },
   bfl: {
@@ -128,8 +166,24 @@ export const PROVIDERS = {
     offers: {
       // input_image … input_image_4; one image a call, so variants are parallel submissions.
       // safety_tolerance 0–6 per BFL's OpenAPI (`FluxKontextProInputs`); see docs/hosts.md, "Black Forest Labs".
-      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'flux-kontext-max', maxReferences: 4, variantsPerCall: 1, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, priceUsd: 0.08 },
-      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'flux-kontext-pro', maxReferences: 4, variantsPerCall: 1, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: SAFETY_0_6, priceUsd: 0.04 }
+      'kontext-max': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'flux-kontext-max',
+        maxReferences: 4,
+        variantsPerCall: 1,
+        outputFormats: ['png', 'jpeg', 'webp'],
+        safetyTolerance: SAFETY_0_6,
+        priceUsd: 0.08
+      },
+      'kontext-pro': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'flux-kontext-pro',
+        maxReferences: 4,
+        variantsPerCall: 1,
+        outputFormats: ['png', 'jpeg', 'webp'],
+        safetyTolerance: SAFETY_0_6,
+        priceUsd: 0.04
+      }
     }
   },
   fal: {
@@ -137,8 +191,28 @@ export const PROVIDERS = {
     apiKeyVariable: 'FAL_KEY',
     cancel: true,
     offers: {
-      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'fal-ai/flux-pro/kontext/max', multiHostModelId: 'fal-ai/flux-pro/kontext/max/multi', maxReferences: 4, variantsPerCall: 4, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_6, guidance: { min: 1, max: 20, default: 3.5 }, priceUsd: 0.08 },
-      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'fal-ai/flux-pro/kontext', multiHostModelId: 'fal-ai/flux-pro/kontext/multi', maxReferences: 4, variantsPerCall: 4, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_6, guidance: { min: 1, max: 20, default: 3.5 }, priceUsd: 0.04 },
+      'kontext-max': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'fal-ai/flux-pro/kontext/max',
+        multiHostModelId: 'fal-ai/flux-pro/kontext/max/multi',
+        maxReferences: 4,
+        variantsPerCall: 4,
+        outputFormats: ['png', 'jpeg'],
+        safetyTolerance: SAFETY_0_6,
+        guidance: { min: 1, max: 20, default: 3.5 },
+        priceUsd: 0.08
+      },
+      'kontext-pro': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'fal-ai/flux-pro/kontext',
+        multiHostModelId: 'fal-ai/flux-pro/kontext/multi',
+        maxReferences: 4,
+        variantsPerCall: 4,
+        outputFormats: ['png', 'jpeg'],
+        safetyTolerance: SAFETY_0_6,
+        guidance: { min: 1, max: 20, default: 3.5 },
+        priceUsd: 0.04
+      },
       'kontext-dev': {
         hostModelId: 'fal-ai/flux-kontext/dev',
         maxReferences: 1,
@@ -163,8 +237,26 @@ export const PROVIDERS = {
     cancel: true,
     offers: {
       // Two references through flux-kontext-apps/multi-image-kontext-* (docs/hosts.md, "Replicate").
-      'kontext-max': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-kontext-max', multiHostModelId: 'flux-kontext-apps/multi-image-kontext-max', maxReferences: 2, variantsPerCall: 1, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_2, priceUsd: 0.08 },
-      'kontext-pro': { ...PRO_MAX_BASE, hostModelId: 'black-forest-labs/flux-kontext-pro', multiHostModelId: 'flux-kontext-apps/multi-image-kontext-pro', maxReferences: 2, variantsPerCall: 1, outputFormats: ['png', 'jpeg'], safetyTolerance: SAFETY_0_2, priceUsd: 0.04 },
+      'kontext-max': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'black-forest-labs/flux-kontext-max',
+        multiHostModelId: 'flux-kontext-apps/multi-image-kontext-max',
+        maxReferences: 2,
+        variantsPerCall: 1,
+        outputFormats: ['png', 'jpeg'],
+        safetyTolerance: SAFETY_0_2,
+        priceUsd: 0.08
+      },
+      'kontext-pro': {
+        ...PRO_MAX_BASE,
+        hostModelId: 'black-forest-labs/flux-kontext-pro',
+        multiHostModelId: 'flux-kontext-apps/multi-image-kontext-pro',
+        maxReferences: 2,
+        variantsPerCall: 1,
+        outputFormats: ['png', 'jpeg'],
+        safetyTolerance: SAFETY_0_2,
+        priceUsd: 0.04
+      },
       'kontext-dev': {
         hostModelId: 'black-forest-labs/flux-kontext-dev',
         maxReferences: 1,

@@ -7,7 +7,8 @@
  * does not expose browser APIs" (developers.figma.com/docs/plugins/how-plugins-run), so `URL`,
  * and zod's `.url()` which calls it, do not exist there; the settings schema runs on both sides.
  */
-export type ParsedOrigin = { ok: true; origin: string; scheme: 'http' | 'https'; host: string; port: number } | { ok: false; problem: OriginProblem }
+export type ParsedOrigin =
+  { ok: true; origin: string; scheme: 'http' | 'https'; host: string; port: number } | { ok: false; problem: OriginProblem }
 
 export type OriginProblem = 'not_a_url' | 'scheme' | 'path' | 'port'
 

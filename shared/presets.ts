@@ -10,11 +10,32 @@ export interface Preset {
 }
 
 export const PRESETS: readonly Preset[] = [
-  { id: 'background', label: 'Change the background', template: 'Replace the background with {a sunlit marble countertop}, keeping the subject, its lighting and all text exactly as they are' },
-  { id: 'restyle', label: 'Restyle', template: 'Restyle the image as {a flat vector illustration}, keeping the layout, the text and the logo unchanged' },
-  { id: 'recolor', label: 'Recolor the product', template: 'Change the color of the {product} to {deep forest green}, keeping its material, shape, lighting and everything else unchanged' },
-  { id: 'translate', label: 'Translate the headline', template: "Translate the headline '{Spring Sale}' into {German}, keeping the same font, size, color and position" },
-  { id: 'remove', label: 'Remove an object', template: 'Remove the {coffee cup}, filling the space with the surrounding background, keeping everything else unchanged' }
+  {
+    id: 'background',
+    label: 'Change the background',
+    template: 'Replace the background with {a sunlit marble countertop}, keeping the subject, its lighting and all text exactly as they are'
+  },
+  {
+    id: 'restyle',
+    label: 'Restyle',
+    template: 'Restyle the image as {a flat vector illustration}, keeping the layout, the text and the logo unchanged'
+  },
+  {
+    id: 'recolor',
+    label: 'Recolor the product',
+    template:
+      'Change the color of the {product} to {deep forest green}, keeping its material, shape, lighting and everything else unchanged'
+  },
+  {
+    id: 'translate',
+    label: 'Translate the headline',
+    template: "Translate the headline '{Spring Sale}' into {German}, keeping the same font, size, color and position"
+  },
+  {
+    id: 'remove',
+    label: 'Remove an object',
+    template: 'Remove the {coffee cup}, filling the space with the surrounding background, keeping everything else unchanged'
+  }
 ]
 
 /** Where the first `{…}` placeholder sits, for selecting it; braces are removed from the text. */

@@ -1,13 +1,7 @@
 import * as z from 'zod'
 import { AspectRatio } from './aspect-ratios'
 import { RelayErrorInfo } from './errors'
-import {
-  MAX_VARIANTS,
-  PROMPT_MAX_CHARS,
-  PROMPT_MIN_CHARS,
-  SAFETY_TOLERANCE_MAX,
-  SEED_MAX
-} from './limits'
+import { MAX_VARIANTS, PROMPT_MAX_CHARS, PROMPT_MIN_CHARS, SAFETY_TOLERANCE_MAX, SEED_MAX } from './limits'
 import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
 
 /**
@@ -105,9 +99,7 @@ export const Health = z.object({
   /** Whether the Authorization header sent with this request holds a valid token. */
   auth: z.enum(['valid', 'invalid', 'missing']),
   defaultProvider: ProviderId.nullable(),
-  providers: z.array(
-    z.object({ id: ProviderId, name: z.string(), configured: z.boolean(), models: z.array(ModelId) })
-  ),
+  providers: z.array(z.object({ id: ProviderId, name: z.string(), configured: z.boolean(), models: z.array(ModelId) })),
   models: z.array(z.object({ id: ModelId, name: z.string(), priceUsd: z.number() }))
 })
 export type Health = z.infer<typeof Health>

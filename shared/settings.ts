@@ -8,8 +8,7 @@ import { parseHttpOrigin, type OriginProblem } from './parse-http-origin'
 declare const __KONTEXT_DEFAULT_RELAY_URL__: string | undefined
 
 /** Set at build time from RELAY_ORIGIN; the local relay otherwise. */
-export const DEFAULT_RELAY_URL =
-  typeof __KONTEXT_DEFAULT_RELAY_URL__ === 'string' ? __KONTEXT_DEFAULT_RELAY_URL__ : 'http://localhost:8787'
+export const DEFAULT_RELAY_URL = typeof __KONTEXT_DEFAULT_RELAY_URL__ === 'string' ? __KONTEXT_DEFAULT_RELAY_URL__ : 'http://localhost:8787'
 
 const RELAY_URL_PROBLEMS: Record<OriginProblem, string> = {
   not_a_url: 'Enter a full URL such as http://localhost:8787',

@@ -10,7 +10,12 @@ function clamp(value: number, range: { min: number; max: number }): number {
  * The request for the chosen host and model: only settings it supports, each within its range,
  * so the relay never has to refuse what the panel offered.
  */
-export function toEditRequest(prompt: string, options: EditOptions, capabilities: ModelCapabilities, provider: ProviderId | undefined): EditRequestInput {
+export function toEditRequest(
+  prompt: string,
+  options: EditOptions,
+  capabilities: ModelCapabilities,
+  provider: ProviderId | undefined
+): EditRequestInput {
   const request: EditRequestInput = {
     prompt,
     model: capabilities.id,

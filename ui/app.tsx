@@ -1,23 +1,12 @@
-import { ERROR_MESSAGES } from '../shared/errors'
-import { fillPreset, replaceTextInstruction } from '../shared/presets'
+import { EditView } from './components/edit-view'
 import { HistoryView } from './components/history-view'
-import { OptionsPanel } from './components/options-panel'
-import { OutcomePanel } from './components/outcome-panel'
-import { PresetChips } from './components/preset-chips'
-import { ProgressPanel } from './components/progress-panel'
-import { PromptBox } from './components/prompt-box'
-import { RecoveredCard } from './components/recovered-card'
-import { RunBar } from './components/run-bar'
-import { SelectionCard } from './components/selection-card'
 import { SettingsView } from './components/settings-view'
 import { StatusNotice } from './components/status-notice'
 import { TopBar } from './components/top-bar'
-import { TypographyHelper } from './components/typography-helper'
 import { useEditSession } from './hooks/use-edit-session'
 import { useEscapeToCancel } from './hooks/use-escape-to-cancel'
 import { useNow } from './hooks/use-now'
 import type { EditSession } from './session/edit-session'
-import { panelViewModel } from './session/panel-view-model'
 
 export interface AppProps {
   session: EditSession
@@ -36,9 +25,6 @@ export function App({ session }: AppProps) {
 
   if (!state.ready) return <main class="app loading">Loading…</main>
   if (state.launch.command === 'quick') return <main class="app loading">Kontext Edit quick action</main>
-  const view = panelViewModel(state)
-  const busy = phase.kind === 'running'
-  const insert = (filled: { text: string; selectStart: number; selectEnd: number }): void => session.setPrompt(filled.text, { start: filled.selectStart, end: filled.selectEnd })
 
   return (
     <main class="app">
@@ -58,35 +44,7 @@ export function App({ session }: AppProps) {
           <StatusNotice text={state.notice} />
         </div>
       )}
-      {state.view === 'edit' && (
-        <div class="edit">
-          <RecoveredCard recovered={state.recovered} disabled={busy} onPlace={session.placeRecovered} onDismiss={session.dismissRecovered} />
-          <SelectionCard selection={state.selection} mode={state.mode} maxReferences={view.maxReferences} disabled={busy} onMode={session.setMode} />
-          <TypographyHelper texts={view.texts} prompt={state.prompt} disabled={busy} onPick={(characters) => insert(replaceTextInstruction(characters))} />
-          <PresetChips disabled={busy} onPick={(template) => insert(fillPreset(template))} />
-          <PromptBox value={state.prompt} disabled={busy} selection={state.promptSelection} onInput={(prompt) => session.setPrompt(prompt)} onSubmit={session.run} />
-          <OptionsPanel options={settings.options} choice={view.choice} disabled={busy} onChange={session.setOptions} />
-          {phase.kind === 'running' ? (
-            <ProgressPanel phase={phase} now={now} onCancel={session.cancel} />
-          ) : (
-            <RunBar modelName={view.choice.capabilities.name} cost={view.cost} remaining={view.remaining} frames={view.frames} variants={view.variants} canRun={view.canRun} onRun={session.run} />
-          )}
-          {(phase.kind === 'finished' || phase.kind === 'canceled') && (
-            <OutcomePanel
-              phase={phase}
-              onDismiss={session.dismissOutcome}
-              onOpenSettings={() => session.show('settings')}
-              onPlaceAgain={(item) => item.pending !== undefined && session.placeAgain(item.pending, item.name)}
-              onPlaceCanceled={session.placeCanceled}
-              onSelect={session.selectNodes}
-            />
-          )}
-          <StatusNotice text={state.notice} />
-          {connection.kind === 'error' && phase.kind === 'idle' && (
-            <StatusNotice text={connection.error.code === 'relay_unreachable' ? ERROR_MESSAGES.relay_unreachable : connection.error.message} />
-          )}
-        </div>
-      )}
+      {state.view === 'edit' && <EditView state={state} session={session} now={now} />}
     </main>
   )
 }

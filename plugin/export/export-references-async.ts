@@ -30,7 +30,15 @@ export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>)
     }
     const size = readPngSize(png)
     if (size === undefined) throw new AppError('export_failed', `Figma returned no image for “${node.name}”.`)
-    references.push({ sourceId: node.id, name: node.name, width: node.width, height: node.height, png, pixelWidth: size.width, pixelHeight: size.height })
+    references.push({
+      sourceId: node.id,
+      name: node.name,
+      width: node.width,
+      height: node.height,
+      png,
+      pixelWidth: size.width,
+      pixelHeight: size.height
+    })
   }
   return references
 }

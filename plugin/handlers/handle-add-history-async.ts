@@ -10,7 +10,10 @@ async function thumbnailAsync(figma: FigmaPort, nodeId: string | undefined): Pro
   const node = nodeId === undefined ? null : await figma.getNodeByIdAsync(nodeId)
   if (!isSceneNode(node)) return undefined
   const box = exportBox(node)
-  const constraint = box.width >= box.height ? ({ type: 'WIDTH', value: HISTORY_THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: HISTORY_THUMBNAIL_SIDE } as const)
+  const constraint =
+    box.width >= box.height
+      ? ({ type: 'WIDTH', value: HISTORY_THUMBNAIL_SIDE } as const)
+      : ({ type: 'HEIGHT', value: HISTORY_THUMBNAIL_SIDE } as const)
   return node.exportAsync({ format: 'JPG', constraint }).catch(() => undefined)
 }
 

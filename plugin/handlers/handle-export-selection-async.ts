@@ -7,7 +7,8 @@ import type { MessageHandler } from './handler-context'
 async function nodesAsync(figma: FigmaPort, ids: readonly string[] | undefined): Promise<ReadonlyArray<PortSceneNode>> {
   if (ids === undefined) return figma.currentPage.selection
   const nodes = await Promise.all(ids.map((id) => figma.getNodeByIdAsync(id)))
-  if (nodes.some((node) => !isSceneNode(node) || node.removed)) throw new AppError('source_missing', 'The layer to edit is no longer in this file.')
+  if (nodes.some((node) => !isSceneNode(node) || node.removed))
+    throw new AppError('source_missing', 'The layer to edit is no longer in this file.')
   return nodes.filter(isSceneNode)
 }
 

@@ -45,7 +45,10 @@ export async function placeResultsAsync<N extends PortSceneNode, R extends N & P
 
   for (const image of input.images) {
     if (image.width > FIGMA_MAX_IMAGE_SIDE || image.height > FIGMA_MAX_IMAGE_SIDE) {
-      throw new AppError('place_failed', `The result is ${image.width}×${image.height}; Figma takes at most ${FIGMA_MAX_IMAGE_SIDE} px a side.`)
+      throw new AppError(
+        'place_failed',
+        `The result is ${image.width}×${image.height}; Figma takes at most ${FIGMA_MAX_IMAGE_SIDE} px a side.`
+      )
     }
   }
   // Create every image before touching the canvas, so a rejected image leaves nothing behind.

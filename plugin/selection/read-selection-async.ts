@@ -11,7 +11,8 @@ const MAX_THUMBNAILS = 6
 
 async function thumbnailAsync(node: PortSceneNode): Promise<Uint8Array | undefined> {
   const box = exportBox(node)
-  const constraint = box.width >= box.height ? ({ type: 'WIDTH', value: THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: THUMBNAIL_SIDE } as const)
+  const constraint =
+    box.width >= box.height ? ({ type: 'WIDTH', value: THUMBNAIL_SIDE } as const) : ({ type: 'HEIGHT', value: THUMBNAIL_SIDE } as const)
   try {
     return await node.exportAsync({ format: 'PNG', constraint, useAbsoluteBounds: true })
   } catch {

@@ -10,7 +10,9 @@ export async function selectNodesAsync<N extends PortSceneNode, R extends N & Po
   figma: FigmaPort<N, R, P>,
   ids: ReadonlyArray<string>
 ): Promise<number> {
-  const nodes = (await Promise.all(ids.map((id) => figma.getNodeByIdAsync(id)))).filter((node): node is N => isSceneNode<N>(node) && !node.removed)
+  const nodes = (await Promise.all(ids.map((id) => figma.getNodeByIdAsync(id)))).filter(
+    (node): node is N => isSceneNode<N>(node) && !node.removed
+  )
   const page = nodes.map((node) => pageOf<P>(node)).find((found) => found !== undefined)
   if (page === undefined) return 0
   const onPage = nodes.filter((node) => pageOf<P>(node)?.id === page.id)

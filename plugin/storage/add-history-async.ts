@@ -10,9 +10,15 @@ const MAX_FILES = 10
 
 /** Adds an entry (newest first) and drops the oldest entries and least recent files past the caps. */
 export async function addHistoryAsync(storage: FigmaPort['clientStorage'], fileId: string, entry: HistoryEntry): Promise<HistoryEntry[]> {
-  const entries = [entry, ...(await loadHistoryAsync(storage, fileId)).filter((existing) => existing.jobId !== entry.jobId)].slice(0, MAX_ENTRIES)
+  const entries = [entry, ...(await loadHistoryAsync(storage, fileId)).filter((existing) => existing.jobId !== entry.jobId)].slice(
+    0,
+    MAX_ENTRIES
+  )
   await storage.setAsync(HISTORY_KEY_PREFIX + fileId, entries)
-  const files = z.array(z.string()).catch([]).parse(await storage.getAsync(HISTORY_FILES_KEY))
+  const files = z
+    .array(z.string())
+    .catch([])
+    .parse(await storage.getAsync(HISTORY_FILES_KEY))
   const recent = [fileId, ...files.filter((id) => id !== fileId)]
   for (const stale of recent.slice(MAX_FILES)) await storage.setAsync(HISTORY_KEY_PREFIX + stale, [])
   await storage.setAsync(HISTORY_FILES_KEY, recent.slice(0, MAX_FILES))

@@ -4,5 +4,8 @@ import { PENDING_JOBS_KEY } from './storage-keys'
 
 export async function forgetJobAsync(storage: FigmaPort['clientStorage'], jobId: string, now: number): Promise<void> {
   const jobs = await loadPendingJobsAsync(storage, now)
-  await storage.setAsync(PENDING_JOBS_KEY, jobs.filter((job) => job.jobId !== jobId))
+  await storage.setAsync(
+    PENDING_JOBS_KEY,
+    jobs.filter((job) => job.jobId !== jobId)
+  )
 }

@@ -25,7 +25,10 @@ const TokenEntry = z
       .max(64, 'can have at most 64 characters')
       .regex(/^[\p{L}\p{N} ._@+-]+$/u, 'may use only letters, digits, spaces and . _ @ + -')
       // Tokens from RELAY_TOKENS are owned by `token-` + 12 hex digits; a file owner named so would share their jobs.
-      .refine((owner) => !PLAIN_TOKEN_OWNER_PATTERN.test(owner), 'must not look like token-<12 hex digits>: those names belong to tokens from RELAY_TOKENS'),
+      .refine(
+        (owner) => !PLAIN_TOKEN_OWNER_PATTERN.test(owner),
+        'must not look like token-<12 hex digits>: those names belong to tokens from RELAY_TOKENS'
+      ),
     dailyBudgetUsd: z
       .number(typeError('a number (USD a UTC day), or null for no budget'))
       .nonnegative('must be 0 or more')
@@ -58,18 +61,32 @@ const TokenEntry = z
  * ```
  */
 export const TokensFile = z
-  .object({ tokens: z.array(TokenEntry, typeError('a list of { token, owner, dailyBudgetUsd, requestsPerMinute }')).min(1, 'needs at least one token') })
+  .object({
+    tokens: z
+      .array(TokenEntry, typeError('a list of { token, owner, dailyBudgetUsd, requestsPerMinute }'))
+      .min(1, 'needs at least one token')
+  })
   .strict()
   .superRefine((file, context) => {
     const seenTokens = new Map<string, number>()
     const seenOwners = new Map<string, number>()
     file.tokens.forEach((entry, index) => {
       const tokenTwin = seenTokens.get(entry.token)
-      if (tokenTwin !== undefined) context.addIssue({ code: 'custom', path: ['tokens', index, 'token'], message: `is the same token as tokens[${tokenTwin}]; each token must be different` })
+      if (tokenTwin !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['tokens', index, 'token'],
+          message: `is the same token as tokens[${tokenTwin}]; each token must be different`
+        })
       else seenTokens.set(entry.token, index)
       const ownerKey = entry.owner.toLowerCase()
       const ownerTwin = seenOwners.get(ownerKey)
-      if (ownerTwin !== undefined) context.addIssue({ code: 'custom', path: ['tokens', index, 'owner'], message: `"${entry.owner}" is already the owner of tokens[${ownerTwin}]; each owner has one token (budgets are per owner)` })
+      if (ownerTwin !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['tokens', index, 'owner'],
+          message: `"${entry.owner}" is already the owner of tokens[${ownerTwin}]; each owner has one token (budgets are per owner)`
+        })
       else seenOwners.set(ownerKey, index)
     })
   })
@@ -78,7 +95,10 @@ export type TokensFile = z.infer<typeof TokensFile>
 export type TokensFileResult = { ok: true; accounts: Account[] } | { ok: false; problems: string[] }
 
 function pathOf(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '')
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`),
+    ''
+  )
 }
 
 /** " (line L, column C)" from the position in a JSON.parse error, or "" when it gives none. */
@@ -108,7 +128,8 @@ export function parseTokensFile(text: string): TokensFileResult {
     return {
       ok: false,
       problems: parsed.error.issues.map((issue) => {
-        if (issue.code === 'unrecognized_keys') return `${pathOf(issue.path) || 'the file'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${fieldNames(issue.keys)}`
+        if (issue.code === 'unrecognized_keys')
+          return `${pathOf(issue.path) || 'the file'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${fieldNames(issue.keys)}`
         return `${pathOf(issue.path) || 'the file'}: ${issue.message}`
       })
     }

@@ -22,7 +22,12 @@ function oversizedReferences(references: ReadonlyArray<{ width: number; height: 
   const maxPixels = MAX_REFERENCE_PIXELS_BY_MODEL[model]
   const over = references.flatMap((reference, index) => (reference.width * reference.height > maxPixels ? [{ ...reference, index }] : []))
   if (over.length === 0) return undefined
-  const named = over.map((reference) => `${references.length === 1 ? 'The image' : `Image ${reference.index + 1}`} is ${reference.width}×${reference.height} (${megapixels(reference.width * reference.height)})`).join('; ')
+  const named = over
+    .map(
+      (reference) =>
+        `${references.length === 1 ? 'The image' : `Image ${reference.index + 1}`} is ${reference.width}×${reference.height} (${megapixels(reference.width * reference.height)})`
+    )
+    .join('; ')
   return `${named}. ${MODELS[model].name} works at about one megapixel and uses references of at most ${megapixels(maxPixels)}: scale the reference down (the plugin sends about 1 MP) and send it again.`
 }
 
@@ -30,16 +35,28 @@ function oversizedReferences(references: ReadonlyArray<{ width: number; height: 
  * Holds a request to what the chosen host offers for the chosen model, before any host call.
  * Each rule names the setting and what is allowed, so a client can correct itself.
  */
-export function checkAgainstOffer(request: EditRequest, references: ReadonlyArray<{ width: number; height: number }>, provider: ProviderId, model: ModelId, offer: ModelOffer): void {
+export function checkAgainstOffer(
+  request: EditRequest,
+  references: ReadonlyArray<{ width: number; height: number }>,
+  provider: ProviderId,
+  model: ModelId,
+  offer: ModelOffer
+): void {
   const where = `${PROVIDERS[provider].name} (${MODELS[model].name})`
   const tooLarge = oversizedReferences(references, model)
   if (tooLarge !== undefined) throw new AppError('invalid_image', tooLarge)
   const problems = [
-    references.length > offer.maxReferences ? `${where} takes at most ${offer.maxReferences} reference image${offer.maxReferences === 1 ? '' : 's'}; this request has ${references.length}.` : undefined,
+    references.length > offer.maxReferences
+      ? `${where} takes at most ${offer.maxReferences} reference image${offer.maxReferences === 1 ? '' : 's'}; this request has ${references.length}.`
+      : undefined,
     request.numImages > offer.maxVariants ? `${where} makes at most ${offer.maxVariants} variants.` : undefined,
-    offer.outputFormats.includes(request.outputFormat) ? undefined : `${where} returns ${offer.outputFormats.join(', ')}, not ${request.outputFormat}.`,
+    offer.outputFormats.includes(request.outputFormat)
+      ? undefined
+      : `${where} returns ${offer.outputFormats.join(', ')}, not ${request.outputFormat}.`,
     request.seed !== undefined && request.seed > offer.seedMax ? `seed must be at most ${offer.seedMax} on ${where}.` : undefined,
-    request.promptUpsampling === true && !offer.promptUpsampling ? `${where} cannot expand the prompt; leave promptUpsampling out.` : undefined,
+    request.promptUpsampling === true && !offer.promptUpsampling
+      ? `${where} cannot expand the prompt; leave promptUpsampling out.`
+      : undefined,
     checkRange('safetyTolerance', request.safetyTolerance, offer.safetyTolerance, where),
     checkRange('guidance', request.guidance, offer.guidance, where),
     checkRange('steps', request.steps, offer.steps, where),

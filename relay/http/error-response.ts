@@ -57,6 +57,9 @@ export function errorResponse(error: unknown, c: Context, log: (event: string, f
     const message = code === 'invalid_request' && error.message !== '' ? error.message : ERROR_MESSAGES[code]
     return c.json(errorBody(code, message), HTTP_STATUS[code])
   }
-  log('http.unhandled', { error: error instanceof Error ? errorChainText(error) : String(error), stack: error instanceof Error ? error.stack : undefined })
+  log('http.unhandled', {
+    error: error instanceof Error ? errorChainText(error) : String(error),
+    stack: error instanceof Error ? error.stack : undefined
+  })
   return c.json(errorBody('internal'), 500)
 }

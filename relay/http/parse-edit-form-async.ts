@@ -60,7 +60,8 @@ function quoteSent(value: unknown): string {
 }
 
 function describeIssues(error: z.ZodError, json: unknown, context: EditFormContext): string {
-  const sent = (key: string): unknown => (json !== null && typeof json === 'object' && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : undefined)
+  const sent = (key: string): unknown =>
+    json !== null && typeof json === 'object' && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : undefined
   const lines = error.issues.slice(0, MAX_ISSUES).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${listSome(issue.keys.map((key) => safeExcerpt(key)))}.`
@@ -68,7 +69,8 @@ function describeIssues(error: z.ZodError, json: unknown, context: EditFormConte
     if (issue.path[0] === 'provider' && issue.code === 'invalid_value') {
       return `Unknown host ${quoteSent(sent('provider'))}. Available on this relay: ${context.availableProviders.join(', ') || 'none'}.`
     }
-    if (issue.path[0] === 'model' && issue.code === 'invalid_value') return `Unknown model ${quoteSent(sent('model'))}. Models: ${ModelId.options.join(', ')}.`
+    if (issue.path[0] === 'model' && issue.code === 'invalid_value')
+      return `Unknown model ${quoteSent(sent('model'))}. Models: ${ModelId.options.join(', ')}.`
     const field = issue.path.map((segment) => safeExcerpt(String(segment))).join('.')
     if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
       return `${field}: must be ${issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`}.`
@@ -81,7 +83,10 @@ function describeIssues(error: z.ZodError, json: unknown, context: EditFormConte
 
 function parseRequestPart(part: MultipartPart, context: EditFormContext): EditRequest {
   if (part.size > MAX_REQUEST_PART_BYTES) {
-    throw new AppError('invalid_request', `The "request" part is ${Math.ceil(part.size / 1024)} KB; the limit is ${MAX_REQUEST_PART_BYTES / 1024} KB.`)
+    throw new AppError(
+      'invalid_request',
+      `The "request" part is ${Math.ceil(part.size / 1024)} KB; the limit is ${MAX_REQUEST_PART_BYTES / 1024} KB.`
+    )
   }
   let json: unknown
   try {
@@ -96,8 +101,14 @@ function parseRequestPart(part: MultipartPart, context: EditFormContext): EditRe
 
 /** The parser's limit errors, by class, as the answer the designer reads. */
 const LIMIT_ERRORS: ReadonlyArray<[new (...args: never[]) => Error, () => AppError]> = [
-  [MaxHeaderSizeExceededError, () => new AppError('invalid_request', `A part's headers are longer than ${MAX_PART_HEADER_BYTES / 1024} KB. ${USAGE}`)],
-  [MaxFileSizeExceededError, () => new AppError('payload_too_large', `A part is larger than ${MAX_REFERENCE_BYTES / 1048576} MB, the limit for an image.`)],
+  [
+    MaxHeaderSizeExceededError,
+    () => new AppError('invalid_request', `A part's headers are longer than ${MAX_PART_HEADER_BYTES / 1024} KB. ${USAGE}`)
+  ],
+  [
+    MaxFileSizeExceededError,
+    () => new AppError('payload_too_large', `A part is larger than ${MAX_REFERENCE_BYTES / 1048576} MB, the limit for an image.`)
+  ],
   [MaxTotalSizeExceededError, () => new AppError('payload_too_large', `The parts add up to more than this relay accepts.`)],
   [MaxPartsExceededError, () => new AppError('invalid_request', `Too many parts. ${USAGE}`)]
 ]
@@ -105,7 +116,7 @@ const LIMIT_ERRORS: ReadonlyArray<[new (...args: never[]) => Error, () => AppErr
 async function discardRestAsync(body: ReadableStream<Uint8Array>): Promise<void> {
   try {
     const reader = body.getReader()
-    for (let read = 0; read <= DISCARD_MAX_BYTES; ) {
+    for (let read = 0; read <= DISCARD_MAX_BYTES;) {
       const { done, value } = await reader.read()
       if (done) return
       read += value.byteLength
@@ -182,7 +193,10 @@ function toAppError(error: unknown): AppError {
  * take stops the read at once. Every image is then checked (magic bytes, complete file, pixel
  * data, decoded size) before any host call.
  */
-export async function parseEditFormAsync(raw: Request, context: EditFormContext): Promise<{ request: EditRequest; references: ReferenceImage[] }> {
+export async function parseEditFormAsync(
+  raw: Request,
+  context: EditFormContext
+): Promise<{ request: EditRequest; references: ReferenceImage[] }> {
   const contentType = raw.headers.get('content-type') ?? ''
   // RFC 2046 §5.1.1: a boundary is 1–70 characters.
   const boundary = /^multipart\/form-data\s*;.*?\bboundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(contentType)
@@ -208,11 +222,18 @@ export async function parseEditFormAsync(raw: Request, context: EditFormContext)
         request = parseRequestPart(part, context)
       } else if (name === 'image') {
         imageParts += 1
-        if (part.filename === undefined) throw new AppError('invalid_request', `${imageParts === 1 ? 'The image' : `Image ${imageParts}`} must be sent as a file part, not text.`)
+        if (part.filename === undefined)
+          throw new AppError(
+            'invalid_request',
+            `${imageParts === 1 ? 'The image' : `Image ${imageParts}`} must be sent as a file part, not text.`
+          )
         // Joined into one buffer as the part ends, so the stream's chunks are garbage at once.
         if (images.length < MAX_REFERENCES) images.push(partBytes(part))
       } else {
-        throw new AppError('invalid_request', `Unknown part ${name === undefined ? 'without a name' : JSON.stringify(safeExcerpt(name))}. Only "request" and "image" are allowed.`)
+        throw new AppError(
+          'invalid_request',
+          `Unknown part ${name === undefined ? 'without a name' : JSON.stringify(safeExcerpt(name))}. Only "request" and "image" are allowed.`
+        )
       }
     }
   } catch (error) {

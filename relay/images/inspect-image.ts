@@ -27,7 +27,12 @@ function refuseOverLimit(label: string, width: number, height: number, maxPixels
 const STRUCTURE: ReadonlyArray<{
   contentType: ImageContentType
   is: (bytes: Uint8Array) => boolean
-  read: (bytes: Uint8Array, label: string, maxPixels: number, crc32: ImagePlatform['crc32']) => { width: number; height: number; png?: PngLayout }
+  read: (
+    bytes: Uint8Array,
+    label: string,
+    maxPixels: number,
+    crc32: ImagePlatform['crc32']
+  ) => { width: number; height: number; png?: PngLayout }
 }> = [
   {
     contentType: 'image/png',
@@ -58,7 +63,12 @@ function inspectStructure(bytes: Uint8Array, label: string, maxPixels: number, c
  * `label` in the message, e.g. "Image 2") for anything else or over `maxPixels`. It does not
  * inflate PNG pixel data: use `inspectImageAsync` before paying a host for an upload.
  */
-export function inspectImage(bytes: Uint8Array, label: string, maxPixels: number, platform: Pick<ImagePlatform, 'crc32'> = portableImagePlatform): InspectedImage {
+export function inspectImage(
+  bytes: Uint8Array,
+  label: string,
+  maxPixels: number,
+  platform: Pick<ImagePlatform, 'crc32'> = portableImagePlatform
+): InspectedImage {
   return inspectStructure(bytes, label, maxPixels, platform.crc32).image
 }
 
@@ -67,10 +77,18 @@ export function inspectImage(bytes: Uint8Array, label: string, maxPixels: number
  * holds exactly the bytes IHDR declares: rows × (1 + bytes a row), per interlace pass. A header
  * claiming 4472×4472 over 10 bytes of data fails here, not at the host.
  */
-export async function inspectImageAsync(bytes: Uint8Array, label: string, maxPixels: number, platform: ImagePlatform = portableImagePlatform): Promise<InspectedImage> {
+export async function inspectImageAsync(
+  bytes: Uint8Array,
+  label: string,
+  maxPixels: number,
+  platform: ImagePlatform = portableImagePlatform
+): Promise<InspectedImage> {
   const { image, png } = inspectStructure(bytes, label, maxPixels, platform.crc32)
   if (png !== undefined && !(await platform.inflatesToExactlyAsync(png.idat, png.inflatedBytes))) {
-    throw new AppError('invalid_image', `${label} is not a complete PNG image (its pixel data does not match its ${png.width}×${png.height} header).`)
+    throw new AppError(
+      'invalid_image',
+      `${label} is not a complete PNG image (its pixel data does not match its ${png.width}×${png.height} header).`
+    )
   }
   return image
 }

@@ -70,7 +70,11 @@ export function pngHeaderSize(bytes: Uint8Array): { width: number; height: numbe
  * valid, PLTE before IDAT for palette images, IDAT chunks consecutive, IEND last with nothing after
  * it, no critical chunk a decoder would not know. Throws `invalid_image` naming `label`.
  */
-export function readPngLayout(bytes: Uint8Array, label: string, crc32: (bytes: Uint8Array, start: number, end: number) => number = portableCrc32): PngLayout {
+export function readPngLayout(
+  bytes: Uint8Array,
+  label: string,
+  crc32: (bytes: Uint8Array, start: number, end: number) => number = portableCrc32
+): PngLayout {
   const broken = (why: string): AppError => new AppError('invalid_image', `${label} is not a complete PNG image (${why}).`)
   if (!isPng(bytes)) throw broken('no PNG signature')
   let offset = 8
@@ -84,7 +88,8 @@ export function readPngLayout(bytes: Uint8Array, label: string, crc32: (bytes: U
     const type = String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!, bytes[offset + 6]!, bytes[offset + 7]!)
     const dataStart = offset + 8
     const dataEnd = dataStart + length
-    if (length > 0x7fffffff || dataEnd + 4 > bytes.length) throw broken(`the ${/^[A-Za-z]{4}$/.test(type) ? type : 'next'} chunk runs past the end of the file`)
+    if (length > 0x7fffffff || dataEnd + 4 > bytes.length)
+      throw broken(`the ${/^[A-Za-z]{4}$/.test(type) ? type : 'next'} chunk runs past the end of the file`)
     if (!/^[A-Za-z]{4}$/.test(type)) throw broken('a chunk has an invalid type')
     if (crc32(bytes, offset + 4, dataEnd) !== u32(bytes, dataEnd)) throw broken(`the ${type} chunk's CRC does not match`)
     if (header === undefined && type !== 'IHDR') throw broken('IHDR is not the first chunk')
@@ -100,7 +105,8 @@ export function readPngLayout(bytes: Uint8Array, label: string, crc32: (bytes: U
         const colour = COLOUR_TYPES[colourType]
         if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) throw broken('IHDR declares no pixels')
         if (colour === undefined || !colour.depths.includes(depth)) throw broken('IHDR declares an unknown colour type or bit depth')
-        if (bytes[dataStart + 10] !== 0 || bytes[dataStart + 11] !== 0 || bytes[dataStart + 12]! > 1) throw broken('IHDR declares an unknown compression, filter or interlace method')
+        if (bytes[dataStart + 10] !== 0 || bytes[dataStart + 11] !== 0 || bytes[dataStart + 12]! > 1)
+          throw broken('IHDR declares an unknown compression, filter or interlace method')
         header = { width, height, bitsPerPixel: colour.channels * depth, interlaced: bytes[dataStart + 12] === 1, colourType }
         break
       }

@@ -78,7 +78,8 @@ function checkFrame(chunks: readonly Chunk[], width: number, height: number, bro
   if (image.length !== 1) throw broken(image.length === 0 ? 'it has no image data' : 'a frame has more than one bitstream')
   const size = bitstreamSize(image[0]!)
   if (typeof size === 'string') throw broken(size)
-  if (size.width !== width || size.height !== height) throw broken(`the bitstream is ${size.width}×${size.height} but the frame is ${width}×${height}`)
+  if (size.width !== width || size.height !== height)
+    throw broken(`the bitstream is ${size.width}×${size.height} but the frame is ${width}×${height}`)
   // ALPH: a header byte, then alpha data; decoders ignore it beside VP8L (which carries its own alpha).
   const alpha = chunks.find((chunk) => chunk.fourCc === 'ALPH')
   if (alpha !== undefined && image[0]!.fourCc === 'VP8 ' && alpha.data.length < 2) throw broken('the ALPH chunk is empty')

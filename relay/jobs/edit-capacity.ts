@@ -81,9 +81,13 @@ export function createEditCapacity(limits: CapacityLimits, log: (event: string, 
     // An edit alone may always run (the body limit bounds it); only edits beside others wait.
     if (others > 0 && others + next > limits.maxInflightBytes) {
       log('capacity.bytes_full', { owner, inflightBytes: others, requestBytes: next, maxInflightBytes: limits.maxInflightBytes })
-      throw new AppError('relay_busy', `The relay is busy: it holds ${mb(others)} of images for running edits, and takes at most ${mb(limits.maxInflightBytes)}. Try again in ${RELAY_RETRY_AFTER_SECONDS} seconds.`, {
-        retryAfterSeconds: RELAY_RETRY_AFTER_SECONDS
-      })
+      throw new AppError(
+        'relay_busy',
+        `The relay is busy: it holds ${mb(others)} of images for running edits, and takes at most ${mb(limits.maxInflightBytes)}. Try again in ${RELAY_RETRY_AFTER_SECONDS} seconds.`,
+        {
+          retryAfterSeconds: RELAY_RETRY_AFTER_SECONDS
+        }
+      )
     }
   }
 
@@ -100,9 +104,13 @@ export function createEditCapacity(limits: CapacityLimits, log: (event: string, 
       }
       if (running >= limits.maxRunningEdits) {
         log('capacity.relay_full', { owner, running, maxRunningEdits: limits.maxRunningEdits })
-        throw new AppError('relay_busy', `The relay is busy: it runs at most ${limits.maxRunningEdits} edits at once. Try again in ${RELAY_RETRY_AFTER_SECONDS} seconds.`, {
-          retryAfterSeconds: RELAY_RETRY_AFTER_SECONDS
-        })
+        throw new AppError(
+          'relay_busy',
+          `The relay is busy: it runs at most ${limits.maxRunningEdits} edits at once. Try again in ${RELAY_RETRY_AFTER_SECONDS} seconds.`,
+          {
+            retryAfterSeconds: RELAY_RETRY_AFTER_SECONDS
+          }
+        )
       }
       checkBytes(owner, 0, holdBytes)
       byOwner.set(owner, mine + 1)
@@ -146,4 +154,3 @@ export function createEditCapacity(limits: CapacityLimits, log: (event: string, 
     }
   }
 }
-

@@ -6,7 +6,15 @@ import type { LogContext } from '../log/relay-log'
 import type { Provider, ReferenceImage } from '../providers/provider'
 import type { RelayStore } from '../store/relay-store'
 import { cancelJobAsync } from './cancel-job-async'
-import { createEditCapacity, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_RUNNING_EDITS, DEFAULT_RELAY_MAX_RUNNING_EDITS, type CapacityLimits, type CapacitySnapshot, type EditHold } from './edit-capacity'
+import {
+  createEditCapacity,
+  DEFAULT_MAX_INFLIGHT_BYTES,
+  DEFAULT_MAX_RUNNING_EDITS,
+  DEFAULT_RELAY_MAX_RUNNING_EDITS,
+  type CapacityLimits,
+  type CapacitySnapshot,
+  type EditHold
+} from './edit-capacity'
 import { createJobChanges } from './job-changes'
 import type { JobRecord, StoredImage } from './job-record'
 import { refuseWhileDraining, type JobsContext } from './jobs-context'
@@ -118,10 +126,20 @@ export interface EditJobs {
 /** The edit jobs of one relay process, on `deps.store`; see `EditJobs`. */
 export function createEditJobs(deps: EditJobsDeps): EditJobs {
   const capacity = createEditCapacity(
-    { maxRunningEdits: deps.capacity?.maxRunningEdits ?? DEFAULT_RELAY_MAX_RUNNING_EDITS, maxInflightBytes: deps.capacity?.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES },
+    {
+      maxRunningEdits: deps.capacity?.maxRunningEdits ?? DEFAULT_RELAY_MAX_RUNNING_EDITS,
+      maxInflightBytes: deps.capacity?.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES
+    },
     deps.log
   )
-  const context: JobsContext = { deps, changes: createJobChanges(deps), capacity, controllers: new Map(), running: new Map(), draining: false }
+  const context: JobsContext = {
+    deps,
+    changes: createJobChanges(deps),
+    capacity,
+    controllers: new Map(),
+    running: new Map(),
+    draining: false
+  }
 
   function holdPlace(account: CreateJobInput['account'], bytes: number): EditHold {
     refuseWhileDraining(context)

@@ -18,5 +18,6 @@ export interface JobsContext {
 
 /** Throws 503 interrupted once the relay is shutting down. */
 export function refuseWhileDraining(context: Pick<JobsContext, 'draining'>): void {
-  if (context.draining) throw new AppError('interrupted', 'The relay is restarting and takes no new edits. Try again in a minute.', { retryAfterSeconds: 30 })
+  if (context.draining)
+    throw new AppError('interrupted', 'The relay is restarting and takes no new edits. Try again in a minute.', { retryAfterSeconds: 30 })
 }

@@ -14,7 +14,8 @@ async function settleEndedAsync(context: JobsContext, job: JobRecord): Promise<b
     await context.changes.patchEndedAsync(job.id, { hostRunning: false })
     return settleUsageAsync(deps, job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')
   }
-  const charge = job.status === 'succeeded' ? { costUsd: job.costUsd ?? 0, costEstimated: job.costEstimated, delivered: job.images.length } : undefined
+  const charge =
+    job.status === 'succeeded' ? { costUsd: job.costUsd ?? 0, costEstimated: job.costEstimated, delivered: job.images.length } : undefined
   return settleUsageAsync(deps, job, settledOutcomeOf(job.status), charge, job.error?.code)
 }
 

@@ -22,7 +22,13 @@ export function settledOutcomeOf(status: JobStatus): SettledOutcome {
 }
 
 /** Settles the job's ledger entry (idempotent: the first settlement wins). Answers whether it changed it. */
-export async function settleUsageAsync(deps: SettleDeps, job: Pick<JobRecord, 'id' | 'createdAt'>, outcome: SettledOutcome, charge: SettledCharge | undefined, errorCode?: string): Promise<boolean> {
+export async function settleUsageAsync(
+  deps: SettleDeps,
+  job: Pick<JobRecord, 'id' | 'createdAt'>,
+  outcome: SettledOutcome,
+  charge: SettledCharge | undefined,
+  errorCode?: string
+): Promise<boolean> {
   try {
     return await deps.store.settleUsageAsync(utcDay(job.createdAt), job.id, {
       outcome,
@@ -47,6 +53,9 @@ export async function settleRunAsync(deps: SettleDeps, base: JobRecord, cost: Re
   const job = (await deps.store.getJobAsync(base.id)) ?? base
   const outcome = settledOutcomeOf(job.status)
   const delivered = outcome === 'failed' ? 0 : job.images.length
-  const charged = cost !== undefined && (delivered > 0 || cost.hostBilled) ? { costUsd: cost.costUsd, costEstimated: cost.costEstimated, delivered } : undefined
+  const charged =
+    cost !== undefined && (delivered > 0 || cost.hostBilled)
+      ? { costUsd: cost.costUsd, costEstimated: cost.costEstimated, delivered }
+      : undefined
   await settleUsageAsync(deps, job, outcome, charged, job.error?.code)
 }

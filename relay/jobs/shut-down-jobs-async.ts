@@ -44,7 +44,8 @@ export async function shutDownJobsAsync(context: JobsContext, graceMs: number): 
   for (const id of left) {
     const job = await deps.store.getJobAsync(id)
     // A canceled edit its host still runs will be billed: its reservation is charged, not released.
-    if (job?.hostRunning === true) await settleUsageAsync(deps, job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')
+    if (job?.hostRunning === true)
+      await settleUsageAsync(deps, job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')
     else if (job !== undefined) await settleUsageAsync(deps, job, 'failed', undefined, 'interrupted')
   }
   return { finished: inFlight - left.length, interrupted: left.length }

@@ -60,7 +60,12 @@ async function storeAndReserveAsync(context: JobsContext, job: JobRecord, input:
   if (reservation.ok) return
   await deps.store.deleteJobAsync(job.id)
   const budget = input.account.dailyBudgetUsd ?? 0
-  deps.log('job.refused_budget', { owner: job.owner, dailyBudgetUsd: budget, chargedUsd: reservation.chargedUsd, priceUsd: job.reservedUsd })
+  deps.log('job.refused_budget', {
+    owner: job.owner,
+    dailyBudgetUsd: budget,
+    chargedUsd: reservation.chargedUsd,
+    priceUsd: job.reservedUsd
+  })
   throw new AppError(
     'budget_exceeded',
     `This edit (about ${money(job.reservedUsd)}) does not fit your daily budget of ${money(budget)} on this relay: ${money(reservation.chargedUsd)} is spent or held by running edits today. It starts again at midnight UTC, or ask whoever runs the relay to raise it.`
@@ -90,7 +95,9 @@ function launch(context: JobsContext, job: JobRecord, input: CreateJobInput, pro
   )
   const controller = new AbortController()
   context.controllers.set(job.id, controller)
-  const run = inJobScope(context, job, input, () => runJobAsync(context, job, input, provider, controller, hold)).finally(() => context.running.delete(job.id))
+  const run = inJobScope(context, job, input, () => runJobAsync(context, job, input, provider, controller, hold)).finally(() =>
+    context.running.delete(job.id)
+  )
   context.running.set(job.id, run)
 }
 

@@ -37,7 +37,9 @@ const DATA_URL = /data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+/g
 const LONG_BASE64 = /[A-Za-z0-9+/]{200,}={0,2}/g
 
 function scrubString(text: string, prompt: string | undefined): string {
-  let out = text.replace(DATA_URL, (match) => `[data URL, ${match.length} characters]`).replace(LONG_BASE64, (match) => `[base64, ${match.length} characters]`)
+  let out = text
+    .replace(DATA_URL, (match) => `[data URL, ${match.length} characters]`)
+    .replace(LONG_BASE64, (match) => `[base64, ${match.length} characters]`)
   if (prompt !== undefined && prompt.length >= MIN_PROMPT_TO_MASK && out.includes(prompt)) out = out.split(prompt).join('[prompt]')
   return out
 }

@@ -9,7 +9,9 @@ import { OutboundRefusedError } from './outbound-refused-error'
 export type ResolveAsync = (hostname: string) => Promise<LookupAddress[]>
 
 const systemResolveAsync: ResolveAsync = (hostname) =>
-  new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (error, addresses) => (error === null ? resolve(addresses) : reject(error))))
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true }, (error, addresses) => (error === null ? resolve(addresses) : reject(error)))
+  )
 
 /**
  * The address check where it cannot be fooled: inside the connection, on the addresses the socket

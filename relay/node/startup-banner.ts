@@ -40,7 +40,9 @@ export function startupBanner(input: BannerInput): string {
   for (const id of ProviderId.options) {
     const spec = PROVIDERS[id]
     const configured = config.hosts[id].enabled
-    const mark = configured ? `ready at ${config.hosts[id].url}${config.defaultProvider === id ? ' (default)' : ''}` : `off: set ${spec.apiKeyVariable} to enable`
+    const mark = configured
+      ? `ready at ${config.hosts[id].url}${config.defaultProvider === id ? ' (default)' : ''}`
+      : `off: set ${spec.apiKeyVariable} to enable`
     lines.push(`  ${spec.name.padEnd(22)} ${mark}`)
   }
   if (config.defaultProvider === undefined) {

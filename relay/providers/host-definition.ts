@@ -57,6 +57,11 @@ export function defineHost<Shape extends z.ZodRawShape>(definition: {
 export const BASE64_ANSWER_MAX_BYTES = 128 * 1024 * 1024
 
 /** A host that is enabled by its key. */
-export function keyedHostConfig(key: string | undefined, url: string, settings: HostConfig['settings'] = {}, offerOverrides: HostConfig['offerOverrides'] = {}): HostConfig {
+export function keyedHostConfig(
+  key: string | undefined,
+  url: string,
+  settings: HostConfig['settings'] = {},
+  offerOverrides: HostConfig['offerOverrides'] = {}
+): HostConfig {
   return { enabled: key !== undefined, key, url, settings, offerOverrides }
 }

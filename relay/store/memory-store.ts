@@ -65,7 +65,10 @@ export function createMemoryStore(): MemoryStore {
 
     async putImagesAsync(jobId, bytes) {
       open()
-      images.set(jobId, bytes.map((image) => image.slice()))
+      images.set(
+        jobId,
+        bytes.map((image) => image.slice())
+      )
     },
     async getImageAsync(jobId, index) {
       open()

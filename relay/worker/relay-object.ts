@@ -22,7 +22,10 @@ function consoleLog(secrets: readonly string[]) {
 }
 
 function jsonError(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ error: { code, message } }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*' } })
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*' }
+  })
 }
 
 type Relay = ReturnType<typeof createRelay>
@@ -61,7 +64,13 @@ export class RelayObject {
       config = workerConfig(env)
     } catch (error) {
       // Answered as 500 on every request; the reason goes to the log only (it names variables).
-      console.error(JSON.stringify({ time: new Date().toISOString(), event: 'relay.config_invalid', error: error instanceof ConfigError ? error.message : String(error) }))
+      console.error(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          event: 'relay.config_invalid',
+          error: error instanceof ConfigError ? error.message : String(error)
+        })
+      )
       return
     }
     const store = createDurableStore(state.storage)
@@ -82,7 +91,8 @@ export class RelayObject {
       // Test-only (the Worker forwards here only with RELAY_TEST_ROUTES=1, and only to scratch objects).
       return handleStoreRpcAsync(request, this.state.storage)
     }
-    if (this.relay === undefined) return jsonError(500, 'internal', 'The relay is not configured correctly. Whoever runs it can see why in its log.')
+    if (this.relay === undefined)
+      return jsonError(500, 'internal', 'The relay is not configured correctly. Whoever runs it can see why in its log.')
     const response = await this.relay.app.fetch(request)
     if (request.method === 'POST' && response.status === 202) await this.scheduleAsync()
     return response

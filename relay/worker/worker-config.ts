@@ -25,7 +25,9 @@ export function textBindings(env: WorkerEnv): Record<string, string> {
 export function workerConfig(env: WorkerEnv): RelayConfig {
   const vars = textBindings(env)
   if (vars.RELAY_TOKENS_FILE !== undefined && vars.RELAY_TOKENS_FILE.trim() !== '') {
-    throw new ConfigError(`RELAY_TOKENS_FILE cannot be read on Workers. Put the tokens file's JSON in the secret ${TOKENS_JSON_BINDING} instead.`)
+    throw new ConfigError(
+      `RELAY_TOKENS_FILE cannot be read on Workers. Put the tokens file's JSON in the secret ${TOKENS_JSON_BINDING} instead.`
+    )
   }
   const tokensJson = vars[TOKENS_JSON_BINDING]
   const hasJson = tokensJson !== undefined && tokensJson.trim() !== ''
@@ -38,14 +40,18 @@ export function workerConfig(env: WorkerEnv): RelayConfig {
     throw new ConfigError('COMFYUI_URL is set, but ComfyUI is not available on Workers. Run the Node relay in front of ComfyUI instead.')
   }
   if (config.tokens.length === 0 && config.accounts.length === 0) {
-    throw new ConfigError(`The Worker has no access tokens. Set the secret RELAY_TOKENS (comma-separated) or ${TOKENS_JSON_BINDING} (a tokens file's JSON).`)
+    throw new ConfigError(
+      `The Worker has no access tokens. Set the secret RELAY_TOKENS (comma-separated) or ${TOKENS_JSON_BINDING} (a tokens file's JSON).`
+    )
   }
   return config
 }
 
 /** Every secret in the config, to mask in log lines. */
 export function secretsOf(config: RelayConfig): string[] {
-  return [...Object.values(config.hosts).map((host) => host.key), ...config.tokens, ...config.accounts.map((account) => account.token)].filter(
-    (value): value is string => value !== undefined
-  )
+  return [
+    ...Object.values(config.hosts).map((host) => host.key),
+    ...config.tokens,
+    ...config.accounts.map((account) => account.token)
+  ].filter((value): value is string => value !== undefined)
 }

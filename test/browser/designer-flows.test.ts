@@ -21,7 +21,8 @@ function frames(list: Frame[], selectAll = false): Pick<OpenFigmaOptions<{ list:
         const node = figma.frame(frame.name, { x: frame.x, y: frame.y, width: frame.width, height: frame.height }, undefined, [
           { type: 'SOLID', color: { r: 0.95 - index * 0.15, g: 0.85, b: 0.6 + index * 0.1 } }
         ])
-        if (frame.text !== undefined) figma.text('Headline', { x: 40, y: 40, width: frame.width - 80, height: 80 }, frame.text, node, { fontSize: 64 })
+        if (frame.text !== undefined)
+          figma.text('Headline', { x: 40, y: 40, width: frame.width - 80, height: 80 }, frame.text, node, { fontSize: 64 })
         return node
       })
       figma.select(selectAll ? made : made.slice(0, 1))
@@ -69,7 +70,9 @@ describe('designer flows in the browser', () => {
     await runware.close()
   })
 
-  const settings = (overrides: Partial<Settings> = {}): Record<string, unknown> => ({ [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token, ...overrides } })
+  const settings = (overrides: Partial<Settings> = {}): Record<string, unknown> => ({
+    [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token, ...overrides }
+  })
 
   async function open(options: OpenFigmaOptions<{ list: Frame[]; selectAll: boolean }>): Promise<FigmaInPage> {
     figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: settings(), ...options })
@@ -94,7 +97,9 @@ describe('designer flows in the browser', () => {
     const { panel } = await open(frames([{ name: 'Product', x: 0, y: 0, width: 800, height: 800 }]))
     await panel.getByRole('button', { name: 'Change the background' }).click()
     await page.keyboard.type('a beach at dawn')
-    expect(await panel.getByLabel('Instruction', { exact: true }).inputValue()).toBe('Replace the background with a beach at dawn, keeping the subject, its lighting and all text exactly as they are')
+    expect(await panel.getByLabel('Instruction', { exact: true }).inputValue()).toBe(
+      'Replace the background with a beach at dawn, keeping the subject, its lighting and all text exactly as they are'
+    )
   })
 
   it('edits a batch of three frames, each result beside its own source', async () => {
@@ -130,7 +135,9 @@ describe('designer flows in the browser', () => {
     await panel.getByText('Result placed').waitFor({ timeout: 30_000 })
     const task = runware.accepted[0]!.task as { inputs: { referenceImages: string[] } }
     expect(task.inputs.referenceImages).toHaveLength(2)
-    expect(results((await current.snapshotAsync()).nodes).map((node) => [node.name, node.x, node.y])).toEqual([['Scene · Kontext edit', 1064, 0]])
+    expect(results((await current.snapshotAsync()).nodes).map((node) => [node.name, node.x, node.y])).toEqual([
+      ['Scene · Kontext edit', 1064, 0]
+    ])
   })
 
   it('places four variants side by side, each named with its number and seed', async () => {
@@ -168,7 +175,12 @@ describe('designer flows in the browser', () => {
   })
 
   it.each([
-    ['402', () => runware.failNext({ kind: 'status', status: 402 }), 'The image host account is out of credit', 'error-insufficient-credit'],
+    [
+      '402',
+      () => runware.failNext({ kind: 'status', status: 402 }),
+      'The image host account is out of credit',
+      'error-insufficient-credit'
+    ],
     ['moderation', () => runware.failNext({ kind: 'moderation' }), 'refused this edit under its content policy', 'error-moderated']
   ])('explains a %s from the host in plain words', async (_name, fault, message, shot) => {
     fault()
@@ -180,7 +192,11 @@ describe('designer flows in the browser', () => {
   })
 
   it('says when the relay is down, and offers Settings', async () => {
-    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: settings({ relayUrl: 'http://127.0.0.1:9' }), ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
+    figma = await openFigmaAsync(page, {
+      extraDevAllowedDomains: [relay.url],
+      storage: settings({ relayUrl: 'http://127.0.0.1:9' }),
+      ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }])
+    })
     const { panel } = figma
     await panel.getByText('Cannot reach the relay').first().waitFor()
     await panel.getByLabel('Instruction', { exact: true }).fill('Make the card background dark green')
@@ -191,7 +207,11 @@ describe('designer flows in the browser', () => {
   })
 
   it('keeps settings across sessions', async () => {
-    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: {}, ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
+    figma = await openFigmaAsync(page, {
+      extraDevAllowedDomains: [relay.url],
+      storage: {},
+      ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }])
+    })
     const { panel } = figma
     await panel.getByLabel('Access token').waitFor()
     await page.screenshot({ path: `${SCREENSHOTS}/settings-first-run.png` })
@@ -207,7 +227,11 @@ describe('designer flows in the browser', () => {
 
     const next = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     try {
-      const reopened = await openFigmaAsync(next, { extraDevAllowedDomains: [relay.url], storage, ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]) })
+      const reopened = await openFigmaAsync(next, {
+        extraDevAllowedDomains: [relay.url],
+        storage,
+        ...frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }])
+      })
       await reopened.panel.getByLabel('Instruction', { exact: true }).waitFor()
       await reopened.panel.getByRole('button', { name: 'Settings' }).click()
       expect(await reopened.panel.getByLabel('Access token').inputValue()).toBe(relay.token)
@@ -223,7 +247,11 @@ describe('designer flows in the browser', () => {
     await first.panel.getByLabel('Instruction', { exact: true }).fill('Make it night time')
     await first.panel.getByRole('button', { name: 'Edit', exact: true }).click()
     await first.panel.locator('.stage.active', { hasText: 'Generating' }).waitFor()
-    await expect.poll(async () => Object.keys(await first.evalFigma((fake) => Object.fromEntries(fake.storage))).includes('kontext-edit/pending-jobs')).toBe(true)
+    await expect
+      .poll(async () =>
+        Object.keys(await first.evalFigma((fake) => Object.fromEntries(fake.storage))).includes('kontext-edit/pending-jobs')
+      )
+      .toBe(true)
     const storage = await first.evalFigma((fake) => Object.fromEntries(fake.storage))
     await page.close() // the designer closes the plugin mid-edit
 
@@ -232,7 +260,9 @@ describe('designer flows in the browser', () => {
     figma = reopened
     await reopened.panel.getByText('Finished while Kontext Edit was closed').waitFor()
     await reopened.panel.getByRole('button', { name: 'Place', exact: true }).click({ timeout: 30_000 })
-    await expect.poll(async () => results((await reopened.snapshotAsync()).nodes).map((node) => [node.name, node.x])).toEqual([['Hero · Kontext edit', 840]])
+    await expect
+      .poll(async () => results((await reopened.snapshotAsync()).nodes).map((node) => [node.name, node.x]))
+      .toEqual([['Hero · Kontext edit', 840]])
     await page.screenshot({ path: `${SCREENSHOTS}/recovered.png` })
     expect(runware.accepted).toHaveLength(1)
     // Two plugin sessions and a 2.5 s generation: more than the default 20 s on two busy cores.
@@ -264,7 +294,21 @@ describe('designer flows in the browser', () => {
         const result = fake.rectangle('Hero · Kontext edit', { x: 640, y: 0, width: 600, height: 400 })
         result.setPluginData(
           'kontext-edit/provenance',
-          JSON.stringify({ version: 1, prompt: 'Make it look like a watercolor', provider: 'runware', model: 'kontext-pro', seed: 7, options: { aspectRatio: 'auto', numImages: 1, outputFormat: 'png' }, sourceId: hero.id, sourceName: 'Hero', relayJobId: 'job-1', variant: 1, resultWidth: 1248, resultHeight: 832, createdAt: new Date(0).toISOString() })
+          JSON.stringify({
+            version: 1,
+            prompt: 'Make it look like a watercolor',
+            provider: 'runware',
+            model: 'kontext-pro',
+            seed: 7,
+            options: { aspectRatio: 'auto', numImages: 1, outputFormat: 'png' },
+            sourceId: hero.id,
+            sourceName: 'Hero',
+            relayJobId: 'job-1',
+            variant: 1,
+            resultWidth: 1248,
+            resultHeight: 832,
+            createdAt: new Date(0).toISOString()
+          })
         )
         fake.select([result])
       }
@@ -301,11 +345,21 @@ describe('designer flows in the browser', () => {
     expect(await panel.getByLabel('Safety tolerance').count()).toBe(0)
     expect(await panel.getByLabel('Format').locator('option').allTextContents()).toEqual(['PNG'])
     await page.screenshot({ path: `${SCREENSHOTS}/options-comfyui.png` })
-    await expect.poll(async () => ((await figma!.evalFigma((fake) => Object.fromEntries(fake.storage)))[SETTINGS_STORAGE_KEY] as Settings).options.provider).toBe('comfyui')
+    await expect
+      .poll(
+        async () =>
+          ((await figma!.evalFigma((fake) => Object.fromEntries(fake.storage)))[SETTINGS_STORAGE_KEY] as Settings).options.provider
+      )
+      .toBe('comfyui')
   })
 
   it('looks at home in the dark theme', async () => {
-    figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], theme: 'dark', storage: settings(), ...frames([{ name: 'Banner', x: 0, y: 0, width: 1200, height: 400, text: 'Spring Sale' }]) })
+    figma = await openFigmaAsync(page, {
+      extraDevAllowedDomains: [relay.url],
+      theme: 'dark',
+      storage: settings(),
+      ...frames([{ name: 'Banner', x: 0, y: 0, width: 1200, height: 400, text: 'Spring Sale' }])
+    })
     const { panel } = figma
     await panel.getByRole('button', { name: 'Spring Sale' }).click()
     await page.keyboard.type('Summer Sale')
@@ -321,9 +375,11 @@ describe('designer flows in the browser', () => {
     const unlabeled = await panel.locator('body').evaluate((body) =>
       [...body.querySelectorAll('button, input, select, textarea, summary')]
         .filter((element) => {
-          const labelled = element.getAttribute('aria-label') ?? (element.id !== '' ? body.ownerDocument.querySelector(`label[for="${element.id}"]`)?.textContent : null)
+          const labelled =
+            element.getAttribute('aria-label') ??
+            (element.id !== '' ? body.ownerDocument.querySelector(`label[for="${element.id}"]`)?.textContent : null)
           const wrapped = element.closest('label')?.textContent
-          return ((labelled ?? wrapped ?? element.textContent) ?? '').trim() === ''
+          return (labelled ?? wrapped ?? element.textContent ?? '').trim() === ''
         })
         .map((element) => element.outerHTML.slice(0, 80))
     )

@@ -56,7 +56,9 @@ describe('the built plugin in a page that plays Figma', () => {
       extraDevAllowedDomains: [relay.url],
       storage: { [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token } },
       setup: (figma) => {
-        const hero = figma.frame('Spring campaign / Hero', { x: 0, y: 0, width: 1440, height: 900 }, undefined, [{ type: 'SOLID', color: { r: 0.99, g: 0.86, b: 0.6 } }])
+        const hero = figma.frame('Spring campaign / Hero', { x: 0, y: 0, width: 1440, height: 900 }, undefined, [
+          { type: 'SOLID', color: { r: 0.99, g: 0.86, b: 0.6 } }
+        ])
         figma.text('Headline', { x: 120, y: 330, width: 1200, height: 150 }, 'Spring Sale', hero, {
           fontName: { family: 'Inter', style: 'Bold' },
           fontSize: 140,
@@ -85,16 +87,27 @@ describe('the built plugin in a page that plays Figma', () => {
     const instruction = panel.getByLabel('Instruction', { exact: true })
     await instruction.fill("Replace 'Spring Sale' with 'Summer Sale' while keeping the same font style and color")
     await instruction.press('Control+Enter')
-    await page.waitForFunction(() => {
-      const figma = (window as unknown as { fakeFigma: { currentPage: { children: Array<{ type: string }> } } }).fakeFigma
-      return figma.currentPage.children.some((node) => node.type === 'RECTANGLE')
-    }, undefined, { timeout: 45_000 })
+    await page.waitForFunction(
+      () => {
+        const figma = (window as unknown as { fakeFigma: { currentPage: { children: Array<{ type: string }> } } }).fakeFigma
+        return figma.currentPage.children.some((node) => node.type === 'RECTANGLE')
+      },
+      undefined,
+      { timeout: 45_000 }
+    )
 
     const placed = await figma.snapshotAsync()
     const [source, result] = placed.nodes
     expect(placed.nodes).toHaveLength(2)
     expect(source).toMatchObject({ type: 'FRAME', name: 'Spring campaign / Hero', x: 0, y: 0, width: 1440, height: 900 })
-    expect(result).toMatchObject({ type: 'RECTANGLE', name: 'Spring campaign / Hero · Kontext edit', x: 1480, y: 0, width: 1440, height: 900 })
+    expect(result).toMatchObject({
+      type: 'RECTANGLE',
+      name: 'Spring campaign / Hero · Kontext edit',
+      x: 1480,
+      y: 0,
+      width: 1440,
+      height: 900
+    })
     expect(result!.fills).toEqual([{ type: 'IMAGE', imageHash: expect.stringMatching(/^[0-9a-f]{40}$/), scaleMode: 'FILL' }])
     expect(JSON.parse(result!.pluginData['kontext-edit/provenance']!)).toMatchObject({ sourceId: source!.id, provider: 'runware' })
     expect(placed.selection).toEqual([result!.id])
@@ -112,7 +125,10 @@ describe('the built plugin in a page that plays Figma', () => {
     writeFileSync(`${SCREENSHOTS}/harness-reference.png`, referencePng)
 
     // Let the panel and the canvas view catch up with the placed layer before the picture.
-    await panel.getByText(/placed/i).first().waitFor({ timeout: 20_000 })
+    await panel
+      .getByText(/placed/i)
+      .first()
+      .waitFor({ timeout: 20_000 })
     await page.waitForTimeout(300)
     await page.screenshot({ path: `${SCREENSHOTS}/harness-placed.png` })
 
@@ -135,17 +151,24 @@ describe('the built plugin in a page that plays Figma', () => {
     const answer = await figma.evalFigma((figma) => figma.inputParameterAsync({ key: 'instruction', query: 'dark green' }))
     expect(answer.suggestions?.[0]).toBe('dark green')
     // The panel was shown hidden (it may already have closed again: the edit runs on its own).
-    expect(await figma.evalFigma((figma) => ({ command: figma.command, options: figma.ui.state.options }))).toMatchObject({ command: 'quick', options: { visible: false } })
+    expect(await figma.evalFigma((figma) => ({ command: figma.command, options: figma.ui.state.options }))).toMatchObject({
+      command: 'quick',
+      options: { visible: false }
+    })
     expect(await page.locator('#figma-plugin-window').isHidden()).toBe(true)
 
-    await page.waitForFunction(() => (window as unknown as { fakeFigma: { closed: boolean } }).fakeFigma.closed, undefined, { timeout: 45_000 })
+    await page.waitForFunction(() => (window as unknown as { fakeFigma: { closed: boolean } }).fakeFigma.closed, undefined, {
+      timeout: 45_000
+    })
     const done = await figma.snapshotAsync()
     expect(done.nodes.map((node) => [node.type, node.name, node.x, node.width, node.height])).toEqual([
       ['FRAME', 'Card', 0, 400, 300],
       ['RECTANGLE', 'Card · Kontext edit', 440, 400, 300]
     ])
     expect(done.nodes[1]!.fills).toEqual([expect.objectContaining({ type: 'IMAGE', scaleMode: 'FILL' })])
-    expect(JSON.parse(done.nodes[1]!.pluginData['kontext-edit/provenance']!)).toMatchObject({ prompt: 'Make the card background dark green' })
+    expect(JSON.parse(done.nodes[1]!.pluginData['kontext-edit/provenance']!)).toMatchObject({
+      prompt: 'Make the card background dark green'
+    })
     // Figma shows a button only for commands in the manifest's relaunchButtons.
     expect(done.nodes[1]!.relaunchButtons).toEqual(['edit-again', 'new-variation'])
     expect(await page.locator('#figma-plugin-ui').count()).toBe(0)
@@ -178,7 +201,10 @@ describe('network access in the page that plays Figma', () => {
 
   it('blocks a relay the manifest does not allow, as Figma does, and Settings says so before saving', async () => {
     // No extraDevAllowedDomains: the panel's connect-src is manifest.json's networkAccess alone.
-    const figma = await openFigmaAsync(page, { storage: {}, setup: (fake) => fake.select([fake.frame('Card', { x: 0, y: 0, width: 400, height: 300 })]) })
+    const figma = await openFigmaAsync(page, {
+      storage: {},
+      setup: (fake) => fake.select([fake.frame('Card', { x: 0, y: 0, width: 400, height: 300 })])
+    })
     const { panel } = figma
     const relayRequests: string[] = []
     page.on('request', (request) => {

@@ -16,7 +16,12 @@ describe('re-encoding a result in the browser', () => {
   beforeAll(async () => {
     browser = await launchChromiumAsync()
     const built = await esbuild.build({
-      stdin: { contents: "import { fitForFigmaAsync } from './ui/image/fit-for-figma-async'; import { resizeOnCanvasAsync } from './ui/image/resize-on-canvas-async'; window.fit = (image) => fitForFigmaAsync(image, resizeOnCanvasAsync)", resolveDir: process.cwd(), loader: 'ts' },
+      stdin: {
+        contents:
+          "import { fitForFigmaAsync } from './ui/image/fit-for-figma-async'; import { resizeOnCanvasAsync } from './ui/image/resize-on-canvas-async'; window.fit = (image) => fitForFigmaAsync(image, resizeOnCanvasAsync)",
+        resolveDir: process.cwd(),
+        loader: 'ts'
+      },
       bundle: true,
       write: false,
       format: 'iife'
@@ -34,7 +39,9 @@ describe('re-encoding a result in the browser', () => {
     const input = Buffer.from(makeJpeg(6000, 1500)).toString('base64')
     const output = await page.evaluate(async (base64) => {
       const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))
-      const fit = (window as unknown as { fit(image: unknown): Promise<{ bytes: Uint8Array; contentType: string; width: number; height: number }> }).fit
+      const fit = (
+        window as unknown as { fit(image: unknown): Promise<{ bytes: Uint8Array; contentType: string; width: number; height: number }> }
+      ).fit
       const result = await fit({ bytes, contentType: 'image/jpeg', width: 6000, height: 1500 })
       let binary = ''
       for (const byte of result.bytes) binary += String.fromCharCode(byte)

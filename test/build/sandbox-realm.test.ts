@@ -29,7 +29,26 @@ const COPY_INTO_REALM = `(function copy(value) {
   return out
 })`
 
-const BROWSER_ONLY = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'crypto', 'structuredClone', 'fetch', 'window', 'self', 'document', 'navigator', 'Blob', 'Buffer', 'process', 'queueMicrotask', 'WebAssembly']
+const BROWSER_ONLY = [
+  'URL',
+  'URLSearchParams',
+  'TextEncoder',
+  'TextDecoder',
+  'atob',
+  'btoa',
+  'crypto',
+  'structuredClone',
+  'fetch',
+  'window',
+  'self',
+  'document',
+  'navigator',
+  'Blob',
+  'Buffer',
+  'process',
+  'queueMicrotask',
+  'WebAssembly'
+]
 
 function buildSandboxCode(): string {
   // Other engineers build too; a bundle caught half-written does not compile, so build again.
@@ -120,12 +139,15 @@ describe('the built sandbox bundle in a realm without browser APIs', () => {
 
   it('holds no code that calls the browser APIs Figma lacks', () => {
     // zod's URL checks ride along with every z.string(); scripts/sandbox-without-url.mjs drops them.
-    for (const call of ['new URL(', 'URL.canParse', 'URL.parse(', 'TextEncoder', 'TextDecoder', 'structuredClone', 'crypto.']) expect(code).not.toContain(call)
+    for (const call of ['new URL(', 'URL.canParse', 'URL.parse(', 'TextEncoder', 'TextDecoder', 'structuredClone', 'crypto.'])
+      expect(code).not.toContain(call)
   })
 
   it('is a bare realm: none of the browser globals exist in it', () => {
     const { realm } = startSandbox(code)
-    const present = BROWSER_ONLY.filter((name) => vm.runInContext(`typeof globalThis[${JSON.stringify(name)}] !== 'undefined'`, realm) === true)
+    const present = BROWSER_ONLY.filter(
+      (name) => vm.runInContext(`typeof globalThis[${JSON.stringify(name)}] !== 'undefined'`, realm) === true
+    )
     expect(present).toEqual([])
   })
 
@@ -142,7 +164,10 @@ describe('the built sandbox bundle in a realm without browser APIs', () => {
 
     const team = { ...DEFAULT_SETTINGS, relayUrl: 'https://Kontext-Relay.acme.example:8443/', token: 'team-token-0123456789' }
     const [saved] = await ask(figma, { type: 'save-settings', settings: team })
-    expect(saved).toMatchObject({ type: 'settings-saved', settings: { relayUrl: 'https://kontext-relay.acme.example:8443', token: team.token } })
+    expect(saved).toMatchObject({
+      type: 'settings-saved',
+      settings: { relayUrl: 'https://kontext-relay.acme.example:8443', token: team.token }
+    })
     expect(figma.storage.get(SETTINGS_STORAGE_KEY)).toMatchObject({ relayUrl: 'https://kontext-relay.acme.example:8443' })
     const [reopened] = await ask(figma, { type: 'ui-ready' })
     expect(reopened).toMatchObject({ type: 'init', settings: { relayUrl: 'https://kontext-relay.acme.example:8443' } })

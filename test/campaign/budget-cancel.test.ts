@@ -25,7 +25,12 @@ const PRICE_USD = 0.08
 describe('budget-cancel: cancelling on a host that cannot cancel does not free the budget', () => {
   it('50 × (POST, DELETE 30 ms later) with a $1 budget at $0.08: at most 12 host submissions, spent + reserved never above $1', async () => {
     // A rate and a running-edit cap high enough that only the budget can stop the loop.
-    const tokens = { tokens: [{ ...TEAM_TOKENS.tokens[0]!, dailyBudgetUsd: BUDGET_USD, requestsPerMinute: 1000, maxRunningEdits: 100 }, ...TEAM_TOKENS.tokens.slice(1)] }
+    const tokens = {
+      tokens: [
+        { ...TEAM_TOKENS.tokens[0]!, dailyBudgetUsd: BUDGET_USD, requestsPerMinute: 1000, maxRunningEdits: 100 },
+        ...TEAM_TOKENS.tokens.slice(1)
+      ]
+    }
     const team = await startTeamRelayAsync({ tokens, fake: { latencyMs: 300 } })
     const day = utcDay(Date.now())
     let maxCharged = 0
@@ -68,7 +73,9 @@ describe('budget-cancel: cancelling on a host that cannot cancel does not free t
     const submissions = team.runware.accepted.length
     const entries = (await team.store.usageEntriesAsync(day)).filter((entry) => entry.owner === ALICE.owner)
     const spent = entries.reduce((sum, entry) => sum + chargedMicros(entry), 0)
-    console.log(`budget-cancel: ${submissions} submissions, max spent+reserved $${(maxCharged / 1e6).toFixed(2)} of $${BUDGET_USD.toFixed(2)}, settled $${(spent / 1e6).toFixed(2)}, ${statuses.filter((status) => status === 402).length} refused 402`)
+    console.log(
+      `budget-cancel: ${submissions} submissions, max spent+reserved $${(maxCharged / 1e6).toFixed(2)} of $${BUDGET_USD.toFixed(2)}, settled $${(spent / 1e6).toFixed(2)}, ${statuses.filter((status) => status === 402).length} refused 402`
+    )
 
     expect(submissions).toBeLessThanOrEqual(Math.floor(BUDGET_USD / PRICE_USD))
     expect(maxCharged).toBeLessThanOrEqual(toMicros(BUDGET_USD))

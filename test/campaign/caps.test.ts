@@ -12,7 +12,17 @@ import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { ErrorBody } from '../../shared/relay-api'
 import { makePng } from '../fakes/make-image'
-import { ALICE, BOB, editForm, itKeepsSecretsOut, OPS, PLAIN_TOKEN, startTeamRelayAsync, TEAM_TOKENS, type TeamRelay } from '../team/team-harness'
+import {
+  ALICE,
+  BOB,
+  editForm,
+  itKeepsSecretsOut,
+  OPS,
+  PLAIN_TOKEN,
+  startTeamRelayAsync,
+  TEAM_TOKENS,
+  type TeamRelay
+} from '../team/team-harness'
 
 /** Slow enough that every edit of a test is still running at the host when the next one comes. */
 const SLOW_HOST = { latencyMs: 5_000 }
@@ -62,7 +72,10 @@ describe('caps: running edits per owner', () => {
   }, 30_000)
 
   it('frees the place when an edit ends, so the owner can start another', async () => {
-    const team = await startTeamRelayAsync({ tokens: withTokens([{ maxRunningEdits: 1, dailyBudgetUsd: null }]), fake: { latencyMs: 1_000 } })
+    const team = await startTeamRelayAsync({
+      tokens: withTokens([{ maxRunningEdits: 1, dailyBudgetUsd: null }]),
+      fake: { latencyMs: 1_000 }
+    })
     const first = await team.createEditAsync(EDIT, undefined, ALICE.token)
     expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(429)
     team.runware.setLatency(0)
@@ -83,7 +96,11 @@ describe('caps: running edits per owner', () => {
 
 describe('caps: the whole relay', () => {
   it('RELAY_MAX_RUNNING_EDITS: past it, 503 with Retry-After for every owner', async () => {
-    const team = await startTeamRelayAsync({ tokens: withTokens([{ dailyBudgetUsd: null }]), env: { RELAY_MAX_RUNNING_EDITS: '3' }, fake: SLOW_HOST })
+    const team = await startTeamRelayAsync({
+      tokens: withTokens([{ dailyBudgetUsd: null }]),
+      env: { RELAY_MAX_RUNNING_EDITS: '3' },
+      fake: SLOW_HOST
+    })
     expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(202)
     expect((await team.postEditAsync(EDIT, undefined, ALICE.token)).status).toBe(202)
     expect((await team.postEditAsync(EDIT, undefined, BOB.token)).status).toBe(202)
@@ -96,14 +113,29 @@ describe('caps: the whole relay', () => {
   }, 30_000)
 
   it('RELAY_MAX_INFLIGHT_MB: an upload that would pass the bytes the relay holds is refused with 503 before it is read', async () => {
-    const team = await startTeamRelayAsync({ tokens: withTokens([{ dailyBudgetUsd: null }, {}]), env: { RELAY_MAX_INFLIGHT_MB: '1' }, fake: SLOW_HOST })
+    const team = await startTeamRelayAsync({
+      tokens: withTokens([{ dailyBudgetUsd: null }, {}]),
+      env: { RELAY_MAX_INFLIGHT_MB: '1' },
+      fake: SLOW_HOST
+    })
     const large = noisePng(420, 420, 3) // ~0.7 MB
     expect(large.length).toBeGreaterThan(600_000)
     expect((await team.postEditAsync(EDIT, [large], ALICE.token)).status).toBe(202)
     expect(team.relay.jobs.capacity().inflightBytes).toBe(large.length)
     // Declared with Content-Length, as browsers and fetch send a form: refused from the header.
     const body = await new Response(editForm(EDIT, [large])).arrayBuffer()
-    const response = await team.requestAsync('/v1/edits', { method: 'POST', body, headers: { 'content-type': new Response(editForm(EDIT, [large])).headers.get('content-type')!, 'content-length': String(body.byteLength) } }, BOB.token)
+    const response = await team.requestAsync(
+      '/v1/edits',
+      {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': new Response(editForm(EDIT, [large])).headers.get('content-type')!,
+          'content-length': String(body.byteLength)
+        }
+      },
+      BOB.token
+    )
     const busy = await refusal(response)
     expect(busy).toMatchObject({ status: 503, code: 'relay_busy' })
     expect(busy.message).toMatch(/The relay is busy: it holds 1 MB of images for running edits, and takes at most 1 MB/)
@@ -123,7 +155,9 @@ describe('caps: references larger than Kontext can use', () => {
     const refused = await refusal(await team.postEditAsync(EDIT, [makePng(2100, 2100, 4)], ALICE.token))
     console.log(`caps: a 2100×2100 reference → ${refused.status} ${refused.code}`)
     expect(refused).toMatchObject({ status: 400, code: 'invalid_image' })
-    expect(refused.message).toMatch(/The image is 2100×2100 \(4\.4 MP\)\. FLUX\.1 Kontext \[max\] works at about one megapixel and uses references of at most 4\.2 MP/)
+    expect(refused.message).toMatch(
+      /The image is 2100×2100 \(4\.4 MP\)\. FLUX\.1 Kontext \[max\] works at about one megapixel and uses references of at most 4\.2 MP/
+    )
     expect(team.runware.requests).toHaveLength(0)
     const second = await refusal(await team.postEditAsync(EDIT, [makePng(64, 36, 1), makePng(1000, 4500, 5)], ALICE.token))
     expect(second.message).toMatch(/^Image 2 is 1000×4500 \(4\.5 MP\)/)

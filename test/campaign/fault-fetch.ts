@@ -8,7 +8,10 @@
  */
 export type FetchFault = { kind: 'trickle'; intervalMs: number } | { kind: 'reset' }
 
-export function faultFetch(match: (url: string, init: RequestInit | undefined) => boolean, fault: FetchFault): typeof fetch & { used: () => boolean } {
+export function faultFetch(
+  match: (url: string, init: RequestInit | undefined) => boolean,
+  fault: FetchFault
+): typeof fetch & { used: () => boolean } {
   let used = false
   const wrapped = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url

@@ -19,7 +19,17 @@ const TOKEN = 'faults-token-0123456789abcdef'
 /** Short, so a hang or a slow body meets the deadline quickly. */
 const DEADLINE_MS = 1_500
 
-const FAULTS = ['429 storm', '500 once', '503 storm', 'hang', 'slow body', 'malformed JSON', 'truncated image', 'reset', 'reset after accept'] as const
+const FAULTS = [
+  '429 storm',
+  '500 once',
+  '503 storm',
+  'hang',
+  'slow body',
+  'malformed JSON',
+  'truncated image',
+  'reset',
+  'reset after accept'
+] as const
 type FaultName = (typeof FAULTS)[number]
 
 /** What the edit must end as: succeeded, or failed with this code. */
@@ -160,11 +170,20 @@ async function runCaseAsync(provider: ProviderId, faultName: FaultName): Promise
   const proxied = injection.proxy === undefined ? fetch : faultFetch(injection.proxy.match, injection.proxy.fault)
   const config = { ...parseRelayConfig({ RELAY_TOKENS: TOKEN, ...host.env, DEFAULT_PROVIDER: provider }), providerTimeoutMs: DEADLINE_MS }
   // Back-offs and Retry-After shortened, so a storm takes milliseconds; the deadline is real.
-  const relay = createRelay(config, { fetch: proxied, log: () => undefined, sleepAsync: (ms, signal) => sleepAsync(Math.min(ms, 20), signal) })
+  const relay = createRelay(config, {
+    fetch: proxied,
+    log: () => undefined,
+    sleepAsync: (ms, signal) => sleepAsync(Math.min(ms, 20), signal)
+  })
   const session = createRelaySession({ sendAsync: async (path, init) => relay.app.request(path, init), token: TOKEN })
   try {
     if (injection.fake !== undefined) host.failNext(injection.fake.fault, injection.fake.times)
-    const id = await session.createEditAsync({ prompt: 'Make the sky purple, keep everything else', model: modelsOf(provider)[0], numImages: 1, seed: 7 })
+    const id = await session.createEditAsync({
+      prompt: 'Make the sky purple, keep everything else',
+      model: modelsOf(provider)[0],
+      numImages: 1,
+      seed: 7
+    })
     const job = await session.waitForEndAsync(id)
     await relay.jobs.settleAsync()
     let lost = false
@@ -215,18 +234,22 @@ describe('fault injection: hosts × faults', () => {
   })
 
   for (const provider of ProviderId.options) {
-    it.concurrent(`${provider}: every fault maps to its code, one submission at most, no result lost`, async () => {
-      for (const fault of FAULTS) {
-        const outcome = await runCaseAsync(provider, fault)
-        outcomes.push(outcome)
-      }
-      const mine = outcomes.filter((o) => o.host === provider)
-      expect(mine.map((o) => `${o.fault}: ${o.got}`)).toEqual(mine.map((o) => `${o.fault}: ${o.expected}`))
-      for (const o of mine) {
-        expect(o.submissions, `${o.fault}: submissions at the fake`).toBeLessThanOrEqual(EXPECTED[provider][o.fault][1])
-        expect(o.duplicates, `${o.fault}: duplicate submissions of one job id`).toBe(0)
-        expect(o.lost, `${o.fault}: a result the host produced was lost`).toBe(false)
-      }
-    }, 60_000)
+    it.concurrent(
+      `${provider}: every fault maps to its code, one submission at most, no result lost`,
+      async () => {
+        for (const fault of FAULTS) {
+          const outcome = await runCaseAsync(provider, fault)
+          outcomes.push(outcome)
+        }
+        const mine = outcomes.filter((o) => o.host === provider)
+        expect(mine.map((o) => `${o.fault}: ${o.got}`)).toEqual(mine.map((o) => `${o.fault}: ${o.expected}`))
+        for (const o of mine) {
+          expect(o.submissions, `${o.fault}: submissions at the fake`).toBeLessThanOrEqual(EXPECTED[provider][o.fault][1])
+          expect(o.duplicates, `${o.fault}: duplicate submissions of one job id`).toBe(0)
+          expect(o.lost, `${o.fault}: a result the host produced was lost`).toBe(false)
+        }
+      },
+      60_000
+    )
   }
 })

@@ -37,9 +37,21 @@ const logs: Array<{ event: string; fields: Record<string, unknown> }> = []
 
 beforeAll(async () => {
   runware = await startFakeRunwareAsync({ apiKey: `rw-fuzz-${crypto.randomUUID()}` })
-  config = { ...parseRelayConfig({ RELAY_TOKENS: FUZZ_TOKEN, RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, PROVIDER_TIMEOUT_SECONDS: '10' }), maxRequestBytes: MAX_REQUEST_BYTES }
+  config = {
+    ...parseRelayConfig({
+      RELAY_TOKENS: FUZZ_TOKEN,
+      RUNWARE_API_KEY: runware.apiKey,
+      RUNWARE_API_URL: runware.url,
+      PROVIDER_TIMEOUT_SECONDS: '10'
+    }),
+    maxRequestBytes: MAX_REQUEST_BYTES
+  }
   // No rate limit: the fuzz is about what the relay does with a request, not how many it takes.
-  relay = createRelay(config, { fetch, log: (event, fields) => logs.push({ event, fields }), rateLimiter: { takeAsync: async () => ({ ok: true }) } })
+  relay = createRelay(config, {
+    fetch,
+    log: (event, fields) => logs.push({ event, fields }),
+    rateLimiter: { takeAsync: async () => ({ ok: true }) }
+  })
 })
 
 afterAll(async () => {
@@ -57,7 +69,15 @@ interface Tally {
   failures: string[]
 }
 
-const newTally = (): Tally => ({ requests: 0, crashes: 0, over500: 0, badEnvelopes: 0, statuses: new Map(), kinds: new Map(), failures: [] })
+const newTally = (): Tally => ({
+  requests: 0,
+  crashes: 0,
+  over500: 0,
+  badEnvelopes: 0,
+  statuses: new Map(),
+  kinds: new Map(),
+  failures: []
+})
 
 function count<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1)
@@ -76,51 +96,56 @@ function parseOrUndefined(text: string): unknown {
 }
 
 function histogram(map: Map<number | string, number>): string {
-  return [...map].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([key, n]) => `${key}×${n}`).join(' ')
+  return [...map]
+    .sort(([a], [b]) => String(a).localeCompare(String(b)))
+    .map(([key, n]) => `${key}×${n}`)
+    .join(' ')
 }
 
 describe('fuzz: malformed requests', () => {
   it(`answers ${IN_PROCESS_RUNS} malformed requests in-process, none with a status >= 500, none crashing`, async () => {
     const tally = newTally()
-    await fc.assert(
-      fc.asyncProperty(fuzzRequest, async (request) => {
-        tally.requests += 1
-        count(tally.kinds, request.kind.split(' ').slice(0, 2).join(' '))
-        let status: number
-        let text: string
-        let contentType: string
-        try {
-          const response = await relay.app.request(toWebRequest(request))
-          status = response.status
-          contentType = response.headers.get('content-type') ?? ''
-          text = await response.text()
-        } catch (error) {
-          tally.crashes += 1
-          tally.failures.push(`crash: ${describeCase(request)}: ${String(error)}`)
-          throw error
-        }
-        count(tally.statuses, status)
-        if (status >= 500) {
-          tally.over500 += 1
-          tally.failures.push(`${status}: ${describeCase(request)}: ${text.slice(0, 200)}`)
-          return false
-        }
-        if (status >= 400 && request.method.toUpperCase() !== 'HEAD') {
-          // Every refusal is the documented envelope, in JSON.
-          const envelope = /json/.test(contentType) ? ErrorBody.safeParse(JSON.parse(text)) : { success: false }
-          if (!envelope.success) {
-            tally.badEnvelopes += 1
-            tally.failures.push(`no error envelope (${status}): ${describeCase(request)}: ${text.slice(0, 200)}`)
+    await fc
+      .assert(
+        fc.asyncProperty(fuzzRequest, async (request) => {
+          tally.requests += 1
+          count(tally.kinds, request.kind.split(' ').slice(0, 2).join(' '))
+          let status: number
+          let text: string
+          let contentType: string
+          try {
+            const response = await relay.app.request(toWebRequest(request))
+            status = response.status
+            contentType = response.headers.get('content-type') ?? ''
+            text = await response.text()
+          } catch (error) {
+            tally.crashes += 1
+            tally.failures.push(`crash: ${describeCase(request)}: ${String(error)}`)
+            throw error
+          }
+          count(tally.statuses, status)
+          if (status >= 500) {
+            tally.over500 += 1
+            tally.failures.push(`${status}: ${describeCase(request)}: ${text.slice(0, 200)}`)
             return false
           }
-        }
-        return true
-      }),
-      { numRuns: IN_PROCESS_RUNS, seed: Number(process.env.FUZZ_SEED ?? 20250701) }
-    ).catch((error: unknown) => {
-      console.log(tally.failures.slice(0, 5).join('\n'))
-      throw error
-    })
+          if (status >= 400 && request.method.toUpperCase() !== 'HEAD') {
+            // Every refusal is the documented envelope, in JSON.
+            const envelope = /json/.test(contentType) ? ErrorBody.safeParse(JSON.parse(text)) : { success: false }
+            if (!envelope.success) {
+              tally.badEnvelopes += 1
+              tally.failures.push(`no error envelope (${status}): ${describeCase(request)}: ${text.slice(0, 200)}`)
+              return false
+            }
+          }
+          return true
+        }),
+        { numRuns: IN_PROCESS_RUNS, seed: Number(process.env.FUZZ_SEED ?? 20250701) }
+      )
+      .catch((error: unknown) => {
+        console.log(tally.failures.slice(0, 5).join('\n'))
+        throw error
+      })
     await relay.jobs.settleAsync()
     const unhandled = logs.filter((line) => line.event === 'http.unhandled')
     console.log(
@@ -134,45 +159,54 @@ describe('fuzz: malformed requests', () => {
   }, 120_000)
 
   it(`answers up to ${NEARLY_VALID_RUNS} nearly valid edits (one or two fields at or past an edge, or none): some reach the job path (202), none >= 500`, async () => {
-    const offers = Object.fromEntries(ModelId.options.map((model) => [model, resolveOffer(config, 'runware', model)]).filter(([, offer]) => offer !== undefined))
+    const offers = Object.fromEntries(
+      ModelId.options.map((model) => [model, resolveOffer(config, 'runware', model)]).filter(([, offer]) => offer !== undefined)
+    )
     const tally = newTally()
     const accepted: string[] = []
     const wronglyRefused: string[] = []
     const started = Date.now()
     let skipped = 0
     const hostBefore = runware.accepted.length
-    await fc.assert(
-      fc.asyncProperty(nearlyValidRequest('runware', offers), async (request) => {
-        // Bounded in time as well as in count: past the budget, the remaining runs send nothing.
-        if (Date.now() - started > NEARLY_VALID_BUDGET_MS) {
-          skipped += 1
+    await fc
+      .assert(
+        fc.asyncProperty(nearlyValidRequest('runware', offers), async (request) => {
+          // Bounded in time as well as in count: past the budget, the remaining runs send nothing.
+          if (Date.now() - started > NEARLY_VALID_BUDGET_MS) {
+            skipped += 1
+            return true
+          }
+          tally.requests += 1
+          count(tally.kinds, request.expectAccepted ? 'acceptable' : 'past an edge')
+          const response = await relay.app.request(toWebRequest(request))
+          const text = await response.text()
+          count(tally.statuses, response.status)
+          if (response.status >= 500) {
+            tally.over500 += 1
+            tally.failures.push(`${response.status}: ${request.kind}: ${text.slice(0, 200)}`)
+            return false
+          }
+          if (response.status === 202) accepted.push(EditCreated.parse(JSON.parse(text)).id)
+          // An acceptable edit may still wait its turn: 429 while the token has its most edits running.
+          else if (request.expectAccepted && response.status !== 429)
+            wronglyRefused.push(`${response.status} ${request.kind}: ${text.slice(0, 200)}`)
+          else if (
+            response.status >= 400 &&
+            request.method.toUpperCase() !== 'HEAD' &&
+            !ErrorBody.safeParse(parseOrUndefined(text)).success
+          ) {
+            tally.badEnvelopes += 1
+            tally.failures.push(`no error envelope (${response.status}): ${request.kind}`)
+            return false
+          }
           return true
-        }
-        tally.requests += 1
-        count(tally.kinds, request.expectAccepted ? 'acceptable' : 'past an edge')
-        const response = await relay.app.request(toWebRequest(request))
-        const text = await response.text()
-        count(tally.statuses, response.status)
-        if (response.status >= 500) {
-          tally.over500 += 1
-          tally.failures.push(`${response.status}: ${request.kind}: ${text.slice(0, 200)}`)
-          return false
-        }
-        if (response.status === 202) accepted.push(EditCreated.parse(JSON.parse(text)).id)
-        // An acceptable edit may still wait its turn: 429 while the token has its most edits running.
-        else if (request.expectAccepted && response.status !== 429) wronglyRefused.push(`${response.status} ${request.kind}: ${text.slice(0, 200)}`)
-        else if (response.status >= 400 && request.method.toUpperCase() !== 'HEAD' && !ErrorBody.safeParse(parseOrUndefined(text)).success) {
-          tally.badEnvelopes += 1
-          tally.failures.push(`no error envelope (${response.status}): ${request.kind}`)
-          return false
-        }
-        return true
-      }),
-      { numRuns: NEARLY_VALID_RUNS, seed: Number(process.env.FUZZ_SEED ?? 20250701) + 2 }
-    ).catch((error: unknown) => {
-      console.log(tally.failures.slice(0, 5).join('\n'))
-      throw error
-    })
+        }),
+        { numRuns: NEARLY_VALID_RUNS, seed: Number(process.env.FUZZ_SEED ?? 20250701) + 2 }
+      )
+      .catch((error: unknown) => {
+        console.log(tally.failures.slice(0, 5).join('\n'))
+        throw error
+      })
     await relay.jobs.settleAsync()
     const ended = new Map<string, number>()
     for (const id of accepted) {
@@ -199,7 +233,10 @@ describe('fuzz: malformed requests', () => {
     const tally = newTally()
     let unanswered = 0
     const transports = ['content-length', 'content-length', 'chunked', 'oversize', 'oversize-chunked', 'huge-header', 'cut'] as const
-    const cases = fc.sample(fc.tuple(fuzzRequest, fc.constantFrom(...transports), fc.nat()), { numRuns: HTTP_RUNS, seed: Number(process.env.FUZZ_SEED ?? 20250701) + 1 })
+    const cases = fc.sample(fc.tuple(fuzzRequest, fc.constantFrom(...transports), fc.nat()), {
+      numRuns: HTTP_RUNS,
+      seed: Number(process.env.FUZZ_SEED ?? 20250701) + 1
+    })
     try {
       const queue = [...cases]
       await Promise.all(
@@ -246,9 +283,15 @@ describe('fuzz: malformed requests', () => {
 })
 
 /** Writes one request on a raw socket and reads the status line of the answer (undefined: none). */
-async function sendRawAsync(port: number, request: FuzzRequest, transport: string, cut: number): Promise<{ status: number; text: string } | undefined> {
+async function sendRawAsync(
+  port: number,
+  request: FuzzRequest,
+  transport: string,
+  cut: number
+): Promise<{ status: number; text: string } | undefined> {
   let body = Buffer.from(request.body ?? new Uint8Array(0))
-  if (transport === 'oversize' || transport === 'oversize-chunked') body = Buffer.concat([body, Buffer.alloc(MAX_REQUEST_BYTES + 1024, 0x41)])
+  if (transport === 'oversize' || transport === 'oversize-chunked')
+    body = Buffer.concat([body, Buffer.alloc(MAX_REQUEST_BYTES + 1024, 0x41)])
   const headers = request.headers.filter(([name]) => name !== 'host')
   if (transport === 'huge-header') headers.push(['x-huge', 'h'.repeat(20_000 + (cut % 50_000))])
   const chunked = transport === 'chunked' || transport === 'oversize-chunked'
@@ -259,7 +302,12 @@ async function sendRawAsync(port: number, request: FuzzRequest, transport: strin
     headers.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
     (chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${body.length}\r\n`) +
     '\r\n'
-  let payload = chunked ? Buffer.concat([...chunksOf(body, 16_384).flatMap((chunk) => [Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]), Buffer.from('0\r\n\r\n')]) : body
+  let payload = chunked
+    ? Buffer.concat([
+        ...chunksOf(body, 16_384).flatMap((chunk) => [Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+        Buffer.from('0\r\n\r\n')
+      ])
+    : body
   if (transport === 'cut') payload = payload.subarray(0, payload.length === 0 ? 0 : cut % payload.length)
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')

@@ -24,9 +24,7 @@ import { closeServerAsync, listenOnLoopbackAsync, readBodyAsync } from '../fakes
 import { makePng } from '../fakes/make-image'
 
 export type HostileBehaviour =
-  | { kind: 'result-url'; imageUrl: string }
-  | { kind: 'redirect-submit'; location: string }
-  | { kind: 'huge-answer'; bytes: number }
+  { kind: 'result-url'; imageUrl: string } | { kind: 'redirect-submit'; location: string } | { kind: 'huge-answer'; bytes: number }
 
 export interface HostileRunwareHost {
   /** The value for RUNWARE_API_URL. */

@@ -91,12 +91,24 @@ function rssKib(pid: number): number {
 
 beforeAll(async () => {
   mkdirSync(OUT_DIR, { recursive: true })
-  await esbuild.build({ entryPoints: ['relay/node.ts'], outfile: BUNDLE, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent' })
+  await esbuild.build({
+    entryPoints: ['relay/node.ts'],
+    outfile: BUNDLE,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent'
+  })
   runware = await startFakeRunwareAsync({ apiKey: `rw-inflight-${randomUUID()}`, latencyMs: 120_000 })
   registerHostKey(runware.apiKey)
   registerAccessToken(TOKEN)
   workDir = mkdtempSync(join(tmpdir(), 'kontext-inflight-'))
-  writeFileSync(join(workDir, 'tokens.json'), JSON.stringify({ tokens: [{ token: TOKEN, owner: 'inflight', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: 100 }] }))
+  writeFileSync(
+    join(workDir, 'tokens.json'),
+    JSON.stringify({ tokens: [{ token: TOKEN, owner: 'inflight', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: 100 }] })
+  )
 }, 60_000)
 
 async function stopRelayAsync(): Promise<void> {
@@ -148,7 +160,12 @@ async function postEditAsync(url: string, reference: Uint8Array, index: number):
   const form = new FormData()
   form.append('request', JSON.stringify({ prompt: `In flight ${index}: make the sky purple` }))
   form.append('image', new Blob([new Uint8Array(reference)], { type: 'image/png' }), 'frame.png')
-  const response = await fetch(`${url}/v1/edits`, { method: 'POST', body: form, headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(120_000) })
+  const response = await fetch(`${url}/v1/edits`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    signal: AbortSignal.timeout(120_000)
+  })
   recordResponse(response)
   await response.arrayBuffer()
   return response.status
@@ -164,36 +181,40 @@ describe('inflight-memory: what one edit in flight costs the relay', () => {
     ['0.5 MP', 724, 724],
     ['1 MP', 1024, 1024],
     ['4.2 MP (the Kontext cap)', 2048, 2048]
-  ])('a %s reference: what the relay holds per edit in flight, against its image bytes', async (name, width, height) => {
-    const reference = noisePng(width, height, width)
-    const edits = Math.min(MAX_EDITS, Math.max(2, Math.floor(TARGET_BYTES / reference.length)))
-    const url = await startRelayAsync()
-    const pid = child!.pid!
-    try {
-      expect(await postEditAsync(url, makePng(64, 36, 1), 0)).toBe(202)
-      const submittedBefore = runware.accepted.length
-      await untilAsync(() => runware.accepted.length === submittedBefore, 'the warm-up edit')
-      const [baseline, liveBaseline] = await collectAsync(pid)
-      let peak = baseline
-      const sampler = setInterval(() => (peak = Math.max(peak, rssKib(pid))), 50)
-      const statuses = await Promise.all(Array.from({ length: edits }, (_, index) => postEditAsync(url, reference, index + 1)))
-      await untilAsync(() => runware.accepted.length >= submittedBefore + edits, `${edits} submissions`)
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      clearInterval(sampler)
-      peak = Math.max(peak, rssKib(pid))
-      // What the edits keep while they wait at the host: their garbage (upload buffers, request bodies) collected.
-      const [held, liveHeld] = await collectAsync(pid)
-      const imageBytes = edits * reference.length
-      const peakRatio = ((peak - baseline) * 1024) / imageBytes
-      const heldRatio = ((held - baseline) * 1024) / imageBytes
-      const liveRatio = (liveHeld - liveBaseline) / imageBytes
-      console.log(
-        `inflight-memory: ${name}, ${edits} edits × ${(reference.length / MB).toFixed(1)} MB: baseline ${Math.round(baseline / 1024)} MB; peak +${Math.round((peak - baseline) / 1024)} MB (${peakRatio.toFixed(2)}× the image bytes); RSS after GC +${Math.round((held - baseline) / 1024)} MB (${heldRatio.toFixed(2)}×); live heap + buffers +${Math.round((liveHeld - liveBaseline) / MB)} MB (${liveRatio.toFixed(2)}×)`
-      )
-      expect(statuses).toEqual(Array.from({ length: edits }, () => 202))
-      expect(liveRatio).toBeLessThanOrEqual(HELD_RATIO_BOUND)
-    } finally {
-      await stopRelayAsync()
-    }
-  }, 180_000)
+  ])(
+    'a %s reference: what the relay holds per edit in flight, against its image bytes',
+    async (name, width, height) => {
+      const reference = noisePng(width, height, width)
+      const edits = Math.min(MAX_EDITS, Math.max(2, Math.floor(TARGET_BYTES / reference.length)))
+      const url = await startRelayAsync()
+      const pid = child!.pid!
+      try {
+        expect(await postEditAsync(url, makePng(64, 36, 1), 0)).toBe(202)
+        const submittedBefore = runware.accepted.length
+        await untilAsync(() => runware.accepted.length === submittedBefore, 'the warm-up edit')
+        const [baseline, liveBaseline] = await collectAsync(pid)
+        let peak = baseline
+        const sampler = setInterval(() => (peak = Math.max(peak, rssKib(pid))), 50)
+        const statuses = await Promise.all(Array.from({ length: edits }, (_, index) => postEditAsync(url, reference, index + 1)))
+        await untilAsync(() => runware.accepted.length >= submittedBefore + edits, `${edits} submissions`)
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        clearInterval(sampler)
+        peak = Math.max(peak, rssKib(pid))
+        // What the edits keep while they wait at the host: their garbage (upload buffers, request bodies) collected.
+        const [held, liveHeld] = await collectAsync(pid)
+        const imageBytes = edits * reference.length
+        const peakRatio = ((peak - baseline) * 1024) / imageBytes
+        const heldRatio = ((held - baseline) * 1024) / imageBytes
+        const liveRatio = (liveHeld - liveBaseline) / imageBytes
+        console.log(
+          `inflight-memory: ${name}, ${edits} edits × ${(reference.length / MB).toFixed(1)} MB: baseline ${Math.round(baseline / 1024)} MB; peak +${Math.round((peak - baseline) / 1024)} MB (${peakRatio.toFixed(2)}× the image bytes); RSS after GC +${Math.round((held - baseline) / 1024)} MB (${heldRatio.toFixed(2)}×); live heap + buffers +${Math.round((liveHeld - liveBaseline) / MB)} MB (${liveRatio.toFixed(2)}×)`
+        )
+        expect(statuses).toEqual(Array.from({ length: edits }, () => 202))
+        expect(liveRatio).toBeLessThanOrEqual(HELD_RATIO_BOUND)
+      } finally {
+        await stopRelayAsync()
+      }
+    },
+    180_000
+  )
 })

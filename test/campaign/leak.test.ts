@@ -20,7 +20,10 @@ describe('leak check', () => {
     const token = `leak-token-${randomUUID()}`
     try {
       const before = leakSinkCounts()
-      const relay = createRelay(parseRelayConfig({ RELAY_TOKENS: token, RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url }), { fetch, log: () => undefined })
+      const relay = createRelay(parseRelayConfig({ RELAY_TOKENS: token, RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url }), {
+        fetch,
+        log: () => undefined
+      })
       const form = new FormData()
       form.append('request', JSON.stringify({ prompt: 'Make the sky purple' }))
       form.append('image', new Blob([new Uint8Array(makePng(64, 36, 5))], { type: 'image/png' }), 'frame.png')
@@ -36,7 +39,9 @@ describe('leak check', () => {
       expect(after.accessTokens).toBeGreaterThan(before.accessTokens)
       expect(after.responses - before.responses).toBeGreaterThanOrEqual(3)
       expect(after.logLines - before.logLines).toBeGreaterThan(0)
-      console.log(`leak (this file so far): ${after.responses} responses and ${after.logLines} log lines tapped, ${after.hostKeys} host keys and ${after.accessTokens} access tokens registered; the whole run's figure is the "leak scan (whole run)" line at the end`)
+      console.log(
+        `leak (this file so far): ${after.responses} responses and ${after.logLines} log lines tapped, ${after.hostKeys} host keys and ${after.accessTokens} access tokens registered; the whole run's figure is the "leak scan (whole run)" line at the end`
+      )
     } finally {
       await runware.close()
     }
@@ -46,12 +51,21 @@ describe('leak check', () => {
     const key = `rw-planted-${randomUUID()}`
     const token = `tok-planted-${randomUUID()}`
     const hits = findLeaks({
-      responses: ['200\ncontent-type: application/json\n\n{"ok":true}', `502\n\n{"error":{"message":"host said ${key}"}}`, `200\nx-debug: ${key}\n\n`],
+      responses: [
+        '200\ncontent-type: application/json\n\n{"ok":true}',
+        `502\n\n{"error":{"message":"host said ${key}"}}`,
+        `200\nx-debug: ${key}\n\n`
+      ],
       logLines: [`provider.error {"detail":"Bearer ${key}"}`, `http.request {"auth":"${token}"}`, 'job.created {"owner":"alice"}'],
       hostKeys: [key],
       accessTokens: [token]
     })
-    expect(hits.map((hit) => `${hit.kind} in a ${hit.where}`)).toEqual(['host key in a response', 'host key in a response', 'host key in a log', 'access token in a log'])
+    expect(hits.map((hit) => `${hit.kind} in a ${hit.where}`)).toEqual([
+      'host key in a response',
+      'host key in a response',
+      'host key in a log',
+      'access token in a log'
+    ])
     expect(findLeaks({ responses: ['{"ok":true}'], logLines: ['x'], hostKeys: [key], accessTokens: [token] })).toEqual([])
   })
 })

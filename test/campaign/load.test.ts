@@ -44,12 +44,24 @@ function kibOf(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
 
 beforeAll(async () => {
   mkdirSync(OUT_DIR, { recursive: true })
-  await esbuild.build({ entryPoints: ['relay/node.ts'], outfile: BUNDLE, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent' })
+  await esbuild.build({
+    entryPoints: ['relay/node.ts'],
+    outfile: BUNDLE,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent'
+  })
   runware = await startFakeRunwareAsync({ apiKey: `rw-load-${randomUUID()}`, latencyMs: HOST_LATENCY_MS })
   registerHostKey(runware.apiKey)
   registerAccessToken(TOKEN)
   workDir = mkdtempSync(join(tmpdir(), 'kontext-load-'))
-  writeFileSync(join(workDir, 'tokens.json'), JSON.stringify({ tokens: [{ token: TOKEN, owner: 'load', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: EDITS }] }))
+  writeFileSync(
+    join(workDir, 'tokens.json'),
+    JSON.stringify({ tokens: [{ token: TOKEN, owner: 'load', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: EDITS }] })
+  )
 }, 60_000)
 
 afterAll(async () => {
@@ -117,7 +129,8 @@ describe('load', () => {
         if (job?.status !== 'succeeded') return void errors.push(`edit ${index}: ended ${job?.status} ${JSON.stringify(job?.error)}`)
         const image = await request(`/v1/edits/${id}/images/0`)
         const bytes = new Uint8Array(await image.arrayBuffer())
-        if (image.status !== 200 || bytes.length === 0) errors.push(`edit ${index}: image answered ${image.status} with ${bytes.length} bytes`)
+        if (image.status !== 200 || bytes.length === 0)
+          errors.push(`edit ${index}: image answered ${image.status} with ${bytes.length} bytes`)
       } catch (error) {
         errors.push(`edit ${index}: ${String(error)}`)
       }

@@ -74,15 +74,28 @@ const image: fc.Arbitrary<{ bytes: Uint8Array; label: string }> = fc.oneof(
   fc.constant({ bytes: VALID_PNG_2, label: 'png' }),
   fc.integer({ min: 0, max: VALID_PNG.length - 1 }).map((end) => ({ bytes: VALID_PNG.slice(0, end), label: 'truncated png' })),
   fc
-    .record({ width: fc.oneof(fc.constantFrom(0, 1, 4096, 5000, 65535, 100_000, 2 ** 31 - 1, 2 ** 32 - 1), fc.nat()), height: fc.oneof(fc.constantFrom(0, 1, 4096, 5000, 65535, 100_000, 2 ** 31 - 1, 2 ** 32 - 1), fc.nat()) })
+    .record({
+      width: fc.oneof(fc.constantFrom(0, 1, 4096, 5000, 65535, 100_000, 2 ** 31 - 1, 2 ** 32 - 1), fc.nat()),
+      height: fc.oneof(fc.constantFrom(0, 1, 4096, 5000, 65535, 100_000, 2 ** 31 - 1, 2 ** 32 - 1), fc.nat())
+    })
     .map(({ width, height }) => ({ bytes: pngClaiming(width, height), label: 'giant-ihdr png' })),
   fc.uint8Array({ maxLength: 600 }).map((bytes) => ({ bytes, label: 'random bytes' })),
-  fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ bytes: concat([new Uint8Array([0xff, 0xd8, 0xff]), bytes, new Uint8Array([0xff, 0xd9])]), label: 'jpeg-shaped garbage' })),
+  fc.uint8Array({ maxLength: 200 }).map((bytes) => ({
+    bytes: concat([new Uint8Array([0xff, 0xd8, 0xff]), bytes, new Uint8Array([0xff, 0xd9])]),
+    label: 'jpeg-shaped garbage'
+  })),
   fc.record({ size: fc.nat(), tail: fc.uint8Array({ maxLength: 64 }) }).map(({ size, tail }) => {
-    const head = concat(['RIFF', new Uint8Array([size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, (size >>> 24) & 0xff]), 'WEBPVP8 '])
+    const head = concat([
+      'RIFF',
+      new Uint8Array([size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, (size >>> 24) & 0xff]),
+      'WEBPVP8 '
+    ])
     return { bytes: concat([head, tail]), label: 'webp-shaped garbage' }
   }),
-  fc.constant({ bytes: concat([PNG_SIGNATURE, new Uint8Array([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])]), label: 'png signature + IEND only' }),
+  fc.constant({
+    bytes: concat([PNG_SIGNATURE, new Uint8Array([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])]),
+    label: 'png signature + IEND only'
+  }),
   fc.constant({ bytes: new Uint8Array(0), label: 'empty' })
 )
 
@@ -144,7 +157,18 @@ const requestJson: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.object({ maxDepth: 2 }).map((value) => JSON.stringify(value)) },
   { weight: 6, arbitrary: editFields.map((value) => JSON.stringify(value)) },
   { weight: 3, arbitrary: fc.record({ prompt }).map((value) => JSON.stringify(value)) },
-  { weight: 1, arbitrary: fc.constantFrom('{"prompt":"ab"', '{"__proto__":{"prompt":"x"}}', '{"constructor":{"prototype":{}}}', 'null', '', '\uFEFF{"prompt":"hello"}', '{"prompt":"a\\ud800b"}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"prompt":"ab"',
+      '{"__proto__":{"prompt":"x"}}',
+      '{"constructor":{"prototype":{}}}',
+      'null',
+      '',
+      '\uFEFF{"prompt":"hello"}',
+      '{"prompt":"a\\ud800b"}'
+    )
+  },
   { weight: 1, arbitrary: edgeString }
 )
 
@@ -159,19 +183,56 @@ interface Part {
   body: Uint8Array
 }
 
-const partName = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('request', 'image') }, { weight: 1, arbitrary: fc.constantFrom('images', 'Request', 'image[]', '', 'file', 'request"; x="') }, { weight: 1, arbitrary: edgeString })
+const partName = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('request', 'image') },
+  { weight: 1, arbitrary: fc.constantFrom('images', 'Request', 'image[]', '', 'file', 'request"; x="') },
+  { weight: 1, arbitrary: edgeString }
+)
 
 const part: fc.Arbitrary<Part> = fc.oneof(
-  { weight: 3, arbitrary: requestJson.map((text): Part => ({ name: 'request', filename: undefined, type: undefined, body: bytesOf(text) })) },
-  { weight: 1, arbitrary: requestJson.map((text): Part => ({ name: 'request', filename: 'request.json', type: 'application/json', body: bytesOf(text) })) },
+  {
+    weight: 3,
+    arbitrary: requestJson.map((text): Part => ({ name: 'request', filename: undefined, type: undefined, body: bytesOf(text) }))
+  },
+  {
+    weight: 1,
+    arbitrary: requestJson.map((text): Part => ({
+      name: 'request',
+      filename: 'request.json',
+      type: 'application/json',
+      body: bytesOf(text)
+    }))
+  },
   {
     weight: 4,
     arbitrary: fc
-      .record({ image, type: fc.constantFrom('image/png', 'image/jpeg', 'application/octet-stream', 'text/plain', ''), filename: fc.oneof(fc.constant('frame.png'), edgeString.map((text) => text.replace(/["\r\n]/g, ''))) })
-      .map(({ image: picked, type, filename }): Part => ({ name: 'image', filename, type: type === '' ? undefined : type, body: picked.bytes }))
+      .record({
+        image,
+        type: fc.constantFrom('image/png', 'image/jpeg', 'application/octet-stream', 'text/plain', ''),
+        filename: fc.oneof(
+          fc.constant('frame.png'),
+          edgeString.map((text) => text.replace(/["\r\n]/g, ''))
+        )
+      })
+      .map(({ image: picked, type, filename }): Part => ({
+        name: 'image',
+        filename,
+        type: type === '' ? undefined : type,
+        body: picked.bytes
+      }))
   },
-  { weight: 1, arbitrary: fc.record({ name: partName, body: fc.uint8Array({ maxLength: 100 }) }).map(({ name, body }): Part => ({ name, filename: undefined, type: undefined, body })) },
-  { weight: 1, arbitrary: fc.record({ name: partName, image }).map(({ name, image: picked }): Part => ({ name, filename: 'x.png', type: 'image/png', body: picked.bytes })) }
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ name: partName, body: fc.uint8Array({ maxLength: 100 }) })
+      .map(({ name, body }): Part => ({ name, filename: undefined, type: undefined, body }))
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ name: partName, image })
+      .map(({ name, image: picked }): Part => ({ name, filename: 'x.png', type: 'image/png', body: picked.bytes }))
+  }
 )
 
 const boundaryText = fc.oneof(fc.constant('----fuzzBoundary7MA4YWxkTrZu0gW'), fc.stringMatching(/^[A-Za-z0-9'()+_,./:=?-]{1,70}$/))
@@ -200,7 +261,10 @@ const plausibleParts: fc.Arbitrary<Part[]> = fc
       { requiredKeys: [] }
     ),
     prompt,
-    images: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant({ bytes: VALID_PNG, label: 'png' }) }, { weight: 1, arbitrary: image }), { minLength: 1, maxLength: 5 })
+    images: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant({ bytes: VALID_PNG, label: 'png' }) }, { weight: 1, arbitrary: image }), {
+      minLength: 1,
+      maxLength: 5
+    })
   })
   .map(({ fields, prompt: text, images }) => [
     { name: 'request', filename: undefined, type: undefined, body: bytesOf(JSON.stringify({ prompt: text, ...fields })) },
@@ -212,7 +276,18 @@ export const multipart: fc.Arbitrary<Multipart> = fc
   .record({
     parts: fc.oneof(fc.array(part, { maxLength: 6 }), plausibleParts),
     boundary: boundaryText,
-    framing: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'no-closing', 'lf-only', 'no-part-headers', 'truncated', 'garbage-preamble', 'no-name'),
+    framing: fc.constantFrom(
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'no-closing',
+      'lf-only',
+      'no-part-headers',
+      'truncated',
+      'garbage-preamble',
+      'no-name'
+    ),
     cut: fc.nat()
   })
   .map(({ parts, boundary, framing, cut }) => {
@@ -221,7 +296,8 @@ export const multipart: fc.Arbitrary<Multipart> = fc
     for (const { name, filename, type, body } of parts) {
       pieces.push(`--${boundary}${eol}`)
       if (framing !== 'no-part-headers') {
-        const disposition = framing === 'no-name' ? 'form-data' : `form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}`
+        const disposition =
+          framing === 'no-name' ? 'form-data' : `form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}`
         pieces.push(`Content-Disposition: ${disposition}${eol}`)
         if (type !== undefined) pieces.push(`Content-Type: ${type}${eol}`)
       }
@@ -231,7 +307,12 @@ export const multipart: fc.Arbitrary<Multipart> = fc
     let body = concat(pieces)
     if (framing === 'truncated' && body.length > 0) body = body.slice(0, cut % body.length)
     const names = parts.map((p) => p.name)
-    const shape = names.filter((n) => n === 'request').length === 1 && names.some((n) => n === 'image') && names.every((n) => n === 'request' || n === 'image') ? 'plausible' : 'missing/duplicate/unknown parts'
+    const shape =
+      names.filter((n) => n === 'request').length === 1 &&
+      names.some((n) => n === 'image') &&
+      names.every((n) => n === 'request' || n === 'image')
+        ? 'plausible'
+        : 'missing/duplicate/unknown parts'
     return { boundary, body, kind: `multipart ${framing} ${shape}` }
   })
 
@@ -241,8 +322,16 @@ export const multipart: fc.Arbitrary<Multipart> = fc
 
 /** Header values a Headers object takes (latin1, no CR/LF/NUL), up to huge. */
 const headerValue = fc.oneof(
-  { weight: 6, arbitrary: fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((code) => String.fromCharCode(code)), maxLength: 60 }) },
-  { weight: 1, arbitrary: fc.record({ unit: fc.constantFrom('a', 'é', '\t', ' ', ';', ','), times: fc.constantFrom(1024, 9000, 20_000, 70_000) }).map(({ unit, times }) => `x${unit.repeat(times)}x`) }
+  {
+    weight: 6,
+    arbitrary: fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((code) => String.fromCharCode(code)), maxLength: 60 })
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ unit: fc.constantFrom('a', 'é', '\t', ' ', ';', ','), times: fc.constantFrom(1024, 9000, 20_000, 70_000) })
+      .map(({ unit, times }) => `x${unit.repeat(times)}x`)
+  }
 )
 
 export const authorization: fc.Arbitrary<string | undefined> = fc.oneof(
@@ -325,13 +414,22 @@ const path: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.constantFrom('/v1/edits/', '/v1/usage?day=', '/v1/edits/a/images/', '/v1/edits/a?wait='), fc.string({ unit: 'grapheme', maxLength: 30 }))
+      .tuple(
+        fc.constantFrom('/v1/edits/', '/v1/usage?day=', '/v1/edits/a/images/', '/v1/edits/a?wait='),
+        fc.string({ unit: 'grapheme', maxLength: 30 })
+      )
       .map(([prefix, tail]) => prefix + encodeURIComponent(tail).replace(/%25/g, '%'))
   }
 )
 
 const extraHeaders: fc.Arbitrary<Array<[string, string]>> = fc.array(
-  fc.tuple(fc.oneof(fc.constantFrom('x-request-id', 'origin', 'content-length', 'transfer-encoding', 'accept', 'x-forwarded-for', 'cookie', 'x-fuzz'), fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)), headerValue),
+  fc.tuple(
+    fc.oneof(
+      fc.constantFrom('x-request-id', 'origin', 'content-length', 'transfer-encoding', 'accept', 'x-forwarded-for', 'cookie', 'x-fuzz'),
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)
+    ),
+    headerValue
+  ),
   { maxLength: 3 }
 )
 
@@ -342,9 +440,22 @@ export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
     path,
     authorization,
     body: fc.oneof(
-      { weight: 8, arbitrary: multipart.chain((form) => contentTypeFor(form.boundary).map((type) => ({ type, bytes: form.body, kind: form.kind }))) },
-      { weight: 2, arbitrary: fc.record({ type: fc.constantFrom('application/json', `multipart/form-data; boundary=x`, undefined), text: requestJson }).map(({ type, text }) => ({ type, bytes: bytesOf(text), kind: 'json body' })) },
-      { weight: 1, arbitrary: fc.record({ type: fc.oneof(fc.constant(undefined), headerValue), bytes: fc.uint8Array({ maxLength: 2000 }) }).map(({ type, bytes }) => ({ type, bytes: bytes, kind: 'random bytes' })) },
+      {
+        weight: 8,
+        arbitrary: multipart.chain((form) => contentTypeFor(form.boundary).map((type) => ({ type, bytes: form.body, kind: form.kind })))
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .record({ type: fc.constantFrom('application/json', `multipart/form-data; boundary=x`, undefined), text: requestJson })
+          .map(({ type, text }) => ({ type, bytes: bytesOf(text), kind: 'json body' }))
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .record({ type: fc.oneof(fc.constant(undefined), headerValue), bytes: fc.uint8Array({ maxLength: 2000 }) })
+          .map(({ type, bytes }) => ({ type, bytes: bytes, kind: 'random bytes' }))
+      },
       { weight: 1, arbitrary: fc.constant({ type: undefined, bytes: undefined as Uint8Array | undefined, kind: 'no body' }) }
     ),
     extra: extraHeaders
@@ -354,7 +465,8 @@ export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
     if (auth !== undefined) headers.push(['authorization', auth])
     if (body.type !== undefined) headers.push(['content-type', body.type])
     // content-length and transfer-encoding are the transport's business, not the fuzzer's.
-    for (const [name, value] of extra) if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'host') headers.push([name, value])
+    for (const [name, value] of extra)
+      if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'host') headers.push([name, value])
     const canHaveBody = !['GET', 'HEAD'].includes(method.toUpperCase())
     return { method, path: target, headers, body: canHaveBody ? body.bytes : undefined, kind: canHaveBody ? body.kind : 'no body' }
   })

@@ -22,11 +22,17 @@ const concat = concatBytes
 
 /** A multipart body of raw parts (headers as given, then content), hand-built so nothing is escaped. */
 function multipart(parts: Array<{ headers: string; content: Uint8Array | string }>): Uint8Array<ArrayBuffer> {
-  return concat([...parts.flatMap(({ headers, content }) => [`--${BOUNDARY}\r\n${headers}\r\n\r\n`, content, '\r\n']), `--${BOUNDARY}--\r\n`])
+  return concat([
+    ...parts.flatMap(({ headers, content }) => [`--${BOUNDARY}\r\n${headers}\r\n\r\n`, content, '\r\n']),
+    `--${BOUNDARY}--\r\n`
+  ])
 }
 
 const requestPart = (json: string) => ({ headers: 'Content-Disposition: form-data; name="request"', content: json })
-const imagePart = (bytes: Uint8Array) => ({ headers: 'Content-Disposition: form-data; name="image"; filename="frame.png"\r\nContent-Type: image/png', content: bytes })
+const imagePart = (bytes: Uint8Array) => ({
+  headers: 'Content-Disposition: form-data; name="image"; filename="frame.png"\r\nContent-Type: image/png',
+  content: bytes
+})
 
 /** The finding's body: empty parts, one after another, up to just under the relay's 50 MB limit. */
 function manyEmptyParts(maxBytes: number): { body: Uint8Array; parts: number } {
@@ -68,7 +74,9 @@ describe('a body of hundreds of thousands of empty parts', () => {
       duplex: 'half'
     } as RequestInit)
     const error = await readErrorAsync(response)
-    console.log(`[figure] ${parts.toLocaleString('en')} empty parts (${(body.length / 1048576).toFixed(1)} MB): answered ${response.status} after the relay pulled ${(Math.min(pulled, body.length) / 1024).toFixed(0)} KiB; "${error.message}"`)
+    console.log(
+      `[figure] ${parts.toLocaleString('en')} empty parts (${(body.length / 1048576).toFixed(1)} MB): answered ${response.status} after the relay pulled ${(Math.min(pulled, body.length) / 1024).toFixed(0)} KiB; "${error.message}"`
+    )
     expect(response.status).toBe(400)
     expect(error).toEqual({ code: 'invalid_request', message: 'Unknown part "a". Only "request" and "image" are allowed.' })
     expect(pulled, 'the relay stops reading soon after the first part it does not take').toBeLessThanOrEqual(9 * 1024 * 1024)
@@ -131,9 +139,12 @@ async function postRawAsync(port: number, body: Uint8Array): Promise<{ status: n
   socket.on('error', () => undefined)
   // events.once would reject on 'error'; the relay may close the socket while we still write (EPIPE).
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
-  socket.write(`POST /v1/edits HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: multipart/form-data; boundary=${SHORT_BOUNDARY}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`)
+  socket.write(
+    `POST /v1/edits HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: multipart/form-data; boundary=${SHORT_BOUNDARY}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`
+  )
   for (let offset = 0; offset < body.length && !socket.destroyed; offset += 64 * 1024) {
-    if (!socket.write(body.subarray(offset, offset + 64 * 1024))) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed])
+    if (!socket.write(body.subarray(offset, offset + 64 * 1024)))
+      await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed])
   }
   socket.end()
   await closed
@@ -144,9 +155,15 @@ describe('answers quote only short, safe excerpts', () => {
   it('300,000 unknown JSON keys: a small 400, not every key', async () => {
     const relay = await startRelayHarnessAsync()
     const json = `{"prompt":"Make it blue",${Array.from({ length: 300_000 }, (_, index) => `"key${index}":0`).join(',')}}`
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE },
+      body: multipart([requestPart(json), imagePart(makePng(8, 8))])
+    })
     const text = await response.clone().text()
-    console.log(`[figure] 300,000 unknown keys (${(json.length / 1048576).toFixed(1)} MB request part): a ${response.status} answer of ${text.length} bytes: ${text}`)
+    console.log(
+      `[figure] 300,000 unknown keys (${(json.length / 1048576).toFixed(1)} MB request part): a ${response.status} answer of ${text.length} bytes: ${text}`
+    )
     expect(response.status).toBe(400)
     expect(text.length).toBeLessThan(1024)
     expect((await readErrorAsync(response)).code).toBe('invalid_request')
@@ -155,7 +172,11 @@ describe('answers quote only short, safe excerpts', () => {
   it('thousands of unknown keys within the request limit: three named, the rest counted', async () => {
     const relay = await startRelayHarnessAsync()
     const json = `{"prompt":"Make it blue",${Array.from({ length: 3000 }, (_, index) => `"k${index}":0`).join(',')}}`
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE },
+      body: multipart([requestPart(json), imagePart(makePng(8, 8))])
+    })
     const text = await response.clone().text()
     console.log(`[figure] 3,000 unknown keys: a ${response.status} answer of ${text.length} bytes`)
     expect(await readErrorAsync(response)).toEqual({ code: 'invalid_request', message: 'Unknown fields: k0, k1, k2 and 2997 more.' })
@@ -165,7 +186,11 @@ describe('answers quote only short, safe excerpts', () => {
   it('an unknown host given as a 1 MB string is quoted cut to 40 characters', async () => {
     const relay = await startRelayHarnessAsync()
     const json = JSON.stringify({ prompt: 'Make it blue', provider: `evil\u001b[31m${'p'.repeat(60_000)}` })
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE },
+      body: multipart([requestPart(json), imagePart(makePng(8, 8))])
+    })
     const error = await readErrorAsync(response)
     expect(error.message).toMatch(/^Unknown host "evil\[31mp{32}…"\. Available on this relay: runware\.$/)
   })
@@ -173,7 +198,11 @@ describe('answers quote only short, safe excerpts', () => {
   it('many problems at once: three described, the rest counted', async () => {
     const relay = await startRelayHarnessAsync()
     const json = JSON.stringify({ prompt: 7, numImages: 'x', seed: 'y', aspectRatio: 3, guidance: 'z' })
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE },
+      body: multipart([requestPart(json), imagePart(makePng(8, 8))])
+    })
     const error = await readErrorAsync(response)
     expect(error.message).toMatch(/^prompt: .* aspectRatio: .* numImages: .* And 2 more problems\.$/)
     expect(error.message).not.toMatch(/seed:|guidance:/)
@@ -185,7 +214,11 @@ describe('answers quote only short, safe excerpts', () => {
     const response = await relay.authedAsync('/v1/edits', {
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE },
-      body: multipart([requestPart('{"prompt":"Make it blue"}'), { headers: `Content-Disposition: form-data; name="${name}"`, content: 'x' }, imagePart(makePng(8, 8))])
+      body: multipart([
+        requestPart('{"prompt":"Make it blue"}'),
+        { headers: `Content-Disposition: form-data; name="${name}"`, content: 'x' },
+        imagePart(makePng(8, 8))
+      ])
     })
     const text = await response.clone().text()
     console.log(`[figure] a 1 MB part name: a ${response.status} answer of ${text.length} bytes: ${text}`)
@@ -200,7 +233,10 @@ describe('answers quote only short, safe excerpts', () => {
     const response = await relay.authedAsync('/v1/edits', {
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE },
-      body: multipart([requestPart('{"prompt":"Make it blue"}'), { headers: `Content-Disposition: form-data; name="${name}"`, content: 'x' }])
+      body: multipart([
+        requestPart('{"prompt":"Make it blue"}'),
+        { headers: `Content-Disposition: form-data; name="${name}"`, content: 'x' }
+      ])
     })
     const error = await readErrorAsync(response)
     expect(error.message).toBe(`Unknown part "[2Jfakeline${'x'.repeat(29)}…". Only "request" and "image" are allowed.`)
@@ -213,15 +249,25 @@ describe('limits while the body streams in', () => {
     const response = await relay.authedAsync('/v1/edits', {
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE },
-      body: multipart([requestPart('{"prompt":"Make it blue"}'), { headers: `Content-Disposition: form-data; name="image"; filename="${'f'.repeat(5000)}.png"`, content: makePng(8, 8) }])
+      body: multipart([
+        requestPart('{"prompt":"Make it blue"}'),
+        { headers: `Content-Disposition: form-data; name="image"; filename="${'f'.repeat(5000)}.png"`, content: makePng(8, 8) }
+      ])
     })
-    expect(await readErrorAsync(response)).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^A part's headers are longer than 4 KB\./) })
+    expect(await readErrorAsync(response)).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^A part's headers are longer than 4 KB\./)
+    })
   })
 
   it('refuses a request part over 64 KB', async () => {
     const relay = await startRelayHarnessAsync()
     const json = JSON.stringify({ prompt: 'Make it blue', padding: ' '.repeat(70_000) })
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: multipart([requestPart(json), imagePart(makePng(8, 8))]) })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE },
+      body: multipart([requestPart(json), imagePart(makePng(8, 8))])
+    })
     expect(await readErrorAsync(response)).toEqual({ code: 'invalid_request', message: 'The "request" part is 69 KB; the limit is 64 KB.' })
   })
 
@@ -233,7 +279,10 @@ describe('limits while the body streams in', () => {
     expect(body.length).toBeLessThan(MAX_REQUEST_BYTES)
     const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body })
     expect(response.status).toBe(413)
-    expect(await readErrorAsync(response)).toEqual({ code: 'payload_too_large', message: 'A part is larger than 20 MB, the limit for an image.' })
+    expect(await readErrorAsync(response)).toEqual({
+      code: 'payload_too_large',
+      message: 'A part is larger than 20 MB, the limit for an image.'
+    })
   })
 
   it('still answers 413 to a body over the relay limit', async () => {
@@ -248,12 +297,16 @@ describe('limits while the body streams in', () => {
     const relay = await startRelayHarnessAsync()
     const image = makePng(8, 8)
     const five = multipart([requestPart('{"prompt":"Make it blue"}'), ...Array.from({ length: 5 }, () => imagePart(image))])
-    expect(await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: five }))).toEqual({
+    expect(
+      await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: five }))
+    ).toEqual({
       code: 'invalid_request',
       message: 'Send at most 4 reference images; this request has 5.'
     })
     const many = multipart([requestPart('{"prompt":"Make it blue"}'), ...Array.from({ length: 40 }, () => imagePart(image))])
-    expect(await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: many }))).toEqual({
+    expect(
+      await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: many }))
+    ).toEqual({
       code: 'invalid_request',
       message: 'Send at most 4 reference images; this request has more than 8.'
     })
@@ -263,15 +316,26 @@ describe('limits while the body streams in', () => {
   it('refuses a body that ends before its closing boundary', async () => {
     const relay = await startRelayHarnessAsync()
     const body = multipart([requestPart('{"prompt":"Make it blue"}'), imagePart(makePng(8, 8))])
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: body.subarray(0, body.length - 30) })
-    expect(await readErrorAsync(response)).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^The multipart body could not be read\./) })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE },
+      body: body.subarray(0, body.length - 30)
+    })
+    expect(await readErrorAsync(response)).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^The multipart body could not be read\./)
+    })
     expect(relay.fake!.requests).toHaveLength(0)
   })
 
   it('accepts a hand-built body with a quoted boundary', async () => {
     const relay = await startRelayHarnessAsync()
     const body = multipart([requestPart('{"prompt":"Make it blue"}'), imagePart(makePng(8, 8))])
-    const response = await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary="${BOUNDARY}"` }, body })
+    const response = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary="${BOUNDARY}"` },
+      body
+    })
     expect(response.status, await response.clone().text()).toBe(202)
   })
 })

@@ -44,7 +44,12 @@ const promptText: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constant('x'.repeat(PROMPT_MAX_CHARS)) },
   { weight: 1, arbitrary: fc.constant(`  ${'é'.repeat(PROMPT_MAX_CHARS)}  `) },
   { weight: 1, arbitrary: fc.constantFrom('Écris « Été 2025 » sur la bannière', '把天空变成紫色', '🙂 sky → purple', 'a\u0301\u0301 b') },
-  { weight: 2, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: PROMPT_MIN_CHARS, maxLength: 200 }).filter((text) => text.trim().length >= PROMPT_MIN_CHARS) }
+  {
+    weight: 2,
+    arbitrary: fc
+      .string({ unit: 'grapheme-ascii', minLength: PROMPT_MIN_CHARS, maxLength: 200 })
+      .filter((text) => text.trim().length >= PROMPT_MIN_CHARS)
+  }
 )
 
 /** Every field an offer accepts, each present or left out, with values from the offer's own ranges. */
@@ -91,30 +96,79 @@ const MUTATIONS: Mutation[] = [
   { name: 'prompt one character too long', valid: false, apply: set('prompt', () => 'y'.repeat(PROMPT_MAX_CHARS + 1)) },
   { name: 'prompt one character too short', valid: false, apply: set('prompt', () => 'y'.repeat(PROMPT_MIN_CHARS - 1)) },
   { name: 'prompt only spaces', valid: false, apply: set('prompt', () => ' '.repeat(PROMPT_MIN_CHARS + 3)) },
-  { name: 'prompt missing', valid: false, apply: (draft) => ({ ...draft, fields: Object.fromEntries(Object.entries(draft.fields).filter(([key]) => key !== 'prompt')) }) },
-  { name: 'outputFormat the host lacks', valid: false, apply: set('outputFormat', (offer) => OutputFormat.options.find((format) => !offer.outputFormats.includes(format)) ?? 'gif') },
+  {
+    name: 'prompt missing',
+    valid: false,
+    apply: (draft) => ({ ...draft, fields: Object.fromEntries(Object.entries(draft.fields).filter(([key]) => key !== 'prompt')) })
+  },
+  {
+    name: 'outputFormat the host lacks',
+    valid: false,
+    apply: set('outputFormat', (offer) => OutputFormat.options.find((format) => !offer.outputFormats.includes(format)) ?? 'gif')
+  },
   { name: 'aspectRatio unknown', valid: false, apply: set('aspectRatio', () => '16:10') },
   { name: 'model unknown', valid: false, apply: set('model', () => 'kontext-ultra') },
   { name: 'provider not enabled', valid: false, apply: set('provider', () => 'bfl') },
   { name: 'unknown field', valid: false, apply: set('strength', () => 0.5) },
-  { name: 'promptUpsampling as the model offers it', valid: true, apply: (draft, offer) => set('promptUpsampling', () => offer.promptUpsampling)(draft, offer) },
-  { name: 'promptUpsampling the model cannot take', valid: false, apply: (draft, offer) => (offer.promptUpsampling ? set('promptUpsampling', () => 'yes')(draft, offer) : set('promptUpsampling', () => true)(draft, offer)) },
-  { name: 'safetyTolerance past its edge', valid: false, apply: set('safetyTolerance', (offer) => (offer.safetyTolerance === null ? 2 : offer.safetyTolerance.max + 1)) },
-  { name: 'guidance a hair past its edge', valid: false, apply: set('guidance', (offer) => (offer.guidance === null ? 3.5 : just(offer.guidance.max, false))) },
-  { name: 'guidance a hair under its edge', valid: false, apply: set('guidance', (offer) => (offer.guidance === null ? 3.5 : offer.guidance.min - 1e-9)) },
+  {
+    name: 'promptUpsampling as the model offers it',
+    valid: true,
+    apply: (draft, offer) => set('promptUpsampling', () => offer.promptUpsampling)(draft, offer)
+  },
+  {
+    name: 'promptUpsampling the model cannot take',
+    valid: false,
+    apply: (draft, offer) =>
+      offer.promptUpsampling ? set('promptUpsampling', () => 'yes')(draft, offer) : set('promptUpsampling', () => true)(draft, offer)
+  },
+  {
+    name: 'safetyTolerance past its edge',
+    valid: false,
+    apply: set('safetyTolerance', (offer) => (offer.safetyTolerance === null ? 2 : offer.safetyTolerance.max + 1))
+  },
+  {
+    name: 'guidance a hair past its edge',
+    valid: false,
+    apply: set('guidance', (offer) => (offer.guidance === null ? 3.5 : just(offer.guidance.max, false)))
+  },
+  {
+    name: 'guidance a hair under its edge',
+    valid: false,
+    apply: set('guidance', (offer) => (offer.guidance === null ? 3.5 : offer.guidance.min - 1e-9))
+  },
   { name: 'steps past its edge', valid: false, apply: set('steps', (offer) => (offer.steps === null ? 28 : just(offer.steps.max, true))) },
-  { name: 'outputQuality under its edge', valid: false, apply: set('outputQuality', (offer) => (offer.outputQuality === null ? 90 : offer.outputQuality.min - 1)) },
+  {
+    name: 'outputQuality under its edge',
+    valid: false,
+    apply: set('outputQuality', (offer) => (offer.outputQuality === null ? 90 : offer.outputQuality.min - 1))
+  },
   { name: 'references = max', valid: true, apply: (draft, offer) => ({ ...draft, images: REFERENCES.slice(0, offer.maxReferences) }) },
-  { name: 'one reference too many', valid: false, apply: (draft, offer) => ({ ...draft, images: Array.from({ length: offer.maxReferences + 1 }, () => VALID_PNG) }) },
+  {
+    name: 'one reference too many',
+    valid: false,
+    apply: (draft, offer) => ({ ...draft, images: Array.from({ length: offer.maxReferences + 1 }, () => VALID_PNG) })
+  },
   { name: 'no reference', valid: false, apply: (draft) => ({ ...draft, images: [] }) },
-  { name: 'a truncated reference', valid: false, apply: (draft) => ({ ...draft, images: [VALID_PNG.slice(0, VALID_PNG.length - 12), ...draft.images.slice(1)] }) }
+  {
+    name: 'a truncated reference',
+    valid: false,
+    apply: (draft) => ({ ...draft, images: [VALID_PNG.slice(0, VALID_PNG.length - 12), ...draft.images.slice(1)] })
+  }
 ]
 
 function formBody(draft: Draft): Uint8Array {
   const encoder = new TextEncoder()
-  const pieces: Uint8Array[] = [encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify(draft.fields)}\r\n`)]
+  const pieces: Uint8Array[] = [
+    encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify(draft.fields)}\r\n`)
+  ]
   draft.images.forEach((bytes, index) => {
-    pieces.push(encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="frame-${index}.png"\r\nContent-Type: image/png\r\n\r\n`), bytes, encoder.encode('\r\n'))
+    pieces.push(
+      encoder.encode(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="frame-${index}.png"\r\nContent-Type: image/png\r\n\r\n`
+      ),
+      bytes,
+      encoder.encode('\r\n')
+    )
   })
   pieces.push(encoder.encode(`--${BOUNDARY}--\r\n`))
   return concatBytes(pieces)
@@ -139,14 +193,21 @@ export function nearlyValidRequest(provider: ProviderId, offers: Partial<Record<
         model: fc.constant(model),
         draft: validDraft(model, offers[model]!),
         withProvider: fc.boolean(),
-        mutations: fc.oneof({ weight: 1, arbitrary: fc.constant([] as Mutation[]) }, { weight: 2, arbitrary: fc.uniqueArray(fc.constantFrom(...MUTATIONS), { minLength: 1, maxLength: 2, selector: (mutation) => mutation.name }) })
+        mutations: fc.oneof(
+          { weight: 1, arbitrary: fc.constant([] as Mutation[]) },
+          {
+            weight: 2,
+            arbitrary: fc.uniqueArray(fc.constantFrom(...MUTATIONS), { minLength: 1, maxLength: 2, selector: (mutation) => mutation.name })
+          }
+        )
       })
     )
     .map(({ model, draft, withProvider, mutations }) => {
       const offer = offers[model]!
       const base: Draft = withProvider ? { ...draft, fields: { ...draft.fields, provider } } : draft
       const mutated = mutations.reduce((current, mutation) => mutation.apply(current, offer), base)
-      const kind = mutations.length === 0 ? 'nearly valid: whole' : `nearly valid: ${mutations.map((mutation) => mutation.name).join(' + ')}`
+      const kind =
+        mutations.length === 0 ? 'nearly valid: whole' : `nearly valid: ${mutations.map((mutation) => mutation.name).join(' + ')}`
       return {
         method: 'POST',
         path: '/v1/edits',

@@ -46,7 +46,12 @@ afterEach(async () => {
 async function setupAsync(publicFetch: typeof fetch = createNodePublicFetch({ resolveAsync: loopbackResolver }).fetch): Promise<Setup> {
   const host = await startHostileRunwareAsync()
   const canary = await startCanaryAsync()
-  const config = parseRelayConfig({ RELAY_TOKENS: TOKEN, RUNWARE_API_KEY: 'rw-hostile-test-key', RUNWARE_API_URL: host.url, PROVIDER_TIMEOUT_SECONDS: '20' })
+  const config = parseRelayConfig({
+    RELAY_TOKENS: TOKEN,
+    RUNWARE_API_KEY: 'rw-hostile-test-key',
+    RUNWARE_API_URL: host.url,
+    PROVIDER_TIMEOUT_SECONDS: '20'
+  })
   const logs: Setup['logs'] = []
   const relay = createRelay(config, { fetch: loopbackOnlyFetch, publicFetch, log: (event, fields) => logs.push({ event, fields }) })
   cleanups.push(async () => {
@@ -56,7 +61,11 @@ async function setupAsync(publicFetch: typeof fetch = createNodePublicFetch({ re
   })
   const authorization = `Bearer ${TOKEN}`
   async function runEditAsync(): Promise<EditJob> {
-    const created = await relay.app.request('/v1/edits', { method: 'POST', body: editForm({ prompt: 'Make the sky purple, keep everything else', provider: 'runware', model: 'kontext-pro' }, [REFERENCE_PNG]), headers: { authorization } })
+    const created = await relay.app.request('/v1/edits', {
+      method: 'POST',
+      body: editForm({ prompt: 'Make the sky purple, keep everything else', provider: 'runware', model: 'kontext-pro' }, [REFERENCE_PNG]),
+      headers: { authorization }
+    })
     const body = (await created.json()) as { id?: string }
     expect(created.status, JSON.stringify(body)).toBe(202)
     for (let poll = 0; poll < 10; poll += 1) {
@@ -70,7 +79,10 @@ async function setupAsync(publicFetch: typeof fetch = createNodePublicFetch({ re
 }
 
 function failureDetails(logs: Setup['logs']): string {
-  return logs.map((line) => JSON.stringify(line.fields)).filter((text) => text.includes('refused') || text.includes('cap')).join('\n')
+  return logs
+    .map((line) => JSON.stringify(line.fields))
+    .filter((text) => text.includes('refused') || text.includes('cap'))
+    .join('\n')
 }
 
 describe('result URLs go only where the outbound rules allow', () => {
@@ -112,7 +124,9 @@ describe('result URLs go only where the outbound rules allow', () => {
     const { host, canary, logs, runEditAsync } = await setupAsync(createNodePublicFetch({ resolveAsync: rebinding }).fetch)
     host.behave({ kind: 'result-url', imageUrl: `https://cdn.rebind.example.com:${canary.port}/internal.png` })
     const job = await runEditAsync()
-    console.log(`(c) cdn.rebind.example.com → 127.0.0.1: job ${job.status}, canary connections ${canary.connections()}, names resolved ${JSON.stringify(asked)}`)
+    console.log(
+      `(c) cdn.rebind.example.com → 127.0.0.1: job ${job.status}, canary connections ${canary.connections()}, names resolved ${JSON.stringify(asked)}`
+    )
     expect(canary.connections()).toBe(0)
     expect(asked).toContain('cdn.rebind.example.com')
     expect(job.error?.code).toBe('provider_error')
@@ -125,7 +139,8 @@ describe('result URLs go only where the outbound rules allow', () => {
     const publicCdn = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       const url = requestUrl(input)
       seen.push({ url, redirect: init?.redirect, authorization: new Headers(init?.headers).get('authorization') })
-      if (url === 'https://cdn.example.com/ok.png') return new Response(new Uint8Array(HOSTILE_PNG), { headers: { 'content-type': 'image/png' } })
+      if (url === 'https://cdn.example.com/ok.png')
+        return new Response(new Uint8Array(HOSTILE_PNG), { headers: { 'content-type': 'image/png' } })
       return new Response(null, { status: 302, headers: { location: `${canaryUrl}/internal.png` } })
     }) as typeof fetch
     const { host, canary, runEditAsync } = await setupAsync(publicCdn)
@@ -149,7 +164,9 @@ describe('a submit is never re-sent where a redirect points', () => {
     const { host, canary, runEditAsync } = await setupAsync()
     host.behave({ kind: 'redirect-submit', location: `${canary.url}/v1` })
     const job = await runEditAsync()
-    console.log(`(d) submit 307 → ${canary.url}: job ${job.status} ${job.error?.code}, canary connections ${canary.connections()}, posts to the host ${host.posts()}`)
+    console.log(
+      `(d) submit 307 → ${canary.url}: job ${job.status} ${job.error?.code}, canary connections ${canary.connections()}, posts to the host ${host.posts()}`
+    )
     expect(canary.connections()).toBe(0)
     expect(job.error?.code).toBe('provider_error')
     expect(host.posts()).toBe(1)
@@ -174,7 +191,9 @@ describe('host answers are bounded', () => {
     }
     peak = Math.max(peak, process.memoryUsage().rss)
     const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`
-    console.log(`300 MiB answer: job ${job.status} ${job.error?.code}; host sent ${mib(host.sentBytes())} before the relay stopped; RSS ${mib(before)} → peak ${mib(peak)} (+${mib(peak - before)})`)
+    console.log(
+      `300 MiB answer: job ${job.status} ${job.error?.code}; host sent ${mib(host.sentBytes())} before the relay stopped; RSS ${mib(before)} → peak ${mib(peak)} (+${mib(peak - before)})`
+    )
     expect(job.error?.code).toBe('provider_error')
     expect(failureDetails(logs)).toContain('byte cap')
     // The cap for Runware is 128 MiB (relay/relay.ts); socket buffers add a few MiB.

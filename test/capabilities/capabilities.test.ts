@@ -23,7 +23,13 @@ describe('the catalogue', () => {
   })
 
   it('serves Kontext [max] on every paid host and [dev] on ComfyUI', () => {
-    expect(ProviderId.options.filter((provider) => offerOf(provider, 'kontext-max') !== undefined)).toEqual(['runware', 'runflow', 'bfl', 'fal', 'replicate'])
+    expect(ProviderId.options.filter((provider) => offerOf(provider, 'kontext-max') !== undefined)).toEqual([
+      'runware',
+      'runflow',
+      'bfl',
+      'fal',
+      'replicate'
+    ])
     expect(modelsOf('comfyui')).toEqual(['kontext-dev'])
     expect(PROVIDERS.bfl.offers['kontext-max'].safetyTolerance).toMatchObject({ min: 0, max: 6 })
     expect(PROVIDERS.replicate.offers['kontext-max'].safetyTolerance).toMatchObject({ max: 2 })
@@ -31,7 +37,16 @@ describe('the catalogue', () => {
 })
 
 describe('building the request for a host', () => {
-  const options = { ...DEFAULT_OPTIONS, safetyTolerance: 5, guidance: 7, steps: 40, outputQuality: 70, promptUpsampling: true, outputFormat: 'webp' as const, numImages: 4 }
+  const options = {
+    ...DEFAULT_OPTIONS,
+    safetyTolerance: 5,
+    guidance: 7,
+    steps: 40,
+    outputQuality: 70,
+    promptUpsampling: true,
+    outputFormat: 'webp' as const,
+    numImages: 4
+  }
 
   it('sends only what the host supports, within its ranges', () => {
     expect(toEditRequest('make it blue', options, capabilities('bfl', 'kontext-max'), 'bfl')).toEqual({
@@ -53,7 +68,12 @@ describe('building the request for a host', () => {
       guidance: 7,
       steps: 40
     })
-    expect(toEditRequest('make it blue', options, capabilities('runware', 'kontext-dev'), undefined)).toMatchObject({ outputFormat: 'webp', outputQuality: 70, steps: 40, guidance: 7 })
+    expect(toEditRequest('make it blue', options, capabilities('runware', 'kontext-dev'), undefined)).toMatchObject({
+      outputFormat: 'webp',
+      outputQuality: 70,
+      steps: 40,
+      guidance: 7
+    })
   })
 })
 
@@ -85,6 +105,9 @@ describe('choosing host and model in the panel', () => {
   })
 
   it('uses the catalogue while the relay cannot be asked', () => {
-    expect(resolveChoice(undefined, DEFAULT_OPTIONS)).toMatchObject({ host: undefined, capabilities: { id: 'kontext-max', maxReferences: 2 } })
+    expect(resolveChoice(undefined, DEFAULT_OPTIONS)).toMatchObject({
+      host: undefined,
+      capabilities: { id: 'kontext-max', maxReferences: 2 }
+    })
   })
 })

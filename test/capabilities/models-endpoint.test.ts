@@ -8,14 +8,18 @@ const TOKEN = 'models-token-0123456789'
 
 function relayWith(env: Record<string, string>) {
   const logs: string[] = []
-  const { app } = createRelay(parseRelayConfig({ RELAY_TOKENS: TOKEN, ...env }), { fetch, log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })) })
+  const { app } = createRelay(parseRelayConfig({ RELAY_TOKENS: TOKEN, ...env }), {
+    fetch,
+    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields }))
+  })
   return { app, logs }
 }
 
 function editForm(request: Record<string, unknown>, images = 1): FormData {
   const form = new FormData()
   form.append('request', JSON.stringify(request))
-  for (let index = 0; index < images; index += 1) form.append('image', new Blob([makePng(64, 48, index).slice()], { type: 'image/png' }), `r${index}.png`)
+  for (let index = 0; index < images; index += 1)
+    form.append('image', new Blob([makePng(64, 48, index).slice()], { type: 'image/png' }), `r${index}.png`)
   return form
 }
 
@@ -31,8 +35,17 @@ describe('GET /v1/models', () => {
     expect(body.providers.filter((provider) => provider.configured).map((provider) => provider.id)).toEqual(['bfl', 'comfyui'])
     const bfl = body.providers.find((provider) => provider.id === 'bfl')!
     expect(bfl.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro'])
-    expect(bfl.models[0]).toMatchObject({ maxReferences: 4, outputFormats: ['png', 'jpeg', 'webp'], safetyTolerance: { min: 0, max: 6 }, guidance: null })
-    expect(body.providers.find((provider) => provider.id === 'comfyui')!.models[0]).toMatchObject({ id: 'kontext-dev', steps: { min: 1, max: 50 }, safetyTolerance: null })
+    expect(bfl.models[0]).toMatchObject({
+      maxReferences: 4,
+      outputFormats: ['png', 'jpeg', 'webp'],
+      safetyTolerance: { min: 0, max: 6 },
+      guidance: null
+    })
+    expect(body.providers.find((provider) => provider.id === 'comfyui')!.models[0]).toMatchObject({
+      id: 'kontext-dev',
+      steps: { min: 1, max: 50 },
+      safetyTolerance: null
+    })
   })
 })
 

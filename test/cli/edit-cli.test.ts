@@ -31,7 +31,23 @@ describe('npm run edit', () => {
     const input = join(dir, 'frame.png')
     writeFileSync(input, makePng(800, 450))
     const out = join(dir, 'result.png')
-    const { stdout, stderr } = await run('node', ['dist/edit.mjs', '--image', input, '--prompt', 'Make the sky purple', '--out', out, '--variants', '2', '--seed', '5', '--relay', relay.url, '--token', relay.token])
+    const { stdout, stderr } = await run('node', [
+      'dist/edit.mjs',
+      '--image',
+      input,
+      '--prompt',
+      'Make the sky purple',
+      '--out',
+      out,
+      '--variants',
+      '2',
+      '--seed',
+      '5',
+      '--relay',
+      relay.url,
+      '--token',
+      relay.token
+    ])
     expect(stdout).toContain(`${out}  1392×752  seed 5`)
     expect(stdout).toContain(`${join(dir, 'result-2.png')}  1392×752  seed 6`)
     expect(stderr).toContain('succeeded')
@@ -42,7 +58,17 @@ describe('npm run edit', () => {
   it('explains a wrong token and exits with an error', async () => {
     const input = join(dir, 'frame.png')
     writeFileSync(input, makePng(100, 100))
-    const failure = await run('node', ['dist/edit.mjs', '--image', input, '--prompt', 'Make it blue', '--relay', relay.url, '--token', 'wrong-token-xxxxxxxx']).catch((error: { code: number; stderr: string }) => error)
+    const failure = await run('node', [
+      'dist/edit.mjs',
+      '--image',
+      input,
+      '--prompt',
+      'Make it blue',
+      '--relay',
+      relay.url,
+      '--token',
+      'wrong-token-xxxxxxxx'
+    ]).catch((error: { code: number; stderr: string }) => error)
     expect(failure).toMatchObject({ code: 1, stderr: expect.stringContaining('(unauthorized)') })
   })
 

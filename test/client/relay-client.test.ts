@@ -15,7 +15,8 @@ function clientWith(handler: Handler) {
   return { client: createRelayClient({ baseUrl: 'http://relay.test/', token: 'tok-123', fetch: fakeFetch }), calls }
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 const job = (status: string) => ({
   id: 'j1',
   status,
@@ -39,7 +40,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 describe('the relay client', () => {
   it('sends the token and the images as multipart file parts', async () => {
     const { client, calls } = clientWith(() => json({ id: 'j1', status: 'queued' }, 202))
-    await client.createEditAsync({ prompt: 'make it blue' }, [{ bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png', name: 'a.png' }])
+    await client.createEditAsync({ prompt: 'make it blue' }, [
+      { bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png', name: 'a.png' }
+    ])
     const { url, init } = calls[0]!
     expect(url).toBe('http://relay.test/v1/edits')
     expect(new Headers(init.headers).get('authorization')).toBe('Bearer tok-123')
@@ -52,11 +55,19 @@ describe('the relay client', () => {
 
   it('turns each kind of failure into a code the panel can explain', async () => {
     expect(await codeOf(clientWith(() => Promise.reject(new TypeError('fetch failed'))).client.healthAsync())).toBe('relay_unreachable')
-    expect(await codeOf(clientWith(() => json({ error: { code: 'unauthorized', message: 'no' } }, 401)).client.getEditAsync('j1', 0))).toBe('unauthorized')
-    expect(await codeOf(clientWith(() => json({ error: { code: 'insufficient_credit', message: 'no' } }, 402)).client.getEditAsync('j1', 0))).toBe('insufficient_credit')
-    expect(await codeOf(clientWith(() => new Response('<html>502 Bad Gateway</html>', { status: 502 })).client.getEditAsync('j1', 0))).toBe('relay_incompatible')
+    expect(await codeOf(clientWith(() => json({ error: { code: 'unauthorized', message: 'no' } }, 401)).client.getEditAsync('j1', 0))).toBe(
+      'unauthorized'
+    )
+    expect(
+      await codeOf(clientWith(() => json({ error: { code: 'insufficient_credit', message: 'no' } }, 402)).client.getEditAsync('j1', 0))
+    ).toBe('insufficient_credit')
+    expect(await codeOf(clientWith(() => new Response('<html>502 Bad Gateway</html>', { status: 502 })).client.getEditAsync('j1', 0))).toBe(
+      'relay_incompatible'
+    )
     expect(await codeOf(clientWith(() => json({ unexpected: true })).client.getEditAsync('j1', 0))).toBe('relay_incompatible')
-    expect(await codeOf(clientWith(() => json({ error: { code: 'made_up', message: 'x' } }, 400)).client.getEditAsync('j1', 0))).toBe('relay_incompatible')
+    expect(await codeOf(clientWith(() => json({ error: { code: 'made_up', message: 'x' } }, 400)).client.getEditAsync('j1', 0))).toBe(
+      'relay_incompatible'
+    )
   })
 
   it('keeps the relay’s own message for a request it could not use', async () => {
@@ -105,7 +116,10 @@ describe('following an edit to its end', () => {
 
   it('stops at once when canceled', async () => {
     const controller = new AbortController()
-    const { client } = clientWith((_url, init) => new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))))
+    const { client } = clientWith(
+      (_url, init) =>
+        new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    )
     const waiting = waitForEditAsync(client, 'j1', { signal: controller.signal, sleepAsync: async () => undefined, now: () => 0 })
     controller.abort(new Error('stop'))
     await expect(waiting).rejects.toThrow('stop')

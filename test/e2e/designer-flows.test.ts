@@ -81,7 +81,13 @@ describe('designer flows end to end', () => {
     const { bridge } = startPlugin(figma)
     const items: Array<Partial<ItemState>> = [{}]
     await runPlanAsync(
-      { items: [{ sourceId: big.id, name: big.name, nodeIds: undefined, frame: { width: 2880, height: 1556 } }], prompt: 'Make the sky purple', options: DEFAULT_OPTIONS, capabilities, provider: undefined },
+      {
+        items: [{ sourceId: big.id, name: big.name, nodeIds: undefined, frame: { width: 2880, height: 1556 } }],
+        prompt: 'Make the sky purple',
+        options: DEFAULT_OPTIONS,
+        capabilities,
+        provider: undefined
+      },
       () => editDeps(bridge, relay.url, relay.token),
       { onItem: (_index, patch) => (items[0] = { ...items[0], ...patch }), onJobCreated: () => undefined, onPlaced: () => undefined },
       new AbortController().signal,
@@ -96,11 +102,19 @@ describe('designer flows end to end', () => {
     const { bridge } = startPlugin(figma)
     const deps = editDeps(bridge, relay.url, relay.token)
     const signal = new AbortController().signal
-    const first = await placePendingAsync(await produceResultsAsync(editInput('a', 'Make it night', DEFAULT_OPTIONS), deps, signal), deps, signal)
+    const first = await placePendingAsync(
+      await produceResultsAsync(editInput('a', 'Make it night', DEFAULT_OPTIONS), deps, signal),
+      deps,
+      signal
+    )
     const result = figma.currentPage.children.find((node) => node.id === first.nodeIds[0]) as FakeRectangle
     figma.select([result])
     const parent = { nodeId: result.id, relayJobId: provenanceOf(result).relayJobId }
-    const second = await placePendingAsync(await produceResultsAsync({ ...editInput('b', 'Add stars', DEFAULT_OPTIONS), parent }, deps, signal), deps, signal)
+    const second = await placePendingAsync(
+      await produceResultsAsync({ ...editInput('b', 'Add stars', DEFAULT_OPTIONS), parent }, deps, signal),
+      deps,
+      signal
+    )
     const child = figma.currentPage.children.find((node) => node.id === second.nodeIds[0]) as FakeRectangle
     expect(provenanceOf(child)).toMatchObject({ prompt: 'Add stars', sourceId: result.id, parent })
     expect(child.x).toBe(result.x + result.width + 40)
@@ -119,7 +133,15 @@ describe('designer flows end to end', () => {
         {
           ...editDeps(first.bridge, relay.url, relay.token),
           onJobCreated: (jobId, context: ResultContext) => {
-            const job = PendingJob.parse({ jobId, relayUrl: relay.url, sourceId: context.sourceId, sourceName: context.sourceName, prompt: context.prompt, options: context.options, createdAt: new Date().toISOString() })
+            const job = PendingJob.parse({
+              jobId,
+              relayUrl: relay.url,
+              sourceId: context.sourceId,
+              sourceName: context.sourceName,
+              prompt: context.prompt,
+              options: context.options,
+              createdAt: new Date().toISOString()
+            })
             first.bridge.post({ type: 'remember-job', job })
             resolve(jobId)
             controller.abort(new Error('the panel closed'))
@@ -145,7 +167,18 @@ describe('designer flows end to end', () => {
     const finished = await waitForEditAsync(relayClient, jobId, { signal: new AbortController().signal, sleepAsync, now: Date.now })
     expect(finished.status).toBe('succeeded')
     const deps = editDeps(second.bridge, relay.url, relay.token)
-    const pending = await collectResultsAsync(finished, { requestId: 'recovered', prompt: pendingJob!.prompt, sourceId: pendingJob!.sourceId, sourceName: pendingJob!.sourceName, options: pendingJob!.options }, deps, new AbortController().signal)
+    const pending = await collectResultsAsync(
+      finished,
+      {
+        requestId: 'recovered',
+        prompt: pendingJob!.prompt,
+        sourceId: pendingJob!.sourceId,
+        sourceName: pendingJob!.sourceName,
+        options: pendingJob!.options
+      },
+      deps,
+      new AbortController().signal
+    )
     const placed = await placePendingAsync(pending, deps, new AbortController().signal)
     const rect = figma.currentPage.children.find((node) => node.id === placed.nodeIds[0]) as FakeRectangle
     expect(rect).toMatchObject({ x: 1480, y: 0, name: 'Hero · Kontext edit' })

@@ -118,7 +118,11 @@ describe('an edit from the selected frame to a placed layer', () => {
     const pending = await produceResultsAsync(editInput('r2', PROMPT, { ...DEFAULT_OPTIONS, numImages: 3, seed: 42 }), deps, signal)
     const placed = await placePendingAsync(pending, deps, signal)
     const rects = placed.nodeIds.map((id) => figma.currentPage.children.find((node) => node.id === id) as FakeRectangle)
-    expect(rects.map((rect) => rect.name)).toEqual(['Hero · Kontext edit 1 · seed 42', 'Hero · Kontext edit 2 · seed 43', 'Hero · Kontext edit 3 · seed 44'])
+    expect(rects.map((rect) => rect.name)).toEqual([
+      'Hero · Kontext edit 1 · seed 42',
+      'Hero · Kontext edit 2 · seed 43',
+      'Hero · Kontext edit 3 · seed 44'
+    ])
     expect(rects.map((rect) => rect.x)).toEqual([1920, 1920 + 1440 + 40, 1920 + 2 * (1440 + 40)])
     const seeds = rects.map((rect) => Provenance.parse(JSON.parse(rect.getPluginData(PROVENANCE_KEY))).seed)
     expect(seeds).toEqual([42, 43, 44])
@@ -163,7 +167,12 @@ describe('an edit from the selected frame to a placed layer', () => {
     const { figma: fig, bridge } = startPlugin(figma)
     const messages: PluginToUi[] = []
     bridge.on((message) => messages.push(message))
-    const settings = { version: 1 as const, relayUrl: 'https://relay.example.com', token: 'abc-token', options: { ...DEFAULT_OPTIONS, numImages: 2 } }
+    const settings = {
+      version: 1 as const,
+      relayUrl: 'https://relay.example.com',
+      token: 'abc-token',
+      options: { ...DEFAULT_OPTIONS, numImages: 2 }
+    }
     bridge.post({ type: 'save-settings', settings })
     await fig.flushAsync()
     expect(fig.storage.get(SETTINGS_STORAGE_KEY)).toEqual(settings)

@@ -33,7 +33,11 @@ describe('one edit, every host', () => {
     const model = modelsOf(provider)[0]!
     const signal = new AbortController().signal
 
-    const pending = await produceResultsAsync(editInput('r', 'Make the headline say Summer Sale', { ...DEFAULT_OPTIONS, model, numImages: 2, seed: 7 }, provider), deps, signal)
+    const pending = await produceResultsAsync(
+      editInput('r', 'Make the headline say Summer Sale', { ...DEFAULT_OPTIONS, model, numImages: 2, seed: 7 }, provider),
+      deps,
+      signal
+    )
     const placed = await placePendingAsync(pending, deps, signal)
 
     expect(pending.job).toMatchObject({ status: 'succeeded', provider, model })
@@ -42,7 +46,12 @@ describe('one edit, every host', () => {
     for (const [index, rect] of rects.entries()) {
       expect(rect).toBeInstanceOf(FakeRectangle)
       const node = rect as FakeRectangle
-      expect({ x: node.x, y: node.y, width: node.width, height: node.height }).toEqual({ x: 1480 + index * 1480, y: 0, width: 1440, height: 900 })
+      expect({ x: node.x, y: node.y, width: node.width, height: node.height }).toEqual({
+        x: 1480 + index * 1480,
+        y: 0,
+        width: 1440,
+        height: 900
+      })
       const provenance = Provenance.parse(JSON.parse(node.getPluginData(PROVENANCE_KEY)))
       expect(provenance).toMatchObject({ provider, model, variant: index + 1, sourceId: hero.id })
       const fill = (node.fills as ReadonlyArray<ImagePaint>)[0]!

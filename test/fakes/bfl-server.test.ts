@@ -35,7 +35,14 @@ async function detailOf(response: Response): Promise<Array<{ type: string; loc: 
   return ((await response.json()) as { detail: Array<{ type: string; loc: unknown[] }> }).detail
 }
 
-const VALID = { prompt: 'Make it red', input_image: PNG, aspect_ratio: '16:9', output_format: 'png', safety_tolerance: 2, prompt_upsampling: false }
+const VALID = {
+  prompt: 'Make it red',
+  input_image: PNG,
+  aspect_ratio: '16:9',
+  output_format: 'png',
+  safety_tolerance: 2,
+  prompt_upsampling: false
+}
 
 async function pollUntilAsync(url: string, key = KEY): Promise<Record<string, unknown>> {
   for (let i = 0; i < 200; i += 1) {
@@ -50,7 +57,11 @@ describe('the BFL fake: authentication and routes', () => {
   it('answers 401 without x-key, with a wrong key, or with a Bearer header instead', async () => {
     const fake = await fakeAsync()
     expect((await submitAsync(fake, VALID, { headers: { 'x-key': 'wrong' } })).status).toBe(401)
-    const bearer = await fetch(`${fake.url}/v1/flux-kontext-max`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(VALID) })
+    const bearer = await fetch(`${fake.url}/v1/flux-kontext-max`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(VALID)
+    })
     expect(bearer.status).toBe(401)
     expect(await bearer.json()).toHaveProperty('detail')
     expect((await fetch(`${fake.regionUrl}/v1/get_result?id=x`)).status).toBe(401)
@@ -116,7 +127,9 @@ describe('the BFL fake: validation (422, FastAPI detail[])', () => {
   it('accepts safety_tolerance 6 without an input image (text-to-image), and nulls for optional fields', async () => {
     const fake = await fakeAsync()
     expect((await submitAsync(fake, { prompt: 'A red cube', safety_tolerance: 6 })).status).toBe(200)
-    expect((await submitAsync(fake, { prompt: 'A red cube', seed: null, aspect_ratio: null, output_format: null, input_image: null })).status).toBe(200)
+    expect(
+      (await submitAsync(fake, { prompt: 'A red cube', seed: null, aspect_ratio: null, output_format: null, input_image: null })).status
+    ).toBe(200)
     expect(fake.submissions()).toBe(2)
   })
 })
@@ -147,9 +160,15 @@ describe('the BFL fake: the job flow', () => {
 
   it('follows the first image ratio without aspect_ratio and defaults to PNG; reports Pending with progress', async () => {
     const fake = await fakeAsync({ latencyMs: 80, costs: { 'flux-kontext-max': 6 } })
-    const submit = (await (await submitAsync(fake, { prompt: 'Make it red', input_image: JPEG })).json()) as { polling_url: string; cost: number }
+    const submit = (await (await submitAsync(fake, { prompt: 'Make it red', input_image: JPEG })).json()) as {
+      polling_url: string
+      cost: number
+    }
     expect(submit.cost).toBe(6)
-    const pending = (await (await fetch(submit.polling_url, { headers: { 'x-key': KEY } })).json()) as { status: string; progress: number | null }
+    const pending = (await (await fetch(submit.polling_url, { headers: { 'x-key': KEY } })).json()) as {
+      status: string
+      progress: number | null
+    }
     expect(pending.status).toBe('Pending')
     const ready = await pollUntilAsync(submit.polling_url)
     const bytes = new Uint8Array(await (await fetch((ready.result as { sample: string }).sample)).arrayBuffer())
@@ -270,7 +289,11 @@ describe('the BFL fake: the job flow', () => {
       const bytes = new Uint8Array(await cut.arrayBuffer())
       // The next task has no fault: its sample is whole, and the first one half of it.
       const next = (await (await submitThroughHandleAsync()).json()) as { polling_url: string }
-      const full = new Uint8Array(await (await fetch(((await pollUntilAsync(next.polling_url, handle.env.BFL_API_KEY)).result as { sample: string }).sample)).arrayBuffer())
+      const full = new Uint8Array(
+        await (
+          await fetch(((await pollUntilAsync(next.polling_url, handle.env.BFL_API_KEY)).result as { sample: string }).sample)
+        ).arrayBuffer()
+      )
       expect(bytes.byteLength).toBe(Math.floor(full.byteLength / 2))
       expect(handle.submissions()).toBe(2)
     } finally {

@@ -58,7 +58,21 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import { setTimeout as sleep } from 'node:timers/promises'
 import { imageSize } from 'image-size'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply } from './fake-http'
+import {
+  closeServerAsync,
+  copyHeaders,
+  decodeStrictBase64,
+  deliverReply,
+  hasJsonContentType,
+  jsonReply,
+  listenOnLoopbackAsync,
+  parseJsonBody,
+  readBodyAsync,
+  sendReply,
+  type FakeHostHandle,
+  type FakeHostOptions,
+  type FakeReply
+} from './fake-http'
 import { FaultQueue, type HostFault } from './host-fault'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
@@ -177,7 +191,10 @@ export async function startFakeBflAsync(options: FakeBflOptions): Promise<FakeBf
  * second submission of one task from a new task.
  */
 export async function startBflForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
-  const fake = await startFakeBflAsync({ apiKey: `bfl_fake_${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
+  const fake = await startFakeBflAsync({
+    apiKey: `bfl_fake_${randomUUID()}`,
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs })
+  })
   return {
     env: { BFL_API_KEY: fake.apiKey, BFL_API_URL: fake.url },
     submissions: () => fake.submissions(),
@@ -263,13 +280,26 @@ function smallInput(value: unknown): unknown {
 }
 
 /** Checks a submission body; returns the issues (FastAPI style) or the parsed request. */
-export function validateBflBody(raw: unknown, imageSafetyMax = 6): { ok: true; value: ValidBody } | { ok: false; issues: ValidationIssue[] } {
+export function validateBflBody(
+  raw: unknown,
+  imageSafetyMax = 6
+): { ok: true; value: ValidBody } | { ok: false; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = []
   const issue = (field: string, type: string, msg: string, input?: unknown): void => {
     issues.push(input === undefined ? { type, loc: ['body', field], msg } : { type, loc: ['body', field], msg, input: smallInput(input) })
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, issues: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: describeType(raw) }] }
+    return {
+      ok: false,
+      issues: [
+        {
+          type: 'model_attributes_type',
+          loc: ['body'],
+          msg: 'Input should be a valid dictionary or object to extract fields from',
+          input: describeType(raw)
+        }
+      ]
+    }
   }
   const body = raw as Record<string, unknown>
   for (const key of Object.keys(body)) {
@@ -321,7 +351,14 @@ export function validateBflBody(raw: unknown, imageSafetyMax = 6): { ok: true; v
   const hasImage = present('input_image')
 
   if (present('seed') && !Number.isInteger(body.seed)) {
-    issue('seed', typeof body.seed === 'number' ? 'int_from_float' : 'int_type', typeof body.seed === 'number' ? 'Input should be a valid integer, got a number with a fractional part' : 'Input should be a valid integer', body.seed)
+    issue(
+      'seed',
+      typeof body.seed === 'number' ? 'int_from_float' : 'int_type',
+      typeof body.seed === 'number'
+        ? 'Input should be a valid integer, got a number with a fractional part'
+        : 'Input should be a valid integer',
+      body.seed
+    )
   }
 
   let ratio: number | undefined
@@ -329,10 +366,12 @@ export function validateBflBody(raw: unknown, imageSafetyMax = 6): { ok: true; v
     const value = body.aspect_ratio
     const match = typeof value === 'string' ? /^(\d+):(\d+)$/.exec(value) : null
     if (typeof value !== 'string') issue('aspect_ratio', 'string_type', 'Input should be a valid string', value)
-    else if (match === null || Number(match[1]) === 0 || Number(match[2]) === 0) issue('aspect_ratio', 'value_error', "Value error, aspect_ratio must look like 'W:H'", value)
+    else if (match === null || Number(match[1]) === 0 || Number(match[2]) === 0)
+      issue('aspect_ratio', 'value_error', "Value error, aspect_ratio must look like 'W:H'", value)
     else {
       ratio = Number(match[1]) / Number(match[2])
-      if (ratio > MAX_RATIO + 1e-9 || ratio < 1 / MAX_RATIO - 1e-9) issue('aspect_ratio', 'value_error', 'Value error, aspect ratio must be between 21:9 and 9:21', value)
+      if (ratio > MAX_RATIO + 1e-9 || ratio < 1 / MAX_RATIO - 1e-9)
+        issue('aspect_ratio', 'value_error', 'Value error, aspect ratio must be between 21:9 and 9:21', value)
     }
   }
 
@@ -344,10 +383,12 @@ export function validateBflBody(raw: unknown, imageSafetyMax = 6): { ok: true; v
   }
   if (present('safety_tolerance')) {
     const value = body.safety_tolerance
-    if (typeof value !== 'number' || !Number.isInteger(value)) issue('safety_tolerance', 'int_type', 'Input should be a valid integer', value)
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      issue('safety_tolerance', 'int_type', 'Input should be a valid integer', value)
     else if (value < 0) issue('safety_tolerance', 'greater_than_equal', 'Input should be greater than or equal to 0', value)
     else if (value > 6) issue('safety_tolerance', 'less_than_equal', 'Input should be less than or equal to 6', value)
-    else if (hasImage && value > imageSafetyMax) issue('safety_tolerance', 'value_error', `Value error, safety_tolerance can be at most ${imageSafetyMax} with an input image`, value)
+    else if (hasImage && value > imageSafetyMax)
+      issue('safety_tolerance', 'value_error', `Value error, safety_tolerance can be at most ${imageSafetyMax} with an input image`, value)
   }
   for (const field of ['webhook_url', 'webhook_secret']) {
     if (present(field)) issue(field, 'value_error', 'Value error, this fake does not deliver webhooks (a limit of the fake, not of BFL)')
@@ -355,7 +396,12 @@ export function validateBflBody(raw: unknown, imageSafetyMax = 6): { ok: true; v
   if (issues.length > 0) return { ok: false, issues }
 
   const first = images[0]
-  const output = ratio !== undefined ? outputSize(ratio, body.aspect_ratio as string) : first !== undefined ? outputSize(first.width / first.height) : { width: 1024, height: 1024 }
+  const output =
+    ratio !== undefined
+      ? outputSize(ratio, body.aspect_ratio as string)
+      : first !== undefined
+        ? outputSize(first.width / first.height)
+        : { width: 1024, height: 1024 }
   return {
     ok: true,
     value: {
@@ -385,7 +431,10 @@ function renderAsync(format: OutputFormat, width: number, height: number, seed: 
   const key = `${format}:${width}x${height}:${tint}`
   let bytes = rendered.get(key)
   if (bytes === undefined) {
-    bytes = format === 'webp' ? makeWebpAsync(width, height, tint) : Promise.resolve().then(() => (format === 'png' ? makePng(width, height, tint) : makeJpeg(width, height, tint)))
+    bytes =
+      format === 'webp'
+        ? makeWebpAsync(width, height, tint)
+        : Promise.resolve().then(() => (format === 'png' ? makePng(width, height, tint) : makeJpeg(width, height, tint)))
     if (rendered.size >= 64) rendered.delete(rendered.keys().next().value!)
     rendered.set(key, bytes)
   }
@@ -492,7 +541,11 @@ class FakeBflServer implements FakeBfl {
 
   async listen(): Promise<void> {
     const { api, region, delivery } = this.servers
-    ;[this.url, this.regionUrl, this.deliveryUrl] = await Promise.all([listenOnLoopbackAsync(api), listenOnLoopbackAsync(region), listenOnLoopbackAsync(delivery)])
+    ;[this.url, this.regionUrl, this.deliveryUrl] = await Promise.all([
+      listenOnLoopbackAsync(api),
+      listenOnLoopbackAsync(region),
+      listenOnLoopbackAsync(delivery)
+    ])
   }
 
   close(): Promise<void> {
@@ -505,15 +558,30 @@ class FakeBflServer implements FakeBfl {
     const url = new URL(request.url ?? '/', 'http://fake')
     const parsed = parseJsonBody(raw)
     const body = parsed.ok ? parsed.value : null
-    this.recorded.push({ server, method: request.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: copyHeaders(request), body })
+    this.recorded.push({
+      server,
+      method: request.method ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: copyHeaders(request),
+      body
+    })
 
     let reply: FakeReply
-    const deliveryPath = server === 'delivery' ? url.pathname : server === 'api' && url.pathname.startsWith('/delivery/') ? url.pathname.slice('/delivery'.length) : undefined
+    const deliveryPath =
+      server === 'delivery'
+        ? url.pathname
+        : server === 'api' && url.pathname.startsWith('/delivery/')
+          ? url.pathname.slice('/delivery'.length)
+          : undefined
     if (deliveryPath !== undefined) reply = await this.deliver(request.method ?? '', deliveryPath, url.searchParams)
     else if (server === 'delivery') reply = { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
     else if (url.pathname === '/v1/get_result') reply = this.getResult(server, request, url.searchParams)
     else if (url.pathname.startsWith('/v1/') && this.models.has(url.pathname.slice('/v1/'.length))) {
-      reply = request.method === 'POST' ? await this.submit(url.pathname.slice('/v1/'.length), request, raw) : jsonReply(405, { detail: 'Method Not Allowed' })
+      reply =
+        request.method === 'POST'
+          ? await this.submit(url.pathname.slice('/v1/'.length), request, raw)
+          : jsonReply(405, { detail: 'Method Not Allowed' })
     } else reply = jsonReply(404, { detail: 'Not Found' })
 
     if (this.closing.signal.aborted) return
@@ -532,7 +600,8 @@ class FakeBflServer implements FakeBfl {
     const refused = this.unauthorized(request)
     if (refused !== undefined) return refused
     const parsed = parseJsonBody(raw)
-    if (!hasJsonContentType(request) || !parsed.ok) return jsonReply(422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }] })
+    if (!hasJsonContentType(request) || !parsed.ok)
+      return jsonReply(422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }] })
     const valid = validateBflBody(parsed.value, this.options.imageSafetyMax)
     if (!valid.ok) return jsonReply(422, { detail: valid.issues })
 
@@ -633,7 +702,14 @@ class FakeBflServer implements FakeBfl {
     const sample = `${origin}/results/${task.id}/sample.${EXTENSION[task.format]}?se=${se}&sig=${this.sign(task.id, se)}`
     const end = task.readyAt / 1000
     return answer('Ready', {
-      result: { sample, prompt: task.prompt, seed: task.seed, start_time: task.createdAt / 1000, end_time: end, duration: end - task.createdAt / 1000 }
+      result: {
+        sample,
+        prompt: task.prompt,
+        seed: task.seed,
+        start_time: task.createdAt / 1000,
+        end_time: end,
+        duration: end - task.createdAt / 1000
+      }
     })
   }
 
@@ -645,13 +721,19 @@ class FakeBflServer implements FakeBfl {
   private async deliver(method: string, path: string, query: URLSearchParams): Promise<FakeReply> {
     const match = /^\/results\/([0-9a-f-]{36})\/sample\.(png|jpg|webp)$/.exec(path)
     const task = match === null ? undefined : this.tasks.get(match[1]!)
-    if (method !== 'GET' || task === undefined || EXTENSION[task.format] !== match?.[2]) return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
+    if (method !== 'GET' || task === undefined || EXTENSION[task.format] !== match?.[2])
+      return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
     const se = query.get('se') ?? ''
     if (query.get('sig') !== this.sign(task.id, se) || !(Number(se) > Date.now())) {
       return { kind: 'raw', status: 403, contentType: 'application/xml', body: EXPIRED_BLOB }
     }
     const bytes = await renderAsync(task.format, task.width, task.height, task.seed)
-    return { kind: 'raw', status: 200, contentType: MIME[task.format], body: task.fault?.kind === 'truncated-image' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes }
+    return {
+      kind: 'raw',
+      status: 200,
+      contentType: MIME[task.format],
+      body: task.fault?.kind === 'truncated-image' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
+    }
   }
 }
 

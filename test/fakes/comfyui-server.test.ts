@@ -7,7 +7,13 @@ import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
-import { startComfyuiForRelayAsync, startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from './comfyui-server'
+import {
+  startComfyuiForRelayAsync,
+  startFakeComfyuiAsync,
+  type FakeComfyui,
+  type FakeComfyuiOptions,
+  type FakeNode
+} from './comfyui-server'
 import { makePng } from './make-image'
 
 const POLL = { timeout: 8000, interval: 20 }
@@ -24,7 +30,12 @@ async function startAsync(options: FakeComfyuiOptions = {}): Promise<FakeComfyui
   return fake
 }
 
-async function uploadAsync(fake: Pick<FakeComfyui, 'url'>, bytes: Uint8Array | string, name = 'ref.png', fields: Record<string, string> = {}): Promise<Response> {
+async function uploadAsync(
+  fake: Pick<FakeComfyui, 'url'>,
+  bytes: Uint8Array | string,
+  name = 'ref.png',
+  fields: Record<string, string> = {}
+): Promise<Response> {
   const form = new FormData()
   form.append('image', new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type: 'image/png' }), name)
   for (const [key, value] of Object.entries(fields)) form.append(key, value)
@@ -40,7 +51,11 @@ function graph(image: string, patch: (graph: Record<string, FakeNode>) => void =
 }
 
 async function postPromptAsync(fake: Pick<FakeComfyui, 'url'>, body: unknown, path = '/prompt'): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${fake.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const response = await fetch(`${fake.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body)
+  })
   const text = await response.text()
   return { status: response.status, body: text === '' ? null : JSON.parse(text) }
 }
@@ -70,7 +85,8 @@ describe('POST /upload/image', () => {
   it('renames a clash to "name (1).png", "name (2).png", keeps identical bytes under one name, and overwrites when told', async () => {
     const fake = await startAsync()
     const names: string[] = []
-    for (const seed of [1, 2, 3, 2]) names.push(((await (await uploadAsync(fake, makePng(10, 10, seed), 'x.png')).json()) as { name: string }).name)
+    for (const seed of [1, 2, 3, 2])
+      names.push(((await (await uploadAsync(fake, makePng(10, 10, seed), 'x.png')).json()) as { name: string }).name)
     expect(names).toEqual(['x.png', 'x (1).png', 'x (2).png', 'x (1).png'])
     const overwritten = (await (await uploadAsync(fake, makePng(10, 10, 9), 'x.png', { overwrite: 'true' })).json()) as { name: string }
     expect(overwritten.name).toBe('x.png')
@@ -108,8 +124,18 @@ describe('POST /prompt validation', () => {
   })
 
   it.each([
-    ['a node without class_type', (g: Record<string, FakeNode>) => delete (g['8'] as Partial<FakeNode>).class_type, 'invalid_prompt', /missing the class_type/],
-    ['an unknown node class', (g: Record<string, FakeNode>) => (g['8']!.class_type = 'VAEDecodeTiled'), 'invalid_prompt', /node VAEDecodeTiled does not exist/],
+    [
+      'a node without class_type',
+      (g: Record<string, FakeNode>) => delete (g['8'] as Partial<FakeNode>).class_type,
+      'invalid_prompt',
+      /missing the class_type/
+    ],
+    [
+      'an unknown node class',
+      (g: Record<string, FakeNode>) => (g['8']!.class_type = 'VAEDecodeTiled'),
+      'invalid_prompt',
+      /node VAEDecodeTiled does not exist/
+    ],
     ['no output node', (g: Record<string, FakeNode>) => delete g['136'], 'prompt_no_outputs', /no outputs/]
   ])('answers %s with %s', async (_label, patch, type, message) => {
     const { fake, name } = await readyAsync()
@@ -121,19 +147,38 @@ describe('POST /prompt validation', () => {
 
   it.each([
     ['a missing required input', (g: Record<string, FakeNode>) => delete g['31']!.inputs.steps, '31', 'required_input_missing'],
-    ['a link to a node that is not there', (g: Record<string, FakeNode>) => (g['8']!.inputs.samples = ['999', 0]), '8', 'exception_during_inner_validation'],
+    [
+      'a link to a node that is not there',
+      (g: Record<string, FakeNode>) => (g['8']!.inputs.samples = ['999', 0]),
+      '8',
+      'exception_during_inner_validation'
+    ],
     ['a link of the wrong type', (g: Record<string, FakeNode>) => (g['8']!.inputs.samples = ['39', 0]), '8', 'return_type_mismatch'],
     ['a seed above 2^64 − 1', (g: Record<string, FakeNode>) => (g['31']!.inputs.seed = 2 ** 65), '31', 'value_bigger_than_max'],
     ['a string for an INT', (g: Record<string, FakeNode>) => (g['31']!.inputs.steps = '20'), '31', 'invalid_input_type'],
-    ['a LoadImage of a file never uploaded', (g: Record<string, FakeNode>) => (g['190']!.inputs.image = 'missing.png'), '190', 'value_not_in_list'],
-    ['a model file that is not installed', (g: Record<string, FakeNode>) => (g['37']!.inputs.unet_name = 'flux1-dev.safetensors'), '37', 'value_not_in_list'],
+    [
+      'a LoadImage of a file never uploaded',
+      (g: Record<string, FakeNode>) => (g['190']!.inputs.image = 'missing.png'),
+      '190',
+      'value_not_in_list'
+    ],
+    [
+      'a model file that is not installed',
+      (g: Record<string, FakeNode>) => (g['37']!.inputs.unet_name = 'flux1-dev.safetensors'),
+      '37',
+      'value_not_in_list'
+    ],
     ['an input the node does not have', (g: Record<string, FakeNode>) => (g['31']!.inputs.sampler = 'euler'), '31', 'unknown_input']
   ])('answers %s with node_errors', async (_label, patch, node, type) => {
     const { fake, name } = await readyAsync()
     const answer = await postPromptAsync(fake, { prompt: graph(name, patch) })
     expect(answer.status).toBe(400)
     expect(answer.body.error).toMatchObject({ type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation' })
-    expect(answer.body.node_errors[node]).toMatchObject({ class_type: expect.any(String), dependent_outputs: ['136'], errors: [expect.objectContaining({ type })] })
+    expect(answer.body.node_errors[node]).toMatchObject({
+      class_type: expect.any(String),
+      dependent_outputs: ['136'],
+      errors: [expect.objectContaining({ type })]
+    })
     expect(fake.accepted).toHaveLength(0)
   })
 
@@ -153,7 +198,10 @@ describe('execution, queue and history', () => {
   it('keeps {} in history until done, then outputs and a status; /view returns the PNG at the EmptySD3LatentImage size', async () => {
     const { fake, name } = await readyAsync({ latencyMs: 50 })
     const promptId = randomUUID()
-    await postPromptAsync(fake, { prompt: graph(name, (g) => Object.assign(g['27']!.inputs, { width: 1184, height: 880 })), prompt_id: promptId })
+    await postPromptAsync(fake, {
+      prompt: graph(name, (g) => Object.assign(g['27']!.inputs, { width: 1184, height: 880 })),
+      prompt_id: promptId
+    })
     expect(await historyAsync(fake, promptId)).toEqual({})
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
     const entry = (await historyAsync(fake, promptId))[promptId]
@@ -167,7 +215,10 @@ describe('execution, queue and history', () => {
   it('sizes a graph without an empty latent by FluxKontextImageScale’s nearest preferred size', async () => {
     const { fake, name } = await readyAsync()
     const promptId = randomUUID()
-    await postPromptAsync(fake, { prompt: graph(name, (g) => ((g['31']!.inputs.latent_image = ['124', 0]), delete g['27'])), prompt_id: promptId })
+    await postPromptAsync(fake, {
+      prompt: graph(name, (g) => ((g['31']!.inputs.latent_image = ['124', 0]), delete g['27'])),
+      prompt_id: promptId
+    })
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
     const image = (await historyAsync(fake, promptId))[promptId].outputs['136'].images[0]
     const view = await fetch(`${fake.url}/view?${new URLSearchParams(image).toString()}`)
@@ -238,7 +289,10 @@ describe('execution, queue and history', () => {
     expect(fake.queue()).toEqual({ running: [], pending: [] })
     expect(await historyAsync(fake, promptId)).toEqual({})
     expect(fake.accepted).toHaveLength(0)
-    expect(await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).toEqual({ status: 409, body: { error: 'prompt_id already exists' } })
+    expect(await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).toEqual({
+      status: 409,
+      body: { error: 'prompt_id already exists' }
+    })
     expect(fake.accepted.map((prompt) => prompt.promptId)).toEqual([promptId])
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
   })
@@ -280,7 +334,10 @@ describe('execution, queue and history', () => {
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
     const entry = (await historyAsync(fake, promptId))[promptId]
     expect(entry.status.status_str).toBe('error')
-    expect(entry.status.messages.find((message: unknown[]) => message[0] === 'execution_error')[1]).toMatchObject({ node_type: 'KSampler', exception_message: 'boom' })
+    expect(entry.status.messages.find((message: unknown[]) => message[0] === 'execution_error')[1]).toMatchObject({
+      node_type: 'KSampler',
+      exception_message: 'boom'
+    })
   })
 })
 
@@ -333,7 +390,8 @@ async function connectAsync(fake: FakeComfyui, clientId?: string, path = '/ws'):
   return client
 }
 
-const ended = (client: Client, promptId: string): boolean => client.of(promptId).some((frame) => frame.type === 'executing' && frame.data.node === null)
+const ended = (client: Client, promptId: string): boolean =>
+  client.of(promptId).some((frame) => frame.type === 'executing' && frame.data.node === null)
 
 describe('the common faults (test/fakes/host-fault.ts)', () => {
   it('drops /prompt before queuing on reset', async () => {
@@ -352,7 +410,11 @@ describe('the common faults (test/fakes/host-fault.ts)', () => {
     const promptId = randomUUID()
     expect((await postPromptAsync(fake, { prompt: graph(name), prompt_id: promptId })).status).toBe(200)
     await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
-    const image = (await historyAsync(fake, promptId))[promptId].outputs['136'].images[0] as { filename: string; subfolder: string; type: string }
+    const image = (await historyAsync(fake, promptId))[promptId].outputs['136'].images[0] as {
+      filename: string
+      subfolder: string
+      type: string
+    }
     const view = `${fake.url}/view?${new URLSearchParams(image).toString()}`
     fake.failNext({ kind: 'truncated-image' })
     const cut = new Uint8Array(await (await fetch(view)).arrayBuffer())
@@ -407,15 +469,27 @@ describe('the websocket /ws?clientId=', () => {
     const executing = frames.filter((frame) => frame.type === 'executing').map((frame) => frame.data.node)
     expect(executing).toEqual(['37', '38', '6', '190', '42', '39', '124', '177', '35', '135', '27', '31', '8', '136', null])
     const progress = frames.filter((frame) => frame.type === 'progress')
-    expect(progress.map((frame) => frame.data)).toEqual(Array.from({ length: 20 }, (_, index) => ({ value: index + 1, max: 20, node: '31', prompt_id: promptId })))
+    expect(progress.map((frame) => frame.data)).toEqual(
+      Array.from({ length: 20 }, (_, index) => ({ value: index + 1, max: 20, node: '31', prompt_id: promptId }))
+    )
     expect(frames.filter((frame) => frame.type === 'progress_state')).toHaveLength(20)
-    expect(frames.find((frame) => frame.type === 'executed')?.data).toMatchObject({ node: '136', output: { images: [{ filename: 'kontext-edit_00001_.png', subfolder: '', type: 'output' }] } })
+    expect(frames.find((frame) => frame.type === 'executed')?.data).toMatchObject({
+      node: '136',
+      output: { images: [{ filename: 'kontext-edit_00001_.png', subfolder: '', type: 'output' }] }
+    })
     expect(frames.slice(-2).map((frame) => frame.type)).toEqual(['execution_success', 'executing'])
     expect(await historyAtEnd).toHaveProperty(promptId)
     // Previews: event type 1 (PREVIEW_IMAGE), image type 2 (PNG), then a PNG.
     expect(mine.binary).toHaveLength(4)
-    expect(mine.binary.map((frame) => [frame.readUInt32BE(0), frame.readUInt32BE(4), imageSize(new Uint8Array(frame.subarray(8))).type])).toEqual(Array(4).fill([1, 2, 'png']))
-    expect(fake.framesFor(promptId).filter((frame) => frame.type !== 'preview').map((frame) => frame.type)).toEqual(frames.map((frame) => frame.type))
+    expect(
+      mine.binary.map((frame) => [frame.readUInt32BE(0), frame.readUInt32BE(4), imageSize(new Uint8Array(frame.subarray(8))).type])
+    ).toEqual(Array(4).fill([1, 2, 'png']))
+    expect(
+      fake
+        .framesFor(promptId)
+        .filter((frame) => frame.type !== 'preview')
+        .map((frame) => frame.type)
+    ).toEqual(frames.map((frame) => frame.type))
     // The other client hears only the queue's status.
     expect(other.frames.length).toBeGreaterThan(1)
     expect(other.frames.every((frame) => frame.type === 'status')).toBe(true)
@@ -441,7 +515,19 @@ describe('the websocket /ws?clientId=', () => {
     expect(fake.framesFor(again)).toEqual([])
     expect((await historyAsync(fake, again))[again].status.status_str).toBe('success')
     const frames = client.of(reseeded)
-    expect(frames.find((frame) => frame.type === 'execution_cached')!.data.nodes).toEqual(['37', '38', '6', '190', '42', '39', '124', '177', '35', '135', '27'])
+    expect(frames.find((frame) => frame.type === 'execution_cached')!.data.nodes).toEqual([
+      '37',
+      '38',
+      '6',
+      '190',
+      '42',
+      '39',
+      '124',
+      '177',
+      '35',
+      '135',
+      '27'
+    ])
     expect(frames.filter((frame) => frame.type === 'executing').map((frame) => frame.data.node)).toEqual(['31', '8', '136', null])
   })
 
@@ -466,7 +552,12 @@ describe('the websocket /ws?clientId=', () => {
     ])
     fake.resume()
     await expect.poll(() => ended(second, promptId), POLL).toBe(true)
-    expect(second.of(promptId).filter((frame) => frame.type === 'progress').map((frame) => frame.data.value)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    expect(
+      second
+        .of(promptId)
+        .filter((frame) => frame.type === 'progress')
+        .map((frame) => frame.data.value)
+    ).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
     expect(fake.stalled()).toEqual([])
   })
 
@@ -498,7 +589,15 @@ describe('the websocket /ws?clientId=', () => {
 
     const usableProgress = client.frames.filter((frame) => {
       const data = frame?.data
-      return frame?.type === 'progress' && typeof data?.value === 'number' && typeof data.max === 'number' && data.max > 0 && data.value >= 0 && data.value <= data.max && typeof data.prompt_id === 'string'
+      return (
+        frame?.type === 'progress' &&
+        typeof data?.value === 'number' &&
+        typeof data.max === 'number' &&
+        data.max > 0 &&
+        data.value >= 0 &&
+        data.value <= data.max &&
+        typeof data.prompt_id === 'string'
+      )
     })
     expect(usableProgress).toEqual([])
     expect(client.texts.some((text) => text.startsWith('{"type": "progress", "data": {"value": 3'))).toBe(true)

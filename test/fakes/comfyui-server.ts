@@ -67,7 +67,20 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { imageSize } from 'image-size'
 import { WebSocket, WebSocketServer } from 'ws'
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
-import { closeServerAsync, deliverReply, jsonReply, listenOnLoopbackAsync, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply, type JsonReply, type RawReply } from './fake-http'
+import {
+  closeServerAsync,
+  deliverReply,
+  jsonReply,
+  listenOnLoopbackAsync,
+  parseJsonBody,
+  readBodyAsync,
+  sendReply,
+  type FakeHostHandle,
+  type FakeHostOptions,
+  type FakeReply,
+  type JsonReply,
+  type RawReply
+} from './fake-http'
 import { FaultQueue, type HostFault } from './host-fault'
 import { makePng } from './make-image'
 
@@ -285,7 +298,13 @@ const SAMPLERS = ['euler', 'euler_ancestral', 'heun', 'dpm_2', 'dpmpp_2m', 'dpmp
 const SCHEDULERS = ['normal', 'karras', 'exponential', 'sgm_uniform', 'simple', 'ddim_uniform', 'beta', 'linear_quadratic', 'kl_optimal']
 
 const SCHEMAS: Record<string, NodeSchema> = {
-  UNETLoader: { required: { unet_name: combo((fake) => fake.models.diffusionModels), weight_dtype: combo(() => ['default', 'fp8_e4m3fn', 'fp8_e4m3fn_fast', 'fp8_e5m2']) }, outputs: ['MODEL'] },
+  UNETLoader: {
+    required: {
+      unet_name: combo((fake) => fake.models.diffusionModels),
+      weight_dtype: combo(() => ['default', 'fp8_e4m3fn', 'fp8_e4m3fn_fast', 'fp8_e5m2'])
+    },
+    outputs: ['MODEL']
+  },
   DualCLIPLoader: {
     required: {
       clip_name1: combo((fake) => fake.models.textEncoders),
@@ -338,7 +357,10 @@ const DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
 // ---------------------------------------------------------------------------------------------
 
 /** ComfyUI answers through aiohttp's json_response, which names the charset. */
-const json = (status: number, body: unknown, headers?: Record<string, string>): JsonReply => ({ ...jsonReply(status, body, headers), contentType: 'application/json; charset=utf-8' })
+const json = (status: number, body: unknown, headers?: Record<string, string>): JsonReply => ({
+  ...jsonReply(status, body, headers),
+  contentType: 'application/json; charset=utf-8'
+})
 const text = (status: number, body: string): RawReply => ({ kind: 'raw', status, contentType: 'text/plain; charset=utf-8', body })
 
 interface ComfyError {
@@ -532,7 +554,9 @@ class FakeComfyuiServer implements FakeComfyui {
     let body: unknown = null
     let form: FormData | null = null
     if (/^multipart\/form-data/i.test(contentType ?? '')) {
-      form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': contentType! }, body: new Uint8Array(raw) }).formData().catch(() => null)
+      form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': contentType! }, body: new Uint8Array(raw) })
+        .formData()
+        .catch(() => null)
     } else if (raw.length > 0) {
       // undefined, not null: /prompt tells a body that is not JSON from no body at all.
       const parsed = parseJsonBody(raw)
@@ -545,7 +569,14 @@ class FakeComfyuiServer implements FakeComfyui {
     deliverReply(request, response, reply)
   }
 
-  private async route(method: string, path: string, query: Record<string, string>, body: unknown, form: FormData | null, size: number): Promise<FakeReply> {
+  private async route(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+    form: FormData | null,
+    size: number
+  ): Promise<FakeReply> {
     const allow = (expected: string): FakeReply | undefined => (method === expected ? undefined : text(405, '405: Method Not Allowed'))
     if (path === '/upload/image') return allow('POST') ?? (await this.upload(form, size))
     if (path === '/prompt') {
@@ -554,12 +585,16 @@ class FakeComfyuiServer implements FakeComfyui {
     }
     if (path === '/queue') return method === 'GET' ? this.getQueue() : (allow('POST') ?? this.postQueue(body))
     if (path === '/interrupt') return allow('POST') ?? this.interrupt(body)
-    if (path === '/history') return method === 'GET' ? json(200, Object.fromEntries(this.history)) : (allow('POST') ?? this.postHistory(body))
+    if (path === '/history')
+      return method === 'GET' ? json(200, Object.fromEntries(this.history)) : (allow('POST') ?? this.postHistory(body))
     const historyMatch = /^\/history\/([^/]+)$/.exec(path)
     if (historyMatch !== null) return allow('GET') ?? this.getHistory(decodeURIComponent(historyMatch[1]!))
     if (path === '/view') return allow('GET') ?? this.view(query)
     if (path === '/system_stats') {
-      return allow('GET') ?? json(200, { system: { os: 'posix', comfyui_version: 'fake', python_version: '3.12', embedded_python: false }, devices: [] })
+      return (
+        allow('GET') ??
+        json(200, { system: { os: 'posix', comfyui_version: 'fake', python_version: '3.12', embedded_python: false }, devices: [] })
+      )
     }
     return text(404, '404: Not Found')
   }
@@ -580,13 +615,15 @@ class FakeComfyuiServer implements FakeComfyui {
     const type = stringField(form, 'type') ?? 'input'
     if (!['input', 'temp', 'output'].includes(type)) return text(400, `fake: unknown type "${type}"`)
     const subfolder = stringField(form, 'subfolder') ?? ''
-    if (subfolder.startsWith('/') || subfolder.split(/[\\/]/).includes('..') || image.name.includes('/') || image.name.includes('..')) return text(400, '')
+    if (subfolder.startsWith('/') || subfolder.split(/[\\/]/).includes('..') || image.name.includes('/') || image.name.includes('..'))
+      return text(400, '')
     const overwrite = stringField(form, 'overwrite')
     const bytes = new Uint8Array(await image.arrayBuffer())
     let dimensions: { width: number; height: number }
     try {
       const measured = imageSize(bytes)
-      if (!(measured.width > 0 && measured.height > 0) || !['png', 'jpg', 'webp'].includes(measured.type ?? '')) throw new Error('not an image')
+      if (!(measured.width > 0 && measured.height > 0) || !['png', 'jpg', 'webp'].includes(measured.type ?? ''))
+        throw new Error('not an image')
       dimensions = { width: measured.width, height: measured.height }
     } catch {
       return text(400, 'fake: the uploaded bytes are not a PNG, JPEG or WebP image (ComfyUI would store them and fail in LoadImage)')
@@ -616,7 +653,8 @@ class FakeComfyuiServer implements FakeComfyui {
     if (body === undefined) return promptError('invalid_prompt', 'fake: the body is not JSON')
     if (!isRecord(body) || !('prompt' in body)) return promptError('no_prompt', 'No prompt provided', 'No prompt provided')
     const unknown = Object.keys(body).filter((key) => !PROMPT_BODY_KEYS.has(key))
-    if (unknown.length > 0) return promptError('invalid_prompt', `fake: unknown body key(s) ${unknown.join(', ')} (ComfyUI would ignore them)`)
+    if (unknown.length > 0)
+      return promptError('invalid_prompt', `fake: unknown body key(s) ${unknown.join(', ')} (ComfyUI would ignore them)`)
     for (const [key, ok] of [
       ['client_id', body.client_id === undefined || typeof body.client_id === 'string'],
       ['prompt_id', body.prompt_id === undefined || typeof body.prompt_id === 'string'],
@@ -629,7 +667,11 @@ class FakeComfyuiServer implements FakeComfyui {
     // Builds that keep a client's prompt_id refuse one that is not a canonical lowercase UUID (a
     // third-party reading of ComfyUI v0.36.0 server.py / comfy_execution/jobs.py validate_job_id).
     if (this.honorsPromptId && typeof body.prompt_id === 'string' && !CANONICAL_UUID.test(body.prompt_id)) {
-      return promptError('invalid_prompt_id', 'prompt_id must be a valid UUID', 'prompt_id must be a UUID string in canonical lowercase hyphenated form; omit it to let the server generate one')
+      return promptError(
+        'invalid_prompt_id',
+        'prompt_id must be a valid UUID',
+        'prompt_id must be a UUID string in canonical lowercase hyphenated form; omit it to let the server generate one'
+      )
     }
     const graph = body.prompt
     if (!isRecord(graph)) return promptError('invalid_prompt', 'fake: prompt must be an object of nodes')
@@ -642,14 +684,27 @@ class FakeComfyuiServer implements FakeComfyui {
       if (this.duplicatePromptId === 'conflict') return json(409, { error: 'prompt_id already exists' })
     }
 
-    let fault = this.takeFault(['status', 'reset', 'hang', 'malformed', 'reset-after-accept', 'drop-before-queue', 'execution-error', 'stall', 'slow-accept', 'status-null'])
+    let fault = this.takeFault([
+      'status',
+      'reset',
+      'hang',
+      'malformed',
+      'reset-after-accept',
+      'drop-before-queue',
+      'execution-error',
+      'stall',
+      'slow-accept',
+      'status-null'
+    ])
     if (fault?.kind === 'slow-accept') {
       if (!(await this.wait(fault.ms))) return { kind: 'hang' }
       fault = fault.stall === true ? { kind: 'stall' } : undefined
     }
     if (fault?.kind === 'status') {
       const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
-      return fault.status === 500 ? text(500, '500 Internal Server Error\n\nServer got itself in trouble') : json(fault.status, { error: `simulated ${fault.status}` }, headers)
+      return fault.status === 500
+        ? text(500, '500 Internal Server Error\n\nServer got itself in trouble')
+        : json(fault.status, { error: `simulated ${fault.status}` }, headers)
     }
     if (fault?.kind === 'reset') return { kind: 'destroy' }
     if (fault?.kind === 'hang') return { kind: 'hang' }
@@ -663,8 +718,23 @@ class FakeComfyuiServer implements FakeComfyui {
     const bodyKeys = Object.keys(body)
     const queueIt = (): void => {
       this.seenPromptIds.add(promptId)
-      this.acceptedPrompts.push({ promptId, number, clientId: typeof body.client_id === 'string' ? body.client_id : undefined, graph: structuredClone(typedGraph), bodyKeys })
-      this.pending.push({ number, promptId, graph: typedGraph, extraData, outputs: validation.outputs, fault, output: validation.output, interrupt: new AbortController() })
+      this.acceptedPrompts.push({
+        promptId,
+        number,
+        clientId: typeof body.client_id === 'string' ? body.client_id : undefined,
+        graph: structuredClone(typedGraph),
+        bodyKeys
+      })
+      this.pending.push({
+        number,
+        promptId,
+        graph: typedGraph,
+        extraData,
+        outputs: validation.outputs,
+        fault,
+        output: validation.output,
+        interrupt: new AbortController()
+      })
       this.pending.sort((a, b) => a.number - b.number)
       this.pump()
       this.broadcastStatus()
@@ -679,15 +749,22 @@ class FakeComfyuiServer implements FakeComfyui {
   }
 
   /** ComfyUI's validate_prompt, plus the fake's Kontext check; the output size on success. */
-  private validateGraph(graph: Record<string, unknown>): { reply: FakeReply } | { outputs: string[]; output: { width: number; height: number } } {
+  private validateGraph(
+    graph: Record<string, unknown>
+  ): { reply: FakeReply } | { outputs: string[]; output: { width: number; height: number } } {
     for (const [id, node] of Object.entries(graph)) {
       if (!isRecord(node) || typeof node.class_type !== 'string') {
-        return { reply: promptError('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`) }
+        return {
+          reply: promptError('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`)
+        }
       }
       if (SCHEMAS[node.class_type] === undefined) {
-        return { reply: promptError('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`) }
+        return {
+          reply: promptError('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`)
+        }
       }
-      if (!isRecord(node.inputs)) return { reply: promptError('invalid_prompt', `fake: node ${id} has no inputs object`, `Node ID '#${id}'`) }
+      if (!isRecord(node.inputs))
+        return { reply: promptError('invalid_prompt', `fake: node ${id} has no inputs object`, `Node ID '#${id}'`) }
     }
     const nodes = graph as Record<string, FakeNode>
     const outputs = Object.keys(nodes).filter((id) => SCHEMAS[nodes[id]!.class_type]!.outputNode === true)
@@ -702,12 +779,18 @@ class FakeComfyuiServer implements FakeComfyui {
       const details = Object.values(nodeErrors)
         .flatMap((entry) => (entry as { errors: ComfyError[] }).errors.map((error) => `${error.message}: ${error.details}`))
         .join('\n')
-      return { reply: json(400, { error: { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details, extra_info: {} }, node_errors: nodeErrors }) }
+      return {
+        reply: json(400, {
+          error: { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details, extra_info: {} },
+          node_errors: nodeErrors
+        })
+      }
     }
     const cycle = findCycle(nodes)
     if (cycle !== undefined) return { reply: promptError('invalid_prompt', `fake: dependency cycle through node ${cycle}`) }
     const kontext = checkKontext(nodes)
-    if (typeof kontext === 'string') return { reply: promptError('fake_not_kontext', `${kontext} (a check of this test fake, not of ComfyUI)`) }
+    if (typeof kontext === 'string')
+      return { reply: promptError('fake_not_kontext', `${kontext} (a check of this test fake, not of ComfyUI)`) }
     const size = this.outputSize(nodes, kontext.latentFrom)
     if (typeof size === 'string') return { reply: promptError('fake_not_kontext', `${size} (a check of this test fake, not of ComfyUI)`) }
     return { outputs, output: size }
@@ -723,51 +806,106 @@ class FakeComfyuiServer implements FakeComfyui {
     ]
     for (const name of Object.keys(node.inputs)) {
       if (!specs.some(([known]) => known === name) && !(schema.ignored ?? []).includes(name)) {
-        errors.push({ type: 'unknown_input', message: 'fake: input is not in the node schema (ComfyUI would ignore it)', details: name, extra_info: { input_name: name } })
+        errors.push({
+          type: 'unknown_input',
+          message: 'fake: input is not in the node schema (ComfyUI would ignore it)',
+          details: name,
+          extra_info: { input_name: name }
+        })
       }
     }
     for (const [name, spec, required] of specs) {
       const value = node.inputs[name]
       if (value === undefined) {
-        if (required) errors.push({ type: 'required_input_missing', message: 'Required input is missing', details: name, extra_info: { input_name: name } })
+        if (required)
+          errors.push({
+            type: 'required_input_missing',
+            message: 'Required input is missing',
+            details: name,
+            extra_info: { input_name: name }
+          })
         continue
       }
       if (Array.isArray(value)) {
         if (value.length !== 2) {
-          errors.push({ type: 'bad_linked_input', message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]', details: name, extra_info: { input_name: name, received_value: value } })
+          errors.push({
+            type: 'bad_linked_input',
+            message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]',
+            details: name,
+            extra_info: { input_name: name, received_value: value }
+          })
           continue
         }
         const [from, slot] = value as [unknown, unknown]
         const source = typeof from === 'string' ? nodes[from] : undefined
         const received = source === undefined || typeof slot !== 'number' ? undefined : SCHEMAS[source.class_type]!.outputs[slot]
         if (received === undefined) {
-          errors.push({ type: 'exception_during_inner_validation', message: 'Exception when validating inner node', details: `'${String(from)}'`, extra_info: { input_name: name, linked_node: value } })
+          errors.push({
+            type: 'exception_during_inner_validation',
+            message: 'Exception when validating inner node',
+            details: `'${String(from)}'`,
+            extra_info: { input_name: name, linked_node: value }
+          })
         } else if (spec.kind !== 'link' || received !== spec.type) {
           const expected = spec.kind === 'link' ? spec.type : spec.kind
-          errors.push({ type: 'return_type_mismatch', message: 'Return type mismatch between linked nodes', details: `${name}, ${received} != ${expected}`, extra_info: { input_name: name, received_type: received, linked_node: value } })
+          errors.push({
+            type: 'return_type_mismatch',
+            message: 'Return type mismatch between linked nodes',
+            details: `${name}, ${received} != ${expected}`,
+            extra_info: { input_name: name, received_type: received, linked_node: value }
+          })
         }
         continue
       }
       if (spec.kind === 'link') {
-        errors.push({ type: 'bad_linked_input', message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]', details: name, extra_info: { input_name: name, received_value: value } })
+        errors.push({
+          type: 'bad_linked_input',
+          message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]',
+          details: name,
+          extra_info: { input_name: name, received_value: value }
+        })
         continue
       }
       const typeOk =
-        spec.kind === 'INT' ? Number.isInteger(value) : spec.kind === 'FLOAT' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string'
+        spec.kind === 'INT'
+          ? Number.isInteger(value)
+          : spec.kind === 'FLOAT'
+            ? typeof value === 'number' && Number.isFinite(value)
+            : typeof value === 'string'
       if (!typeOk) {
         const kind = spec.kind === 'COMBO' ? 'STRING' : spec.kind
-        errors.push({ type: 'invalid_input_type', message: `Failed to convert an input value to a ${kind} value`, details: `${name}, ${JSON.stringify(value)}`, extra_info: { input_name: name, received_value: value } })
+        errors.push({
+          type: 'invalid_input_type',
+          message: `Failed to convert an input value to a ${kind} value`,
+          details: `${name}, ${JSON.stringify(value)}`,
+          extra_info: { input_name: name, received_value: value }
+        })
         continue
       }
       if ((spec.kind === 'INT' || spec.kind === 'FLOAT') && (value as number) < spec.min) {
-        errors.push({ type: 'value_smaller_than_min', message: `Value ${value as number} smaller than min of ${spec.min}`, details: name, extra_info: { input_name: name, received_value: value } })
+        errors.push({
+          type: 'value_smaller_than_min',
+          message: `Value ${value as number} smaller than min of ${spec.min}`,
+          details: name,
+          extra_info: { input_name: name, received_value: value }
+        })
       } else if ((spec.kind === 'INT' || spec.kind === 'FLOAT') && (value as number) > spec.max) {
-        errors.push({ type: 'value_bigger_than_max', message: `Value ${value as number} bigger than max of ${spec.max}`, details: name, extra_info: { input_name: name, received_value: value } })
+        errors.push({
+          type: 'value_bigger_than_max',
+          message: `Value ${value as number} bigger than max of ${spec.max}`,
+          details: name,
+          extra_info: { input_name: name, received_value: value }
+        })
       } else if (spec.kind === 'COMBO') {
         const options = spec.options(this)
         const candidate = node.class_type === 'LoadImage' ? (value as string).replace(/ \[input\]$/, '') : (value as string)
         if (!options.includes(candidate)) {
-          errors.push({ type: 'value_not_in_list', message: 'Value not in list', details: `${name}: '${value as string}' not in ${options.length > 20 ? `(list of length ${options.length})` : JSON.stringify(options)}`, extra_info: { input_name: name, received_value: value } })
+          errors.push({
+            type: 'value_not_in_list',
+            message: 'Value not in list',
+            details: `${name}: '${value as string}' not in ${options.length > 20 ? `(list of length ${options.length})` : JSON.stringify(options)}`,
+            extra_info: { input_name: name, received_value: value }
+          })
         }
       }
     }
@@ -779,7 +917,8 @@ class FakeComfyuiServer implements FakeComfyui {
     const latent = nodes[latentFrom]!
     if (latent.class_type === 'EmptySD3LatentImage') {
       const { width, height, batch_size: batch } = latent.inputs as { width: number; height: number; batch_size: number }
-      if (width % 16 !== 0 || height % 16 !== 0) return `EmptySD3LatentImage ${latentFrom} is ${width}x${height}; width and height step by 16`
+      if (width % 16 !== 0 || height % 16 !== 0)
+        return `EmptySD3LatentImage ${latentFrom} is ${width}x${height}; width and height step by 16`
       if (batch !== 1) return 'batch_size must be 1 (the fake renders one image a prompt)'
       return { width, height }
     }
@@ -791,7 +930,8 @@ class FakeComfyuiServer implements FakeComfyui {
       // nodes_flux.py: the preferred resolution with the nearest width/height ratio.
       const ratio = load.width / load.height
       let best = KONTEXT_DEV_SIZES[0]!
-      for (const size of KONTEXT_DEV_SIZES) if (Math.abs(ratio - size.width / size.height) < Math.abs(ratio - best.width / best.height)) best = size
+      for (const size of KONTEXT_DEV_SIZES)
+        if (Math.abs(ratio - size.width / size.height) < Math.abs(ratio - best.width / best.height)) best = size
       return { width: best.width, height: best.height }
     }
     const load = this.loadedImage(pixels)
@@ -821,7 +961,10 @@ class FakeComfyuiServer implements FakeComfyui {
     const parsedUrl = new URL(request.url ?? '/', 'http://fake')
     const path = parsedUrl.pathname.replace(/^\/api(?=\/)/, '')
     const clientId = parsedUrl.searchParams.get('clientId') ?? undefined
-    const refuse = (): void => void socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found')
+    const refuse = (): void =>
+      void socket.end(
+        'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found'
+      )
     if (this.closing.signal.aborted) return void socket.destroy()
     if (path !== '/ws') return refuse()
     const accepted = this.websocketMode !== 'off'
@@ -841,7 +984,8 @@ class FakeComfyuiServer implements FakeComfyui {
     this.sendText(sid, undefined, 'status', { status: this.queueInfo(), sid })
     // On a reconnect of the running prompt's client, the current node, without a prompt_id.
     const running = this.running
-    if (running !== undefined && running.extraData.client_id === sid && running.node !== undefined) this.sendText(sid, undefined, 'executing', { node: running.node })
+    if (running !== undefined && running.extraData.client_id === sid && running.node !== undefined)
+      this.sendText(sid, undefined, 'executing', { node: running.node })
   }
 
   private queueInfo(): { exec_info: { queue_remaining: number } } {
@@ -950,7 +1094,11 @@ class FakeComfyuiServer implements FakeComfyui {
     send('execution_start', { timestamp: started })
     send('execution_cached', { nodes: cached, timestamp: started })
 
-    const end = async (status: 'success' | 'error', outputs: Record<string, unknown>, event: [string, Record<string, unknown>]): Promise<void> => {
+    const end = async (
+      status: 'success' | 'error',
+      outputs: Record<string, unknown>,
+      event: [string, Record<string, unknown>]
+    ): Promise<void> => {
       messages.push([event[0], { prompt_id: promptId, ...event[1], timestamp: Date.now() }])
       send(event[0], { ...event[1], timestamp: Date.now() })
       item.node = undefined
@@ -967,7 +1115,8 @@ class FakeComfyuiServer implements FakeComfyui {
       await end('error', {}, ['execution_interrupted', { node_id: node, node_type: item.graph[node]!.class_type, executed: [...executed] }])
     }
 
-    if (!toRun.some((id) => item.graph[id]!.class_type === 'KSampler') && !(await this.pause(this.latencyMs, signal))) return interrupted(order.at(-1)!)
+    if (!toRun.some((id) => item.graph[id]!.class_type === 'KSampler') && !(await this.pause(this.latencyMs, signal)))
+      return interrupted(order.at(-1)!)
     const outputs: Record<string, unknown> = {}
     for (const id of toRun) {
       const node = item.graph[id]!
@@ -995,7 +1144,20 @@ class FakeComfyuiServer implements FakeComfyui {
         for (let step = 1; step <= steps; step += 1) {
           if (!(await this.pause(this.latencyMs / steps, signal))) return interrupted(id)
           send('progress', { value: step, max: steps, node: id })
-          send('progress_state', { nodes: { [id]: { value: step, max: steps, state: 'running', node_id: id, prompt_id: promptId, display_node_id: id, parent_node_id: null, real_node_id: id } } })
+          send('progress_state', {
+            nodes: {
+              [id]: {
+                value: step,
+                max: steps,
+                state: 'running',
+                node_id: id,
+                prompt_id: promptId,
+                display_node_id: id,
+                parent_node_id: null,
+                real_node_id: id
+              }
+            }
+          })
           if (step % 5 === 0) this.sendPreview(sid, promptId)
           if (step === stallAt && !(await this.hold(promptId, signal))) return interrupted(id)
         }
@@ -1033,7 +1195,9 @@ class FakeComfyuiServer implements FakeComfyui {
       outputs,
       // execution.py task_done: `status` is Optional, stored as null when a caller passes none.
       status: item.fault?.kind === 'status-null' ? null : { status_str: status, completed: status === 'success', messages },
-      meta: Object.fromEntries(Object.keys(outputs).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }]))
+      meta: Object.fromEntries(
+        Object.keys(outputs).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }])
+      )
     })
   }
 
@@ -1056,7 +1220,8 @@ class FakeComfyuiServer implements FakeComfyui {
     if (unknown.length > 0) return text(400, `fake: unknown key(s) ${unknown.join(', ')}`)
     if (body.clear === true) this.pending.splice(0)
     if (body.delete !== undefined) {
-      if (!Array.isArray(body.delete) || !body.delete.every((id) => typeof id === 'string')) return text(400, 'fake: delete must be a list of prompt ids')
+      if (!Array.isArray(body.delete) || !body.delete.every((id) => typeof id === 'string'))
+        return text(400, 'fake: delete must be a list of prompt ids')
       for (const id of body.delete) {
         this.deleted.push(id)
         const index = this.pending.findIndex((item) => item.promptId === id)
@@ -1097,7 +1262,10 @@ class FakeComfyuiServer implements FakeComfyui {
     if (filename.startsWith('/') || filename.includes('..')) return text(400, '')
     const type = query.type ?? 'output'
     const subfolder = query.subfolder ?? ''
-    const bytes = type === 'input' ? this.inputFiles.get(subfolder === '' ? filename : `${subfolder}/${filename}`)?.bytes : this.outputFiles.get(`${type}/${subfolder}/${filename}`)
+    const bytes =
+      type === 'input'
+        ? this.inputFiles.get(subfolder === '' ? filename : `${subfolder}/${filename}`)?.bytes
+        : this.outputFiles.get(`${type}/${subfolder}/${filename}`)
     const fault = bytes === undefined ? undefined : this.takeFault(['view-missing', 'truncated-image'])
     if (bytes === undefined || fault?.kind === 'view-missing') return text(404, '404: Not Found')
     const body = fault?.kind === 'truncated-image' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes
@@ -1147,7 +1315,8 @@ function checkKontext(nodes: Record<string, FakeNode>): { latentFrom: string } |
   if (samplers.length !== 1) return `expected one KSampler, found ${samplers.length}`
   const sampler = nodes[samplers[0]!]!
   let current = linkNode(sampler.inputs.positive)
-  if (current !== undefined && nodes[current]!.class_type === 'FluxKontextMultiReferenceLatentMethod') current = linkNode(nodes[current]!.inputs.conditioning)
+  if (current !== undefined && nodes[current]!.class_type === 'FluxKontextMultiReferenceLatentMethod')
+    current = linkNode(nodes[current]!.inputs.conditioning)
   if (current === undefined || nodes[current]!.class_type !== 'FluxGuidance') return 'KSampler.positive does not come from FluxGuidance'
   current = linkNode(nodes[current]!.inputs.conditioning)
   const references: string[] = []
@@ -1155,7 +1324,8 @@ function checkKontext(nodes: Record<string, FakeNode>): { latentFrom: string } |
     references.push(current)
     current = linkNode(nodes[current]!.inputs.conditioning)
   }
-  if (current === undefined || nodes[current]!.class_type !== 'CLIPTextEncode') return 'the conditioning chain does not start at a CLIPTextEncode'
+  if (current === undefined || nodes[current]!.class_type !== 'CLIPTextEncode')
+    return 'the conditioning chain does not start at a CLIPTextEncode'
   if (references.length === 0) return 'no ReferenceLatent between the CLIPTextEncode and FluxGuidance'
   const loads = new Set<string>()
   for (const reference of references) {
@@ -1204,7 +1374,9 @@ function nodeSignatures(nodes: Record<string, FakeNode>): Map<string, string> {
         const from = linkNode(value)
         return [name, from === undefined ? value : [signature(from), (value as unknown[])[1]]]
       })
-    const digest = createHash('sha256').update(JSON.stringify([node.class_type, inputs])).digest('hex')
+    const digest = createHash('sha256')
+      .update(JSON.stringify([node.class_type, inputs]))
+      .digest('hex')
     signatures.set(id, digest)
     return digest
   }
@@ -1248,6 +1420,7 @@ function stringField(form: FormData, name: string): string | undefined {
 
 function describeForm(form: FormData): RecordedRequest['form'] {
   const out: NonNullable<RecordedRequest['form']> = {}
-  for (const [key, value] of form.entries()) out[key] = typeof value === 'string' ? value : { filename: value.name, type: value.type, size: value.size }
+  for (const [key, value] of form.entries())
+    out[key] = typeof value === 'string' ? value : { filename: value.name, type: value.type, size: value.size }
   return out
 }

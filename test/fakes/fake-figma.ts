@@ -347,10 +347,21 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
     // A rotated node exports as its axis-aligned box on the page, so constraints scale that box.
     const box = this.absoluteBoundingBox ?? { width: this.#width, height: this.#height }
     const constraint = settings.constraint ?? { type: 'SCALE', value: 1 }
-    const scale = constraint.type === 'SCALE' ? constraint.value : constraint.type === 'WIDTH' ? constraint.value / box.width : constraint.value / box.height
+    const scale =
+      constraint.type === 'SCALE'
+        ? constraint.value
+        : constraint.type === 'WIDTH'
+          ? constraint.value / box.width
+          : constraint.value / box.height
     const width = Math.max(1, Math.round(box.width * scale))
     const height = Math.max(1, Math.round(box.height * scale))
-    const bytes = await this.world.platform.renderAsync({ node: this, format: settings.format, width, height, imageBytes: (hash) => this.world.images.get(hash) })
+    const bytes = await this.world.platform.renderAsync({
+      node: this,
+      format: settings.format,
+      width,
+      height,
+      imageBytes: (hash) => this.world.images.get(hash)
+    })
     return this.world.intoSandboxRealm(bytes) as Uint8Array
   }
 
@@ -465,8 +476,17 @@ export class FakeText extends FakeSceneNode {
   }
 
   /** One segment for the whole text: the fake has no per-range styles. */
-  getStyledTextSegments(fields: ReadonlyArray<'fontName' | 'fontSize' | 'fills'>): Array<{ characters: string; start: number; end: number; fontName?: FontName; fontSize?: number; fills?: ReadonlyArray<Paint> }> {
-    const segment: { characters: string; start: number; end: number; fontName?: FontName; fontSize?: number; fills?: ReadonlyArray<Paint> } = {
+  getStyledTextSegments(
+    fields: ReadonlyArray<'fontName' | 'fontSize' | 'fills'>
+  ): Array<{ characters: string; start: number; end: number; fontName?: FontName; fontSize?: number; fills?: ReadonlyArray<Paint> }> {
+    const segment: {
+      characters: string
+      start: number
+      end: number
+      fontName?: FontName
+      fontSize?: number
+      fills?: ReadonlyArray<Paint>
+    } = {
       characters: this.#characters,
       start: 0,
       end: this.#characters.length
@@ -479,7 +499,9 @@ export class FakeText extends FakeSceneNode {
 
   private requireLoadedFont(operation: string, font: FontName): void {
     if (!this.world.fontLoaded(font)) {
-      throw new Error(`in ${operation}: Cannot write to node with unloaded font "${font.family} ${font.style}". Please call figma.loadFontAsync({ family: "${font.family}", style: "${font.style}" }) and await the returned promise first.`)
+      throw new Error(
+        `in ${operation}: Cannot write to node with unloaded font "${font.family} ${font.style}". Please call figma.loadFontAsync({ family: "${font.family}", style: "${font.style}" }) and await the returned promise first.`
+      )
     }
   }
 }
@@ -499,7 +521,10 @@ export class FakePage extends FakeBaseNode implements PortPage<FakeSceneNode> {
   }
 
   get children(): FakeSceneNode[] {
-    if (!this.loaded) throw new Error(`in get_children: page "${this.name}" is not loaded. Call "await page.loadAsync()" before reading its children (documentAccess: "dynamic-page").`)
+    if (!this.loaded)
+      throw new Error(
+        `in get_children: page "${this.name}" is not loaded. Call "await page.loadAsync()" before reading its children (documentAccess: "dynamic-page").`
+      )
     return this.contents
   }
 
@@ -515,7 +540,8 @@ export class FakePage extends FakeBaseNode implements PortPage<FakeSceneNode> {
     for (const node of nodes) {
       let page: FakeParent | null = node.parent
       while (page instanceof FakeFrame) page = page.parent
-      if (page instanceof FakePage && page !== this) throw new Error('in set_selection: The selection of a page can only include nodes in that page')
+      if (page instanceof FakePage && page !== this)
+        throw new Error('in set_selection: The selection of a page can only include nodes in that page')
     }
     this.#selection = [...nodes]
     this.world.selectionSetByPlugin(this)
@@ -756,7 +782,11 @@ function snapshotOf(node: FakeSceneNode): FakeNodeSnapshot {
 export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
   const platform = options.platform ?? nodePlatform
   const intoSandboxRealm = options.intoSandboxRealm ?? ((value: unknown) => value)
-  const world = new FakeWorld(platform, options.manifest?.relaunchButtons?.map((button) => button.command), intoSandboxRealm)
+  const world = new FakeWorld(
+    platform,
+    options.manifest?.relaunchButtons?.map((button) => button.command),
+    intoSandboxRealm
+  )
   const root = new FakeDocument(world, 'Document')
   // The page open when the plugin starts is loaded; pages added with addPage are not (dynamic-page).
   const firstPage = new FakePage(world, 'Page 1', true)

@@ -23,7 +23,11 @@ async function startAsync(): Promise<FakeFal> {
 const auth = (key = KEY): Record<string, string> => ({ authorization: `Key ${key}`, accept: 'application/json' })
 
 async function submitAsync(fake: FakeFal, body: unknown, endpoint = MAX, headers: Record<string, string> = auth()): Promise<Response> {
-  return fetch(`${fake.url}/${endpoint}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return fetch(`${fake.url}/${endpoint}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body)
+  })
 }
 
 interface Queued {
@@ -72,7 +76,11 @@ describe('routes', () => {
 
   it('answers 422 to a body that is not a JSON object', async () => {
     const fake = await startAsync()
-    const response = await fetch(`${fake.url}/${MAX}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: '[1,2' })
+    const response = await fetch(`${fake.url}/${MAX}`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: '[1,2'
+    })
     expect(response.status).toBe(422)
     expect(fake.submissions()).toBe(0)
   })
@@ -83,14 +91,26 @@ describe('the queue flow', () => {
     const fake = await startAsync()
     const queued = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, aspect_ratio: '16:9', output_format: 'png', num_images: 2 })
     const base = `${fake.url}/fal-ai/flux-pro/requests/${queued.request_id}`
-    expect(queued).toEqual({ request_id: expect.any(String), status: 'IN_QUEUE', queue_position: 0, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` })
+    expect(queued).toEqual({
+      request_id: expect.any(String),
+      status: 'IN_QUEUE',
+      queue_position: 0,
+      response_url: base,
+      status_url: `${base}/status`,
+      cancel_url: `${base}/cancel`
+    })
     expect((await getAsync(`${fake.url}/${MAX}/requests/${queued.request_id}/status`)).status).toBe(404)
     expect((await getAsync(`${fake.url}/fal-ai/flux-kontext/requests/${queued.request_id}/status`)).status).toBe(404)
 
     expect(await getAsync(queued.status_url)).toMatchObject({ status: 200, body: { status: 'COMPLETED' } })
     const result = await getAsync(queued.response_url)
     expect(result.status).toBe(200)
-    expect(result.body).toMatchObject({ seed: expect.any(Number), has_nsfw_concepts: [false, false], prompt: 'x', timings: expect.any(Object) })
+    expect(result.body).toMatchObject({
+      seed: expect.any(Number),
+      has_nsfw_concepts: [false, false],
+      prompt: 'x',
+      timings: expect.any(Object)
+    })
     expect(result.body.images).toHaveLength(2)
     const image = result.body.images[0]
     expect(image).toMatchObject({ content_type: 'image/png', width: 1392, height: 752 })
@@ -135,15 +155,57 @@ describe('input validation: the request is queued, COMPLETED, and its 422 shows 
     ['output_format webp', MAX, { prompt: 'x', image_url, output_format: 'webp' }, ['body', 'output_format'], 'literal_error'],
     ['a missing prompt', MAX, { image_url }, ['body', 'prompt'], 'missing'],
     ['image_url on /multi', `${MAX}/multi`, { prompt: 'x', image_url }, ['body', 'image_url'], 'extra_forbidden'],
-    ['a non-image data URI', MAX, { prompt: 'x', image_url: `data:image/png;base64,${Buffer.from('hello world!').toString('base64')}` }, ['body', 'image_url'], 'image_load_error'],
-    ['a mislabelled data URI', MAX, { prompt: 'x', image_url: PNG_URI.replace('image/png', 'image/jpeg') }, ['body', 'image_url'], 'image_load_error'],
+    [
+      'a non-image data URI',
+      MAX,
+      { prompt: 'x', image_url: `data:image/png;base64,${Buffer.from('hello world!').toString('base64')}` },
+      ['body', 'image_url'],
+      'image_load_error'
+    ],
+    [
+      'a mislabelled data URI',
+      MAX,
+      { prompt: 'x', image_url: PNG_URI.replace('image/png', 'image/jpeg') },
+      ['body', 'image_url'],
+      'image_load_error'
+    ],
     ['raw base64', MAX, { prompt: 'x', image_url: PNG_URI.split(',')[1] }, ['body', 'image_url'], 'file_download_error'],
-    ['safety_tolerance on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, safety_tolerance: '2' }, ['body', 'safety_tolerance'], 'extra_forbidden'],
-    ['aspect_ratio on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, aspect_ratio: '1:1' }, ['body', 'aspect_ratio'], 'extra_forbidden'],
-    ['9 steps on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, num_inference_steps: 9 }, ['body', 'num_inference_steps'], 'greater_than_equal'],
+    [
+      'safety_tolerance on dev',
+      'fal-ai/flux-kontext/dev',
+      { prompt: 'x', image_url, safety_tolerance: '2' },
+      ['body', 'safety_tolerance'],
+      'extra_forbidden'
+    ],
+    [
+      'aspect_ratio on dev',
+      'fal-ai/flux-kontext/dev',
+      { prompt: 'x', image_url, aspect_ratio: '1:1' },
+      ['body', 'aspect_ratio'],
+      'extra_forbidden'
+    ],
+    [
+      '9 steps on dev',
+      'fal-ai/flux-kontext/dev',
+      { prompt: 'x', image_url, num_inference_steps: 9 },
+      ['body', 'num_inference_steps'],
+      'greater_than_equal'
+    ],
     // fal-js `types/endpoints.ts`: `DevKontextEditInput` has no enhance_prompt.
-    ['enhance_prompt on dev', 'fal-ai/flux-kontext/dev', { prompt: 'x', image_url, enhance_prompt: false }, ['body', 'enhance_prompt'], 'extra_forbidden'],
-    ['a URL the fake did not serve', MAX, { prompt: 'x', image_url: 'https://v3b.fal.media/files/x.png' }, ['body', 'image_url'], 'fake_unsupported']
+    [
+      'enhance_prompt on dev',
+      'fal-ai/flux-kontext/dev',
+      { prompt: 'x', image_url, enhance_prompt: false },
+      ['body', 'enhance_prompt'],
+      'extra_forbidden'
+    ],
+    [
+      'a URL the fake did not serve',
+      MAX,
+      { prompt: 'x', image_url: 'https://v3b.fal.media/files/x.png' },
+      ['body', 'image_url'],
+      'fake_unsupported'
+    ]
   ])('rejects %s', async (_name, endpoint, body, loc, type) => {
     const fake = await startAsync()
     const queued = await queueAsync(fake, body, endpoint)
@@ -155,7 +217,11 @@ describe('input validation: the request is queued, COMPLETED, and its 422 shows 
 
   it('accepts the dev schema with steps and resolution_mode, and /multi with image_urls', async () => {
     const fake = await startAsync()
-    const dev = await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, num_inference_steps: 28, guidance_scale: 2.5, resolution_mode: '1:1' }, 'fal-ai/flux-kontext/dev')
+    const dev = await queueAsync(
+      fake,
+      { prompt: 'x', image_url: PNG_URI, num_inference_steps: 28, guidance_scale: 2.5, resolution_mode: '1:1' },
+      'fal-ai/flux-kontext/dev'
+    )
     // `DevKontextEditInput.output_format` defaults to jpeg, like every Kontext schema.
     expect((await getAsync(dev.response_url)).body.images[0]).toMatchObject({ width: 1024, height: 1024, content_type: 'image/jpeg' })
     const multi = await queueAsync(fake, { prompt: 'x', image_urls: [PNG_URI, PNG_URI], safety_tolerance: '6' }, `${MAX}/multi`)
@@ -188,10 +254,16 @@ describe('storage (fal-js storage.ts)', () => {
     expect((await getAsync(early.response_url)).body.detail).toEqual([expect.objectContaining({ type: 'file_download_error' })])
 
     // The presigned URL is its own credential: a second one is refused.
-    expect((await fetch(uploadUrl, { method: 'PUT', headers: { ...auth(), 'content-type': 'image/png' }, body: new Uint8Array(PNG) })).status).toBe(400)
-    expect((await fetch(uploadUrl.replace(/signature=[^&]+/, 'signature=forged'), { method: 'PUT', body: new Uint8Array(PNG) })).status).toBe(403)
+    expect(
+      (await fetch(uploadUrl, { method: 'PUT', headers: { ...auth(), 'content-type': 'image/png' }, body: new Uint8Array(PNG) })).status
+    ).toBe(400)
+    expect(
+      (await fetch(uploadUrl.replace(/signature=[^&]+/, 'signature=forged'), { method: 'PUT', body: new Uint8Array(PNG) })).status
+    ).toBe(403)
     expect(fake.uploads).toEqual([])
-    expect((await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(PNG) })).status).toBe(200)
+    expect((await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(PNG) })).status).toBe(
+      200
+    )
     expect(fake.uploads).toEqual([{ fileUrl, contentType: 'image/png', fileName: 'reference-1.png', bytes: new Uint8Array(PNG) }])
 
     const served = await fetch(fileUrl)
@@ -203,7 +275,11 @@ describe('storage (fal-js storage.ts)', () => {
 
   it('refuses an initiate body that is not {content_type, file_name}', async () => {
     const fake = await startAsync()
-    const response = await fetch(`${fake.url}/storage/upload/initiate?storage_type=fal-cdn-v3`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ contentType: 'image/png' }) })
+    const response = await fetch(`${fake.url}/storage/upload/initiate?storage_type=fal-cdn-v3`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ contentType: 'image/png' })
+    })
     expect(response.status).toBe(422)
   })
 
@@ -251,9 +327,11 @@ describe('faults', () => {
     const fake = await startAsync()
     fake.failNext({ kind: 'expired' })
     fake.failNext({ kind: 'truncated-image' })
-    const expired = (await getAsync((await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, output_format: 'png' })).response_url)).body.images[0]
+    const expired = (await getAsync((await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, output_format: 'png' })).response_url)).body
+      .images[0]
     expect((await fetch(expired.url)).status).toBe(404)
-    const truncated = (await getAsync((await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, output_format: 'png' })).response_url)).body.images[0]
+    const truncated = (await getAsync((await queueAsync(fake, { prompt: 'x', image_url: PNG_URI, output_format: 'png' })).response_url))
+      .body.images[0]
     expect((await (await fetch(truncated.url)).arrayBuffer()).byteLength).toBe(Math.floor(truncated.file_size / 2))
   })
 
@@ -297,7 +375,11 @@ it('startFalForRelayAsync’s failNext reaches the fake with the common fault na
     handle.failNext({ kind: 'reset-after-accept' })
     for (let i = 0; i < 2; i += 1) {
       const refused = await submitAsync()
-      expect([refused.status, refused.headers.get('retry-after'), refused.headers.get('x-fal-error-type')]).toEqual([503, '1', 'runner_scheduling_failure'])
+      expect([refused.status, refused.headers.get('retry-after'), refused.headers.get('x-fal-error-type')]).toEqual([
+        503,
+        '1',
+        'runner_scheduling_failure'
+      ])
     }
     expect(handle.submissions()).toBe(0)
     // Queued (billed), then the answer is lost.

@@ -52,7 +52,23 @@ import * as z from 'zod'
 import { KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
 import { nearestSize } from '../../shared/nearest-size'
 import { FaultQueue, type HostFault } from './host-fault'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
+import {
+  closeServerAsync,
+  copyHeaders,
+  decodeStrictBase64,
+  deliverReply,
+  hasJsonContentType,
+  jsonReply,
+  listenOnLoopbackAsync,
+  parseDataUri,
+  parseJsonBody,
+  readBodyAsync,
+  sendReply,
+  type FakeHostHandle,
+  type FakeHostOptions,
+  type FakeReply,
+  type ParsedJsonBody
+} from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -180,7 +196,10 @@ export async function startFakeFalAsync(options: FakeFalOptions): Promise<FakeFa
 
 /** The uniform handle for the cross-host tests (test/fakes/fake-hosts.ts). */
 export async function startFalForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
-  const fake = await startFakeFalAsync({ key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { runMs: options.latencyMs }) })
+  const fake = await startFakeFalAsync({
+    key: `fal-key-id-${randomUUID()}:fal-key-secret-${randomUUID()}`,
+    ...(options.latencyMs === undefined ? {} : { runMs: options.latencyMs })
+  })
   return {
     env: { FAL_KEY: fake.key, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url },
     submissions: () => fake.submissions(),
@@ -269,7 +288,18 @@ function typeForIssue(issue: z.core.$ZodIssue): string {
       return 'extra_forbidden'
     case 'invalid_type':
       if (issue.input === undefined) return 'missing'
-      return ({ string: 'string_type', number: 'float_type', int: 'int_type', boolean: 'bool_type', array: 'list_type', object: 'dict_type' } as Record<string, string>)[issue.expected] ?? 'type_error'
+      return (
+        (
+          {
+            string: 'string_type',
+            number: 'float_type',
+            int: 'int_type',
+            boolean: 'bool_type',
+            array: 'list_type',
+            object: 'dict_type'
+          } as Record<string, string>
+        )[issue.expected] ?? 'type_error'
+      )
     case 'invalid_value':
       return 'literal_error'
     case 'too_small':
@@ -284,9 +314,19 @@ function typeForIssue(issue: z.core.$ZodIssue): string {
 function detailFromIssues(issues: ReadonlyArray<z.core.$ZodIssue>): DetailItem[] {
   return issues.flatMap((issue): DetailItem[] => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ loc: ['body', ...issue.path.map(String), key], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }))
+      return issue.keys.map((key) => ({
+        loc: ['body', ...issue.path.map(String), key],
+        msg: 'Extra inputs are not permitted',
+        type: 'extra_forbidden'
+      }))
     }
-    return [{ loc: ['body', ...issue.path.map((part) => (typeof part === 'number' ? part : String(part)))], msg: issue.message, type: typeForIssue(issue) }]
+    return [
+      {
+        loc: ['body', ...issue.path.map((part) => (typeof part === 'number' ? part : String(part)))],
+        msg: issue.message,
+        type: typeForIssue(issue)
+      }
+    ]
   })
 }
 
@@ -312,7 +352,8 @@ function readReference(value: string, loc: Array<string | number>, readUpload: R
   let declared: string | undefined
   if (/^https?:\/\//i.test(value)) {
     const uploaded = readUpload(value)
-    if (uploaded === undefined) return fail('fake_unsupported', 'This test fake downloads only its own uploads; send a data URI or upload through storage.')
+    if (uploaded === undefined)
+      return fail('fake_unsupported', 'This test fake downloads only its own uploads; send a data URI or upload through storage.')
     if (uploaded === null) return fail('file_download_error', DOWNLOAD_FAILED)
     bytes = uploaded
   } else {
@@ -323,7 +364,8 @@ function readReference(value: string, loc: Array<string | number>, readUpload: R
     declared = dataUri.mediaType
   }
   const type = sniff(bytes)
-  if (type === null) return fail('image_load_error', 'Failed to load the image. Please ensure the image file is not corrupted and is in a supported format.')
+  if (type === null)
+    return fail('image_load_error', 'Failed to load the image. Please ensure the image file is not corrupted and is in a supported format.')
   if (declared !== undefined && declared.toLowerCase().replace('image/jpg', 'image/jpeg') !== MIMES[type]) {
     return fail('image_load_error', `The data URI says ${declared} but the bytes are ${MIMES[type]}.`)
   }
@@ -334,7 +376,10 @@ function readReference(value: string, loc: Array<string | number>, readUpload: R
     return fail('image_load_error', 'Failed to load the image: its dimensions cannot be read.')
   }
   if (size.width > MAX_IMAGE_SIDE || size.height > MAX_IMAGE_SIDE) {
-    return { ...fail('image_too_large', `Image dimensions exceed the maximum allowed (${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE}).`), ctx: { max_height: MAX_IMAGE_SIDE, max_width: MAX_IMAGE_SIDE } }
+    return {
+      ...fail('image_too_large', `Image dimensions exceed the maximum allowed (${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE}).`),
+      ctx: { max_height: MAX_IMAGE_SIDE, max_width: MAX_IMAGE_SIDE }
+    }
   }
   return { width: size.width, height: size.height }
 }
@@ -349,7 +394,10 @@ function validate(endpoint: string, raw: unknown, readUpload: ReadUpload): Valid
   const parsed = schema.safeParse(raw, { reportInput: true })
   if (!parsed.success) return detailFromIssues(parsed.error.issues)
   const input = parsed.data
-  const references = 'image_urls' in input ? input.image_urls.map((url, i) => ({ url, loc: ['body', 'image_urls', i] })) : [{ url: input.image_url, loc: ['body', 'image_url'] }]
+  const references =
+    'image_urls' in input
+      ? input.image_urls.map((url, i) => ({ url, loc: ['body', 'image_urls', i] }))
+      : [{ url: input.image_url, loc: ['body', 'image_url'] }]
   const sizes: KontextSizeSpec[] = []
   const problems: DetailItem[] = []
   for (const reference of references) {
@@ -526,12 +574,16 @@ class FakeFalServer implements FakeFal {
     const uploaded = /^\/cdn\/uploads\/([0-9a-f-]{36})\/[^/]+$/.exec(path)
     if (uploaded !== null) return method === 'GET' ? this.serveUpload(uploaded[1]!) : jsonReply(405, { detail: 'Method Not Allowed' })
     const presigned = /^\/storage\/presigned\/([0-9a-f-]{36})$/.exec(path)
-    if (presigned !== null) return method === 'PUT' ? this.put(request, presigned[1]!, query, raw) : { kind: 'raw', status: 405, contentType: 'application/xml', body: '<Error><Code>MethodNotAllowed</Code></Error>' }
+    if (presigned !== null)
+      return method === 'PUT'
+        ? this.put(request, presigned[1]!, query, raw)
+        : { kind: 'raw', status: 405, contentType: 'application/xml', body: '<Error><Code>MethodNotAllowed</Code></Error>' }
 
     const unauthorized = this.authenticate(request.headers.authorization)
     if (unauthorized !== undefined) return unauthorized
 
-    if (path === '/storage/upload/initiate') return method === 'POST' ? this.initiate(request, query, body) : jsonReply(405, { detail: 'Method Not Allowed' })
+    if (path === '/storage/upload/initiate')
+      return method === 'POST' ? this.initiate(request, query, body) : jsonReply(405, { detail: 'Method Not Allowed' })
 
     const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path)
     if (queue !== null) {
@@ -561,7 +613,9 @@ class FakeFalServer implements FakeFal {
   private submit(request: IncomingMessage, endpoint: string, body: ParsedJsonBody): FakeReply {
     this.attempts += 1
     if (!hasJsonContentType(request) || !body.ok || !isRecord(body.value)) {
-      return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }] })
+      return jsonReply(422, {
+        detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary (a JSON object sent as application/json)', type: 'dict_type' }]
+      })
     }
     const valid = validate(endpoint, body.value, (url) => this.readUpload(url))
     const fault = Array.isArray(valid) ? undefined : this.faults.take()
@@ -630,7 +684,8 @@ class FakeFalServer implements FakeFal {
       job.flakyPollsLeft -= 1
       return { kind: 'raw', status: 502, contentType: 'text/html', body: GATEWAY_PAGE }
     }
-    if (job.fault?.kind === 'malformed-status') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"status":"COMPL' }
+    if (job.fault?.kind === 'malformed-status')
+      return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"status":"COMPL' }
     job.polls += 1
     const phase = this.phase(job)
     const common = { request_id: job.requestId, response_url: this.urls(job).response_url }
@@ -655,14 +710,25 @@ class FakeFalServer implements FakeFal {
     switch (job.fault?.kind) {
       case 'moderation':
         return jsonReply(422, {
-          detail: [{ loc, msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation', url: 'https://docs.fal.ai/errors#content_policy_violation' }]
+          detail: [
+            {
+              loc,
+              msg: 'The content could not be processed because it contained material flagged by a content checker.',
+              type: 'content_policy_violation',
+              url: 'https://docs.fal.ai/errors#content_policy_violation'
+            }
+          ]
         })
       case 'model-error': {
         const type = job.fault.type ?? 'image_too_large'
         return jsonReply(422, { detail: [{ loc, msg: `Simulated ${type}.`, type, url: `https://docs.fal.ai/errors#${type}` }] })
       }
       case 'infra-error':
-        return jsonReply(job.fault.status, { detail: `Simulated ${job.fault.errorType}`, error_type: job.fault.errorType }, { 'x-fal-error-type': job.fault.errorType })
+        return jsonReply(
+          job.fault.status,
+          { detail: `Simulated ${job.fault.errorType}`, error_type: job.fault.errorType },
+          { 'x-fal-error-type': job.fault.errorType }
+        )
       case 'malformed-result':
         return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"images":[{"url":"' }
       default:
@@ -675,7 +741,10 @@ class FakeFalServer implements FakeFal {
       200,
       {
         images: images.map((image, index) => ({
-          url: input.sync_mode === true ? `data:${image.contentType};base64,${Buffer.from(image.bytes).toString('base64')}` : `${this.url}/cdn/files/${job.requestId}/${index}.${image.contentType === 'image/png' ? 'png' : 'jpeg'}`,
+          url:
+            input.sync_mode === true
+              ? `data:${image.contentType};base64,${Buffer.from(image.bytes).toString('base64')}`
+              : `${this.url}/cdn/files/${job.requestId}/${index}.${image.contentType === 'image/png' ? 'png' : 'jpeg'}`,
           content_type: image.contentType,
           width: image.width,
           height: image.height,
@@ -711,7 +780,8 @@ class FakeFalServer implements FakeFal {
 
   /** fal-js `storage.ts` `initiateUpload`: JSON `{content_type, file_name}` in, `{upload_url, file_url}` out. */
   private initiate(request: IncomingMessage, query: string, body: ParsedJsonBody): FakeReply {
-    if (!hasJsonContentType(request) || !body.ok) return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }] })
+    if (!hasJsonContentType(request) || !body.ok)
+      return jsonReply(422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }] })
     const parsed = InitiateBody.safeParse(body.value, { reportInput: true })
     if (!parsed.success) return jsonReply(422, { detail: detailFromIssues(parsed.error.issues) })
     const fault = this.takeUploadFault('initiate')
@@ -730,17 +800,33 @@ class FakeFalServer implements FakeFal {
   /** The presigned PUT: its signature is the credential, so a second one (an Authorization header) is refused. */
   private put(request: IncomingMessage, id: string, query: string, raw: Buffer): FakeReply {
     const file = this.files.get(id)
-    const xml = (status: number, code: string): FakeReply => ({ kind: 'raw', status, contentType: 'application/xml', body: `<Error><Code>${code}</Code></Error>` })
+    const xml = (status: number, code: string): FakeReply => ({
+      kind: 'raw',
+      status,
+      contentType: 'application/xml',
+      body: `<Error><Code>${code}</Code></Error>`
+    })
     if (file === undefined || new URLSearchParams(query).get('signature') !== file.signature) return xml(403, 'SignatureDoesNotMatch')
     if (request.headers.authorization !== undefined) return xml(400, 'InvalidArgument')
     const fault = this.takeUploadFault('put')
     if (fault?.kind === 'reset') return { kind: 'destroy' }
     if (fault?.kind === 'status') {
       const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }
-      return { kind: 'raw', status: fault.status, contentType: 'application/xml', body: `<Error><Code>Simulated${fault.status}</Code></Error>`, ...(headers === undefined ? {} : { headers }) }
+      return {
+        kind: 'raw',
+        status: fault.status,
+        contentType: 'application/xml',
+        body: `<Error><Code>Simulated${fault.status}</Code></Error>`,
+        ...(headers === undefined ? {} : { headers })
+      }
     }
     file.bytes = new Uint8Array(raw)
-    this.uploadList.push({ fileUrl: this.fileUrl(id, file.fileName), contentType: request.headers['content-type'] ?? '', fileName: file.fileName, bytes: file.bytes })
+    this.uploadList.push({
+      fileUrl: this.fileUrl(id, file.fileName),
+      contentType: request.headers['content-type'] ?? '',
+      fileName: file.fileName,
+      bytes: file.bytes
+    })
     return { kind: 'raw', status: 200, contentType: 'text/plain', body: '' }
   }
 
@@ -766,7 +852,8 @@ class FakeFalServer implements FakeFal {
   private cdn(requestId: string, index: number): FakeReply {
     const job = this.jobs.get(requestId)
     const image = job?.images?.[index]
-    if (job === undefined || image === undefined || job.fault?.kind === 'expired') return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
+    if (job === undefined || image === undefined || job.fault?.kind === 'expired')
+      return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
     const bytes = job.fault?.kind === 'truncated-image' ? image.bytes.slice(0, Math.floor(image.bytes.byteLength / 2)) : image.bytes
     return { kind: 'raw', status: 200, contentType: image.contentType, body: bytes }
   }

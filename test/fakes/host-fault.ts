@@ -19,7 +19,14 @@ export type HostFault =
   /** The job runs; its result image is served cut off half way. */
   | { kind: 'truncated-image' }
 
-export const HOST_FAULT_KINDS = ['status', 'reset', 'hang', 'reset-after-accept', 'malformed', 'truncated-image'] as const satisfies ReadonlyArray<HostFault['kind']>
+export const HOST_FAULT_KINDS = [
+  'status',
+  'reset',
+  'hang',
+  'reset-after-accept',
+  'malformed',
+  'truncated-image'
+] as const satisfies ReadonlyArray<HostFault['kind']>
 
 /**
  * The one fault queue every fake keeps: `failNext(fault, times)` queues a fault for the next

@@ -32,7 +32,12 @@ interface Answer {
   headers: Headers
 }
 
-async function createAsync(fake: FakeReplicate, model: string, input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+async function createAsync(
+  fake: FakeReplicate,
+  model: string,
+  input: Record<string, unknown>,
+  headers: Record<string, string> = {}
+): Promise<Answer> {
   const response = await fetch(`${fake.url}/v1/models/${model}/predictions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json', prefer: 'wait=5', ...headers },
@@ -52,7 +57,11 @@ describe('authentication', () => {
     ['a wrong token', { authorization: 'Bearer r8_wrong' }]
   ])('answers 401 with detail for %s', async (_name, headers) => {
     const fake = await startAsync()
-    const response = await fetch(`${fake.url}/v1/models/${MAX}/predictions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"input":{"prompt":"x"}}' })
+    const response = await fetch(`${fake.url}/v1/models/${MAX}/predictions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: '{"input":{"prompt":"x"}}'
+    })
     expect(response.status).toBe(401)
     expect(await response.json()).toMatchObject({ detail: 'You did not pass a valid authentication token', status: 401 })
     expect(fake.submissions()).toBe(0)
@@ -65,7 +74,9 @@ describe('input validation (422 with per-field details)', () => {
     const answer = await createAsync(fake, MAX, { prompt: 'Make it blue', input_image: PNG_URI, steps: 30 })
     expect(answer.status).toBe(422)
     expect(answer.body).toMatchObject({ title: 'Input validation failed', status: 422 })
-    expect(invalidFields(answer)).toEqual([{ type: 'additional_property_not_allowed', field: 'input', description: 'Additional property steps is not allowed' }])
+    expect(invalidFields(answer)).toEqual([
+      { type: 'additional_property_not_allowed', field: 'input', description: 'Additional property steps is not allowed' }
+    ])
     expect(fake.submissions()).toBe(0)
   })
 
@@ -75,7 +86,11 @@ describe('input validation (422 with per-field details)', () => {
     ['output_format "jpeg" (Replicate says "jpg")', { output_format: 'jpeg' }, 'input.output_format'],
     ['an aspect ratio outside the enum', { aspect_ratio: '7:3' }, 'input.aspect_ratio'],
     ['a fractional seed', { seed: 1.5 }, 'input.seed'],
-    ['a non-image data URI', { input_image: `data:image/png;base64,${Buffer.from('hello world!').toString('base64')}` }, 'input.input_image'],
+    [
+      'a non-image data URI',
+      { input_image: `data:image/png;base64,${Buffer.from('hello world!').toString('base64')}` },
+      'input.input_image'
+    ],
     ['a data URI whose type lies', { input_image: JPEG_URI.replace('image/jpeg', 'image/png') }, 'input.input_image'],
     ['a URL (the fake cannot fetch)', { input_image: 'https://example.com/a.png' }, 'input.input_image']
   ])('rejects %s', async (_name, patch, field) => {
@@ -99,7 +114,12 @@ describe('input validation (422 with per-field details)', () => {
     expect((await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, num_inference_steps: 60 })).status).toBe(422)
     expect((await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, guidance: 10.5 })).status).toBe(422)
     expect((await createAsync(fake, MAX, { prompt: 'x', input_image: PNG_URI, guidance: 2.5 })).status).toBe(422)
-    const ok = await createAsync(fake, DEV, { prompt: 'x', input_image: PNG_URI, num_inference_steps: 30, guidance: 2.5, output_quality: 80, output_format: 'webp' }, NO_HOLD)
+    const ok = await createAsync(
+      fake,
+      DEV,
+      { prompt: 'x', input_image: PNG_URI, num_inference_steps: 30, guidance: 2.5, output_quality: 80, output_format: 'webp' },
+      NO_HOLD
+    )
     expect(ok.status).toBe(201)
     expect(fake.submissions()).toBe(1)
   })
@@ -107,8 +127,12 @@ describe('input validation (422 with per-field details)', () => {
   it('wants input_image_1 and input_image_2 on the multi-image app, and no prompt_upsampling', async () => {
     const fake = await startAsync()
     expect((await createAsync(fake, MULTI, { prompt: 'x', input_image: PNG_URI })).status).toBe(422)
-    expect((await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI, prompt_upsampling: true })).status).toBe(422)
-    expect((await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI, safety_tolerance: 3 })).status).toBe(422)
+    expect(
+      (await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI, prompt_upsampling: true })).status
+    ).toBe(422)
+    expect(
+      (await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI, safety_tolerance: 3 })).status
+    ).toBe(422)
     expect((await createAsync(fake, MULTI, { prompt: 'x', input_image_1: PNG_URI, input_image_2: JPEG_URI }, NO_HOLD)).status).toBe(201)
   })
 
@@ -129,7 +153,11 @@ describe('input validation (422 with per-field details)', () => {
 describe('files (the client’s lib/files.js)', () => {
   const PNG = makePng(64, 36, 9)
 
-  async function uploadAsync(fake: FakeReplicate, form: FormData, token = fake.token): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function uploadAsync(
+    fake: FakeReplicate,
+    form: FormData,
+    token = fake.token
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${fake.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })
     return { status: response.status, body: (await response.json()) as Record<string, unknown> }
   }
@@ -146,7 +174,13 @@ describe('files (the client’s lib/files.js)', () => {
     expect((await uploadAsync(fake, clientForm(), 'r8_wrong')).status).toBe(401)
     const created = await uploadAsync(fake, clientForm())
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ name: 'reference-1.png', content_type: 'image/png', size: PNG.byteLength, metadata: {}, urls: { get: `${fake.url}/v1/files/${String(created.body.id)}` } })
+    expect(created.body).toMatchObject({
+      name: 'reference-1.png',
+      content_type: 'image/png',
+      size: PNG.byteLength,
+      metadata: {},
+      urls: { get: `${fake.url}/v1/files/${String(created.body.id)}` }
+    })
     expect(fake.uploads).toHaveLength(1)
     expect(fake.submissions()).toBe(0)
 
@@ -171,7 +205,11 @@ describe('files (the client’s lib/files.js)', () => {
   it('answers an upload fault once, storing nothing', async () => {
     const fake = await startAsync(20)
     fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 2 })
-    const refused = await fetch(`${fake.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}` }, body: clientForm() })
+    const refused = await fetch(`${fake.url}/v1/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.token}` },
+      body: clientForm()
+    })
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('2')
     expect(fake.uploads).toHaveLength(0)
@@ -183,9 +221,19 @@ describe('predictions', () => {
   it('holds the answer under Prefer: wait and returns the finished prediction with a single output URL', async () => {
     const fake = await startAsync(50)
     // Replicate's longest hold, so a machine busy with the rest of the suite still sees the end inside it.
-    const answer = await createAsync(fake, MAX, { prompt: 'Make it blue', input_image: PNG_URI, aspect_ratio: '16:9', seed: 7, output_format: 'jpg' }, { prefer: 'wait=60' })
+    const answer = await createAsync(
+      fake,
+      MAX,
+      { prompt: 'Make it blue', input_image: PNG_URI, aspect_ratio: '16:9', seed: 7, output_format: 'jpg' },
+      { prefer: 'wait=60' }
+    )
     expect(answer.status).toBe(201)
-    expect(answer.body).toMatchObject({ status: 'succeeded', error: null, model: MAX, urls: { get: expect.stringContaining('/v1/predictions/') } })
+    expect(answer.body).toMatchObject({
+      status: 'succeeded',
+      error: null,
+      model: MAX,
+      urls: { get: expect.stringContaining('/v1/predictions/') }
+    })
     expect(typeof answer.body.output).toBe('string')
     const file = await fetch(String(answer.body.output))
     expect(file.headers.get('content-type')).toBe('image/jpeg')
@@ -197,7 +245,8 @@ describe('predictions', () => {
     const answer = await createAsync(fake, DEV, { prompt: 'x', input_image: JPEG_URI }, { prefer: '' })
     expect(answer.body.status).toBe('processing')
     const get = (answer.body.urls as { get: string }).get
-    const poll = async (): Promise<Record<string, unknown>> => (await (await fetch(get, { headers: { authorization: `Bearer ${fake.token}` } })).json()) as Record<string, unknown>
+    const poll = async (): Promise<Record<string, unknown>> =>
+      (await (await fetch(get, { headers: { authorization: `Bearer ${fake.token}` } })).json()) as Record<string, unknown>
     expect((await poll()).status).toBe('processing')
     await new Promise((resolve) => setTimeout(resolve, 350))
     const done = await poll()

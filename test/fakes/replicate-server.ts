@@ -43,7 +43,24 @@ import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { nearestKontextSize } from '../../shared/nearest-kontext-size'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
+import {
+  closeServerAsync,
+  copyHeaders,
+  decodeStrictBase64,
+  deliverReply,
+  hasJsonContentType,
+  jsonReply,
+  listenOnLoopbackAsync,
+  parseDataUri,
+  parseJsonBody,
+  readBodyAsync,
+  sendReply,
+  waitUnlessClosedAsync,
+  type FakeHostHandle,
+  type FakeHostOptions,
+  type FakeReply,
+  type ParsedJsonBody
+} from './fake-http'
 import { FaultQueue, type HostFault } from './host-fault'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
@@ -184,7 +201,22 @@ export async function startReplicateForRelayAsync(options: FakeHostOptions = {})
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted'
 
-const ASPECT_RATIOS = ['match_input_image', '1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '4:5', '5:4', '21:9', '9:21', '2:1', '1:2'] as const
+const ASPECT_RATIOS = [
+  'match_input_image',
+  '1:1',
+  '16:9',
+  '9:16',
+  '4:3',
+  '3:4',
+  '3:2',
+  '2:3',
+  '4:5',
+  '5:4',
+  '21:9',
+  '9:21',
+  '2:1',
+  '1:2'
+] as const
 type AspectRatio = (typeof ASPECT_RATIOS)[number]
 
 const Prompt = z.string().min(1)
@@ -283,18 +315,40 @@ function describeIssue(issue: z.core.$ZodIssue): InvalidField[] {
   const name = issue.path.map(String).join('.')
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ type: 'additional_property_not_allowed', field: 'input', description: `Additional property ${key} is not allowed` }))
+      return issue.keys.map((key) => ({
+        type: 'additional_property_not_allowed',
+        field: 'input',
+        description: `Additional property ${key} is not allowed`
+      }))
     case 'invalid_type':
       return issue.input === undefined
         ? [{ type: 'required', field: 'input', description: `${name} is required` }]
-        : [{ type: 'invalid_type', field: path.join('.'), description: `Invalid type. Expected: ${issue.expected === 'int' ? 'integer' : issue.expected}, given: ${jsonType(issue.input)}` }]
+        : [
+            {
+              type: 'invalid_type',
+              field: path.join('.'),
+              description: `Invalid type. Expected: ${issue.expected === 'int' ? 'integer' : issue.expected}, given: ${jsonType(issue.input)}`
+            }
+          ]
     case 'invalid_value':
-      return [{ type: 'enum', field: path.join('.'), description: `${name} must be one of the following: ${issue.values.map((value) => JSON.stringify(value)).join(', ')}` }]
+      return [
+        {
+          type: 'enum',
+          field: path.join('.'),
+          description: `${name} must be one of the following: ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`
+        }
+      ]
     case 'too_big':
       return [{ type: 'number_lte', field: path.join('.'), description: `Must be less than or equal to ${String(issue.maximum)}` }]
     case 'too_small':
       return issue.origin === 'string'
-        ? [{ type: 'string_gte', field: path.join('.'), description: `String length must be greater than or equal to ${String(issue.minimum)}` }]
+        ? [
+            {
+              type: 'string_gte',
+              field: path.join('.'),
+              description: `String length must be greater than or equal to ${String(issue.minimum)}`
+            }
+          ]
         : [{ type: 'number_gte', field: path.join('.'), description: `Must be greater than or equal to ${String(issue.minimum)}` }]
     default:
       return [{ type: issue.code, field: path.join('.'), description: issue.message }]
@@ -339,12 +393,13 @@ function readImage(field: string, value: string, readUpload: ReadUpload): Dimens
   let mime: string | undefined
   if (/^https?:\/\//i.test(value)) {
     const uploaded = readUpload(value)
-    if (uploaded === undefined) throw fail('this test fake fetches only its own files; send a data URI or upload the file (a limit of the fake, not of Replicate)')
+    if (uploaded === undefined)
+      throw fail('this test fake fetches only its own files; send a data URI or upload the file (a limit of the fake, not of Replicate)')
     if (uploaded === null) throw fail('the file could not be fetched (no such file)')
     bytes = uploaded
   } else {
     const dataUri = parseDataUri(value)
-    if (dataUri === null || !MEDIA_TYPE.test(dataUri.mediaType)) throw fail('Does not match format \'uri\'')
+    if (dataUri === null || !MEDIA_TYPE.test(dataUri.mediaType)) throw fail("Does not match format 'uri'")
     mime = dataUri.mediaType
     bytes = decodeStrictBase64(dataUri.base64)
     if (bytes === null) throw fail('the data URI is not valid base64')
@@ -441,7 +496,8 @@ const STATUS_BODIES: Record<number, Record<string, unknown>> = {
   401: UNAUTHENTICATED,
   402: {
     title: 'Insufficient credit',
-    detail: 'You have insufficient credit to run this model. Go to https://replicate.com/account/billing#billing to purchase credit. Once you purchase credit, please wait a few minutes before trying again.',
+    detail:
+      'You have insufficient credit to run this model. Go to https://replicate.com/account/billing#billing to purchase credit. Once you purchase credit, please wait a few minutes before trying again.',
     status: 402
   },
   429: { detail: 'Request was throttled. Your rate limit resets in ~30s.', status: 429 },
@@ -486,7 +542,10 @@ class FakeReplicateServer implements FakeReplicate {
         response.destroy()
         return
       }
-      sendReply(response, jsonReply(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, status: 500 }))
+      sendReply(
+        response,
+        jsonReply(500, { detail: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, status: 500 })
+      )
     })
   })
 
@@ -569,35 +628,67 @@ class FakeReplicateServer implements FakeReplicate {
     const create = /^\/v1\/models\/([^/]+\/[^/]+)\/predictions$/.exec(path)
     const get = /^\/v1\/predictions\/([^/]+)$/.exec(path)
     const cancel = /^\/v1\/predictions\/([^/]+)\/cancel$/.exec(path)
-    if (path === '/v1/files') return method === 'POST' ? await this.createFile(request, raw) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (path === '/v1/files')
+      return method === 'POST' ? await this.createFile(request, raw) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     const fileGet = /^\/v1\/files\/([^/]+)$/.exec(path)
-    if (fileGet !== null) return method === 'GET' ? this.getFile(fileGet[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
-    if (create !== null) return method === 'POST' ? await this.createPrediction(request, create[1] ?? '', body) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
-    if (get !== null) return method === 'GET' ? await this.getPrediction(get[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
-    if (cancel !== null) return method === 'POST' ? await this.cancelPrediction(cancel[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (fileGet !== null)
+      return method === 'GET' ? this.getFile(fileGet[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (create !== null)
+      return method === 'POST'
+        ? await this.createPrediction(request, create[1] ?? '', body)
+        : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (get !== null)
+      return method === 'GET' ? await this.getPrediction(get[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (cancel !== null)
+      return method === 'POST'
+        ? await this.cancelPrediction(cancel[1] ?? '')
+        : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     return jsonReply(404, NOT_FOUND)
   }
 
   /** Validate, apply a queued fault, create, hold per `Prefer: wait`, answer 201. */
   private async createPrediction(request: IncomingMessage, model: string, body: ParsedJsonBody): Promise<FakeReply> {
     const spec = MODELS[model]
-    if (spec === undefined) return jsonReply(404, { title: 'Model not found', detail: `The model ${model} does not exist, or you do not have access to it.`, status: 404 })
+    if (spec === undefined)
+      return jsonReply(404, {
+        title: 'Model not found',
+        detail: `The model ${model} does not exist, or you do not have access to it.`,
+        status: 404
+      })
     if (!hasJsonContentType(request)) {
-      throw new Rejection(400, { title: 'Bad request', detail: 'Content-Type must be application/json (a check of this fake).', status: 400 })
+      throw new Rejection(400, {
+        title: 'Bad request',
+        detail: 'Content-Type must be application/json (a check of this fake).',
+        status: 400
+      })
     }
     const waitSeconds = parsePreferWait(request.headers.prefer)
     if (!body.ok) throw new Rejection(400, { title: 'Bad request', detail: 'The request body is not valid JSON.', status: 400 })
     const envelope = CreateBody.safeParse(body.value)
     if (!envelope.success) {
-      throw validationFailed(envelope.error.issues.map((issue) => ({ type: issue.code, field: issue.path.map(String).join('.') || '(root)', description: `${issue.message} (this fake takes only {"input":{…}}; it cannot deliver webhooks)` })))
+      throw validationFailed(
+        envelope.error.issues.map((issue) => ({
+          type: issue.code,
+          field: issue.path.map(String).join('.') || '(root)',
+          description: `${issue.message} (this fake takes only {"input":{…}}; it cannot deliver webhooks)`
+        }))
+      )
     }
     const parsed = spec.schema.safeParse(envelope.data.input, { reportInput: true })
     if (!parsed.success) throw validationFailed(parsed.error.issues.flatMap(describeIssue))
     const input = parsed.data
-    const images = spec.imageFields.flatMap((field) => (typeof input[field] === 'string' ? [readImage(field, input[field], (url) => this.readUpload(url))] : []))
+    const images = spec.imageFields.flatMap((field) =>
+      typeof input[field] === 'string' ? [readImage(field, input[field], (url) => this.readUpload(url))] : []
+    )
     const safety = input.safety_tolerance
     if (spec.safetyCapWithImage !== undefined && images.length > 0 && typeof safety === 'number' && safety > spec.safetyCapWithImage) {
-      throw validationFailed([{ type: 'number_lte', field: 'input.safety_tolerance', description: `safety_tolerance must be at most ${spec.safetyCapWithImage} when an input image is used` }])
+      throw validationFailed([
+        {
+          type: 'number_lte',
+          field: 'input.safety_tolerance',
+          description: `safety_tolerance must be at most ${spec.safetyCapWithImage} when an input image is used`
+        }
+      ])
     }
 
     const fault = this.faults.take()
@@ -623,7 +714,13 @@ class FakeReplicateServer implements FakeReplicate {
     return jsonReply(201, await this.view(stored))
   }
 
-  private store_(model: string, rawInput: Record<string, unknown>, input: Record<string, unknown>, firstImage: Dimensions | undefined, fault: ReplicateFault | undefined): StoredPrediction {
+  private store_(
+    model: string,
+    rawInput: Record<string, unknown>,
+    input: Record<string, unknown>,
+    firstImage: Dimensions | undefined,
+    fault: ReplicateFault | undefined
+  ): StoredPrediction {
     const ratio = input.aspect_ratio as AspectRatio
     const pollFaults: StoredPrediction['pollFaults'] = []
     if (fault?.kind === 'poll-status') for (let i = 0; i < (fault.times ?? 1); i += 1) pollFaults.push(fault.status)
@@ -676,7 +773,11 @@ class FakeReplicateServer implements FakeReplicate {
     if (!/^multipart\/form-data;\s*boundary=/i.test(contentType)) return bad('The request must be multipart/form-data with a boundary.')
     let form: FormData
     try {
-      form = await new Request('http://fake/v1/files', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(raw) }).formData()
+      form = await new Request('http://fake/v1/files', {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: new Uint8Array(raw)
+      }).formData()
     } catch {
       return bad('The multipart body cannot be read.')
     }
@@ -698,7 +799,14 @@ class FakeReplicateServer implements FakeReplicate {
     const bytes = new Uint8Array(await content.arrayBuffer())
     const id = Buffer.from(randomBytes(24)).toString('base64url')
     const name = content instanceof File && content.name !== '' ? content.name : `blob_${Date.now()}`
-    const file: UploadedFile = { id, url: `${this.url}/v1/files/${id}`, name, contentType: content.type === '' ? 'application/octet-stream' : content.type, metadata, bytes }
+    const file: UploadedFile = {
+      id,
+      url: `${this.url}/v1/files/${id}`,
+      name,
+      contentType: content.type === '' ? 'application/octet-stream' : content.type,
+      metadata,
+      bytes
+    }
     this.uploadList.push(file)
     return jsonReply(201, this.fileObject(file))
   }
@@ -734,7 +842,12 @@ class FakeReplicateServer implements FakeReplicate {
   private serveFile(path: string): FakeReply {
     const file = this.files.get(path)
     if (file === undefined || file.expired) return { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
-    return { kind: 'raw', status: 200, contentType: file.contentType, body: file.truncated ? file.bytes.subarray(0, Math.floor(file.bytes.byteLength / 2)) : file.bytes }
+    return {
+      kind: 'raw',
+      status: 200,
+      contentType: file.contentType,
+      body: file.truncated ? file.bytes.subarray(0, Math.floor(file.bytes.byteLength / 2)) : file.bytes
+    }
   }
 
   /** The status now: from the clock until the prediction ends, then fixed. */

@@ -6,7 +6,13 @@
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makePng } from './make-image'
-import { startFakeRunflowAsync, startRunflowForRelayAsync, type FakeRunflow, type FakeRunflowOptions, type RunflowOutputShape } from './runflow-server'
+import {
+  startFakeRunflowAsync,
+  startRunflowForRelayAsync,
+  type FakeRunflow,
+  type FakeRunflowOptions,
+  type RunflowOutputShape
+} from './runflow-server'
 
 const KEY = 'rf_live_selftest_0123456789'
 const PNG = makePng(64, 64, 1)
@@ -40,7 +46,8 @@ async function callAsync(fake: FakeRunflow, method: string, path: string, body?:
   return { status: response.status, headers: response.headers, json: json as Record<string, unknown>, text }
 }
 
-const runAsync = (fake: FakeRunflow, input: Record<string, unknown>, model = PRO) => callAsync(fake, 'POST', `/v1/models/${model}/runs`, { input })
+const runAsync = (fake: FakeRunflow, input: Record<string, unknown>, model = PRO) =>
+  callAsync(fake, 'POST', `/v1/models/${model}/runs`, { input })
 const valid = (extra: Record<string, unknown> = {}) => ({ prompt: 'Make the sky purple', image_url: DATA_URI, ...extra })
 
 /** The normalized output's image URLs (docs.runflow.io/concepts/runs). */
@@ -128,7 +135,10 @@ describe('run input validation (fal’s Kontext schema)', () => {
     expect((await callAsync(fake, 'POST', `/v1/models/${PRO}/runs`, '{"input":')).json).toMatchObject({ code: 'BAD_REQUEST' })
     expect((await callAsync(fake, 'POST', `/v1/models/${PRO}/runs`, { input: valid() }, { 'content-type': 'text/plain' })).status).toBe(400)
     expect((await callAsync(fake, 'POST', `/v1/models/${PRO}/runs`, { input: valid(), webhook: 'x' })).status).toBe(422)
-    expect(await runAsync(fake, valid(), 'black-forest-labs/flux-pro/kontext/ultra')).toMatchObject({ status: 404, json: { code: 'MODEL_NOT_FOUND' } })
+    expect(await runAsync(fake, valid(), 'black-forest-labs/flux-pro/kontext/ultra')).toMatchObject({
+      status: 404,
+      json: { code: 'MODEL_NOT_FOUND' }
+    })
   })
 })
 
@@ -181,7 +191,12 @@ describe('a run', () => {
     fake.failNext({ kind: 'moderation' })
     const id = String((await runAsync(fake, valid())).json.id)
     const run = (await callAsync(fake, 'GET', `/v1/runs/${id}`)).json
-    expect(run).toMatchObject({ status_code: 'failed', output: null, cost: '0', error: { code: 'CONTENT_POLICY_VIOLATION', message: expect.any(String) } })
+    expect(run).toMatchObject({
+      status_code: 'failed',
+      output: null,
+      cost: '0',
+      error: { code: 'CONTENT_POLICY_VIOLATION', message: expect.any(String) }
+    })
     expect(run).not.toHaveProperty('failure_code')
   })
 
@@ -190,7 +205,12 @@ describe('a run', () => {
     fake.failNext({ kind: 'moderation' })
     const id = String((await runAsync(fake, valid())).json.id)
     const run = (await callAsync(fake, 'GET', `/v1/runs/${id}`)).json
-    expect(run).toMatchObject({ status_code: 'failed', failure_code: 'CONTENT_POLICY_VIOLATION', failure_stage: 'inference', failure_message: expect.any(String) })
+    expect(run).toMatchObject({
+      status_code: 'failed',
+      failure_code: 'CONTENT_POLICY_VIOLATION',
+      failure_stage: 'inference',
+      failure_message: expect.any(String)
+    })
     expect(run).not.toHaveProperty('error')
   })
 
@@ -221,7 +241,9 @@ describe('a run', () => {
     const fake = await startAsync({ httpErrorForm: 'nested' })
     fake.failNext({ kind: 'status', status: 402 })
     expect((await runAsync(fake, valid())).json).toEqual({ error: { code: 'INSUFFICIENT_CREDIT', message: expect.any(String) } })
-    expect((await callAsync(fake, 'GET', '/v1/runs/01900000-0000-7000-8000-000000000000')).json).toEqual({ error: { code: 'RUN_NOT_FOUND', message: expect.any(String) } })
+    expect((await callAsync(fake, 'GET', '/v1/runs/01900000-0000-7000-8000-000000000000')).json).toEqual({
+      error: { code: 'RUN_NOT_FOUND', message: expect.any(String) }
+    })
   })
 
   it('dataUris false: a data URI is refused as runflow:// was before refs were resolved at dispatch', async () => {
@@ -255,12 +277,25 @@ describe('a run', () => {
 })
 
 describe('asset uploads (SDK assets.ts)', () => {
-  async function uploadAsync(fake: FakeRunflow, bytes: Uint8Array, options: { putHeaders?: Record<string, string>; confirm?: boolean } = {}) {
-    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'ref.png', mime_type: 'image/png', size_bytes: bytes.byteLength })
+  async function uploadAsync(
+    fake: FakeRunflow,
+    bytes: Uint8Array,
+    options: { putHeaders?: Record<string, string>; confirm?: boolean } = {}
+  ) {
+    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', {
+      filename: 'ref.png',
+      mime_type: 'image/png',
+      size_bytes: bytes.byteLength
+    })
     expect(created.status).toBe(201)
     const { asset_id: assetId, upload_url: uploadUrl } = created.json as { asset_id: string; upload_url: string }
-    const put = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png', ...options.putHeaders }, body: bytes.slice() })
-    const confirmed = options.confirm === false ? undefined : await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {})
+    const put = await fetch(uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png', ...options.putHeaders },
+      body: bytes.slice()
+    })
+    const confirmed =
+      options.confirm === false ? undefined : await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {})
     return { assetId, put, confirmed }
   }
 
@@ -282,7 +317,13 @@ describe('asset uploads (SDK assets.ts)', () => {
     const { assetId, put, confirmed } = await uploadAsync(fake, PNG)
     expect(put.status).toBe(200)
     expect(confirmed!.status).toBe(201)
-    expect(confirmed!.json).toMatchObject({ id: assetId, name: 'ref.png', mime_type: 'image/png', size_bytes: PNG.byteLength, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//) })
+    expect(confirmed!.json).toMatchObject({
+      id: assetId,
+      name: 'ref.png',
+      mime_type: 'image/png',
+      size_bytes: PNG.byteLength,
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//)
+    })
     expect(fake.assets[0]!.bytes).toEqual(PNG)
     expect((await runAsync(fake, valid({ image_url: `runflow://assets/${assetId}` }))).status).toBe(201)
     expect((await runAsync(fake, valid({ image_url: String(confirmed!.json.url) }))).status).toBe(201)
@@ -291,7 +332,11 @@ describe('asset uploads (SDK assets.ts)', () => {
 
   it('accepts the SDK’s confirmation body {folder_id: null}', async () => {
     const fake = await startAsync()
-    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'ref.png', mime_type: 'image/png', size_bytes: PNG.byteLength })
+    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', {
+      filename: 'ref.png',
+      mime_type: 'image/png',
+      size_bytes: PNG.byteLength
+    })
     const { asset_id: assetId, upload_url: uploadUrl } = created.json as { asset_id: string; upload_url: string }
     await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: PNG.slice() })
     expect((await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, { folder_id: null })).status).toBe(201)
@@ -310,7 +355,11 @@ describe('asset uploads (SDK assets.ts)', () => {
     const fake = await startAsync()
     const { put } = await uploadAsync(fake, PNG, { putHeaders: { authorization: `Bearer ${KEY}` }, confirm: false })
     expect(put.status).toBe(400)
-    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'b.png', mime_type: 'image/png', size_bytes: PNG.byteLength })
+    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', {
+      filename: 'b.png',
+      mime_type: 'image/png',
+      size_bytes: PNG.byteLength
+    })
     const assetId = String(created.json.asset_id)
     expect((await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {})).status).toBe(409)
     expect((await runAsync(fake, valid({ image_url: `runflow://assets/${assetId}` }))).status).toBe(422)
@@ -321,7 +370,11 @@ describe('asset uploads (SDK assets.ts)', () => {
     const { confirmed } = await uploadAsync(fake, PNG.subarray(0, 100).slice())
     expect(confirmed!.status).toBe(201)
     expect((await runAsync(fake, valid({ image_url: String(confirmed!.json.url) }))).status).toBe(422)
-    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', { filename: 'c.png', mime_type: 'image/png', size_bytes: PNG.byteLength + 1 })
+    const created = await callAsync(fake, 'POST', '/v1/asset-uploads', {
+      filename: 'c.png',
+      mime_type: 'image/png',
+      size_bytes: PNG.byteLength + 1
+    })
     const { asset_id: assetId, upload_url: uploadUrl } = created.json as { asset_id: string; upload_url: string }
     await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: PNG.slice() })
     expect((await callAsync(fake, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {})).status).toBe(422)
@@ -334,7 +387,10 @@ describe('asset uploads (SDK assets.ts)', () => {
 it('startRunflowForRelayAsync points the relay at the fake', async () => {
   const host = await startRunflowForRelayAsync()
   try {
-    expect(host.env).toEqual({ RUNFLOW_API_KEY: expect.stringMatching(/^rf_live_/), RUNFLOW_API_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) })
+    expect(host.env).toEqual({
+      RUNFLOW_API_KEY: expect.stringMatching(/^rf_live_/),
+      RUNFLOW_API_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)
+    })
     expect(host.submissions()).toBe(0)
     expect(host.duplicates()).toBe(0)
   } finally {
@@ -362,7 +418,9 @@ it('failNext through the relay handle reaches the fake: a common status fault, t
     const created = await createAsync()
     expect(created.status).toBe(201)
     const { id } = (await created.json()) as { id: string }
-    const run = (await (await fetch(`${host.env.RUNFLOW_API_URL}/v1/runs/${id}`, { headers: { authorization: `Bearer ${host.env.RUNFLOW_API_KEY}` } })).json()) as Record<string, unknown>
+    const run = (await (
+      await fetch(`${host.env.RUNFLOW_API_URL}/v1/runs/${id}`, { headers: { authorization: `Bearer ${host.env.RUNFLOW_API_KEY}` } })
+    ).json()) as Record<string, unknown>
     const result = await fetch(outputUrls(run)[0]!)
     expect(result.status).toBe(200)
     const bytes = new Uint8Array(await result.arrayBuffer())

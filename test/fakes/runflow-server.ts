@@ -75,7 +75,23 @@ import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { FaultQueue, type HostFault } from './host-fault'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
+import {
+  closeServerAsync,
+  copyHeaders,
+  decodeStrictBase64,
+  deliverReply,
+  hasJsonContentType,
+  jsonReply,
+  listenOnLoopbackAsync,
+  parseDataUri,
+  parseJsonBody,
+  readBodyAsync,
+  sendReply,
+  type FakeHostHandle,
+  type FakeHostOptions,
+  type FakeReply,
+  type ParsedJsonBody
+} from './fake-http'
 import { makeJpeg, makePng } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -97,10 +113,7 @@ export type RunflowFault =
   | { kind: 'expired-results' } // accepted; its result URLs answer 403 (presigned URL expired)
 
 /** What the next GET /v1/runs/{id} meets (transient; the run itself is unharmed). */
-export type RunflowPollFault =
-  | { kind: 'status'; status: 404 | 429 | 500 | 502 | 503 }
-  | { kind: 'malformed' }
-  | { kind: 'reset' }
+export type RunflowPollFault = { kind: 'status'; status: 404 | 429 | 500 | 502 | 503 } | { kind: 'malformed' } | { kind: 'reset' }
 
 /** What the next asset upload meets. */
 export type RunflowUploadFault = { kind: 'status'; status: 402 | 429 | 503; retryAfterSeconds?: number } | { kind: 'expired-url' }
@@ -194,7 +207,10 @@ export async function startFakeRunflowAsync(options: FakeRunflowOptions): Promis
 
 /** The uniform handle for the cross-host tests; `duplicates()` is 0 (see the header). */
 export async function startRunflowForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
-  const fake = await startFakeRunflowAsync({ apiKey: `rf_live_fake_${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
+  const fake = await startFakeRunflowAsync({
+    apiKey: `rf_live_fake_${randomUUID()}`,
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs })
+  })
   return {
     env: { RUNFLOW_API_KEY: fake.apiKey, RUNFLOW_API_URL: fake.url },
     submissions: () => fake.submissions(),
@@ -272,12 +288,14 @@ class RunflowRejection extends Error {
 const unauthorized = (message: string) => new RunflowRejection(401, 'UNAUTHORIZED', message)
 const badRequest = (message: string) => new RunflowRejection(400, 'BAD_REQUEST', message)
 const validation = (errors: FieldError[]) => new RunflowRejection(422, 'VALIDATION_ERROR', 'Request validation failed.', errors)
-const fakeUnsupported = (message: string) => new RunflowRejection(400, 'FAKE_UNSUPPORTED', `${message} (a limit of this test fake, not of Runflow)`)
+const fakeUnsupported = (message: string) =>
+  new RunflowRejection(400, 'FAKE_UNSUPPORTED', `${message} (a limit of this test fake, not of Runflow)`)
 
 function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: string): FieldError[] {
   return issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.')
-    if (issue.code === 'unrecognized_keys') return { field: [path, issue.keys[0] ?? ''].filter(Boolean).join('.'), message: `Unknown field(s): ${issue.keys.join(', ')}.` }
+    if (issue.code === 'unrecognized_keys')
+      return { field: [path, issue.keys[0] ?? ''].filter(Boolean).join('.'), message: `Unknown field(s): ${issue.keys.join(', ')}.` }
     return { field: path, message: issue.message }
   })
 }
@@ -404,7 +422,11 @@ const OUTPUT_SHAPES: Record<RunflowOutputShape, (urls: readonly string[]) => Rec
 /** How a run record says why it failed, per `runErrorForm` (see the header); `null` while it has not. */
 const FAILURE_FORMS: Record<'error' | 'failure_fields', (failure: StoredRun['failure']) => Record<string, unknown>> = {
   error: (failure) => ({ error: failure === null ? null : { code: failure.code, message: failure.message } }),
-  failure_fields: (failure) => ({ failure_code: failure?.code ?? null, failure_stage: failure?.stage ?? null, failure_message: failure?.message ?? null })
+  failure_fields: (failure) => ({
+    failure_code: failure?.code ?? null,
+    failure_stage: failure?.stage ?? null,
+    failure_message: failure?.message ?? null
+  })
 }
 
 const s3Error = (status: number, code: string, message: string): FakeReply => ({
@@ -438,7 +460,14 @@ class FakeRunflowServer implements FakeRunflow {
   private readonly server = createServer((request, response) => {
     this.handle(request, response).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy()
-      sendReply(response, jsonReply(500, { code: 'INTERNAL_ERROR', message: `fake crashed: ${error instanceof Error ? error.message : String(error)}`, errors: null }))
+      sendReply(
+        response,
+        jsonReply(500, {
+          code: 'INTERNAL_ERROR',
+          message: `fake crashed: ${error instanceof Error ? error.message : String(error)}`,
+          errors: null
+        })
+      )
     })
   })
 
@@ -519,7 +548,9 @@ class FakeRunflowServer implements FakeRunflow {
 
     let reply: FakeReply
     try {
-      reply = path.startsWith('/storage/') ? this.storage(method, path, url, request, raw) : await this.api(method, path, request, raw, parsed)
+      reply = path.startsWith('/storage/')
+        ? this.storage(method, path, url, request, raw)
+        : await this.api(method, path, request, raw, parsed)
     } catch (error) {
       if (!(error instanceof RunflowRejection)) throw error
       reply = jsonReply(error.status, this.errorBody(error), error.headers)
@@ -530,7 +561,8 @@ class FakeRunflowServer implements FakeRunflow {
 
   /** An error body in the configured form (see the header). */
   private errorBody(error: RunflowRejection): Record<string, unknown> {
-    if (this.httpErrorForm === 'nested') return { error: { code: error.code, message: error.message, ...(error.errors === null ? {} : { errors: error.errors }) } }
+    if (this.httpErrorForm === 'nested')
+      return { error: { code: error.code, message: error.message, ...(error.errors === null ? {} : { errors: error.errors }) } }
     return { code: error.code, message: error.message, errors: error.errors }
   }
 
@@ -576,12 +608,16 @@ class FakeRunflowServer implements FakeRunflow {
     const parsedInput = schema.safeParse(envelope.data.input)
     if (!parsedInput.success) throw validation(fieldErrors(parsedInput.error.issues, 'input'))
     const input: RunInput = parsedInput.data
-    const references = 'image_url' in input ? [this.reference(input.image_url, 'input.image_url')] : input.image_urls.map((ref, i) => this.reference(ref, `input.image_urls.${i}`))
+    const references =
+      'image_url' in input
+        ? [this.reference(input.image_url, 'input.image_url')]
+        : input.image_urls.map((ref, i) => this.reference(ref, `input.image_urls.${i}`))
 
     const fault = this.faults.take()
     switch (fault?.kind) {
       case 'status': {
-        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
         const code = ('code' in fault ? fault.code : undefined) ?? STATUS_FAULT_CODES[fault.status] ?? 'ERROR'
         const errors: FieldError[] | null = fault.status === 422 ? [{ field: 'input', message: 'Simulated validation error.' }] : null
         throw new RunflowRejection(fault.status, code, `Simulated ${fault.status}.`, errors, headers)
@@ -595,7 +631,8 @@ class FakeRunflowServer implements FakeRunflow {
     }
 
     const run = this.accept(modelId, value as Record<string, unknown>, input, references[0]!, fault)
-    if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: `{"id":"${run.id}","status_code":"qu` }
+    if (fault?.kind === 'malformed')
+      return { kind: 'raw', status: 201, contentType: 'application/json', body: `{"id":"${run.id}","status_code":"qu` }
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
     return jsonReply(201, this.record(run, 'queued'))
   }
@@ -645,19 +682,40 @@ class FakeRunflowServer implements FakeRunflow {
     return url !== null && url[1] === this.url ? this.storedAssets.get(url[2] ?? '') : undefined
   }
 
-  private accept(modelId: string, body: Record<string, unknown>, input: RunInput, firstReference: Dimensions, fault: RunflowFault | undefined): StoredRun {
+  private accept(
+    modelId: string,
+    body: Record<string, unknown>,
+    input: RunInput,
+    firstReference: Dimensions,
+    fault: RunflowFault | undefined
+  ): StoredRun {
     const id = uuidv7()
     // A "random" seed from a small pool, so the render cache spares the tests re-encoding 1 MP images.
     const seed = input.seed ?? randomInt(4)
-    const size = input.aspect_ratio === undefined ? nearestKontextSize(firstReference) : KONTEXT_SIZES.find((entry) => entry.ratio === input.aspect_ratio)!
+    const size =
+      input.aspect_ratio === undefined
+        ? nearestKontextSize(firstReference)
+        : KONTEXT_SIZES.find((entry) => entry.ratio === input.aspect_ratio)!
     const failure =
       fault?.kind === 'moderation'
-        ? { code: 'CONTENT_POLICY_VIOLATION', message: 'The request was flagged by the content checker (content_policy_violation).', stage: 'inference' }
+        ? {
+            code: 'CONTENT_POLICY_VIOLATION',
+            message: 'The request was flagged by the content checker (content_policy_violation).',
+            stage: 'inference'
+          }
         : fault?.kind === 'fail'
           ? { code: fault.failureCode, message: fault.failureMessage, stage: fault.failureStage ?? 'inference' }
           : null
     const outcome: StoredRun['outcome'] =
-      failure !== null ? 'failed' : fault?.kind === 'stall' ? 'stall' : fault?.kind === 'canceled' ? 'canceled' : fault?.kind === 'partial' ? 'partial_succeeded' : 'succeeded'
+      failure !== null
+        ? 'failed'
+        : fault?.kind === 'stall'
+          ? 'stall'
+          : fault?.kind === 'canceled'
+            ? 'canceled'
+            : fault?.kind === 'partial'
+              ? 'partial_succeeded'
+              : 'succeeded'
     const mime = input.output_format === 'png' ? 'image/png' : 'image/jpeg'
     const count = outcome === 'partial_succeeded' ? 1 : input.num_images
     const imageUrls: string[] = []
@@ -675,7 +733,19 @@ class FakeRunflowServer implements FakeRunflow {
     }
     // The run's clock starts after the (slow) rendering, so latencyMs is what a poller sees.
     const now = Date.now()
-    const run: StoredRun = { id, modelId, input: body.input as Record<string, unknown>, numImages: input.num_images, createdAt: now, readyAt: now + this.latencyMs, outcome, failure, imageUrls, seed, polls: 0 }
+    const run: StoredRun = {
+      id,
+      modelId,
+      input: body.input as Record<string, unknown>,
+      numImages: input.num_images,
+      createdAt: now,
+      readyAt: now + this.latencyMs,
+      outcome,
+      failure,
+      imageUrls,
+      seed,
+      polls: 0
+    }
     this.storedRuns.set(id, run)
     this.accepted.push({ id, modelId, body })
     return run
@@ -702,7 +772,11 @@ class FakeRunflowServer implements FakeRunflow {
       status_code: status,
       input: run.input,
       output: done ? OUTPUT_SHAPES[this.outputShape](run.imageUrls) : null,
-      cost: done ? String(Math.round(this.costPerImage * run.imageUrls.length * 1e6) / 1e6) : status === 'failed' || status === 'canceled' ? '0' : null,
+      cost: done
+        ? String(Math.round(this.costPerImage * run.imageUrls.length * 1e6) / 1e6)
+        : status === 'failed' || status === 'canceled'
+          ? '0'
+          : null,
       duration_ms: terminal ? run.readyAt - run.createdAt : null,
       created_at: isoOffset(run.createdAt),
       started_at: status === 'queued' || status === 'dispatching' ? null : isoOffset(run.createdAt),
@@ -718,7 +792,8 @@ class FakeRunflowServer implements FakeRunflow {
     if (run === undefined) throw new RunflowRejection(404, 'RUN_NOT_FOUND', 'The run_id does not exist or belongs to another org.')
     run.polls += 1
     const fault = this.pollFaults.take()
-    if (fault?.kind === 'status') throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`)
+    if (fault?.kind === 'status')
+      throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`)
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"id":"' }
     if (fault?.kind === 'reset') return { kind: 'destroy' }
     return jsonReply(200, this.record(run, this.statusOf(run)))
@@ -729,16 +804,32 @@ class FakeRunflowServer implements FakeRunflow {
     const parsed = CreateUploadBody.safeParse(this.requireJson(request, body))
     if (!parsed.success) throw validation(fieldErrors(parsed.error.issues, ''))
     const { filename, mime_type: mimeType, size_bytes: sizeBytes } = parsed.data
-    if (!(ASSET_MIME_TYPES as readonly string[]).includes(mimeType)) throw validation([{ field: 'mime_type', message: `Unsupported MIME type ${mimeType}; see GET /v1/assets/types.` }])
+    if (!(ASSET_MIME_TYPES as readonly string[]).includes(mimeType))
+      throw validation([{ field: 'mime_type', message: `Unsupported MIME type ${mimeType}; see GET /v1/assets/types.` }])
     const fault = this.uploadFaults.take()
     if (fault?.kind === 'status') {
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }
       throw new RunflowRejection(fault.status, STATUS_FAULT_CODES[fault.status] ?? 'ERROR', `Simulated ${fault.status}.`, null, headers)
     }
     const expired = fault?.kind === 'expired-url'
     const id = randomUUID()
-    this.storedAssets.set(id, { id, filename, mimeType, sizeBytes, uploaded: false, confirmed: false, putAuthorization: undefined, bytes: null, expired, putMime: undefined })
-    return jsonReply(201, { asset_id: id, upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}` })
+    this.storedAssets.set(id, {
+      id,
+      filename,
+      mimeType,
+      sizeBytes,
+      uploaded: false,
+      confirmed: false,
+      putAuthorization: undefined,
+      bytes: null,
+      expired,
+      putMime: undefined
+    })
+    return jsonReply(201, {
+      asset_id: id,
+      upload_url: `${this.url}/storage/uploads/${id}?X-Amz-Expires=900&X-Amz-Signature=${randomBytes(16).toString('hex')}`
+    })
   }
 
   /** Upload step 3: the backend checks the stored object and returns the Asset with a signed `url` (SDK assets.ts). */
@@ -750,8 +841,10 @@ class FakeRunflowServer implements FakeRunflow {
     const asset = this.storedAssets.get(id)
     if (asset === undefined) throw new RunflowRejection(404, 'ASSET_UPLOAD_NOT_FOUND', 'No such asset upload.')
     if (!asset.uploaded || asset.bytes === null) throw new RunflowRejection(409, 'CONFLICT', 'No object has been uploaded yet.')
-    if (asset.bytes.byteLength !== asset.sizeBytes) throw validation([{ field: 'size_bytes', message: `Uploaded ${asset.bytes.byteLength} bytes, declared ${asset.sizeBytes}.` }])
-    if (asset.putMime !== asset.mimeType) throw validation([{ field: 'mime_type', message: `Uploaded as ${asset.putMime ?? '(none)'}, declared ${asset.mimeType}.` }])
+    if (asset.bytes.byteLength !== asset.sizeBytes)
+      throw validation([{ field: 'size_bytes', message: `Uploaded ${asset.bytes.byteLength} bytes, declared ${asset.sizeBytes}.` }])
+    if (asset.putMime !== asset.mimeType)
+      throw validation([{ field: 'mime_type', message: `Uploaded as ${asset.putMime ?? '(none)'}, declared ${asset.mimeType}.` }])
     asset.confirmed = true
     return jsonReply(201, {
       id: asset.id,
@@ -790,12 +883,18 @@ class FakeRunflowServer implements FakeRunflow {
       const stored = this.results.get(result[1] ?? '')
       if (stored === undefined || !url.searchParams.has('X-Amz-Signature')) return s3Error(403, 'AccessDenied', 'Access Denied')
       if (stored.expired) return s3Error(403, 'AccessDenied', 'Request has expired')
-      return { kind: 'raw', status: 200, contentType: stored.mime, body: stored.truncated ? stored.bytes.subarray(0, Math.floor(stored.bytes.length / 2)) : stored.bytes }
+      return {
+        kind: 'raw',
+        status: 200,
+        contentType: stored.mime,
+        body: stored.truncated ? stored.bytes.subarray(0, Math.floor(stored.bytes.length / 2)) : stored.bytes
+      }
     }
     const asset = /^\/storage\/assets\/([^/]+)\/[^/]+$/.exec(path)
     if (asset !== null && method === 'GET') {
       const stored = this.storedAssets.get(asset[1] ?? '')
-      if (stored === undefined || !stored.confirmed || stored.bytes === null) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+      if (stored === undefined || !stored.confirmed || stored.bytes === null)
+        return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
       return { kind: 'raw', status: 200, contentType: stored.mimeType, body: stored.bytes }
     }
     return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')

@@ -224,7 +224,11 @@ describe('per model (docs/hosts.md, "Runware")', () => {
   it('takes Kontext [dev] with steps, CFGScale and negativePrompt, but no BFL providerSettings', async () => {
     const [result] = await submit(devTask({ negativePrompt: 'blurry', width: 1456, height: 720 }))
     expect(imageSize(decodeBase64(result?.imageBase64Data))).toMatchObject({ width: 1456, height: 720, type: 'png' })
-    const settings = await expectError(await post([devTask({ providerSettings: { bfl: { safetyTolerance: 2 } } })]), 400, 'unknownParameter')
+    const settings = await expectError(
+      await post([devTask({ providerSettings: { bfl: { safetyTolerance: 2 } } })]),
+      400,
+      'unknownParameter'
+    )
     expect(settings.parameter).toBe('providerSettings')
     await expectError(await post([devTask({ steps: 0 })]), 400, 'invalidSteps')
     await expectError(await post([devTask({ steps: 51 })]), 400, 'invalidSteps')
@@ -235,7 +239,9 @@ describe('per model (docs/hosts.md, "Runware")', () => {
   })
 
   it('holds each model to its own sizes: 17 for dev, nine for pro/max', async () => {
-    const devOnly = KONTEXT_DEV_SIZES.filter((size) => !KONTEXT_SIZES.some((pair) => pair.width === size.width && pair.height === size.height))
+    const devOnly = KONTEXT_DEV_SIZES.filter(
+      (size) => !KONTEXT_SIZES.some((pair) => pair.width === size.width && pair.height === size.height)
+    )
     expect(devOnly).toHaveLength(8)
     // A queued 503 is used only by a submission that passes validation: cheaper than rendering 17 images.
     for (const size of KONTEXT_DEV_SIZES) {
@@ -243,13 +249,18 @@ describe('per model (docs/hosts.md, "Runware")', () => {
       await expectError(await post([devTask({ width: size.width, height: size.height })]), 503, 'serviceUnavailable')
     }
     for (const model of ['bfl:4@1', 'bfl:3@1']) {
-      for (const size of devOnly) await expectError(await post([editTask({ model, width: size.width, height: size.height })]), 400, 'unsupportedDimensions')
+      for (const size of devOnly)
+        await expectError(await post([editTask({ model, width: size.width, height: size.height })]), 400, 'unsupportedDimensions')
     }
     await expectError(await post([devTask({ width: 1000, height: 1000 })]), 400, 'unsupportedDimensions')
   })
 
   it('bills each model its listed price unless told otherwise', async () => {
-    const prices: Array<[string, number]> = [['bfl:4@1', 0.08], ['bfl:3@1', 0.04], ['runware:106@1', 0.0105]]
+    const prices: Array<[string, number]> = [
+      ['bfl:4@1', 0.08],
+      ['bfl:3@1', 0.04],
+      ['runware:106@1', 0.0105]
+    ]
     for (const [model, price] of prices) {
       const [result] = await submit(editTask({ model, includeCost: true }))
       expect(result?.cost).toBe(price)
@@ -282,7 +293,8 @@ describe('sync results', () => {
     const results = await submit(task)
     expect(results).toHaveLength(2)
     const [first, second] = results.map((result) => decodeBase64(result.imageBase64Data))
-    for (const bytes of [first, second]) expect(imageSize(bytes ?? new Uint8Array())).toMatchObject({ width: 1248, height: 832, type: 'png' })
+    for (const bytes of [first, second])
+      expect(imageSize(bytes ?? new Uint8Array())).toMatchObject({ width: 1248, height: 832, type: 'png' })
     expect(Buffer.from(first ?? []).equals(Buffer.from(second ?? []))).toBe(false)
     expect(results.map((result) => result.seed)).toEqual([7, 8])
     expect(results[0]).toMatchObject({ taskUUID: task.taskUUID, NSFWContent: false })

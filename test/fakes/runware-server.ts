@@ -59,7 +59,24 @@ import { imageSize } from 'image-size'
 import * as z from 'zod'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../../shared/aspect-ratios'
 import { FaultQueue, type HostFault } from './host-fault'
-import { closeServerAsync, copyHeaders, decodeStrictBase64, deliverReply, hasJsonContentType, jsonReply, listenOnLoopbackAsync, parseDataUri, parseJsonBody, readBodyAsync, sendReply, waitUnlessClosedAsync, type FakeHostHandle, type FakeHostOptions, type FakeReply, type ParsedJsonBody } from './fake-http'
+import {
+  closeServerAsync,
+  copyHeaders,
+  decodeStrictBase64,
+  deliverReply,
+  hasJsonContentType,
+  jsonReply,
+  listenOnLoopbackAsync,
+  parseDataUri,
+  parseJsonBody,
+  readBodyAsync,
+  sendReply,
+  waitUnlessClosedAsync,
+  type FakeHostHandle,
+  type FakeHostOptions,
+  type FakeReply,
+  type ParsedJsonBody
+} from './fake-http'
 import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +179,10 @@ export async function startFakeRunwareAsync(options: FakeRunwareOptions): Promis
 
 /** The uniform handle for the cross-host tests; `duplicates` counts resubmitted taskUUIDs (answered conflictTaskUUID). */
 export async function startRunwareForRelayAsync(options: FakeHostOptions = {}): Promise<FakeHostHandle> {
-  const fake = await startFakeRunwareAsync({ apiKey: `rw-e2e-${randomUUID()}`, ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) })
+  const fake = await startFakeRunwareAsync({
+    apiKey: `rw-e2e-${randomUUID()}`,
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs })
+  })
   return {
     env: { RUNWARE_API_KEY: fake.apiKey, RUNWARE_API_URL: fake.url },
     submissions: () => fake.accepted.length,
@@ -429,7 +449,10 @@ function outputDimensions(
     throw reject('unsupportedDimensions', `width and height must be sent together; allowed pairs: ${allowed}.`, ['width', 'height'])
   }
   if (!sizes.some((size) => size.width === width && size.height === height)) {
-    throw reject('unsupportedDimensions', `${width}x${height} is not supported by this model; allowed pairs: ${allowed}.`, ['width', 'height'])
+    throw reject('unsupportedDimensions', `${width}x${height} is not supported by this model; allowed pairs: ${allowed}.`, [
+      'width',
+      'height'
+    ])
   }
   return { width, height }
 }
@@ -484,8 +507,7 @@ function decodeReferenceImage(value: string, index: number, knownImages: Readonl
 }
 
 function sniffImageType(bytes: Uint8Array): SniffedType | null {
-  const startsWith = (signature: ReadonlyArray<number>, offset = 0): boolean =>
-    signature.every((byte, i) => bytes[offset + i] === byte)
+  const startsWith = (signature: ReadonlyArray<number>, offset = 0): boolean => signature.every((byte, i) => bytes[offset + i] === byte)
   if (startsWith([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
   if (startsWith([0xff, 0xd8, 0xff])) return 'jpeg'
   if (startsWith([0x52, 0x49, 0x46, 0x46]) && startsWith([0x57, 0x45, 0x42, 0x50], 8)) return 'webp'
@@ -721,7 +743,11 @@ class FakeRunwareServer implements FakeRunware {
       // Runware keeps the task it has and answers the reuse with conflictTaskUUID, unbilled
       // (Runware/sdk-python runware/base.py, _retry_with_reconnect: on a retry it polls the task).
       this.duplicates += 1
-      throw withTask(reject('conflictTaskUUID', `Task ${valid.task.taskUUID} already exists. Use a unique taskUUID for each new task.`, 'taskUUID'), 'imageInference', valid.task.taskUUID)
+      throw withTask(
+        reject('conflictTaskUUID', `Task ${valid.task.taskUUID} already exists. Use a unique taskUUID for each new task.`, 'taskUUID'),
+        'imageInference',
+        valid.task.taskUUID
+      )
     }
     // Reserved while its images render, so a concurrent resubmission is caught as a duplicate too.
     this.rendering.add(valid.task.taskUUID)
@@ -783,7 +809,8 @@ class FakeRunwareServer implements FakeRunware {
     const rendered = await Promise.all(seeds.map((seed) => renderImageAsync(task.outputFormat, output, seed, task.outputQuality)))
     // The clock starts once the bytes exist, so the latency is what getResponse shows, however slow rendering was.
     const now = Date.now()
-    const expiresAt = fault?.kind === 'result-url' && fault.expired === true ? now - 1 : task.ttl === undefined ? null : now + task.ttl * 1000
+    const expiresAt =
+      fault?.kind === 'result-url' && fault.expired === true ? now - 1 : task.ttl === undefined ? null : now + task.ttl * 1000
     const picked = (indices: number[] | undefined, index: number): boolean => indices === undefined || indices.includes(index)
     const results = seeds.map((seed, i): StoredResult => {
       let bytes = rendered[i]!

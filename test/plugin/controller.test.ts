@@ -53,19 +53,27 @@ describe('the sandbox controller', () => {
   it('says plainly when nothing is selected or a layer cannot be exported', async () => {
     const { figma } = startPlugin()
     let messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'a' }))
-    expect(messages).toEqual([{ type: 'export-failed', requestId: 'a', error: { code: 'nothing_selected', message: expect.stringContaining('Select a frame') } }])
+    expect(messages).toEqual([
+      { type: 'export-failed', requestId: 'a', error: { code: 'nothing_selected', message: expect.stringContaining('Select a frame') } }
+    ])
 
     const hidden = figma.frame('Hidden', { x: 0, y: 0, width: 10, height: 10 })
     hidden.visible = false
     figma.select([hidden])
     messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'b' }))
-    expect(messages.at(-1)).toMatchObject({ type: 'export-failed', error: { code: 'export_failed', message: expect.stringContaining('hidden') } })
+    expect(messages.at(-1)).toMatchObject({
+      type: 'export-failed',
+      error: { code: 'export_failed', message: expect.stringContaining('hidden') }
+    })
 
     const broken = figma.frame('Broken', { x: 0, y: 0, width: 10, height: 10 })
     broken.exportFails = true
     figma.select([broken])
     messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'c' }))
-    expect(messages.at(-1)).toMatchObject({ type: 'export-failed', error: { code: 'export_failed', message: expect.stringContaining('Broken') } })
+    expect(messages.at(-1)).toMatchObject({
+      type: 'export-failed',
+      error: { code: 'export_failed', message: expect.stringContaining('Broken') }
+    })
   })
 
   it('exports the selection as sRGB PNGs of about one megapixel', async () => {
@@ -74,9 +82,13 @@ describe('the sandbox controller', () => {
     figma.select([frame])
     const messages = await collect(figma, () => figma.sendFromUi({ type: 'export-selection', requestId: 'a' }))
     const exported = messages.find((message) => message.type === 'exported')
-    expect(exported).toMatchObject({ references: [{ sourceId: frame.id, name: 'Hero', width: 1920, height: 1080, pixelWidth: 1333, pixelHeight: 750 }] })
+    expect(exported).toMatchObject({
+      references: [{ sourceId: frame.id, name: 'Hero', width: 1920, height: 1080, pixelWidth: 1333, pixelHeight: 750 }]
+    })
     // The debounced selection thumbnail may export too; the reference is the sRGB one.
-    expect(frame.exports).toContainEqual(expect.objectContaining({ format: 'PNG', colorProfile: 'SRGB', constraint: { type: 'WIDTH', value: 1333 } }))
+    expect(frame.exports).toContainEqual(
+      expect.objectContaining({ format: 'PNG', colorProfile: 'SRGB', constraint: { type: 'WIDTH', value: 1333 } })
+    )
   })
 
   it('drops an export that was canceled while it ran', async () => {
@@ -97,7 +109,9 @@ describe('the sandbox controller', () => {
     await figma.flushAsync()
     const selection = figma.toUi.filter((message) => (message as PluginToUi).type === 'selection')
     expect(messages.length + selection.length).toBeGreaterThan(0)
-    expect(selection.at(-1)).toMatchObject({ selection: [{ id: frame.id, name: 'Hero', width: 300, height: 150, thumbnail: expect.any(Uint8Array) }] })
+    expect(selection.at(-1)).toMatchObject({
+      selection: [{ id: frame.id, name: 'Hero', width: 300, height: 150, thumbnail: expect.any(Uint8Array) }]
+    })
   })
 
   it('refuses an image Figma cannot take and leaves the canvas as it was', async () => {
@@ -105,11 +119,23 @@ describe('the sandbox controller', () => {
     const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
     const before = figma.currentPage.children.length
     const messages = await collect(figma, () =>
-      figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [{ ...result(10, 10, card.id), width: 5000, height: 10 }] })
+      figma.sendFromUi({
+        type: 'place-results',
+        requestId: 'p',
+        sourceId: card.id,
+        images: [{ ...result(10, 10, card.id), width: 5000, height: 10 }]
+      })
     )
-    expect(messages).toEqual([{ type: 'place-failed', requestId: 'p', error: { code: 'place_failed', message: expect.stringContaining('4096') } }])
+    expect(messages).toEqual([
+      { type: 'place-failed', requestId: 'p', error: { code: 'place_failed', message: expect.stringContaining('4096') } }
+    ])
     const corrupt = await collect(figma, () =>
-      figma.sendFromUi({ type: 'place-results', requestId: 'q', sourceId: card.id, images: [{ ...result(10, 10, card.id), bytes: new Uint8Array([1, 2, 3]) }] })
+      figma.sendFromUi({
+        type: 'place-results',
+        requestId: 'q',
+        sourceId: card.id,
+        images: [{ ...result(10, 10, card.id), bytes: new Uint8Array([1, 2, 3]) }]
+      })
     )
     expect(corrupt[0]).toMatchObject({ type: 'place-failed', error: { code: 'place_failed' } })
     expect(figma.currentPage.children.length).toBe(before)
@@ -119,7 +145,9 @@ describe('the sandbox controller', () => {
     const { figma } = startPlugin()
     const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
     card.remove()
-    const messages = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(200, 100, card.id)] }))
+    const messages = await collect(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(200, 100, card.id)] })
+    )
     expect(messages[0]).toMatchObject({ type: 'placed', besideSource: false })
     const rect = figma.currentPage.children.at(-1) as FakeRectangle
     expect({ x: rect.x, y: rect.y, width: rect.width, height: rect.height }).toEqual({ x: 500, y: 350, width: 200, height: 100 })
@@ -133,7 +161,9 @@ describe('the sandbox controller', () => {
     await figma.setCurrentPageAsync(other)
     const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })
     await figma.setCurrentPageAsync(first)
-    const messages = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(100, 100, card.id)] }))
+    const messages = await collect(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(100, 100, card.id)] })
+    )
     expect(messages[0]).toMatchObject({ type: 'placed', besideSource: true })
     expect(figma.currentPage).toBe(other)
     expect(other.children.at(-1)).toMatchObject({ x: 140, y: 0 })
@@ -147,7 +177,9 @@ describe('the sandbox controller', () => {
     const other = figma.addPage('Page 2')
     const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 }, other)
     expect(() => other.children).toThrow(/loadAsync/)
-    const messages = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(100, 100, card.id)] }))
+    const messages = await collect(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: card.id, images: [result(100, 100, card.id)] })
+    )
     expect(messages[0]).toMatchObject({ type: 'placed', besideSource: true })
     expect(figma.currentPage).toBe(other)
     expect(other.children.at(-1)).toMatchObject({ type: 'RECTANGLE', x: 140, y: 0 })
@@ -182,7 +214,9 @@ describe('the sandbox controller', () => {
     // Tall, as the box is: the reference is what the designer sees on the canvas.
     expect(reference!.pixelHeight).toBe(reference!.pixelWidth * 4)
 
-    const placed = await collect(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: banner.id, images: [result(250, 1000, banner.id)] }))
+    const placed = await collect(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'p', sourceId: banner.id, images: [result(250, 1000, banner.id)] })
+    )
     // The debounced 'selection' message of figma.select may arrive in between on a busy machine.
     expect(placed.find((message) => message.type === 'placed')).toMatchObject({ type: 'placed', besideSource: true })
     expect(figma.currentPage.children.at(-1)).toMatchObject({ type: 'RECTANGLE', x: 440, y: 0, width: 400, height: 1600 })
@@ -195,7 +229,9 @@ describe('the sandbox controller', () => {
       figma.sendFromUi({ type: 'cancel', requestId: 'early' })
       figma.sendFromUi({ type: 'place-results', requestId: 'early', sourceId: card.id, images: [result(100, 100, card.id)] })
     })
-    expect(early).toEqual([{ type: 'place-failed', requestId: 'early', error: { code: 'canceled', message: expect.stringContaining('result is kept') } }])
+    expect(early).toEqual([
+      { type: 'place-failed', requestId: 'early', error: { code: 'canceled', message: expect.stringContaining('result is kept') } }
+    ])
     expect(figma.currentPage.children).toEqual([card])
 
     const late = await collect(figma, () => {

@@ -50,7 +50,9 @@ describe('the sandbox’s memory between sessions', () => {
     figma.select([card])
     startPlugin(figma, { command: 'quick', instruction: 'Make it blue' })
     await reply(figma, () => figma.sendFromUi({ type: 'remember-job', job: job('j1') }))
-    await reply(figma, () => figma.sendFromUi({ type: 'remember-job', job: job('stale', new Date(Date.now() - 48 * 3600 * 1000).toISOString()) }))
+    await reply(figma, () =>
+      figma.sendFromUi({ type: 'remember-job', job: job('stale', new Date(Date.now() - 48 * 3600 * 1000).toISOString()) })
+    )
     const [init] = await reply(figma, () => figma.sendFromUi({ type: 'ui-ready' }))
     expect(init).toMatchObject({ type: 'init', command: 'quick', instruction: 'Make it blue', pendingJobs: [{ jobId: 'j1' }], history: [] })
     expect(init?.type === 'init' && init.selection[0]?.texts).toEqual([{ id: expect.any(String), characters: 'Spring Sale' }])
@@ -64,11 +66,24 @@ describe('the sandbox’s memory between sessions', () => {
     const figma = createFakeFigma()
     const result = figma.rectangle('Hero · Kontext edit', { x: 0, y: 0, width: 400, height: 200 })
     startPlugin(figma)
-    const entry = { jobId: 'j1', prompt: 'Make it blue', provider: 'runware', model: 'kontext-max', seed: 3, costUsd: 0.08, elapsedMs: 9000, createdAt: new Date().toISOString(), sourceName: 'Hero', nodeIds: [result.id] }
+    const entry = {
+      jobId: 'j1',
+      prompt: 'Make it blue',
+      provider: 'runware',
+      model: 'kontext-max',
+      seed: 3,
+      costUsd: 0.08,
+      elapsedMs: 9000,
+      createdAt: new Date().toISOString(),
+      sourceName: 'Hero',
+      nodeIds: [result.id]
+    }
     const [history] = await reply(figma, () => figma.sendFromUi({ type: 'add-history', entry }))
     expect(history).toMatchObject({ type: 'history', history: [{ ...entry, thumbnail: expect.any(Uint8Array) }] })
     expect(result.exports.at(-1)).toMatchObject({ format: 'JPG', constraint: { type: 'WIDTH', value: 96 } })
-    const [second] = await reply(figma, () => figma.sendFromUi({ type: 'add-history', entry: { ...entry, jobId: 'j2', prompt: 'Make it red' } }))
+    const [second] = await reply(figma, () =>
+      figma.sendFromUi({ type: 'add-history', entry: { ...entry, jobId: 'j2', prompt: 'Make it red' } })
+    )
     expect(second?.type === 'history' && second.history.map((item) => item.jobId)).toEqual(['j2', 'j1'])
 
     // Another file has its own history.
@@ -84,10 +99,14 @@ describe('the sandbox’s memory between sessions', () => {
     const figma = createFakeFigma()
     const result = figma.rectangle('Hero · Kontext edit', { x: 0, y: 0, width: 40, height: 20 })
     startPlugin(figma)
-    expect(await reply(figma, () => figma.sendFromUi({ type: 'select-nodes', nodeIds: [result.id] }))).toEqual([{ type: 'nodes-selected', found: 1 }])
+    expect(await reply(figma, () => figma.sendFromUi({ type: 'select-nodes', nodeIds: [result.id] }))).toEqual([
+      { type: 'nodes-selected', found: 1 }
+    ])
     expect(figma.currentPage.selection).toEqual([result])
     result.remove()
-    expect(await reply(figma, () => figma.sendFromUi({ type: 'select-nodes', nodeIds: [result.id] }))).toEqual([{ type: 'nodes-selected', found: 0 }])
+    expect(await reply(figma, () => figma.sendFromUi({ type: 'select-nodes', nodeIds: [result.id] }))).toEqual([
+      { type: 'nodes-selected', found: 0 }
+    ])
   })
 
   it('ends a quick action with Figma’s closing message', async () => {
@@ -109,9 +128,24 @@ describe('a placed result', () => {
       contentType: 'image/png',
       width: 100,
       height: 100,
-      provenance: { version: 1, prompt: 'p', provider: 'runware', model: 'kontext-max', options: {}, sourceId: hero.id, sourceName: 'Hero', relayJobId: 'j', variant: 1, resultWidth: 100, resultHeight: 100, createdAt: new Date(0).toISOString() }
+      provenance: {
+        version: 1,
+        prompt: 'p',
+        provider: 'runware',
+        model: 'kontext-max',
+        options: {},
+        sourceId: hero.id,
+        sourceName: 'Hero',
+        relayJobId: 'j',
+        variant: 1,
+        resultWidth: 100,
+        resultHeight: 100,
+        createdAt: new Date(0).toISOString()
+      }
     })
-    const [placed] = await reply(figma, () => figma.sendFromUi({ type: 'place-results', requestId: 'r', sourceId: hero.id, images: [image] }))
+    const [placed] = await reply(figma, () =>
+      figma.sendFromUi({ type: 'place-results', requestId: 'r', sourceId: hero.id, images: [image] })
+    )
     const rect = figma.currentPage.children.find((node) => placed?.type === 'placed' && node.id === placed.nodeIds[0]) as FakeRectangle
     expect(rect.getRelaunchData()).toEqual(RELAUNCH_DATA)
     expect(rect.shownRelaunchButtons()).toEqual(Object.keys(RELAUNCH_DATA))

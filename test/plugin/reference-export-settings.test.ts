@@ -21,7 +21,10 @@ describe('the reference export size', () => {
 
   it('constrains the long side, so the size is exact', () => {
     expect(referenceExportSettings(1440, 900).settings.constraint).toEqual({ type: 'WIDTH', value: 1265 })
-    expect(referenceExportSettings(375, 812).settings.constraint).toEqual({ type: 'HEIGHT', value: referenceExportSettings(375, 812).pixelHeight })
+    expect(referenceExportSettings(375, 812).settings.constraint).toEqual({
+      type: 'HEIGHT',
+      value: referenceExportSettings(375, 812).pixelHeight
+    })
   })
 
   it('scales small frames up by at most 2×', () => {

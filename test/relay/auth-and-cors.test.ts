@@ -8,7 +8,10 @@ import { editForm, itKeepsSecretsOutOfResponsesAndLogs, readErrorAsync, startRel
 const FIGMA_ORIGIN = { origin: 'null' }
 
 function splitList(header: string | null): string[] {
-  return (header ?? '').split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '')
+  return (header ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '')
 }
 
 describe('access token', () => {
@@ -109,7 +112,9 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
     expect(splitList(response.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'post', 'delete']))
-    expect(splitList(response.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining(['authorization', 'content-type']))
+    expect(splitList(response.headers.get('access-control-allow-headers'))).toEqual(
+      expect.arrayContaining(['authorization', 'content-type'])
+    )
     expect(response.headers.get('access-control-allow-credentials')).toBeNull()
     expect(relay.fake!.requests).toHaveLength(0)
   })
@@ -128,7 +133,11 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
 
   it('puts CORS headers on successful responses and exposes Location', async () => {
     const relay = await startRelayHarnessAsync()
-    const created = await relay.authedAsync('/v1/edits', { method: 'POST', headers: FIGMA_ORIGIN, body: editForm({ prompt: 'Make it blue' }) })
+    const created = await relay.authedAsync('/v1/edits', {
+      method: 'POST',
+      headers: FIGMA_ORIGIN,
+      body: editForm({ prompt: 'Make it blue' })
+    })
 
     expect(created.status).toBe(202)
     expect(created.headers.get('access-control-allow-origin')).toBe('*')
@@ -146,7 +155,11 @@ describe('CORS for the Figma plugin (Origin: null)', () => {
 
   it('puts CORS headers on error responses too, so the plugin can read the error', async () => {
     const relay = await startRelayHarnessAsync()
-    const unauthorized = await relay.requestAsync('/v1/edits', { method: 'POST', headers: FIGMA_ORIGIN, body: editForm({ prompt: 'Make it blue' }) })
+    const unauthorized = await relay.requestAsync('/v1/edits', {
+      method: 'POST',
+      headers: FIGMA_ORIGIN,
+      body: editForm({ prompt: 'Make it blue' })
+    })
     const invalid = await relay.authedAsync('/v1/edits', { method: 'POST', headers: FIGMA_ORIGIN, body: editForm('{not json') })
     const missing = await relay.authedAsync('/v1/edits/no-such-edit', { headers: FIGMA_ORIGIN })
     const nowhere = await relay.requestAsync('/v2/anything', { headers: FIGMA_ORIGIN })

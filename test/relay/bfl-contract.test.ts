@@ -55,7 +55,10 @@ async function setupAsync(fakeOptions: Partial<FakeBflOptions> = {}, env: Record
   const auth = { authorization: `Bearer ${relay.token}` }
 
   async function callAsync(path: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(`${relay.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } })
+    const response = await fetch(`${relay.url}${path}`, {
+      ...init,
+      headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }
+    })
     const text = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
     seen.responses.push(`${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${text}`)
     return response
@@ -566,9 +569,17 @@ describe('BFL adapter on its own', () => {
   })
 
   it('follows production-shaped hosts: https polling on another bfl cluster, https delivery elsewhere without the key', async () => {
-    const fake = await fakeAsync({ deliveryOn: 'delivery', publicRegionOrigin: 'https://api.us1.bfl.test', publicDeliveryOrigin: 'https://delivery-us1.blob.test' })
+    const fake = await fakeAsync({
+      deliveryOn: 'delivery',
+      publicRegionOrigin: 'https://api.us1.bfl.test',
+      publicDeliveryOrigin: 'https://delivery-us1.blob.test'
+    })
     // Stands in for DNS and TLS: routes the public https names to the fake's three servers.
-    const routes: Record<string, string> = { 'https://api.bfl.test': fake.url, 'https://api.us1.bfl.test': fake.regionUrl, 'https://delivery-us1.blob.test': fake.deliveryUrl }
+    const routes: Record<string, string> = {
+      'https://api.bfl.test': fake.url,
+      'https://api.us1.bfl.test': fake.regionUrl,
+      'https://delivery-us1.blob.test': fake.deliveryUrl
+    }
     const routed: typeof fetch = (resource, init) => {
       const url = new URL(requestUrl(resource))
       const target = routes[url.origin]

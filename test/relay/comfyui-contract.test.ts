@@ -59,7 +59,10 @@ async function setupAsync(context: TestContext, fakeOptions: FakeComfyuiOptions 
   const auth = { authorization: `Bearer ${relay.token}` }
 
   async function callAsync(path: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(`${relay.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } })
+    const response = await fetch(`${relay.url}${path}`, {
+      ...init,
+      headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }
+    })
     const text = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
     seen.responses.push(`${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${text}`)
     return response
@@ -106,7 +109,8 @@ async function setupAsync(context: TestContext, fakeOptions: FakeComfyuiOptions 
     async deleteAsync(id) {
       return EditJob.parse(await (await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })).json())
     },
-    calls: (path, method) => fake.requests.filter((request) => request.path === path && (method === undefined || request.method === method)),
+    calls: (path, method) =>
+      fake.requests.filter((request) => request.path === path && (method === undefined || request.method === method)),
     logText: () => relay.logs.join('\n')
   }
   return setup
@@ -132,7 +136,9 @@ async function warmUpAsync(setup: Setup): Promise<void> {
 }
 
 const promptIds = (fake: FakeComfyui): string[] =>
-  fake.requests.filter((request) => request.path === '/prompt' && request.method === 'POST').map((request) => (request.json as { prompt_id: string }).prompt_id)
+  fake.requests
+    .filter((request) => request.path === '/prompt' && request.method === 'POST')
+    .map((request) => (request.json as { prompt_id: string }).prompt_id)
 
 describe.concurrent('ComfyUI through the relay', () => {
   describe('success and the wire format', () => {
@@ -142,14 +148,20 @@ describe.concurrent('ComfyUI through the relay', () => {
       const job = await setup.endAsync(await setup.createAsync({ seed: 7 }))
 
       expect(job).toMatchObject({ status: 'succeeded', provider: 'comfyui', model: 'kontext-dev' })
-      expect(job.images).toEqual([expect.objectContaining({ width: OUTPUT.width, height: OUTPUT.height, seed: 7, contentType: 'image/png' })])
+      expect(job.images).toEqual([
+        expect.objectContaining({ width: OUTPUT.width, height: OUTPUT.height, seed: 7, contentType: 'image/png' })
+      ])
       expect(imageSize(await setup.imageAsync(job, 0))).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
 
       // POST /upload/image: multipart image + type=input + overwrite=false, nothing else.
       const uploads = setup.calls('/upload/image', 'POST')
       const name = uploadName(REF, 'png')
       expect(uploads).toHaveLength(1)
-      expect(uploads[0]!.form).toEqual({ image: { filename: name, type: 'image/png', size: REF.byteLength }, type: 'input', overwrite: 'false' })
+      expect(uploads[0]!.form).toEqual({
+        image: { filename: name, type: 'image/png', size: REF.byteLength },
+        type: 'input',
+        overwrite: 'false'
+      })
 
       // POST /prompt: exactly {prompt, client_id, prompt_id}; the graph is the shipped one, patched.
       const posts = setup.calls('/prompt', 'POST')
@@ -174,7 +186,9 @@ describe.concurrent('ComfyUI through the relay', () => {
       const setup = await setupAsync(context)
       const job = await setup.endAsync(await setup.createAsync({ seed: 3, steps: 12, guidance: 4 }))
       context.expect(job.status).toBe('succeeded')
-      context.expect(setup.fake.accepted[0]!.graph).toEqual(expectedGraph({ name: uploadName(REF, 'png'), seed: 3, steps: 12, guidance: 4 }))
+      context
+        .expect(setup.fake.accepted[0]!.graph)
+        .toEqual(expectedGraph({ name: uploadName(REF, 'png'), seed: 3, steps: 12, guidance: 4 }))
     })
 
     it('makes four variants as four prompts with seeds seed, seed+1, … (wrapping at 2^32), uploading once', async (context) => {
@@ -184,7 +198,9 @@ describe.concurrent('ComfyUI through the relay', () => {
 
       expect(job.status).toBe('succeeded')
       expect(job.images.map((image) => image.seed)).toEqual([4_294_967_294, 4_294_967_295, 0, 1])
-      expect(setup.fake.accepted.map((prompt) => prompt.graph['31']!.inputs.seed as number).sort((a, b) => a - b)).toEqual([0, 1, 4_294_967_294, 4_294_967_295])
+      expect(setup.fake.accepted.map((prompt) => prompt.graph['31']!.inputs.seed as number).sort((a, b) => a - b)).toEqual([
+        0, 1, 4_294_967_294, 4_294_967_295
+      ])
       expect(new Set(setup.fake.accepted.map((prompt) => prompt.promptId)).size).toBe(4)
       expect(setup.calls('/upload/image')).toHaveLength(1)
       const bytes = await Promise.all(job.images.map((_, index) => setup.imageAsync(job, index)))
@@ -198,10 +214,19 @@ describe.concurrent('ComfyUI through the relay', () => {
       const job = await setup.endAsync(await setup.createAsync({ seed: 5 }, [REF, REF_2]))
 
       expect(job.status).toBe('succeeded')
-      expect(setup.calls('/upload/image').map((call) => (call.form!.image as { filename: string }).filename).sort()).toEqual([uploadName(REF, 'png'), uploadName(REF_2, 'jpg')].sort())
+      expect(
+        setup
+          .calls('/upload/image')
+          .map((call) => (call.form!.image as { filename: string }).filename)
+          .sort()
+      ).toEqual([uploadName(REF, 'png'), uploadName(REF_2, 'jpg')].sort())
       const graph = setup.fake.accepted[0]!.graph
       const byClass = (type: string): string[] => Object.keys(graph).filter((id) => graph[id]!.class_type === type)
-      expect(byClass('LoadImage').map((id) => graph[id]!.inputs.image).sort()).toEqual([uploadName(REF, 'png'), uploadName(REF_2, 'jpg')].sort())
+      expect(
+        byClass('LoadImage')
+          .map((id) => graph[id]!.inputs.image)
+          .sort()
+      ).toEqual([uploadName(REF, 'png'), uploadName(REF_2, 'jpg')].sort())
       expect(graph['190']!.inputs.image).toBe(uploadName(REF, 'png'))
       expect(byClass('ReferenceLatent')).toHaveLength(2)
       expect(byClass('FluxKontextImageScale')).toHaveLength(2)
@@ -239,7 +264,9 @@ describe.concurrent('ComfyUI through the relay', () => {
       await expect.poll(() => setup.fake.queue().running.length, POLL).toBe(1)
       // The relay reports "queued" (progress 0) on submit, then "running" (no fraction for one
       // variant) once /queue lists the prompt as running.
-      await expect.poll(async () => setup.calls('/queue', 'GET').length > 0 && (await setup.getAsync(blocking)).progress === undefined, POLL).toBe(true)
+      await expect
+        .poll(async () => setup.calls('/queue', 'GET').length > 0 && (await setup.getAsync(blocking)).progress === undefined, POLL)
+        .toBe(true)
       expect((await setup.getAsync(blocking)).status).toBe('running')
       const waiting = await setup.createAsync({ seed: 2 })
       await expect.poll(() => setup.fake.queue().pending.length, POLL).toBe(1)
@@ -250,7 +277,9 @@ describe.concurrent('ComfyUI through the relay', () => {
   })
 
   describe('progress from the websocket', () => {
-    it('reports one prompt as queued, then running with no fraction until the sampler reports steps, capped at 99 % and in whole percents', ({ expect }) => {
+    it('reports one prompt as queued, then running with no fraction until the sampler reports steps, capped at 99 % and in whole percents', ({
+      expect
+    }) => {
       const reports: ProviderProgress[] = []
       const progress = createCallProgress((report) => reports.push(report))
       progress.advance('pending')
@@ -262,7 +291,12 @@ describe.concurrent('ComfyUI through the relay', () => {
       progress.step(1)
       progress.advance('done')
       progress.step(1)
-      expect(reports).toEqual([{ status: 'queued' }, { status: 'running' }, { status: 'running', fraction: 0.12 }, { status: 'running', fraction: 0.99 }])
+      expect(reports).toEqual([
+        { status: 'queued' },
+        { status: 'running' },
+        { status: 'running', fraction: 0.12 },
+        { status: 'running', fraction: 0.99 }
+      ])
       expect(progress.done).toBe(true)
     })
 
@@ -391,7 +425,11 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('maps an execution error in the history to provider_error, and out-of-memory to provider_unavailable', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      setup.fake.failNext({ kind: 'execution-error', exceptionType: 'RuntimeError', exceptionMessage: 'mat1 and mat2 shapes cannot be multiplied' })
+      setup.fake.failNext({
+        kind: 'execution-error',
+        exceptionType: 'RuntimeError',
+        exceptionMessage: 'mat1 and mat2 shapes cannot be multiplied'
+      })
       const failed = await setup.endAsync(await setup.createAsync())
       setup.fake.failNext({ kind: 'execution-error', exceptionType: 'torch.OutOfMemoryError', exceptionMessage: 'Allocation on device' })
       const oom = await setup.endAsync(await setup.createAsync())
@@ -643,10 +681,26 @@ describe.concurrent('ComfyUI through the relay', () => {
 
     /** The shipped graph renumbered 1…, with two LoadImage slots and the object form of the mapping. */
     function twoSlotWorkflow(): unknown {
-      const renumber: Record<string, string> = { '37': '1', '38': '2', '39': '3', '190': '4', '42': '5', '124': '6', '6': '7', '177': '8', '35': '9', '135': '10', '27': '11', '31': '12', '8': '13', '136': '14' }
+      const renumber: Record<string, string> = {
+        '37': '1',
+        '38': '2',
+        '39': '3',
+        '190': '4',
+        '42': '5',
+        '124': '6',
+        '6': '7',
+        '177': '8',
+        '35': '9',
+        '135': '10',
+        '27': '11',
+        '31': '12',
+        '8': '13',
+        '136': '14'
+      }
       const graph: Record<string, FakeNode> = {}
       for (const [id, node] of Object.entries(structuredClone(defaultWorkflowFile.workflow) as unknown as Record<string, FakeNode>)) {
-        for (const [input, value] of Object.entries(node.inputs)) if (Array.isArray(value)) node.inputs[input] = [renumber[value[0] as string], value[1]]
+        for (const [input, value] of Object.entries(node.inputs))
+          if (Array.isArray(value)) node.inputs[input] = [renumber[value[0] as string], value[1]]
         graph[renumber[id]!] = node
       }
       graph['15'] = { class_type: 'LoadImage', inputs: { image: 'second.png' } }
@@ -655,7 +709,15 @@ describe.concurrent('ComfyUI through the relay', () => {
       graph['9']!.inputs.conditioning = ['17', 0]
       return {
         workflow: graph,
-        nodes: { prompt: { node: '7', input: 'text' }, images: ['4', 15], seed: '12', steps: { node: '12' }, guidance: '9', size: { node: '11' }, save: 14 }
+        nodes: {
+          prompt: { node: '7', input: 'text' },
+          images: ['4', 15],
+          seed: '12',
+          steps: { node: '12' },
+          guidance: '9',
+          size: { node: '11' },
+          save: 14
+        }
       }
     }
 
@@ -685,13 +747,22 @@ describe.concurrent('ComfyUI through the relay', () => {
       ['a missing file', () => join(dir, 'nope.json'), /cannot read .*nope\.json \(ENOENT\)/],
       ['a file that is not JSON', () => write('broken.json', '{"workflow": '), /is not valid JSON/],
       ['a bare API graph', () => write('bare.json', defaultWorkflowFile.workflow), /bare API-format graph; wrap it as \{"workflow"/],
-      ['a mapping to a missing node', () => write('missing-node.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, prompt: '999' } }), /nodes\.prompt: node 999 is not in the workflow/],
+      [
+        'a mapping to a missing node',
+        () => write('missing-node.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, prompt: '999' } }),
+        /nodes\.prompt: node 999 is not in the workflow/
+      ],
       [
         'a mapped input that is a link',
-        () => write('linked.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, seed: { node: '31', input: 'model' } } }),
+        () =>
+          write('linked.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, seed: { node: '31', input: 'model' } } }),
         /nodes\.seed: node 31 input "model" is linked to node 37/
       ],
-      ['an unknown mapping key', () => write('typo.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, sed: '31' } }), /nodes: Unrecognized key: "sed"/],
+      [
+        'an unknown mapping key',
+        () => write('typo.json', { ...defaultWorkflowFile, nodes: { ...defaultWorkflowFile.nodes, sed: '31' } }),
+        /nodes: Unrecognized key: "sed"/
+      ],
       [
         'one slot that cannot take a second reference',
         () => {

@@ -14,13 +14,7 @@ import {
 } from './relay-harness'
 
 /** POSTs the form and checks the relay refused it with `status`/`code` before calling the host. */
-async function expectRefusedAsync(
-  relay: RelayHarness,
-  form: FormData,
-  status: number,
-  code: string,
-  message: RegExp
-): Promise<void> {
+async function expectRefusedAsync(relay: RelayHarness, form: FormData, status: number, code: string, message: RegExp): Promise<void> {
   const response = await relay.postEditAsync(form)
   expect(response.status).toBe(status)
   const error = await readErrorAsync(response)
@@ -63,7 +57,13 @@ describe('the request part', () => {
 
   it('refuses a model the catalogue does not have', async () => {
     const relay = await startRelayHarnessAsync()
-    await expectRefusedAsync(relay, editForm({ prompt: 'Make it blue', model: 'kontext-ultra' }), 400, 'invalid_request', /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev/)
+    await expectRefusedAsync(
+      relay,
+      editForm({ prompt: 'Make it blue', model: 'kontext-ultra' }),
+      400,
+      'invalid_request',
+      /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev/
+    )
   })
 
   it('refuses a form with two request parts', async () => {
@@ -110,7 +110,10 @@ describe('the body', () => {
     const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue' }, [makePng(300, 300, 9)]))
 
     expect(response.status).toBe(413)
-    expect(await readErrorAsync(response)).toEqual({ code: 'payload_too_large', message: expect.stringMatching(/larger than this relay accepts/) })
+    expect(await readErrorAsync(response)).toEqual({
+      code: 'payload_too_large',
+      message: expect.stringMatching(/larger than this relay accepts/)
+    })
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
     expect(relay.fake!.requests).toHaveLength(0)
   })
@@ -194,7 +197,13 @@ describe('the image parts', () => {
   it('refuses a truncated JPEG', async () => {
     const relay = await startRelayHarnessAsync()
     const jpeg = makeJpeg(64, 36, 3)
-    await expectRefusedAsync(relay, editForm({ prompt: 'Make it blue' }, [jpeg.subarray(0, jpeg.length - 40)]), 400, 'invalid_image', /not a complete/)
+    await expectRefusedAsync(
+      relay,
+      editForm({ prompt: 'Make it blue' }, [jpeg.subarray(0, jpeg.length - 40)]),
+      400,
+      'invalid_image',
+      /not a complete/
+    )
   })
 
   it('names which image is broken when there are several', async () => {
@@ -208,7 +217,13 @@ describe('the image parts', () => {
     const huge = new Uint8Array(21 * 1024 * 1024)
     huge.set(REFERENCE_PNG)
     // The part is refused as it streams in, at 20 MB, so its full size is never known (or buffered).
-    await expectRefusedAsync(relay, editForm({ prompt: 'Make it blue' }, [huge]), 413, 'payload_too_large', /^A part is larger than 20 MB, the limit for an image\.$/)
+    await expectRefusedAsync(
+      relay,
+      editForm({ prompt: 'Make it blue' }, [huge]),
+      413,
+      'payload_too_large',
+      /^A part is larger than 20 MB, the limit for an image\.$/
+    )
   })
 
   it('refuses an image over 20 megapixels before sending it anywhere', async () => {
@@ -217,18 +232,33 @@ describe('the image parts', () => {
     const claimsHuge = new Uint8Array(REFERENCE_PNG)
     new DataView(claimsHuge.buffer).setUint32(16, 5000)
     new DataView(claimsHuge.buffer).setUint32(20, 5000)
-    await expectRefusedAsync(relay, editForm({ prompt: 'Make it blue' }, [claimsHuge]), 400, 'invalid_image', /5000×5000 pixels; the limit is 20 megapixels/)
+    await expectRefusedAsync(
+      relay,
+      editForm({ prompt: 'Make it blue' }, [claimsHuge]),
+      400,
+      'invalid_image',
+      /5000×5000 pixels; the limit is 20 megapixels/
+    )
   })
 
   it('refuses 3 images for Runware, which takes at most 2 references', async () => {
     const relay = await startRelayHarnessAsync()
     const form = editForm({ prompt: 'Make it blue' }, [REFERENCE_PNG, REFERENCE_PNG, REFERENCE_PNG])
-    await expectRefusedAsync(relay, form, 400, 'invalid_request', /Runware \(FLUX\.1 Kontext \[max\]\) takes at most 2 reference images; this request has 3/)
+    await expectRefusedAsync(
+      relay,
+      form,
+      400,
+      'invalid_request',
+      /Runware \(FLUX\.1 Kontext \[max\]\) takes at most 2 reference images; this request has 3/
+    )
   })
 
   it('refuses more than 4 images whatever the host', async () => {
     const relay = await startRelayHarnessAsync()
-    const form = editForm({ prompt: 'Make it blue' }, Array.from({ length: 5 }, () => REFERENCE_PNG))
+    const form = editForm(
+      { prompt: 'Make it blue' },
+      Array.from({ length: 5 }, () => REFERENCE_PNG)
+    )
     await expectRefusedAsync(relay, form, 400, 'invalid_request', /at most 4 reference images/)
   })
 

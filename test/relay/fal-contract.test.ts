@@ -42,7 +42,13 @@ afterEach(async () => {
 
 async function startAsync(env: Record<string, string> = {}, fakeOptions: Omit<FakeFalOptions, 'key'> = {}): Promise<Harness> {
   const fake = await startFakeFalAsync({ key: KEY, ...fakeOptions })
-  const relay = await startRelayAsync({ FAL_KEY: KEY, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
+  const relay = await startRelayAsync({
+    FAL_KEY: KEY,
+    FAL_QUEUE_URL: fake.url,
+    FAL_STORAGE_URL: fake.url,
+    PROVIDER_TIMEOUT_SECONDS: '10',
+    ...env
+  })
   const harness: Harness = { fake, relay, ids: [] }
   cleanups.push(async () => {
     // Nothing may keep polling past the test.
@@ -54,7 +60,11 @@ async function startAsync(env: Record<string, string> = {}, fakeOptions: Omit<Fa
   return harness
 }
 
-async function callAsync(harness: Harness, path: string, init: RequestInit = {}): Promise<{ status: number; text: string; bytes: Uint8Array }> {
+async function callAsync(
+  harness: Harness,
+  path: string,
+  init: RequestInit = {}
+): Promise<{ status: number; text: string; bytes: Uint8Array }> {
   const response = await fetch(`${harness.relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${harness.relay.token}` } })
   const bytes = new Uint8Array(await response.arrayBuffer())
   const text = Buffer.from(bytes).toString('latin1')
@@ -91,7 +101,8 @@ function expectFailure(job: EditJob, code: keyof typeof ERROR_MESSAGES): void {
   expect(job.error).toEqual({ code, message: code === 'provider_not_configured' ? expect.any(String) : ERROR_MESSAGES[code] })
 }
 
-const requestsTo = (fake: FakeFal, method: string, pattern: RegExp) => fake.requests.filter((request) => request.method === method && pattern.test(request.path))
+const requestsTo = (fake: FakeFal, method: string, pattern: RegExp) =>
+  fake.requests.filter((request) => request.method === method && pattern.test(request.path))
 
 const PROMPT = 'Make the sky purple'
 
@@ -129,7 +140,8 @@ describe('success', () => {
     const id = queued!.requestId
     const statusPolls = requestsTo(fake, 'GET', /\/status$/)
     expect(statusPolls.length).toBeGreaterThan(0)
-    for (const poll of statusPolls) expect(poll).toMatchObject({ path: `/fal-ai/flux-pro/requests/${id}/status`, headers: { authorization: `Key ${KEY}` } })
+    for (const poll of statusPolls)
+      expect(poll).toMatchObject({ path: `/fal-ai/flux-pro/requests/${id}/status`, headers: { authorization: `Key ${KEY}` } })
     expect(requestsTo(fake, 'GET', /\/requests\/[^/]+$/).map((request) => request.path)).toEqual([`/fal-ai/flux-pro/requests/${id}`])
     expect(fake.requests.some((request) => request.path.includes('/kontext/max/requests'))).toBe(false)
 
@@ -145,14 +157,25 @@ describe('success', () => {
 
   it('four variants in one call with seed, jpeg, the strictest safety (0 → "1"), prompt upsampling and guidance', async () => {
     const harness = await startAsync()
-    const request = { prompt: PROMPT, numImages: 4, seed: 42, outputFormat: 'jpeg', safetyTolerance: 0, promptUpsampling: true, guidance: 7.5, aspectRatio: '1:1' } as const
+    const request = {
+      prompt: PROMPT,
+      numImages: 4,
+      seed: 42,
+      outputFormat: 'jpeg',
+      safetyTolerance: 0,
+      promptUpsampling: true,
+      guidance: 7.5,
+      aspectRatio: '1:1'
+    } as const
     const job = await editAsync(harness, request)
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(4)
     for (const image of job.images) expect(image).toMatchObject({ width: 1024, height: 1024, contentType: 'image/jpeg' })
     expect(job.images.map((image) => image.seed)).toEqual([42, undefined, undefined, undefined])
-    const bytes = await Promise.all(job.images.map(async (image) => Buffer.from((await callAsync(harness, image.url)).bytes).toString('base64')))
+    const bytes = await Promise.all(
+      job.images.map(async (image) => Buffer.from((await callAsync(harness, image.url)).bytes).toString('base64'))
+    )
     expect(new Set(bytes).size).toBe(4)
 
     expect(harness.fake.submissions()).toBe(1)
@@ -227,7 +250,12 @@ describe('success', () => {
     const answer = await callAsync(harness, ROUTES.edits, { method: 'POST', body: form })
 
     expect(answer.status).toBe(400)
-    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(/fal \(FLUX\.1 Kontext \[dev\]\) cannot expand the prompt; leave promptUpsampling out/) } })
+    expect(JSON.parse(answer.text)).toMatchObject({
+      error: {
+        code: 'invalid_request',
+        message: expect.stringMatching(/fal \(FLUX\.1 Kontext \[dev\]\) cannot expand the prompt; leave promptUpsampling out/)
+      }
+    })
     expect(harness.fake.requests).toEqual([])
 
     // The panel offers only what GET /v1/models says: no prompt expansion on fal's [dev].
@@ -246,7 +274,9 @@ describe('success', () => {
     const job = await editAsync(harness, { prompt: PROMPT })
 
     expect(job.status).toBe('succeeded')
-    const statuses = harness.relay.logs.filter((line) => line.includes('"provider.status"')).map((line) => (JSON.parse(line) as { status: string }).status)
+    const statuses = harness.relay.logs
+      .filter((line) => line.includes('"provider.status"'))
+      .map((line) => (JSON.parse(line) as { status: string }).status)
     expect(statuses).toEqual(['IN_QUEUE', 'IN_PROGRESS'])
     expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
   })
@@ -316,7 +346,13 @@ describe('references above 1 MB go through fal storage, as fal’s client upload
   })
 
   it.each([
-    ['three 503 refusals of the initiate', { step: 'initiate', kind: 'status', status: 503, retryAfterSeconds: 0 }, 3, 'provider_unavailable', 3],
+    [
+      'three 503 refusals of the initiate',
+      { step: 'initiate', kind: 'status', status: 503, retryAfterSeconds: 0 },
+      3,
+      'provider_unavailable',
+      3
+    ],
     ['a 401 on the initiate (the key)', { step: 'initiate', kind: 'status', status: 401 }, 1, 'provider_not_configured', 1],
     ['a 500 on the initiate', { step: 'initiate', kind: 'status', status: 500 }, 1, 'provider_unavailable', 1],
     ['a 403 on the presigned PUT (not the key)', { step: 'put', kind: 'status', status: 403 }, 1, 'provider_error', 1]
@@ -362,7 +398,9 @@ describe('fal failures that still end COMPLETED', () => {
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(2)
-    expect(requestsTo(harness.fake, 'GET', /^\/cdn\//).map((request) => request.path.split('/').pop())).toEqual(expect.arrayContaining(['0.png', '2.png']))
+    expect(requestsTo(harness.fake, 'GET', /^\/cdn\//).map((request) => request.path.split('/').pop())).toEqual(
+      expect.arrayContaining(['0.png', '2.png'])
+    )
     expect(requestsTo(harness.fake, 'GET', /^\/cdn\/.*\/1\.png$/)).toHaveLength(0)
   })
 
@@ -496,7 +534,10 @@ describe('deadlines and cancel', () => {
     const requestId = harness.fake.queued[0]!.requestId
     await vi.waitFor(() => expect(harness.fake.cancels).toEqual([requestId]))
     expect(requestsTo(harness.fake, 'PUT', /./)).toEqual([
-      expect.objectContaining({ path: `/fal-ai/flux-pro/requests/${requestId}/cancel`, headers: expect.objectContaining({ authorization: `Key ${KEY}` }) })
+      expect.objectContaining({
+        path: `/fal-ai/flux-pro/requests/${requestId}/cancel`,
+        headers: expect.objectContaining({ authorization: `Key ${KEY}` })
+      })
     ])
     expect(harness.fake.submissions()).toBe(1)
   })
@@ -551,7 +592,9 @@ describe('the adapter on its own', () => {
     await new Promise((resolve) => closed.close(resolve))
     const provider = adapter(fake, { FAL_STORAGE_URL: origin }, sleeps)
 
-    await expect(provider.editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT }, 4, LARGE_REFERENCE))).rejects.toMatchObject({ code: 'provider_unavailable' })
+    await expect(provider.editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT }, 4, LARGE_REFERENCE))).rejects.toMatchObject({
+      code: 'provider_unavailable'
+    })
     expect(sleeps).toEqual([1000, 2000])
     expect(fake.submitAttempts()).toBe(0)
   })
@@ -576,7 +619,9 @@ describe('the adapter on its own', () => {
     cleanups.push(() => fake.close())
     fake.failNext({ kind: 'moderation' }, 2)
 
-    await expect(adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))).rejects.toMatchObject({ code: 'moderated' })
+    await expect(adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))).rejects.toMatchObject({
+      code: 'moderated'
+    })
     expect(fake.submissions()).toBe(2)
     expect(fake.cancels).toEqual([])
   })

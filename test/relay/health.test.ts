@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { Health } from '../../shared/relay-api'
-import { API_KEY, editForm, itKeepsSecretsOutOfResponsesAndLogs, OTHER_TOKEN, readErrorAsync, startRelayHarnessAsync, TOKEN } from './relay-harness'
+import {
+  API_KEY,
+  editForm,
+  itKeepsSecretsOutOfResponsesAndLogs,
+  OTHER_TOKEN,
+  readErrorAsync,
+  startRelayHarnessAsync,
+  TOKEN
+} from './relay-harness'
 
 async function readHealthAsync(response: Response): Promise<Health> {
   expect(response.status).toBe(200)
@@ -13,7 +21,12 @@ describe('GET /v1/health', () => {
     const health = await readHealthAsync(await relay.requestAsync('/v1/health'))
 
     expect(health).toMatchObject({ status: 'ok', apiVersion: 1, auth: 'missing', defaultProvider: 'runware' })
-    expect(health.providers[0]).toEqual({ id: 'runware', name: 'Runware', configured: true, models: ['kontext-max', 'kontext-pro', 'kontext-dev'] })
+    expect(health.providers[0]).toEqual({
+      id: 'runware',
+      name: 'Runware',
+      configured: true,
+      models: ['kontext-max', 'kontext-pro', 'kontext-dev']
+    })
     expect(health.providers.slice(1).map((provider) => [provider.id, provider.configured])).toEqual([
       ['runflow', false],
       ['bfl', false],
@@ -32,7 +45,9 @@ describe('GET /v1/health', () => {
     ['missing', undefined]
   ])('says auth is %s for Authorization: %s', async (auth, header) => {
     const relay = await startRelayHarnessAsync()
-    const health = await readHealthAsync(await relay.requestAsync('/v1/health', header === undefined ? {} : { headers: { authorization: header } }))
+    const health = await readHealthAsync(
+      await relay.requestAsync('/v1/health', header === undefined ? {} : { headers: { authorization: header } })
+    )
     expect(health.auth).toBe(auth)
   })
 

@@ -54,7 +54,7 @@ function pngWith(header: Uint8Array, idatData: Uint8Array, before: Uint8Array[] 
 function chunksOfPng(png: Uint8Array): Array<{ type: string; data: Uint8Array }> {
   const chunks: Array<{ type: string; data: Uint8Array }> = []
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
-  for (let offset = 8; offset < png.length; ) {
+  for (let offset = 8; offset < png.length;) {
     const length = view.getUint32(offset)
     chunks.push({ type: String.fromCharCode(...png.subarray(offset + 4, offset + 8)), data: png.subarray(offset + 8, offset + 8 + length) })
     offset += 12 + length
@@ -65,7 +65,11 @@ function chunksOfPng(png: Uint8Array): Array<{ type: string; data: Uint8Array }>
 /** A real PNG with its IDAT data replaced (CRCs recomputed, so only the pixel data is wrong). */
 function withIdat(png: Uint8Array, idatData: Uint8Array): Uint8Array {
   const chunks = chunksOfPng(png).filter((chunk) => chunk.type !== 'IDAT' && chunk.type !== 'IEND')
-  return pngWith(new Uint8Array(0), idatData, chunks.map((chunk) => pngChunk(chunk.type, chunk.data)))
+  return pngWith(
+    new Uint8Array(0),
+    idatData,
+    chunks.map((chunk) => pngChunk(chunk.type, chunk.data))
+  )
 }
 
 /** Deterministic noise, so a failure reproduces. */
@@ -123,13 +127,18 @@ async function webpAsync(width: number, height: number, options: { lossless?: bo
   const data = new Uint8ClampedArray(noise(width * height * 4, 5))
   for (let i = 3; i < data.length; i += 4) data[i] = options.alpha === true ? (i * 7) & 0xff : 255
   const image = { data, width, height, colorSpace: 'srgb' as const }
-  return new Uint8Array(await encode(image satisfies Omit<ImageData, 'data'> & { data: Uint8ClampedArray }, { quality: 80, lossless: options.lossless === true ? 1 : 0 }))
+  return new Uint8Array(
+    await encode(image satisfies Omit<ImageData, 'data'> & { data: Uint8ClampedArray }, {
+      quality: 80,
+      lossless: options.lossless === true ? 1 : 0
+    })
+  )
 }
 
 function riffChunks(webp: Uint8Array): Array<{ fourCc: string; data: Uint8Array }> {
   const chunks: Array<{ fourCc: string; data: Uint8Array }> = []
   const view = new DataView(webp.buffer, webp.byteOffset, webp.byteLength)
-  for (let offset = 12; offset < webp.length; ) {
+  for (let offset = 12; offset < webp.length;) {
     const size = view.getUint32(offset + 4, true)
     chunks.push({ fourCc: String.fromCharCode(...webp.subarray(offset, offset + 4)), data: webp.subarray(offset + 8, offset + 8 + size) })
     offset += 8 + size + (size & 1)
@@ -178,18 +187,24 @@ const vp8 = lossyChunks.find((chunk) => chunk.fourCc === 'VP8 ')!
 const vp8x = (flags: number, width: number, height: number): { fourCc: string; data: Uint8Array } => {
   const data = new Uint8Array(10)
   data[0] = flags
-  data.set([(width - 1) & 0xff, ((width - 1) >> 8) & 0xff, (width - 1) >> 16, (height - 1) & 0xff, ((height - 1) >> 8) & 0xff, (height - 1) >> 16], 4)
+  data.set(
+    [(width - 1) & 0xff, ((width - 1) >> 8) & 0xff, (width - 1) >> 16, (height - 1) & 0xff, ((height - 1) >> 8) & 0xff, (height - 1) >> 16],
+    4
+  )
   return { fourCc: 'VP8X', data }
 }
 
 /** The findings' images and their relatives: each must be refused before any host is paid. */
 const BROKEN: Array<[string, () => Uint8Array]> = [
   ['WebP: VP8 chunk with its frame header and no image data', () => webpOf([{ fourCc: 'VP8 ', data: vp8.data.subarray(0, 10) }])],
-  ['WebP: RIFF size 0 (truncated)', () => {
-    const bytes = new Uint8Array(lossyWebp)
-    bytes.fill(0, 4, 8)
-    return bytes
-  }],
+  [
+    'WebP: RIFF size 0 (truncated)',
+    () => {
+      const bytes = new Uint8Array(lossyWebp)
+      bytes.fill(0, 4, 8)
+      return bytes
+    }
+  ],
   ['WebP: cut in half, RIFF size left as encoded', () => lossyWebp.subarray(0, lossyWebp.length >> 1)],
   ['WebP: VP8X canvas and no image chunk', () => webpOf([vp8x(0, 96, 54)])],
   ['WebP: VP8X canvas whose size disagrees with the VP8 frame', () => webpOf([vp8x(0, 97, 54), vp8])],
@@ -199,30 +214,42 @@ const BROKEN: Array<[string, () => Uint8Array]> = [
   ['PNG: 4472×4472 header over a 10-byte IDAT', () => pngWith(ihdr(4472, 4472, 8, 6), deflateSync(new Uint8Array(10)))],
   ['PNG: IDAT one scanline short', () => pngWith(ihdr(8, 8, 8, 2), deflateSync(scanlines(8, 7, 24)))],
   ['PNG: IDAT one byte too long', () => pngWith(ihdr(8, 8, 8, 2), deflateSync(concat(scanlines(8, 8, 24), new Uint8Array(1))))],
-  ['PNG: zlib stream cut short (valid CRC)', () => {
-    const deflated = deflateSync(scanlines(40, 40, 32))
-    return pngWith(ihdr(40, 40, 8, 6), deflated.subarray(0, deflated.length - 8))
-  }],
-  ['PNG: one byte of pixel data flipped (Adler-32 wrong, CRC recomputed)', () => {
-    const deflated = new Uint8Array(deflateSync(scanlines(40, 40, 32), { level: 0 }))
-    deflated[100] = deflated[100]! ^ 0x55
-    return pngWith(ihdr(40, 40, 8, 6), deflated)
-  }],
-  ['PNG: a chunk CRC wrong', () => {
-    const bytes = new Uint8Array(REFERENCE)
-    bytes[40] = bytes[40]! ^ 0x01
-    return bytes
-  }],
+  [
+    'PNG: zlib stream cut short (valid CRC)',
+    () => {
+      const deflated = deflateSync(scanlines(40, 40, 32))
+      return pngWith(ihdr(40, 40, 8, 6), deflated.subarray(0, deflated.length - 8))
+    }
+  ],
+  [
+    'PNG: one byte of pixel data flipped (Adler-32 wrong, CRC recomputed)',
+    () => {
+      const deflated = new Uint8Array(deflateSync(scanlines(40, 40, 32), { level: 0 }))
+      deflated[100] = deflated[100]! ^ 0x55
+      return pngWith(ihdr(40, 40, 8, 6), deflated)
+    }
+  ],
+  [
+    'PNG: a chunk CRC wrong',
+    () => {
+      const bytes = new Uint8Array(REFERENCE)
+      bytes[40] = bytes[40]! ^ 0x01
+      return bytes
+    }
+  ],
   ['PNG: no IDAT at all', () => concat(PNG_SIGNATURE, ihdr(8, 8, 8, 2), pngChunk('IEND', new Uint8Array(0)))],
   ['PNG: palette image without PLTE', () => pngWith(ihdr(8, 8, 8, 3), deflateSync(scanlines(8, 8, 8)))],
   ['PNG: bit depth 3', () => pngWith(ihdr(8, 8, 3, 0), deflateSync(scanlines(8, 8, 3)))],
   ['PNG: bytes after IEND', () => concat(REFERENCE, new Uint8Array(4))],
   ['JPEG: frame header and no scan', () => jpegWithoutScan(makeJpeg(64, 36, 3))],
   ['JPEG: scan header with no entropy-coded data', () => jpegWithEmptyScan(makeJpeg(64, 36, 3))],
-  ['JPEG: cut inside the scan, EOI appended', () => {
-    const jpeg = makeJpeg(64, 36, 3)
-    return concat(jpeg.subarray(0, jpeg.length >> 1), new Uint8Array([0xff, 0xd9])).subarray(0, (jpeg.length >> 1) - 1)
-  }],
+  [
+    'JPEG: cut inside the scan, EOI appended',
+    () => {
+      const jpeg = makeJpeg(64, 36, 3)
+      return concat(jpeg.subarray(0, jpeg.length >> 1), new Uint8Array([0xff, 0xd9])).subarray(0, (jpeg.length >> 1) - 1)
+    }
+  ],
   ['JPEG: SOI and EOI only', () => new Uint8Array([0xff, 0xd8, 0xff, 0xd9])]
 ]
 
@@ -230,19 +257,36 @@ const BROKEN: Array<[string, () => Uint8Array]> = [
 const VALID: Array<[string, () => Uint8Array, number, number]> = [
   ['PNG from pngjs (RGBA 8-bit), 1×1', () => makePng(1, 1), 1, 1],
   ['PNG from pngjs, 1254×836 (≈1 MP)', () => makePng(1254, 836, 2), 1254, 836],
-  ['PNG RGB 16-bit', () => new Uint8Array(PNG.sync.write(Object.assign(new PNG({ width: 7, height: 5 }), {}), { colorType: 2, bitDepth: 16 })), 7, 5],
+  [
+    'PNG RGB 16-bit',
+    () => new Uint8Array(PNG.sync.write(Object.assign(new PNG({ width: 7, height: 5 }), {}), { colorType: 2, bitDepth: 16 })),
+    7,
+    5
+  ],
   ['PNG grey 1-bit, odd width', () => pngWith(ihdr(13, 3, 1, 0), deflateSync(scanlines(13, 3, 1))), 13, 3],
   ['PNG grey 2-bit, odd width', () => pngWith(ihdr(7, 5, 2, 0), deflateSync(scanlines(7, 5, 2))), 7, 5],
   ['PNG palette 4-bit with PLTE', () => pngWith(ihdr(9, 4, 4, 3), deflateSync(scanlines(9, 4, 4)), [pngChunk('PLTE', noise(48, 3))]), 9, 4],
   ['PNG grey+alpha 16-bit', () => pngWith(ihdr(5, 6, 16, 4), deflateSync(scanlines(5, 6, 32))), 5, 6],
   ['PNG Adam7-interlaced RGBA 10×13', () => pngWith(ihdr(10, 13, 8, 6, 1), deflateSync(interlacedScanlines(10, 13, 32))), 10, 13],
-  ['PNG Adam7-interlaced 1×1 (passes with no pixels have no scanlines)', () => pngWith(ihdr(1, 1, 8, 6, 1), deflateSync(interlacedScanlines(1, 1, 32))), 1, 1],
+  [
+    'PNG Adam7-interlaced 1×1 (passes with no pixels have no scanlines)',
+    () => pngWith(ihdr(1, 1, 8, 6, 1), deflateSync(interlacedScanlines(1, 1, 32))),
+    1,
+    1
+  ],
   ['PNG Adam7-interlaced grey 1-bit 3×2', () => pngWith(ihdr(3, 2, 1, 0, 1), deflateSync(interlacedScanlines(3, 2, 1))), 3, 2],
-  ['PNG with IDAT split over many chunks', () => {
-    const deflated = deflateSync(scanlines(40, 40, 32))
-    const pieces = Array.from({ length: Math.ceil(deflated.length / 100) }, (_, i) => pngChunk('IDAT', deflated.subarray(i * 100, i * 100 + 100)))
-    return concat(PNG_SIGNATURE, ihdr(40, 40, 8, 6), ...pieces, pngChunk('IEND', new Uint8Array(0)))
-  }, 40, 40],
+  [
+    'PNG with IDAT split over many chunks',
+    () => {
+      const deflated = deflateSync(scanlines(40, 40, 32))
+      const pieces = Array.from({ length: Math.ceil(deflated.length / 100) }, (_, i) =>
+        pngChunk('IDAT', deflated.subarray(i * 100, i * 100 + 100))
+      )
+      return concat(PNG_SIGNATURE, ihdr(40, 40, 8, 6), ...pieces, pngChunk('IEND', new Uint8Array(0)))
+    },
+    40,
+    40
+  ],
   ['JPEG from jpeg-js', () => makeJpeg(64, 36, 3), 64, 36],
   ['JPEG from jpeg-js, 1×1', () => makeJpeg(1, 1, 3), 1, 1],
   ['JPEG with zero padding after EOI', () => concat(makeJpeg(64, 36, 3), new Uint8Array(16)), 64, 36],
@@ -261,7 +305,10 @@ const PLATFORMS: Array<[string, ImagePlatform]> = [
 
 describe.each(PLATFORMS)('inspectImageAsync on the %s platform', (_name, platform) => {
   it.each(BROKEN)('refuses %s', async (_label, make) => {
-    await expect(inspectImageAsync(make(), 'The image', MAX_REFERENCE_PIXELS, platform)).rejects.toMatchObject({ code: 'invalid_image', message: expect.stringMatching(/^The image is not a complete (PNG|JPEG|WebP)/) })
+    await expect(inspectImageAsync(make(), 'The image', MAX_REFERENCE_PIXELS, platform)).rejects.toMatchObject({
+      code: 'invalid_image',
+      message: expect.stringMatching(/^The image is not a complete (PNG|JPEG|WebP)/)
+    })
   })
 
   it.each(VALID)('accepts %s', async (_label, make, width, height) => {
@@ -297,7 +344,9 @@ describe('the synchronous inspectImage (kept for result images and the CLI)', ()
 describe('through POST /v1/edits', () => {
   it.each(BROKEN)('refuses %s with invalid_image, and nothing reaches the host', async (_label, make) => {
     const relay = await startRelayHarnessAsync()
-    const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue' }, [{ bytes: make(), type: 'image/png', filename: 'frame.png' }]))
+    const response = await relay.postEditAsync(
+      editForm({ prompt: 'Make it blue' }, [{ bytes: make(), type: 'image/png', filename: 'frame.png' }])
+    )
     expect(response.status).toBe(400)
     expect(await readErrorAsync(response)).toMatchObject({ code: 'invalid_image' })
     expect(relay.fake!.requests, 'nothing reaches the host').toHaveLength(0)
@@ -331,7 +380,10 @@ describe('the cost of the check', () => {
       }
       return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!
     }
-    for (const [name, bytes] of [['gradient (Figma-like, flat colours)', flat], ['noise (worst case)', photo]] as const) {
+    for (const [name, bytes] of [
+      ['gradient (Figma-like, flat colours)', flat],
+      ['noise (worst case)', photo]
+    ] as const) {
       // What the relay did before: image-size on the header, and a look at the last bytes.
       const before = await cpuMs(() => imageSize(bytes))
       const node = await cpuMs(() => inspectImageAsync(bytes, 'The image', MAX_REFERENCE_PIXELS, nodeImagePlatform))

@@ -14,9 +14,15 @@ import {
 } from './relay-harness'
 
 /** The relay on a stub adapter (no wire): the jobs layer alone. Host behaviour is in each host's contract test. */
-async function startAsync(options: { latencyMs?: number; now?: () => number; env?: Record<string, string> } = {}): Promise<RelayHarness & { stub: StubProvider }> {
+async function startAsync(
+  options: { latencyMs?: number; now?: () => number; env?: Record<string, string> } = {}
+): Promise<RelayHarness & { stub: StubProvider }> {
   const stub = createStubProvider({ id: 'runware', latencyMs: options.latencyMs ?? 0 })
-  const relay = await startRelayHarnessAsync({ stub, ...(options.now === undefined ? {} : { now: options.now }), ...(options.env === undefined ? {} : { env: options.env }) })
+  const relay = await startRelayHarnessAsync({
+    stub,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.env === undefined ? {} : { env: options.env })
+  })
   return { ...relay, stub }
 }
 
@@ -114,7 +120,9 @@ describe('result images', () => {
 
     expect(job.images.map((image) => image.url)).toEqual([`/v1/edits/${id}/images/0`, `/v1/edits/${id}/images/1`])
     expect(job.cost).toBeCloseTo(0.16, 6)
-    const [first, second] = await Promise.all(job.images.map(async (image) => Buffer.from(await (await relay.authedAsync(image.url)).arrayBuffer())))
+    const [first, second] = await Promise.all(
+      job.images.map(async (image) => Buffer.from(await (await relay.authedAsync(image.url)).arrayBuffer()))
+    )
     const sent = relay.stub.delivered
     expect(first!.equals(Buffer.from(sent[0]!))).toBe(true)
     expect(second!.equals(Buffer.from(sent[1]!))).toBe(true)

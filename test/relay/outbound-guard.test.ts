@@ -57,9 +57,28 @@ const signal = new AbortController().signal
 
 describe('public addresses', () => {
   const refused = [
-    '127.0.0.1', '127.8.9.10', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '169.254.169.254', '0.0.0.0',
-    '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '[::ffff:7f00:1]',
-    '64:ff9b::a00:1', 'ff02::1', 'not-an-ip'
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '100.64.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    '::ffff:127.0.0.1',
+    '::ffff:10.0.0.1',
+    '[::ffff:7f00:1]',
+    '64:ff9b::a00:1',
+    'ff02::1',
+    'not-an-ip'
   ]
   const allowed = ['8.8.8.8', '93.184.216.34', '172.32.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8']
   it.each(refused)('refuses %s', (address) => expect(isPublicAddress(address)).toBe(false))
@@ -136,9 +155,15 @@ describe("a host's outbound fetch", () => {
       headers: { authorization: 'Bearer host-key', 'x-key': 'host-key', accept: 'image/*' }
     })
     expect(await response.text()).toBe('cdn bytes')
-    expect(calls.map((call) => [call.url, call.redirect, call.headers.get('authorization'), call.headers.get('x-key'), call.headers.get('accept')])).toEqual([
-      ['https://cdn.example.com/r.png', 'manual', null, null, 'image/*']
-    ])
+    expect(
+      calls.map((call) => [
+        call.url,
+        call.redirect,
+        call.headers.get('authorization'),
+        call.headers.get('x-key'),
+        call.headers.get('accept')
+      ])
+    ).toEqual([['https://cdn.example.com/r.png', 'manual', null, null, 'image/*']])
   })
 
   it('never follows a redirect of a POST: the 3xx goes back to the adapter', async () => {
@@ -177,7 +202,11 @@ describe("the Node connector's check on the address connected to", () => {
       asked.push(hostname)
       return [{ address: '127.0.0.1', family: 4 }]
     }
-    const outbound = createOutboundFetch({ hostBaseUrl: 'https://api.example.com', fetch, publicFetch: createNodePublicFetch({ resolveAsync: rebinding }).fetch })
+    const outbound = createOutboundFetch({
+      hostBaseUrl: 'https://api.example.com',
+      fetch,
+      publicFetch: createNodePublicFetch({ resolveAsync: rebinding }).fetch
+    })
     const error = await rejectionOf(hostFetchAsync(outbound, `https://cdn.example.com:${canary.port}/x`, {}, signal))
     console.log(`cdn.example.com → 127.0.0.1: ${error.code} (${error.detail}); canary connections ${canary.connections()}`)
     expect(asked).toEqual(['cdn.example.com'])
@@ -292,7 +321,12 @@ describe('download caps (downloadResultAsync)', () => {
     ['at', max, true],
     ['just over', max + 1, false]
   ] as const)('a streamed result %s the cap (%i bytes)', async (_edge, bytes, ok) => {
-    const download = downloadResultAsync(`${hostBaseUrl}/r.png`, { fetch: serving(() => new Response(streamedBody(bytes).stream)), signal, hostBaseUrl, maxBytes: max })
+    const download = downloadResultAsync(`${hostBaseUrl}/r.png`, {
+      fetch: serving(() => new Response(streamedBody(bytes).stream)),
+      signal,
+      hostBaseUrl,
+      maxBytes: max
+    })
     if (ok) expect((await download).byteLength).toBe(bytes)
     else expect((await rejectionOf(download)).detail).toContain(`over the ${max} byte cap`)
   })
@@ -314,7 +348,11 @@ describe('download caps (downloadResultAsync)', () => {
   it('applies the outbound rules even when handed a plain fetch', async () => {
     const server = await redirectorAsync()
     const canary = await canaryAsync()
-    const viaRedirect = downloadResultAsync(`${server.origin}/to?u=${encodeURIComponent(`${canary.url}/x.png`)}`, { fetch, signal, hostBaseUrl: server.origin })
+    const viaRedirect = downloadResultAsync(`${server.origin}/to?u=${encodeURIComponent(`${canary.url}/x.png`)}`, {
+      fetch,
+      signal,
+      hostBaseUrl: server.origin
+    })
     expect((await rejectionOf(viaRedirect)).code).toBe('provider_error')
     const https = downloadResultAsync(`https://127.0.0.1:${canary.port}/x.png`, { fetch, signal, hostBaseUrl: server.origin })
     expect((await rejectionOf(https)).code).toBe('provider_error')

@@ -13,10 +13,18 @@ const encoder = new TextEncoder()
 
 function multipart(images: Uint8Array[]): Uint8Array {
   const pieces: Uint8Array[] = [
-    encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify({ prompt: 'Make the sky purple' })}\r\n`)
+    encoder.encode(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify({ prompt: 'Make the sky purple' })}\r\n`
+    )
   ]
   images.forEach((image, index) => {
-    pieces.push(encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="frame-${index}.png"\r\nContent-Type: image/png\r\n\r\n`), image, encoder.encode('\r\n'))
+    pieces.push(
+      encoder.encode(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="frame-${index}.png"\r\nContent-Type: image/png\r\n\r\n`
+      ),
+      image,
+      encoder.encode('\r\n')
+    )
   })
   pieces.push(encoder.encode(`--${BOUNDARY}--\r\n`))
   const body = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0))
@@ -57,17 +65,24 @@ describe('images taken from one buffer as the body arrives', () => {
   ])('%s: every image byte for byte', async (_name, chunkBytes, declared) => {
     const { request: edit, references } = await parseEditFormAsync(request(body, chunkBytes, declared), { availableProviders: ['runware'] })
     expect(edit.prompt).toBe('Make the sky purple')
-    expect(references.map((reference) => Buffer.from(reference.bytes).equals(Buffer.from(images[references.indexOf(reference)]!)))).toEqual([true, true])
+    expect(references.map((reference) => Buffer.from(reference.bytes).equals(Buffer.from(images[references.indexOf(reference)]!)))).toEqual(
+      [true, true]
+    )
   })
 
-  it.each([1, 2, 5])('reads a body cut into %i-byte chunks: the CRLF after the close delimiter (an epilogue) may arrive on its own', async (chunkBytes) => {
-    const small = multipart([makePng(24, 16, 5)])
-    for (const declared of [small.byteLength, undefined]) {
-      const { request: edit, references } = await parseEditFormAsync(request(small, chunkBytes, declared), { availableProviders: ['runware'] })
-      expect(edit.prompt).toBe('Make the sky purple')
-      expect(references).toHaveLength(1)
+  it.each([1, 2, 5])(
+    'reads a body cut into %i-byte chunks: the CRLF after the close delimiter (an epilogue) may arrive on its own',
+    async (chunkBytes) => {
+      const small = multipart([makePng(24, 16, 5)])
+      for (const declared of [small.byteLength, undefined]) {
+        const { request: edit, references } = await parseEditFormAsync(request(small, chunkBytes, declared), {
+          availableProviders: ['runware']
+        })
+        expect(edit.prompt).toBe('Make the sky purple')
+        expect(references).toHaveLength(1)
+      }
     }
-  })
+  )
 
   it('takes an image as a view of the one buffer, not a copy, when the body declares its length', async () => {
     const { references } = await parseEditFormAsync(request(body, 1000, body.byteLength), { availableProviders: ['runware'] })

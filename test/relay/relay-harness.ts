@@ -82,7 +82,10 @@ afterEach(async () => {
 })
 
 export async function startRelayHarnessAsync(options: HarnessOptions = {}): Promise<RelayHarness> {
-  const fake = options.withRunware === false || options.stub !== undefined ? undefined : await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake })
+  const fake =
+    options.withRunware === false || options.stub !== undefined
+      ? undefined
+      : await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake })
   const env: Record<string, string | undefined> = {
     RELAY_TOKENS: `${TOKEN},${OTHER_TOKEN}`,
     PROVIDER_TIMEOUT_SECONDS: '5',
@@ -104,10 +107,13 @@ export async function startRelayHarnessAsync(options: HarnessOptions = {}): Prom
       const { status, statusText, headers } = response
       response = new Response(options.rewriteHostAnswer(await response.text()), { status, statusText, headers })
     }
-    response.clone().text().then(
-      (text) => hostAnswers.push(text),
-      () => undefined
-    )
+    response
+      .clone()
+      .text()
+      .then(
+        (text) => hostAnswers.push(text),
+        () => undefined
+      )
     return response
   }
   const store = createMemoryStore()
@@ -142,7 +148,9 @@ export async function recordAsync(response: Response): Promise<void> {
 
 function safeStringify(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, field: unknown) => (field instanceof Uint8Array ? `<${field.length} bytes>` : field)) ?? String(value)
+    return (
+      JSON.stringify(value, (_key, field: unknown) => (field instanceof Uint8Array ? `<${field.length} bytes>` : field)) ?? String(value)
+    )
   } catch {
     return String(value)
   }

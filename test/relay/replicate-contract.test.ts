@@ -66,7 +66,11 @@ async function setupAsync(options: SetupOptions = {}): Promise<Setup> {
   return { fake, relay }
 }
 
-async function callAsync(relay: RunningRelay, path: string, init: RequestInit = {}): Promise<{ status: number; text: string; bytes: Uint8Array }> {
+async function callAsync(
+  relay: RunningRelay,
+  path: string,
+  init: RequestInit = {}
+): Promise<{ status: number; text: string; bytes: Uint8Array }> {
   const response = await fetch(`${relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${relay.token}`, ...init.headers } })
   const bytes = new Uint8Array(await response.arrayBuffer())
   const text = Buffer.from(bytes).toString('latin1')
@@ -74,7 +78,11 @@ async function callAsync(relay: RunningRelay, path: string, init: RequestInit = 
   return { status: response.status, text, bytes }
 }
 
-async function createEditAsync(relay: RunningRelay, request: EditRequestInput, images: Array<{ bytes: Uint8Array; type: string }> = [{ bytes: REFERENCE_PNG, type: 'image/png' }]): Promise<string> {
+async function createEditAsync(
+  relay: RunningRelay,
+  request: EditRequestInput,
+  images: Array<{ bytes: Uint8Array; type: string }> = [{ bytes: REFERENCE_PNG, type: 'image/png' }]
+): Promise<string> {
   const form = new FormData()
   form.append('request', JSON.stringify({ provider: 'replicate', ...request }))
   for (const image of images) form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }))
@@ -95,7 +103,11 @@ async function waitForEndAsync(relay: RunningRelay, id: string): Promise<EditJob
   }
 }
 
-async function runAsync(setup: Setup, request: EditRequestInput = { prompt: PROMPT }, images?: Array<{ bytes: Uint8Array; type: string }>): Promise<EditJob> {
+async function runAsync(
+  setup: Setup,
+  request: EditRequestInput = { prompt: PROMPT },
+  images?: Array<{ bytes: Uint8Array; type: string }>
+): Promise<EditJob> {
   return waitForEndAsync(setup.relay, await createEditAsync(setup.relay, request, images))
 }
 
@@ -111,13 +123,24 @@ function expectFailed(job: EditJob, code: string): void {
 describe('the wire request and a successful edit', () => {
   it('sends the documented body to the offer’s model with Bearer auth and Prefer: wait, then serves the downloaded image', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, aspectRatio: '16:9', seed: 42, outputFormat: 'jpeg', safetyTolerance: 1, promptUpsampling: true })
+    const job = await runAsync(setup, {
+      prompt: PROMPT,
+      aspectRatio: '16:9',
+      seed: 42,
+      outputFormat: 'jpeg',
+      safetyTolerance: 1,
+      promptUpsampling: true
+    })
 
     expect(job.status).toBe('succeeded')
     const [created] = setup.fake.predictions
     expect(setup.fake.predictions).toHaveLength(1)
     expect(created!.model).toBe(MAX)
-    expect(created!.headers).toMatchObject({ authorization: `Bearer ${setup.fake.token}`, 'content-type': 'application/json', prefer: 'wait=5' })
+    expect(created!.headers).toMatchObject({
+      authorization: `Bearer ${setup.fake.token}`,
+      'content-type': 'application/json',
+      prefer: 'wait=5'
+    })
     expect(created!.body).toStrictEqual({
       input: {
         prompt: PROMPT,
@@ -146,7 +169,14 @@ describe('the wire request and a successful edit', () => {
     expect(job.status).toBe('succeeded')
     expect(setup.fake.predictions[0]!.model).toBe('black-forest-labs/flux-kontext-pro')
     expect(setup.fake.predictions[0]!.body).toStrictEqual({
-      input: { prompt: PROMPT, input_image: dataUri(REFERENCE_PNG, 'image/png'), aspect_ratio: '16:9', output_format: 'png', safety_tolerance: 2, prompt_upsampling: false }
+      input: {
+        prompt: PROMPT,
+        input_image: dataUri(REFERENCE_PNG, 'image/png'),
+        aspect_ratio: '16:9',
+        output_format: 'png',
+        safety_tolerance: 2,
+        prompt_upsampling: false
+      }
     })
     expect(job.images[0]).toMatchObject({ contentType: 'image/png', width: 1392, height: 752 })
     expect(job.images[0]!.seed).toBeUndefined()
@@ -161,7 +191,9 @@ describe('the wire request and a successful edit', () => {
     const seeds = setup.fake.predictions.map((created) => (created.body.input as { seed: number }).seed)
     expect(seeds.sort()).toEqual([100, 101, 102, 103])
     expect(job.images.map((image) => image.seed)).toEqual([100, 101, 102, 103])
-    const bodies = await Promise.all(job.images.map(async (image) => Buffer.from((await callAsync(setup.relay, image.url)).bytes).toString('base64')))
+    const bodies = await Promise.all(
+      job.images.map(async (image) => Buffer.from((await callAsync(setup.relay, image.url)).bytes).toString('base64'))
+    )
     expect(new Set(bodies).size).toBe(4)
     expect(job.cost).toBeCloseTo(0.32, 6)
   })
@@ -195,7 +227,15 @@ describe('the wire request and a successful edit', () => {
     expect(job.status).toBe('succeeded')
     expect(setup.fake.predictions[0]!.model).toBe('black-forest-labs/flux-kontext-dev')
     expect(setup.fake.predictions[0]!.body).toStrictEqual({
-      input: { prompt: PROMPT, input_image: dataUri(REFERENCE_PNG, 'image/png'), aspect_ratio: '9:16', output_format: 'webp', num_inference_steps: 20, guidance: 2.5, output_quality: 80 }
+      input: {
+        prompt: PROMPT,
+        input_image: dataUri(REFERENCE_PNG, 'image/png'),
+        aspect_ratio: '9:16',
+        output_format: 'webp',
+        num_inference_steps: 20,
+        guidance: 2.5,
+        output_quality: 80
+      }
     })
     expect(job.images[0]).toMatchObject({ contentType: 'image/webp', width: 752, height: 1392 })
   })
@@ -245,7 +285,9 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
     expect(setup.fake.uploads).toHaveLength(1)
     expect(setup.fake.predictions).toHaveLength(2)
     for (const prediction of setup.fake.predictions) {
-      expect(prediction.body).toMatchObject({ input: { input_image_1: setup.fake.uploads[0]!.url, input_image_2: dataUri(REFERENCE_JPEG, 'image/jpeg') } })
+      expect(prediction.body).toMatchObject({
+        input: { input_image_1: setup.fake.uploads[0]!.url, input_image_2: dataUri(REFERENCE_JPEG, 'image/jpeg') }
+      })
     }
   })
 
@@ -278,9 +320,16 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
 
 describe('following a prediction', () => {
   it('polls urls.get when the hold ends first, through a 500 and a garbled answer, and reports running', async () => {
-    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 1300, faults: [{ kind: 'poll-status', status: 500 }, { kind: 'poll-malformed' }] })
+    const setup = await setupAsync({
+      waitSeconds: 1,
+      latencyMs: 1300,
+      faults: [{ kind: 'poll-status', status: 500 }, { kind: 'poll-malformed' }]
+    })
     const id = await createEditAsync(setup.relay, { prompt: PROMPT, numImages: 2 })
-    await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), { timeout: 5000, interval: 20 })
+    await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), {
+      timeout: 5000,
+      interval: 20
+    })
     const during = await getJobAsync(setup.relay, id)
     const job = await waitForEndAsync(setup.relay, id)
 
@@ -289,7 +338,11 @@ describe('following a prediction', () => {
     expect(job.images).toHaveLength(2)
     expect(setup.fake.submissions()).toBe(2)
     expect(createCalls(setup.fake)).toHaveLength(2)
-    const polled = new Set(setup.fake.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/v1/predictions/')).map((request) => request.path))
+    const polled = new Set(
+      setup.fake.requests
+        .filter((request) => request.method === 'GET' && request.path.startsWith('/v1/predictions/'))
+        .map((request) => request.path)
+    )
     expect(polled).toEqual(new Set(setup.fake.predictions.map((created) => `/v1/predictions/${created.id}`)))
   })
 })
@@ -413,7 +466,10 @@ describe('deadline and cancel', () => {
   it('cancels at Replicate when the edit is cancelled while polling', async () => {
     const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000 })
     const id = await createEditAsync(setup.relay, { prompt: PROMPT })
-    await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), { timeout: 5000, interval: 20 })
+    await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), {
+      timeout: 5000,
+      interval: 20
+    })
 
     const answer = await callAsync(setup.relay, `/v1/edits/${id}`, { method: 'DELETE' })
 
@@ -431,7 +487,10 @@ describe('deadline and cancel', () => {
     const answer = await callAsync(setup.relay, `/v1/edits/${id}`, { method: 'DELETE' })
 
     expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
-    await vi.waitFor(() => expect([...setup.fake.cancels].sort()).toEqual(setup.fake.predictions.map((created) => created.id).sort()), { timeout: 5000, interval: 20 })
+    await vi.waitFor(() => expect([...setup.fake.cancels].sort()).toEqual(setup.fake.predictions.map((created) => created.id).sort()), {
+      timeout: 5000,
+      interval: 20
+    })
     expect(createCalls(setup.fake)).toHaveLength(2)
   })
 })
@@ -453,7 +512,13 @@ describe('the adapter alone, with an instant sleep', () => {
       now: Date.now,
       log: (event, fields) => transcript.logs.push(JSON.stringify({ event, ...fields }))
     }
-    const host: HostConfig = { enabled: true, key: fake.token, url: fake.url, settings: { REPLICATE_WAIT_SECONDS: '1' }, offerOverrides: {} }
+    const host: HostConfig = {
+      enabled: true,
+      key: fake.token,
+      url: fake.url,
+      settings: { REPLICATE_WAIT_SECONDS: '1' },
+      offerOverrides: {}
+    }
     return { provider: createReplicateProvider(host, deps), sleeps, urls }
   }
 
@@ -521,7 +586,9 @@ describe('the adapter alone, with an instant sleep', () => {
     const refused: typeof fetch = () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))
     const { provider, sleeps, urls } = adapter({ url: 'http://127.0.0.1:9', token: 'r8_unreachable-token' }, refused)
 
-    await expect(provider.editAsync(editInput(AbortSignal.timeout(5000), LARGE_PNG))).rejects.toMatchObject({ code: 'provider_unavailable' })
+    await expect(provider.editAsync(editInput(AbortSignal.timeout(5000), LARGE_PNG))).rejects.toMatchObject({
+      code: 'provider_unavailable'
+    })
     expect(urls).toEqual(Array(3).fill('http://127.0.0.1:9/v1/files'))
     expect(sleeps).toEqual([1000, 2000])
   })

@@ -6,9 +6,21 @@ import { planVariantCalls, runVariantsAsync, type VariantCall } from '../../rela
 
 const OFFER = offerOf('runware', 'kontext-pro')!
 
-function inputOf(numImages: number, variantsPerCall: number, seed?: number, progress: ProviderProgress[] = [], signal = new AbortController().signal): ProviderEditInput {
+function inputOf(
+  numImages: number,
+  variantsPerCall: number,
+  seed?: number,
+  progress: ProviderProgress[] = [],
+  signal = new AbortController().signal
+): ProviderEditInput {
   return {
-    request: { prompt: 'p', model: 'kontext-pro', numImages, outputFormat: 'png', ...(seed === undefined ? {} : { seed }) } as ProviderEditInput['request'],
+    request: {
+      prompt: 'p',
+      model: 'kontext-pro',
+      numImages,
+      outputFormat: 'png',
+      ...(seed === undefined ? {} : { seed })
+    } as ProviderEditInput['request'],
     model: 'kontext-pro',
     offer: { ...OFFER, variantsPerCall, seedMax: 99 },
     size: OFFER.sizes[0]!,
@@ -23,31 +35,50 @@ const image = (seed: number | undefined) => ({ bytes: new Uint8Array([1]), seed 
 
 describe('the variant engine', () => {
   it('splits an edit by variantsPerCall, each call with the seed of its first variant (wrapping at seedMax)', () => {
-    expect(planVariantCalls(inputOf(4, 1, 98)).map(({ firstVariant, count, seed }) => [firstVariant, count, seed])).toEqual([[0, 1, 98], [1, 1, 99], [2, 1, 0], [3, 1, 1]])
-    expect(planVariantCalls(inputOf(4, 3, 5)).map(({ firstVariant, count, seed }) => [firstVariant, count, seed])).toEqual([[0, 3, 5], [3, 1, 8]])
+    expect(planVariantCalls(inputOf(4, 1, 98)).map(({ firstVariant, count, seed }) => [firstVariant, count, seed])).toEqual([
+      [0, 1, 98],
+      [1, 1, 99],
+      [2, 1, 0],
+      [3, 1, 1]
+    ])
+    expect(planVariantCalls(inputOf(4, 3, 5)).map(({ firstVariant, count, seed }) => [firstVariant, count, seed])).toEqual([
+      [0, 3, 5],
+      [3, 1, 8]
+    ])
     expect(planVariantCalls(inputOf(3, 4)).map(({ count, seed }) => [count, seed])).toEqual([[3, undefined]])
     expect(planVariantCalls(inputOf(2, 0)).map(({ count }) => count)).toEqual([1, 1])
   })
 
   it('keeps the images of calls that delivered when a sibling fails, sums costs, joins job ids, logs the failure', async () => {
     const logs: Array<[string, Record<string, unknown>]> = []
-    const result = await runVariantsAsync(inputOf(3, 1, 10), { log: (event, fields) => logs.push([event, fields]) }, 'bfl', async (call: VariantCall) => {
-      if (call.index === 1) throw new AppError('provider_error', undefined, { detail: 'boom' })
-      return { images: [image(call.seed)], costUsd: 0.04, hostJobId: `job-${call.index}` }
-    })
+    const result = await runVariantsAsync(
+      inputOf(3, 1, 10),
+      { log: (event, fields) => logs.push([event, fields]) },
+      'bfl',
+      async (call: VariantCall) => {
+        if (call.index === 1) throw new AppError('provider_error', undefined, { detail: 'boom' })
+        return { images: [image(call.seed)], costUsd: 0.04, hostJobId: `job-${call.index}` }
+      }
+    )
     expect(result).toEqual({ images: [image(10), image(12)], costUsd: 0.08, hostJobId: 'job-0,job-2' })
     expect(logs).toEqual([['provider.variant_failed', { provider: 'bfl', calls: 3, failed: 1, code: 'provider_error', detail: 'boom' }]])
   })
 
   it('fails with the first failure when no call delivered', async () => {
     const first = new AppError('moderated')
-    await expect(runVariantsAsync(inputOf(2, 1), { log: () => undefined }, 'fal', async (call) => {
-      throw call.index === 0 ? first : new AppError('provider_error')
-    })).rejects.toBe(first)
+    await expect(
+      runVariantsAsync(inputOf(2, 1), { log: () => undefined }, 'fal', async (call) => {
+        throw call.index === 0 ? first : new AppError('provider_error')
+      })
+    ).rejects.toBe(first)
   })
 
   it('knows the cost only when every delivering call reported one', async () => {
-    const result = await runVariantsAsync(inputOf(2, 1), { log: () => undefined }, 'fal', async (call) => ({ images: [image(undefined)], costUsd: call.index === 0 ? 0.1 : undefined, hostJobId: 'j' }))
+    const result = await runVariantsAsync(inputOf(2, 1), { log: () => undefined }, 'fal', async (call) => ({
+      images: [image(undefined)],
+      costUsd: call.index === 0 ? 0.1 : undefined,
+      hostJobId: 'j'
+    }))
     expect(result.costUsd).toBeUndefined()
   })
 
@@ -55,13 +86,15 @@ describe('the variant engine', () => {
     const controller = new AbortController()
     const reason = new AppError('canceled')
     const input = inputOf(2, 1, undefined, [], controller.signal)
-    await expect(runVariantsAsync(input, { log: () => undefined }, 'fal', async () => {
-      controller.abort(reason)
-      return { images: [image(undefined)], costUsd: 0, hostJobId: 'j' }
-    })).rejects.toBe(reason)
+    await expect(
+      runVariantsAsync(input, { log: () => undefined }, 'fal', async () => {
+        controller.abort(reason)
+        return { images: [image(undefined)], costUsd: 0, hostJobId: 'j' }
+      })
+    ).rejects.toBe(reason)
   })
 
-  it('reports queued until a call runs, then the share of images done, weighted by each call\'s size', async () => {
+  it("reports queued until a call runs, then the share of images done, weighted by each call's size", async () => {
     const progress: ProviderProgress[] = []
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))

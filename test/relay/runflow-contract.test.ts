@@ -15,7 +15,13 @@ import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
 import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
 import { makeJpeg, makePng } from '../fakes/make-image'
-import { DEFAULT_RUNFLOW_MODELS, startFakeRunflowAsync, type FakeRunflow, type FakeRunflowOptions, type RunflowOutputShape } from '../fakes/runflow-server'
+import {
+  DEFAULT_RUNFLOW_MODELS,
+  startFakeRunflowAsync,
+  type FakeRunflow,
+  type FakeRunflowOptions,
+  type RunflowOutputShape
+} from '../fakes/runflow-server'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
 
 const KEY = `rf_live_${randomUUID().replaceAll('-', '')}`
@@ -45,10 +51,17 @@ afterEach(async () => {
   }
 })
 
-async function startAsync(options: { fake?: Partial<FakeRunflowOptions>; env?: Record<string, string>; key?: string } = {}): Promise<Harness> {
+async function startAsync(
+  options: { fake?: Partial<FakeRunflowOptions>; env?: Record<string, string>; key?: string } = {}
+): Promise<Harness> {
   const fake = await startFakeRunflowAsync({ apiKey: KEY, ...options.fake })
   cleanups.push(() => fake.close())
-  const relay = await startRelayAsync({ RUNFLOW_API_KEY: options.key ?? KEY, RUNFLOW_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...options.env })
+  const relay = await startRelayAsync({
+    RUNFLOW_API_KEY: options.key ?? KEY,
+    RUNFLOW_API_URL: fake.url,
+    PROVIDER_TIMEOUT_SECONDS: '10',
+    ...options.env
+  })
   cleanups.push(() => relay.close())
   const harness = { fake, relay, seen: [] }
   harnesses.push(harness)
@@ -56,7 +69,10 @@ async function startAsync(options: { fake?: Partial<FakeRunflowOptions>; env?: R
 }
 
 async function readAsync(harness: Harness, path: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(`${harness.relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${harness.relay.token}`, ...init.headers } })
+  const response = await fetch(`${harness.relay.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${harness.relay.token}`, ...init.headers }
+  })
   const bytes = new Uint8Array(await response.arrayBuffer())
   harness.seen.push(`${response.status} ${[...response.headers].join(' ')} ${Buffer.from(bytes).toString('latin1')}`)
   return new Response(bytes, { status: response.status, headers: response.headers })
@@ -238,7 +254,11 @@ describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
     expect(results).toHaveLength(1)
     expect(results[0]!.headers.authorization).toBeUndefined()
     // The upload, the run, its polls, the result; no callback, no cancellation, nothing else.
-    expect(harness.fake.requests.every((request) => /^\/(v1\/asset-uploads(\/[^/]+\/confirmations)?|v1\/models\/.+\/runs|v1\/runs\/[^/]+|storage\/.+)$/.test(request.path))).toBe(true)
+    expect(
+      harness.fake.requests.every((request) =>
+        /^\/(v1\/asset-uploads(\/[^/]+\/confirmations)?|v1\/models\/.+\/runs|v1\/runs\/[^/]+|storage\/.+)$/.test(request.path)
+      )
+    ).toBe(true)
   })
 })
 
@@ -249,12 +269,33 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
     const second = makeJpeg(40, 40, 9)
     expect(REFERENCE.byteLength).toBeLessThan(1024)
     const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [REFERENCE, second])
+    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [
+      REFERENCE,
+      second
+    ])
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.assets).toEqual([
-      { id: expect.any(String), filename: 'reference-1.png', mimeType: 'image/png', sizeBytes: REFERENCE.byteLength, uploaded: true, confirmed: true, putAuthorization: undefined, bytes: REFERENCE },
-      { id: expect.any(String), filename: 'reference-2.jpg', mimeType: 'image/jpeg', sizeBytes: second.byteLength, uploaded: true, confirmed: true, putAuthorization: undefined, bytes: second }
+      {
+        id: expect.any(String),
+        filename: 'reference-1.png',
+        mimeType: 'image/png',
+        sizeBytes: REFERENCE.byteLength,
+        uploaded: true,
+        confirmed: true,
+        putAuthorization: undefined,
+        bytes: REFERENCE
+      },
+      {
+        id: expect.any(String),
+        filename: 'reference-2.jpg',
+        mimeType: 'image/jpeg',
+        sizeBytes: second.byteLength,
+        uploaded: true,
+        confirmed: true,
+        putAuthorization: undefined,
+        bytes: second
+      }
     ])
     const [first, other] = harness.fake.assets
     expect(inputOf(harness.fake).image_urls).toEqual([`runflow://assets/${first!.id}`, `runflow://assets/${other!.id}`])
@@ -283,7 +324,10 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
     const bigger = makePng(120, 90, 5)
     expect(bigger.byteLength).toBeGreaterThan(REFERENCE.byteLength)
     const harness = await startAsync({ env: { RUNFLOW_INLINE_MAX_BYTES: String(REFERENCE.byteLength + 1) } })
-    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [bigger, REFERENCE])
+    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [
+      bigger,
+      REFERENCE
+    ])
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.assets).toHaveLength(1)
@@ -308,16 +352,19 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
 })
 
 describe('result shapes (SDK tools/outputs.ts; docs.runflow.io/concepts/runs)', () => {
-  it.each<RunflowOutputShape>(['outputs', 'image_urls', 'image', 'url', 'output_url'])('reads the image from output shape %s', async (outputShape) => {
-    const harness = await startAsync({ fake: { outputShape } })
-    const job = await editAsync(harness, { prompt: 'Make the sky purple', aspectRatio: '1:1', seed: 7 })
+  it.each<RunflowOutputShape>(['outputs', 'image_urls', 'image', 'url', 'output_url'])(
+    'reads the image from output shape %s',
+    async (outputShape) => {
+      const harness = await startAsync({ fake: { outputShape } })
+      const job = await editAsync(harness, { prompt: 'Make the sky purple', aspectRatio: '1:1', seed: 7 })
 
-    expect(job).toMatchObject({ status: 'succeeded', cost: 0.08 })
-    expect(job.images).toHaveLength(1)
-    expect(job.images[0]!.seed).toBe(7)
-    expect(imageSize(await imageAsync(harness, job, 0))).toMatchObject({ width: 1024, height: 1024 })
-    expect(harness.fake.submissions()).toBe(1)
-  })
+      expect(job).toMatchObject({ status: 'succeeded', cost: 0.08 })
+      expect(job.images).toHaveLength(1)
+      expect(job.images[0]!.seed).toBe(7)
+      expect(imageSize(await imageAsync(harness, job, 0))).toMatchObject({ width: 1024, height: 1024 })
+      expect(harness.fake.submissions()).toBe(1)
+    }
+  )
 
   it('reads every image of the normalized outputs[] (four variants in one run)', async () => {
     const harness = await startAsync()
@@ -342,25 +389,36 @@ describe('result shapes (SDK tools/outputs.ts; docs.runflow.io/concepts/runs)', 
 })
 
 describe('failures (SDK types.ts `error`; docs.runflow.io/concepts/errors)', () => {
-  it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])('maps a CONTENT_POLICY_VIOLATION run (%s form) to moderated, with the host’s text only in the log', async (runErrorForm) => {
-    const harness = await startAsync({ fake: { runErrorForm } })
-    harness.fake.failNext({ kind: 'moderation' })
-    const job = await editAsync(harness, { prompt: 'Something the checker dislikes' })
+  it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])(
+    'maps a CONTENT_POLICY_VIOLATION run (%s form) to moderated, with the host’s text only in the log',
+    async (runErrorForm) => {
+      const harness = await startAsync({ fake: { runErrorForm } })
+      harness.fake.failNext({ kind: 'moderation' })
+      const job = await editAsync(harness, { prompt: 'Something the checker dislikes' })
 
-    expect(job.error).toEqual({ code: 'moderated', message: ERROR_MESSAGES.moderated })
-    expect(harness.seen.join('\n')).not.toContain('content_policy_violation')
-    expect(harness.relay.logs.some((line) => line.includes('job.failed') && line.includes('CONTENT_POLICY_VIOLATION'))).toBe(true)
-    expect(harness.fake.submissions()).toBe(1)
-  })
+      expect(job.error).toEqual({ code: 'moderated', message: ERROR_MESSAGES.moderated })
+      expect(harness.seen.join('\n')).not.toContain('content_policy_violation')
+      expect(harness.relay.logs.some((line) => line.includes('job.failed') && line.includes('CONTENT_POLICY_VIOLATION'))).toBe(true)
+      expect(harness.fake.submissions()).toBe(1)
+    }
+  )
 
-  it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])('maps other failure codes (%s form): a failed input check to provider_error, a provider timeout to timeout', async (runErrorForm) => {
-    const harness = await startAsync({ fake: { runErrorForm } })
-    harness.fake.failNext({ kind: 'fail', failureCode: 'INPUT_VALIDATION_FAILED', failureMessage: 'image dimensions exceed 4096x4096', failureStage: 'preprocess' })
-    failedWith(await editAsync(harness, { prompt: 'Too big' }), 'provider_error')
-    harness.fake.failNext({ kind: 'fail', failureCode: 'PROVIDER_TIMEOUT', failureMessage: 'upstream took too long' })
-    failedWith(await editAsync(harness, { prompt: 'Too slow' }), 'timeout')
-    expect(harness.fake.submissions()).toBe(2)
-  })
+  it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])(
+    'maps other failure codes (%s form): a failed input check to provider_error, a provider timeout to timeout',
+    async (runErrorForm) => {
+      const harness = await startAsync({ fake: { runErrorForm } })
+      harness.fake.failNext({
+        kind: 'fail',
+        failureCode: 'INPUT_VALIDATION_FAILED',
+        failureMessage: 'image dimensions exceed 4096x4096',
+        failureStage: 'preprocess'
+      })
+      failedWith(await editAsync(harness, { prompt: 'Too big' }), 'provider_error')
+      harness.fake.failNext({ kind: 'fail', failureCode: 'PROVIDER_TIMEOUT', failureMessage: 'upstream took too long' })
+      failedWith(await editAsync(harness, { prompt: 'Too slow' }), 'timeout')
+      expect(harness.fake.submissions()).toBe(2)
+    }
+  )
 
   it('402 INSUFFICIENT_CREDIT: insufficient_credit, sent once', async () => {
     const harness = await startAsync()
@@ -556,7 +614,10 @@ describe('the adapter alone, with instant sleeps', () => {
     expect(fake.submissions()).toBe(1)
 
     fake.failNextPoll({ kind: 'status', status: 404 })
-    await expect(provider.editAsync(input())).rejects.toMatchObject({ code: 'provider_error', detail: expect.stringContaining('RUN_NOT_FOUND') })
+    await expect(provider.editAsync(input())).rejects.toMatchObject({
+      code: 'provider_error',
+      detail: expect.stringContaining('RUN_NOT_FOUND')
+    })
     expect(fake.polls()).toBe(7)
   })
 
@@ -565,7 +626,10 @@ describe('the adapter alone, with instant sleeps', () => {
     cleanups.push(() => fake.close())
     fake.failNext({ kind: 'status', status: 402 })
     const { provider } = adapter(fake.url)
-    await expect(provider.editAsync(input())).rejects.toMatchObject({ code: 'insufficient_credit', detail: 'Runflow 402: INSUFFICIENT_CREDIT: Simulated 402.' })
+    await expect(provider.editAsync(input())).rejects.toMatchObject({
+      code: 'insufficient_credit',
+      detail: 'Runflow 402: INSUFFICIENT_CREDIT: Simulated 402.'
+    })
   })
 
   it('backs off 1 s after a 429 without Retry-After (the newer rate-limit docs), then succeeds', async () => {
@@ -592,7 +656,14 @@ describe('the adapter alone, with instant sleeps', () => {
     // Short real sleeps here, so the run has time to move between polls.
     const provider = createRunflowProvider(
       { enabled: true, key: KEY, url: fake.url, settings: {}, offerOverrides: {} },
-      { fetch, sleepAsync: (ms, signal) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 100))).then(() => signal.throwIfAborted()), randomUUID, now: Date.now, log: () => {} }
+      {
+        fetch,
+        sleepAsync: (ms, signal) =>
+          new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 100))).then(() => signal.throwIfAborted()),
+        randomUUID,
+        now: Date.now,
+        log: () => {}
+      }
     )
     await provider.editAsync({ ...input(), onProgress: (update) => progress.push(update.status) })
     expect(progress[0]).toBe('queued')
@@ -600,7 +671,9 @@ describe('the adapter alone, with instant sleeps', () => {
   })
 
   it('maps every relay safety tolerance to Runflow’s string scale', () => {
-    const values = [0, 1, 2, 3, 4, 5, 6].map((safetyTolerance) => buildRunflowInput(input({ prompt: 'Safety', safetyTolerance }), ['data:'], 1, undefined).safety_tolerance)
+    const values = [0, 1, 2, 3, 4, 5, 6].map(
+      (safetyTolerance) => buildRunflowInput(input({ prompt: 'Safety', safetyTolerance }), ['data:'], 1, undefined).safety_tolerance
+    )
     expect(values).toEqual(['1', '1', '2', '3', '4', '5', '6'])
   })
 })

@@ -81,7 +81,11 @@ interface Setup {
 
 async function startAsync(
   context: Pick<TestContext, 'onTestFinished'>,
-  options: { env?: Record<string, string>; fake?: Omit<FakeRunwareOptions, 'apiKey'>; config?: (base: RelayConfig) => Partial<RelayConfig> } = {}
+  options: {
+    env?: Record<string, string>
+    fake?: Omit<FakeRunwareOptions, 'apiKey'>
+    config?: (base: RelayConfig) => Partial<RelayConfig>
+  } = {}
 ): Promise<Setup> {
   const apiKey = `rw-contract-secret-${randomUUID()}`
   keys.push(apiKey)
@@ -174,10 +178,16 @@ function adapter(apiUrl: string, fetchImpl: typeof fetch = fetch, settings: Reco
     now: () => Date.now(),
     log: (event, fields) => transcript.logs.push(`${event} ${JSON.stringify(fields)}`)
   }
-  return { provider: createRunwareProvider({ enabled: true, key: API_KEY, url: apiUrl, settings, offerOverrides: {} }, deps), sleeps, fetchCalls: () => calls }
+  return {
+    provider: createRunwareProvider({ enabled: true, key: API_KEY, url: apiUrl, settings, offerOverrides: {} }, deps),
+    sleeps,
+    fetchCalls: () => calls
+  }
 }
 
-function editInput(options: { signal?: AbortSignal; model?: ModelId; request?: unknown; references?: ProviderEditInput['references'] } = {}): ProviderEditInput {
+function editInput(
+  options: { signal?: AbortSignal; model?: ModelId; request?: unknown; references?: ProviderEditInput['references'] } = {}
+): ProviderEditInput {
   const model = options.model ?? 'kontext-max'
   return {
     request: EditRequest.parse(options.request ?? { prompt: 'Make the sky purple' }),
@@ -232,7 +242,15 @@ describe.concurrent('success', () => {
 
   it('four variants of Kontext [pro]: one async task, polled with getResponse, four different images, cost summed', async (context) => {
     const setup = await startAsync(context, { fake: { latencyMs: 200 } })
-    const job = await editAsync(setup, { prompt: PROMPT, model: 'kontext-pro', numImages: 4, seed: 10, aspectRatio: '1:1', safetyTolerance: 4, promptUpsampling: true })
+    const job = await editAsync(setup, {
+      prompt: PROMPT,
+      model: 'kontext-pro',
+      numImages: 4,
+      seed: 10,
+      aspectRatio: '1:1',
+      safetyTolerance: 4,
+      promptUpsampling: true
+    })
 
     expect(job.status).toBe('succeeded')
     expect(job.images.map((image) => image.seed)).toEqual([10, 11, 12, 13])
@@ -345,7 +363,9 @@ describe.concurrent('success', () => {
 
   it('makes one task per variant when the offer says one per call (data, not model ids), with consecutive seeds', async (context) => {
     const setup = await startAsync(context, {
-      config: (base) => ({ hosts: { ...base.hosts, runware: { ...base.hosts.runware, offerOverrides: { 'kontext-max': { variantsPerCall: 1 } } } } })
+      config: (base) => ({
+        hosts: { ...base.hosts, runware: { ...base.hosts.runware, offerOverrides: { 'kontext-max': { variantsPerCall: 1 } } } }
+      })
     })
     const job = await editAsync(setup, { prompt: PROMPT, numImages: 3, seed: 40 })
 
@@ -353,7 +373,11 @@ describe.concurrent('success', () => {
     expect(job.images).toHaveLength(3)
     expect(job.cost).toBeCloseTo(0.24, 6)
     const sent = submissions(setup.fake)
-    expect(sent.map((task) => [task.numberResults, task.seed]).sort()).toEqual([[1, 40], [1, 41], [1, 42]])
+    expect(sent.map((task) => [task.numberResults, task.seed]).sort()).toEqual([
+      [1, 40],
+      [1, 41],
+      [1, 42]
+    ])
     expect(new Set(sent.map((task) => task.taskUUID)).size).toBe(3)
     expect(setup.fake.accepted).toHaveLength(3)
     expect(setup.fake.duplicateSubmissions).toBe(0)
@@ -365,7 +389,13 @@ describe.concurrent('failures Runware reports', () => {
     { name: 'a content-policy refusal', fault: { kind: 'moderation' }, code: 'moderated', billed: 0 },
     { name: 'every result flagged NSFWContent', fault: { kind: 'nsfw' }, code: 'moderated', billed: 1 },
     { name: 'every result flagged NSFWContent (async)', fault: { kind: 'nsfw' }, code: 'moderated', billed: 1, numImages: 2 },
-    { name: 'a safety code while generating (async)', fault: { kind: 'task-error', code: 'providerContentPolicyViolation' }, code: 'moderated', billed: 1, numImages: 2 },
+    {
+      name: 'a safety code while generating (async)',
+      fault: { kind: 'task-error', code: 'providerContentPolicyViolation' },
+      code: 'moderated',
+      billed: 1,
+      numImages: 2
+    },
     { name: '402 out of credit', fault: { kind: 'status', status: 402 }, code: 'insufficient_credit', billed: 0 },
     { name: 'a result cut short', fault: { kind: 'truncated-image' }, code: 'provider_error', billed: 1 },
     { name: 'an expired result URL', fault: { kind: 'result-url', expired: true }, code: 'provider_error', billed: 1 }
@@ -384,7 +414,12 @@ describe.concurrent('failures Runware reports', () => {
 
   it.for<{ name: string; fault: RunwareFault; cost: number; log?: string }>([
     { name: 'drops the flagged results and keeps the rest; every result is paid for', fault: { kind: 'nsfw', results: [1] }, cost: 0.24 },
-    { name: 'keeps the results of a task whose other result failed (status error); only those are paid for', fault: { kind: 'task-error', results: [1] }, cost: 0.16, log: 'provider.partial' }
+    {
+      name: 'keeps the results of a task whose other result failed (status error); only those are paid for',
+      fault: { kind: 'task-error', results: [1] },
+      cost: 0.16,
+      log: 'provider.partial'
+    }
   ])('$name', async ({ fault, cost, log }, context) => {
     const setup = await startAsync(context)
     setup.fake.failNext(fault)
@@ -876,7 +911,9 @@ describe('waiting between submissions', () => {
     fake.failNext({ kind: 'status', status: 402 })
     const { provider, sleeps } = adapter(fake.url)
 
-    await expect(provider.editAsync(editInput({ signal: AbortSignal.timeout(5000) }))).rejects.toMatchObject({ code: 'insufficient_credit' })
+    await expect(provider.editAsync(editInput({ signal: AbortSignal.timeout(5000) }))).rejects.toMatchObject({
+      code: 'insufficient_credit'
+    })
     expect(sleeps).toEqual([])
     expect(submissions(fake)).toHaveLength(1)
   })
@@ -920,10 +957,24 @@ const CALL: RunwareCall = { taskUUID: '3f1c9a52-8d0e-4b7a-9c61-2e5f7d8a4b10', nu
 describe('the Runware body written as bytes', () => {
   it.each([
     ['kontext-max', { prompt: 'Make the sky purple' }, [5]],
-    ['kontext-pro', { prompt: 'Quotes " and \\ backslashes, "inputs":{"referenceImages":[ and ünïcödé 🎨\u2028', outputFormat: 'jpeg', promptUpsampling: true, safetyTolerance: 5 }, [0, 1, 2, 3]],
+    [
+      'kontext-pro',
+      {
+        prompt: 'Quotes " and \\ backslashes, "inputs":{"referenceImages":[ and ünïcödé 🎨\u2028',
+        outputFormat: 'jpeg',
+        promptUpsampling: true,
+        safetyTolerance: 5
+      },
+      [0, 1, 2, 3]
+    ],
     ['kontext-dev', { prompt: 'Steps and guidance', steps: 20, guidance: 3.5 }, [49151, 49152, 49153, 150001]]
   ] as const)('%s: the same bytes as JSON.stringify of the task', (model, request, sizes) => {
-    const references = sizes.map((size, index) => ({ bytes: bytesOf(size, index + 1), contentType: CONTENT_TYPES[index % 2]!, width: 64, height: 36 }))
+    const references = sizes.map((size, index) => ({
+      bytes: bytesOf(size, index + 1),
+      contentType: CONTENT_TYPES[index % 2]!,
+      width: 64,
+      height: 36
+    }))
     const body = buildRunwareBody(editInput({ model, request, references }), CALL)
     const expected = new TextEncoder().encode(JSON.stringify([buildRunwareTask(editInput({ model, request, references }), CALL)]))
     expect(Buffer.from(body).equals(Buffer.from(expected))).toBe(true)
@@ -932,7 +983,14 @@ describe('the Runware body written as bytes', () => {
 
   it('writes base64 from a view into a larger buffer, across steps, as Node encodes it', () => {
     const backing = bytesOf(200_000, 7)
-    for (const [start, length] of [[0, 0], [3, 1], [5, 2], [1, 49152], [11, 98305], [17, 150_000]] as const) {
+    for (const [start, length] of [
+      [0, 0],
+      [3, 1],
+      [5, 2],
+      [1, 49152],
+      [11, 98305],
+      [17, 150_000]
+    ] as const) {
       const view = backing.subarray(start, start + length)
       const target = new Uint8Array(base64Length(length) + 4)
       expect(writeBase64Into(view, target, 2)).toBe(2 + base64Length(length))

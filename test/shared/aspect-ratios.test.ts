@@ -20,7 +20,9 @@ describe('choosing the output size', () => {
 
   it('treats portrait and landscape alike', () => {
     for (const size of KONTEXT_SIZES) {
-      expect(nearestKontextSize(size.height, size.width)).toEqual(KONTEXT_SIZES.find((other) => other.width === size.height && other.height === size.width))
+      expect(nearestKontextSize(size.height, size.width)).toEqual(
+        KONTEXT_SIZES.find((other) => other.width === size.height && other.height === size.width)
+      )
     }
   })
 

@@ -25,7 +25,9 @@ describe('whether the manifest lets the panel reach a relay', () => {
   })
 
   it('tells a published build’s relays from development-only ones and blocked ones', () => {
-    const { networkAccess } = JSON.parse(readFileSync('manifest.json', 'utf8')) as { networkAccess: { allowedDomains: string[]; devAllowedDomains: string[] } }
+    const { networkAccess } = JSON.parse(readFileSync('manifest.json', 'utf8')) as {
+      networkAccess: { allowedDomains: string[]; devAllowedDomains: string[] }
+    }
     expect(relayAccess(networkAccess.allowedDomains[0]!, networkAccess)).toBe('allowed')
     expect(relayAccess('http://localhost:8787', networkAccess)).toBe('dev-only')
     expect(relayAccess('https://somewhere-else.example', networkAccess)).toBe('blocked')

@@ -34,7 +34,12 @@ describe('the edit request', () => {
 
 describe('stored settings', () => {
   it('fall back field by field, keeping what is still good', () => {
-    const parsed = Settings.parse({ version: 7, relayUrl: 'not a url', token: 'kept-token', options: { numImages: 9, seed: 12, outputFormat: 'jpeg' } })
+    const parsed = Settings.parse({
+      version: 7,
+      relayUrl: 'not a url',
+      token: 'kept-token',
+      options: { numImages: 9, seed: 12, outputFormat: 'jpeg' }
+    })
     expect(parsed.relayUrl).toBe(DEFAULT_SETTINGS.relayUrl)
     expect(parsed.token).toBe('kept-token')
     expect(parsed.options).toMatchObject({ numImages: 1, seed: 12, outputFormat: 'jpeg' })
@@ -50,7 +55,13 @@ describe('messages between sandbox and panel', () => {
     expect(UiToPlugin.safeParse({ type: 'delete-everything' }).success).toBe(false)
     expect(UiToPlugin.safeParse({ type: 'export-selection' }).success).toBe(false)
     expect(UiToPlugin.safeParse({ type: 'place-results', requestId: 'r', sourceId: 's', images: [] }).success).toBe(false)
-    expect(PluginToUi.safeParse({ type: 'exported', requestId: 'r', references: [{ sourceId: 's', name: 'n', width: 1, height: 1, png: 'not bytes', pixelWidth: 1, pixelHeight: 1 }] }).success).toBe(false)
+    expect(
+      PluginToUi.safeParse({
+        type: 'exported',
+        requestId: 'r',
+        references: [{ sourceId: 's', name: 'n', width: 1, height: 1, png: 'not bytes', pixelWidth: 1, pixelHeight: 1 }]
+      }).success
+    ).toBe(false)
     expect(PluginToUi.safeParse(null).success).toBe(false)
   })
 })

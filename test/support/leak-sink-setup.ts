@@ -39,6 +39,8 @@ vi.mock('../../relay/relay', async (importOriginal) => {
 afterAll(async () => {
   const summary = await scanAndResetAsync(expect.getState().testPath ?? 'unknown')
   if (summary.hits.length > 0) {
-    throw new Error(`A host key or access token leaked into ${summary.hits.length} response(s)/log line(s):\n${summary.hits.map((hit) => `  ${hit.kind} in a ${hit.where}: …${hit.excerpt}…`).join('\n')}`)
+    throw new Error(
+      `A host key or access token leaked into ${summary.hits.length} response(s)/log line(s):\n${summary.hits.map((hit) => `  ${hit.kind} in a ${hit.where}: …${hit.excerpt}…`).join('\n')}`
+    )
   }
 })

@@ -65,7 +65,9 @@ export function recordLogLine(line: string): void {
 
 function stringify(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, field: unknown) => (field instanceof Uint8Array ? `<${field.length} bytes>` : field)) ?? String(value)
+    return (
+      JSON.stringify(value, (_key, field: unknown) => (field instanceof Uint8Array ? `<${field.length} bytes>` : field)) ?? String(value)
+    )
   } catch {
     return String(value)
   }
@@ -103,7 +105,12 @@ function excerptAround(text: string, index: number, secret: string): string {
 }
 
 /** Searches texts for secrets (exported for the campaign's self-test). */
-export function findLeaks(input: { responses: readonly string[]; logLines: readonly string[]; hostKeys: Iterable<string>; accessTokens: Iterable<string> }): LeakHit[] {
+export function findLeaks(input: {
+  responses: readonly string[]
+  logLines: readonly string[]
+  hostKeys: Iterable<string>
+  accessTokens: Iterable<string>
+}): LeakHit[] {
   const hits: LeakHit[] = []
   const search = (texts: readonly string[], where: LeakHit['where'], secrets: Iterable<string>, kind: LeakHit['kind']) => {
     for (const secret of secrets) {

@@ -35,7 +35,12 @@ export function startPlugin(figma: FakeFigma = createFakeFigma(), launch: Contro
   return { figma, bridge, sandboxLogs, uiLogs }
 }
 
-export function editDeps(bridge: ReturnType<typeof createPluginBridge>, relayUrl: string, token: string, progress: string[] = []): EditDeps {
+export function editDeps(
+  bridge: ReturnType<typeof createPluginBridge>,
+  relayUrl: string,
+  token: string,
+  progress: string[] = []
+): EditDeps {
   return {
     plugin: bridge,
     relay: createRelayClient({ baseUrl: relayUrl, token, fetch }),
@@ -49,7 +54,12 @@ export function editDeps(bridge: ReturnType<typeof createPluginBridge>, relayUrl
 }
 
 /** An edit as the panel starts it, for a host and model from the catalogue. */
-export function editInput(requestId: string, prompt: string, options: EditOptions = DEFAULT_OPTIONS, provider: ProviderId = 'runware'): EditInput {
+export function editInput(
+  requestId: string,
+  prompt: string,
+  options: EditOptions = DEFAULT_OPTIONS,
+  provider: ProviderId = 'runware'
+): EditInput {
   const capabilities = catalogueCapabilities(provider, options.model)
   if (capabilities === undefined) throw new Error(`${provider} does not offer ${options.model}`)
   return { requestId, prompt, options, capabilities, provider }

@@ -47,7 +47,10 @@ export interface PartSpec {
 }
 
 /** A multipart edit: the `request` part (object → JSON, string → as is) and `image` file parts. */
-export function editForm(request: EditRequestInput | Record<string, unknown> | string = DEFAULT_REQUEST, images: ReadonlyArray<Uint8Array | PartSpec> = [REFERENCE_PNG]): FormData {
+export function editForm(
+  request: EditRequestInput | Record<string, unknown> | string = DEFAULT_REQUEST,
+  images: ReadonlyArray<Uint8Array | PartSpec> = [REFERENCE_PNG]
+): FormData {
   const form = new FormData()
   form.append('request', typeof request === 'string' ? request : JSON.stringify(request))
   images.forEach((image, index) => {
@@ -76,10 +79,17 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
   }
   const authedAsync = (path: string, init: RequestInit = {}, token = options.token) => requestAsync(path, init, token)
   const postFormAsync = (form: FormData, token = options.token) => authedAsync('/v1/edits', { method: 'POST', body: form }, token)
-  const postEditAsync = (request: EditRequestInput | Record<string, unknown> = DEFAULT_REQUEST, images: readonly Uint8Array[] = [REFERENCE_PNG], token = options.token) =>
-    postFormAsync(editForm(request, images), token)
+  const postEditAsync = (
+    request: EditRequestInput | Record<string, unknown> = DEFAULT_REQUEST,
+    images: readonly Uint8Array[] = [REFERENCE_PNG],
+    token = options.token
+  ) => postFormAsync(editForm(request, images), token)
 
-  async function createEditAsync(request?: EditRequestInput | Record<string, unknown>, images?: readonly Uint8Array[], token?: string): Promise<string> {
+  async function createEditAsync(
+    request?: EditRequestInput | Record<string, unknown>,
+    images?: readonly Uint8Array[],
+    token?: string
+  ): Promise<string> {
     const response = await postEditAsync(request, images, token)
     const body = (await response.json()) as { id?: unknown }
     expect(response.status, JSON.stringify(body)).toBe(202)

@@ -46,7 +46,9 @@ export function createStubProvider(options: StubProviderOptions = {}): StubProvi
         if ((options.latencyMs ?? 0) > 0) await sleep(options.latencyMs, undefined, { signal })
         signal?.throwIfAborted()
         const seeds = Array.from({ length: call.count }, (_, index) => (call.seed ?? call.index * 1000) + index)
-        const images = await Promise.all(seeds.map(async (seed) => ({ bytes: await makeAsync(input, seed), seed: call.seed === undefined ? undefined : seed })))
+        const images = await Promise.all(
+          seeds.map(async (seed) => ({ bytes: await makeAsync(input, seed), seed: call.seed === undefined ? undefined : seed }))
+        )
         delivered.push(...images.map((image) => image.bytes))
         return { images, costUsd: input.offer.priceUsd * call.count, hostJobId: `stub-${calls.length}-${call.index}` }
       })

@@ -60,7 +60,10 @@ describe('the rate of each token', () => {
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('30')
     expect(refused.headers.get('access-control-expose-headers')).toMatch(/Retry-After/i)
-    expect(await errorOf(refused)).toEqual({ code: 'rate_limited', message: 'Too many edits: this access token may start 2 a minute. Try again in 30 seconds.' })
+    expect(await errorOf(refused)).toEqual({
+      code: 'rate_limited',
+      message: 'Too many edits: this access token may start 2 a minute. Try again in 30 seconds.'
+    })
 
     // Another token has its own allowance.
     expect((await team.postEditAsync(undefined, undefined, BOB.token)).status).toBe(202)
@@ -78,13 +81,20 @@ describe('the rate of each token', () => {
     await team.relay.jobs.settleAsync()
     // Three of alice's edits and bob's reached the host; the refused ones never did.
     expect(team.runware.accepted).toHaveLength(4)
-    expect(team.logs.filter((line) => line.event === 'http.rate_limited').map((line) => line.fields.owner)).toEqual(['alice', 'alice', 'alice'])
+    expect(team.logs.filter((line) => line.event === 'http.rate_limited').map((line) => line.fields.owner)).toEqual([
+      'alice',
+      'alice',
+      'alice'
+    ])
   })
 
   it('gives RELAY_TOKENS tokens the default of 30 edits a minute', async () => {
     const team = await startTeamRelayAsync({ tokens: null, env: { RELAY_TOKENS: PLAIN_TOKEN }, now: () => NOON, fake: { latencyMs: 0 } })
     const statuses: number[] = []
-    for (let edit = 0; edit < 31; edit += 1) statuses.push((await team.requestAsync('/v1/edits', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }, PLAIN_TOKEN)).status)
+    for (let edit = 0; edit < 31; edit += 1)
+      statuses.push(
+        (await team.requestAsync('/v1/edits', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }, PLAIN_TOKEN)).status
+      )
     expect(statuses.slice(0, 30).every((status) => status === 400)).toBe(true)
     expect(statuses[30]).toBe(429)
   })

@@ -37,7 +37,9 @@ async function pause(ms: number): Promise<void> {
 async function zombieAsync(): Promise<number> {
   const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
   started.push(parent)
-  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))))
+  const pid = await new Promise<number>((resolve) =>
+    parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
+  )
   for (let poll = 0; poll < 200 && statOf(pid).state !== 'Z'; poll += 1) await pause(20)
   expect(statOf(pid).state).toBe('Z')
   return pid
@@ -89,7 +91,9 @@ describe.skipIf(!HAS_PROC)('a stale LOCK on Linux', () => {
     // Written after a reboot: the same pid and start time, another boot.
     writeFileSync(join(dir, 'LOCK'), `${process.pid}\n${JSON.stringify({ start: statOf(process.pid).start, boot: 'another-boot' })}\n`)
     const otherBoot = await outcomeAsync(dir)
-    console.log(`stale LOCK (pid reused by an unrelated process): ${reused}; pid-only: ${reusedPidOnly}; own pid after a container restart: ${ownPidReused}; another boot: ${otherBoot}`)
+    console.log(
+      `stale LOCK (pid reused by an unrelated process): ${reused}; pid-only: ${reusedPidOnly}; own pid after a container restart: ${ownPidReused}; another boot: ${otherBoot}`
+    )
     expect([reused, reusedPidOnly, ownPidReused, otherBoot]).toEqual(['taken over', 'taken over', 'taken over', 'taken over'])
   })
 
@@ -98,10 +102,15 @@ describe.skipIf(!HAS_PROC)('a stale LOCK on Linux', () => {
     const store = await openFileStoreAsync(dir)
     const [pid, identity] = readFileSync(join(dir, 'LOCK'), 'utf8').split('\n')
     expect(pid).toBe(String(process.pid))
-    expect(JSON.parse(identity!)).toEqual({ start: statOf(process.pid).start, boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() })
+    expect(JSON.parse(identity!)).toEqual({
+      start: statOf(process.pid).start,
+      boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+    })
     const second = await outcomeAsync(dir)
     console.log(`live LOCK: ${second}`)
-    expect(second).toBe(`refused: Another relay (process ${process.pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder.`)
+    expect(second).toBe(
+      `refused: Another relay (process ${process.pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder.`
+    )
     await store.closeAsync()
     expect(readdirSync(dir).filter((name) => name.startsWith('LOCK'))).toEqual([])
   })
@@ -111,7 +120,7 @@ describe.skipIf(!HAS_PROC)('a stale LOCK on Linux', () => {
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => openFileStoreAsync(dir)))
     const opened = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
     expect(opened).toHaveLength(1)
-    expect(results.filter((result) => result.status === 'rejected').every((result) => (result).reason instanceof StoreLockedError)).toBe(true)
+    expect(results.filter((result) => result.status === 'rejected').every((result) => result.reason instanceof StoreLockedError)).toBe(true)
     await opened[0]!.closeAsync()
   })
 })
@@ -122,7 +131,9 @@ describe('a LOCK where there is no /proc (macOS, Windows)', () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'LOCK'), `${process.pid}\n`)
     const running = await outcomeAsync(dir, { procRoot: noProc })
-    expect(running).toBe(`refused: Another relay (process ${process.pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder. If no relay is running, delete ${join(dir, 'LOCK')} and start again.`)
+    expect(running).toBe(
+      `refused: Another relay (process ${process.pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder. If no relay is running, delete ${join(dir, 'LOCK')} and start again.`
+    )
     // A pid no process has (beyond the kernel's maximum): a crash left it behind.
     writeFileSync(join(dir, 'LOCK'), '4194305\n')
     expect(await outcomeAsync(dir, { procRoot: noProc })).toBe('taken over')

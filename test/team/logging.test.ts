@@ -23,7 +23,11 @@ describe('what the relay logs', () => {
   it('logs the prompt in job.created with LOG_PROMPTS=1', async () => {
     const team = await startTeamRelayAsync({ env: { LOG_PROMPTS: '1' } })
     await team.waitForEndAsync(await team.createEditAsync({ prompt: PROMPT }))
-    expect(team.logs.find((line) => line.event === 'job.created')?.fields).toMatchObject({ prompt: PROMPT, provider: 'runware', model: 'kontext-max' })
+    expect(team.logs.find((line) => line.event === 'job.created')?.fields).toMatchObject({
+      prompt: PROMPT,
+      provider: 'runware',
+      model: 'kontext-max'
+    })
   })
 
   it('puts the request id of the response on every log line the request wrote, the job’s and the host adapter’s too', async () => {
@@ -35,7 +39,9 @@ describe('what the relay logs', () => {
     await team.relay.jobs.settleAsync()
 
     const fromEdit = team.logs.filter((line) => line.fields.jobId === id)
-    expect(fromEdit.map((line) => line.event)).toEqual(expect.arrayContaining(['job.created', 'provider.submit', 'provider.poll', 'job.succeeded']))
+    expect(fromEdit.map((line) => line.event)).toEqual(
+      expect.arrayContaining(['job.created', 'provider.submit', 'provider.poll', 'job.succeeded'])
+    )
     for (const line of fromEdit) expect(line.fields.requestId, line.event).toBe(requestId)
     const access = team.logs.filter((line) => line.event === 'http.request')
     expect(access.find((line) => line.fields.path === '/v1/edits')?.fields).toMatchObject({ requestId, method: 'POST', status: 202 })
@@ -54,15 +60,28 @@ describe('what the relay logs', () => {
 
   it('writes one JSON object a line with time and event, and masks any secret that would slip in', () => {
     const lines: string[] = []
-    const log = createJsonLogger((line) => lines.push(line), [API_KEY, ALICE.token], () => Date.UTC(2025, 5, 30))
+    const log = createJsonLogger(
+      (line) => lines.push(line),
+      [API_KEY, ALICE.token],
+      () => Date.UTC(2025, 5, 30)
+    )
     log('provider.detail', { detail: `host said: bad key ${API_KEY}`, token: ALICE.token })
     expect(lines).toHaveLength(1)
-    expect(JSON.parse(lines[0]!)).toEqual({ time: '2025-06-30T00:00:00.000Z', event: 'provider.detail', detail: 'host said: bad key [redacted]', token: '[redacted]' })
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: '2025-06-30T00:00:00.000Z',
+      event: 'provider.detail',
+      detail: 'host said: bad key [redacted]',
+      token: '[redacted]'
+    })
   })
 
   it('writes an error with its causes as text, and masks a secret a cause quotes', () => {
     const lines: string[] = []
-    const log = createJsonLogger((line) => lines.push(line), [API_KEY, ALICE.token], () => Date.UTC(2025, 5, 30))
+    const log = createJsonLogger(
+      (line) => lines.push(line),
+      [API_KEY, ALICE.token],
+      () => Date.UTC(2025, 5, 30)
+    )
     const hostAnswer = new TypeError(`fetch failed for Bearer ${ALICE.token}`, { cause: new Error(`key ${API_KEY} refused`) })
     const wrapped = new AppError('provider_unavailable', undefined, { detail: 'submit', cause: hostAnswer })
     log('job.failed', { error: wrapped, detail: describeError(wrapped) })
@@ -81,7 +100,17 @@ describe('the scrubber every line goes through', () => {
   it('replaces image bytes with their size and base64 runs and data URLs with their length, whatever LOG_PROMPTS says', () => {
     const base64 = Buffer.from(REFERENCE).toString('base64')
     for (const logPrompts of [false, true]) {
-      expect(scrub({ bytes: REFERENCE, body: `{"image":"${base64}"}`, uri: `data:image/png;base64,${base64}`, nested: [{ buffer: new ArrayBuffer(3) }] }, { logPrompts })).toEqual({
+      expect(
+        scrub(
+          {
+            bytes: REFERENCE,
+            body: `{"image":"${base64}"}`,
+            uri: `data:image/png;base64,${base64}`,
+            nested: [{ buffer: new ArrayBuffer(3) }]
+          },
+          { logPrompts }
+        )
+      ).toEqual({
         bytes: `[${REFERENCE.length} bytes]`,
         body: `{"image":"[base64, ${base64.length} characters]"}`,
         uri: `[data URL, ${`data:image/png;base64,${base64}`.length} characters]`,
@@ -94,10 +123,19 @@ describe('the scrubber every line goes through', () => {
     const lines: Array<Record<string, unknown>> = []
     const context = createLogContext()
     const log = createRelayLog((_event, fields) => lines.push(fields), context, { logPrompts: false })
-    context.run({ requestId: 'r1' }, () => context.run({ jobId: 'j1', prompt: PROMPT }, () => log('provider.submit_failed', { detail: `400: prompt "${PROMPT}" was refused`, positivePrompt: PROMPT })))
+    context.run({ requestId: 'r1' }, () =>
+      context.run({ jobId: 'j1', prompt: PROMPT }, () =>
+        log('provider.submit_failed', { detail: `400: prompt "${PROMPT}" was refused`, positivePrompt: PROMPT })
+      )
+    )
     context.run({ jobId: 'j2', prompt: 'ok' }, () => log('x', { detail: 'ok then' }))
     expect(lines).toEqual([
-      { requestId: 'r1', jobId: 'j1', detail: '400: prompt "[prompt]" was refused', positivePrompt: '[prompt omitted: set LOG_PROMPTS=1 to log prompts]' },
+      {
+        requestId: 'r1',
+        jobId: 'j1',
+        detail: '400: prompt "[prompt]" was refused',
+        positivePrompt: '[prompt omitted: set LOG_PROMPTS=1 to log prompts]'
+      },
       { jobId: 'j2', detail: 'ok then' }
     ])
   })

@@ -17,12 +17,20 @@ const OUT_DIR = join('test-output', 'team-node-entry')
 const BUNDLE = join(OUT_DIR, `relay-${randomUUID()}.mjs`)
 const PROMPT = 'Put the launch name Project Nightjar on the banner'
 
-
 let runware: FakeRunware
 
 beforeAll(async () => {
   mkdirSync(OUT_DIR, { recursive: true })
-  await esbuild.build({ entryPoints: ['relay/node.ts'], outfile: BUNDLE, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent' })
+  await esbuild.build({
+    entryPoints: ['relay/node.ts'],
+    outfile: BUNDLE,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent'
+  })
   runware = await startFakeRunwareAsync({ apiKey: API_KEY })
 })
 
@@ -101,7 +109,10 @@ describe('the Node relay process', () => {
     runware.setLatency(0)
     const second = await startAsync(dataDir, tokensFile)
     try {
-      expect(await jobAsync(second, id)).toMatchObject({ status: 'failed', error: { code: 'interrupted', message: expect.stringMatching(/stopped before this edit finished/) } })
+      expect(await jobAsync(second, id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'interrupted', message: expect.stringMatching(/stopped before this edit finished/) }
+      })
       const usage = UsageResponse.parse(await (await callAsync(second, '/v1/usage')).json())
       expect(usage.owners[0]).toMatchObject({ owner: 'alice', edits: 1, spentUsd: 0, reservedUsd: 0 })
     } finally {
@@ -131,7 +142,10 @@ describe('the Node relay process', () => {
     try {
       expect(await jobAsync(second, done)).toMatchObject({ status: 'succeeded', cost: 0.08 })
       expect(Buffer.from(await (await callAsync(second, `/v1/edits/${done}/images/0`)).arrayBuffer()).equals(bytes)).toBe(true)
-      expect(await jobAsync(second, cut)).toMatchObject({ status: 'failed', error: { code: 'interrupted', message: expect.stringMatching(/restarted while this edit was running/) } })
+      expect(await jobAsync(second, cut)).toMatchObject({
+        status: 'failed',
+        error: { code: 'interrupted', message: expect.stringMatching(/restarted while this edit was running/) }
+      })
       expect(events(second).find((line) => line.event === 'relay.recovered')).toMatchObject({ interrupted: 1 })
       const usage = UsageResponse.parse(await (await callAsync(second, '/v1/usage')).json())
       expect(usage.owners[0]).toMatchObject({ edits: 2, images: 1, spentUsd: 0.08, reservedUsd: 0 })
@@ -157,7 +171,8 @@ describe('the Node relay process', () => {
       while (runware.accepted.length === accepted) await new Promise((resolve) => setTimeout(resolve, 20))
 
       relay.child.kill('SIGTERM')
-      for (let poll = 0; poll < 500 && !events(relay).some((line) => line.event === 'relay.draining'); poll += 1) await new Promise((resolve) => setTimeout(resolve, 20))
+      for (let poll = 0; poll < 500 && !events(relay).some((line) => line.event === 'relay.draining'); poll += 1)
+        await new Promise((resolve) => setTimeout(resolve, 20))
       expect(events(relay).map((line) => line.event)).toEqual(expect.arrayContaining(['relay.stopping', 'relay.draining']))
 
       const refusals: string[] = []

@@ -77,11 +77,23 @@ describe('a restart', () => {
     const job = await jobAsync(second, id)
     expect(job).toMatchObject({
       status: 'failed',
-      error: { code: 'interrupted', message: 'The relay was stopped before this edit finished, so its result was lost. Run the edit again.' },
+      error: {
+        code: 'interrupted',
+        message: 'The relay was stopped before this edit finished, so its result was lost. Run the edit again.'
+      },
       images: []
     })
-    expect((await second.store.usageEntriesAsync(DAY))[0]).toMatchObject({ jobId: id, outcome: 'failed', costUsd: 0, errorCode: 'interrupted' })
-    expect(UsageResponse.parse(await (await second.requestAsync('/v1/usage', {}, ALICE.token)).json()).owners[0]).toMatchObject({ edits: 1, spentUsd: 0, reservedUsd: 0 })
+    expect((await second.store.usageEntriesAsync(DAY))[0]).toMatchObject({
+      jobId: id,
+      outcome: 'failed',
+      costUsd: 0,
+      errorCode: 'interrupted'
+    })
+    expect(UsageResponse.parse(await (await second.requestAsync('/v1/usage', {}, ALICE.token)).json()).owners[0]).toMatchObject({
+      edits: 1,
+      spentUsd: 0,
+      reservedUsd: 0
+    })
   })
 
   it('lets a running edit finish within the grace time of a shutdown', async () => {
@@ -101,7 +113,10 @@ describe('a restart', () => {
     const refused = await team.postEditAsync()
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('30')
-    expect(await errorOf(refused)).toEqual({ code: 'interrupted', message: 'The relay is restarting and takes no new edits. Try again in a minute.' })
+    expect(await errorOf(refused)).toEqual({
+      code: 'interrupted',
+      message: 'The relay is restarting and takes no new edits. Try again in a minute.'
+    })
     // A second signal stops the wait: the running edit is recorded as interrupted.
     expect(await team.relay.jobs.shutdownAsync(0)).toEqual({ finished: 0, interrupted: 1 })
     await stopping
@@ -113,7 +128,14 @@ describe('a restart', () => {
     await seeded.putJobAsync(storedJob('cut-off', { owner: 'alice', status: 'running' }))
     await seeded.reserveUsageAsync(pendingEntry('cut-off'), null)
     // A job that ended but whose settlement the crash came before.
-    await seeded.putJobAsync(storedJob('ended', { owner: 'alice', status: 'succeeded', costUsd: 0.05, images: [{ contentType: 'image/png', width: 1, height: 1, byteLength: 1 }] }))
+    await seeded.putJobAsync(
+      storedJob('ended', {
+        owner: 'alice',
+        status: 'succeeded',
+        costUsd: 0.05,
+        images: [{ contentType: 'image/png', width: 1, height: 1, byteLength: 1 }]
+      })
+    )
     await seeded.putImagesAsync('ended', [new Uint8Array([1])])
     await seeded.reserveUsageAsync(pendingEntry('ended'), null)
     await seeded.closeAsync()
@@ -121,7 +143,10 @@ describe('a restart', () => {
     const team = await startTeamRelayAsync({ dataDir, now: () => NOON })
     expect(await jobAsync(team, 'cut-off')).toMatchObject({
       status: 'failed',
-      error: { code: 'interrupted', message: 'The relay restarted while this edit was running, so its result was lost. Run the edit again.' }
+      error: {
+        code: 'interrupted',
+        message: 'The relay restarted while this edit was running, so its result was lost. Run the edit again.'
+      }
     })
     const entries = await team.store.usageEntriesAsync(DAY)
     expect(entries.find((item) => item.jobId === 'cut-off')).toMatchObject({ outcome: 'failed', costUsd: 0, errorCode: 'interrupted' })

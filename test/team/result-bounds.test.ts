@@ -65,7 +65,9 @@ function blackPng(width: number, height: number): Uint8Array {
   header[9] = 0 // grayscale
   const rows = Buffer.alloc(height * (width + 1)) // filter byte 0 and black pixels on every row
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-  return new Uint8Array(Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]))
+  return new Uint8Array(
+    Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))])
+  )
 }
 
 const images = (count: number) => Array.from({ length: count }, (_, index) => ({ bytes: makePng(48, 32, index + 1), seed: index }))

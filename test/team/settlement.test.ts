@@ -32,7 +32,11 @@ function controlledProvider(id: ProviderId): Controlled {
 }
 
 function result(images: number, costUsd: number | undefined): ProviderResult {
-  return { images: Array.from({ length: images }, (_, index) => ({ bytes: makePng(32, 32, index + 1), seed: index })), costUsd, hostJobId: 'host-1' }
+  return {
+    images: Array.from({ length: images }, (_, index) => ({ bytes: makePng(32, 32, index + 1), seed: index })),
+    costUsd,
+    hostJobId: 'host-1'
+  }
 }
 
 /** Runware by default: a host that cannot cancel (the catalogue's `cancel: false`); Replicate can. */
@@ -168,7 +172,15 @@ describe('what an edit costs the budget', () => {
     const job = await create()
     await jobs.cancelAsync(job.id, 'alice')
     // A new relay on the same store, as after a crash (the first one's host call never ends).
-    const restarted = createEditJobs({ store, providers: {}, now: () => NOON, randomUUID: () => 'unused', log: () => undefined, resultTtlMs: 60_000, providerTimeoutMs: 60_000 })
+    const restarted = createEditJobs({
+      store,
+      providers: {},
+      now: () => NOON,
+      randomUUID: () => 'unused',
+      log: () => undefined,
+      resultTtlMs: 60_000,
+      providerTimeoutMs: 60_000
+    })
     expect(await restarted.recoverAsync()).toEqual({ interrupted: 0, settled: 1 })
     expect(await entry(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.08, costEstimated: true })
     expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'canceled', hostRunning: false })
@@ -184,7 +196,10 @@ describe('what an edit costs the budget', () => {
     await jobs.settleAsync()
     expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'failed', error: { code: 'internal' }, images: [] })
     expect(await entry(job.id)).toMatchObject({ outcome: 'failed', costUsd: 0.07, errorCode: 'internal' })
-    expect(logs.find((line) => line.event === 'job.failed')?.fields).toMatchObject({ code: 'internal', detail: 'store: Error: ENOSPC: disk full' })
+    expect(logs.find((line) => line.event === 'job.failed')?.fields).toMatchObject({
+      code: 'internal',
+      detail: 'store: Error: ENOSPC: disk full'
+    })
   })
 
   it('a refused edit leaves no job and no entry', async () => {

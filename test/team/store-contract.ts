@@ -39,7 +39,18 @@ export function job(id: string, patch: Partial<JobRecord> = {}): JobRecord {
 }
 
 export function entry(jobId: string, patch: Partial<UsageEntry> = {}): UsageEntry {
-  return { jobId, owner: 'alice', day: DAY, createdAt: T, provider: 'runware', model: 'kontext-max', images: 1, reservedUsd: 0.08, outcome: 'pending', ...patch }
+  return {
+    jobId,
+    owner: 'alice',
+    day: DAY,
+    createdAt: T,
+    provider: 'runware',
+    model: 'kontext-max',
+    images: 1,
+    reservedUsd: 0.08,
+    outcome: 'pending',
+    ...patch
+  }
 }
 
 const SETTLED = { outcome: 'succeeded', costUsd: 0.05, costEstimated: false, delivered: 1, endedAt: T + 1000 } as const
@@ -99,7 +110,9 @@ export function describeRelayStore(name: string, factory: StoreFactory): void {
         expect(await store.reserveUsageAsync(entry('5', { day: '2025-07-01' }), 0.2)).toEqual({ ok: true })
         expect(await store.reserveUsageAsync(entry('6'), null)).toEqual({ ok: true })
         // Ten racing for room for two: exactly two get it.
-        const racing = await Promise.all(Array.from({ length: 10 }, (_, index) => store.reserveUsageAsync(entry(`race-${index}`, { owner: 'carol' }), 0.16)))
+        const racing = await Promise.all(
+          Array.from({ length: 10 }, (_, index) => store.reserveUsageAsync(entry(`race-${index}`, { owner: 'carol' }), 0.16))
+        )
         expect(racing.filter((result) => result.ok)).toHaveLength(2)
         expect((await store.usageEntriesAsync(DAY, 'carol')).map((item) => item.jobId).sort()).toEqual(
           racing.flatMap((result, index) => (result.ok ? [`race-${index}`] : [])).sort()
@@ -114,7 +127,9 @@ export function describeRelayStore(name: string, factory: StoreFactory): void {
         expect(await store.settleUsageAsync(DAY, 's', { ...SETTLED, outcome: 'failed', costUsd: 0 })).toBe(false)
         expect(await store.settleUsageAsync(DAY, 'unknown', SETTLED)).toBe(false)
         expect(await store.settleUsageAsync('2025-07-01', 's', SETTLED)).toBe(false)
-        expect(await store.usageEntriesAsync(DAY)).toEqual([{ ...entry('s'), outcome: 'succeeded', costUsd: 0.05, costEstimated: false, delivered: 1, endedAt: T + 1000 }])
+        expect(await store.usageEntriesAsync(DAY)).toEqual([
+          { ...entry('s'), outcome: 'succeeded', costUsd: 0.05, costEstimated: false, delivered: 1, endedAt: T + 1000 }
+        ])
       })
     })
 
@@ -144,7 +159,9 @@ export function describeRelayStore(name: string, factory: StoreFactory): void {
       it('keeps jobs, images and the ledger across a reopen', async () => {
         await withStoreAsync(async (first) => {
           const bytes = new Uint8Array([9, 8, 7])
-          await first.putJobAsync(job('r', { status: 'succeeded', images: [{ contentType: 'image/png', width: 1, height: 1, byteLength: 3 }] }))
+          await first.putJobAsync(
+            job('r', { status: 'succeeded', images: [{ contentType: 'image/png', width: 1, height: 1, byteLength: 3 }] })
+          )
           await first.putImagesAsync('r', [bytes])
           await first.putJobAsync(job('gone'))
           await first.deleteJobAsync('gone')
@@ -152,7 +169,9 @@ export function describeRelayStore(name: string, factory: StoreFactory): void {
           await first.settleUsageAsync(DAY, 'r', SETTLED)
           await first.reserveUsageAsync(entry('open'), 1)
           const second = await reopenAsync(first)
-          expect(await second.getJobAsync('r')).toEqual(job('r', { status: 'succeeded', images: [{ contentType: 'image/png', width: 1, height: 1, byteLength: 3 }] }))
+          expect(await second.getJobAsync('r')).toEqual(
+            job('r', { status: 'succeeded', images: [{ contentType: 'image/png', width: 1, height: 1, byteLength: 3 }] })
+          )
           expect(await second.getJobAsync('gone')).toBeUndefined()
           expect(await second.getImageAsync('r', 0)).toEqual(bytes)
           expect(await second.usageEntriesAsync(DAY)).toEqual([

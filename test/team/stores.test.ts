@@ -32,7 +32,9 @@ describe('the file store on disk', () => {
     // Line 1 is the pid; line 2 (on Linux) its start time (test/team/folder-lock.test.ts).
     expect(readFileSync(join(dir, 'LOCK'), 'utf8').split('\n')[0]).toBe(String(process.pid))
     await expect(openFileStoreAsync(dir)).rejects.toThrow(StoreLockedError)
-    await expect(openFileStoreAsync(dir)).rejects.toThrow(`Another relay (process ${process.pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder.`)
+    await expect(openFileStoreAsync(dir)).rejects.toThrow(
+      `Another relay (process ${process.pid}) is using ${dir}. Stop it, or set RELAY_DATA_DIR to another folder.`
+    )
     await store.closeAsync()
     expect(existsSync(join(dir, 'LOCK'))).toBe(false)
 
@@ -134,8 +136,15 @@ describe('the file store on disk', () => {
   it('keeps ledger days apart, one file a UTC day, and reads an old day back', async () => {
     const dir = tempDir()
     const store = await openFileStoreAsync(dir)
-    for (const day of ['2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04', '2025-06-05']) await store.reserveUsageAsync(entry(`j-${day}`, { day }), null)
-    expect(readdirSync(join(dir, 'ledger')).sort()).toEqual(['2025-06-01.jsonl', '2025-06-02.jsonl', '2025-06-03.jsonl', '2025-06-04.jsonl', '2025-06-05.jsonl'])
+    for (const day of ['2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04', '2025-06-05'])
+      await store.reserveUsageAsync(entry(`j-${day}`, { day }), null)
+    expect(readdirSync(join(dir, 'ledger')).sort()).toEqual([
+      '2025-06-01.jsonl',
+      '2025-06-02.jsonl',
+      '2025-06-03.jsonl',
+      '2025-06-04.jsonl',
+      '2025-06-05.jsonl'
+    ])
     expect((await store.usageEntriesAsync('2025-06-01')).map((item) => item.jobId)).toEqual(['j-2025-06-01'])
     expect(await store.usageEntriesAsync('../jobs')).toEqual([])
     await store.closeAsync()

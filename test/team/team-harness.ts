@@ -119,7 +119,12 @@ function hidingCost(fetcher: typeof fetch): typeof fetch {
 export async function startTeamRelayAsync(options: TeamOptions = {}): Promise<TeamRelay> {
   const runware = options.runware ?? (await startFakeRunwareAsync({ apiKey: API_KEY, ...options.fake }))
   if (options.runware === undefined) cleanups.push(() => runware.close())
-  const env: Record<string, string> = { PROVIDER_TIMEOUT_SECONDS: '10', RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, ...options.env }
+  const env: Record<string, string> = {
+    PROVIDER_TIMEOUT_SECONDS: '10',
+    RUNWARE_API_KEY: runware.apiKey,
+    RUNWARE_API_URL: runware.url,
+    ...options.env
+  }
   if (options.tokens !== null) env.RELAY_TOKENS_FILE = writeTokensFile(tempDir('kontext-tokens-'), options.tokens ?? TEAM_TOKENS)
   const config = parseRelayConfig(env, { readFile })
   const logs: LogLine[] = []

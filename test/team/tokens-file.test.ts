@@ -40,23 +40,52 @@ describe('a good tokens file', () => {
 
   it('takes owners with spaces, dots and @, a zero budget and an explicit user role', () => {
     const parsed = parseTokensFile(
-      JSON.stringify({ tokens: [{ token: ALICE.token, owner: ' Design Team @acme.io ', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user' }] })
+      JSON.stringify({
+        tokens: [{ token: ALICE.token, owner: ' Design Team @acme.io ', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user' }]
+      })
     )
-    expect(parsed).toEqual({ ok: true, accounts: [{ token: ALICE.token, owner: 'Design Team @acme.io', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user', maxRunningEdits: 4 }] })
+    expect(parsed).toEqual({
+      ok: true,
+      accounts: [
+        { token: ALICE.token, owner: 'Design Team @acme.io', dailyBudgetUsd: 0, requestsPerMinute: 1, role: 'user', maxRunningEdits: 4 }
+      ]
+    })
   })
 
   it('keeps RELAY_TOKENS beside it: those tokens have no budget, the default rate and the default running edits', async () => {
     const config = parseRelayConfig({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS), RELAY_TOKENS: PLAIN_TOKEN }, { readFile })
     const accounts = await resolveAccountsAsync(config.accounts, config.tokens)
     expect(accounts.map((account) => account.owner)).toEqual(['alice', 'bob', 'ops', await plainTokenOwnerAsync(PLAIN_TOKEN)])
-    expect(accounts[3]).toEqual({ token: PLAIN_TOKEN, owner: expect.stringMatching(/^token-[0-9a-f]{12}$/), dailyBudgetUsd: null, requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE, role: 'user', maxRunningEdits: DEFAULT_MAX_RUNNING_EDITS })
+    expect(accounts[3]).toEqual({
+      token: PLAIN_TOKEN,
+      owner: expect.stringMatching(/^token-[0-9a-f]{12}$/),
+      dailyBudgetUsd: null,
+      requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE,
+      role: 'user',
+      maxRunningEdits: DEFAULT_MAX_RUNNING_EDITS
+    })
     expect(accounts[3]!.owner).not.toContain(PLAIN_TOKEN.slice(0, 8))
   })
 
   it('reads the new variables with their defaults', () => {
-    expect(parseRelayConfig({})).toMatchObject({ accounts: [], tokensFile: undefined, dataDir: '.relay-data', logPrompts: false, shutdownGraceMs: 25_000, maxRunningEdits: 32, maxInflightBytes: 128 * 1024 * 1024 })
-    expect(parseRelayConfig({ RELAY_MAX_RUNNING_EDITS: '8', RELAY_MAX_INFLIGHT_MB: '64' })).toMatchObject({ maxRunningEdits: 8, maxInflightBytes: 64 * 1024 * 1024 })
-    expect(parseRelayConfig({ LOG_PROMPTS: '1', RELAY_DATA_DIR: '/var/lib/kontext', SHUTDOWN_GRACE_SECONDS: '5' })).toMatchObject({ dataDir: '/var/lib/kontext', logPrompts: true, shutdownGraceMs: 5000 })
+    expect(parseRelayConfig({})).toMatchObject({
+      accounts: [],
+      tokensFile: undefined,
+      dataDir: '.relay-data',
+      logPrompts: false,
+      shutdownGraceMs: 25_000,
+      maxRunningEdits: 32,
+      maxInflightBytes: 128 * 1024 * 1024
+    })
+    expect(parseRelayConfig({ RELAY_MAX_RUNNING_EDITS: '8', RELAY_MAX_INFLIGHT_MB: '64' })).toMatchObject({
+      maxRunningEdits: 8,
+      maxInflightBytes: 64 * 1024 * 1024
+    })
+    expect(parseRelayConfig({ LOG_PROMPTS: '1', RELAY_DATA_DIR: '/var/lib/kontext', SHUTDOWN_GRACE_SECONDS: '5' })).toMatchObject({
+      dataDir: '/var/lib/kontext',
+      logPrompts: true,
+      shutdownGraceMs: 5000
+    })
   })
 })
 
@@ -67,28 +96,88 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
     ['tokens that are not a list', { tokens: 'abc' }, /tokens: must be a list of/],
     ['an empty list', { tokens: [] }, /tokens: needs at least one token/],
     ['a missing owner', { tokens: [{ token: ALICE.token, dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.owner: is required/],
-    ['a missing budget', { tokens: [{ token: ALICE.token, owner: 'a', requestsPerMinute: 5 }] }, /tokens\[0\]\.dailyBudgetUsd: is required: a number \(USD a UTC day\), or null for no budget/],
-    ['a budget as a string', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: '5', requestsPerMinute: 5 }] }, /tokens\[0\]\.dailyBudgetUsd: must be a number \(USD a UTC day\), or null/],
-    ['a negative budget', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: -1, requestsPerMinute: 5 }] }, /tokens\[0\]\.dailyBudgetUsd: must be 0 or more/],
+    [
+      'a missing budget',
+      { tokens: [{ token: ALICE.token, owner: 'a', requestsPerMinute: 5 }] },
+      /tokens\[0\]\.dailyBudgetUsd: is required: a number \(USD a UTC day\), or null for no budget/
+    ],
+    [
+      'a budget as a string',
+      { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: '5', requestsPerMinute: 5 }] },
+      /tokens\[0\]\.dailyBudgetUsd: must be a number \(USD a UTC day\), or null/
+    ],
+    [
+      'a negative budget',
+      { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: -1, requestsPerMinute: 5 }] },
+      /tokens\[0\]\.dailyBudgetUsd: must be 0 or more/
+    ],
     ['a missing rate', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1 }] }, /tokens\[0\]\.requestsPerMinute: is required/],
-    ['a fractional rate', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 1.5 }] }, /requestsPerMinute: must be a whole number/],
-    ['a zero rate', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 0 }] }, /requestsPerMinute: must be at least 1/],
-    ['a short token', { tokens: [{ token: 'short', owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.token: must have at least 16 characters/],
-    ['a token with a space', { tokens: [{ token: 'has a space in it!!', owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.token: may use only/],
-    ['an unknown role', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5, role: 'admin' }] }, /tokens\[0\]\.role: must be "user" or "operator"/],
-    ['an unknown field', { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5, budget: 3 }] }, /tokens\[0\]: unknown field budget/],
-    ['an owner with a newline', { tokens: [{ token: ALICE.token, owner: 'a\nb', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }, /tokens\[0\]\.owner: may use only/],
+    [
+      'a fractional rate',
+      { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 1.5 }] },
+      /requestsPerMinute: must be a whole number/
+    ],
+    [
+      'a zero rate',
+      { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 0 }] },
+      /requestsPerMinute: must be at least 1/
+    ],
+    [
+      'a short token',
+      { tokens: [{ token: 'short', owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] },
+      /tokens\[0\]\.token: must have at least 16 characters/
+    ],
+    [
+      'a token with a space',
+      { tokens: [{ token: 'has a space in it!!', owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] },
+      /tokens\[0\]\.token: may use only/
+    ],
+    [
+      'an unknown role',
+      { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5, role: 'admin' }] },
+      /tokens\[0\]\.role: must be "user" or "operator"/
+    ],
+    [
+      'an unknown field',
+      { tokens: [{ token: ALICE.token, owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5, budget: 3 }] },
+      /tokens\[0\]: unknown field budget/
+    ],
+    [
+      'an owner with a newline',
+      { tokens: [{ token: ALICE.token, owner: 'a\nb', dailyBudgetUsd: 1, requestsPerMinute: 5 }] },
+      /tokens\[0\]\.owner: may use only/
+    ],
     [
       'the same owner twice',
       { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], owner: 'Alice' }] },
       /tokens\[1\]\.owner: "Alice" is already the owner of tokens\[0\]/
     ],
-    ['the same token twice', { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], token: ALICE.token }] }, /tokens\[1\]\.token: is the same token as tokens\[0\]/],
-    ['a zero maxRunningEdits', { tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 0 }] }, /tokens\[0\]\.maxRunningEdits: must be at least 1/],
-    ['a fractional maxRunningEdits', { tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 2.5 }] }, /tokens\[0\]\.maxRunningEdits: must be a whole number/],
+    [
+      'the same token twice',
+      { tokens: [{ ...TEAM_TOKENS.tokens[0] }, { ...TEAM_TOKENS.tokens[1], token: ALICE.token }] },
+      /tokens\[1\]\.token: is the same token as tokens\[0\]/
+    ],
+    [
+      'a zero maxRunningEdits',
+      { tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 0 }] },
+      /tokens\[0\]\.maxRunningEdits: must be at least 1/
+    ],
+    [
+      'a fractional maxRunningEdits',
+      { tokens: [{ ...TEAM_TOKENS.tokens[0], maxRunningEdits: 2.5 }] },
+      /tokens\[0\]\.maxRunningEdits: must be a whole number/
+    ],
     // RELAY_TOKENS tokens are owned by token-<12 hex>: a file owner of that shape would share their jobs and budget.
-    ['an owner named like a RELAY_TOKENS owner', { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: 'token-0123456789ab' }] }, /tokens\[0\]\.owner: must not look like token-<12 hex digits>/],
-    ['the same, in capitals', { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: 'TOKEN-0123456789AB' }] }, /tokens\[0\]\.owner: must not look like token-/]
+    [
+      'an owner named like a RELAY_TOKENS owner',
+      { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: 'token-0123456789ab' }] },
+      /tokens\[0\]\.owner: must not look like token-<12 hex digits>/
+    ],
+    [
+      'the same, in capitals',
+      { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: 'TOKEN-0123456789AB' }] },
+      /tokens\[0\]\.owner: must not look like token-/
+    ]
   ])('%s', (_name, content, message) => {
     const text = fileError(content)
     expect(text).toMatch(/^The tokens file .*tokens\.json \(RELAY_TOKENS_FILE\) is not valid:/)
@@ -100,17 +189,31 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
 
   it('refuses an owner that is the derived owner of a RELAY_TOKENS token, so it cannot see that token’s edits', async () => {
     const derived = await plainTokenOwnerAsync(PLAIN_TOKEN)
-    const text = configError({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: derived }] }), RELAY_TOKENS: PLAIN_TOKEN })
+    const text = configError({
+      RELAY_TOKENS_FILE: writeTokensFile(tempDir(), { tokens: [{ ...TEAM_TOKENS.tokens[0], owner: derived }] }),
+      RELAY_TOKENS: PLAIN_TOKEN
+    })
     expect(text).toMatch(/tokens\[0\]\.owner: must not look like token-<12 hex digits>/)
     expect(text).not.toContain(PLAIN_TOKEN)
     // And if two accounts ever share an owner anyway, the relay does not start with them.
-    await expect(resolveAccountsAsync([{ token: ALICE.token, owner: derived, dailyBudgetUsd: null, requestsPerMinute: 5, role: 'user', maxRunningEdits: 4 }], [PLAIN_TOKEN])).rejects.toThrow(/Two access tokens have the owner name/)
+    await expect(
+      resolveAccountsAsync(
+        [{ token: ALICE.token, owner: derived, dailyBudgetUsd: null, requestsPerMinute: 5, role: 'user', maxRunningEdits: 4 }],
+        [PLAIN_TOKEN]
+      )
+    ).rejects.toThrow(/Two access tokens have the owner name/)
   })
 
   it.each([
-    ['a missing quote after a token', `{ "tokens": [ { "token": "${ALICE.token}, "owner": "alice", "dailyBudgetUsd": 1, "requestsPerMinute": 5 } ] }`],
+    [
+      'a missing quote after a token',
+      `{ "tokens": [ { "token": "${ALICE.token}, "owner": "alice", "dailyBudgetUsd": 1, "requestsPerMinute": 5 } ] }`
+    ],
     ['a token without quotes', `{ "tokens": [ { "token": ${ALICE.token}, "owner": "alice" } ] }`],
-    ['a token as a field name', JSON.stringify({ tokens: [{ [ALICE.token]: 'alice', token: BOB.token, owner: 'bob', dailyBudgetUsd: 1, requestsPerMinute: 5 }] })],
+    [
+      'a token as a field name',
+      JSON.stringify({ tokens: [{ [ALICE.token]: 'alice', token: BOB.token, owner: 'bob', dailyBudgetUsd: 1, requestsPerMinute: 5 }] })
+    ],
     ['a trailing comma after a token', `{ "tokens": [ { "owner": "alice", "token": "${ALICE.token}", } ] }`]
   ])('never prints token text in its error: %s', (_name, text) => {
     const message = fileError(text)
@@ -121,11 +224,15 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
   })
 
   it('says when the file does not exist', () => {
-    expect(configError({ RELAY_TOKENS_FILE: '/no/such/tokens.json' })).toBe('RELAY_TOKENS_FILE is /no/such/tokens.json, but it cannot be read: there is no such file.')
+    expect(configError({ RELAY_TOKENS_FILE: '/no/such/tokens.json' })).toBe(
+      'RELAY_TOKENS_FILE is /no/such/tokens.json, but it cannot be read: there is no such file.'
+    )
   })
 
   it('refuses a token that is in the file and in RELAY_TOKENS', () => {
-    expect(configError({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS), RELAY_TOKENS: BOB.token })).toMatch(/tokens\[1\] of .* is also in RELAY_TOKENS/)
+    expect(configError({ RELAY_TOKENS_FILE: writeTokensFile(tempDir(), TEAM_TOKENS), RELAY_TOKENS: BOB.token })).toMatch(
+      /tokens\[1\] of .* is also in RELAY_TOKENS/
+    )
   })
 
   it('refuses the file where the runtime cannot read files', () => {

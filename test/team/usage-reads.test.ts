@@ -15,7 +15,20 @@ describe('usage reads', () => {
   it('create no ledger file for a day asked about', async () => {
     const dataDir = tempDir()
     const team = await startTeamRelayAsync({ dataDir, now: () => NOON })
-    await team.store.reserveUsageAsync({ jobId: 'spent', owner: 'alice', day: '2025-06-30', createdAt: NOON, provider: 'runware', model: 'kontext-max', images: 1, reservedUsd: 0.08, outcome: 'pending' }, null)
+    await team.store.reserveUsageAsync(
+      {
+        jobId: 'spent',
+        owner: 'alice',
+        day: '2025-06-30',
+        createdAt: NOON,
+        provider: 'runware',
+        model: 'kontext-max',
+        images: 1,
+        reservedUsd: 0.08,
+        outcome: 'pending'
+      },
+      null
+    )
     const before = readdirSync(join(dataDir, 'ledger')).sort()
     expect(before).toEqual(['2025-06-30.jsonl'])
     const asked = Array.from({ length: 20 }, (_, index) => new Date(Date.UTC(2025, 4, 1 + index)).toISOString().slice(0, 10))
@@ -30,13 +43,16 @@ describe('usage reads', () => {
     console.log(`usage reads: ${created.length} files created for ${asked.length} days asked`)
     expect(created).toEqual([])
     // The day that has spend still answers it.
-    expect(UsageResponse.parse(await (await team.requestAsync('/v1/usage?day=2025-06-30', {}, ALICE.token)).json()).owners[0]).toMatchObject({ edits: 1 })
+    expect(
+      UsageResponse.parse(await (await team.requestAsync('/v1/usage?day=2025-06-30', {}, ALICE.token)).json()).owners[0]
+    ).toMatchObject({ edits: 1 })
   })
 
   it('accept days from 2000-01-01 to tomorrow (UTC), and refuse others with 400', async () => {
     const dataDir = tempDir()
     const team = await startTeamRelayAsync({ dataDir, now: () => NOON })
-    for (const day of ['2000-01-01', '2025-06-30', '2025-07-01']) expect((await team.requestAsync(`/v1/usage?day=${day}`, {}, ALICE.token)).status, day).toBe(200)
+    for (const day of ['2000-01-01', '2025-06-30', '2025-07-01'])
+      expect((await team.requestAsync(`/v1/usage?day=${day}`, {}, ALICE.token)).status, day).toBe(200)
     const refused: string[] = []
     for (const day of ['3000-06-15', '2025-07-02', '9999-12-31', '1999-12-31', '1970-01-01']) {
       const response = await team.requestAsync(`/v1/usage?day=${day}`, {}, ALICE.token)

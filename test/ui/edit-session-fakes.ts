@@ -30,15 +30,32 @@ export function createFakeSandbox() {
   function answer(message: UiToPluginInput): void {
     if (message.type === 'export-selection') {
       const ids = message.nodeIds ?? ['1:1']
-      const references = ids.map((id) => ({ sourceId: id, name: `Frame ${id}`, width: 100, height: 80, png: makePng(100, 80), pixelWidth: 100, pixelHeight: 80 }))
+      const references = ids.map((id) => ({
+        sourceId: id,
+        name: `Frame ${id}`,
+        width: 100,
+        height: 80,
+        png: makePng(100, 80),
+        pixelWidth: 100,
+        pixelHeight: 80
+      }))
       send({ type: 'exported', requestId: message.requestId, references })
     }
     if (message.type === 'place-results') {
       if (placeFailures > 0) {
         placeFailures -= 1
-        send({ type: 'place-failed', requestId: message.requestId, error: { code: 'place_failed', message: 'Figma could not place the image.' } })
+        send({
+          type: 'place-failed',
+          requestId: message.requestId,
+          error: { code: 'place_failed', message: 'Figma could not place the image.' }
+        })
       } else {
-        send({ type: 'placed', requestId: message.requestId, nodeIds: message.images.map((_, index) => `${message.sourceId}/result-${index + 1}`), besideSource: true })
+        send({
+          type: 'placed',
+          requestId: message.requestId,
+          nodeIds: message.images.map((_, index) => `${message.sourceId}/result-${index + 1}`),
+          besideSource: true
+        })
       }
     }
   }
@@ -60,16 +77,32 @@ export function createFakeSandbox() {
     send,
     failNextPlace: () => (placeFailures += 1),
     types: () => posted.map((message) => message.type),
-    ofType: <T extends UiToPluginInput['type']>(type: T) => posted.filter((message): message is Extract<UiToPluginInput, { type: T }> => message.type === type)
+    ofType: <T extends UiToPluginInput['type']>(type: T) =>
+      posted.filter((message): message is Extract<UiToPluginInput, { type: T }> => message.type === type)
   }
 }
 
 const CAPABILITIES = catalogueCapabilities('runware', 'kontext-max')!
-export const MODELS: ModelsResponse = { defaultProvider: 'runware', providers: [{ id: 'runware', name: 'Runware', configured: true, cancel: false, models: [CAPABILITIES] }] }
+export const MODELS: ModelsResponse = {
+  defaultProvider: 'runware',
+  providers: [{ id: 'runware', name: 'Runware', configured: true, cancel: false, models: [CAPABILITIES] }]
+}
 
 export function jobOf(id: string, status: EditJob['status'], extra: Partial<EditJob> = {}): EditJob {
-  const images = status === 'succeeded' ? [{ url: `/v1/edits/${id}/images/0`, width: 120, height: 96, seed: 7, contentType: 'image/png' as const }] : []
-  return { id, status, provider: 'runware', model: 'kontext-max', createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), images, cost: 0.08, expiresInSeconds: 3600, ...extra }
+  const images =
+    status === 'succeeded' ? [{ url: `/v1/edits/${id}/images/0`, width: 120, height: 96, seed: 7, contentType: 'image/png' as const }] : []
+  return {
+    id,
+    status,
+    provider: 'runware',
+    model: 'kontext-max',
+    createdAt: new Date(0).toISOString(),
+    updatedAt: new Date(0).toISOString(),
+    images,
+    cost: 0.08,
+    expiresInSeconds: 3600,
+    ...extra
+  }
 }
 
 /**
@@ -86,7 +119,14 @@ export function createFakeRelay(options: { holdJobs?: boolean; failCreate?: numb
     baseUrl: 'http://relay.test',
     async healthAsync() {
       health.checks += 1
-      return { status: 'ok', apiVersion: API_VERSION, auth: 'valid', defaultProvider: 'runware', providers: [{ id: 'runware', name: 'Runware', configured: true, models: ['kontext-max'] }], models: [] }
+      return {
+        status: 'ok',
+        apiVersion: API_VERSION,
+        auth: 'valid',
+        defaultProvider: 'runware',
+        providers: [{ id: 'runware', name: 'Runware', configured: true, models: ['kontext-max'] }],
+        models: []
+      }
     },
     modelsAsync: async () => MODELS,
     usageAsync: async () => {

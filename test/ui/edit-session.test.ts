@@ -7,8 +7,20 @@ import { createFakeRelay, jobOf, selectionItem, SETTINGS, startSession } from '.
 
 type Started = ReturnType<typeof startSession>
 
-function init(started: Started, selection: SelectionItem[], extra: { settings?: Settings; command?: LaunchCommand; instruction?: string; pendingJobs?: PendingJob[] } = {}): Promise<void> {
-  started.sandbox.send({ type: 'init', settings: extra.settings ?? SETTINGS, selection, history: [], pendingJobs: extra.pendingJobs ?? [], command: extra.command ?? 'open', ...(extra.instruction === undefined ? {} : { instruction: extra.instruction }) })
+function init(
+  started: Started,
+  selection: SelectionItem[],
+  extra: { settings?: Settings; command?: LaunchCommand; instruction?: string; pendingJobs?: PendingJob[] } = {}
+): Promise<void> {
+  started.sandbox.send({
+    type: 'init',
+    settings: extra.settings ?? SETTINGS,
+    selection,
+    history: [],
+    pendingJobs: extra.pendingJobs ?? [],
+    command: extra.command ?? 'open',
+    ...(extra.instruction === undefined ? {} : { instruction: extra.instruction })
+  })
   return vi.waitFor(() => expect(started.session.getState().ready).toBe(true))
 }
 
@@ -72,10 +84,25 @@ describe('the edit session', () => {
     started.session.run()
     await waitForPhase(started, 'finished')
     expect(started.relay.uploads).toHaveLength(1)
-    expect(phaseOf(started)).toMatchObject({ kind: 'finished', besideSource: true, items: [{ sourceId: '1:1', stage: 'done', nodeIds: ['1:1/result-1'], costUsd: 0.08 }] })
+    expect(phaseOf(started)).toMatchObject({
+      kind: 'finished',
+      besideSource: true,
+      items: [{ sourceId: '1:1', stage: 'done', nodeIds: ['1:1/result-1'], costUsd: 0.08 }]
+    })
     expect(started.sandbox.types()).toEqual(['ui-ready', 'export-selection', 'remember-job', 'place-results', 'forget-job', 'add-history'])
-    expect(started.sandbox.ofType('remember-job')[0]!.job).toMatchObject({ jobId: 'job-1', relayUrl: SETTINGS.relayUrl, sourceId: '1:1', prompt: 'Make the sky purple' })
-    expect(started.sandbox.ofType('add-history')[0]!.entry).toMatchObject({ jobId: 'job-1', prompt: 'Make the sky purple', seed: 7, costUsd: 0.08, nodeIds: ['1:1/result-1'] })
+    expect(started.sandbox.ofType('remember-job')[0]!.job).toMatchObject({
+      jobId: 'job-1',
+      relayUrl: SETTINGS.relayUrl,
+      sourceId: '1:1',
+      prompt: 'Make the sky purple'
+    })
+    expect(started.sandbox.ofType('add-history')[0]!.entry).toMatchObject({
+      jobId: 'job-1',
+      prompt: 'Make the sky purple',
+      seed: 7,
+      costUsd: 0.08,
+      nodeIds: ['1:1/result-1']
+    })
   })
 
   it('edits a batch each on its own; one frame failing does not stop the others', async () => {
@@ -134,7 +161,9 @@ describe('the edit session', () => {
     expect(started.sandbox.ofType('forget-job')).toHaveLength(0)
 
     started.session.placeAgain(pending, 'Frame 1:1')
-    await vi.waitFor(() => expect(phaseOf(started)).toMatchObject({ kind: 'finished', items: [{ stage: 'done', nodeIds: ['1:1/result-1'] }] }))
+    await vi.waitFor(() =>
+      expect(phaseOf(started)).toMatchObject({ kind: 'finished', items: [{ stage: 'done', nodeIds: ['1:1/result-1'] }] })
+    )
     const places = started.sandbox.ofType('place-results')
     expect(places).toHaveLength(2)
     expect(places[1]!.requestId).not.toBe(places[0]!.requestId)
@@ -145,7 +174,9 @@ describe('the edit session', () => {
   it('recovers an edit that finished while the panel was closed, and places it on request', async () => {
     const started = startSession()
     await init(started, [selectionItem('1:1')], { pendingJobs: [PENDING_JOB] })
-    await vi.waitFor(() => expect(started.session.getState().recovered).toMatchObject([{ state: 'ready', pending: { job: { id: 'job-old' } } }]))
+    await vi.waitFor(() =>
+      expect(started.session.getState().recovered).toMatchObject([{ state: 'ready', pending: { job: { id: 'job-old' } } }])
+    )
     const entry = started.session.getState().recovered[0]!
     expect(entry.pending?.images[0]?.provenance).toMatchObject({ prompt: PENDING_JOB.prompt, sourceId: '1:1', relayJobId: 'job-old' })
     started.session.placeRecovered(entry)
@@ -155,13 +186,25 @@ describe('the edit session', () => {
   })
 
   it('forgets an earlier edit that expired on the relay or failed, and says so', async () => {
-    const expired = startSession(createFakeRelay({ jobs: { 'job-old': () => { throw new AppError('not_found') } } }))
+    const expired = startSession(
+      createFakeRelay({
+        jobs: {
+          'job-old': () => {
+            throw new AppError('not_found')
+          }
+        }
+      })
+    )
     await init(expired, [], { pendingJobs: [PENDING_JOB] })
-    await vi.waitFor(() => expect(expired.session.getState().notice).toBe('An earlier edit expired on the relay before it could be placed.'))
+    await vi.waitFor(() =>
+      expect(expired.session.getState().notice).toBe('An earlier edit expired on the relay before it could be placed.')
+    )
     expect(expired.session.getState().recovered).toEqual([])
     expect(expired.sandbox.ofType('forget-job').map((message) => message.jobId)).toEqual(['job-old'])
 
-    const failed = startSession(createFakeRelay({ jobs: { 'job-old': () => jobOf('job-old', 'failed', { error: { code: 'moderated', message: 'x' } }) } }))
+    const failed = startSession(
+      createFakeRelay({ jobs: { 'job-old': () => jobOf('job-old', 'failed', { error: { code: 'moderated', message: 'x' } }) } })
+    )
     await init(failed, [], { pendingJobs: [PENDING_JOB] })
     await vi.waitFor(() => expect(failed.session.getState().notice).toMatch(/^An earlier edit did not finish: /))
   })
@@ -181,7 +224,10 @@ describe('the edit session', () => {
     await init(started, [selectionItem('1:1')], { command: 'quick', instruction: '  Make it blue ' })
     await vi.waitFor(() => expect(started.sandbox.types()).toContain('close'))
     expect(started.relay.health.checks).toBe(0)
-    expect(started.sandbox.ofType('notify').map((message) => message.message)).toEqual(['Kontext Edit: editing “Frame 1:1”…', 'Kontext Edit: generating…'])
+    expect(started.sandbox.ofType('notify').map((message) => message.message)).toEqual([
+      'Kontext Edit: editing “Frame 1:1”…',
+      'Kontext Edit: generating…'
+    ])
     expect(started.sandbox.ofType('close')).toEqual([{ type: 'close', message: 'Kontext Edit: result placed beside “Frame 1:1”' }])
   })
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { fitForFigmaAsync, type ImageResizer, type SizedImage } from '../../ui/image/fit-for-figma-async'
 
-const image = (width: number, height: number, contentType: SizedImage['contentType'] = 'image/png'): SizedImage => ({ bytes: new Uint8Array([1]), contentType, width, height })
+const image = (width: number, height: number, contentType: SizedImage['contentType'] = 'image/png'): SizedImage => ({
+  bytes: new Uint8Array([1]),
+  contentType,
+  width,
+  height
+})
 
 describe('fitting a result for figma.createImage', () => {
   const calls: Array<[number, number]> = []
@@ -21,6 +26,10 @@ describe('fitting a result for figma.createImage', () => {
   })
 
   it('re-encodes WebP, which Figma cannot take, as PNG', async () => {
-    expect(await fitForFigmaAsync(image(1024, 1024, 'image/webp'), resizeAsync)).toMatchObject({ contentType: 'image/png', width: 1024, height: 1024 })
+    expect(await fitForFigmaAsync(image(1024, 1024, 'image/webp'), resizeAsync)).toMatchObject({
+      contentType: 'image/png',
+      width: 1024,
+      height: 1024
+    })
   })
 })

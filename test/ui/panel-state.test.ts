@@ -24,7 +24,14 @@ describe('the panel state', () => {
 
   it('times each frame’s stage from when it began', () => {
     const state = reduce([
-      { type: 'started', items: [{ sourceId: 'a', name: 'A' }, { sourceId: 'b', name: 'B' }], now: 1000 },
+      {
+        type: 'started',
+        items: [
+          { sourceId: 'a', name: 'A' },
+          { sourceId: 'b', name: 'B' }
+        ],
+        now: 1000
+      },
       { type: 'item', index: 0, patch: { stage: 'uploading' }, now: 1200 },
       { type: 'item', index: 0, patch: { stage: 'generating', status: 'queued' }, now: 1500 },
       { type: 'item', index: 0, patch: { stage: 'generating', status: 'running' }, now: 4000 },
@@ -62,8 +69,19 @@ describe('the panel state', () => {
   })
 
   it('offers the jobs that were pending when the panel last closed', () => {
-    const job = { jobId: 'j1', relayUrl: 'http://r', sourceId: '1:1', sourceName: 'Hero', prompt: 'p', options: { aspectRatio: 'auto' as const, numImages: 1, outputFormat: 'png' as const }, createdAt: new Date(0).toISOString() }
-    const state = reduce([{ ...init('t'), pendingJobs: [job] } as PanelAction, { type: 'recovered', jobId: 'j1', patch: { state: 'running' } }])
+    const job = {
+      jobId: 'j1',
+      relayUrl: 'http://r',
+      sourceId: '1:1',
+      sourceName: 'Hero',
+      prompt: 'p',
+      options: { aspectRatio: 'auto' as const, numImages: 1, outputFormat: 'png' as const },
+      createdAt: new Date(0).toISOString()
+    }
+    const state = reduce([
+      { ...init('t'), pendingJobs: [job] } as PanelAction,
+      { type: 'recovered', jobId: 'j1', patch: { state: 'running' } }
+    ])
     expect(state.recovered).toEqual([{ job, state: 'running' }])
     expect(reduce([{ type: 'recovered', jobId: 'j1', patch: undefined }], state).recovered).toEqual([])
   })

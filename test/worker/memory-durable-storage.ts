@@ -29,7 +29,8 @@ export function createMemoryDurableStorage(): MemoryDurableStorage {
   }
   function put(key: string, value: unknown): void {
     const size = sizeOf(value)
-    if (size > MAX_VALUE_BYTES) throw new RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes. A value of size ${size} was given.`)
+    if (size > MAX_VALUE_BYTES)
+      throw new RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes. A value of size ${size} was given.`)
     largestValue = Math.max(largestValue, size)
     data.set(key, structuredClone(value))
   }

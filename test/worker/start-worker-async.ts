@@ -52,8 +52,15 @@ function capnpString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`
 }
 
-export function workerdConfig(options: { port: number; bindings: Record<string, string>; storage: 'disk' | 'memory'; storageDir?: string }): string {
-  const bindings = Object.entries(options.bindings).map(([name, value]) => `    (name = ${capnpString(name)}, text = ${capnpString(value)}),`)
+export function workerdConfig(options: {
+  port: number
+  bindings: Record<string, string>
+  storage: 'disk' | 'memory'
+  storageDir?: string
+}): string {
+  const bindings = Object.entries(options.bindings).map(
+    ([name, value]) => `    (name = ${capnpString(name)}, text = ${capnpString(value)}),`
+  )
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -116,7 +123,8 @@ async function stopAsync(child: ChildProcess): Promise<void> {
 async function waitForHealthAsync(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`workerd exited (${child.exitCode ?? child.signalCode}):\n${output()}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`workerd exited (${child.exitCode ?? child.signalCode}):\n${output()}`)
     try {
       const response = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2_000) })
       await response.arrayBuffer()
@@ -140,7 +148,15 @@ export async function startWorkerAsync(options: WorkerOptions): Promise<RunningW
     mkdirSync(join(dir, 'do-storage'))
     copyFileSync(WORKER_BUNDLE, join(dir, 'worker.mjs'))
     const port = await freePortAsync()
-    writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, bindings: options.bindings, storage: options.storage ?? 'disk', ...(options.storageDir === undefined ? {} : { storageDir: options.storageDir }) }))
+    writeFileSync(
+      join(dir, 'config.capnp'),
+      workerdConfig({
+        port,
+        bindings: options.bindings,
+        storage: options.storage ?? 'disk',
+        ...(options.storageDir === undefined ? {} : { storageDir: options.storageDir })
+      })
+    )
     const child = spawn(workerdBinary(), ['serve', 'config.capnp', '--verbose'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
     running.add(child)
     let text = ''

@@ -13,7 +13,10 @@ describe('dist/worker.mjs', () => {
   const bundle = readFileSync(WORKER_BUNDLE, 'utf8')
 
   it('imports nothing from Node but node:async_hooks (nodejs_compat), and bundles everything else', () => {
-    const imports = [...bundle.matchAll(/^\s*import\s[^'"]*?from\s*["']([^"']+)["']/gm), ...bundle.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1])
+    const imports = [
+      ...bundle.matchAll(/^\s*import\s[^'"]*?from\s*["']([^"']+)["']/gm),
+      ...bundle.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)
+    ].map((match) => match[1])
     expect([...new Set(imports)]).toEqual(['node:async_hooks'])
     expect(bundle).not.toMatch(/\brequire\(\s*["']/)
     // ComfyUI's adapter (node:fs, ws) is swapped for the stub that refuses it.
@@ -51,9 +54,15 @@ describe('the Worker’s configuration from bindings', () => {
   })
 
   it('stops with a readable message for a bad tokens JSON, RELAY_TOKENS_FILE, COMFYUI_URL, or no tokens at all', () => {
-    expect(() => workerConfig({ ...base, [TOKENS_JSON_BINDING]: '{"tokens":[{"token":"short"}]}' })).toThrow(/RELAY_TOKENS_JSON.*not valid/s)
-    expect(() => workerConfig({ ...base, RELAY_TOKENS_FILE: '/etc/tokens.json', RELAY_TOKENS: PLAIN_TOKEN })).toThrow(/RELAY_TOKENS_JSON instead/)
-    expect(() => workerConfig({ ...base, RELAY_TOKENS: PLAIN_TOKEN, COMFYUI_URL: 'http://127.0.0.1:8188' })).toThrow(/ComfyUI is not available on Workers/)
+    expect(() => workerConfig({ ...base, [TOKENS_JSON_BINDING]: '{"tokens":[{"token":"short"}]}' })).toThrow(
+      /RELAY_TOKENS_JSON.*not valid/s
+    )
+    expect(() => workerConfig({ ...base, RELAY_TOKENS_FILE: '/etc/tokens.json', RELAY_TOKENS: PLAIN_TOKEN })).toThrow(
+      /RELAY_TOKENS_JSON instead/
+    )
+    expect(() => workerConfig({ ...base, RELAY_TOKENS: PLAIN_TOKEN, COMFYUI_URL: 'http://127.0.0.1:8188' })).toThrow(
+      /ComfyUI is not available on Workers/
+    )
     expect(() => workerConfig(base)).toThrow(ConfigError)
     expect(() => workerConfig(base)).toThrow(/no access tokens/)
   })

@@ -89,7 +89,9 @@ export function itKeepsSecretsOutOfTheWorker(): void {
       expect(workerTranscript.responses.length).toBeGreaterThan(0)
       expect(outputs.join('').length, 'the relay logs through workerd').toBeGreaterThan(0)
       expect([...workerTranscript.responses, ...outputs].filter((text) => text.includes(WORKER_API_KEY))).toEqual([])
-      expect([...workerTranscript.responses, ...outputs].filter((text) => WORKER_ALL_TOKENS.some((token) => text.includes(token)))).toEqual([])
+      expect([...workerTranscript.responses, ...outputs].filter((text) => WORKER_ALL_TOKENS.some((token) => text.includes(token)))).toEqual(
+        []
+      )
       expect(outputs.filter((text) => /[A-Za-z0-9+/]{200,}/.test(text))).toEqual([])
     })
   })

@@ -25,7 +25,7 @@ function withIdat(png: Uint8Array, data: Uint8Array): Uint8Array {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
   const chunks: Buffer[] = [Buffer.from(png.subarray(0, 8))]
   let idatWritten = false
-  for (let offset = 8; offset < png.length; ) {
+  for (let offset = 8; offset < png.length;) {
     const length = view.getUint32(offset)
     const type = Buffer.from(png.subarray(offset + 4, offset + 8))
     offset += 12 + length
@@ -46,10 +46,16 @@ function withIdat(png: Uint8Array, data: Uint8Array): Uint8Array {
 describe('the worker in workerd: complete images only', () => {
   it('refuses a PNG whose IDAT is garbage or too short for its header, before the host is called', async () => {
     const before = relay.runware.requests.length
-    for (const broken of [withIdat(makePng(64, 36, 3), new Uint8Array(300).fill(0x5a)), withIdat(makePng(64, 36, 3), deflateSync(new Uint8Array(10)))]) {
+    for (const broken of [
+      withIdat(makePng(64, 36, 3), new Uint8Array(300).fill(0x5a)),
+      withIdat(makePng(64, 36, 3), deflateSync(new Uint8Array(10)))
+    ]) {
       const response = await relay.postEditAsync(undefined, [broken], ALICE.token)
       expect(response.status).toBe(400)
-      expect(await errorOf(response)).toMatchObject({ code: 'invalid_image', message: expect.stringMatching(/^The image is not a complete PNG image/) })
+      expect(await errorOf(response)).toMatchObject({
+        code: 'invalid_image',
+        message: expect.stringMatching(/^The image is not a complete PNG image/)
+      })
     }
     expect(relay.runware.requests.length).toBe(before)
   })
@@ -63,9 +69,20 @@ describe('the worker in workerd: complete images only', () => {
 
   it('stops reading a body of many empty parts at the first one, and quotes none of it at length', async () => {
     const one = `--b0undary\r\nContent-Disposition: form-data; name="${'a'.repeat(100)}"\r\n\r\n\r\n`
-    const response = await relay.requestAsync('/v1/edits', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b0undary' }, body: one.repeat(20_000) + '--b0undary--\r\n' }, ALICE.token)
+    const response = await relay.requestAsync(
+      '/v1/edits',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=b0undary' },
+        body: one.repeat(20_000) + '--b0undary--\r\n'
+      },
+      ALICE.token
+    )
     expect(response.status).toBe(400)
-    expect(await errorOf(response)).toEqual({ code: 'invalid_request', message: `Unknown part "${'a'.repeat(40)}…". Only "request" and "image" are allowed.` })
+    expect(await errorOf(response)).toEqual({
+      code: 'invalid_request',
+      message: `Unknown part "${'a'.repeat(40)}…". Only "request" and "image" are allowed.`
+    })
   })
 })
 

@@ -24,7 +24,10 @@ afterAll(async () => {
 })
 
 function splitList(header: string | null): string[] {
-  return (header ?? '').split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '')
+  return (header ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '')
 }
 
 describe('the worker in workerd: health and access', () => {
@@ -66,12 +69,17 @@ describe('the worker in workerd: health and access', () => {
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
     expect(splitList(response.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'post', 'delete']))
-    expect(splitList(response.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining(['authorization', 'content-type']))
+    expect(splitList(response.headers.get('access-control-allow-headers'))).toEqual(
+      expect.arrayContaining(['authorization', 'content-type'])
+    )
     expect(response.headers.get('access-control-allow-credentials')).toBeNull()
   })
 
   it('opens the test-only store route with RELAY_TEST_ROUTES=1, on a scratch object (the restart test checks it is closed otherwise)', async () => {
-    const response = await relay.requestAsync('/__test/store/probe', { method: 'POST', body: JSON.stringify({ method: 'listJobsAsync', args: [] }) })
+    const response = await relay.requestAsync('/__test/store/probe', {
+      method: 'POST',
+      body: JSON.stringify({ method: 'listJobsAsync', args: [] })
+    })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ value: [], undefined: false })
   })
@@ -79,7 +87,11 @@ describe('the worker in workerd: health and access', () => {
 
 describe('the worker in workerd: bad requests', () => {
   it('answers 400 invalid_request to a body that is not multipart, to a request part that is not JSON, and to an edit with no image', async () => {
-    const json = await relay.requestAsync('/v1/edits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Make it blue' }) }, ALICE.token)
+    const json = await relay.requestAsync(
+      '/v1/edits',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Make it blue' }) },
+      ALICE.token
+    )
     expect(json.status).toBe(400)
     expect(await errorOf(json)).toEqual({ code: 'invalid_request', message: expect.stringMatching(/multipart/) })
 
@@ -113,7 +125,11 @@ describe('the worker in workerd: bad requests', () => {
 
 describe('the worker in workerd: edits end to end', () => {
   it('runs an edit through the fake Runware: 202 with Location, ?wait to succeeded, then image bytes that decode', async () => {
-    const response = await relay.postEditAsync({ prompt: 'Make the sky purple, keep everything else', numImages: 2 }, undefined, ALICE.token)
+    const response = await relay.postEditAsync(
+      { prompt: 'Make the sky purple, keep everything else', numImages: 2 },
+      undefined,
+      ALICE.token
+    )
     expect(response.status).toBe(202)
     const { id } = (await response.json()) as { id: string }
     expect(response.headers.get('location')).toBe(`/v1/edits/${id}`)
@@ -176,7 +192,18 @@ describe('the worker in workerd: edits end to end', () => {
   it('answers /v1/usage: an owner sees itself, the operator sees every owner', async () => {
     const own = UsageResponse.parse(await (await relay.requestAsync('/v1/usage', {}, CAROL.token)).json())
     expect(own.scope).toBe('own')
-    expect(own.owners).toEqual([{ owner: 'carol', edits: 1, images: 1, spentUsd: 0.08, reservedUsd: 0, dailyBudgetUsd: 0.1, remainingUsd: 0.02, requestsPerMinute: 20 }])
+    expect(own.owners).toEqual([
+      {
+        owner: 'carol',
+        edits: 1,
+        images: 1,
+        spentUsd: 0.08,
+        reservedUsd: 0,
+        dailyBudgetUsd: 0.1,
+        remainingUsd: 0.02,
+        requestsPerMinute: 20
+      }
+    ])
     const all = UsageResponse.parse(await (await relay.requestAsync('/v1/usage', {}, OPS.token)).json())
     expect(all.scope).toBe('all')
     expect(all.owners.map((owner) => owner.owner)).toEqual(expect.arrayContaining(['alice', 'bob', 'ops', 'carol']))
@@ -202,7 +229,10 @@ describe('the worker in workerd: restarts', () => {
       }
       const second = await startWorkerRelayAsync({ storageDir, bindings: { RELAY_TEST_ROUTES: '0' } })
       try {
-        const closedRoute = await second.requestAsync('/__test/store/probe', { method: 'POST', body: JSON.stringify({ method: 'listJobsAsync', args: [] }) })
+        const closedRoute = await second.requestAsync('/__test/store/probe', {
+          method: 'POST',
+          body: JSON.stringify({ method: 'listJobsAsync', args: [] })
+        })
         expect(closedRoute.status).toBe(404)
         const kept = EditJob.parse(await (await second.requestAsync(`/v1/edits/${done}`, {}, ALICE.token)).json())
         expect(kept.status).toBe('succeeded')

@@ -28,7 +28,10 @@ afterAll(async () => {
 /** A RelayStore whose every call is one request to the scratch object `name`. */
 function remoteStore(name: string): RelayStore {
   async function call(method: string, ...args: unknown[]): Promise<unknown> {
-    const response = await fetch(`${worker.url}/__test/store/${name}`, { method: 'POST', body: JSON.stringify({ method, args: encodeRpc(args) }) })
+    const response = await fetch(`${worker.url}/__test/store/${name}`, {
+      method: 'POST',
+      body: JSON.stringify({ method, args: encodeRpc(args) })
+    })
     const body = (await response.json()) as { value?: unknown; undefined?: boolean; error?: string }
     if (body.error !== undefined) throw new Error(body.error)
     return body.undefined === true ? undefined : decodeRpc(body.value)
@@ -61,7 +64,9 @@ function remoteStore(name: string): RelayStore {
     },
     reopenAsync: async (store) => {
       await store.closeAsync()
-      await fetch(`${worker.url}/__test/store/${name}`, { method: 'POST', body: JSON.stringify({ method: 'reopen' }) }).then((response) => response.arrayBuffer())
+      await fetch(`${worker.url}/__test/store/${name}`, { method: 'POST', body: JSON.stringify({ method: 'reopen' }) }).then((response) =>
+        response.arrayBuffer()
+      )
       return remoteStore(name)
     }
   })

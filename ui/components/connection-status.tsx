@@ -7,7 +7,11 @@ export function ConnectionStatus({ connection }: { connection: Connection }) {
     case 'unknown':
       return null
     case 'checking':
-      return <p class="status muted" role="status">Checking the relay…</p>
+      return (
+        <p class="status muted" role="status">
+          Checking the relay…
+        </p>
+      )
     case 'error':
       return (
         <p class="status danger" role="status">
@@ -27,7 +31,11 @@ export function ConnectionStatus({ connection }: { connection: Connection }) {
       if (ready.length === 0) {
         return (
           <p class="status danger" role="status">
-            Connected, but the relay has no image host key. Whoever runs it must set {Object.values(PROVIDERS).map((spec) => spec.apiKeyVariable).join(' or ')}.
+            Connected, but the relay has no image host key. Whoever runs it must set{' '}
+            {Object.values(PROVIDERS)
+              .map((spec) => spec.apiKeyVariable)
+              .join(' or ')}
+            .
           </p>
         )
       }

@@ -21,7 +21,10 @@ function ago(ms: number): string {
 }
 
 function Entry({ entry, now, onUsePrompt, onSelect }: { entry: HistoryEntry; now: number } & Omit<HistoryViewProps, 'history' | 'now'>) {
-  const thumbnail = useMemo(() => (entry.thumbnail === undefined ? undefined : bytesToDataUrl(entry.thumbnail, 'image/jpeg')), [entry.thumbnail])
+  const thumbnail = useMemo(
+    () => (entry.thumbnail === undefined ? undefined : bytesToDataUrl(entry.thumbnail, 'image/jpeg')),
+    [entry.thumbnail]
+  )
   const model = ModelId.safeParse(entry.model)
   return (
     <li class="history-entry">
@@ -35,7 +38,8 @@ function Entry({ entry, now, onUsePrompt, onSelect }: { entry: HistoryEntry; now
         <span class="muted">
           {model.success ? MODELS[model.data].name : entry.model}
           {entry.seed === undefined ? '' : ` · seed ${entry.seed}`}
-          {entry.costUsd === undefined ? '' : ` · ${formatUsd(entry.costUsd)}`} · {formatSeconds(entry.elapsedMs)} · {ago(now - Date.parse(entry.createdAt))}
+          {entry.costUsd === undefined ? '' : ` · ${formatUsd(entry.costUsd)}`} · {formatSeconds(entry.elapsedMs)} ·{' '}
+          {ago(now - Date.parse(entry.createdAt))}
         </span>
         <div class="row">
           <button type="button" class="link" onClick={() => onUsePrompt(entry.prompt)}>

@@ -18,7 +18,13 @@ export function ModeSwitch({ count, mode, maxReferences, disabled, onChange }: M
         Edit each of the {count} frames on its own
       </label>
       <label class="radio">
-        <input type="radio" name="mode" checked={mode === 'together'} disabled={disabled || !togetherAllowed} onChange={() => onChange('together')} />
+        <input
+          type="radio"
+          name="mode"
+          checked={mode === 'together'}
+          disabled={disabled || !togetherAllowed}
+          onChange={() => onChange('together')}
+        />
         One edit with all {count} as references{togetherAllowed ? '' : ` (this host takes ${maxReferences})`}
       </label>
     </div>

@@ -34,14 +34,40 @@ export function OptionsPanel(props: OptionsPanelProps) {
         <SafetySelect {...props} />
 
         {capabilities.guidance !== null && (
-          <NumberField id="opt-guidance" label="Guidance" value={options.guidance} range={capabilities.guidance} step={0.5} disabled={disabled} onChange={(guidance) => onChange({ guidance })} />
+          <NumberField
+            id="opt-guidance"
+            label="Guidance"
+            value={options.guidance}
+            range={capabilities.guidance}
+            step={0.5}
+            disabled={disabled}
+            onChange={(guidance) => onChange({ guidance })}
+          />
         )}
-        {capabilities.steps !== null && <NumberField id="opt-steps" label="Steps" value={options.steps} range={capabilities.steps} step={1} disabled={disabled} onChange={(steps) => onChange({ steps })} />}
+        {capabilities.steps !== null && (
+          <NumberField
+            id="opt-steps"
+            label="Steps"
+            value={options.steps}
+            range={capabilities.steps}
+            step={1}
+            disabled={disabled}
+            onChange={(steps) => onChange({ steps })}
+          />
+        )}
 
         <FormatSelect {...props} />
 
         {capabilities.outputQuality !== null && chosenFormat(options, capabilities) !== 'png' && (
-          <NumberField id="opt-quality" label="Quality" value={options.outputQuality} range={capabilities.outputQuality} step={1} disabled={disabled} onChange={(outputQuality) => onChange({ outputQuality })} />
+          <NumberField
+            id="opt-quality"
+            label="Quality"
+            value={options.outputQuality}
+            range={capabilities.outputQuality}
+            step={1}
+            disabled={disabled}
+            onChange={(outputQuality) => onChange({ outputQuality })}
+          />
         )}
 
         <PromptUpsamplingToggle {...props} />

@@ -10,7 +10,14 @@ export function PresetChips({ disabled, onPick }: PresetChipsProps) {
   return (
     <div class="presets" role="group" aria-label="Instruction templates">
       {PRESETS.map((preset) => (
-        <button key={preset.id} type="button" class="chip" disabled={disabled} title={preset.template.replace(/[{}]/g, '')} onClick={() => onPick(preset.template)}>
+        <button
+          key={preset.id}
+          type="button"
+          class="chip"
+          disabled={disabled}
+          title={preset.template.replace(/[{}]/g, '')}
+          onClick={() => onPick(preset.template)}
+        >
           {preset.label}
         </button>
       ))}

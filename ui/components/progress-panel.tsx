@@ -36,7 +36,8 @@ function StageList({ item, now }: { item: ItemState; now: number }) {
         const state = index < current ? 'done' : index === current ? 'active' : 'todo'
         let detail = ''
         if (entry.stage === 'uploading' && item.uploadBytes !== undefined && index <= current) detail = formatBytes(item.uploadBytes)
-        if (entry.stage === 'generating' && state === 'active') detail = `${item.status === 'queued' ? 'queued · ' : ''}${formatSeconds(now - item.stageStartedAt)}`
+        if (entry.stage === 'generating' && state === 'active')
+          detail = `${item.status === 'queued' ? 'queued · ' : ''}${formatSeconds(now - item.stageStartedAt)}`
         return (
           <li key={entry.stage} class={`stage ${state}`} aria-current={state === 'active' ? 'step' : undefined}>
             <span class="stage-mark" aria-hidden="true">

@@ -21,14 +21,20 @@ export function RecoveredCard({ recovered, disabled, onPlace, onDismiss }: Recov
                 {entry.job.prompt}
               </span>
               <span class="muted">
-                {entry.job.sourceName} · {entry.state === 'ready' ? 'ready to place' : entry.state === 'placing' ? 'placing…' : 'still generating…'}
+                {entry.job.sourceName} ·{' '}
+                {entry.state === 'ready' ? 'ready to place' : entry.state === 'placing' ? 'placing…' : 'still generating…'}
               </span>
             </div>
             <div class="row">
               <button type="button" class="primary" disabled={disabled || entry.state !== 'ready'} onClick={() => onPlace(entry)}>
                 Place
               </button>
-              <button type="button" class="secondary" aria-label={`Dismiss the edit “${entry.job.prompt}”`} onClick={() => onDismiss(entry)}>
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Dismiss the edit “${entry.job.prompt}”`}
+                onClick={() => onDismiss(entry)}
+              >
                 Dismiss
               </button>
             </div>

@@ -16,7 +16,13 @@ function Thumbnail({ item, size }: { item: SelectionItem; size: number }) {
   const url = useMemo(() => (item.thumbnail === undefined ? undefined : bytesToDataUrl(item.thumbnail, 'image/png')), [item.thumbnail])
   return (
     <div class="thumb" style={{ width: `${size}px`, height: `${size}px` }}>
-      {url === undefined ? <span class="thumb-empty" aria-hidden="true">?</span> : <img src={url} alt="" />}
+      {url === undefined ? (
+        <span class="thumb-empty" aria-hidden="true">
+          ?
+        </span>
+      ) : (
+        <img src={url} alt="" />
+      )}
     </div>
   )
 }
@@ -62,7 +68,9 @@ export function SelectionCard({ selection, mode, maxReferences, disabled, onMode
         </ul>
       )}
       {iterating && <p class="hint">This is a Kontext Edit result: editing it again keeps a link to it in the new result’s history.</p>}
-      {selection.length > 1 && <ModeSwitch count={selection.length} mode={mode} maxReferences={maxReferences} disabled={disabled} onChange={onMode} />}
+      {selection.length > 1 && (
+        <ModeSwitch count={selection.length} mode={mode} maxReferences={maxReferences} disabled={disabled} onChange={onMode} />
+      )}
       {selection
         .filter((item) => item.problem !== undefined)
         .map((item) => (

@@ -54,7 +54,8 @@ export function SettingsView({ settings, connection, onSave, onTest, onBack, net
     <section class="settings" aria-label="Settings" onKeyDown={handleKeyDown}>
       {settings.token === '' && (
         <p class="card hint">
-          Kontext Edit sends your frames to your team’s relay, which calls the image model. Enter the relay’s address and the access token it printed when it started (see the README).
+          Kontext Edit sends your frames to your team’s relay, which calls the image model. Enter the relay’s address and the access token
+          it printed when it started (see the README).
         </p>
       )}
       <RelayUrlField relayUrl={relayUrl} urlError={urlError} access={access} accessNote={accessNote} onInput={setRelayUrl} />

@@ -14,8 +14,10 @@ function lengthWarning(oldText: string, newText: string): string | undefined {
   const [oldLength, newLength] = [oldText.length, newText.length]
   if (oldLength === 0 || newLength === 0 || Math.abs(newLength - oldLength) < 4) return undefined
   const ratio = newLength / oldLength
-  if (ratio > LENGTH_RATIO_WARNING) return `The new text is ${ratio.toFixed(1)}× as long as the old. Kontext may squeeze or wrap it; a shorter text keeps the layout.`
-  if (ratio < 1 / LENGTH_RATIO_WARNING) return 'The new text is much shorter than the old. Kontext may stretch it or leave a gap; say how it should sit.'
+  if (ratio > LENGTH_RATIO_WARNING)
+    return `The new text is ${ratio.toFixed(1)}× as long as the old. Kontext may squeeze or wrap it; a shorter text keeps the layout.`
+  if (ratio < 1 / LENGTH_RATIO_WARNING)
+    return 'The new text is much shorter than the old. Kontext may stretch it or leave a gap; say how it should sit.'
   return undefined
 }
 
@@ -34,7 +36,13 @@ export function TypographyHelper({ texts, prompt, disabled, onPick }: Typography
       <ul class="text-list">
         {texts.map((text) => (
           <li key={text.id}>
-            <button type="button" class="text-chip" disabled={disabled} title={`Replace “${text.characters}”`} onClick={() => onPick(text.characters)}>
+            <button
+              type="button"
+              class="text-chip"
+              disabled={disabled}
+              title={`Replace “${text.characters}”`}
+              onClick={() => onPick(text.characters)}
+            >
               {text.characters}
             </button>
           </li>

@@ -26,13 +26,21 @@ export interface PendingPlacement {
  * Downloads a succeeded job's images from the relay, fits them for Figma and writes their
  * provenance. Also used for a job that finished while the panel was closed.
  */
-export async function collectResultsAsync(job: EditJob, context: ResultContext, deps: EditDeps, signal: AbortSignal): Promise<PendingPlacement> {
+export async function collectResultsAsync(
+  job: EditJob,
+  context: ResultContext,
+  deps: EditDeps,
+  signal: AbortSignal
+): Promise<PendingPlacement> {
   deps.onProgress({ stage: 'downloading', jobId: job.id })
   const createdAt = new Date(deps.now()).toISOString()
   const images: ResultImage[] = []
   for (const [index, image] of job.images.entries()) {
     const bytes = await deps.relay.fetchImageAsync(image.url, signal)
-    const fitted = await fitForFigmaAsync({ bytes, contentType: image.contentType, width: image.width, height: image.height }, deps.resizeAsync)
+    const fitted = await fitForFigmaAsync(
+      { bytes, contentType: image.contentType, width: image.width, height: image.height },
+      deps.resizeAsync
+    )
     const seed = image.seed
     images.push({
       ...fitted,

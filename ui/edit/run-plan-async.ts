@@ -44,7 +44,9 @@ export function resolutionNote(pending: PendingPlacement, frame: { width: number
   if (image === undefined) return undefined
   const frameWidth = Math.round(frame.width)
   const frameHeight = Math.round(frame.height)
-  return image.width * image.height < frameWidth * frameHeight ? `${image.width}×${image.height} result for a ${frameWidth}×${frameHeight} frame` : undefined
+  return image.width * image.height < frameWidth * frameHeight
+    ? `${image.width}×${image.height} result for a ${frameWidth}×${frameHeight} frame`
+    : undefined
 }
 
 /**
@@ -52,13 +54,20 @@ export function resolutionNote(pending: PendingPlacement, frame: { width: number
  * source. Items report their own progress and outcome; one failing does not stop the others.
  * Resolves with whether every result landed beside its source.
  */
-export async function runPlanAsync(plan: Plan, makeDeps: (index: number) => EditDeps, callbacks: PlanCallbacks, signal: AbortSignal, randomId: () => string): Promise<{ besideSource: boolean }> {
+export async function runPlanAsync(
+  plan: Plan,
+  makeDeps: (index: number) => EditDeps,
+  callbacks: PlanCallbacks,
+  signal: AbortSignal,
+  randomId: () => string
+): Promise<{ besideSource: boolean }> {
   let besideSource = true
   await mapWithConcurrencyAsync(plan.items, BATCH_CONCURRENCY, async (item, index) => {
     if (signal.aborted) return
     const deps: EditDeps = {
       ...makeDeps(index),
-      onProgress: (progress) => callbacks.onItem(index, { stage: progress.stage, status: progress.status, uploadBytes: progress.uploadBytes }),
+      onProgress: (progress) =>
+        callbacks.onItem(index, { stage: progress.stage, status: progress.status, uploadBytes: progress.uploadBytes }),
       onJobCreated: callbacks.onJobCreated
     }
     let pending: PendingPlacement

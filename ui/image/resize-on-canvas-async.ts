@@ -11,6 +11,8 @@ export const resizeOnCanvasAsync: ImageResizer = async (image, width, height) =>
   context.imageSmoothingQuality = 'high'
   context.drawImage(bitmap, 0, 0, width, height)
   bitmap.close()
-  const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((value) => (value === null ? reject(new Error('toBlob failed')) : resolve(value)), 'image/png'))
+  const blob = await new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((value) => (value === null ? reject(new Error('toBlob failed')) : resolve(value)), 'image/png')
+  )
   return { bytes: new Uint8Array(await blob.arrayBuffer()), contentType: 'image/png', width, height }
 }

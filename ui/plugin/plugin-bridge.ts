@@ -21,7 +21,12 @@ export interface PluginBridge {
   post(message: UiToPluginInput): void
   exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]>
   /** Still resolves after an abort when the sandbox had placed the images already. */
-  placeResultsAsync(requestId: string, sourceId: string, images: ResultImage[], signal: AbortSignal): Promise<{ nodeIds: string[]; besideSource: boolean }>
+  placeResultsAsync(
+    requestId: string,
+    sourceId: string,
+    images: ResultImage[],
+    signal: AbortSignal
+  ): Promise<{ nodeIds: string[]; besideSource: boolean }>
 }
 
 /**
@@ -50,7 +55,8 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
 
     exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]> {
       return requestReplyAsync(on, {
-        send: () => port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
+        send: () =>
+          port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
         match: (message) => {
           if (message.type === 'exported' && message.requestId === requestId) return message.references
           if (message.type === 'export-failed' && message.requestId === requestId) return toError(message.error)
@@ -61,11 +67,17 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
       })
     },
 
-    placeResultsAsync(requestId: string, sourceId: string, images: ResultImage[], signal: AbortSignal): Promise<{ nodeIds: string[]; besideSource: boolean }> {
+    placeResultsAsync(
+      requestId: string,
+      sourceId: string,
+      images: ResultImage[],
+      signal: AbortSignal
+    ): Promise<{ nodeIds: string[]; besideSource: boolean }> {
       return requestReplyAsync(on, {
         send: () => port.post({ type: 'place-results', requestId, sourceId, images }),
         match: (message) => {
-          if (message.type === 'placed' && message.requestId === requestId) return { nodeIds: message.nodeIds, besideSource: message.besideSource }
+          if (message.type === 'placed' && message.requestId === requestId)
+            return { nodeIds: message.nodeIds, besideSource: message.besideSource }
           if (message.type === 'place-failed' && message.requestId === requestId) return toError(message.error)
           return undefined
         },

@@ -73,7 +73,13 @@ async function checkConnectionAsync({ deps, store }: SessionContext, relayUrl: s
     const signal = AbortSignal.timeout(HEALTH_TIMEOUT_MS)
     const [health, models] = await Promise.all([relay.healthAsync(signal), relay.modelsAsync(signal)])
     // Today's spend and budget: a nicety, so an older relay without /v1/usage changes nothing.
-    const usage = health.auth === 'valid' ? await relay.usageAsync(signal).then((response) => response.owners[0]).catch(() => undefined) : undefined
+    const usage =
+      health.auth === 'valid'
+        ? await relay
+            .usageAsync(signal)
+            .then((response) => response.owners[0])
+            .catch(() => undefined)
+        : undefined
     store.dispatch({ type: 'connection', connection: { kind: 'ok', health, models, ...(usage === undefined ? {} : { usage }) } })
   } catch (error) {
     store.dispatch({ type: 'connection', connection: { kind: 'error', error: toErrorInfo(error, 'relay_unreachable') } })
@@ -116,7 +122,14 @@ function launchVariation({ store, workflows }: SessionContext): void {
   const options: EditOptions = { ...state.settings.options, model: result.model, provider: result.provider, seed: null, numImages: 1 }
   const choice = resolveChoice(state.connection.kind === 'ok' ? state.connection.models : undefined, options)
   void workflows.runAsync({
-    items: [{ sourceId: result.sourceId, name: result.sourceName, nodeIds: [result.sourceId], frame: { width: source.width, height: source.height } }],
+    items: [
+      {
+        sourceId: result.sourceId,
+        name: result.sourceName,
+        nodeIds: [result.sourceId],
+        frame: { width: source.width, height: source.height }
+      }
+    ],
     prompt: result.prompt,
     options,
     capabilities: choice.capabilities,
@@ -137,7 +150,14 @@ function handleInit(ctx: SessionContext, message: Extract<PluginToUi, { type: 'i
   const { store } = ctx
   const previous = store.getState()
   const launch = { command: message.command, ...(message.instruction === undefined ? {} : { instruction: message.instruction }) }
-  store.dispatch({ type: 'init', settings: message.settings, selection: message.selection, launch, history: message.history, pendingJobs: message.pendingJobs })
+  store.dispatch({
+    type: 'init',
+    settings: message.settings,
+    selection: message.selection,
+    launch,
+    history: message.history,
+    pendingJobs: message.pendingJobs
+  })
   const { settings } = store.getState()
   const relayChanged = !previous.ready || previous.settings.relayUrl !== settings.relayUrl || previous.settings.token !== settings.token
   if (relayChanged && !isQuick(ctx)) void checkConnectionAsync(ctx, settings.relayUrl, settings.token)
@@ -203,7 +223,8 @@ export function createEditSession(deps: EditSessionDeps): EditSession {
     placeAgain: (pending, name) => void workflows.placeAgainAsync(pending, name),
     placeCanceled() {
       const { phase } = getState()
-      if (phase.kind === 'canceled' && phase.pending !== undefined) void workflows.placeAgainAsync(phase.pending, phase.pending.images[0]?.provenance.sourceName ?? '')
+      if (phase.kind === 'canceled' && phase.pending !== undefined)
+        void workflows.placeAgainAsync(phase.pending, phase.pending.images[0]?.provenance.sourceName ?? '')
     },
     placeRecovered: (entry) => void workflows.placeRecoveredAsync(entry),
     dismissRecovered(entry) {

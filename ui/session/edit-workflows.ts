@@ -32,7 +32,14 @@ interface WorkflowContext {
 const isQuick = (ctx: WorkflowContext): boolean => ctx.store.getState().launch.command === 'quick'
 
 function editDepsFor({ deps }: WorkflowContext, settings: Settings): EditDeps {
-  return { plugin: deps.bridge, relay: deps.relayFor(settings.relayUrl, settings.token), resizeAsync: deps.resizeAsync, sleepAsync: deps.sleepAsync, now: deps.now, onProgress: () => undefined }
+  return {
+    plugin: deps.bridge,
+    relay: deps.relayFor(settings.relayUrl, settings.token),
+    resizeAsync: deps.resizeAsync,
+    sleepAsync: deps.sleepAsync,
+    now: deps.now,
+    onProgress: () => undefined
+  }
 }
 
 /** The quick action has no panel to show progress in: Figma's notifications say it instead. */
@@ -56,7 +63,12 @@ function finishQuick(ctx: WorkflowContext, items: ItemState[]): void {
   const failed = items.filter((item) => item.stage === 'failed')
   if (failed.length > 0) notifyQuick(ctx, failed[0]!.error?.message ?? ERROR_MESSAGES.provider_error, true)
   const placed = items.length - failed.length
-  ctx.deps.bridge.post({ type: 'close', ...(placed > 0 ? { message: placed === 1 ? `Kontext Edit: result placed beside “${items[0]!.name}”` : `Kontext Edit: ${placed} results placed` } : {}) })
+  ctx.deps.bridge.post({
+    type: 'close',
+    ...(placed > 0
+      ? { message: placed === 1 ? `Kontext Edit: result placed beside “${items[0]!.name}”` : `Kontext Edit: ${placed} results placed` }
+      : {})
+  })
 }
 
 async function runAsync(ctx: WorkflowContext, plan: Plan): Promise<void> {
@@ -65,7 +77,12 @@ async function runAsync(ctx: WorkflowContext, plan: Plan): Promise<void> {
   const { deps, store } = ctx
   const settings = store.getState().settings
   const startedAt = deps.now()
-  const items: ItemState[] = plan.items.map((item) => ({ sourceId: item.sourceId, name: item.name, stage: 'waiting', stageStartedAt: startedAt }))
+  const items: ItemState[] = plan.items.map((item) => ({
+    sourceId: item.sourceId,
+    name: item.name,
+    stage: 'waiting',
+    stageStartedAt: startedAt
+  }))
   let lastStage = ''
   try {
     store.dispatch({ type: 'started', items: plan.items, now: startedAt })
@@ -77,7 +94,8 @@ async function runAsync(ctx: WorkflowContext, plan: Plan): Promise<void> {
         if (patch.stage === 'generating' && lastStage !== 'generating') notifyQuick(ctx, 'Kontext Edit: generating…')
         lastStage = patch.stage ?? lastStage
       },
-      onJobCreated: (jobId: string, context: ResultContext) => deps.bridge.post({ type: 'remember-job', job: pendingJobOf(jobId, context, settings.relayUrl, deps.now()) }),
+      onJobCreated: (jobId: string, context: ResultContext) =>
+        deps.bridge.post({ type: 'remember-job', job: pendingJobOf(jobId, context, settings.relayUrl, deps.now()) }),
       onPlaced: (pending: PendingPlacement, nodeIds: string[]) => recordPlaced(ctx, pending, nodeIds, deps.now() - startedAt)
     }
     const outcome = await runPlanAsync(plan, () => editDepsFor(ctx, settings), callbacks, controller.signal, deps.randomId)
@@ -111,10 +129,20 @@ async function placeAgainAsync(ctx: WorkflowContext, pending: PendingPlacement, 
     store.dispatch({ type: 'item', index: 0, patch: { stage: 'placing' }, now: startedAt })
     const placed = await placePendingAsync(retry, editDepsFor(ctx, store.getState().settings), controller.signal)
     recordPlaced(ctx, retry, placed.nodeIds, deps.now() - startedAt)
-    store.dispatch({ type: 'item', index: 0, patch: { stage: 'done', nodeIds: placed.nodeIds, ...(retry.job.cost === undefined ? {} : { costUsd: retry.job.cost }) }, now: deps.now() })
+    store.dispatch({
+      type: 'item',
+      index: 0,
+      patch: { stage: 'done', nodeIds: placed.nodeIds, ...(retry.job.cost === undefined ? {} : { costUsd: retry.job.cost }) },
+      now: deps.now()
+    })
     store.dispatch({ type: 'finished', now: deps.now(), besideSource: placed.besideSource })
   } catch (error) {
-    store.dispatch({ type: 'item', index: 0, patch: { stage: 'failed', error: toErrorInfo(error, 'place_failed'), pending: retry }, now: deps.now() })
+    store.dispatch({
+      type: 'item',
+      index: 0,
+      patch: { stage: 'failed', error: toErrorInfo(error, 'place_failed'), pending: retry },
+      now: deps.now()
+    })
     store.dispatch({ type: 'finished', now: deps.now(), besideSource: true })
   } finally {
     ctx.running.current = undefined
@@ -126,16 +154,38 @@ async function recoverAsync(ctx: WorkflowContext, entry: Recovered): Promise<voi
   const job = entry.job
   const relay = deps.relayFor(job.relayUrl, store.getState().settings.token)
   try {
-    const finished = await waitForEditAsync(relay, job.jobId, { signal: new AbortController().signal, sleepAsync: deps.sleepAsync, now: deps.now })
+    const finished = await waitForEditAsync(relay, job.jobId, {
+      signal: new AbortController().signal,
+      sleepAsync: deps.sleepAsync,
+      now: deps.now
+    })
     if (finished.status !== 'succeeded') throw new AppError(finished.error?.code ?? 'provider_error')
-    const context: ResultContext = { requestId: deps.randomId(), prompt: job.prompt, sourceId: job.sourceId, sourceName: job.sourceName, options: job.options, ...(job.parent === undefined ? {} : { parent: job.parent }) }
-    const pending = await collectResultsAsync(finished, context, { ...editDepsFor(ctx, store.getState().settings), relay }, new AbortController().signal)
+    const context: ResultContext = {
+      requestId: deps.randomId(),
+      prompt: job.prompt,
+      sourceId: job.sourceId,
+      sourceName: job.sourceName,
+      options: job.options,
+      ...(job.parent === undefined ? {} : { parent: job.parent })
+    }
+    const pending = await collectResultsAsync(
+      finished,
+      context,
+      { ...editDepsFor(ctx, store.getState().settings), relay },
+      new AbortController().signal
+    )
     store.dispatch({ type: 'recovered', jobId: job.jobId, patch: { state: 'ready', pending } })
   } catch (error) {
     deps.bridge.post({ type: 'forget-job', jobId: job.jobId })
     store.dispatch({ type: 'recovered', jobId: job.jobId, patch: undefined })
     const info = toErrorInfo(error, 'provider_error')
-    store.dispatch({ type: 'notice', notice: info.code === 'not_found' ? 'An earlier edit expired on the relay before it could be placed.' : `An earlier edit did not finish: ${info.message}` })
+    store.dispatch({
+      type: 'notice',
+      notice:
+        info.code === 'not_found'
+          ? 'An earlier edit expired on the relay before it could be placed.'
+          : `An earlier edit did not finish: ${info.message}`
+    })
   }
 }
 

@@ -43,12 +43,28 @@ export function selectionPlan(state: PanelState, prompt: string): Plan | undefin
   const choice = choiceOf(state)
   const editable = state.selection.filter((item) => item.problem === undefined)
   if (editable.length === 0 || editable.length !== state.selection.length) return undefined
-  const toItem = (item: (typeof editable)[number], nodeIds: string[] | undefined): PlanItem => ({ sourceId: item.id, name: item.name, nodeIds, frame: { width: item.width, height: item.height } })
-  const items = modeOf(state, choice.capabilities.maxReferences) === 'each' ? editable.map((item) => toItem(item, [item.id])) : [toItem(editable[0]!, undefined)]
+  const toItem = (item: (typeof editable)[number], nodeIds: string[] | undefined): PlanItem => ({
+    sourceId: item.id,
+    name: item.name,
+    nodeIds,
+    frame: { width: item.width, height: item.height }
+  })
+  const items =
+    modeOf(state, choice.capabilities.maxReferences) === 'each'
+      ? editable.map((item) => toItem(item, [item.id]))
+      : [toItem(editable[0]!, undefined)]
   const first = editable[0]!
   // Editing a result again: the new result's provenance points back to it.
-  const parent = editable.length === 1 && first.provenance !== undefined ? { nodeId: first.id, relayJobId: first.provenance.relayJobId } : undefined
-  return { items, prompt, options: state.settings.options, capabilities: choice.capabilities, provider: choice.explicitHost, ...(parent === undefined ? {} : { parent }) }
+  const parent =
+    editable.length === 1 && first.provenance !== undefined ? { nodeId: first.id, relayJobId: first.provenance.relayJobId } : undefined
+  return {
+    items,
+    prompt,
+    options: state.settings.options,
+    capabilities: choice.capabilities,
+    provider: choice.explicitHost,
+    ...(parent === undefined ? {} : { parent })
+  }
 }
 
 export function panelViewModel(state: PanelState): PanelViewModel {
@@ -61,6 +77,7 @@ export function panelViewModel(state: PanelState): PanelViewModel {
   const remaining = state.connection.kind === 'ok' ? (state.connection.usage?.remainingUsd ?? null) : null
   const promptLength = state.prompt.trim().length
   const plan = selectionPlan(state, state.prompt.trim())
-  const canRun = state.phase.kind !== 'running' && promptLength >= PROMPT_MIN_CHARS && promptLength <= PROMPT_MAX_CHARS && plan !== undefined
+  const canRun =
+    state.phase.kind !== 'running' && promptLength >= PROMPT_MIN_CHARS && promptLength <= PROMPT_MAX_CHARS && plan !== undefined
   return { choice, maxReferences, frames, variants, cost, remaining, plan, canRun, texts: textsOf(state) }
 }

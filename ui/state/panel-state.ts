@@ -63,7 +63,14 @@ export interface PanelState {
 }
 
 export type PanelAction =
-  | { type: 'init'; settings: Settings; selection: SelectionItem[]; launch: PanelState['launch']; history: HistoryEntry[]; pendingJobs: PendingJob[] }
+  | {
+      type: 'init'
+      settings: Settings
+      selection: SelectionItem[]
+      launch: PanelState['launch']
+      history: HistoryEntry[]
+      pendingJobs: PendingJob[]
+    }
   | { type: 'selection'; selection: SelectionItem[] }
   | { type: 'settings-saved'; settings: Settings }
   | { type: 'show'; view: PanelState['view'] }
@@ -131,7 +138,8 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return {
         ...state,
         prompt: action.prompt,
-        promptSelection: action.select === undefined ? state.promptSelection : { ...action.select, serial: (state.promptSelection?.serial ?? 0) + 1 }
+        promptSelection:
+          action.select === undefined ? state.promptSelection : { ...action.select, serial: (state.promptSelection?.serial ?? 0) + 1 }
       }
     case 'options':
       return { ...state, settings: { ...state.settings, options: { ...state.settings.options, ...action.options } } }
@@ -139,15 +147,30 @@ export function panelReducer(state: PanelState, action: PanelAction): PanelState
       return {
         ...state,
         notice: undefined,
-        phase: { kind: 'running', startedAt: action.now, canceling: false, items: action.items.map((item) => ({ ...item, stage: 'waiting', stageStartedAt: action.now })) }
+        phase: {
+          kind: 'running',
+          startedAt: action.now,
+          canceling: false,
+          items: action.items.map((item) => ({ ...item, stage: 'waiting', stageStartedAt: action.now }))
+        }
       }
     case 'item':
-      return state.phase.kind === 'running' ? { ...state, phase: { ...state.phase, items: patchItem(state.phase.items, action.index, action.patch, action.now) } } : state
+      return state.phase.kind === 'running'
+        ? { ...state, phase: { ...state.phase, items: patchItem(state.phase.items, action.index, action.patch, action.now) } }
+        : state
     case 'cancel-requested':
       return state.phase.kind === 'running' ? { ...state, phase: { ...state.phase, canceling: true } } : state
     case 'finished':
       return state.phase.kind === 'running'
-        ? { ...state, phase: { kind: 'finished', elapsedMs: action.now - state.phase.startedAt, items: state.phase.items, besideSource: action.besideSource } }
+        ? {
+            ...state,
+            phase: {
+              kind: 'finished',
+              elapsedMs: action.now - state.phase.startedAt,
+              items: state.phase.items,
+              besideSource: action.besideSource
+            }
+          }
         : state
     case 'canceled':
       return { ...state, phase: { kind: 'canceled', pending: action.pending } }

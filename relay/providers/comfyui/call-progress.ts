@@ -28,7 +28,10 @@ export function createCallProgress(onProgress: (progress: ProviderProgress) => v
     if (place === 'done') return
     let progress: ProviderProgress = { status: 'queued' }
     if (place === 'running') {
-      progress = fraction === undefined ? { status: 'running' } : { status: 'running', fraction: Math.floor(Math.min(fraction, MAX_UNFINISHED_FRACTION) * 100 + 1e-9) / 100 }
+      progress =
+        fraction === undefined
+          ? { status: 'running' }
+          : { status: 'running', fraction: Math.floor(Math.min(fraction, MAX_UNFINISHED_FRACTION) * 100 + 1e-9) / 100 }
     }
     const key = JSON.stringify(progress)
     if (key === reported) return

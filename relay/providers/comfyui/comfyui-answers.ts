@@ -4,11 +4,20 @@ import * as z from 'zod'
 
 export const UploadAnswer = z.object({ name: z.string().min(1), subfolder: z.string().default(''), type: z.string().default('input') })
 
-export const PromptAnswer = z.object({ prompt_id: z.string().min(1), number: z.number().optional(), node_errors: z.record(z.string(), z.unknown()).optional() })
+export const PromptAnswer = z.object({
+  prompt_id: z.string().min(1),
+  number: z.number().optional(),
+  node_errors: z.record(z.string(), z.unknown()).optional()
+})
 
 export const PromptRefusal = z.object({
   error: z.union([
-    z.object({ type: z.string().optional(), message: z.string().optional(), details: z.unknown().optional(), extra_info: z.unknown().optional() }),
+    z.object({
+      type: z.string().optional(),
+      message: z.string().optional(),
+      details: z.unknown().optional(),
+      extra_info: z.unknown().optional()
+    }),
     z.string()
   ]),
   node_errors: z.record(z.string(), z.unknown()).optional()

@@ -34,9 +34,12 @@ export function createComfyuiClient(base: string, clientId: string, deps: Provid
     if (answer.kind === 'network') return { ok: false, reachedHost: answer.reachedHost, detail: answer.detail }
     const text = await readTextAsync(answer.response, signal)
     if (!text.ok) return { ok: false, reachedHost: true, detail: text.detail }
-    if (!answer.response.ok) return { ok: false, reachedHost: true, detail: `${path} answered ${answer.response.status}: ${text.text.slice(0, 200)}` }
+    if (!answer.response.ok)
+      return { ok: false, reachedHost: true, detail: `${path} answered ${answer.response.status}: ${text.text.slice(0, 200)}` }
     const body = parseJson(text.text)
-    return body === undefined ? { ok: false, reachedHost: true, detail: `${path} answered with a body that is not JSON` } : { ok: true, body }
+    return body === undefined
+      ? { ok: false, reachedHost: true, detail: `${path} answered with a body that is not JSON` }
+      : { ok: true, body }
   }
 
   async function queuePlaceAsync(promptId: string, signal: AbortSignal): Promise<QueuePlace | undefined> {
@@ -52,11 +55,14 @@ export function createComfyuiClient(base: string, clientId: string, deps: Provid
   async function historyAsync(promptId: string, signal: AbortSignal): Promise<HistoryRead> {
     const answer = await getJsonAsync(`/history/${encodeURIComponent(promptId)}`, signal)
     if (!answer.ok) return { failed: true, reachedHost: answer.reachedHost, detail: answer.detail }
-    if (answer.body === null || typeof answer.body !== 'object' || Array.isArray(answer.body)) return { failed: true, reachedHost: true, detail: 'history answer is not an object' }
+    if (answer.body === null || typeof answer.body !== 'object' || Array.isArray(answer.body))
+      return { failed: true, reachedHost: true, detail: 'history answer is not an object' }
     const raw = (answer.body as Record<string, unknown>)[promptId]
     if (raw === undefined) return { entry: null }
     const entry = HistoryEntry.safeParse(raw)
-    return entry.success ? { entry: entry.data } : { failed: true, reachedHost: true, detail: `history entry not as documented: ${entry.error.issues[0]?.message ?? ''}` }
+    return entry.success
+      ? { entry: entry.data }
+      : { failed: true, reachedHost: true, detail: `history entry not as documented: ${entry.error.issues[0]?.message ?? ''}` }
   }
 
   return {
@@ -67,7 +73,12 @@ export function createComfyuiClient(base: string, clientId: string, deps: Provid
     url,
     getJsonAsync,
     postJsonAsync: (path, body, signal) =>
-      hostFetchAsync(deps.fetch, url(path), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }, signal),
+      hostFetchAsync(
+        deps.fetch,
+        url(path),
+        { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) },
+        signal
+      ),
     queuePlaceAsync,
     historyAsync
   }

@@ -37,7 +37,12 @@ const SOCKET_READY_MS = 2000
 export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: ProviderDeps): Provider => {
   const { template, source } = loadWorkflow(host)
   const client = createComfyuiClient(host.url, deps.randomUUID(), deps)
-  const progressSocket = createProgressSocket({ url: websocketUrl(host.url, client.clientId), provider: PROVIDER, log: deps.log, sleepAsync: deps.sleepAsync })
+  const progressSocket = createProgressSocket({
+    url: websocketUrl(host.url, client.clientId),
+    provider: PROVIDER,
+    log: deps.log,
+    sleepAsync: deps.sleepAsync
+  })
   deps.log('provider.ready', { provider: PROVIDER, workflow: source, referenceSlots: template.images.length })
 
   async function editAsync(input: ProviderEditInput): Promise<ProviderResult> {
@@ -51,7 +56,10 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       // The socket opens alongside the uploads, so it hears the prompts from their first frame.
-      const [names] = await Promise.all([Promise.all(input.references.map((reference) => uploadReferenceAsync(client, reference, signal))), progressSocket.readyAsync(SOCKET_READY_MS, signal)])
+      const [names] = await Promise.all([
+        Promise.all(input.references.map((reference) => uploadReferenceAsync(client, reference, signal))),
+        progressSocket.readyAsync(SOCKET_READY_MS, signal)
+      ])
       deps.log('provider.uploaded', { provider: PROVIDER, references: names.length })
       const edit = { client, template, input, names, prompts }
       return await runVariantsAsync(input, deps, PROVIDER, (call) => runComfyuiCallAsync(edit, call))

@@ -6,7 +6,10 @@ export function describeRefusal(body: unknown, text: string): string {
   const refusal = PromptRefusal.safeParse(body)
   if (!refusal.success) return describeHostBody(body, text)
   const { error, node_errors: nodeErrors } = refusal.data
-  const head = typeof error === 'string' ? error : `${error.type ?? 'error'}: ${error.message ?? ''}${typeof error.details === 'string' && error.details !== '' ? ` (${error.details})` : ''}`
+  const head =
+    typeof error === 'string'
+      ? error
+      : `${error.type ?? 'error'}: ${error.message ?? ''}${typeof error.details === 'string' && error.details !== '' ? ` (${error.details})` : ''}`
   const nodes = Object.entries(nodeErrors ?? {}).map(([id, value]) => {
     const errors = (value as { errors?: Array<{ type?: string; details?: string }> }).errors ?? []
     return `node ${id}: ${errors.map((item) => `${item.type ?? '?'} ${item.details ?? ''}`.trim()).join(', ')}`

@@ -29,7 +29,8 @@ export async function followPromptAsync(client: ComfyuiClient, promptId: string,
       if ('failed' in history) {
         unreachable = history.reachedHost ? 0 : unreachable + 1
         log('provider.poll_failed', { provider: PROVIDER, promptId, detail: history.detail })
-        if (unreachable >= MAX_UNREACHABLE_POLLS) throw new AppError('provider_unavailable', undefined, { detail: `comfyui unreachable while waiting: ${history.detail}` })
+        if (unreachable >= MAX_UNREACHABLE_POLLS)
+          throw new AppError('provider_unavailable', undefined, { detail: `comfyui unreachable while waiting: ${history.detail}` })
         return undefined
       }
       unreachable = 0
@@ -43,7 +44,10 @@ export async function followPromptAsync(client: ComfyuiClient, promptId: string,
         const again = await client.historyAsync(promptId, signal)
         if (!('failed' in again) && again.entry !== null) return again.entry
         missing += 1
-        if (missing >= MAX_MISSING_POLLS) throw new AppError('provider_error', undefined, { detail: `comfyui prompt ${promptId} left the queue without a history entry (deleted at the host?)` })
+        if (missing >= MAX_MISSING_POLLS)
+          throw new AppError('provider_error', undefined, {
+            detail: `comfyui prompt ${promptId} left the queue without a history entry (deleted at the host?)`
+          })
       }
       return undefined
     },

@@ -26,11 +26,17 @@ export function parseFrame(text: string): ParsedFrame {
   const frame = Frame.safeParse(json)
   if (!frame.success) return { kind: 'unusable', reason: 'not {type, data}' }
   const { type, data } = frame.data
-  const unusable = (error: z.ZodError): ParsedFrame => ({ kind: 'unusable', reason: `${type}: ${error.issues[0]?.path.join('.') ?? ''} ${error.issues[0]?.message ?? ''}`.trim() })
+  const unusable = (error: z.ZodError): ParsedFrame => ({
+    kind: 'unusable',
+    reason: `${type}: ${error.issues[0]?.path.join('.') ?? ''} ${error.issues[0]?.message ?? ''}`.trim()
+  })
   if (type === 'progress') {
     const progress = Progress.safeParse(data)
     if (!progress.success) return unusable(progress.error)
-    return { kind: 'event', event: { kind: 'progress', promptId: progress.data.prompt_id, value: progress.data.value, max: progress.data.max } }
+    return {
+      kind: 'event',
+      event: { kind: 'progress', promptId: progress.data.prompt_id, value: progress.data.value, max: progress.data.max }
+    }
   }
   if (type === 'executing') {
     // On a reconnect ComfyUI repeats the running node without a prompt_id: nothing to attribute it to.

@@ -39,7 +39,10 @@ export function parseWorkflowTemplate(json: unknown, maxReferences: number): Wor
   const parsed = WorkflowFile.safeParse(json)
   if (!parsed.success) {
     const bare =
-      json !== null && typeof json === 'object' && !('workflow' in json) && Object.values(json).some((node) => node !== null && typeof node === 'object' && 'class_type' in node)
+      json !== null &&
+      typeof json === 'object' &&
+      !('workflow' in json) &&
+      Object.values(json).some((node) => node !== null && typeof node === 'object' && 'class_type' in node)
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`)
     if (bare) lines.unshift('this is a bare API-format graph; wrap it as {"workflow": <graph>, "nodes": {...}}')
     throw new WorkflowError(lines.join('; '))
@@ -52,17 +55,23 @@ export function parseWorkflowTemplate(json: unknown, maxReferences: number): Wor
       if (!isLink(value)) continue
       const link = linkTarget(value)
       if (link === undefined) problems.push(`node ${id} input "${input}" is a list but not a link ["<node id>", <output index>]`)
-      else if (graph[link.node] === undefined) problems.push(`node ${id} input "${input}" links to node ${link.node}, which is not in the workflow`)
+      else if (graph[link.node] === undefined)
+        problems.push(`node ${id} input "${input}" links to node ${link.node}, which is not in the workflow`)
     }
   }
 
   const literal = (what: string, ref: InputTarget, kind: 'string' | 'number'): void => {
     const node = graph[ref.node]
     if (node === undefined) return void problems.push(`nodes.${what}: node ${ref.node} is not in the workflow`)
-    if (!(ref.input in node.inputs)) return void problems.push(`nodes.${what}: node ${ref.node} (${node.class_type}) has no input "${ref.input}"`)
+    if (!(ref.input in node.inputs))
+      return void problems.push(`nodes.${what}: node ${ref.node} (${node.class_type}) has no input "${ref.input}"`)
     const value = node.inputs[ref.input]
-    if (isLink(value)) return void problems.push(`nodes.${what}: node ${ref.node} input "${ref.input}" is linked to node ${String(value[0])}; map the node that holds the value instead`)
-    if (typeof value !== kind) problems.push(`nodes.${what}: node ${ref.node} input "${ref.input}" holds ${JSON.stringify(value)}, not a ${kind}`)
+    if (isLink(value))
+      return void problems.push(
+        `nodes.${what}: node ${ref.node} input "${ref.input}" is linked to node ${String(value[0])}; map the node that holds the value instead`
+      )
+    if (typeof value !== kind)
+      problems.push(`nodes.${what}: node ${ref.node} input "${ref.input}" holds ${JSON.stringify(value)}, not a ${kind}`)
   }
   literal('prompt', nodes.prompt, 'string')
   nodes.images.forEach((ref, index) => literal(`images[${index}]`, ref, 'string'))
@@ -83,17 +92,30 @@ export function parseWorkflowTemplate(json: unknown, maxReferences: number): Wor
     if (index === 0) return
     const chain = findChain(graph, ref.node)
     if (typeof chain === 'string') problems.push(`nodes.images[${index}]: ${chain}`)
-    else if (!chain.exclusive) problems.push(`nodes.images[${index}]: its LoadImage → VAEEncode → ReferenceLatent chain also feeds other nodes, so the relay cannot remove it for an edit with fewer references`)
+    else if (!chain.exclusive)
+      problems.push(
+        `nodes.images[${index}]: its LoadImage → VAEEncode → ReferenceLatent chain also feeds other nodes, so the relay cannot remove it for an edit with fewer references`
+      )
   })
   if (nodes.images.length < maxReferences) {
     const last = nodes.images[nodes.images.length - 1]!
     const chain = findChain(graph, last.node)
     if (typeof chain === 'string') {
-      problems.push(`the relay takes up to ${maxReferences} references but the workflow has ${nodes.images.length} LoadImage slot(s), and it cannot add more: ${chain}. Add more LoadImage nodes to nodes.images, or use that chain`)
+      problems.push(
+        `the relay takes up to ${maxReferences} references but the workflow has ${nodes.images.length} LoadImage slot(s), and it cannot add more: ${chain}. Add more LoadImage nodes to nodes.images, or use that chain`
+      )
     }
   }
   if (problems.length > 0) throw new WorkflowError(problems.join('; '))
 
-  return { graph, prompt: nodes.prompt, images: nodes.images, seed: nodes.seed, steps: nodes.steps, guidance: nodes.guidance, size: nodes.size, save: nodes.save }
+  return {
+    graph,
+    prompt: nodes.prompt,
+    images: nodes.images,
+    seed: nodes.seed,
+    steps: nodes.steps,
+    guidance: nodes.guidance,
+    size: nodes.size,
+    save: nodes.save
+  }
 }
-

@@ -2,7 +2,6 @@ import { WorkflowError, type ApiGraph, type ApiNode } from './workflow-template'
 
 /** The LoadImage → [FluxKontextImageScale] → VAEEncode → ReferenceLatent chains of a workflow: found, removed, copied. */
 
-
 export function isLink(value: unknown): value is unknown[] {
   return Array.isArray(value)
 }
@@ -122,8 +121,10 @@ export function addChain(graph: ApiGraph, load: string): string {
   graph[newEncode] = { ...copy(chain.encode), inputs: { ...copy(chain.encode).inputs, pixels: [pixelsFrom, 0] } }
   const tail = chainTail(graph, chain.reference)
   const newReference = nextId()
-  graph[newReference] = { ...copy(chain.reference), inputs: { ...copy(chain.reference).inputs, conditioning: [tail, 0], latent: [newEncode, 0] } }
+  graph[newReference] = {
+    ...copy(chain.reference),
+    inputs: { ...copy(chain.reference).inputs, conditioning: [tail, 0], latent: [newEncode, 0] }
+  }
   rewire(graph, tail, [newReference, 0], newReference)
   return newLoad
 }
-

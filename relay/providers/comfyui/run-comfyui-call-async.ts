@@ -61,7 +61,11 @@ export async function runComfyuiCallAsync(edit: ComfyuiEdit, call: VariantCall):
   const promptId = await submitPromptAsync(client, graph, chosen, signal).finally(() => prompts.submitting.delete(chosen))
   if (promptId !== chosen) prompts.add(promptId, onEvent)
   progress.advance('pending')
-  const entry = await followPromptAsync(client, promptId, { signal, onPlace: (place) => progress.advance(place), sleepAsync: nudge.sleeper(client.deps.sleepAsync) })
+  const entry = await followPromptAsync(client, promptId, {
+    signal,
+    onPlace: (place) => progress.advance(place),
+    sleepAsync: nudge.sleeper(client.deps.sleepAsync)
+  })
   if (entry.status?.status_str === 'error') throw executionFailure(entry, promptId)
   const bytes = await downloadOutputAsync(client, entry, template.save, promptId, signal)
   progress.advance('done')

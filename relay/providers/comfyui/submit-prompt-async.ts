@@ -20,11 +20,21 @@ const CONFLICT_STATUS = 409
 function acceptedOf(client: ComfyuiClient, body: unknown, promptId: string): SubmitOutcome<string> {
   const parsed = PromptAnswer.safeParse(body)
   if (!parsed.success) {
-    return { kind: 'ambiguous', error: new AppError('provider_error', undefined, { detail: 'comfyui /prompt answered 200 with a body that is not {prompt_id, number, node_errors}', cause: parsed.error }) }
+    return {
+      kind: 'ambiguous',
+      error: new AppError('provider_error', undefined, {
+        detail: 'comfyui /prompt answered 200 with a body that is not {prompt_id, number, node_errors}',
+        cause: parsed.error
+      })
+    }
   }
   const accepted = parsed.data.prompt_id
   const { log } = client.deps
-  if (accepted !== promptId && client.honorsPromptId !== false) log('provider.legacy_prompt_id', { provider: PROVIDER, detail: 'this ComfyUI ignores the prompt_id the relay chooses; ambiguous submits will not be retried' })
+  if (accepted !== promptId && client.honorsPromptId !== false)
+    log('provider.legacy_prompt_id', {
+      provider: PROVIDER,
+      detail: 'this ComfyUI ignores the prompt_id the relay chooses; ambiguous submits will not be retried'
+    })
   client.honorsPromptId = accepted === promptId
   const nodeErrors = Object.keys(parsed.data.node_errors ?? {})
   if (nodeErrors.length > 0) log('provider.node_errors', { provider: PROVIDER, promptId: accepted, nodes: nodeErrors })
@@ -32,7 +42,12 @@ function acceptedOf(client: ComfyuiClient, body: unknown, promptId: string): Sub
 }
 
 /** One `POST /prompt` with the relay's own `prompt_id`, sorted by whether ComfyUI can have queued it. */
-async function submitOnceAsync(client: ComfyuiClient, graph: ApiGraph, promptId: string, signal: AbortSignal): Promise<SubmitOutcome<string>> {
+async function submitOnceAsync(
+  client: ComfyuiClient,
+  graph: ApiGraph,
+  promptId: string,
+  signal: AbortSignal
+): Promise<SubmitOutcome<string>> {
   const answer = await client.postJsonAsync('/prompt', { prompt: graph, client_id: client.clientId, prompt_id: promptId }, signal)
   if (answer.kind === 'network') {
     const error = new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${answer.detail}` })
@@ -40,7 +55,8 @@ async function submitOnceAsync(client: ComfyuiClient, graph: ApiGraph, promptId:
   }
   const { response } = answer
   const text = await readTextAsync(response, signal)
-  if (!text.ok) return { kind: 'ambiguous', error: new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${text.detail}` }) }
+  if (!text.ok)
+    return { kind: 'ambiguous', error: new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${text.detail}` }) }
   const body = parseJson(text.text)
   if (response.status === 200) return acceptedOf(client, body, promptId)
   if (response.status === CONFLICT_STATUS) {
@@ -50,7 +66,11 @@ async function submitOnceAsync(client: ComfyuiClient, graph: ApiGraph, promptId:
     client.honorsPromptId = true
     return { kind: 'accepted', value: promptId }
   }
-  if (response.status === 400) return { kind: 'final', error: new AppError('provider_error', undefined, { detail: `comfyui refused the workflow: ${describeRefusal(body, text.text)}` }) }
+  if (response.status === 400)
+    return {
+      kind: 'final',
+      error: new AppError('provider_error', undefined, { detail: `comfyui refused the workflow: ${describeRefusal(body, text.text)}` })
+    }
   const error = comfyuiError(response.status, describeHostBody(body, text.text))
   return refusalOf(response, error, client.deps.now()) ?? { kind: response.status >= 500 ? 'ambiguous' : 'final', error }
 }
@@ -78,7 +98,14 @@ export async function submitPromptAsync(client: ComfyuiClient, graph: ApiGraph, 
     attemptAsync: async (attempt) => {
       log('provider.submit', { provider: PROVIDER, promptId, attempt })
       const outcome = await submitOnceAsync(client, graph, promptId, signal)
-      if (outcome.kind !== 'accepted') log('provider.submit_failed', { provider: PROVIDER, promptId, attempt, kind: outcome.kind === 'ambiguous' ? 'uncertain' : outcome.kind, detail: outcome.error.detail })
+      if (outcome.kind !== 'accepted')
+        log('provider.submit_failed', {
+          provider: PROVIDER,
+          promptId,
+          attempt,
+          kind: outcome.kind === 'ambiguous' ? 'uncertain' : outcome.kind,
+          detail: outcome.error.detail
+        })
       return outcome
     },
     recoverAsync: async () => {

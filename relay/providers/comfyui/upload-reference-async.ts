@@ -21,24 +21,48 @@ async function uploadNameAsync(reference: ReferenceImage): Promise<string> {
 
 type UploadAttempt = { kind: 'done'; name: string } | { kind: 'retry'; error: AppError }
 
-async function uploadOnceAsync(client: ComfyuiClient, reference: ReferenceImage, filename: string, signal: AbortSignal): Promise<UploadAttempt> {
+async function uploadOnceAsync(
+  client: ComfyuiClient,
+  reference: ReferenceImage,
+  filename: string,
+  signal: AbortSignal
+): Promise<UploadAttempt> {
   const form = new FormData()
   form.append('image', new Blob([new Uint8Array(reference.bytes)], { type: reference.contentType }), filename)
   form.append('type', 'input')
   form.append('overwrite', 'false')
-  const answer = await hostFetchAsync(client.deps.fetch, client.url('/upload/image'), { method: 'POST', body: form, headers: { accept: 'application/json' } }, signal)
-  if (answer.kind === 'network') return { kind: 'retry', error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${answer.detail}` }) }
+  const answer = await hostFetchAsync(
+    client.deps.fetch,
+    client.url('/upload/image'),
+    { method: 'POST', body: form, headers: { accept: 'application/json' } },
+    signal
+  )
+  if (answer.kind === 'network')
+    return { kind: 'retry', error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${answer.detail}` }) }
   const text = await readTextAsync(answer.response, signal)
   const status = answer.response.status
-  if (!text.ok) return { kind: 'retry', error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${text.detail}` }) }
+  if (!text.ok)
+    return { kind: 'retry', error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${text.detail}` }) }
   if (status === 200) {
     const parsed = UploadAnswer.safeParse(parseJson(text.text))
-    if (!parsed.success) return { kind: 'retry', error: new AppError('provider_error', undefined, { detail: 'comfyui upload answered 200 with a body that is not {name, subfolder, type}', cause: parsed.error }) }
+    if (!parsed.success)
+      return {
+        kind: 'retry',
+        error: new AppError('provider_error', undefined, {
+          detail: 'comfyui upload answered 200 with a body that is not {name, subfolder, type}',
+          cause: parsed.error
+        })
+      }
     // ComfyUI renames on a clash ("name (1).png"): the returned name is the one to load.
     const { name, subfolder } = parsed.data
     return { kind: 'done', name: subfolder === '' ? name : `${subfolder}/${name}` }
   }
-  const error = comfyuiError(status, status === 413 ? 'the reference is over ComfyUI’s --max-upload-size' : describeHostBody(parseJson(text.text), text.text) || 'upload refused')
+  const error = comfyuiError(
+    status,
+    status === 413
+      ? 'the reference is over ComfyUI’s --max-upload-size'
+      : describeHostBody(parseJson(text.text), text.text) || 'upload refused'
+  )
   // Uploads cost nothing and the name is fixed by the bytes: a retry can only overwrite with the same image.
   if (status !== 429 && status < 500) throw error
   return { kind: 'retry', error }

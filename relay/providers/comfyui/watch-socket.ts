@@ -49,7 +49,14 @@ export function watchSocket(socket: WebSocket, watch: SocketWatch): void {
     lastError = error.message
   })
   socket.on('close', (code) => {
-    log('provider.progress_socket', { provider, state: opened ? 'closed' : 'failed', code, detail: lastError, unusableFrames: unusable, binaryFrames: binary })
+    log('provider.progress_socket', {
+      provider,
+      state: opened ? 'closed' : 'failed',
+      code,
+      detail: lastError,
+      unusableFrames: unusable,
+      binaryFrames: binary
+    })
     watch.onClose()
   })
 }

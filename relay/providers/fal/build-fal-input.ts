@@ -10,7 +10,11 @@ import { checkFalOutputFormat } from './check-fal-output-format'
  * setting takes the dev schema, whose ratio field is `resolution_mode`. `images` are the
  * references as fal takes them (data URIs or uploaded file URLs, see fal-storage.ts).
  */
-export function buildFalInput(input: ProviderEditInput, call: Pick<VariantCall, 'count' | 'seed'>, images: readonly string[]): Record<string, unknown> {
+export function buildFalInput(
+  input: ProviderEditInput,
+  call: Pick<VariantCall, 'count' | 'seed'>,
+  images: readonly string[]
+): Record<string, unknown> {
   const { request, offer } = input
   checkFalOutputFormat(input)
   const body: Record<string, unknown> = { prompt: request.prompt }

@@ -12,13 +12,21 @@ import { FAL_PROVIDER } from './fal-error'
  * downloaded at once (CDN URLs expire) or decoded (`sync_mode` data URIs). A call left with no
  * image fails: moderated when fal flagged them, provider_error when it returned none.
  */
-export async function collectFalImagesAsync(connection: FalConnection, job: FalSubmitted, output: FalOutput, call: Pick<VariantCall, 'seed'>, signal: AbortSignal): Promise<VariantCallResult> {
+export async function collectFalImagesAsync(
+  connection: FalConnection,
+  job: FalSubmitted,
+  output: FalOutput,
+  call: Pick<VariantCall, 'seed'>,
+  signal: AbortSignal
+): Promise<VariantCallResult> {
   const { deps } = connection
   const flags = output.has_nsfw_concepts ?? []
   const kept = output.images.map((image, index) => ({ image, index })).filter(({ index }) => flags[index] !== true)
   const flagged = output.images.length - kept.length
-  if (flagged > 0) deps.log('provider.nsfw', { provider: FAL_PROVIDER, requestId: job.request_id, dropped: flagged, of: output.images.length })
-  if (kept.length === 0 && flagged > 0) throw new AppError('moderated', undefined, { detail: `fal flagged every result has_nsfw_concepts (${job.request_id})` })
+  if (flagged > 0)
+    deps.log('provider.nsfw', { provider: FAL_PROVIDER, requestId: job.request_id, dropped: flagged, of: output.images.length })
+  if (kept.length === 0 && flagged > 0)
+    throw new AppError('moderated', undefined, { detail: `fal flagged every result has_nsfw_concepts (${job.request_id})` })
   if (kept.length === 0) throw new AppError('provider_error', undefined, { detail: `fal returned no images (${job.request_id})` })
   const images = await Promise.all(
     kept.map(async ({ image, index }): Promise<ProviderImage> => {

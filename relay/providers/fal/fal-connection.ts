@@ -27,7 +27,9 @@ export function createFalConnection(host: HostConfig, deps: ProviderDeps): FalCo
       // The key goes only over https, or to the configured origin (a test fake, a local proxy).
       const parsed = new URL(url)
       if (parsed.protocol === 'https:' || parsed.origin === hostOrigin) return parsed.href
-      throw new AppError('provider_error', undefined, { detail: `fal ${what} is on ${parsed.origin}; the key is sent only over https or to the configured origin` })
+      throw new AppError('provider_error', undefined, {
+        detail: `fal ${what} is on ${parsed.origin}; the key is sent only over https or to the configured origin`
+      })
     }
   }
 }

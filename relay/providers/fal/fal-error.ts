@@ -33,7 +33,10 @@ export function failureTypes(body: unknown): string[] {
 }
 
 /** fal's own signals first (moderation, balance), then the status table every host shares. */
-const ERROR_RULES: ReadonlyArray<{ match: (status: number, types: string[], text: string) => boolean; code: (status: number) => RelayErrorCode }> = [
+const ERROR_RULES: ReadonlyArray<{
+  match: (status: number, types: string[], text: string) => boolean
+  code: (status: number) => RelayErrorCode
+}> = [
   { match: (_status, types) => types.some((type) => MODERATION_TYPES.has(type)), code: () => 'moderated' },
   { match: (status, _types, text) => status === 402 || (status === 403 && BALANCE_TEXT.test(text)), code: () => 'insufficient_credit' },
   { match: () => true, code: codeForStatus }
@@ -50,5 +53,7 @@ export function falError(response: Response, text: string, where: string, now: n
   const error = hostError(FAL_PROVIDER, response.status, code, `${where}${errorType === undefined ? '' : ` ${errorType}`}: ${described}`)
   if (code !== 'rate_limited') return error
   const retryAfterMs = retryAfterMsOf(response, now)
-  return retryAfterMs === undefined ? error : new AppError(code, error.message, { detail: error.detail, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) })
+  return retryAfterMs === undefined
+    ? error
+    : new AppError(code, error.message, { detail: error.detail, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) })
 }

@@ -51,9 +51,17 @@ export interface FalStorage {
 export function createFalStorage(storageUrl: string, key: string, deps: ProviderDeps): FalStorage {
   const initiateUrl = `${storageUrl.replace(/\/+$/, '')}/storage/upload/initiate?storage_type=fal-cdn-v3`
 
-  async function attemptAsync(reference: ReferenceImage, index: number, attempt: number, signal: AbortSignal): Promise<SubmitOutcome<string>> {
+  async function attemptAsync(
+    reference: ReferenceImage,
+    index: number,
+    attempt: number,
+    signal: AbortSignal
+  ): Promise<SubmitOutcome<string>> {
     deps.log('provider.upload', { provider: FAL_PROVIDER, reference: index + 1, bytes: reference.bytes.byteLength, attempt })
-    const body = JSON.stringify({ content_type: reference.contentType, file_name: `reference-${index + 1}.${EXTENSIONS[reference.contentType]}` })
+    const body = JSON.stringify({
+      content_type: reference.contentType,
+      file_name: `reference-${index + 1}.${EXTENSIONS[reference.contentType]}`
+    })
     const headers = { authorization: `Key ${key}`, accept: 'application/json', 'content-type': 'application/json' }
     const initiated = await hostFetchAsync(deps.fetch, initiateUrl, { method: 'POST', headers, body }, signal)
     if (initiated.kind === 'network') {
@@ -73,7 +81,12 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     }
 
     // The presigned URL carries its own signature: fal's key stays with fal's own origins.
-    const put = await hostFetchAsync(deps.fetch, parsed.data.upload_url, { method: 'PUT', headers: { 'content-type': reference.contentType }, body: reference.bytes.slice() }, signal)
+    const put = await hostFetchAsync(
+      deps.fetch,
+      parsed.data.upload_url,
+      { method: 'PUT', headers: { 'content-type': reference.contentType }, body: reference.bytes.slice() },
+      signal
+    )
     if (put.kind === 'network') {
       const error = new AppError('provider_unavailable', undefined, { detail: `fal storage PUT: ${put.detail}` })
       return put.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
@@ -81,7 +94,12 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     const putRead = await readTextAsync(put.response, signal)
     const status = put.response.status
     if (!put.response.ok) {
-      const error = hostError(FAL_PROVIDER, status, putCode(status), `storage PUT${status === 403 ? ' (presigned URL expired?)' : ''}: ${putRead.ok ? putRead.text.slice(0, 200) : putRead.detail}`)
+      const error = hostError(
+        FAL_PROVIDER,
+        status,
+        putCode(status),
+        `storage PUT${status === 403 ? ' (presigned URL expired?)' : ''}: ${putRead.ok ? putRead.text.slice(0, 200) : putRead.detail}`
+      )
       return refusalOf(put.response, error, deps.now()) ?? { kind: 'final', error }
     }
     return { kind: 'accepted', value: parsed.data.file_url }
@@ -89,10 +107,19 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
 
   return {
     async imageUrlAsync(reference, index, signal) {
-      if (reference.bytes.byteLength <= FAL_INLINE_MAX_BYTES) return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
+      if (reference.bytes.byteLength <= FAL_INLINE_MAX_BYTES)
+        return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
       return submitWithRetriesAsync<string>(deps, signal, {
         attemptAsync: (attempt) => attemptAsync(reference, index, attempt, signal),
-        onRetry: ({ attempt, waitMs, error }) => deps.log('provider.upload_retry', { provider: FAL_PROVIDER, reference: index + 1, attempt, waitMs, code: error.code, detail: error.detail })
+        onRetry: ({ attempt, waitMs, error }) =>
+          deps.log('provider.upload_retry', {
+            provider: FAL_PROVIDER,
+            reference: index + 1,
+            attempt,
+            waitMs,
+            code: error.code,
+            detail: error.detail
+          })
       })
     }
   }

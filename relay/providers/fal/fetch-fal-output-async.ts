@@ -16,7 +16,11 @@ type ResultAnswer = FalOutput | 'pending' | { failure: AppError; blip: boolean }
  * GETs `response_url`: the output, or the job's own error. fal's quirk: a failed request also ends
  * COMPLETED; its error (422 `detail[]`, or an infrastructure `error_type`) shows only here.
  */
-export async function fetchFalOutputAsync(connection: FalConnection, job: FalSubmitted, signal: AbortSignal): Promise<FalOutput | 'pending'> {
+export async function fetchFalOutputAsync(
+  connection: FalConnection,
+  job: FalSubmitted,
+  signal: AbortSignal
+): Promise<FalOutput | 'pending'> {
   const { deps } = connection
   const responseUrl = connection.checkedUrl(job.response_url, 'response_url')
   for (let attempt = 1; ; attempt += 1) {
@@ -30,14 +34,25 @@ export async function fetchFalOutputAsync(connection: FalConnection, job: FalSub
 
 async function getResultAsync(connection: FalConnection, responseUrl: string, signal: AbortSignal): Promise<ResultAnswer> {
   const answer = await hostFetchAsync(connection.deps.fetch, responseUrl, { headers: connection.headers(false) }, signal)
-  if (answer.kind === 'network') return { failure: new AppError('provider_unavailable', undefined, { detail: `fal result: ${answer.detail}` }), blip: true }
+  if (answer.kind === 'network')
+    return { failure: new AppError('provider_unavailable', undefined, { detail: `fal result: ${answer.detail}` }), blip: true }
   const { response } = answer
   const read = await readTextAsync(response, signal)
-  if (!read.ok) return { failure: new AppError('provider_unavailable', undefined, { detail: `fal result ${response.status}: ${read.detail}` }), blip: true }
+  if (!read.ok)
+    return {
+      failure: new AppError('provider_unavailable', undefined, { detail: `fal result ${response.status}: ${read.detail}` }),
+      blip: true
+    }
   if (response.ok) {
     const parsed = FalOutput.safeParse(parseJson(read.text))
     if (parsed.success) return parsed.data
-    return { failure: new AppError('provider_error', undefined, { detail: `fal result answered ${response.status} with a body that is not the documented JSON`, cause: parsed.error }), blip: true }
+    return {
+      failure: new AppError('provider_error', undefined, {
+        detail: `fal result answered ${response.status} with a body that is not the documented JSON`,
+        cause: parsed.error
+      }),
+      blip: true
+    }
   }
   const body = parseJson(read.text)
   const detail = FalErrorBody.safeParse(body).data?.detail

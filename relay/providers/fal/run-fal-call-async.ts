@@ -25,7 +25,12 @@ export interface FalEdit {
 export async function runFalCallAsync(connection: FalConnection, edit: FalEdit, call: VariantCall): Promise<VariantCallResult> {
   const { signal } = edit.input
   const job = await submitFalAsync(connection, edit.endpoint, buildFalInput(edit.input, call, edit.images), signal)
-  connection.deps.log('provider.submitted', { provider: FAL_PROVIDER, endpoint: edit.endpoint, requestId: job.request_id, queuePosition: job.queue_position })
+  connection.deps.log('provider.submitted', {
+    provider: FAL_PROVIDER,
+    endpoint: edit.endpoint,
+    requestId: job.request_id,
+    queuePosition: job.queue_position
+  })
   call.onProgress({ status: 'queued' })
   let completed = false
   try {

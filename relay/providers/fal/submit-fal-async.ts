@@ -11,7 +11,12 @@ import { FAL_PROVIDER, falError } from './fal-error'
  * idempotency key, so a submit is sent again only when fal cannot have queued it: a 429, a 503
  * refusal, or a connection that never opened.
  */
-export async function submitFalAsync(connection: FalConnection, endpoint: string, body: Record<string, unknown>, signal: AbortSignal): Promise<FalSubmitted> {
+export async function submitFalAsync(
+  connection: FalConnection,
+  endpoint: string,
+  body: Record<string, unknown>,
+  signal: AbortSignal
+): Promise<FalSubmitted> {
   const { deps } = connection
   const url = `${connection.queueUrl}/${endpoint.split('/').map(encodeURIComponent).join('/')}`
   const json = JSON.stringify(body)
@@ -20,24 +25,43 @@ export async function submitFalAsync(connection: FalConnection, endpoint: string
       deps.log('provider.submit', { provider: FAL_PROVIDER, endpoint, attempt, numImages: body.num_images })
       return submitOnceAsync(connection, url, json, signal)
     },
-    onRetry: ({ attempt, waitMs, error }) => deps.log('provider.retry', { provider: FAL_PROVIDER, endpoint, attempt, waitMs, detail: error.detail })
+    onRetry: ({ attempt, waitMs, error }) =>
+      deps.log('provider.retry', { provider: FAL_PROVIDER, endpoint, attempt, waitMs, detail: error.detail })
   })
 }
 
-async function submitOnceAsync(connection: FalConnection, url: string, json: string, signal: AbortSignal): Promise<SubmitOutcome<FalSubmitted>> {
+async function submitOnceAsync(
+  connection: FalConnection,
+  url: string,
+  json: string,
+  signal: AbortSignal
+): Promise<SubmitOutcome<FalSubmitted>> {
   const { deps } = connection
   const answer = await hostFetchAsync(deps.fetch, url, { method: 'POST', headers: connection.headers(true), body: json }, signal)
   if (answer.kind === 'network') {
     // The request may have reached fal and been queued: sending it again could bill twice.
-    return { kind: answer.reachedHost ? 'ambiguous' : 'refused', error: new AppError('provider_unavailable', undefined, { detail: `fal submit: ${answer.detail}` }) }
+    return {
+      kind: answer.reachedHost ? 'ambiguous' : 'refused',
+      error: new AppError('provider_unavailable', undefined, { detail: `fal submit: ${answer.detail}` })
+    }
   }
   const { response } = answer
   const read = await readTextAsync(response, signal)
   if (response.ok) {
-    if (!read.ok) return { kind: 'ambiguous', error: new AppError('provider_unavailable', undefined, { detail: `fal submit answered ${response.status}, ${read.detail}` }) }
+    if (!read.ok)
+      return {
+        kind: 'ambiguous',
+        error: new AppError('provider_unavailable', undefined, { detail: `fal submit answered ${response.status}, ${read.detail}` })
+      }
     const parsed = FalSubmitted.safeParse(parseJson(read.text))
     if (!parsed.success) {
-      return { kind: 'ambiguous', error: new AppError('provider_error', undefined, { detail: `fal submit answered ${response.status} with a body that is not the documented JSON`, cause: parsed.error }) }
+      return {
+        kind: 'ambiguous',
+        error: new AppError('provider_error', undefined, {
+          detail: `fal submit answered ${response.status} with a body that is not the documented JSON`,
+          cause: parsed.error
+        })
+      }
     }
     return { kind: 'accepted', value: parsed.data }
   }

@@ -14,7 +14,12 @@ const MAX_UNUSABLE_POLLS = 3
 type StatusCheck = { kind: 'status'; status: FalQueueStatus } | { kind: 'blip' } | { kind: 'unusable'; error: AppError }
 
 /** Polls `status_url` until COMPLETED; transient failures are polled through within the deadline. */
-export async function waitForFalCompletionAsync(connection: FalConnection, job: FalSubmitted, onProgress: (progress: ProviderProgress) => void, signal: AbortSignal): Promise<void> {
+export async function waitForFalCompletionAsync(
+  connection: FalConnection,
+  job: FalSubmitted,
+  onProgress: (progress: ProviderProgress) => void,
+  signal: AbortSignal
+): Promise<void> {
   const { deps } = connection
   const statusUrl = connection.checkedUrl(job.status_url, 'status_url')
   let unusable = 0
@@ -42,7 +47,12 @@ export async function waitForFalCompletionAsync(connection: FalConnection, job: 
   )
 }
 
-async function checkStatusAsync(connection: FalConnection, statusUrl: string, requestId: string, signal: AbortSignal): Promise<StatusCheck> {
+async function checkStatusAsync(
+  connection: FalConnection,
+  statusUrl: string,
+  requestId: string,
+  signal: AbortSignal
+): Promise<StatusCheck> {
   const { deps } = connection
   const answer = await hostFetchAsync(deps.fetch, statusUrl, { headers: connection.headers(false) }, signal)
   if (answer.kind === 'network') {

@@ -10,7 +10,9 @@ export function apiUrlOf(context: ReplicateContext, url: string | undefined, wha
     throw new AppError('provider_error', undefined, { detail: `${REPLICATE_PROVIDER}: ${what} is not a URL`, cause: error })
   }
   if (parsed.origin !== context.origin) {
-    throw new AppError('provider_error', undefined, { detail: `${REPLICATE_PROVIDER}: ${what} is on ${parsed.origin}, not the configured API` })
+    throw new AppError('provider_error', undefined, {
+      detail: `${REPLICATE_PROVIDER}: ${what} is on ${parsed.origin}, not the configured API`
+    })
   }
   return parsed.href
 }

@@ -21,7 +21,12 @@ export function cancelPredictionInBackground(context: ReplicateContext, predicti
     return
   }
   deps.log('provider.cancel', fields)
-  hostFetchAsync(deps.fetch, url, { method: 'POST', headers: { authorization: context.authorization } }, AbortSignal.timeout(CANCEL_TIMEOUT_MS))
+  hostFetchAsync(
+    deps.fetch,
+    url,
+    { method: 'POST', headers: { authorization: context.authorization } },
+    AbortSignal.timeout(CANCEL_TIMEOUT_MS)
+  )
     .then(async (answer) => {
       if (answer.kind === 'network') {
         deps.log('provider.cancel_failed', { ...fields, detail: answer.detail })

@@ -16,13 +16,23 @@ function errorTextOf(prediction: Prediction): string {
  * after an hour), or the mapped error. `output` is one URL or a list of them (the client's
  * `index.d.ts`).
  */
-export async function collectPredictionAsync(context: ReplicateContext, prediction: Prediction, seed: number | undefined, signal: AbortSignal): Promise<ProviderImage[]> {
+export async function collectPredictionAsync(
+  context: ReplicateContext,
+  prediction: Prediction,
+  seed: number | undefined,
+  signal: AbortSignal
+): Promise<ProviderImage[]> {
   const error = errorTextOf(prediction)
   const detail = `${REPLICATE_PROVIDER} prediction ${prediction.id} ${prediction.status}${error === '' ? '' : `: ${error.slice(0, 300)}`}`
   switch (prediction.status) {
     case 'succeeded': {
       const output = prediction.output
-      const urls = typeof output === 'string' ? [output] : Array.isArray(output) ? output.filter((item): item is string => typeof item === 'string') : []
+      const urls =
+        typeof output === 'string'
+          ? [output]
+          : Array.isArray(output)
+            ? output.filter((item): item is string => typeof item === 'string')
+            : []
       if (urls.length === 0) throw new AppError('provider_error', undefined, { detail: `${detail} without an output URL` })
       const images: ProviderImage[] = []
       for (const url of urls) {

@@ -21,7 +21,11 @@ function reportProgress(prediction: Prediction, onProgress: FollowOptions['onPro
  * Follows a prediction still `starting`/`processing` after the hold through its `urls.get`, never
  * a rebuilt URL (replicate/replicate-javascript `lib/predictions.js`), until it ends.
  */
-export async function followPredictionAsync(context: ReplicateContext, prediction: Prediction, options: FollowOptions): Promise<Prediction> {
+export async function followPredictionAsync(
+  context: ReplicateContext,
+  prediction: Prediction,
+  options: FollowOptions
+): Promise<Prediction> {
   const { deps } = context
   reportProgress(prediction, options.onProgress)
   const url = apiUrlOf(context, prediction.urls.get, 'urls.get')

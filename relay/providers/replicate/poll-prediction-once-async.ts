@@ -9,7 +9,12 @@ import { Prediction } from './replicate-prediction'
  * One `GET urls.get`: the prediction, or undefined after a failure worth another poll (the network,
  * a 429, a 5xx, an answer that is not this prediction). Other statuses end the edit.
  */
-export async function pollPredictionOnceAsync(context: ReplicateContext, url: string, id: string, signal: AbortSignal): Promise<Prediction | undefined> {
+export async function pollPredictionOnceAsync(
+  context: ReplicateContext,
+  url: string,
+  id: string,
+  signal: AbortSignal
+): Promise<Prediction | undefined> {
   const { deps } = context
   const fields = { provider: REPLICATE_PROVIDER, predictionId: id }
   const answer = await hostFetchAsync(deps.fetch, url, { headers: { authorization: context.authorization } }, signal)

@@ -43,12 +43,26 @@ export interface ReplicateFiles {
 export function createReplicateFiles(apiUrl: string, token: string, deps: ProviderDeps): ReplicateFiles {
   const url = `${apiUrl.replace(/\/+$/, '')}/v1/files`
 
-  async function attemptAsync(reference: ReferenceImage, index: number, attempt: number, signal: AbortSignal): Promise<SubmitOutcome<string>> {
+  async function attemptAsync(
+    reference: ReferenceImage,
+    index: number,
+    attempt: number,
+    signal: AbortSignal
+  ): Promise<SubmitOutcome<string>> {
     deps.log('provider.upload', { provider: PROVIDER, reference: index + 1, bytes: reference.bytes.byteLength, attempt })
     const form = new FormData()
-    form.append('content', new Blob([reference.bytes.slice()], { type: reference.contentType }), `reference-${index + 1}.${EXTENSIONS[reference.contentType]}`)
+    form.append(
+      'content',
+      new Blob([reference.bytes.slice()], { type: reference.contentType }),
+      `reference-${index + 1}.${EXTENSIONS[reference.contentType]}`
+    )
     form.append('metadata', new Blob([JSON.stringify({})], { type: 'application/json' }))
-    const answer = await hostFetchAsync(deps.fetch, url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }, signal)
+    const answer = await hostFetchAsync(
+      deps.fetch,
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form },
+      signal
+    )
     if (answer.kind === 'network') {
       const error = new AppError('provider_unavailable', undefined, { detail: `${PROVIDER} file upload: ${answer.detail}` })
       return answer.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
@@ -57,7 +71,12 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
     const read = await readTextAsync(response, signal)
     if (!response.ok) {
       const body = read.ok ? parseJson(read.text) : undefined
-      const error = hostError(NAME, response.status, codeForStatus(response.status), `file upload: ${read.ok ? describeHostBody(body, read.text) : read.detail}`)
+      const error = hostError(
+        NAME,
+        response.status,
+        codeForStatus(response.status),
+        `file upload: ${read.ok ? describeHostBody(body, read.text) : read.detail}`
+      )
       if (response.status !== 429 && response.status !== 503) return { kind: 'final', error }
       const retryAfterMs = retryAfterMsOf(response, deps.now())
       return { kind: 'refused', error: response.status === 429 ? withRetryAfter(error, retryAfterMs) : error, retryAfterMs }
@@ -73,10 +92,19 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
 
   return {
     async inputValueAsync(reference, index, signal) {
-      if (reference.bytes.byteLength <= REPLICATE_INLINE_MAX_BYTES) return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
+      if (reference.bytes.byteLength <= REPLICATE_INLINE_MAX_BYTES)
+        return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
       return submitWithRetriesAsync<string>(deps, signal, {
         attemptAsync: (attempt) => attemptAsync(reference, index, attempt, signal),
-        onRetry: ({ attempt, waitMs, error }) => deps.log('provider.upload_retry', { provider: PROVIDER, reference: index + 1, attempt, waitMs, code: error.code, detail: error.detail })
+        onRetry: ({ attempt, waitMs, error }) =>
+          deps.log('provider.upload_retry', {
+            provider: PROVIDER,
+            reference: index + 1,
+            attempt,
+            waitMs,
+            code: error.code,
+            detail: error.detail
+          })
       })
     }
   }

@@ -11,7 +11,10 @@ export function replicateModelOf(input: ProviderEditInput): string {
   }
   // The multi-image apps take no prompt_upsampling (docs/hosts.md, "Replicate"): refuse rather than drop it.
   if (multi && request.promptUpsampling === true) {
-    throw new AppError('invalid_request', 'Replicate cannot expand the prompt when several reference images are sent; leave promptUpsampling out or send one image.')
+    throw new AppError(
+      'invalid_request',
+      'Replicate cannot expand the prompt when several reference images are sent; leave promptUpsampling out or send one image.'
+    )
   }
   return model
 }

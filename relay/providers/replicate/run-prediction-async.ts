@@ -13,7 +13,12 @@ import { submitPredictionAsync } from './submit-prediction-async'
  * its submit to its downloaded images. `images` are the references as Replicate takes them, made
  * once per edit. When the edit is aborted, the prediction is canceled at Replicate.
  */
-export async function runPredictionAsync(context: ReplicateContext, input: ProviderEditInput, images: readonly string[], call: VariantCall): Promise<VariantCallResult> {
+export async function runPredictionAsync(
+  context: ReplicateContext,
+  input: ProviderEditInput,
+  images: readonly string[],
+  call: VariantCall
+): Promise<VariantCallResult> {
   const { signal } = input
   const wire = buildReplicateCall(input, call.seed, images)
   let current: Prediction = await submitPredictionAsync(context, wire, call.index, signal)

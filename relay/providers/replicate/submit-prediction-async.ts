@@ -16,7 +16,12 @@ const SUBMIT_GRACE_MS = 30_000
  * prediction's id is unknown; an abort then gives up at once, but the answer is still awaited in
  * the background and what it created is canceled.
  */
-export async function submitPredictionAsync(context: ReplicateContext, call: ReplicateCall, variant: number, signal: AbortSignal): Promise<Prediction> {
+export async function submitPredictionAsync(
+  context: ReplicateContext,
+  call: ReplicateCall,
+  variant: number,
+  signal: AbortSignal
+): Promise<Prediction> {
   const { deps, waitSeconds } = context
   return submitWithRetriesAsync<Prediction>(deps, signal, {
     attemptAsync: async (attempt) => {
@@ -26,7 +31,10 @@ export async function submitPredictionAsync(context: ReplicateContext, call: Rep
       const pending = submitPredictionOnceAsync(context, call, AbortSignal.timeout(waitSeconds * 1000 + SUBMIT_GRACE_MS)).catch(
         (error: unknown): SubmitOutcome<Prediction> => ({
           kind: 'ambiguous',
-          error: new AppError('provider_unavailable', undefined, { detail: `${REPLICATE_PROVIDER} submit: no answer within ${waitSeconds} s + ${SUBMIT_GRACE_MS / 1000} s`, cause: error })
+          error: new AppError('provider_unavailable', undefined, {
+            detail: `${REPLICATE_PROVIDER} submit: no answer within ${waitSeconds} s + ${SUBMIT_GRACE_MS / 1000} s`,
+            cause: error
+          })
         })
       )
       let outcome: SubmitOutcome<Prediction>
@@ -39,9 +47,21 @@ export async function submitPredictionAsync(context: ReplicateContext, call: Rep
         throw error
       }
       if (outcome.kind === 'accepted') {
-        deps.log('provider.created', { provider: REPLICATE_PROVIDER, predictionId: outcome.value.id, status: outcome.value.status, variant })
+        deps.log('provider.created', {
+          provider: REPLICATE_PROVIDER,
+          predictionId: outcome.value.id,
+          status: outcome.value.status,
+          variant
+        })
       } else {
-        deps.log('provider.submit_failed', { provider: REPLICATE_PROVIDER, variant, attempt, kind: outcome.kind, code: outcome.error.code, detail: outcome.error.detail })
+        deps.log('provider.submit_failed', {
+          provider: REPLICATE_PROVIDER,
+          variant,
+          attempt,
+          kind: outcome.kind,
+          code: outcome.error.code,
+          detail: outcome.error.detail
+        })
       }
       return outcome
     }

@@ -15,7 +15,11 @@ import { withRetryAfter } from './with-retry-after'
  * ambiguous one is never sent again): a 429, a 503 or a connection that never opened is a
  * refusal; any other 5xx, a reset after sending or a garbled 2xx may have created it.
  */
-export async function submitPredictionOnceAsync(context: ReplicateContext, call: ReplicateCall, signal: AbortSignal): Promise<SubmitOutcome<Prediction>> {
+export async function submitPredictionOnceAsync(
+  context: ReplicateContext,
+  call: ReplicateCall,
+  signal: AbortSignal
+): Promise<SubmitOutcome<Prediction>> {
   const { deps } = context
   const url = `${context.apiUrl}/v1/models/${call.model}/predictions`
   const init: RequestInit = {
@@ -34,7 +38,10 @@ export async function submitPredictionOnceAsync(context: ReplicateContext, call:
   const read = await readTextAsync(response, signal)
   if (!read.ok) {
     if (refusedForNow) return { kind: 'refused', error: replicateErrorFor(response.status, read.detail), retryAfterMs }
-    return { kind: 'ambiguous', error: new AppError('provider_unavailable', undefined, { detail: `${REPLICATE_PROVIDER} ${response.status}: ${read.detail}` }) }
+    return {
+      kind: 'ambiguous',
+      error: new AppError('provider_unavailable', undefined, { detail: `${REPLICATE_PROVIDER} ${response.status}: ${read.detail}` })
+    }
   }
   const body = parseJson(read.text)
   if (response.ok) {

@@ -6,5 +6,9 @@ import { AppError } from '../../../shared/errors'
  */
 export function withRetryAfter(error: AppError, retryAfterMs: number | undefined): AppError {
   if (retryAfterMs === undefined) return error
-  return new AppError(error.code, error.message, { detail: error.detail, retryAfterSeconds: Math.ceil(retryAfterMs / 1000), cause: error.cause })
+  return new AppError(error.code, error.message, {
+    detail: error.detail,
+    retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+    cause: error.cause
+  })
 }

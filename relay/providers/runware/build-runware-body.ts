@@ -71,7 +71,9 @@ export function buildRunwareBody(input: ProviderEditInput, call: RunwareCall): U
   const after = encoder.encode(`]},${JSON.stringify(tail).slice(1)}]`)
   const prefixes = input.references.map((ref) => encoder.encode(JSON.stringify(`data:${ref.contentType};base64,`).slice(0, -1)))
   let length = before.byteLength + after.byteLength
-  input.references.forEach((ref, index) => (length += prefixes[index]!.byteLength + base64Length(ref.bytes.byteLength) + 1 + (index > 0 ? 1 : 0)))
+  input.references.forEach(
+    (ref, index) => (length += prefixes[index]!.byteLength + base64Length(ref.bytes.byteLength) + 1 + (index > 0 ? 1 : 0))
+  )
   const body = new Uint8Array(length)
   body.set(before, 0)
   let at = before.byteLength

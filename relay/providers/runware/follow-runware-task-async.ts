@@ -72,7 +72,12 @@ function finishedOf(context: RunwareContext, items: RunwareItem[], options: Foll
   if (errors.length > 0 && processing === 0 && successes.length + errors.length >= expected) {
     if (successes.length === 0) throw runwareError(200, errors[0]?.error)
     // Some results failed and the rest were paid for: keep what came back.
-    context.log('provider.partial', { taskUUID, succeeded: successes.length, failed: errors.length, detail: runwareError(200, errors[0]?.error).detail })
+    context.log('provider.partial', {
+      taskUUID,
+      succeeded: successes.length,
+      failed: errors.length,
+      detail: runwareError(200, errors[0]?.error).detail
+    })
     return { items: successes, failed: errors.length }
   }
   options.report(successes.length, items.length > 0)

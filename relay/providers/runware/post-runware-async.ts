@@ -25,7 +25,11 @@ export type RunwareAnswer =
   | { kind: 'uncertain'; error: AppError; network: boolean; retryAfterMs?: number | undefined }
 
 /** One POST of a task array. Throws (a relay AppError) only for a final answer; everything retryable is returned. */
-export async function postRunwareAsync(context: RunwareContext, payload: string | Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<RunwareAnswer> {
+export async function postRunwareAsync(
+  context: RunwareContext,
+  payload: string | Uint8Array<ArrayBuffer>,
+  signal: AbortSignal
+): Promise<RunwareAnswer> {
   const headers = { authorization: `Bearer ${context.apiKey}`, 'content-type': 'application/json', accept: 'application/json' }
   const answer = await hostFetchAsync(context.deps.fetch, context.apiUrl, { method: 'POST', headers, body: payload }, signal)
   if (answer.kind === 'network') {
@@ -35,7 +39,11 @@ export async function postRunwareAsync(context: RunwareContext, payload: string 
   const { response } = answer
   const body = await readTextAsync(response, signal)
   if (!body.ok) {
-    return { kind: 'uncertain', network: false, error: new AppError('provider_unavailable', undefined, { detail: `runware ${response.status} ${body.detail}` }) }
+    return {
+      kind: 'uncertain',
+      network: false,
+      error: new AppError('provider_unavailable', undefined, { detail: `runware ${response.status} ${body.detail}` })
+    }
   }
   return classifyAnswer(response, body.text, context.deps.now())
 }

@@ -23,7 +23,12 @@ type Report = (done: number, seen: boolean) => void
  * followed with `getResponse` as Runware's Python SDK does (Runware/sdk-python `runware/base.py`,
  * `_retry_with_reconnect`), instead of failing an edit that is being paid for.
  */
-export async function runRunwareTaskAsync(context: RunwareContext, input: ProviderEditInput, call: RunwareCall, report: Report): Promise<FinishedTask> {
+export async function runRunwareTaskAsync(
+  context: RunwareContext,
+  input: ProviderEditInput,
+  call: RunwareCall,
+  report: Report
+): Promise<FinishedTask> {
   const { signal } = input
   const { taskUUID, numberResults: expected } = call
   // Kept only while a resubmit may need it (same taskUUID, same bytes); dropped once Runware has
@@ -44,7 +49,10 @@ export async function runRunwareTaskAsync(context: RunwareContext, input: Provid
         report(0, true)
         const followed = await followRunwareTaskAsync(context, { taskUUID, expected, known: true, signal, report })
         if (followed === undefined) {
-          throw new AppError('provider_error', undefined, { detail: 'runware answered conflictTaskUUID for a task getResponse does not know', cause: answer.error })
+          throw new AppError('provider_error', undefined, {
+            detail: 'runware answered conflictTaskUUID for a task getResponse does not know',
+            cause: answer.error
+          })
         }
         return { kind: 'accepted', value: followed }
       }
@@ -65,7 +73,13 @@ export async function runRunwareTaskAsync(context: RunwareContext, input: Provid
 }
 
 /** A sync answer carries the results; an async one is an acknowledgement, and the results come from getResponse. */
-async function takeAcceptedAsync(context: RunwareContext, call: RunwareCall, envelope: RunwareEnvelope, signal: AbortSignal, report: Report): Promise<FinishedTask> {
+async function takeAcceptedAsync(
+  context: RunwareContext,
+  call: RunwareCall,
+  envelope: RunwareEnvelope,
+  signal: AbortSignal,
+  report: Report
+): Promise<FinishedTask> {
   const { taskUUID, numberResults: expected } = call
   if (call.delivery === 'sync') return { items: (envelope.data ?? []).filter((item) => item.taskUUID === taskUUID), failed: 0 }
   report(0, false)

@@ -31,7 +31,12 @@ export function createRunwareProvider(host: HostConfig, deps: ProviderDeps): Pro
 }
 
 /** One engine call: one task of `call.count` results from `call.seed`, its progress as results come in. */
-async function runCallAsync(context: RunwareContext, input: ProviderEditInput, call: VariantCall, delivery: RunwareDelivery): Promise<ProviderResult> {
+async function runCallAsync(
+  context: RunwareContext,
+  input: ProviderEditInput,
+  call: VariantCall,
+  delivery: RunwareDelivery
+): Promise<ProviderResult> {
   const task: RunwareCall = { taskUUID: context.deps.randomUUID(), numberResults: call.count, seed: call.seed, delivery }
   let seen = false
   const report = (done: number, started: boolean): void => {

@@ -11,7 +11,13 @@ import type { RunwareContext } from './runware-context'
  * the cost of every result, flagged or not (Runware bills them all). Fewer results than asked,
  * with no failure Runware reported, is the host's error.
  */
-export async function toRunwareResultAsync(context: RunwareContext, taskUUID: string, finished: FinishedTask, expected: number, signal: AbortSignal): Promise<ProviderResult> {
+export async function toRunwareResultAsync(
+  context: RunwareContext,
+  taskUUID: string,
+  finished: FinishedTask,
+  expected: number,
+  signal: AbortSignal
+): Promise<ProviderResult> {
   const { items } = finished
   const clean = items.filter((item) => item.NSFWContent !== true)
   if (items.length > 0 && clean.length === 0) {
@@ -20,8 +26,11 @@ export async function toRunwareResultAsync(context: RunwareContext, taskUUID: st
   if (items.length + finished.failed < expected || clean.length === 0) {
     throw new AppError('provider_error', undefined, { detail: `runware returned ${items.length} of ${expected} results` })
   }
-  if (clean.length < items.length) context.log('provider.nsfw_dropped', { hostJobId: taskUUID, dropped: items.length - clean.length, kept: clean.length })
-  const images: ProviderImage[] = await Promise.all(clean.map(async (item) => ({ bytes: await decodeItemAsync(context, item, signal), seed: item.seed })))
+  if (clean.length < items.length)
+    context.log('provider.nsfw_dropped', { hostJobId: taskUUID, dropped: items.length - clean.length, kept: clean.length })
+  const images: ProviderImage[] = await Promise.all(
+    clean.map(async (item) => ({ bytes: await decodeItemAsync(context, item, signal), seed: item.seed }))
+  )
   const costs = items.map((item) => item.cost).filter((cost): cost is number => cost !== undefined)
   return {
     images,

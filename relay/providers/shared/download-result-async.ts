@@ -35,17 +35,33 @@ export async function downloadResultAsync(url: string, options: DownloadOptions)
     throw new AppError('provider_error', undefined, { detail: `refused to download a result from ${parsed.origin}` })
   }
   // The adapters' deps.fetch is already the host's outbound fetch; a plain one is wrapped, so no caller can skip the rules.
-  const fetchImpl = isOutboundFetch(options.fetch) ? options.fetch : createOutboundFetch({ hostBaseUrl: options.hostBaseUrl, fetch: options.fetch })
+  const fetchImpl = isOutboundFetch(options.fetch)
+    ? options.fetch
+    : createOutboundFetch({ hostBaseUrl: options.hostBaseUrl, fetch: options.fetch })
   const sameOrigin = parsed.origin === hostOrigin
-  const answer = await hostFetchAsync(fetchImpl, parsed.href, { headers: sameOrigin ? (options.headers ?? {}) : {}, redirect: 'follow' }, options.signal)
-  if (answer.kind === 'network') throw new AppError('provider_unavailable', undefined, { detail: `result download: ${answer.detail}`, cause: answer.error })
+  const answer = await hostFetchAsync(
+    fetchImpl,
+    parsed.href,
+    { headers: sameOrigin ? (options.headers ?? {}) : {}, redirect: 'follow' },
+    options.signal
+  )
+  if (answer.kind === 'network')
+    throw new AppError('provider_unavailable', undefined, { detail: `result download: ${answer.detail}`, cause: answer.error })
   const { response } = answer
   if (!response.ok) {
-    throw new AppError('provider_error', undefined, { detail: `result download answered ${response.status}${response.status === 403 || response.status === 404 || response.status === 410 ? ' (expired?)' : ''}` })
+    throw new AppError('provider_error', undefined, {
+      detail: `result download answered ${response.status}${response.status === 403 || response.status === 404 || response.status === 410 ? ' (expired?)' : ''}`
+    })
   }
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES
-  const read = await readCappedAsync(response, max, options.signal, (declared) =>
-    new AppError('provider_error', undefined, { detail: declared === undefined ? `result over the ${max} byte cap` : `result of ${declared} bytes is over the ${max} byte cap` })
+  const read = await readCappedAsync(
+    response,
+    max,
+    options.signal,
+    (declared) =>
+      new AppError('provider_error', undefined, {
+        detail: declared === undefined ? `result over the ${max} byte cap` : `result of ${declared} bytes is over the ${max} byte cap`
+      })
   )
   if (!read.ok) throw new AppError('provider_unavailable', undefined, { detail: 'result download cut off', cause: read.error })
   return concatChunks(read.chunks, read.total)

@@ -31,6 +31,8 @@ export function describeHostBody(body: unknown, text: string): string {
 
 export function hostError(provider: string, status: number, code: RelayErrorCode, detail: string): AppError {
   const message =
-    code === 'provider_not_configured' ? `${provider} refused the relay’s API key. Ask whoever runs the relay to check it.` : ERROR_MESSAGES[code]
+    code === 'provider_not_configured'
+      ? `${provider} refused the relay’s API key. Ask whoever runs the relay to check it.`
+      : ERROR_MESSAGES[code]
   return new AppError(code, message, { detail: `${provider} ${status}: ${detail}` })
 }

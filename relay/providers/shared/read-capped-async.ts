@@ -8,7 +8,12 @@ export type CappedRead = { ok: true; chunks: Uint8Array[]; total: number } | { o
  * `overCap` (what the caller says of it); a body cut off mid-way comes back `ok: false` with its
  * error; an abort rethrows the signal's reason.
  */
-export async function readCappedAsync(response: Response, maxBytes: number, signal: AbortSignal, overCap: (declared: number | undefined) => AppError): Promise<CappedRead> {
+export async function readCappedAsync(
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+  overCap: (declared: number | undefined) => AppError
+): Promise<CappedRead> {
   const declared = Number(response.headers.get('content-length') ?? '')
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined)

@@ -28,7 +28,12 @@ export function planVariantCalls(input: Pick<ProviderEditInput, 'request' | 'off
   const seedSpan = input.offer.seedMax + 1
   const calls: Array<Omit<VariantCall, 'onProgress'>> = []
   for (let first = 0; first < numImages; first += perCall) {
-    calls.push({ index: calls.length, firstVariant: first, count: Math.min(perCall, numImages - first), seed: seed === undefined ? undefined : (seed + first) % seedSpan })
+    calls.push({
+      index: calls.length,
+      firstVariant: first,
+      count: Math.min(perCall, numImages - first),
+      seed: seed === undefined ? undefined : (seed + first) % seedSpan
+    })
   }
   return calls
 }
@@ -44,7 +49,12 @@ export function planVariantCalls(input: Pick<ProviderEditInput, 'request' | 'off
  * edit fails only when no call delivered, with the first call's error. A cost is known only when
  * every call that delivered reported one; otherwise the jobs layer bills the catalogue price.
  */
-export async function runVariantsAsync(input: ProviderEditInput, deps: Pick<ProviderDeps, 'log'>, provider: string, runCallAsync: RunCallAsync): Promise<ProviderResult> {
+export async function runVariantsAsync(
+  input: ProviderEditInput,
+  deps: Pick<ProviderDeps, 'log'>,
+  provider: string,
+  runCallAsync: RunCallAsync
+): Promise<ProviderResult> {
   const plan = planVariantCalls(input)
   const total = plan.reduce((sum, call) => sum + call.count, 0)
   const states = plan.map((): ProviderProgress | undefined => undefined)
@@ -59,7 +69,10 @@ export async function runVariantsAsync(input: ProviderEditInput, deps: Pick<Prov
       input.onProgress({ status: 'running' })
       return
     }
-    const done = plan.reduce((sum, call, index) => sum + call.count * (states[index]?.status === 'running' ? (states[index].fraction ?? 0) : 0), 0)
+    const done = plan.reduce(
+      (sum, call, index) => sum + call.count * (states[index]?.status === 'running' ? (states[index].fraction ?? 0) : 0),
+      0
+    )
     input.onProgress({ status: 'running', fraction: Math.min(1, Math.max(0, done / total)) })
   }
   let pending = plan.length
@@ -84,13 +97,21 @@ export async function runVariantsAsync(input: ProviderEditInput, deps: Pick<Prov
   const delivered = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))
   const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []))
   for (const failure of failures) {
-    deps.log('provider.variant_failed', { provider, calls: plan.length, failed: failures.length, code: failure instanceof AppError ? failure.code : 'internal', detail: describeError(failure) })
+    deps.log('provider.variant_failed', {
+      provider,
+      calls: plan.length,
+      failed: failures.length,
+      code: failure instanceof AppError ? failure.code : 'internal',
+      detail: describeError(failure)
+    })
   }
   if (delivered.length === 0) throw failures[0]
   const costs = delivered.map((result) => result.costUsd)
   return {
     images: delivered.flatMap((result) => result.images),
-    costUsd: costs.every((cost): cost is number => cost !== undefined) ? Math.round(costs.reduce((sum, cost) => sum + cost, 0) * 1e6) / 1e6 : undefined,
+    costUsd: costs.every((cost): cost is number => cost !== undefined)
+      ? Math.round(costs.reduce((sum, cost) => sum + cost, 0) * 1e6) / 1e6
+      : undefined,
     hostJobId: delivered.map((result) => result.hostJobId).join(',')
   }
 }

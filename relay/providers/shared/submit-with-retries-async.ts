@@ -53,12 +53,20 @@ export function retryAfterMsOf(response: Response, now: number): number | undefi
  * A 429 or a 503 as the refusal it is on every host: the host took nothing, so the step may be sent
  * again after Retry-After; undefined for any other status, which the adapter classes itself.
  */
-export function refusalOf(response: Response, error: AppError, now: number): Extract<SubmitOutcome<never>, { kind: 'refused' }> | undefined {
+export function refusalOf(
+  response: Response,
+  error: AppError,
+  now: number
+): Extract<SubmitOutcome<never>, { kind: 'refused' }> | undefined {
   if (response.status !== 429 && response.status !== 503) return undefined
   return { kind: 'refused', error, retryAfterMs: retryAfterMsOf(response, now) }
 }
 
-export async function submitWithRetriesAsync<T>(deps: Pick<ProviderDeps, 'sleepAsync'>, signal: AbortSignal, steps: SubmitSteps<T>): Promise<T> {
+export async function submitWithRetriesAsync<T>(
+  deps: Pick<ProviderDeps, 'sleepAsync'>,
+  signal: AbortSignal,
+  steps: SubmitSteps<T>
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await steps.attemptAsync(attempt)
     if (outcome.kind === 'accepted') return outcome.value

@@ -12,7 +12,8 @@ export type BitmapCache = Map<string, Promise<ImageBitmap | undefined>>
 
 function imageHashes(node: FakeSceneNode, into: Set<string>): Set<string> {
   const fills = node.fills
-  if (typeof fills !== 'symbol') for (const paint of fills) if (paint.type === 'IMAGE' && paint.imageHash !== null) into.add(paint.imageHash)
+  if (typeof fills !== 'symbol')
+    for (const paint of fills) if (paint.type === 'IMAGE' && paint.imageHash !== null) into.add(paint.imageHash)
   if (node instanceof FakeFrame) for (const child of node.children) imageHashes(child, into)
   return into
 }
@@ -30,7 +31,8 @@ export async function loadBitmapsAsync(
     let decoding = cache.get(hash)
     if (decoding === undefined) {
       const bytes = imageBytes(hash)
-      decoding = bytes === undefined ? Promise.resolve(undefined) : createImageBitmap(new Blob([new Uint8Array(bytes)])).catch(() => undefined)
+      decoding =
+        bytes === undefined ? Promise.resolve(undefined) : createImageBitmap(new Blob([new Uint8Array(bytes)])).catch(() => undefined)
       cache.set(hash, decoding)
     }
     const bitmap = await decoding
@@ -58,7 +60,10 @@ function contrastingInk(node: FakeSceneNode): string {
 
 function drawImage(ctx: Context2D, bitmap: ImageBitmap, box: Rect, scaleMode: ImagePaint['scaleMode']): void {
   if (scaleMode === 'FILL' || scaleMode === 'FIT') {
-    const scale = scaleMode === 'FILL' ? Math.max(box.width / bitmap.width, box.height / bitmap.height) : Math.min(box.width / bitmap.width, box.height / bitmap.height)
+    const scale =
+      scaleMode === 'FILL'
+        ? Math.max(box.width / bitmap.width, box.height / bitmap.height)
+        : Math.min(box.width / bitmap.width, box.height / bitmap.height)
     const [w, h] = [bitmap.width * scale, bitmap.height * scale]
     ctx.save()
     ctx.beginPath()
@@ -113,7 +118,12 @@ function drawLabel(ctx: Context2D, node: FakeSceneNode, box: Rect): void {
   ctx.font = `600 ${size}px system-ui, sans-serif`
   ctx.fillText(node.name, box.x + box.width / 2, box.y + box.height / 2 - size * 0.4, box.width * 0.9)
   ctx.font = `400 ${size * 0.5}px system-ui, sans-serif`
-  ctx.fillText(`${Math.round(box.width)} × ${Math.round(box.height)}`, box.x + box.width / 2, box.y + box.height / 2 + size * 0.55, box.width * 0.9)
+  ctx.fillText(
+    `${Math.round(box.width)} × ${Math.round(box.height)}`,
+    box.x + box.width / 2,
+    box.y + box.height / 2 + size * 0.55,
+    box.width * 0.9
+  )
   ctx.textAlign = 'start'
 }
 

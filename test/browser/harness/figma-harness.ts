@@ -49,7 +49,10 @@ const nodeOnlyStub: esbuild.Plugin = {
     build.onResolve({ filter: /^(node:crypto|image-size)$|\/make-image$/ }, (args) => ({ path: args.path, namespace: 'node-only' }))
     build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
       contents: ['createHash', 'imageSize', 'makePng', 'makeJpeg']
-        .map((name) => `export const ${name} = () => { throw new Error('${name} (${args.path}) is Node-only: the browser harness passes its own FakeFigmaPlatform') }`)
+        .map(
+          (name) =>
+            `export const ${name} = () => { throw new Error('${name} (${args.path}) is Node-only: the browser harness passes its own FakeFigmaPlatform') }`
+        )
         .join('\n'),
       loader: 'js'
     }))
@@ -99,11 +102,11 @@ export function startHarnessServerAsync(): Promise<{ url: string }> {
           ? Promise.resolve(send(200, 'text/html; charset=utf-8', PAGE_HTML))
           : path === '/favicon.ico'
             ? Promise.resolve(send(204, 'image/x-icon', ''))
-          : path === '/harness.js'
-            ? bundleAsync().then((text) => send(200, 'text/javascript; charset=utf-8', text))
-            : file !== undefined
-              ? readFile(`${ROOT}${file.path}`).then((body) => send(200, file.type, body))
-              : Promise.resolve(send(404, 'text/plain', 'not found'))
+            : path === '/harness.js'
+              ? bundleAsync().then((text) => send(200, 'text/javascript; charset=utf-8', text))
+              : file !== undefined
+                ? readFile(`${ROOT}${file.path}`).then((body) => send(200, file.type, body))
+                : Promise.resolve(send(404, 'text/plain', 'not found'))
       answer.catch((error: unknown) => send(500, 'text/plain', String(error)))
     })
     http.once('error', reject)
@@ -194,10 +197,14 @@ export async function openFigmaAsync<A = undefined>(page: Page, options: OpenFig
   let panelFrame: Frame | undefined
   if (options.waitForUi ?? true) {
     try {
-      await page.waitForFunction(() => {
-        const figma = (window as unknown as HarnessWindow).fakeFigma
-        return figma.ui.state.open || figma.closed
-      }, undefined, { timeout: 30_000 })
+      await page.waitForFunction(
+        () => {
+          const figma = (window as unknown as HarnessWindow).fakeFigma
+          return figma.ui.state.open || figma.closed
+        },
+        undefined,
+        { timeout: 30_000 }
+      )
     } catch (error) {
       throw new Error(`the plugin showed no UI: ${String(error)}\n${[...(await errors()), ...consoleLines].join('\n')}`)
     }

@@ -22,7 +22,13 @@ export function sha1Hex(bytes: Uint8Array): string {
     let [a, b, c, d, e] = [h0, h1, h2, h3, h4]
     for (let i = 0; i < 80; i += 1) {
       const [f, k] =
-        i < 20 ? [(b & c) | (~b & d), 0x5a827999] : i < 40 ? [b ^ c ^ d, 0x6ed9eba1] : i < 60 ? [(b & c) | (b & d) | (c & d), 0x8f1bbcdc] : [b ^ c ^ d, 0xca62c1d6]
+        i < 20
+          ? [(b & c) | (~b & d), 0x5a827999]
+          : i < 40
+            ? [b ^ c ^ d, 0x6ed9eba1]
+            : i < 60
+              ? [(b & c) | (b & d) | (c & d), 0x8f1bbcdc]
+              : [b ^ c ^ d, 0xca62c1d6]
       const next = (rotl(a, 5) + f + e + k + w[i]!) | 0
       e = d
       d = c
@@ -76,7 +82,8 @@ function webpSize(bytes: Uint8Array, view: DataView): FakeImageInfo | undefined 
     const height = 1 + (bytes[27]! | (bytes[28]! << 8) | (bytes[29]! << 16))
     return { type: 'webp', width, height }
   }
-  if (chunk === 'VP8 ' && bytes.length >= 30) return { type: 'webp', width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff }
+  if (chunk === 'VP8 ' && bytes.length >= 30)
+    return { type: 'webp', width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff }
   if (chunk === 'VP8L' && bytes.length >= 25) {
     const bits = view.getUint32(21, true)
     return { type: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 }

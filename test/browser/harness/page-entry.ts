@@ -103,7 +103,8 @@ function startCanvasView(figma: FakeFigma, theme: FigmaTheme): void {
     ctx.lineWidth = 2
     for (const node of selected) {
       const box = node.absoluteBoundingBox
-      if (box !== null && !node.removed) ctx.strokeRect(offsetX + box.x * scale, offsetY + box.y * scale, box.width * scale, box.height * scale)
+      if (box !== null && !node.removed)
+        ctx.strokeRect(offsetX + box.x * scale, offsetY + box.y * scale, box.width * scale, box.height * scale)
     }
   }
 

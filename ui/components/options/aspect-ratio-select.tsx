@@ -5,7 +5,12 @@ export function AspectRatioSelect({ options, disabled, onChange }: OptionsPanelP
   return (
     <>
       <label for="opt-aspect">Aspect ratio</label>
-      <select id="opt-aspect" disabled={disabled} value={options.aspectRatio} onChange={(event) => onChange({ aspectRatio: AspectRatio.parse(event.currentTarget.value) })}>
+      <select
+        id="opt-aspect"
+        disabled={disabled}
+        value={options.aspectRatio}
+        onChange={(event) => onChange({ aspectRatio: AspectRatio.parse(event.currentTarget.value) })}
+      >
         <option value="auto">Auto (nearest to the frame)</option>
         {KONTEXT_SIZES.map((size) => (
           <option key={size.ratio} value={size.ratio}>

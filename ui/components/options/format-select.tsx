@@ -8,7 +8,12 @@ export function FormatSelect({ options, choice, disabled, onChange }: OptionsPan
   return (
     <>
       <label for="opt-format">Format</label>
-      <select id="opt-format" disabled={disabled} value={chosenFormat(options, choice.capabilities)} onChange={(event) => onChange({ outputFormat: OutputFormat.parse(event.currentTarget.value) })}>
+      <select
+        id="opt-format"
+        disabled={disabled}
+        value={chosenFormat(options, choice.capabilities)}
+        onChange={(event) => onChange({ outputFormat: OutputFormat.parse(event.currentTarget.value) })}
+      >
         {choice.capabilities.outputFormats.map((id) => (
           <option key={id} value={id}>
             {FORMAT_LABELS[id]}

@@ -7,7 +7,12 @@ export function HostSelect({ choice, disabled, onChange }: OptionsPanelProps) {
   return (
     <>
       <label for="opt-host">Image host</label>
-      <select id="opt-host" disabled={disabled} value={choice.host} onChange={(event) => onChange({ provider: ProviderId.parse(event.currentTarget.value) })}>
+      <select
+        id="opt-host"
+        disabled={disabled}
+        value={choice.host}
+        onChange={(event) => onChange({ provider: ProviderId.parse(event.currentTarget.value) })}
+      >
         {choice.hosts.map((host) => (
           <option key={host.id} value={host.id}>
             {host.name}

@@ -6,7 +6,12 @@ export function ModelSelect({ choice, disabled, onChange }: OptionsPanelProps) {
   return (
     <>
       <label for="opt-model">Model</label>
-      <select id="opt-model" disabled={disabled} value={choice.capabilities.id} onChange={(event) => onChange({ model: ModelId.parse(event.currentTarget.value) })}>
+      <select
+        id="opt-model"
+        disabled={disabled}
+        value={choice.capabilities.id}
+        onChange={(event) => onChange({ model: ModelId.parse(event.currentTarget.value) })}
+      >
         {choice.models.map((model) => (
           <option key={model.id} value={model.id}>
             {model.name} · {model.priceUsd === 0 ? 'self-hosted' : formatUsd(model.priceUsd)}

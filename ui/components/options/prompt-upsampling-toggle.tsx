@@ -7,7 +7,12 @@ export function PromptUpsamplingToggle({ options, choice, disabled, onChange }: 
     <>
       <span />
       <label class="checkbox">
-        <input type="checkbox" disabled={disabled} checked={options.promptUpsampling} onChange={(event) => onChange({ promptUpsampling: event.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          disabled={disabled}
+          checked={options.promptUpsampling}
+          onChange={(event) => onChange({ promptUpsampling: event.currentTarget.checked })}
+        />
         Let the model expand the instruction
       </label>
     </>

@@ -7,7 +7,12 @@ export function SafetySelect({ options, choice, disabled, onChange }: OptionsPan
   return (
     <>
       <label for="opt-safety">Safety tolerance</label>
-      <select id="opt-safety" disabled={disabled} value={String(Math.min(Math.max(options.safetyTolerance, safety.min), safety.max))} onChange={(event) => onChange({ safetyTolerance: Number(event.currentTarget.value) })}>
+      <select
+        id="opt-safety"
+        disabled={disabled}
+        value={String(Math.min(Math.max(options.safetyTolerance, safety.min), safety.max))}
+        onChange={(event) => onChange({ safetyTolerance: Number(event.currentTarget.value) })}
+      >
         {Array.from({ length: safety.max - safety.min + 1 }, (_, index) => safety.min + index).map((level) => (
           <option key={level} value={String(level)}>
             {level}

@@ -6,7 +6,12 @@ export function VariantsSelect({ options, choice, disabled, onChange }: OptionsP
   return (
     <>
       <label for="opt-variants">Variants</label>
-      <select id="opt-variants" disabled={disabled} value={String(Math.min(options.numImages, maxVariants))} onChange={(event) => onChange({ numImages: Number(event.currentTarget.value) })}>
+      <select
+        id="opt-variants"
+        disabled={disabled}
+        value={String(Math.min(options.numImages, maxVariants))}
+        onChange={(event) => onChange({ numImages: Number(event.currentTarget.value) })}
+      >
         {variants.map((count) => (
           <option key={count} value={String(count)}>
             {count}

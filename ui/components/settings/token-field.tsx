@@ -12,9 +12,23 @@ export function TokenField({ token, onInput }: TokenFieldProps) {
       <label for="relay-token">Access token</label>
       <div class="row">
         {showToken ? (
-          <input id="relay-token" type="text" value={token} spellcheck={false} autocomplete="off" onInput={(event) => onInput(event.currentTarget.value)} />
+          <input
+            id="relay-token"
+            type="text"
+            value={token}
+            spellcheck={false}
+            autocomplete="off"
+            onInput={(event) => onInput(event.currentTarget.value)}
+          />
         ) : (
-          <input id="relay-token" type="password" value={token} spellcheck={false} autocomplete="off" onInput={(event) => onInput(event.currentTarget.value)} />
+          <input
+            id="relay-token"
+            type="password"
+            value={token}
+            spellcheck={false}
+            autocomplete="off"
+            onInput={(event) => onInput(event.currentTarget.value)}
+          />
         )}
         <button type="button" class="secondary" aria-pressed={showToken} onClick={() => setShowToken(!showToken)}>
           {showToken ? 'Hide' : 'Show'}
