@@ -14,7 +14,7 @@ const projects = [
   { files: ['client/**/*.ts'], project: 'client/tsconfig.json' },
   { files: ['ui/**/*.{ts,tsx}'], project: 'ui/tsconfig.json' },
   { files: ['relay/**/*.ts', 'shared/**/*.ts'], project: 'relay/tsconfig.json' },
-  { files: ['test/**/*.{ts,tsx}', 'vitest.config.ts'], project: 'test/tsconfig.json' },
+  { files: ['test/**/*.{ts,tsx}', 'vitest.config.ts', 'vitest.mutation.config.ts'], project: 'test/tsconfig.json' },
   { files: ['scripts/**/*.ts'], project: 'scripts/tsconfig.json' },
   { files: ['bench/**/*.ts'], project: 'bench/tsconfig.json' }
 ]

@@ -63,7 +63,7 @@ const { app, jobs } = relay
 // Jobs a stop or a crash cut off are recorded before anything is served.
 await jobs.recoverAsync()
 const sweeper = setInterval(() => {
-  jobs.sweepAsync().catch((error: unknown) => log('store.sweep_failed', { error: error instanceof Error ? error.message : String(error) }))
+  jobs.sweepAsync().catch((error: unknown) => log('store.sweep_failed', { error }))
 }, 60_000)
 sweeper.unref()
 
@@ -122,7 +122,7 @@ function shutdown(signal: string): void {
         process.exit(0)
       },
       (error: unknown) => {
-        log('relay.stop_failed', { error: error instanceof Error ? error.message : String(error) })
+        log('relay.stop_failed', { error })
         process.exit(1)
       }
     )

@@ -25,7 +25,8 @@ export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>)
       png = await node.exportAsync(settings)
     } catch (error) {
       throw new AppError('export_failed', `Figma could not export “${node.name}” as an image. Try selecting the frame that contains it.`, {
-        detail: String(error)
+        detail: 'exportAsync failed',
+        cause: error
       })
     }
     const size = readPngSize(png)

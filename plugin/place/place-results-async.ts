@@ -56,7 +56,7 @@ export async function placeResultsAsync<N extends PortSceneNode, R extends N & P
   try {
     hashes = input.images.map((image) => figma.createImage(image.bytes).hash)
   } catch (error) {
-    throw new AppError('place_failed', undefined, { detail: String(error) })
+    throw new AppError('place_failed', undefined, { detail: 'figma.createImage refused a result', cause: error })
   }
 
   let anchor: Box

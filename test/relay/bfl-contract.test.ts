@@ -1,11 +1,11 @@
 /**
- * Contract tests of the BFL adapter: the real relay over HTTP (startRelayAsync) in front of the
+ * Contract tests of the BFL adapter: the real relay over HTTP (startHostContractAsync) in front of the
  * strict fake (three servers: api, a second "cluster" for polling, a delivery host), requests made
  * the way the plugin makes them; then the adapter on its own for timing, routing and key rules.
  */
 import { randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import type { HostConfig } from '../../relay/config'
 import { createBflProvider } from '../../relay/providers/bfl/bfl-provider'
 import { buildBflBody } from '../../relay/providers/bfl/build-bfl-body'
@@ -14,107 +14,33 @@ import type { ProviderDeps, ProviderEditInput, ProviderProgress } from '../../re
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS, type ModelOffer } from '../../shared/models'
-import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { EditRequest, type EditJob, type EditRequestInput } from '../../shared/relay-api'
 import { startFakeBflAsync, waitUntilAsync, type FakeBfl, type FakeBflOptions } from '../fakes/bfl-server'
 import { makeJpeg, makePng } from '../fakes/make-image'
-import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+import { contractTranscript, expectKeyKeptOut, startHostContractAsync, type HostContract } from '../support/host-contract'
 import { requestUrl } from '../support/request-url'
 
 /** Unique per run, so finding it anywhere cannot be a coincidence. */
 const KEY = `bfl_${randomUUID()}`
-const seen = { responses: [] as string[], logs: [] as string[] }
 
 const REF_16x9 = makePng(64, 36, 7)
 const REF_2 = makeJpeg(40, 40, 3)
 const REF_3 = makePng(30, 60, 5)
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-interface Setup {
+/** The host contract plus the fake behind it, which the assertions read. */
+interface Setup extends HostContract {
   fake: FakeBfl
-  relay: RunningRelay
-  /** POSTs a multipart edit as the plugin does; returns the response. */
-  postAsync(request: EditRequestInput, images?: Uint8Array[]): Promise<Response>
-  /** POSTs an edit that must be accepted; returns its id. */
-  createAsync(request: EditRequestInput, images?: Uint8Array[]): Promise<string>
-  endAsync(id: string): Promise<EditJob>
-  imageAsync(job: EditJob, index: number): Promise<{ bytes: Uint8Array; type: string | null }>
-  deleteAsync(id: string): Promise<EditJob>
-  /** The relay's log lines, parsed. */
-  events(name: string): Array<Record<string, unknown>>
 }
 
 async function setupAsync(fakeOptions: Partial<FakeBflOptions> = {}, env: Record<string, string> = {}): Promise<Setup> {
   const fake = await startFakeBflAsync({ apiKey: KEY, ...fakeOptions })
-  const relay = await startRelayAsync({ BFL_API_KEY: KEY, BFL_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
-  const created: string[] = []
-  const auth = { authorization: `Bearer ${relay.token}` }
-
-  async function callAsync(path: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(`${relay.url}${path}`, {
-      ...init,
-      headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }
-    })
-    const text = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
-    seen.responses.push(`${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${text}`)
-    return response
-  }
-
-  cleanups.push(async () => {
-    // Cancel what still runs so closing the relay does not wait for a deadline.
-    for (const id of created) await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })
-    await fake.close()
-    await relay.close()
-    seen.logs.push(...relay.logs)
-  })
-
-  const setup: Setup = {
-    fake,
-    relay,
-    postAsync(request, images = [REF_16x9]) {
-      const form = new FormData()
-      form.append('request', JSON.stringify({ provider: 'bfl', ...request }))
-      images.forEach((bytes, index) => {
-        const type = bytes[0] === 0xff ? 'image/jpeg' : 'image/png'
-        form.append('image', new Blob([new Uint8Array(bytes)], { type }), `frame-${index + 1}`)
-      })
-      return callAsync('/v1/edits', { method: 'POST', body: form })
-    },
-    async createAsync(request, images) {
-      const response = await setup.postAsync(request, images)
-      const body = (await response.json()) as { id: string }
-      expect(response.status, JSON.stringify(body)).toBe(202)
-      created.push(body.id)
-      return body.id
-    },
-    async endAsync(id) {
-      for (let poll = 0; poll < 20; poll += 1) {
-        const response = await callAsync(`/v1/edits/${id}?wait=10`)
-        expect(response.status).toBe(200)
-        const job = EditJob.parse(await response.json())
-        if (TERMINAL_STATUSES.includes(job.status)) return job
-      }
-      throw new Error(`edit ${id} did not end`)
-    },
-    async imageAsync(job, index) {
-      const response = await callAsync(job.images[index]!.url)
-      expect(response.status).toBe(200)
-      return { bytes: new Uint8Array(await response.arrayBuffer()), type: response.headers.get('content-type') }
-    },
-    async deleteAsync(id) {
-      const response = await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })
-      expect(response.status).toBe(200)
-      return EditJob.parse(await response.json())
-    },
-    events(name) {
-      return relay.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === name)
-    }
-  }
-  return setup
+  const contract = await startHostContractAsync(
+    'bfl',
+    { BFL_API_KEY: KEY, BFL_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env },
+    { closeFakeAsync: () => fake.close(), reference: REF_16x9 }
+  )
+  return { ...contract, fake }
 }
 
 const submitsTo = (fake: FakeBfl) => fake.requests.filter((request) => request.method === 'POST')
@@ -122,7 +48,7 @@ const pollsOf = (fake: FakeBfl) => fake.requests.filter((request) => request.pat
 const downloadsOf = (fake: FakeBfl) => fake.requests.filter((request) => request.path.includes('/results/'))
 
 async function failedWith(setup: Setup, request: EditRequestInput = { prompt: 'Make it night' }): Promise<EditJob> {
-  const job = await setup.endAsync(await setup.createAsync(request))
+  const job = await setup.editAsync(request)
   expect(job.status).toBe('failed')
   return job
 }
@@ -134,7 +60,7 @@ async function failedWith(setup: Setup, request: EditRequestInput = { prompt: 'M
 describe('BFL through the relay: success', () => {
   it('edits with one variant: submit, poll the returned polling_url on the other host, download the sample', async () => {
     const setup = await setupAsync()
-    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make the sky purple' }))
+    const job = await setup.editAsync({ prompt: 'Make the sky purple' })
 
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
     expect(job.images).toHaveLength(1)
@@ -152,7 +78,7 @@ describe('BFL through the relay: success', () => {
 
   it('makes four variants as four parallel submissions with seeds seed … seed+3, and sums their cost', async () => {
     const setup = await setupAsync()
-    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make the sky purple', numImages: 4, seed: 10 }))
+    const job = await setup.editAsync({ prompt: 'Make the sky purple', numImages: 4, seed: 10 })
 
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
     expect(job.images.map((image) => image.seed).sort()).toEqual([10, 11, 12, 13])
@@ -166,7 +92,7 @@ describe('BFL through the relay: success', () => {
 
   it('sends several references as input_image, input_image_2, input_image_3 (raw base64, in order)', async () => {
     const setup = await setupAsync()
-    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Put the cup on the table' }, [REF_16x9, REF_2, REF_3]))
+    const job = await setup.editAsync({ prompt: 'Put the cup on the table' }, [REF_16x9, REF_2, REF_3])
 
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
     const body = setup.fake.accepted[0]!.body
@@ -186,7 +112,7 @@ describe('BFL through the relay: success', () => {
       safetyTolerance: 1,
       promptUpsampling: true
     }
-    const job = await setup.endAsync(await setup.createAsync(request, [REF_16x9, REF_2]))
+    const job = await setup.editAsync(request, [REF_16x9, REF_2])
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
 
     const [submit] = submitsTo(setup.fake)
@@ -221,7 +147,7 @@ describe('BFL through the relay: success', () => {
 
   it('fills the fields BFL needs from the offer when the client left them out (Kontext [pro])', async () => {
     const setup = await setupAsync()
-    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make it snow', model: 'kontext-pro', outputFormat: 'webp' }))
+    const job = await setup.editAsync({ prompt: 'Make it snow', model: 'kontext-pro', outputFormat: 'webp' })
 
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
     const [submit] = submitsTo(setup.fake)
@@ -241,7 +167,7 @@ describe('BFL through the relay: success', () => {
   it('keeps the paid variants when one of two is moderated', async () => {
     const setup = await setupAsync()
     setup.fake.failNext({ kind: 'content-moderated' })
-    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night', numImages: 2 }))
+    const job = await setup.editAsync({ prompt: 'Make it night', numImages: 2 })
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(1)
@@ -253,9 +179,9 @@ describe('BFL through the relay: success', () => {
   it('retries polls that fail on the way (a 503, garbled bodies) and still succeeds', async () => {
     const setup = await setupAsync()
     setup.fake.failNext({ kind: 'poll-status', status: 503, times: 1 })
-    const first = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))
+    const first = await setup.editAsync({ prompt: 'Make it night' })
     setup.fake.failNext({ kind: 'poll-malformed', times: 2 })
-    const second = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))
+    const second = await setup.editAsync({ prompt: 'Make it night' })
 
     expect(first.status).toBe('succeeded')
     expect(second.status).toBe('succeeded')
@@ -301,7 +227,7 @@ describe('BFL through the relay: host refusals', () => {
   it('retries a 429 (Retry-After: 0) and submits the task once', async () => {
     const setup = await setupAsync()
     setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
-    const job = await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))
+    const job = await setup.editAsync({ prompt: 'Make it night' })
 
     expect(job.status).toBe('succeeded')
     expect(submitsTo(setup.fake)).toHaveLength(2)
@@ -320,7 +246,7 @@ describe('BFL through the relay: host refusals', () => {
   it('retries a 503 refusal, but never a 500 (it may have been accepted)', async () => {
     const setup = await setupAsync()
     setup.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
-    expect((await setup.endAsync(await setup.createAsync({ prompt: 'Make it night' }))).status).toBe('succeeded')
+    expect((await setup.editAsync({ prompt: 'Make it night' })).status).toBe('succeeded')
     expect(submitsTo(setup.fake)).toHaveLength(2)
 
     setup.fake.failNext({ kind: 'status', status: 500 })
@@ -413,7 +339,7 @@ describe('BFL through the relay: host refusals', () => {
     const id = await setup.createAsync({ prompt: 'Make it night' })
     await waitUntilAsync(() => pollsOf(setup.fake).length > 0, 'the first poll')
 
-    const canceled = await setup.deleteAsync(id)
+    const canceled = await setup.cancelAsync(id)
     expect(canceled.status).toBe('canceled')
     expect(canceled.error?.code).toBe('canceled')
     const pollsAtCancel = pollsOf(setup.fake).length
@@ -464,7 +390,7 @@ function direct(url: string, fetchImpl: typeof fetch = fetch): Direct {
     },
     randomUUID: () => randomUUID(),
     now: () => Date.now(),
-    log: (event, fields) => seen.logs.push(JSON.stringify({ event, ...fields }))
+    log: (event, fields) => contractTranscript.logs.push(JSON.stringify({ event, ...fields }))
   }
   return {
     provider: createBflProvider(hostConfig(url), deps),
@@ -487,7 +413,7 @@ function direct(url: string, fetchImpl: typeof fetch = fetch): Direct {
 
 async function fakeAsync(options: Omit<FakeBflOptions, 'apiKey'> = {}): Promise<FakeBfl> {
   const fake = await startFakeBflAsync({ apiKey: KEY, ...options })
-  cleanups.push(() => fake.close())
+  onTestFinished(() => fake.close())
   return fake
 }
 
@@ -628,12 +554,12 @@ describe('BFL adapter on its own', () => {
 
   it('never puts the key in a relay response or log line', () => {
     // Runs after the tests above in this file (vitest keeps declaration order).
-    expect(seen.responses.length).toBeGreaterThan(10)
-    expect(seen.logs.length).toBeGreaterThan(10)
-    expect([...seen.responses, ...seen.logs].filter((text) => text.includes(KEY))).toEqual([])
+    expect(contractTranscript.responses.length).toBeGreaterThan(10)
+    expect(contractTranscript.logs.length).toBeGreaterThan(10)
+    expectKeyKeptOut(KEY)
   })
 })
 
 afterAll(() => {
-  expect([...seen.responses, ...seen.logs].filter((text) => text.includes(KEY))).toEqual([])
+  expect([...contractTranscript.responses, ...contractTranscript.logs].filter((text) => text.includes(KEY))).toEqual([])
 })

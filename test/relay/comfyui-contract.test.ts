@@ -1,6 +1,6 @@
 /**
- * Contract tests of the ComfyUI adapter: the real relay over HTTP (startRelayAsync) in front of
- * the strict ComfyUI fake, requests made the way the plugin makes them (multipart `request` +
+ * Contract tests of the ComfyUI adapter: the real relay over HTTP (startHostContractAsync) in front
+ * of the strict ComfyUI fake, requests made the way the plugin makes them (multipart `request` +
  * `image` parts, Bearer token), jobs followed with `GET /v1/edits/{id}?wait=10`.
  *
  * Tests run concurrently (each has its own fake and relay) to keep the file fast; nothing asserts
@@ -16,12 +16,13 @@ import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workf
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
 import { nearestSize } from '../../shared/nearest-size'
 import { ERROR_MESSAGES } from '../../shared/errors'
-import { EditJob, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { EditJob, type EditRequestInput } from '../../shared/relay-api'
 import { createCallProgress } from '../../relay/providers/comfyui/call-progress'
 import type { ProviderProgress } from '../../relay/providers/provider'
 import { startFakeComfyuiAsync, type FakeComfyui, type FakeComfyuiOptions, type FakeNode } from '../fakes/comfyui-server'
 import { makeJpeg, makePng } from '../fakes/make-image'
-import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+import { contractTranscript, expectKeyKeptOut, startHostContractAsync, type HostContract } from '../support/host-contract'
+import { startRelayAsync } from '../support/start-relay-async'
 
 const PROMPT = `Make the car red ${Math.random().toString(36).slice(2)}`
 const REF = makePng(64, 40, 7)
@@ -31,89 +32,41 @@ const OUTPUT = nearestSize(KONTEXT_DEV_SIZES, 64, 40)
 const POLL = { timeout: 8000, interval: 20 }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
-/** Everything clients received and everything the relays logged, for the leak checks at the end. */
-const seen = { responses: [] as string[], logs: [] as string[] }
-
 function uploadName(bytes: Uint8Array, extension: string): string {
   return `kontext-edit-${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}.${extension}`
 }
 
-interface Setup {
+/** An edit of the one ComfyUI model with this run's instruction, plus what the test sets. */
+const edit = (request: Partial<EditRequestInput> = {}): EditRequestInput => ({ model: 'kontext-dev', prompt: PROMPT, ...request })
+
+/** The host contract plus the fake behind it, which the assertions read. */
+interface Setup extends HostContract {
   fake: FakeComfyui
-  relay: RunningRelay
-  createAsync(request?: Partial<EditRequestInput>, images?: Uint8Array[]): Promise<string>
-  getAsync(id: string, wait?: number): Promise<EditJob>
-  endAsync(id: string): Promise<EditJob>
-  imageAsync(job: EditJob, index: number): Promise<Uint8Array>
-  deleteAsync(id: string): Promise<EditJob>
+  /** The job as it is now (`?wait=0`): the tests watch it move through queued and running. */
+  getAsync(id: string): Promise<EditJob>
   /** Requests the fake received on one path (without /api). */
   calls(path: string, method?: string): FakeComfyui['requests'][number][]
-  /** The relay's log lines. */
-  logText(): string
 }
+
+/**
+ * Holds before an edit counts as stuck: every sampler step ends a long poll, so four variants of 20
+ * steps need far more than the relay session's default 20.
+ */
+const MAX_POLLS = 400
 
 async function setupAsync(context: TestContext, fakeOptions: FakeComfyuiOptions = {}, env: Record<string, string> = {}): Promise<Setup> {
   const fake = await startFakeComfyuiAsync({ latencyMs: 5, ...fakeOptions })
-  const relay = await startRelayAsync({ COMFYUI_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env })
-  const created: string[] = []
-  const auth = { authorization: `Bearer ${relay.token}` }
-
-  async function callAsync(path: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(`${relay.url}${path}`, {
-      ...init,
-      headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }
-    })
-    const text = Buffer.from(await response.clone().arrayBuffer()).toString('latin1')
-    seen.responses.push(`${response.status}\n${[...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${text}`)
-    return response
-  }
-
-  context.onTestFinished(async () => {
-    // Cancel what still runs so closing the relay does not wait for a deadline.
-    for (const id of created) await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })
-    await relay.close()
-    await fake.close()
-    seen.logs.push(...relay.logs)
-  })
-
-  const setup: Setup = {
+  const contract = await startHostContractAsync(
+    'comfyui',
+    { COMFYUI_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env },
+    { closeFakeAsync: () => fake.close(), reference: REF, context, maxPolls: MAX_POLLS }
+  )
+  return {
+    ...contract,
     fake,
-    relay,
-    async createAsync(request = {}, images = [REF]) {
-      const form = new FormData()
-      form.append('request', JSON.stringify({ provider: 'comfyui', model: 'kontext-dev', prompt: PROMPT, ...request }))
-      images.forEach((bytes, index) => {
-        const type = bytes[0] === 0xff ? 'image/jpeg' : 'image/png'
-        form.append('image', new Blob([new Uint8Array(bytes)], { type }), `frame-${index + 1}`)
-      })
-      const response = await callAsync('/v1/edits', { method: 'POST', body: form })
-      const body = (await response.json()) as { id: string }
-      if (response.status !== 202) throw new Error(`edit refused: ${response.status} ${JSON.stringify(body)}`)
-      created.push(body.id)
-      return body.id
-    },
-    async getAsync(id, wait = 0) {
-      return EditJob.parse(await (await callAsync(`/v1/edits/${id}?wait=${wait}`)).json())
-    },
-    async endAsync(id) {
-      for (;;) {
-        const job = await setup.getAsync(id, 10)
-        if (TERMINAL_STATUSES.includes(job.status)) return job
-      }
-    },
-    async imageAsync(job, index) {
-      const response = await callAsync(job.images[index]!.url)
-      if (!response.ok) throw new Error(`image ${index}: ${response.status}`)
-      return new Uint8Array(await response.arrayBuffer())
-    },
-    async deleteAsync(id) {
-      return EditJob.parse(await (await callAsync(`/v1/edits/${id}`, { method: 'DELETE' })).json())
-    },
-    calls: (path, method) =>
-      fake.requests.filter((request) => request.path === path && (method === undefined || request.method === method)),
-    logText: () => relay.logs.join('\n')
+    getAsync: (id) => contract.jobAsync(id),
+    calls: (path, method) => fake.requests.filter((request) => request.path === path && (method === undefined || request.method === method))
   }
-  return setup
 }
 
 /** The shipped workflow with the values the relay writes. */
@@ -131,7 +84,7 @@ function expectedGraph(values: { name: string; seed: number; steps?: number; gui
 
 /** Teaches the adapter that this ComfyUI keeps client prompt_ids (one successful edit). */
 async function warmUpAsync(setup: Setup): Promise<void> {
-  const job = await setup.endAsync(await setup.createAsync({ seed: 1 }))
+  const job = await setup.editAsync(edit({ seed: 1 }))
   if (job.status !== 'succeeded') throw new Error(`warm-up edit ${job.status}`)
 }
 
@@ -145,13 +98,13 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('uploads the reference, queues the patched workflow with a relay-chosen prompt_id, and returns the PNG', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      const job = await setup.endAsync(await setup.createAsync({ seed: 7 }))
+      const job = await setup.editAsync(edit({ seed: 7 }))
 
       expect(job).toMatchObject({ status: 'succeeded', provider: 'comfyui', model: 'kontext-dev' })
       expect(job.images).toEqual([
         expect.objectContaining({ width: OUTPUT.width, height: OUTPUT.height, seed: 7, contentType: 'image/png' })
       ])
-      expect(imageSize(await setup.imageAsync(job, 0))).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
+      expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
 
       // POST /upload/image: multipart image + type=input + overwrite=false, nothing else.
       const uploads = setup.calls('/upload/image', 'POST')
@@ -184,7 +137,7 @@ describe.concurrent('ComfyUI through the relay', () => {
 
     it('writes steps and guidance from the request into KSampler and FluxGuidance', async (context) => {
       const setup = await setupAsync(context)
-      const job = await setup.endAsync(await setup.createAsync({ seed: 3, steps: 12, guidance: 4 }))
+      const job = await setup.editAsync(edit({ seed: 3, steps: 12, guidance: 4 }))
       context.expect(job.status).toBe('succeeded')
       context
         .expect(setup.fake.accepted[0]!.graph)
@@ -194,7 +147,7 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('makes four variants as four prompts with seeds seed, seed+1, … (wrapping at 2^32), uploading once', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      const job = await setup.endAsync(await setup.createAsync({ numImages: 4, seed: 4_294_967_294 }))
+      const job = await setup.editAsync(edit({ numImages: 4, seed: 4_294_967_294 }))
 
       expect(job.status).toBe('succeeded')
       expect(job.images.map((image) => image.seed)).toEqual([4_294_967_294, 4_294_967_295, 0, 1])
@@ -204,14 +157,14 @@ describe.concurrent('ComfyUI through the relay', () => {
       expect(new Set(setup.fake.accepted.map((prompt) => prompt.promptId)).size).toBe(4)
       expect(setup.calls('/upload/image')).toHaveLength(1)
       const bytes = await Promise.all(job.images.map((_, index) => setup.imageAsync(job, index)))
-      expect(new Set(bytes.map((image) => Buffer.from(image).toString('base64'))).size).toBe(4)
+      expect(new Set(bytes.map((image) => Buffer.from(image.bytes).toString('base64'))).size).toBe(4)
       expect(setup.fake.duplicatePromptIds).toBe(0)
     })
 
     it('chains a second LoadImage → FluxKontextImageScale → VAEEncode → ReferenceLatent for two references', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      const job = await setup.endAsync(await setup.createAsync({ seed: 5 }, [REF, REF_2]))
+      const job = await setup.editAsync(edit({ seed: 5 }), [REF, REF_2])
 
       expect(job.status).toBe('succeeded')
       expect(
@@ -247,8 +200,8 @@ describe.concurrent('ComfyUI through the relay', () => {
       const name = uploadName(REF, 'png')
       setup.fake.putInput(name, makePng(8, 8, 99))
 
-      const first = await setup.endAsync(await setup.createAsync({ seed: 1 }))
-      const second = await setup.endAsync(await setup.createAsync({ seed: 2 }))
+      const first = await setup.editAsync(edit({ seed: 1 }))
+      const second = await setup.editAsync(edit({ seed: 2 }))
 
       expect([first.status, second.status]).toEqual(['succeeded', 'succeeded'])
       const renamed = name.replace(/\.png$/, ' (1).png')
@@ -260,7 +213,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'stall' })
-      const blocking = await setup.createAsync({ seed: 1 })
+      const blocking = await setup.createAsync(edit({ seed: 1 }))
       await expect.poll(() => setup.fake.queue().running.length, POLL).toBe(1)
       // The relay reports "queued" (progress 0) on submit, then "running" (no fraction for one
       // variant) once /queue lists the prompt as running.
@@ -268,10 +221,10 @@ describe.concurrent('ComfyUI through the relay', () => {
         .poll(async () => setup.calls('/queue', 'GET').length > 0 && (await setup.getAsync(blocking)).progress === undefined, POLL)
         .toBe(true)
       expect((await setup.getAsync(blocking)).status).toBe('running')
-      const waiting = await setup.createAsync({ seed: 2 })
+      const waiting = await setup.createAsync(edit({ seed: 2 }))
       await expect.poll(() => setup.fake.queue().pending.length, POLL).toBe(1)
       await expect.poll(async () => (await setup.getAsync(waiting)).progress, POLL).toBe(0)
-      await setup.deleteAsync(blocking)
+      await setup.cancelAsync(blocking)
       expect((await setup.endAsync(waiting)).status).toBe('succeeded')
     })
   })
@@ -306,7 +259,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       // ComfyUI runs one prompt at a time: the first queued holds at step 10 of 20, then the second at step 4.
       setup.fake.failNext({ kind: 'stall', atStep: 10 })
       setup.fake.failNext({ kind: 'stall', atStep: 4 })
-      const id = await setup.createAsync({ numImages: 2, seed: 11 })
+      const id = await setup.createAsync(edit({ numImages: 2, seed: 11 }))
 
       // (10/20 + 0) / 2, then (1 + 4/20) / 2 once the first image is in.
       await expect.poll(async () => (await setup.getAsync(id)).progress, POLL).toBe(0.25)
@@ -332,9 +285,9 @@ describe.concurrent('ComfyUI through the relay', () => {
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'stall', atStep: 5 })
       setup.fake.failNext({ kind: 'stall' })
-      const first = await setup.createAsync({ seed: 1 })
+      const first = await setup.createAsync(edit({ seed: 1 }))
       await expect.poll(async () => (await setup.getAsync(first)).progress, POLL).toBe(0.25)
-      const second = await setup.createAsync({ seed: 2 })
+      const second = await setup.createAsync(edit({ seed: 2 }))
       await expect.poll(() => setup.fake.queue().pending.length, POLL).toBe(1)
       expect((await setup.getAsync(second)).progress).toBe(0)
 
@@ -352,7 +305,7 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('succeeds by polling when the websocket is refused', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context, { websocket: 'off' })
-      const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
+      const job = await setup.editAsync(edit({ numImages: 2 }))
 
       expect(job.status).toBe('succeeded')
       expect(job.images).toHaveLength(2)
@@ -365,7 +318,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context, { websocket: 'garbage' })
       setup.fake.failNext({ kind: 'stall', atStep: 10 })
-      const id = await setup.createAsync()
+      const id = await setup.createAsync(edit())
       await expect.poll(() => setup.fake.stalled().length, POLL).toBe(1)
       await expect.poll(() => setup.logText().includes('provider.progress_frame_ignored'), POLL).toBe(true)
 
@@ -376,7 +329,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       setup.fake.resume()
       const job = await setup.endAsync(id)
       expect(job.status).toBe('succeeded')
-      expect(imageSize(await setup.imageAsync(job, 0))).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
+      expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ type: 'png', width: OUTPUT.width, height: OUTPUT.height })
       expect(setup.fake.accepted).toHaveLength(1)
     })
 
@@ -384,7 +337,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'stall', atStep: 5 })
-      const id = await setup.createAsync()
+      const id = await setup.createAsync(edit())
       await expect.poll(async () => (await setup.getAsync(id)).progress, POLL).toBe(0.25)
 
       setup.fake.setWebsocket('off')
@@ -400,8 +353,8 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('succeeds by polling when a fully cached run leaves the socket silent', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context)
-      const first = await setup.endAsync(await setup.createAsync({ seed: 21 }))
-      const again = await setup.endAsync(await setup.createAsync({ seed: 21 }))
+      const first = await setup.editAsync(edit({ seed: 21 }))
+      const again = await setup.editAsync(edit({ seed: 21 }))
 
       expect([first.status, again.status]).toEqual(['succeeded', 'succeeded'])
       expect(setup.fake.framesFor(setup.fake.accepted[0]!.promptId).length).toBeGreaterThan(20)
@@ -413,7 +366,7 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('maps a 400 with node_errors to provider_error, with ComfyUI’s text only in the log', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context, { models: { diffusionModels: ['something-else.safetensors'] } })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.status).toBe('failed')
       expect(job.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
@@ -430,9 +383,9 @@ describe.concurrent('ComfyUI through the relay', () => {
         exceptionType: 'RuntimeError',
         exceptionMessage: 'mat1 and mat2 shapes cannot be multiplied'
       })
-      const failed = await setup.endAsync(await setup.createAsync())
+      const failed = await setup.editAsync(edit())
       setup.fake.failNext({ kind: 'execution-error', exceptionType: 'torch.OutOfMemoryError', exceptionMessage: 'Allocation on device' })
-      const oom = await setup.endAsync(await setup.createAsync())
+      const oom = await setup.editAsync(edit())
 
       expect(failed.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
       expect(oom.error?.code).toBe('provider_unavailable')
@@ -447,7 +400,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const setup = await setupAsync(context)
       // ComfyUI runs one prompt at a time: the first queued fails, the second runs after it.
       setup.fake.failNext({ kind: 'execution-error' })
-      const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
+      const job = await setup.editAsync(edit({ numImages: 2 }))
 
       expect(job.error).toBeUndefined()
       expect(job.status).toBe('succeeded')
@@ -462,7 +415,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'execution-error' }, 2)
-      const job = await setup.endAsync(await setup.createAsync({ numImages: 2 }))
+      const job = await setup.editAsync(edit({ numImages: 2 }))
 
       expect(job.error?.code).toBe('provider_error')
       expect(setup.fake.accepted).toHaveLength(2)
@@ -473,7 +426,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
       setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.status).toBe('succeeded')
       const ids = promptIds(setup.fake)
@@ -486,7 +439,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'reset-after-accept' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.status).toBe('succeeded')
       expect(setup.calls('/prompt', 'POST')).toHaveLength(1)
@@ -501,7 +454,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       await warmUpAsync(setup)
       setup.fake.failNext({ kind: 'status', status: 500 })
       setup.fake.failNext({ kind: 'malformed' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.status).toBe('succeeded')
       const ids = promptIds(setup.fake).slice(1)
@@ -519,7 +472,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       // The connection drops while ComfyUI still validates: /queue and /history do not show the prompt
       // yet, so the relay submits again, and by then ComfyUI has queued the first one.
       setup.fake.failNext({ kind: 'drop-before-queue' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.error).toBeUndefined()
       expect(job.status).toBe('succeeded')
@@ -538,11 +491,11 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'status-null' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.error).toBeUndefined()
       expect(job.status).toBe('succeeded')
-      const image = await setup.imageAsync(job, 0)
+      const { bytes: image } = await setup.imageAsync(job, 0)
       expect(imageSize(image)).toMatchObject({ width: OUTPUT.width, height: OUTPUT.height })
       expect(setup.fake.accepted).toHaveLength(1)
     })
@@ -551,7 +504,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'status', status: 500 })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.error?.code).toBe('provider_unavailable')
       expect(setup.calls('/prompt', 'POST')).toHaveLength(1)
@@ -561,13 +514,13 @@ describe.concurrent('ComfyUI through the relay', () => {
     it('works with an older ComfyUI that ignores prompt_id, and then never resubmits after a lost answer', async (context) => {
       const { expect } = context
       const setup = await setupAsync(context, { honorsPromptId: false })
-      const ok = await setup.endAsync(await setup.createAsync())
+      const ok = await setup.editAsync(edit())
       expect(ok.status).toBe('succeeded')
       expect(setup.fake.accepted[0]!.promptId).not.toBe(promptIds(setup.fake)[0])
       expect(setup.logText()).toContain('provider.legacy_prompt_id')
 
       setup.fake.failNext({ kind: 'reset-after-accept' })
-      const lost = await setup.endAsync(await setup.createAsync())
+      const lost = await setup.editAsync(edit())
       expect(lost.error?.code).toBe('provider_unavailable')
       expect(setup.calls('/prompt', 'POST')).toHaveLength(2)
       expect(setup.fake.duplicatePromptIds).toBe(0)
@@ -579,7 +532,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       setup.fake.failNext({ kind: 'upload-status', status: 503 })
       setup.fake.failNext({ kind: 'history-malformed' })
       setup.fake.failNext({ kind: 'history-500' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.status).toBe('succeeded')
       expect(setup.calls('/upload/image')).toHaveLength(2)
@@ -590,9 +543,9 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'view-missing' })
-      const missing = await setup.endAsync(await setup.createAsync())
+      const missing = await setup.editAsync(edit())
       setup.fake.failNext({ kind: 'truncated-image' })
-      const truncated = await setup.endAsync(await setup.createAsync())
+      const truncated = await setup.editAsync(edit())
 
       expect(missing.error).toEqual({ code: 'provider_error', message: ERROR_MESSAGES.provider_error })
       expect(truncated.error?.code).toBe('provider_error')
@@ -603,7 +556,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context, {}, { PROVIDER_TIMEOUT_SECONDS: '2' })
       setup.fake.failNext({ kind: 'hang' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.error?.code).toBe('timeout')
       const [id] = promptIds(setup.fake)
@@ -615,7 +568,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context, {}, { PROVIDER_TIMEOUT_SECONDS: '2' })
       setup.fake.failNext({ kind: 'stall' })
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
 
       expect(job.error?.code).toBe('timeout')
       const id = setup.fake.accepted[0]!.promptId
@@ -627,7 +580,7 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       await setup.fake.close()
-      const job = await setup.endAsync(await setup.createAsync())
+      const job = await setup.editAsync(edit())
       expect(job.error?.code).toBe('provider_unavailable')
     })
   })
@@ -637,14 +590,14 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'stall' })
-      const id = await setup.createAsync({ numImages: 2 })
+      const id = await setup.createAsync(edit({ numImages: 2 }))
       await expect.poll(() => setup.fake.queue(), POLL).toEqual({ running: [expect.any(String)], pending: [expect.any(String)] })
       const {
         running: [running],
         pending: [pending]
       } = setup.fake.queue()
 
-      const canceled = await setup.deleteAsync(id)
+      const canceled = await setup.cancelAsync(id)
 
       expect(canceled.status).toBe('canceled')
       await expect.poll(() => setup.fake.interrupted, POLL).toEqual([running])
@@ -660,10 +613,10 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const setup = await setupAsync(context)
       setup.fake.failNext({ kind: 'slow-accept', ms: 300, stall: true })
-      const id = await setup.createAsync()
+      const id = await setup.createAsync(edit())
       await expect.poll(() => setup.calls('/prompt', 'POST').length, POLL).toBe(1)
 
-      expect((await setup.deleteAsync(id)).status).toBe('canceled')
+      expect((await setup.cancelAsync(id)).status).toBe('canceled')
 
       await expect.poll(() => setup.fake.accepted.length === 1 && setup.fake.queue(), POLL).toEqual({ running: [], pending: [] })
       expect(setup.fake.interrupted).toEqual([setup.fake.accepted[0]!.promptId])
@@ -725,8 +678,8 @@ describe.concurrent('ComfyUI through the relay', () => {
       const { expect } = context
       const file = write('two-slots.json', twoSlotWorkflow())
       const setup = await setupAsync(context, {}, { COMFYUI_WORKFLOW_FILE: file })
-      const one = await setup.endAsync(await setup.createAsync({ seed: 9 }))
-      const two = await setup.endAsync(await setup.createAsync({ seed: 9 }, [REF, REF_2]))
+      const one = await setup.editAsync(edit({ seed: 9 }))
+      const two = await setup.editAsync(edit({ seed: 9 }), [REF, REF_2])
 
       expect([one.status, two.status]).toEqual(['succeeded', 'succeeded'])
       const [single, double] = setup.fake.accepted.map((prompt) => prompt.graph)
@@ -788,11 +741,12 @@ describe.concurrent('ComfyUI through the relay', () => {
 })
 
 afterAll(() => {
-  // No key exists for ComfyUI; what must stay private is the instruction (never logged) and the
-  // host's own error text (logged for the operator, never sent to a client).
-  expect(seen.logs.length).toBeGreaterThan(0)
-  expect(seen.logs.filter((line) => line.includes(PROMPT))).toEqual([])
+  // No key exists for ComfyUI; what must stay private is the instruction (never logged, never
+  // echoed to a client) and the host's own error text (logged for the operator, never sent to a client).
+  expect(contractTranscript.logs.length).toBeGreaterThan(0)
+  expect(contractTranscript.logs.filter((line) => line.includes(PROMPT))).toEqual([])
+  expectKeyKeptOut(PROMPT)
   for (const hostText of ['value_not_in_list', 'mat1 and mat2', 'OutOfMemoryError', 'Server got itself in trouble', 'simulated 50']) {
-    expect(seen.responses.filter((response) => response.includes(hostText))).toEqual([])
+    expect(contractTranscript.responses.filter((response) => response.includes(hostText))).toEqual([])
   }
 })

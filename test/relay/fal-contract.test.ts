@@ -6,93 +6,43 @@
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import { imageSize } from 'image-size'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createFalProvider } from '../../relay/providers/fal/fal-provider'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
-import { EditCreated, EditJob, EditRequest, ModelsResponse, ROUTES, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { EditRequest, ModelsResponse, ROUTES, type EditJob, type EditRequestInput } from '../../shared/relay-api'
 import { listenOnLoopbackAsync } from '../fakes/fake-http'
-import { startFakeFalAsync, type FakeFal, type FakeFalOptions } from '../fakes/fal-server'
+import { startFakeFalAsync, type FakeFal } from '../fakes/fal-server'
 import { makePng } from '../fakes/make-image'
 import { makeNoisyPng } from '../fakes/make-noisy-png'
-import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+import { contractTranscript, expectKeyKeptOut, startHostContractAsync, type HostContract } from '../support/host-contract'
+import { REFERENCE_PNG } from '../support/relay-session'
 
 /** fal keys look like `key_id:key_secret` (docs/hosts.md, "fal"); unique per run, so a match is never a coincidence. */
 const KEY = `fal-id-${randomUUID()}:fal-secret-${randomUUID()}`
-const REFERENCE = makePng(64, 36, 7) // 16:9 → 1392x752
+const REFERENCE = REFERENCE_PNG // 16:9 → 1392x752
 /** Over the 1 MB fal's references are uploaded above, like the plugin's ~1.1 MB frames. */
 const LARGE_REFERENCE = makeNoisyPng(640, 640, 11)
 const dataUri = (png: Uint8Array): string => `data:image/png;base64,${Buffer.from(png).toString('base64')}`
 
-/** Everything every relay in this file answered and logged, for the leak check at the end. */
-const transcript: string[] = []
-
-interface Harness {
-  fake: FakeFal
-  relay: RunningRelay
-  ids: string[]
+/** The fake fal, closed when the test ends. */
+async function startFakeAsync(): Promise<FakeFal> {
+  const fake = await startFakeFalAsync({ key: KEY })
+  onTestFinished(() => fake.close())
+  return fake
 }
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-async function startAsync(env: Record<string, string> = {}, fakeOptions: Omit<FakeFalOptions, 'key'> = {}): Promise<Harness> {
-  const fake = await startFakeFalAsync({ key: KEY, ...fakeOptions })
-  const relay = await startRelayAsync({
-    FAL_KEY: KEY,
-    FAL_QUEUE_URL: fake.url,
-    FAL_STORAGE_URL: fake.url,
-    PROVIDER_TIMEOUT_SECONDS: '10',
-    ...env
-  })
-  const harness: Harness = { fake, relay, ids: [] }
-  cleanups.push(async () => {
-    // Nothing may keep polling past the test.
-    for (const id of harness.ids) await callAsync(harness, ROUTES.edit(id), { method: 'DELETE' })
-    await relay.close()
-    transcript.push(...relay.logs)
-    await fake.close()
-  })
-  return harness
-}
-
-async function callAsync(
-  harness: Harness,
-  path: string,
-  init: RequestInit = {}
-): Promise<{ status: number; text: string; bytes: Uint8Array }> {
-  const response = await fetch(`${harness.relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${harness.relay.token}` } })
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  const text = Buffer.from(bytes).toString('latin1')
-  transcript.push(`${response.status} ${JSON.stringify([...response.headers])} ${text}`)
-  return { status: response.status, text, bytes }
-}
-
-async function createEditAsync(harness: Harness, request: EditRequestInput, images: Uint8Array[] = [REFERENCE]): Promise<string> {
-  const form = new FormData()
-  form.append('request', JSON.stringify({ provider: 'fal', ...request }))
-  for (const png of images) form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'frame.png')
-  const answer = await callAsync(harness, ROUTES.edits, { method: 'POST', body: form })
-  expect(answer.status, answer.text).toBe(202)
-  const { id } = EditCreated.parse(JSON.parse(answer.text))
-  harness.ids.push(id)
-  return id
-}
-
-async function waitForEndAsync(harness: Harness, id: string): Promise<EditJob> {
-  for (;;) {
-    const answer = await callAsync(harness, `${ROUTES.edit(id)}?wait=10`)
-    const job = EditJob.parse(JSON.parse(answer.text))
-    if (TERMINAL_STATUSES.includes(job.status)) return job
-  }
-}
-
-async function editAsync(harness: Harness, request: EditRequestInput, images?: Uint8Array[]): Promise<EditJob> {
-  return waitForEndAsync(harness, await createEditAsync(harness, request, images))
+/** The relay configured for the fake fal, with the fake beside it for what fal was sent. */
+async function startAsync(env: Record<string, string> = {}): Promise<HostContract & { fake: FakeFal }> {
+  const fake = await startFakeFalAsync({ key: KEY })
+  const contract = await startHostContractAsync(
+    'fal',
+    { FAL_KEY: KEY, FAL_QUEUE_URL: fake.url, FAL_STORAGE_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env },
+    { closeFakeAsync: () => fake.close(), reference: REFERENCE }
+  )
+  return { ...contract, fake }
 }
 
 function expectFailure(job: EditJob, code: keyof typeof ERROR_MESSAGES): void {
@@ -110,14 +60,13 @@ describe('success', () => {
   it('one variant on Kontext [max]: the exact wire body and headers, the queue URLs fal returned, the CDN without the key', async () => {
     const harness = await startAsync()
     const { fake } = harness
-    const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-max' })
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'kontext-max' })
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(1)
     expect(job.images[0]).toMatchObject({ width: 1392, height: 752, contentType: 'image/png' })
     expect(job).toMatchObject({ cost: 0.08, costEstimated: true })
-    const image = await callAsync(harness, job.images[0]!.url)
-    expect(image.status).toBe(200)
+    const image = await harness.imageAsync(job, 0)
     expect(imageSize(image.bytes)).toMatchObject({ type: 'png', width: 1392, height: 752 })
 
     expect(fake.submissions()).toBe(1)
@@ -167,14 +116,14 @@ describe('success', () => {
       guidance: 7.5,
       aspectRatio: '1:1'
     } as const
-    const job = await editAsync(harness, request)
+    const job = await harness.editAsync(request)
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(4)
     for (const image of job.images) expect(image).toMatchObject({ width: 1024, height: 1024, contentType: 'image/jpeg' })
     expect(job.images.map((image) => image.seed)).toEqual([42, undefined, undefined, undefined])
     const bytes = await Promise.all(
-      job.images.map(async (image) => Buffer.from((await callAsync(harness, image.url)).bytes).toString('base64'))
+      job.images.map(async (_image, index) => Buffer.from((await harness.imageAsync(job, index)).bytes).toString('base64'))
     )
     expect(new Set(bytes).size).toBe(4)
 
@@ -195,7 +144,7 @@ describe('success', () => {
   it('several references go to the /multi endpoint as image_urls; the queue URLs stay on {owner}/{app}', async () => {
     const harness = await startAsync()
     const references = [REFERENCE, makePng(40, 40, 2), makePng(30, 60, 3)]
-    const job = await editAsync(harness, { prompt: PROMPT, safetyTolerance: 6 }, references)
+    const job = await harness.editAsync({ prompt: PROMPT, safetyTolerance: 6 }, references)
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.submissions()).toBe(1)
@@ -216,7 +165,7 @@ describe('success', () => {
 
   it('Kontext [pro] uses its own endpoint id from the catalogue', async () => {
     const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-pro' })
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'kontext-pro' })
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.queued.map((queued) => queued.endpoint)).toEqual([PROVIDERS.fal.offers['kontext-pro'].hostModelId])
@@ -224,7 +173,7 @@ describe('success', () => {
 
   it('Kontext [dev] takes steps, guidance and resolution_mode, and neither safety_tolerance nor enhance_prompt', async () => {
     const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: PROMPT, model: 'kontext-dev', steps: 30, aspectRatio: '4:3' })
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'kontext-dev', steps: 30, aspectRatio: '4:3' })
 
     expect(job.status).toBe('succeeded')
     expect(job.images[0]).toMatchObject({ width: 1184, height: 880 })
@@ -244,13 +193,10 @@ describe('success', () => {
 
   it('refuses promptUpsampling on Kontext [dev], which fal’s dev schema lacks, before calling fal', async () => {
     const harness = await startAsync()
-    const form = new FormData()
-    form.append('request', JSON.stringify({ provider: 'fal', model: 'kontext-dev', prompt: PROMPT, promptUpsampling: true }))
-    form.append('image', new Blob([new Uint8Array(REFERENCE)], { type: 'image/png' }), 'frame.png')
-    const answer = await callAsync(harness, ROUTES.edits, { method: 'POST', body: form })
+    const answer = await harness.postAsync({ model: 'kontext-dev', prompt: PROMPT, promptUpsampling: true })
 
     expect(answer.status).toBe(400)
-    expect(JSON.parse(answer.text)).toMatchObject({
+    expect(await answer.json()).toMatchObject({
       error: {
         code: 'invalid_request',
         message: expect.stringMatching(/fal \(FLUX\.1 Kontext \[dev\]\) cannot expand the prompt; leave promptUpsampling out/)
@@ -259,7 +205,7 @@ describe('success', () => {
     expect(harness.fake.requests).toEqual([])
 
     // The panel offers only what GET /v1/models says: no prompt expansion on fal's [dev].
-    const models = ModelsResponse.parse(JSON.parse((await callAsync(harness, ROUTES.models)).text))
+    const models = ModelsResponse.parse(await (await harness.session.authedAsync(ROUTES.models)).json())
     const fal = models.providers.find((provider) => provider.id === 'fal')!
     expect(fal.models.map((model) => [model.id, model.promptUpsampling])).toEqual([
       ['kontext-max', true],
@@ -271,12 +217,10 @@ describe('success', () => {
   it('follows fal from IN_QUEUE through IN_PROGRESS to COMPLETED', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'progress', queuedPolls: 1, runningPolls: 1 })
-    const job = await editAsync(harness, { prompt: PROMPT })
+    const job = await harness.editAsync({ prompt: PROMPT })
 
     expect(job.status).toBe('succeeded')
-    const statuses = harness.relay.logs
-      .filter((line) => line.includes('"provider.status"'))
-      .map((line) => (JSON.parse(line) as { status: string }).status)
+    const statuses = harness.events('provider.status').map((line) => line.status)
     expect(statuses).toEqual(['IN_QUEUE', 'IN_PROGRESS'])
     expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
   })
@@ -284,7 +228,7 @@ describe('success', () => {
   it('polls through gateway blips on status_url', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'flaky-status', times: 2 })
-    const job = await editAsync(harness, { prompt: PROMPT })
+    const job = await harness.editAsync({ prompt: PROMPT })
 
     expect(job.status).toBe('succeeded')
     expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
@@ -297,7 +241,7 @@ describe('references above 1 MB go through fal storage, as fal’s client upload
     expect(LARGE_REFERENCE.byteLength).toBeGreaterThan(1_000_000)
     const harness = await startAsync()
     const { fake } = harness
-    const job = await editAsync(harness, { prompt: PROMPT }, [LARGE_REFERENCE])
+    const job = await harness.editAsync({ prompt: PROMPT }, [LARGE_REFERENCE])
 
     expect(job.status).toBe('succeeded')
     expect(fake.uploads).toHaveLength(1)
@@ -325,7 +269,7 @@ describe('references above 1 MB go through fal storage, as fal’s client upload
 
   it('uploads each large reference once for every call, and keeps small ones inline in image_urls', async () => {
     const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: PROMPT, numImages: 2 }, [LARGE_REFERENCE, REFERENCE])
+    const job = await harness.editAsync({ prompt: PROMPT, numImages: 2 }, [LARGE_REFERENCE, REFERENCE])
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.uploads).toHaveLength(1)
@@ -336,7 +280,7 @@ describe('references above 1 MB go through fal storage, as fal’s client upload
     const harness = await startAsync()
     harness.fake.failNextUpload({ step: 'initiate', kind: 'status', status: 429, retryAfterSeconds: 0 })
     harness.fake.failNextUpload({ step: 'put', kind: 'status', status: 503, retryAfterSeconds: 0 })
-    const job = await editAsync(harness, { prompt: PROMPT }, [LARGE_REFERENCE])
+    const job = await harness.editAsync({ prompt: PROMPT }, [LARGE_REFERENCE])
 
     expect(job.status).toBe('succeeded')
     expect(requestsTo(harness.fake, 'POST', /^\/storage\/upload\/initiate$/)).toHaveLength(3)
@@ -359,7 +303,7 @@ describe('references above 1 MB go through fal storage, as fal’s client upload
   ] as const)('fails on %s with %s, submitting nothing', async (_name, fault, times, code, initiates) => {
     const harness = await startAsync()
     harness.fake.failNextUpload(fault, times)
-    expectFailure(await editAsync(harness, { prompt: PROMPT }, [LARGE_REFERENCE]), code)
+    expectFailure(await harness.editAsync({ prompt: PROMPT }, [LARGE_REFERENCE]), code)
     expect(requestsTo(harness.fake, 'POST', /^\/storage\/upload\/initiate$/)).toHaveLength(initiates)
     expect(harness.fake.submitAttempts()).toBe(0)
   })
@@ -369,7 +313,7 @@ describe('fal failures that still end COMPLETED', () => {
   it('maps content_policy_violation on the result to moderated, after a COMPLETED status', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'moderation' })
-    const job = await editAsync(harness, { prompt: PROMPT })
+    const job = await harness.editAsync({ prompt: PROMPT })
 
     expectFailure(job, 'moderated')
     expect(harness.fake.submissions()).toBe(1)
@@ -379,14 +323,14 @@ describe('fal failures that still end COMPLETED', () => {
   it('maps another detail[].type (image_too_large) to provider_error', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'model-error', type: 'image_too_large' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_error')
     expect(harness.fake.submissions()).toBe(1)
   })
 
   it('maps an infrastructure error on the result (503 runner_disconnected) to provider_unavailable, never resubmitting', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'infra-error', status: 503, errorType: 'runner_disconnected' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_unavailable')
     expect(harness.fake.submissions()).toBe(1)
     expect(harness.fake.submitAttempts()).toBe(1)
   })
@@ -394,7 +338,7 @@ describe('fal failures that still end COMPLETED', () => {
   it('drops the images flagged in has_nsfw_concepts', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'nsfw', indexes: [1] })
-    const job = await editAsync(harness, { prompt: PROMPT, numImages: 3, seed: 5 })
+    const job = await harness.editAsync({ prompt: PROMPT, numImages: 3, seed: 5 })
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(2)
@@ -407,7 +351,7 @@ describe('fal failures that still end COMPLETED', () => {
   it('maps every image flagged to moderated', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'nsfw' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT, numImages: 2 }), 'moderated')
+    expectFailure(await harness.editAsync({ prompt: PROMPT, numImages: 2 }), 'moderated')
   })
 })
 
@@ -415,7 +359,7 @@ describe('refused submissions', () => {
   it('maps 402 to insufficient_credit without a second try', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'status', status: 402 })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'insufficient_credit')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'insufficient_credit')
     expect(harness.fake.submitAttempts()).toBe(1)
     expect(harness.fake.submissions()).toBe(0)
   })
@@ -423,13 +367,13 @@ describe('refused submissions', () => {
   it('maps fal’s 403 "Exhausted balance" lock to insufficient_credit', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'balance' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'insufficient_credit')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'insufficient_credit')
     expect(harness.fake.submitAttempts()).toBe(1)
   })
 
   it('maps a refused key (401) to provider_not_configured', async () => {
     const harness = await startAsync({ FAL_KEY: `wrong-${randomUUID()}:secret` })
-    const job = await editAsync(harness, { prompt: PROMPT })
+    const job = await harness.editAsync({ prompt: PROMPT })
     expectFailure(job, 'provider_not_configured')
     expect(job.error!.message).toMatch(/fal refused/)
     expect(harness.fake.submissions()).toBe(0)
@@ -438,7 +382,7 @@ describe('refused submissions', () => {
   it('retries a 429 after Retry-After and succeeds with one submission', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
-    const job = await editAsync(harness, { prompt: PROMPT })
+    const job = await harness.editAsync({ prompt: PROMPT })
 
     expect(job.status).toBe('succeeded')
     expect(harness.fake.submitAttempts()).toBe(2)
@@ -448,7 +392,7 @@ describe('refused submissions', () => {
   it('gives up after three 503 refusals with provider_unavailable', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 }, 3)
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_unavailable')
     expect(harness.fake.submitAttempts()).toBe(3)
     expect(harness.fake.submissions()).toBe(0)
   })
@@ -456,16 +400,16 @@ describe('refused submissions', () => {
   it('never resubmits after an ambiguous 500', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'status', status: 500 })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_unavailable')
     expect(harness.fake.submitAttempts()).toBe(1)
   })
 
   it('never resubmits after a connection reset, whether or not fal had queued the request', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'reset' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_unavailable')
     harness.fake.failNext({ kind: 'reset-after-accept' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_unavailable')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_unavailable')
     expect(harness.fake.submitAttempts()).toBe(2)
     expect(harness.fake.submissions()).toBe(1)
   })
@@ -475,34 +419,34 @@ describe('malformed answers and results', () => {
   it('a garbled 200 to the submit is provider_error, never retried', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'malformed' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_error')
     expect(harness.fake.submitAttempts()).toBe(1)
   })
 
   it('a status that is never readable is provider_error, and the request is canceled at fal', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'malformed-status' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_error')
     await vi.waitFor(() => expect(harness.fake.cancels).toEqual([harness.fake.queued[0]!.requestId]))
   })
 
   it('a garbled result is provider_error', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'malformed-result' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_error')
     expect(harness.fake.submissions()).toBe(1)
   })
 
   it('an expired result URL is provider_error', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'expired' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_error')
   })
 
   it('a truncated result image is provider_error', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'truncated-image' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'provider_error')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'provider_error')
   })
 })
 
@@ -510,14 +454,14 @@ describe('deadlines and cancel', () => {
   it('times out a request fal never finishes, and cancels it at fal', async () => {
     const harness = await startAsync({ PROVIDER_TIMEOUT_SECONDS: '2' })
     harness.fake.failNext({ kind: 'stuck' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'timeout')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'timeout')
     await vi.waitFor(() => expect(harness.fake.cancels).toEqual([harness.fake.queued[0]!.requestId]))
   })
 
   it('times out a submit that never answers, once, with nothing to cancel', async () => {
     const harness = await startAsync({ PROVIDER_TIMEOUT_SECONDS: '2' })
     harness.fake.failNext({ kind: 'hang' })
-    expectFailure(await editAsync(harness, { prompt: PROMPT }), 'timeout')
+    expectFailure(await harness.editAsync({ prompt: PROMPT }), 'timeout')
     expect(harness.fake.submitAttempts()).toBe(1)
     expect(harness.fake.submissions()).toBe(0)
     expect(harness.fake.cancels).toEqual([])
@@ -526,11 +470,10 @@ describe('deadlines and cancel', () => {
   it('DELETE /v1/edits/{id} sends PUT cancel_url to fal', async () => {
     const harness = await startAsync()
     harness.fake.failNext({ kind: 'stuck' })
-    const id = await createEditAsync(harness, { prompt: PROMPT })
+    const id = await harness.createAsync({ prompt: PROMPT })
     await vi.waitFor(() => expect(requestsTo(harness.fake, 'GET', /\/status$/).length).toBeGreaterThan(0))
 
-    const answer = await callAsync(harness, ROUTES.edit(id), { method: 'DELETE' })
-    expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
+    expect((await harness.cancelAsync(id)).status).toBe('canceled')
     const requestId = harness.fake.queued[0]!.requestId
     await vi.waitFor(() => expect(harness.fake.cancels).toEqual([requestId]))
     expect(requestsTo(harness.fake, 'PUT', /./)).toEqual([
@@ -553,7 +496,7 @@ describe('the adapter on its own', () => {
       },
       randomUUID,
       now: Date.now,
-      log: (event, fields) => transcript.push(`${event} ${JSON.stringify(fields)}`)
+      log: (event, fields) => contractTranscript.logs.push(JSON.stringify({ event, ...fields }))
     }
     return createFalProvider({ enabled: true, key: KEY, url: fake.url, settings, offerOverrides: {} }, deps)
   }
@@ -572,8 +515,7 @@ describe('the adapter on its own', () => {
   }
 
   it('splits variants over parallel calls when the offer takes fewer per call, with seeds seed, seed+1, …', async () => {
-    const fake = await startFakeFalAsync({ key: KEY })
-    cleanups.push(() => fake.close())
+    const fake = await startFakeAsync()
     const result = await adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 3, seed: 10 }, 1))
 
     expect(result.images).toHaveLength(3)
@@ -583,8 +525,7 @@ describe('the adapter on its own', () => {
   })
 
   it('tries an upload whose connection never opened three times, backing off 1 s then 2 s, and submits nothing', async () => {
-    const fake = await startFakeFalAsync({ key: KEY })
-    cleanups.push(() => fake.close())
+    const fake = await startFakeAsync()
     const sleeps: number[] = []
     // A loopback port just freed: nothing listens, so the connection is refused before any byte.
     const closed = createServer()
@@ -601,8 +542,7 @@ describe('the adapter on its own', () => {
 
   // The variant engine's policy (relay/providers/shared/run-variants-async.ts): fal used to cancel the siblings.
   it('when one call fails, its sibling is not canceled and the images it made are kept', async () => {
-    const fake = await startFakeFalAsync({ key: KEY })
-    cleanups.push(() => fake.close())
+    const fake = await startFakeAsync()
     // The sibling is still polling when the moderated call fails: the old policy canceled it here.
     fake.failNext({ kind: 'progress', queuedPolls: 3, runningPolls: 3 })
     fake.failNext({ kind: 'moderation' })
@@ -615,8 +555,7 @@ describe('the adapter on its own', () => {
   })
 
   it('when every call fails, fails with the first call’s error and cancels nothing', async () => {
-    const fake = await startFakeFalAsync({ key: KEY })
-    cleanups.push(() => fake.close())
+    const fake = await startFakeAsync()
     fake.failNext({ kind: 'moderation' }, 2)
 
     await expect(adapter(fake).editAsync(input(AbortSignal.timeout(5000), { prompt: PROMPT, numImages: 2 }, 1))).rejects.toMatchObject({
@@ -629,11 +568,10 @@ describe('the adapter on its own', () => {
 
 describe('secrets', () => {
   it('fal’s key (and its secret half) never appears in any relay answer or log line', () => {
+    const transcript = [...contractTranscript.responses, ...contractTranscript.logs]
     expect(transcript.length).toBeGreaterThan(50)
+    expectKeyKeptOut(KEY)
     const secret = KEY.split(':')[1]!
-    for (const entry of transcript) {
-      expect(entry).not.toContain(KEY)
-      expect(entry).not.toContain(secret)
-    }
+    expect(transcript.filter((entry) => entry.includes(secret))).toEqual([])
   })
 })

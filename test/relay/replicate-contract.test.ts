@@ -1,114 +1,62 @@
 /**
- * The real relay over HTTP in front of the strict fake Replicate (docs/hosts.md, "Replicate"): the exact wire
- * body per model, variants, several references, polling, the host's failures, the deadline and
- * cancellation. Every relay answer and log line is kept, and the last test checks that no
- * Replicate token (nor a prompt or image data) ever appears in them.
+ * The real relay over HTTP (startHostContractAsync) in front of the strict fake Replicate
+ * (docs/hosts.md, "Replicate"): the exact wire body per model, variants, several references,
+ * polling, the host's failures, the deadline and cancellation. Every relay answer and log line is
+ * kept, and the last test checks that no Replicate token (nor a prompt or image data) ever appears
+ * in them.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { parseRelayConfig, type HostConfig, type RelayConfig } from '../../relay/config'
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import type { HostConfig } from '../../relay/config'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
 import { createReplicateProvider } from '../../relay/providers/replicate/replicate-provider'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
-import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
-import { makeJpeg, makePng } from '../fakes/make-image'
+import { EditJob, EditRequest, type EditRequestInput } from '../../shared/relay-api'
+import { makeJpeg } from '../fakes/make-image'
 import { makeNoisyPng } from '../fakes/make-noisy-png'
 import { startFakeReplicateAsync, type FakeReplicate, type ReplicateFault } from '../fakes/replicate-server'
-import { startRelayAsync, TEST_TOKEN, type RunningRelay } from '../support/start-relay-async'
+import { contractTranscript, expectKeyKeptOut, startHostContractAsync, type HostContract } from '../support/host-contract'
+import { REFERENCE_PNG } from '../support/relay-session'
 
-const REFERENCE_PNG = makePng(64, 36, 7)
+/** Unique per run, so finding it anywhere cannot be a coincidence; every fake of this file takes it. */
+const KEY = `r8_${randomBytes(18).toString('hex')}`
+/** The token the relay is given when the host must refuse it: kept out as well. */
+const WRONG_KEY = 'r8_not-the-right-token-0000'
 const REFERENCE_JPEG = makeJpeg(48, 48, 3)
 /** Over the 1 MB Replicate advises data URIs under, like the plugin's ~1.1 MB frames. */
 const LARGE_PNG = makeNoisyPng(640, 640, 13)
 const PROMPT = 'Make the sky a deep violet, keep the hills'
+const EDIT: EditRequestInput = { prompt: PROMPT }
 const MAX = 'black-forest-labs/flux-kontext-max'
 
 const dataUri = (bytes: Uint8Array, type: string): string => `data:${type};base64,${Buffer.from(bytes).toString('base64')}`
 
-/** Everything the relays said in this file, and every token they were given, for the leak check. */
-const transcript = { responses: [] as string[], logs: [] as string[], tokens: [] as string[] }
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-interface Setup {
+/** The host contract plus the fake behind it, which the assertions read. */
+interface Setup extends HostContract {
   fake: FakeReplicate
-  relay: RunningRelay
 }
 
 interface SetupOptions {
   latencyMs?: number
-  /** REPLICATE_WAIT_SECONDS (the `Prefer: wait` hold); the adapter's default when absent. */
-  waitSeconds?: number
+  /** Relay variables over the defaults (e.g. REPLICATE_WAIT_SECONDS, the `Prefer: wait` hold). */
   env?: Record<string, string>
   faults?: ReplicateFault[]
 }
 
 async function setupAsync(options: SetupOptions = {}): Promise<Setup> {
-  const fake = await startFakeReplicateAsync({ latencyMs: options.latencyMs ?? 20 })
+  const fake = await startFakeReplicateAsync({ token: KEY, latencyMs: options.latencyMs ?? 20 })
   for (const fault of options.faults ?? []) fake.failNext(fault)
-  const env = { REPLICATE_API_TOKEN: fake.token, REPLICATE_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...options.env }
-  transcript.tokens.push(fake.token, env.REPLICATE_API_TOKEN)
-  let overrides: Partial<RelayConfig> = {}
-  if (options.waitSeconds !== undefined) {
-    const { hosts } = parseRelayConfig({ RELAY_TOKENS: TEST_TOKEN, ...env })
-    const settings = { ...hosts.replicate.settings, REPLICATE_WAIT_SECONDS: String(options.waitSeconds) }
-    overrides = { hosts: { ...hosts, replicate: { ...hosts.replicate, settings } } }
-  }
-  const relay = await startRelayAsync(env, overrides)
-  cleanups.push(async () => {
-    await relay.close()
-    await fake.close()
-    transcript.logs.push(...relay.logs)
-  })
-  return { fake, relay }
+  const env = { REPLICATE_API_TOKEN: KEY, REPLICATE_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...options.env }
+  const contract = await startHostContractAsync('replicate', env, { closeFakeAsync: () => fake.close() })
+  return { ...contract, fake }
 }
 
-async function callAsync(
-  relay: RunningRelay,
-  path: string,
-  init: RequestInit = {}
-): Promise<{ status: number; text: string; bytes: Uint8Array }> {
-  const response = await fetch(`${relay.url}${path}`, { ...init, headers: { authorization: `Bearer ${relay.token}`, ...init.headers } })
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  const text = Buffer.from(bytes).toString('latin1')
-  transcript.responses.push(`${response.status} ${JSON.stringify([...response.headers])} ${text}`)
-  return { status: response.status, text, bytes }
-}
-
-async function createEditAsync(
-  relay: RunningRelay,
-  request: EditRequestInput,
-  images: Array<{ bytes: Uint8Array; type: string }> = [{ bytes: REFERENCE_PNG, type: 'image/png' }]
-): Promise<string> {
-  const form = new FormData()
-  form.append('request', JSON.stringify({ provider: 'replicate', ...request }))
-  for (const image of images) form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }))
-  const answer = await callAsync(relay, '/v1/edits', { method: 'POST', body: form })
-  expect(answer.status, answer.text).toBe(202)
-  return (JSON.parse(answer.text) as { id: string }).id
-}
-
-async function getJobAsync(relay: RunningRelay, id: string, wait = 0): Promise<EditJob> {
-  const answer = await callAsync(relay, `/v1/edits/${id}?wait=${wait}`)
-  return EditJob.parse(JSON.parse(answer.text))
-}
-
-async function waitForEndAsync(relay: RunningRelay, id: string): Promise<EditJob> {
-  for (;;) {
-    const job = await getJobAsync(relay, id, 10)
-    if (TERMINAL_STATUSES.includes(job.status)) return job
-  }
-}
-
-async function runAsync(
-  setup: Setup,
-  request: EditRequestInput = { prompt: PROMPT },
-  images?: Array<{ bytes: Uint8Array; type: string }>
-): Promise<EditJob> {
-  return waitForEndAsync(setup.relay, await createEditAsync(setup.relay, request, images))
+/** The job as it stands now (no hold). */
+async function jobNowAsync(setup: Setup, id: string): Promise<EditJob> {
+  const response = await setup.session.authedAsync(`/v1/edits/${id}?wait=0`)
+  return EditJob.parse(await response.json())
 }
 
 function createCalls(fake: FakeReplicate) {
@@ -123,7 +71,7 @@ function expectFailed(job: EditJob, code: string): void {
 describe('the wire request and a successful edit', () => {
   it('sends the documented body to the offer’s model with Bearer auth and Prefer: wait, then serves the downloaded image', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, {
+    const job = await setup.editAsync({
       prompt: PROMPT,
       aspectRatio: '16:9',
       seed: 42,
@@ -157,14 +105,14 @@ describe('the wire request and a successful edit', () => {
     expect(job.images).toEqual([{ url: `/v1/edits/${job.id}/images/0`, width: 1392, height: 752, seed: 42, contentType: 'image/jpeg' }])
     // Replicate reports no cost: the catalogue's price, marked as an estimate.
     expect(job).toMatchObject({ cost: 0.08, costEstimated: true })
-    const served = await callAsync(setup.relay, job.images[0]!.url)
+    const served = await setup.imageAsync(job, 0)
     const original = await fetch(`${setup.fake.url}/delivery/${created!.id}/output.jpg`)
     expect(Buffer.from(served.bytes).equals(Buffer.from(await original.arrayBuffer()))).toBe(true)
   })
 
   it('fills what the host needs from the offer: safety_tolerance 2, prompt_upsampling false, the nearest ratio, no seed', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, model: 'kontext-pro' })
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'kontext-pro' })
 
     expect(job.status).toBe('succeeded')
     expect(setup.fake.predictions[0]!.model).toBe('black-forest-labs/flux-kontext-pro')
@@ -184,7 +132,7 @@ describe('the wire request and a successful edit', () => {
 
   it('makes four variants as four parallel predictions with seed, seed+1, … and four different images', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, numImages: 4, seed: 100, aspectRatio: '1:1' })
+    const job = await setup.editAsync({ prompt: PROMPT, numImages: 4, seed: 100, aspectRatio: '1:1' })
 
     expect(job.status).toBe('succeeded')
     expect(setup.fake.submissions()).toBe(4)
@@ -192,7 +140,7 @@ describe('the wire request and a successful edit', () => {
     expect(seeds.sort()).toEqual([100, 101, 102, 103])
     expect(job.images.map((image) => image.seed)).toEqual([100, 101, 102, 103])
     const bodies = await Promise.all(
-      job.images.map(async (image) => Buffer.from((await callAsync(setup.relay, image.url)).bytes).toString('base64'))
+      job.images.map(async (_image, index) => Buffer.from((await setup.imageAsync(job, index)).bytes).toString('base64'))
     )
     expect(new Set(bodies).size).toBe(4)
     expect(job.cost).toBeCloseTo(0.32, 6)
@@ -200,10 +148,7 @@ describe('the wire request and a successful edit', () => {
 
   it('sends two references to the multi-image model as input_image_1 and input_image_2', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, aspectRatio: '3:4' }, [
-      { bytes: REFERENCE_PNG, type: 'image/png' },
-      { bytes: REFERENCE_JPEG, type: 'image/jpeg' }
-    ])
+    const job = await setup.editAsync({ prompt: PROMPT, aspectRatio: '3:4' }, [REFERENCE_PNG, REFERENCE_JPEG])
 
     expect(job.status).toBe('succeeded')
     expect(setup.fake.predictions.map((created) => created.model)).toEqual(['flux-kontext-apps/multi-image-kontext-max'])
@@ -222,7 +167,7 @@ describe('the wire request and a successful edit', () => {
 
   it('sends Kontext [dev] its steps, guidance and quality (from the offer where unset) and no safety_tolerance', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, model: 'kontext-dev', outputFormat: 'webp', steps: 20, aspectRatio: '9:16' })
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'kontext-dev', outputFormat: 'webp', steps: 20, aspectRatio: '9:16' })
 
     expect(job.status).toBe('succeeded')
     expect(setup.fake.predictions[0]!.model).toBe('black-forest-labs/flux-kontext-dev')
@@ -242,10 +187,7 @@ describe('the wire request and a successful edit', () => {
 
   it('refuses promptUpsampling with several references (the multi-image model lacks it) before creating anything', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, promptUpsampling: true }, [
-      { bytes: REFERENCE_PNG, type: 'image/png' },
-      { bytes: REFERENCE_JPEG, type: 'image/jpeg' }
-    ])
+    const job = await setup.editAsync({ prompt: PROMPT, promptUpsampling: true }, [REFERENCE_PNG, REFERENCE_JPEG])
 
     expectFailed(job, 'invalid_request')
     expect(createCalls(setup.fake)).toHaveLength(0)
@@ -253,13 +195,13 @@ describe('the wire request and a successful edit', () => {
 })
 
 describe('references above 1 MB go through the Files API, as Replicate’s client does', () => {
-  const large = [{ bytes: LARGE_PNG, type: 'image/png' }]
+  const large = [LARGE_PNG]
   const uploadCalls = (fake: FakeReplicate) => fake.requests.filter((request) => request.method === 'POST' && request.path === '/v1/files')
 
   it('uploads the reference as multipart content + metadata with the token, and sends the file’s urls.get', async () => {
     expect(LARGE_PNG.byteLength).toBeGreaterThan(1_000_000)
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT }, large)
+    const job = await setup.editAsync(EDIT, large)
 
     expect(job.status).toBe('succeeded')
     const [upload] = uploadCalls(setup.fake)
@@ -279,7 +221,7 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
 
   it('uploads once for all variants, and keeps a small second reference inline', async () => {
     const setup = await setupAsync()
-    const job = await runAsync(setup, { prompt: PROMPT, numImages: 2 }, [...large, { bytes: REFERENCE_JPEG, type: 'image/jpeg' }])
+    const job = await setup.editAsync({ prompt: PROMPT, numImages: 2 }, [...large, REFERENCE_JPEG])
 
     expect(job.status).toBe('succeeded')
     expect(setup.fake.uploads).toHaveLength(1)
@@ -295,7 +237,7 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
     const setup = await setupAsync()
     setup.fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 0 })
     setup.fake.failNextUpload({ kind: 'status', status: 503, retryAfterSeconds: 0 })
-    const job = await runAsync(setup, { prompt: PROMPT }, large)
+    const job = await setup.editAsync(EDIT, large)
 
     expect(job.status).toBe('succeeded')
     expect(uploadCalls(setup.fake)).toHaveLength(3)
@@ -312,7 +254,7 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
   ] as const)('fails an upload refused with %s as %s, creating no prediction', async (_name, fault, times, code, calls) => {
     const setup = await setupAsync()
     setup.fake.failNextUpload(fault, times)
-    expectFailed(await runAsync(setup, { prompt: PROMPT }, large), code)
+    expectFailed(await setup.editAsync(EDIT, large), code)
     expect(uploadCalls(setup.fake)).toHaveLength(calls)
     expect(createCalls(setup.fake)).toHaveLength(0)
   })
@@ -321,17 +263,17 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
 describe('following a prediction', () => {
   it('polls urls.get when the hold ends first, through a 500 and a garbled answer, and reports running', async () => {
     const setup = await setupAsync({
-      waitSeconds: 1,
       latencyMs: 1300,
+      env: { REPLICATE_WAIT_SECONDS: '1' },
       faults: [{ kind: 'poll-status', status: 500 }, { kind: 'poll-malformed' }]
     })
-    const id = await createEditAsync(setup.relay, { prompt: PROMPT, numImages: 2 })
+    const id = await setup.createAsync({ prompt: PROMPT, numImages: 2 })
     await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), {
       timeout: 5000,
       interval: 20
     })
-    const during = await getJobAsync(setup.relay, id)
-    const job = await waitForEndAsync(setup.relay, id)
+    const during = await jobNowAsync(setup, id)
+    const job = await setup.endAsync(id)
 
     expect(during.status).toBe('running')
     expect(job.status).toBe('succeeded')
@@ -350,32 +292,33 @@ describe('following a prediction', () => {
 describe('the host’s failures', () => {
   it('maps an E005 failure to moderated, with Replicate’s text only in the log', async () => {
     const setup = await setupAsync({ faults: [{ kind: 'moderation' }] })
-    const job = await runAsync(setup)
+    const job = await setup.editAsync(EDIT)
 
     expectFailed(job, 'moderated')
     expect(job.error!.message).toBe(ERROR_MESSAGES.moderated)
     expect(JSON.stringify(job)).not.toContain('E005')
-    await setup.relay.close()
+    // Settle, not close: the harness still cancels through the relay when the test ends.
+    await setup.relay.relay.jobs.settleAsync()
     expect(setup.relay.logs.some((line) => line.includes('E005'))).toBe(true)
   })
 
   it('maps 402 to insufficient_credit without trying again', async () => {
     const setup = await setupAsync({ faults: [{ kind: 'status', status: 402 }] })
-    expectFailed(await runAsync(setup), 'insufficient_credit')
+    expectFailed(await setup.editAsync(EDIT), 'insufficient_credit')
     expect(createCalls(setup.fake)).toHaveLength(1)
     expect(setup.fake.submissions()).toBe(0)
   })
 
   it('maps a refused token (401) to provider_not_configured without trying again', async () => {
-    const setup = await setupAsync({ env: { REPLICATE_API_TOKEN: 'r8_not-the-right-token-0000' } })
-    expectFailed(await runAsync(setup), 'provider_not_configured')
+    const setup = await setupAsync({ env: { REPLICATE_API_TOKEN: WRONG_KEY } })
+    expectFailed(await setup.editAsync(EDIT), 'provider_not_configured')
     expect(createCalls(setup.fake)).toHaveLength(1)
     expect(setup.fake.submissions()).toBe(0)
   })
 
   it('submits again after a 429 (Retry-After: 0) and succeeds, created once', async () => {
     const setup = await setupAsync({ faults: [{ kind: 'status', status: 429, retryAfterSeconds: 0 }] })
-    const job = await runAsync(setup)
+    const job = await setup.editAsync(EDIT)
     expect(job.status).toBe('succeeded')
     expect(createCalls(setup.fake)).toHaveLength(2)
     expect(setup.fake.submissions()).toBe(1)
@@ -383,19 +326,19 @@ describe('the host’s failures', () => {
 
   it('gives up with rate_limited after three 429s', async () => {
     const setup = await setupAsync({ faults: Array(3).fill({ kind: 'status', status: 429, retryAfterSeconds: 0 }) as ReplicateFault[] })
-    expectFailed(await runAsync(setup), 'rate_limited')
+    expectFailed(await setup.editAsync(EDIT), 'rate_limited')
     expect(createCalls(setup.fake)).toHaveLength(3)
     expect(setup.fake.submissions()).toBe(0)
   })
 
   it('submits again after a 503 refusal, but never after a 500 (the prediction may exist)', async () => {
     const refused = await setupAsync({ faults: [{ kind: 'status', status: 503, retryAfterSeconds: 0 }] })
-    expect((await runAsync(refused)).status).toBe('succeeded')
+    expect((await refused.editAsync(EDIT)).status).toBe('succeeded')
     expect(createCalls(refused.fake)).toHaveLength(2)
     expect(refused.fake.submissions()).toBe(1)
 
     const broken = await setupAsync({ faults: [{ kind: 'status', status: 500 }] })
-    expectFailed(await runAsync(broken), 'provider_unavailable')
+    expectFailed(await broken.editAsync(EDIT), 'provider_unavailable')
     expect(createCalls(broken.fake)).toHaveLength(1)
   })
 
@@ -405,7 +348,7 @@ describe('the host’s failures', () => {
     ['the 201 answer is garbled', 'provider_error', { kind: 'malformed' }, 1]
   ] as const)('does not submit again when %s (%s)', async (_name, code, fault, created) => {
     const setup = await setupAsync({ faults: [fault] })
-    expectFailed(await runAsync(setup), code)
+    expectFailed(await setup.editAsync(EDIT), code)
     expect(createCalls(setup.fake)).toHaveLength(1)
     expect(setup.fake.submissions()).toBe(created)
   })
@@ -418,7 +361,7 @@ describe('the host’s failures', () => {
     ['a truncated result image', 'provider_error', { kind: 'truncated-image' }]
   ] as const)('maps %s to %s', async (_name, code, fault) => {
     const setup = await setupAsync({ faults: [fault] })
-    expectFailed(await runAsync(setup), code)
+    expectFailed(await setup.editAsync(EDIT), code)
     expect(setup.fake.submissions()).toBe(1)
   })
 })
@@ -426,7 +369,7 @@ describe('the host’s failures', () => {
 describe('variants through the variant engine (relay/providers/shared/run-variants-async.ts)', () => {
   it('keeps the image of the prediction that succeeded when its sibling fails, and cancels neither', async () => {
     const setup = await setupAsync({ faults: [{ kind: 'model-error' }] })
-    const job = await runAsync(setup, { prompt: PROMPT, numImages: 2, seed: 10 })
+    const job = await setup.editAsync({ prompt: PROMPT, numImages: 2, seed: 10 })
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(1)
@@ -434,22 +377,23 @@ describe('variants through the variant engine (relay/providers/shared/run-varian
     expect(setup.fake.cancels).toEqual([])
     const seeds = setup.fake.predictions.map((created) => (created.body.input as { seed: number }).seed)
     expect(seeds.sort()).toEqual([10, 11])
-    await setup.relay.close()
+    // Settle, not close: the harness still cancels through the relay when the test ends.
+    await setup.relay.relay.jobs.settleAsync()
     expect(setup.relay.logs.some((line) => line.includes('"provider.variant_failed"'))).toBe(true)
   })
 
   it('fails when no prediction delivered, with a prediction’s error', async () => {
     // The same fault twice: which create arrives first at the fake is not fixed.
     const setup = await setupAsync({ faults: [{ kind: 'moderation' }, { kind: 'moderation' }] })
-    expectFailed(await runAsync(setup, { prompt: PROMPT, numImages: 2 }), 'moderated')
+    expectFailed(await setup.editAsync({ prompt: PROMPT, numImages: 2 }), 'moderated')
     expect(setup.fake.submissions()).toBe(2)
   })
 })
 
 describe('deadline and cancel', () => {
   it('fails with timeout at the deadline and cancels the prediction at Replicate', async () => {
-    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000, env: { PROVIDER_TIMEOUT_SECONDS: '2' } })
-    const job = await runAsync(setup)
+    const setup = await setupAsync({ latencyMs: 60_000, env: { REPLICATE_WAIT_SECONDS: '1', PROVIDER_TIMEOUT_SECONDS: '2' } })
+    const job = await setup.editAsync(EDIT)
 
     expectFailed(job, 'timeout')
     await vi.waitFor(() => expect(setup.fake.cancels).toEqual([setup.fake.predictions[0]!.id]), { timeout: 5000, interval: 20 })
@@ -458,35 +402,35 @@ describe('deadline and cancel', () => {
 
   it('fails with timeout when the create is never answered, having created nothing', async () => {
     const setup = await setupAsync({ faults: [{ kind: 'hang' }], env: { PROVIDER_TIMEOUT_SECONDS: '1' } })
-    expectFailed(await runAsync(setup), 'timeout')
+    expectFailed(await setup.editAsync(EDIT), 'timeout')
     expect(createCalls(setup.fake)).toHaveLength(1)
     expect(setup.fake.submissions()).toBe(0)
   })
 
   it('cancels at Replicate when the edit is cancelled while polling', async () => {
-    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000 })
-    const id = await createEditAsync(setup.relay, { prompt: PROMPT })
+    const setup = await setupAsync({ latencyMs: 60_000, env: { REPLICATE_WAIT_SECONDS: '1' } })
+    const id = await setup.createAsync(EDIT)
     await vi.waitFor(() => expect(setup.fake.requests.some((request) => request.method === 'GET')).toBe(true), {
       timeout: 5000,
       interval: 20
     })
 
-    const answer = await callAsync(setup.relay, `/v1/edits/${id}`, { method: 'DELETE' })
+    const canceled = await setup.cancelAsync(id)
 
-    expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
+    expect(canceled.status).toBe('canceled')
     await vi.waitFor(() => expect(setup.fake.cancels).toEqual([setup.fake.predictions[0]!.id]), { timeout: 5000, interval: 20 })
     expect(await setup.fake.statusOf(setup.fake.predictions[0]!.id)).toBe('canceled')
-    expect((await getJobAsync(setup.relay, id)).status).toBe('canceled')
+    expect((await jobNowAsync(setup, id)).status).toBe('canceled')
   })
 
   it('cancels at Replicate when the edit is cancelled during the Prefer: wait hold, once the id is known', async () => {
-    const setup = await setupAsync({ waitSeconds: 1, latencyMs: 60_000 })
-    const id = await createEditAsync(setup.relay, { prompt: PROMPT, numImages: 2 })
+    const setup = await setupAsync({ latencyMs: 60_000, env: { REPLICATE_WAIT_SECONDS: '1' } })
+    const id = await setup.createAsync({ prompt: PROMPT, numImages: 2 })
     await vi.waitFor(() => expect(setup.fake.submissions()).toBe(2), { timeout: 5000, interval: 10 })
 
-    const answer = await callAsync(setup.relay, `/v1/edits/${id}`, { method: 'DELETE' })
+    const canceled = await setup.cancelAsync(id)
 
-    expect(EditJob.parse(JSON.parse(answer.text)).status).toBe('canceled')
+    expect(canceled.status).toBe('canceled')
     await vi.waitFor(() => expect([...setup.fake.cancels].sort()).toEqual(setup.fake.predictions.map((created) => created.id).sort()), {
       timeout: 5000,
       interval: 20
@@ -510,7 +454,7 @@ describe('the adapter alone, with an instant sleep', () => {
       },
       randomUUID: () => crypto.randomUUID(),
       now: Date.now,
-      log: (event, fields) => transcript.logs.push(JSON.stringify({ event, ...fields }))
+      log: (event, fields) => contractTranscript.logs.push(JSON.stringify({ event, ...fields }))
     }
     const host: HostConfig = {
       enabled: true,
@@ -536,9 +480,8 @@ describe('the adapter alone, with an instant sleep', () => {
   }
 
   async function fakeAsync(): Promise<FakeReplicate> {
-    const fake = await startFakeReplicateAsync()
-    transcript.tokens.push(fake.token)
-    cleanups.push(() => fake.close())
+    const fake = await startFakeReplicateAsync({ token: KEY })
+    onTestFinished(() => fake.close())
     return fake
   }
 
@@ -610,12 +553,12 @@ describe('the adapter alone, with an instant sleep', () => {
 
 describe('secrets', () => {
   it('never puts a Replicate token in a relay answer or log line, nor a prompt or image data in a log line', () => {
-    expect(transcript.responses.length).toBeGreaterThan(20)
-    expect(transcript.logs.length).toBeGreaterThan(20)
-    for (const token of new Set(transcript.tokens)) {
-      for (const text of [...transcript.responses, ...transcript.logs]) expect(text).not.toContain(token)
-    }
-    for (const line of transcript.logs) {
+    // Runs after the tests above in this file (vitest keeps declaration order).
+    expect(contractTranscript.responses.length).toBeGreaterThan(20)
+    expect(contractTranscript.logs.length).toBeGreaterThan(20)
+    expectKeyKeptOut(KEY)
+    expectKeyKeptOut(WRONG_KEY)
+    for (const line of contractTranscript.logs) {
       expect(line).not.toContain(PROMPT)
       expect(line).not.toContain('data:image')
     }

@@ -1,19 +1,19 @@
 /**
  * The real relay over HTTP against the strict fake Runflow (sources in its header; host notes in
  * docs/hosts.md, "Runflow"): multipart requests as the plugin sends them, the job followed to its
- * end, the images fetched back. Every relay answer and log line is checked for the Runflow key
- * after each test.
+ * end, the images fetched back (through the shared host contract). The last test checks every
+ * relay answer and log line of the file for the Runflow key.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
 import { PNG } from 'pngjs'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
 import { buildRunflowInput } from '../../relay/providers/runflow/build-runflow-input'
 import { createRunflowProvider } from '../../relay/providers/runflow/runflow-provider'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
-import { EditJob, EditRequest, TERMINAL_STATUSES, type EditRequestInput } from '../../shared/relay-api'
+import { EditRequest, type EditJob, type EditRequestInput } from '../../shared/relay-api'
 import { makeJpeg, makePng } from '../fakes/make-image'
 import {
   DEFAULT_RUNFLOW_MODELS,
@@ -22,87 +22,28 @@ import {
   type FakeRunflowOptions,
   type RunflowOutputShape
 } from '../fakes/runflow-server'
-import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
+import { contractTranscript, expectKeyKeptOut, startHostContractAsync, type HostContract } from '../support/host-contract'
+import { startRelayAsync } from '../support/start-relay-async'
 
 const KEY = `rf_live_${randomUUID().replaceAll('-', '')}`
 const REFERENCE = makePng(64, 36, 3)
 const PRO = 'black-forest-labs/flux-pro/kontext'
 const MAX = 'black-forest-labs/flux-pro/kontext/max'
 
-interface Harness {
+/** The host contract plus the fake behind it, which the assertions read. */
+interface Setup extends HostContract {
   fake: FakeRunflow
-  relay: RunningRelay
-  /** every relay answer body this test read */
-  seen: string[]
 }
 
-const cleanups: Array<() => Promise<void>> = []
-const harnesses: Harness[] = []
-
-afterEach(async () => {
-  try {
-    // The key never reaches a client or a log line.
-    for (const harness of harnesses) {
-      for (const text of [...harness.seen, ...harness.relay.logs]) expect(text).not.toContain(KEY)
-    }
-  } finally {
-    harnesses.length = 0
-    while (cleanups.length > 0) await cleanups.pop()!()
-  }
-})
-
-async function startAsync(
-  options: { fake?: Partial<FakeRunflowOptions>; env?: Record<string, string>; key?: string } = {}
-): Promise<Harness> {
-  const fake = await startFakeRunflowAsync({ apiKey: KEY, ...options.fake })
-  cleanups.push(() => fake.close())
-  const relay = await startRelayAsync({
-    RUNFLOW_API_KEY: options.key ?? KEY,
-    RUNFLOW_API_URL: fake.url,
-    PROVIDER_TIMEOUT_SECONDS: '10',
-    ...options.env
-  })
-  cleanups.push(() => relay.close())
-  const harness = { fake, relay, seen: [] }
-  harnesses.push(harness)
-  return harness
-}
-
-async function readAsync(harness: Harness, path: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(`${harness.relay.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${harness.relay.token}`, ...init.headers }
-  })
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  harness.seen.push(`${response.status} ${[...response.headers].join(' ')} ${Buffer.from(bytes).toString('latin1')}`)
-  return new Response(bytes, { status: response.status, headers: response.headers })
-}
-
-async function createEditAsync(harness: Harness, request: EditRequestInput, images: Uint8Array[] = [REFERENCE]): Promise<string> {
-  const form = new FormData()
-  form.append('request', JSON.stringify({ provider: 'runflow', ...request }))
-  for (const image of images) form.append('image', new Blob([image.slice()], { type: image[0] === 0xff ? 'image/jpeg' : 'image/png' }))
-  const response = await readAsync(harness, '/v1/edits', { method: 'POST', body: form })
-  expect(response.status).toBe(202)
-  return ((await response.json()) as { id: string }).id
-}
-
-async function waitForEndAsync(harness: Harness, id: string): Promise<EditJob> {
-  for (;;) {
-    const response = await readAsync(harness, `/v1/edits/${id}?wait=10`)
-    const job = EditJob.parse(await response.json())
-    if (TERMINAL_STATUSES.includes(job.status)) return job
-  }
-}
-
-async function editAsync(harness: Harness, request: EditRequestInput, images?: Uint8Array[]): Promise<EditJob> {
-  return waitForEndAsync(harness, await createEditAsync(harness, request, images))
-}
-
-async function imageAsync(harness: Harness, job: EditJob, index: number): Promise<Uint8Array> {
-  const response = await readAsync(harness, job.images[index]!.url)
-  expect(response.status).toBe(200)
-  return new Uint8Array(await response.arrayBuffer())
+/** The relay in front of a fresh fake Runflow; `env` overrides the relay's variables (a wrong key, a model id, a deadline). */
+async function setupAsync(fakeOptions: Partial<FakeRunflowOptions> = {}, env: Record<string, string> = {}): Promise<Setup> {
+  const fake = await startFakeRunflowAsync({ apiKey: KEY, ...fakeOptions })
+  const contract = await startHostContractAsync(
+    'runflow',
+    { RUNFLOW_API_KEY: KEY, RUNFLOW_API_URL: fake.url, PROVIDER_TIMEOUT_SECONDS: '10', ...env },
+    { closeFakeAsync: () => fake.close(), reference: REFERENCE }
+  )
+  return { ...contract, fake }
 }
 
 /** The create calls the fake received (accepted or not). */
@@ -143,23 +84,23 @@ function failedWith(job: EditJob, code: string) {
 
 describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
   it('sends one uploaded reference to the pro model, field for field, and returns the host’s image and cost', async () => {
-    const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: 'Make the sky purple', model: 'kontext-pro', aspectRatio: '16:9' })
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: 'Make the sky purple', model: 'kontext-pro', aspectRatio: '16:9' })
 
     expect(job).toMatchObject({ status: 'succeeded', provider: 'runflow', model: 'kontext-pro', cost: 0.08 })
     expect(job.costEstimated).toBeUndefined()
     expect(job.images).toEqual([{ url: expect.any(String), width: 1392, height: 752, contentType: 'image/png' }])
-    const bytes = await imageAsync(harness, job, 0)
+    const { bytes } = await setup.imageAsync(job, 0)
     expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1392, height: 752 })
 
-    const [create] = creates(harness.fake)
+    const [create] = creates(setup.fake)
     expect(create!.path).toBe(`/v1/models/${PRO}/runs`)
     expect(create!.headers.authorization).toBe(`Bearer ${KEY}`)
     expect(create!.headers['content-type']).toMatch(/^application\/json/)
-    expect(harness.fake.runs[0]!.body).toEqual({
+    expect(setup.fake.runs[0]!.body).toEqual({
       input: {
         prompt: 'Make the sky purple',
-        image_url: `runflow://assets/${harness.fake.assets[0]!.id}`,
+        image_url: `runflow://assets/${setup.fake.assets[0]!.id}`,
         aspect_ratio: '16:9',
         num_images: 1,
         guidance_scale: 3.5,
@@ -169,13 +110,13 @@ describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
         sync_mode: false
       }
     })
-    expect(assetBytes(harness.fake, inputOf(harness.fake).image_url)).toEqual(REFERENCE)
-    expect(harness.fake.submissions()).toBe(1)
+    expect(assetBytes(setup.fake, inputOf(setup.fake).image_url)).toEqual(REFERENCE)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('asks the max model for four variants in one run, with every optional setting mapped', async () => {
-    const harness = await startAsync()
-    const job = await editAsync(harness, {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({
       prompt: 'Turn it into a watercolour',
       model: 'kontext-max',
       numImages: 4,
@@ -192,12 +133,12 @@ describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
     expect(job.images.map((image) => [image.width, image.height, image.contentType])).toEqual(Array(4).fill([880, 1184, 'image/jpeg']))
     expect(job.images[0]!.seed).toBe(42)
     expect(job.cost).toBeCloseTo(0.32)
-    const images = await Promise.all([0, 1, 2, 3].map((index) => imageAsync(harness, job, index)))
+    const images = await Promise.all([0, 1, 2, 3].map(async (index) => (await setup.imageAsync(job, index)).bytes))
     expect(new Set(images.map((bytes) => Buffer.from(bytes).toString('base64'))).size).toBe(4)
 
-    expect(harness.fake.runs).toHaveLength(1)
-    expect(harness.fake.runs[0]!.modelId).toBe(MAX)
-    expect(inputOf(harness.fake)).toEqual({
+    expect(setup.fake.runs).toHaveLength(1)
+    expect(setup.fake.runs[0]!.modelId).toBe(MAX)
+    expect(inputOf(setup.fake)).toEqual({
       prompt: 'Turn it into a watercolour',
       image_url: expect.stringMatching(/^runflow:\/\/assets\//),
       aspect_ratio: '3:4',
@@ -213,16 +154,16 @@ describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
   })
 
   it('sends two or more references to the multi model as image_urls, each uploaded and byte-exact', async () => {
-    const harness = await startAsync()
+    const setup = await setupAsync()
     const second = makeJpeg(40, 40, 9)
     const third = makePng(30, 60, 11)
-    const job = await editAsync(harness, { prompt: 'Put the logo on the mug', model: 'kontext-max' }, [REFERENCE, second, third])
+    const job = await setup.editAsync({ prompt: 'Put the logo on the mug', model: 'kontext-max' }, [REFERENCE, second, third])
 
     expect(job.status).toBe('succeeded')
-    expect(harness.fake.runs[0]!.modelId).toBe(`${MAX}/multi`)
-    const input = inputOf(harness.fake)
+    expect(setup.fake.runs[0]!.modelId).toBe(`${MAX}/multi`)
+    const input = inputOf(setup.fake)
     expect(input).not.toHaveProperty('image_url')
-    expect((input.image_urls as unknown[]).map((value) => assetBytes(harness.fake, value))).toEqual([REFERENCE, second, third])
+    expect((input.image_urls as unknown[]).map((value) => assetBytes(setup.fake, value))).toEqual([REFERENCE, second, third])
     // 'auto': the first reference's ratio (64×36 → 16:9).
     expect(input.aspect_ratio).toBe('16:9')
   })
@@ -230,32 +171,32 @@ describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
   it('uses the configured model ids as the path the host sees', async () => {
     const single = 'acme/kontext-max-2026'
     const multi = 'acme/kontext-max-2026/multi/v2'
-    const harness = await startAsync({
-      fake: { models: { ...DEFAULT_RUNFLOW_MODELS, [single]: 'single', [multi]: 'multi' } },
-      env: { RUNFLOW_MAX_MODEL_ID: single, RUNFLOW_MAX_MULTI_MODEL_ID: multi }
-    })
-    expect((await editAsync(harness, { prompt: 'One reference', model: 'kontext-max' })).status).toBe('succeeded')
-    expect((await editAsync(harness, { prompt: 'Two references', model: 'kontext-max' }, [REFERENCE, REFERENCE])).status).toBe('succeeded')
+    const setup = await setupAsync(
+      { models: { ...DEFAULT_RUNFLOW_MODELS, [single]: 'single', [multi]: 'multi' } },
+      { RUNFLOW_MAX_MODEL_ID: single, RUNFLOW_MAX_MULTI_MODEL_ID: multi }
+    )
+    expect((await setup.editAsync({ prompt: 'One reference', model: 'kontext-max' })).status).toBe('succeeded')
+    expect((await setup.editAsync({ prompt: 'Two references', model: 'kontext-max' }, [REFERENCE, REFERENCE])).status).toBe('succeeded')
 
-    expect(creates(harness.fake).map((request) => request.path)).toEqual([`/v1/models/${single}/runs`, `/v1/models/${multi}/runs`])
-    expect(harness.fake.runs.map((run) => run.modelId)).toEqual([single, multi])
+    expect(creates(setup.fake).map((request) => request.path)).toEqual([`/v1/models/${single}/runs`, `/v1/models/${multi}/runs`])
+    expect(setup.fake.runs.map((run) => run.modelId)).toEqual([single, multi])
   })
 
   it('polls GET /v1/runs/{id} with the key and downloads presigned results without it', async () => {
-    const harness = await startAsync({ fake: { latencyMs: 300 } })
-    const job = await editAsync(harness, { prompt: 'Make the sky purple' })
+    const setup = await setupAsync({ latencyMs: 300 })
+    const job = await setup.editAsync({ prompt: 'Make the sky purple' })
 
     expect(job.status).toBe('succeeded')
-    const runId = harness.fake.runs[0]!.id
-    const polls = harness.fake.requests.filter((request) => request.method === 'GET' && request.path === `/v1/runs/${runId}`)
+    const runId = setup.fake.runs[0]!.id
+    const polls = setup.fake.requests.filter((request) => request.method === 'GET' && request.path === `/v1/runs/${runId}`)
     expect(polls.length).toBeGreaterThanOrEqual(1)
     for (const poll of polls) expect(poll.headers.authorization).toBe(`Bearer ${KEY}`)
-    const results = harness.fake.requests.filter((request) => request.path.startsWith('/storage/results/'))
+    const results = setup.fake.requests.filter((request) => request.path.startsWith('/storage/results/'))
     expect(results).toHaveLength(1)
     expect(results[0]!.headers.authorization).toBeUndefined()
     // The upload, the run, its polls, the result; no callback, no cancellation, nothing else.
     expect(
-      harness.fake.requests.every((request) =>
+      setup.fake.requests.every((request) =>
         /^\/(v1\/asset-uploads(\/[^/]+\/confirmations)?|v1\/models\/.+\/runs|v1\/runs\/[^/]+|storage\/.+)$/.test(request.path)
       )
     ).toBe(true)
@@ -268,14 +209,14 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
   it('uploads every reference by default, even a small one (no key on the PUT), and names it runflow://assets/{id}', async () => {
     const second = makeJpeg(40, 40, 9)
     expect(REFERENCE.byteLength).toBeLessThan(1024)
-    const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [
       REFERENCE,
       second
     ])
 
     expect(job.status).toBe('succeeded')
-    expect(harness.fake.assets).toEqual([
+    expect(setup.fake.assets).toEqual([
       {
         id: expect.any(String),
         filename: 'reference-1.png',
@@ -297,9 +238,9 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
         bytes: second
       }
     ])
-    const [first, other] = harness.fake.assets
-    expect(inputOf(harness.fake).image_urls).toEqual([`runflow://assets/${first!.id}`, `runflow://assets/${other!.id}`])
-    const uploadCalls = harness.fake.requests.filter((request) => request.path.startsWith('/v1/asset-uploads'))
+    const [first, other] = setup.fake.assets
+    expect(inputOf(setup.fake).image_urls).toEqual([`runflow://assets/${first!.id}`, `runflow://assets/${other!.id}`])
+    const uploadCalls = setup.fake.requests.filter((request) => request.path.startsWith('/v1/asset-uploads'))
     expect(uploadCalls.map((request) => [request.path, request.body])).toEqual(
       expect.arrayContaining([
         ['/v1/asset-uploads', { filename: 'reference-1.png', mime_type: 'image/png', size_bytes: REFERENCE.byteLength }],
@@ -313,26 +254,26 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
   })
 
   it('works against a Runflow whose models refuse data URIs, because nothing goes inline by default', async () => {
-    const harness = await startAsync({ fake: { dataUris: false } })
-    const job = await editAsync(harness, { prompt: 'Make the sky purple' })
+    const setup = await setupAsync({ dataUris: false })
+    const job = await setup.editAsync({ prompt: 'Make the sky purple' })
 
     expect(job.status).toBe('succeeded')
-    expect(inputOf(harness.fake).image_url).toBe(`runflow://assets/${harness.fake.assets[0]!.id}`)
+    expect(inputOf(setup.fake).image_url).toBe(`runflow://assets/${setup.fake.assets[0]!.id}`)
   })
 
   it('sends references smaller than RUNFLOW_INLINE_MAX_BYTES inline as data URIs, and uploads the rest', async () => {
     const bigger = makePng(120, 90, 5)
     expect(bigger.byteLength).toBeGreaterThan(REFERENCE.byteLength)
-    const harness = await startAsync({ env: { RUNFLOW_INLINE_MAX_BYTES: String(REFERENCE.byteLength + 1) } })
-    const job = await editAsync(harness, { prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [
+    const setup = await setupAsync({}, { RUNFLOW_INLINE_MAX_BYTES: String(REFERENCE.byteLength + 1) })
+    const job = await setup.editAsync({ prompt: 'Use the texture on the sofa', model: 'kontext-pro', aspectRatio: '1:1' }, [
       bigger,
       REFERENCE
     ])
 
     expect(job.status).toBe('succeeded')
-    expect(harness.fake.assets).toHaveLength(1)
-    const urls = inputOf(harness.fake).image_urls as string[]
-    expect(assetBytes(harness.fake, urls[0])).toEqual(bigger)
+    expect(setup.fake.assets).toHaveLength(1)
+    const urls = inputOf(setup.fake).image_urls as string[]
+    expect(assetBytes(setup.fake, urls[0])).toEqual(bigger)
     expect(dataUriBytes(urls[1])).toEqual(REFERENCE)
   })
 
@@ -341,13 +282,13 @@ describe('references: the asset upload by default, inline only when RUNFLOW_INLI
   })
 
   it('retries creating the upload after a 429 and fails cleanly (nothing submitted) when the upload URL has expired', async () => {
-    const harness = await startAsync()
-    harness.fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 0 })
-    expect((await editAsync(harness, { prompt: 'Retry the upload' }, [large])).status).toBe('succeeded')
+    const setup = await setupAsync()
+    setup.fake.failNextUpload({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    expect((await setup.editAsync({ prompt: 'Retry the upload' }, [large])).status).toBe('succeeded')
 
-    harness.fake.failNextUpload({ kind: 'expired-url' })
-    failedWith(await editAsync(harness, { prompt: 'Expired upload' }, [large]), 'provider_error')
-    expect(harness.fake.submissions()).toBe(1)
+    setup.fake.failNextUpload({ kind: 'expired-url' })
+    failedWith(await setup.editAsync({ prompt: 'Expired upload' }, [large]), 'provider_error')
+    expect(setup.fake.submissions()).toBe(1)
   })
 })
 
@@ -355,20 +296,20 @@ describe('result shapes (SDK tools/outputs.ts; docs.runflow.io/concepts/runs)', 
   it.each<RunflowOutputShape>(['outputs', 'image_urls', 'image', 'url', 'output_url'])(
     'reads the image from output shape %s',
     async (outputShape) => {
-      const harness = await startAsync({ fake: { outputShape } })
-      const job = await editAsync(harness, { prompt: 'Make the sky purple', aspectRatio: '1:1', seed: 7 })
+      const setup = await setupAsync({ outputShape })
+      const job = await setup.editAsync({ prompt: 'Make the sky purple', aspectRatio: '1:1', seed: 7 })
 
       expect(job).toMatchObject({ status: 'succeeded', cost: 0.08 })
       expect(job.images).toHaveLength(1)
       expect(job.images[0]!.seed).toBe(7)
-      expect(imageSize(await imageAsync(harness, job, 0))).toMatchObject({ width: 1024, height: 1024 })
-      expect(harness.fake.submissions()).toBe(1)
+      expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ width: 1024, height: 1024 })
+      expect(setup.fake.submissions()).toBe(1)
     }
   )
 
   it('reads every image of the normalized outputs[] (four variants in one run)', async () => {
-    const harness = await startAsync()
-    const job = await editAsync(harness, { prompt: 'Four of them', model: 'kontext-max', numImages: 4, aspectRatio: '1:1' })
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: 'Four of them', model: 'kontext-max', numImages: 4, aspectRatio: '1:1' })
 
     expect(job.status).toBe('succeeded')
     expect(job.images).toHaveLength(4)
@@ -376,15 +317,15 @@ describe('result shapes (SDK tools/outputs.ts; docs.runflow.io/concepts/runs)', 
   })
 
   it('partial_succeeded delivers the images outputs[] holds, at the cost Runflow billed for them', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'partial' })
-    const job = await editAsync(harness, { prompt: 'Half done', numImages: 2 })
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'partial' })
+    const job = await setup.editAsync({ prompt: 'Half done', numImages: 2 })
 
     expect(job).toMatchObject({ status: 'succeeded', cost: 0.08 })
     expect(job.images).toHaveLength(1)
-    expect(imageSize(await imageAsync(harness, job, 0)).width).toBeGreaterThan(0)
-    expect(harness.relay.logs.some((line) => line.includes('provider.partial_run'))).toBe(true)
-    expect(harness.fake.submissions()).toBe(1)
+    expect(imageSize((await setup.imageAsync(job, 0)).bytes).width).toBeGreaterThan(0)
+    expect(setup.relay.logs.some((line) => line.includes('provider.partial_run'))).toBe(true)
+    expect(setup.fake.submissions()).toBe(1)
   })
 })
 
@@ -392,165 +333,164 @@ describe('failures (SDK types.ts `error`; docs.runflow.io/concepts/errors)', () 
   it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])(
     'maps a CONTENT_POLICY_VIOLATION run (%s form) to moderated, with the host’s text only in the log',
     async (runErrorForm) => {
-      const harness = await startAsync({ fake: { runErrorForm } })
-      harness.fake.failNext({ kind: 'moderation' })
-      const job = await editAsync(harness, { prompt: 'Something the checker dislikes' })
+      const setup = await setupAsync({ runErrorForm })
+      setup.fake.failNext({ kind: 'moderation' })
+      const job = await setup.editAsync({ prompt: 'Something the checker dislikes' })
 
       expect(job.error).toEqual({ code: 'moderated', message: ERROR_MESSAGES.moderated })
-      expect(harness.seen.join('\n')).not.toContain('content_policy_violation')
-      expect(harness.relay.logs.some((line) => line.includes('job.failed') && line.includes('CONTENT_POLICY_VIOLATION'))).toBe(true)
-      expect(harness.fake.submissions()).toBe(1)
+      expect(contractTranscript.responses.join('\n')).not.toContain('content_policy_violation')
+      expect(setup.relay.logs.some((line) => line.includes('job.failed') && line.includes('CONTENT_POLICY_VIOLATION'))).toBe(true)
+      expect(setup.fake.submissions()).toBe(1)
     }
   )
 
   it.each<NonNullable<FakeRunflowOptions['runErrorForm']>>(['error', 'failure_fields'])(
     'maps other failure codes (%s form): a failed input check to provider_error, a provider timeout to timeout',
     async (runErrorForm) => {
-      const harness = await startAsync({ fake: { runErrorForm } })
-      harness.fake.failNext({
+      const setup = await setupAsync({ runErrorForm })
+      setup.fake.failNext({
         kind: 'fail',
         failureCode: 'INPUT_VALIDATION_FAILED',
         failureMessage: 'image dimensions exceed 4096x4096',
         failureStage: 'preprocess'
       })
-      failedWith(await editAsync(harness, { prompt: 'Too big' }), 'provider_error')
-      harness.fake.failNext({ kind: 'fail', failureCode: 'PROVIDER_TIMEOUT', failureMessage: 'upstream took too long' })
-      failedWith(await editAsync(harness, { prompt: 'Too slow' }), 'timeout')
-      expect(harness.fake.submissions()).toBe(2)
+      failedWith(await setup.editAsync({ prompt: 'Too big' }), 'provider_error')
+      setup.fake.failNext({ kind: 'fail', failureCode: 'PROVIDER_TIMEOUT', failureMessage: 'upstream took too long' })
+      failedWith(await setup.editAsync({ prompt: 'Too slow' }), 'timeout')
+      expect(setup.fake.submissions()).toBe(2)
     }
   )
 
   it('402 INSUFFICIENT_CREDIT: insufficient_credit, sent once', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'status', status: 402 })
-    const job = await editAsync(harness, { prompt: 'No money' })
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 402 })
+    const job = await setup.editAsync({ prompt: 'No money' })
 
     expect(job.error).toEqual({ code: 'insufficient_credit', message: ERROR_MESSAGES.insufficient_credit })
-    expect(creates(harness.fake)).toHaveLength(1)
-    expect(harness.fake.submissions()).toBe(0)
+    expect(creates(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(0)
   })
 
   it('429 with Retry-After: 0, then success: sent again and billed once', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
-    const job = await editAsync(harness, { prompt: 'Busy host' })
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 })
+    const job = await setup.editAsync({ prompt: 'Busy host' })
 
     expect(job.status).toBe('succeeded')
-    expect(creates(harness.fake)).toHaveLength(2)
-    expect(harness.fake.submissions()).toBe(1)
+    expect(creates(setup.fake)).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('429 three times: rate_limited after three attempts, nothing billed', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 }, 3)
-    failedWith(await editAsync(harness, { prompt: 'Busy host' }), 'rate_limited')
-    expect(creates(harness.fake)).toHaveLength(3)
-    expect(harness.fake.submissions()).toBe(0)
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 0 }, 3)
+    failedWith(await setup.editAsync({ prompt: 'Busy host' }), 'rate_limited')
+    expect(creates(setup.fake)).toHaveLength(3)
+    expect(setup.fake.submissions()).toBe(0)
   })
 
   it('503 MODEL_UNAVAILABLE is a refusal: sent again; a 500 may have been accepted: never sent again', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
-    expect((await editAsync(harness, { prompt: 'Outage then fine' })).status).toBe('succeeded')
-    expect(creates(harness.fake)).toHaveLength(2)
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 0 })
+    expect((await setup.editAsync({ prompt: 'Outage then fine' })).status).toBe('succeeded')
+    expect(creates(setup.fake)).toHaveLength(2)
 
-    harness.fake.failNext({ kind: 'status', status: 500 })
-    failedWith(await editAsync(harness, { prompt: 'Server error' }), 'provider_unavailable')
-    expect(creates(harness.fake)).toHaveLength(3)
-    expect(harness.fake.submissions()).toBe(1)
+    setup.fake.failNext({ kind: 'status', status: 500 })
+    failedWith(await setup.editAsync({ prompt: 'Server error' }), 'provider_unavailable')
+    expect(creates(setup.fake)).toHaveLength(3)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('a wrong key: provider_not_configured, the key in neither message nor log', async () => {
-    const harness = await startAsync({ key: `rf_live_wrong_${randomUUID()}` })
-    const job = await editAsync(harness, { prompt: 'Wrong key' })
+    const setup = await setupAsync({}, { RUNFLOW_API_KEY: `rf_live_wrong_${randomUUID()}` })
+    const job = await setup.editAsync({ prompt: 'Wrong key' })
 
     failedWith(job, 'provider_not_configured')
     expect(job.error!.message).not.toMatch(/rf_live/)
     // The reference's upload is the first call, refused once and not sent again; no run is created.
-    expect(harness.fake.requests.map((request) => request.path)).toEqual(['/v1/asset-uploads'])
-    expect(creates(harness.fake)).toHaveLength(0)
-    expect(harness.relay.logs.join('\n')).not.toContain('rf_live_wrong_')
+    expect(setup.fake.requests.map((request) => request.path)).toEqual(['/v1/asset-uploads'])
+    expect(creates(setup.fake)).toHaveLength(0)
+    expect(setup.relay.logs.join('\n')).not.toContain('rf_live_wrong_')
   })
 
   it('422 validation: provider_error, not sent again', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'status', status: 422 })
-    failedWith(await editAsync(harness, { prompt: 'Rejected' }), 'provider_error')
-    expect(creates(harness.fake)).toHaveLength(1)
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'status', status: 422 })
+    failedWith(await setup.editAsync({ prompt: 'Rejected' }), 'provider_error')
+    expect(creates(setup.fake)).toHaveLength(1)
   })
 
   it('a connection reset while sending, or after the host accepted: provider_unavailable, never sent twice', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'reset' })
-    failedWith(await editAsync(harness, { prompt: 'Reset' }), 'provider_unavailable')
-    harness.fake.failNext({ kind: 'reset-after-accept' })
-    failedWith(await editAsync(harness, { prompt: 'Reset after accept' }), 'provider_unavailable')
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'reset' })
+    failedWith(await setup.editAsync({ prompt: 'Reset' }), 'provider_unavailable')
+    setup.fake.failNext({ kind: 'reset-after-accept' })
+    failedWith(await setup.editAsync({ prompt: 'Reset after accept' }), 'provider_unavailable')
 
-    expect(creates(harness.fake)).toHaveLength(2)
-    expect(harness.fake.submissions()).toBe(1)
+    expect(creates(setup.fake)).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('a garbled 201: provider_error, billed once and never sent again', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'malformed' })
-    failedWith(await editAsync(harness, { prompt: 'Garbled' }), 'provider_error')
-    expect(creates(harness.fake)).toHaveLength(1)
-    expect(harness.fake.submissions()).toBe(1)
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'malformed' })
+    failedWith(await setup.editAsync({ prompt: 'Garbled' }), 'provider_error')
+    expect(creates(setup.fake)).toHaveLength(1)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('a dropped poll is asked again until the run ends', async () => {
-    const harness = await startAsync()
-    harness.fake.failNextPoll({ kind: 'reset' })
-    const job = await editAsync(harness, { prompt: 'Flaky polls' })
+    const setup = await setupAsync()
+    setup.fake.failNextPoll({ kind: 'reset' })
+    const job = await setup.editAsync({ prompt: 'Flaky polls' })
 
     expect(job.status).toBe('succeeded')
-    expect(harness.fake.polls()).toBe(2)
-    expect(harness.fake.submissions()).toBe(1)
+    expect(setup.fake.polls()).toBe(2)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('an expired result URL or a truncated result: provider_error', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'expired-results' })
-    failedWith(await editAsync(harness, { prompt: 'Expired' }), 'provider_error')
-    expect(harness.relay.logs.some((line) => line.includes('403'))).toBe(true)
-    harness.fake.failNext({ kind: 'truncated-image' })
-    failedWith(await editAsync(harness, { prompt: 'Truncated' }), 'provider_error')
-    expect(harness.fake.submissions()).toBe(2)
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'expired-results' })
+    failedWith(await setup.editAsync({ prompt: 'Expired' }), 'provider_error')
+    expect(setup.relay.logs.some((line) => line.includes('403'))).toBe(true)
+    setup.fake.failNext({ kind: 'truncated-image' })
+    failedWith(await setup.editAsync({ prompt: 'Truncated' }), 'provider_error')
+    expect(setup.fake.submissions()).toBe(2)
   })
 
   it('a run canceled at the host ends canceled', async () => {
-    const harness = await startAsync()
-    harness.fake.failNext({ kind: 'canceled' })
-    failedWith(await editAsync(harness, { prompt: 'Canceled by an admin' }), 'canceled')
+    const setup = await setupAsync()
+    setup.fake.failNext({ kind: 'canceled' })
+    failedWith(await setup.editAsync({ prompt: 'Canceled by an admin' }), 'canceled')
   })
 })
 
 describe('deadlines and cancel', () => {
   it('a create that never answers, or a run that never ends: timeout', async () => {
-    const harness = await startAsync({ env: { PROVIDER_TIMEOUT_SECONDS: '1' } })
-    harness.fake.failNext({ kind: 'hang' })
-    harness.fake.failNext({ kind: 'stall' })
-    const [hung, stalled] = await Promise.all([editAsync(harness, { prompt: 'Hang' }), editAsync(harness, { prompt: 'Stall' })])
+    const setup = await setupAsync({}, { PROVIDER_TIMEOUT_SECONDS: '1' })
+    setup.fake.failNext({ kind: 'hang' })
+    setup.fake.failNext({ kind: 'stall' })
+    const [hung, stalled] = await Promise.all([setup.editAsync({ prompt: 'Hang' }), setup.editAsync({ prompt: 'Stall' })])
 
     failedWith(hung, 'timeout')
     failedWith(stalled, 'timeout')
-    expect(creates(harness.fake)).toHaveLength(2)
-    expect(harness.fake.submissions()).toBe(1)
+    expect(creates(setup.fake)).toHaveLength(2)
+    expect(setup.fake.submissions()).toBe(1)
   })
 
   it('DELETE cancels for the client at once; Runflow has no public cancel, so none is sent, and the relay keeps following the run it is billed for and keeps its image', async () => {
-    const harness = await startAsync({ env: { PROVIDER_TIMEOUT_SECONDS: '120' }, fake: { latencyMs: 1_500 } })
-    const id = await createEditAsync(harness, { prompt: 'Cancel me' })
-    await vi.waitFor(() => expect(harness.fake.polls()).toBeGreaterThanOrEqual(1), { timeout: 5000 })
+    const setup = await setupAsync({ latencyMs: 1_500 }, { PROVIDER_TIMEOUT_SECONDS: '120' })
+    const id = await setup.createAsync({ prompt: 'Cancel me' })
+    await vi.waitFor(() => expect(setup.fake.polls()).toBeGreaterThanOrEqual(1), { timeout: 5000 })
 
-    const response = await readAsync(harness, `/v1/edits/${id}`, { method: 'DELETE' })
-    expect(EditJob.parse(await response.json())).toMatchObject({ status: 'canceled', error: { code: 'canceled' } })
-    const pollsAtCancel = harness.fake.polls()
-    await harness.relay.relay.jobs.settleAsync()
-    expect(harness.fake.polls()).toBeGreaterThan(pollsAtCancel)
-    expect(harness.fake.requests.filter((request) => /cancel/i.test(request.path))).toEqual([])
-    expect(harness.fake.submissions()).toBe(1)
-    const ended = await waitForEndAsync(harness, id)
+    expect(await setup.cancelAsync(id)).toMatchObject({ status: 'canceled', error: { code: 'canceled' } })
+    const pollsAtCancel = setup.fake.polls()
+    await setup.relay.relay.jobs.settleAsync()
+    expect(setup.fake.polls()).toBeGreaterThan(pollsAtCancel)
+    expect(setup.fake.requests.filter((request) => /cancel/i.test(request.path))).toEqual([])
+    expect(setup.fake.submissions()).toBe(1)
+    const ended = await setup.endAsync(id)
     expect(ended.status).toBe('canceled')
     expect(ended.images).toHaveLength(1)
   })
@@ -590,7 +530,7 @@ describe('the adapter alone, with instant sleeps', () => {
 
   it('honours Retry-After, capped at 30 s', async () => {
     const fake = await startFakeRunflowAsync({ apiKey: KEY })
-    cleanups.push(() => fake.close())
+    onTestFinished(() => fake.close())
     fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 7 })
     fake.failNext({ kind: 'status', status: 503, retryAfterSeconds: 3600 })
     const { provider, sleeps } = adapter(fake.url)
@@ -604,7 +544,7 @@ describe('the adapter alone, with instant sleeps', () => {
 
   it('asks again after 429, 5xx and garbled polls, and stops at a vanished run (404)', async () => {
     const fake = await startFakeRunflowAsync({ apiKey: KEY })
-    cleanups.push(() => fake.close())
+    onTestFinished(() => fake.close())
     for (const status of [429, 500, 502, 503] as const) fake.failNextPoll({ kind: 'status', status })
     fake.failNextPoll({ kind: 'malformed' })
     const { provider, logs } = adapter(fake.url)
@@ -623,7 +563,7 @@ describe('the adapter alone, with instant sleeps', () => {
 
   it('reads the nested error body {"error": {code, message}} the SDK’s client parses', async () => {
     const fake = await startFakeRunflowAsync({ apiKey: KEY, httpErrorForm: 'nested' })
-    cleanups.push(() => fake.close())
+    onTestFinished(() => fake.close())
     fake.failNext({ kind: 'status', status: 402 })
     const { provider } = adapter(fake.url)
     await expect(provider.editAsync(input())).rejects.toMatchObject({
@@ -634,7 +574,7 @@ describe('the adapter alone, with instant sleeps', () => {
 
   it('backs off 1 s after a 429 without Retry-After (the newer rate-limit docs), then succeeds', async () => {
     const fake = await startFakeRunflowAsync({ apiKey: KEY })
-    cleanups.push(() => fake.close())
+    onTestFinished(() => fake.close())
     fake.failNext({ kind: 'status', status: 429 })
     const { provider, sleeps } = adapter(fake.url)
     expect((await provider.editAsync(input())).images).toHaveLength(1)
@@ -651,7 +591,7 @@ describe('the adapter alone, with instant sleeps', () => {
 
   it('reports queued, then running, as the run moves', async () => {
     const fake = await startFakeRunflowAsync({ apiKey: KEY, latencyMs: 600 })
-    cleanups.push(() => fake.close())
+    onTestFinished(() => fake.close())
     const progress: string[] = []
     // Short real sleeps here, so the run has time to move between polls.
     const provider = createRunflowProvider(
@@ -675,5 +615,12 @@ describe('the adapter alone, with instant sleeps', () => {
       (safetyTolerance) => buildRunflowInput(input({ prompt: 'Safety', safetyTolerance }), ['data:'], 1, undefined).safety_tolerance
     )
     expect(values).toEqual(['1', '1', '2', '3', '4', '5', '6'])
+  })
+})
+
+describe('the key', () => {
+  // Last in the file: every relay answer and log line of the tests above.
+  it('the Runflow key reaches no client and no log line', () => {
+    expectKeyKeptOut(KEY)
   })
 })

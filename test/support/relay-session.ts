@@ -46,6 +46,14 @@ export interface PartSpec {
   filename?: string
 }
 
+/** The type a browser would send for these bytes: JPEG and WebP by their signature, PNG otherwise. */
+function sniffedType(bytes: Uint8Array | string): string {
+  if (typeof bytes === 'string') return 'image/png'
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg'
+  if (bytes.length >= 12 && Buffer.from(bytes.subarray(8, 12)).toString('latin1') === 'WEBP') return 'image/webp'
+  return 'image/png'
+}
+
 /** A multipart edit: the `request` part (object → JSON, string → as is) and `image` file parts. */
 export function editForm(
   request: EditRequestInput | Record<string, unknown> | string = DEFAULT_REQUEST,
@@ -55,7 +63,9 @@ export function editForm(
   form.append('request', typeof request === 'string' ? request : JSON.stringify(request))
   images.forEach((image, index) => {
     const spec: PartSpec = image instanceof Uint8Array ? { bytes: image } : image
-    const blob = new Blob([typeof spec.bytes === 'string' ? spec.bytes : new Uint8Array(spec.bytes)], { type: spec.type ?? 'image/png' })
+    const blob = new Blob([typeof spec.bytes === 'string' ? spec.bytes : new Uint8Array(spec.bytes)], {
+      type: spec.type ?? sniffedType(spec.bytes)
+    })
     form.append('image', blob, spec.filename ?? `frame-${index + 1}.png`)
   })
   return form
