@@ -96,6 +96,16 @@ describe('designer flows in the browser', () => {
   it('instruction templates fill the field with visible text and select the part to change', async () => {
     const { panel } = await open(frames([{ name: 'Product', x: 0, y: 0, width: 800, height: 800 }]))
     await panel.getByRole('button', { name: 'Change the background' }).click()
+    // The field takes focus and selects the part to change after it renders; a designer sees that
+    // selection before typing, and so does the test (typing earlier lost the first key now and then).
+    const field = panel.getByLabel('Instruction', { exact: true })
+    await expect
+      .poll(() =>
+        field.evaluate(
+          (element: HTMLTextAreaElement) => element.ownerDocument.activeElement === element && element.selectionEnd > element.selectionStart
+        )
+      )
+      .toBe(true)
     await page.keyboard.type('a beach at dawn')
     expect(await panel.getByLabel('Instruction', { exact: true }).inputValue()).toBe(
       'Replace the background with a beach at dawn, keeping the subject, its lighting and all text exactly as they are'

@@ -117,7 +117,14 @@ describe('a body of hundreds of thousands of empty parts', () => {
         `[figure] health requests while ${parts.toLocaleString('en')} empty parts (${(body.length / 1048576).toFixed(1)} MB) were posted: ${delays.length} sent, ${failures.length} failed, slowest ${sorted.at(-1)!.toFixed(1)} ms, median ${sorted[sorted.length >> 1]!.toFixed(1)} ms; the relay answered ${outcome.status} after ${outcome.answeredMs.toFixed(0)} ms; the upload took ${(performance.now() - started).toFixed(0)} ms`
       )
       expect(failures, 'every health request is answered').toEqual([])
-      expect(outcome.status).toBe(400)
+      // The relay answers 400 once the parts run over, reads up to 8 MiB more, then drops the
+      // connection (a hostile body costs it no more). A client still writing then gets a TCP reset,
+      // which may discard the answer before it is read: the relay's own record says what it answered.
+      const answered = relay.logs
+        .filter((line) => line.event === 'http.request' && line.fields.method === 'POST')
+        .map((line) => line.fields.status)
+      expect(answered).toEqual([400])
+      expect([0, 400]).toContain(outcome.status)
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }

@@ -1,13 +1,13 @@
 import * as z from 'zod'
 import { AppError, type RelayErrorCode } from '../../../shared/errors'
 import type { ImageContentType } from '../../../shared/relay-api'
-import { bytesToBase64 } from '../../images/bytes-to-base64'
 import { FAL_PROVIDER, falError } from './fal-error'
 import type { ProviderDeps, ReferenceImage } from '../provider'
 import { codeForStatus, hostError } from '../shared/host-error'
 import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
 import { parseJson } from '../shared/parse-json'
-import { refusalOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { refusalOf, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { referenceValueAsync, type ReferenceUpload } from '../shared/reference-value-async'
 
 /**
  * References for fal: small ones inline as data URIs, larger ones through fal's storage, as fal's
@@ -105,22 +105,8 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     return { kind: 'accepted', value: parsed.data.file_url }
   }
 
+  const upload: ReferenceUpload = { provider: FAL_PROVIDER, inlineMaxBytes: FAL_INLINE_MAX_BYTES, attemptAsync }
   return {
-    async imageUrlAsync(reference, index, signal) {
-      if (reference.bytes.byteLength <= FAL_INLINE_MAX_BYTES)
-        return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
-      return submitWithRetriesAsync<string>(deps, signal, {
-        attemptAsync: (attempt) => attemptAsync(reference, index, attempt, signal),
-        onRetry: ({ attempt, waitMs, error }) =>
-          deps.log('provider.upload_retry', {
-            provider: FAL_PROVIDER,
-            reference: index + 1,
-            attempt,
-            waitMs,
-            code: error.code,
-            detail: error.detail
-          })
-      })
-    }
+    imageUrlAsync: (reference, index, signal) => referenceValueAsync(reference, index, signal, upload, deps)
   }
 }

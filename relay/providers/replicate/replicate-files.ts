@@ -1,14 +1,14 @@
 import * as z from 'zod'
 import { AppError } from '../../../shared/errors'
 import type { ImageContentType } from '../../../shared/relay-api'
-import { bytesToBase64 } from '../../images/bytes-to-base64'
 import type { ProviderDeps, ReferenceImage } from '../provider'
 import { codeForStatus, describeHostBody, hostError } from '../shared/host-error'
 import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
 import { parseJson } from '../shared/parse-json'
-import { retryAfterMsOf, submitWithRetriesAsync, type SubmitOutcome } from '../shared/submit-with-retries-async'
+import { retryAfterMsOf, type SubmitOutcome } from '../shared/submit-with-retries-async'
 import { REPLICATE_NAME as NAME, REPLICATE_PROVIDER as PROVIDER } from './replicate-context'
 import { withRetryAfter } from './with-retry-after'
+import { referenceValueAsync, type ReferenceUpload } from '../shared/reference-value-async'
 
 /**
  * References for Replicate: inline data URIs up to 1 MB, Replicate's Files API above it
@@ -90,22 +90,8 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
     return { kind: 'accepted', value: parsed.data.urls.get }
   }
 
+  const upload: ReferenceUpload = { provider: PROVIDER, inlineMaxBytes: REPLICATE_INLINE_MAX_BYTES, attemptAsync }
   return {
-    async inputValueAsync(reference, index, signal) {
-      if (reference.bytes.byteLength <= REPLICATE_INLINE_MAX_BYTES)
-        return `data:${reference.contentType};base64,${bytesToBase64(reference.bytes)}`
-      return submitWithRetriesAsync<string>(deps, signal, {
-        attemptAsync: (attempt) => attemptAsync(reference, index, attempt, signal),
-        onRetry: ({ attempt, waitMs, error }) =>
-          deps.log('provider.upload_retry', {
-            provider: PROVIDER,
-            reference: index + 1,
-            attempt,
-            waitMs,
-            code: error.code,
-            detail: error.detail
-          })
-      })
-    }
+    inputValueAsync: (reference, index, signal) => referenceValueAsync(reference, index, signal, upload, deps)
   }
 }
