@@ -1,4 +1,4 @@
-import { defineConfig, mergeConfig } from 'vitest/config'
+import { defineConfig } from 'vitest/config'
 import base from './vitest.config'
 
 /**
@@ -7,15 +7,15 @@ import base from './vitest.config'
  * the mutated sources), and the campaigns that measure load, memory or random input rather than
  * assert a behaviour a mutant could change deterministically.
  */
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      include: [
-        'test/{relay,shared,plugin,team,config,capabilities,e2e,ui,client,docs}/**/*.test.{ts,tsx}',
-        'test/campaign/{faults,budget-cancel,caps,ssrf,multipart-limits}.test.ts'
-      ],
-      exclude: ['test/team/node-entry.test.ts']
-    }
-  })
-)
+// Not mergeConfig: it would append these lists to the base's `include`, which takes every test.
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      'test/{relay,jobs,images,auth,http,usage,shared,plugin,team,config,capabilities,e2e,ui,client,docs}/**/*.test.{ts,tsx}',
+      'test/campaign/{faults,budget-cancel,caps,ssrf,multipart-limits}.test.ts'
+    ],
+    exclude: ['test/team/node-entry.test.ts']
+  }
+})

@@ -15,6 +15,7 @@ import { measureClientPathAsync } from './client-path'
 import { measureFalProxyAsync } from './against-fal-proxy'
 import { measureBytesOnTheWireAsync } from './bytes-on-the-wire'
 import { measureMemoryAsync } from './memory'
+import { measureMutationScoreAsync } from './mutation-score'
 import { measurePollingDelayAsync } from './polling-delay'
 import { measureReferenceSizingAsync } from './reference-sizing'
 import { measureRelayOverheadAsync } from './relay-overhead'
@@ -28,7 +29,8 @@ const SECTIONS: Array<{ id: string; run: () => Promise<Section> }> = [
   { id: 'polling', run: measurePollingDelayAsync },
   { id: 'memory', run: measureMemoryAsync },
   { id: 'peer', run: measureFalProxyAsync },
-  { id: 'client', run: measureClientPathAsync }
+  { id: 'client', run: measureClientPathAsync },
+  { id: 'mutation', run: measureMutationScoreAsync }
 ]
 
 const only = process.argv

@@ -79,6 +79,8 @@ export function createJobChanges(deps: { store: RelayStore; now: () => number; r
           waiters.get(id)?.delete(done)
           resolve()
         }
+        // A client that went away before the wait began gets no hold at all.
+        if (signal.aborted) return done()
         signal.addEventListener('abort', done, { once: true })
         const set = waiters.get(id) ?? new Set()
         set.add(done)

@@ -16,8 +16,12 @@ import { createRelaySession } from '../support/relay-session'
 import { faultFetch, type FetchFault } from './fault-fetch'
 
 const TOKEN = 'faults-token-0123456789abcdef'
-/** Short, so a hang or a slow body meets the deadline quickly. */
-const DEADLINE_MS = 1_500
+/**
+ * Short, so a hang or a slow body meets the deadline quickly; long enough that an edit that should
+ * succeed or fail on its own (the fakes render a real image for each) still ends before it on a
+ * busy two-core machine (1.5 s was seen to run out there).
+ */
+const DEADLINE_MS = 4_000
 
 const FAULTS = [
   '429 storm',

@@ -706,8 +706,10 @@ class FakeReplicateServer implements FakeReplicate {
     const stored = this.store_(model, envelope.data.input, input, images[0], fault)
     this.created.push({ id: stored.id, model, body: body.value as Record<string, unknown>, headers: copyHeaders(request) })
     if (waitSeconds !== undefined) {
-      const remaining = Math.min(stored.createdAt + stored.latencyMs, stored.createdAt + waitSeconds * 1000) - Date.now()
-      if (!(await waitUnlessClosedAsync(remaining, this.closing.signal))) return { kind: 'hang' }
+      const until = Math.min(stored.createdAt + stored.latencyMs, stored.createdAt + waitSeconds * 1000)
+      // A timer may fire a millisecond before the wall clock reaches its end (Node rounds both), and
+      // the prediction's state is read from the wall clock: wait until it has truly passed.
+      while (Date.now() < until) if (!(await waitUnlessClosedAsync(until - Date.now(), this.closing.signal))) return { kind: 'hang' }
     }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 201, contentType: 'application/json', body: CUT_OFF_PREDICTION }
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }

@@ -30,4 +30,8 @@ describe('the reference export size', () => {
   it('scales small frames up by at most 2×', () => {
     expect(referenceExportSettings(100, 50)).toMatchObject({ pixelWidth: 200, pixelHeight: 100 })
   })
+
+  it('constrains the width of a square frame', () => {
+    expect(referenceExportSettings(500, 500).settings.constraint).toEqual({ type: 'WIDTH', value: 1000 })
+  })
 })

@@ -206,6 +206,8 @@ const BROKEN: Array<[string, () => Uint8Array]> = [
     }
   ],
   ['WebP: cut in half, RIFF size left as encoded', () => lossyWebp.subarray(0, lossyWebp.length >> 1)],
+  ['WebP: one byte cut off the end, RIFF size left as encoded', () => lossyWebp.subarray(0, lossyWebp.length - 1)],
+  ['WebP: one byte appended, RIFF size left as encoded', () => concat(lossyWebp, new Uint8Array(1))],
   ['WebP: VP8X canvas and no image chunk', () => webpOf([vp8x(0, 96, 54)])],
   ['WebP: VP8X canvas whose size disagrees with the VP8 frame', () => webpOf([vp8x(0, 97, 54), vp8])],
   ['WebP: animation flag with no frame', () => webpOf([vp8x(0x02, 96, 54), { fourCc: 'ANIM', data: new Uint8Array(6) }])],

@@ -129,3 +129,79 @@ describe('the variant engine, progress without figures', () => {
     expect(progress[0]).toEqual({ status: 'running' })
   })
 })
+
+describe('the variant engine, edges', () => {
+  it('plans nothing past the last image', () => {
+    expect(planVariantCalls(inputOf(3, 3)).map(({ index, count }) => [index, count])).toEqual([[0, 3]])
+    expect(planVariantCalls(inputOf(4, 2)).map(({ index, firstVariant, count }) => [index, firstVariant, count])).toEqual([
+      [0, 0, 2],
+      [1, 2, 2]
+    ])
+  })
+
+  it('weighs a running call without a figure as 0 once another call gave one', async () => {
+    const progress: ProviderProgress[] = []
+    await runVariantsAsync(inputOf(2, 1, undefined, progress), { log: () => undefined }, 'runware', async (call) => {
+      call.onProgress(call.index === 0 ? { status: 'running' } : { status: 'running', fraction: 0.5 })
+      return { images: [image(undefined)], costUsd: 0, hostJobId: 'j' }
+    })
+    // The first call ends while the second still says 0.5: 1 + 0.5 of 2.
+    expect(progress).toEqual([{ status: 'running' }, { status: 'running', fraction: 0.25 }, { status: 'running', fraction: 0.75 }])
+  })
+
+  it('counts a queued call as nothing beside a running one', async () => {
+    const progress: ProviderProgress[] = []
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const running = runVariantsAsync(inputOf(2, 1, undefined, progress), { log: () => undefined }, 'runware', async (call) => {
+      // A queued call's figure (a queue position, say) is not progress.
+      call.onProgress(call.index === 0 ? { status: 'running', fraction: 0.5 } : { status: 'queued', fraction: 0.9 })
+      await gate
+      return { images: [image(undefined)], costUsd: 0, hostJobId: 'j' }
+    })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    release()
+    await running
+    expect(progress.slice(0, 2)).toEqual([
+      { status: 'running', fraction: 0.25 },
+      { status: 'running', fraction: 0.25 }
+    ])
+  })
+
+  it("keeps a host's figure between 0 and 1", async () => {
+    const progress: ProviderProgress[] = []
+    await runVariantsAsync(inputOf(1, 1, undefined, progress), { log: () => undefined }, 'runware', async (call) => {
+      call.onProgress({ status: 'running', fraction: 1.5 })
+      call.onProgress({ status: 'running', fraction: -0.5 })
+      return { images: [image(undefined)], costUsd: 0, hostJobId: 'j' }
+    })
+    expect(progress).toEqual([
+      { status: 'running', fraction: 1 },
+      { status: 'running', fraction: 0 }
+    ])
+  })
+
+  it('logs every failure, an error that is not an AppError as internal', async () => {
+    const logs: Array<[string, Record<string, unknown>]> = []
+    await runVariantsAsync(inputOf(3, 1), { log: (event, fields) => logs.push([event, fields]) }, 'bfl', async (call) => {
+      if (call.index === 0) throw new Error('socket hang up')
+      if (call.index === 1) throw new AppError('moderated', undefined, { detail: 'nsfw' })
+      return { images: [image(undefined)], costUsd: 0.01, hostJobId: 'j' }
+    })
+    expect(logs).toEqual([
+      ['provider.variant_failed', { provider: 'bfl', calls: 3, failed: 2, code: 'internal', detail: 'Error: socket hang up' }],
+      ['provider.variant_failed', { provider: 'bfl', calls: 3, failed: 2, code: 'moderated', detail: 'nsfw' }]
+    ])
+  })
+
+  it('rounds the summed cost to a millionth of a dollar', async () => {
+    const costs = [0.1, 0.2]
+    const result = await runVariantsAsync(inputOf(2, 1), { log: () => undefined }, 'fal', async (call) => ({
+      images: [image(undefined)],
+      costUsd: costs[call.index],
+      hostJobId: `h${call.index}`
+    }))
+    expect(result.costUsd).toBe(0.3)
+    expect(result.hostJobId).toBe('h0,h1')
+  })
+})

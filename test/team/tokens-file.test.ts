@@ -247,3 +247,160 @@ describe('a bad tokens file stops the relay with a message naming the entry and 
     expect(configError(env)).toContain(name)
   })
 })
+
+describe('parseTokensFile at the edges of each field', () => {
+  const entry = { token: ALICE.token, owner: 'alice', dailyBudgetUsd: 1, requestsPerMinute: 5 }
+  const parse = (fields: Record<string, unknown>): ReturnType<typeof parseTokensFile> =>
+    parseTokensFile(JSON.stringify({ tokens: [{ ...entry, ...fields }] }))
+  const accepted = (fields: Record<string, unknown>): unknown => {
+    const parsed = parse(fields)
+    expect(parsed, JSON.stringify(fields)).toMatchObject({ ok: true })
+    return parsed.ok ? parsed.accounts[0] : undefined
+  }
+  const problems = (fields: Record<string, unknown>): string[] => {
+    const parsed = parse(fields)
+    expect(parsed.ok, JSON.stringify(fields)).toBe(false)
+    return parsed.ok ? [] : parsed.problems
+  }
+
+  it('token: 16 characters or more, token68 only (letters, digits, . _ ~ + / -, then = padding)', () => {
+    const pattern = 'tokens[0].token: may use only letters, digits and . _ ~ + / - (and = at the end)'
+    expect(problems({ token: 'a'.repeat(15) })).toEqual(['tokens[0].token: must have at least 16 characters, so it cannot be guessed'])
+    expect(accepted({ token: 'a'.repeat(16) })).toMatchObject({ token: 'a'.repeat(16) })
+    expect(accepted({ token: 'Az09._~+/-Az09._~+/-' })).toMatchObject({ token: 'Az09._~+/-Az09._~+/-' })
+    expect(accepted({ token: `${'b'.repeat(16)}=` })).toMatchObject({ owner: 'alice' })
+    expect(accepted({ token: `${'b'.repeat(16)}==` })).toMatchObject({ owner: 'alice' })
+    for (const token of [
+      `!${'a'.repeat(16)}`,
+      `${'a'.repeat(16)}!`,
+      `=${'a'.repeat(16)}`,
+      `${'a'.repeat(8)}=${'a'.repeat(8)}`,
+      `${'a'.repeat(16)}==a`
+    ]) {
+      expect(problems({ token }), token).toEqual([pattern])
+    }
+    expect(problems({ token: 12 })).toEqual(['tokens[0].token: must be a string: the secret the plugin sends'])
+    expect(parseTokensFile(JSON.stringify({ tokens: [{ owner: 'a', dailyBudgetUsd: 1, requestsPerMinute: 5 }] }))).toEqual({
+      ok: false,
+      problems: ['tokens[0].token: is required: a string: the secret the plugin sends']
+    })
+  })
+
+  it('owner: 1 to 64 characters once trimmed, letters, digits, spaces and . _ @ + - only', () => {
+    const sixtyFour = 'o'.repeat(64)
+    expect(accepted({ owner: sixtyFour })).toMatchObject({ owner: sixtyFour })
+    expect(accepted({ owner: `  ${sixtyFour}  ` })).toMatchObject({ owner: sixtyFour })
+    expect(problems({ owner: `${sixtyFour}o` })).toEqual(['tokens[0].owner: can have at most 64 characters'])
+    const empty = ['tokens[0].owner: must not be empty', 'tokens[0].owner: may use only letters, digits, spaces and . _ @ + -']
+    expect(problems({ owner: '' })).toEqual(empty)
+    expect(problems({ owner: '   ' })).toEqual(empty)
+    expect(accepted({ owner: 'José Müller 7 a.b_c@d+e-f' })).toMatchObject({ owner: 'José Müller 7 a.b_c@d+e-f' })
+    expect(accepted({ owner: '名前' })).toMatchObject({ owner: '名前' })
+    for (const owner of ['<b', 'b<', 'a/b', 'a:b', 'a"b']) {
+      expect(problems({ owner }), owner).toEqual(['tokens[0].owner: may use only letters, digits, spaces and . _ @ + -'])
+    }
+    expect(problems({ owner: 7 })).toEqual(['tokens[0].owner: must be a string: a name for the person or team using this token'])
+  })
+
+  it('owner: only the whole shape token-<12 hex digits> is kept for RELAY_TOKENS', () => {
+    const reserved = ['tokens[0].owner: must not look like token-<12 hex digits>: those names belong to tokens from RELAY_TOKENS']
+    expect(problems({ owner: 'token-abcdef012345' })).toEqual(reserved)
+    for (const owner of ['xtoken-0123456789ab', 'token-0123456789abc', 'token-0123456789a', 'token-0123456789ag', 'token 0123456789ab']) {
+      expect(accepted({ owner }), owner).toMatchObject({ owner })
+    }
+  })
+
+  it('dailyBudgetUsd: null, or 0 to 1000000', () => {
+    expect(accepted({ dailyBudgetUsd: null })).toMatchObject({ dailyBudgetUsd: null })
+    expect(accepted({ dailyBudgetUsd: 0 })).toMatchObject({ dailyBudgetUsd: 0 })
+    expect(accepted({ dailyBudgetUsd: 0.01 })).toMatchObject({ dailyBudgetUsd: 0.01 })
+    expect(accepted({ dailyBudgetUsd: 1_000_000 })).toMatchObject({ dailyBudgetUsd: 1_000_000 })
+    expect(problems({ dailyBudgetUsd: 1_000_000.01 })).toEqual(['tokens[0].dailyBudgetUsd: must be at most 1000000'])
+    expect(problems({ dailyBudgetUsd: -0.01 })).toEqual(['tokens[0].dailyBudgetUsd: must be 0 or more'])
+  })
+
+  it('requestsPerMinute: a whole number from 1 to 10000', () => {
+    expect(accepted({ requestsPerMinute: 1 })).toMatchObject({ requestsPerMinute: 1 })
+    expect(accepted({ requestsPerMinute: 10_000 })).toMatchObject({ requestsPerMinute: 10_000 })
+    expect(problems({ requestsPerMinute: 10_001 })).toEqual(['tokens[0].requestsPerMinute: must be at most 10000'])
+    expect(problems({ requestsPerMinute: 0 })).toEqual(['tokens[0].requestsPerMinute: must be at least 1'])
+    expect(problems({ requestsPerMinute: '5' })).toEqual([
+      'tokens[0].requestsPerMinute: must be a number: how many edits a minute the token may start'
+    ])
+  })
+
+  it('maxRunningEdits: a whole number from 1 to 1000, 4 when left out', () => {
+    expect(accepted({})).toMatchObject({ maxRunningEdits: 4 })
+    expect(accepted({ maxRunningEdits: 1 })).toMatchObject({ maxRunningEdits: 1 })
+    expect(accepted({ maxRunningEdits: 1000 })).toMatchObject({ maxRunningEdits: 1000 })
+    expect(problems({ maxRunningEdits: 1001 })).toEqual(['tokens[0].maxRunningEdits: must be at most 1000'])
+    expect(problems({ maxRunningEdits: null })).toEqual([
+      'tokens[0].maxRunningEdits: must be a number: how many edits the token may have running at once'
+    ])
+  })
+
+  it('role: user (the default) or operator', () => {
+    expect(accepted({})).toMatchObject({ role: 'user' })
+    expect(accepted({ role: 'operator' })).toMatchObject({ role: 'operator' })
+    expect(problems({ role: 1 })).toEqual(['tokens[0].role: must be "user" or "operator"'])
+  })
+})
+
+describe('parseTokensFile’s problems', () => {
+  it('name every problem of every entry, and each duplicate’s first entry', () => {
+    const tokens = [
+      { token: ALICE.token, owner: 'alice', dailyBudgetUsd: 1, requestsPerMinute: 5 },
+      { token: BOB.token, owner: 'bob', dailyBudgetUsd: 1, requestsPerMinute: 5 },
+      { token: BOB.token, owner: 'BOB', dailyBudgetUsd: 1, requestsPerMinute: 5 },
+      { token: OPS.token, owner: 'ops', dailyBudgetUsd: -1, requestsPerMinute: 0 }
+    ]
+    expect(parseTokensFile(JSON.stringify({ tokens }))).toEqual({
+      ok: false,
+      problems: [
+        'tokens[3].dailyBudgetUsd: must be 0 or more',
+        'tokens[3].requestsPerMinute: must be at least 1',
+        'tokens[2].token: is the same token as tokens[1]; each token must be different',
+        'tokens[2].owner: "BOB" is already the owner of tokens[1]; each owner has one token (budgets are per owner)'
+      ]
+    })
+  })
+
+  it('compare owners in lower case: "Straße" and "STRASSE" are two owners', () => {
+    const tokens = [
+      { token: ALICE.token, owner: 'Straße', dailyBudgetUsd: 1, requestsPerMinute: 5 },
+      { token: BOB.token, owner: 'STRASSE', dailyBudgetUsd: 1, requestsPerMinute: 5 }
+    ]
+    expect(parseTokensFile(JSON.stringify({ tokens }))).toMatchObject({ ok: true, accounts: [{ owner: 'Straße' }, { owner: 'STRASSE' }] })
+  })
+
+  it('say "the file" for the file itself, and list unknown fields by name when they look like names', () => {
+    expect(parseTokensFile('[]')).toEqual({ ok: false, problems: ['the file: Invalid input: expected object, received array'] })
+    expect(parseTokensFile(JSON.stringify({ tokens: [], extra: 1 }))).toEqual({
+      ok: false,
+      problems: ['tokens: needs at least one token', 'the file: unknown field extra']
+    })
+    const entry = { token: ALICE.token, owner: 'alice', dailyBudgetUsd: 1, requestsPerMinute: 5 }
+    expect(parseTokensFile(JSON.stringify({ tokens: [{ ...entry, abcdefghijklmno: 1, budget: 2 }] }))).toEqual({
+      ok: false,
+      problems: ['tokens[0]: unknown fields abcdefghijklmno, budget']
+    })
+    expect(parseTokensFile(JSON.stringify({ tokens: [{ ...entry, abcdefghijklmnop: 1, rate2: 2, '': 3 }] }))).toEqual({
+      ok: false,
+      problems: [
+        'tokens[0]: unknown fields (a name that is not shown, as it may be a token), (a name that is not shown, as it may be a token), (a name that is not shown, as it may be a token)'
+      ]
+    })
+  })
+
+  it('say where in the text JSON broke, when JSON.parse gives a position', () => {
+    expect(parseTokensFile('{\n  "tokens": 1,\n  }')).toEqual({
+      ok: false,
+      problems: ['it is not valid JSON (line 3, column 3); check the quotes, commas and brackets']
+    })
+    expect(parseTokensFile('{"tokens": 1,}')).toEqual({
+      ok: false,
+      problems: ['it is not valid JSON (line 1, column 14); check the quotes, commas and brackets']
+    })
+    expect(parseTokensFile('')).toEqual({ ok: false, problems: ['it is not valid JSON; check the quotes, commas and brackets'] })
+  })
+})

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import { AppError } from '../../shared/errors'
+import { flushAsync, hostResult, NOON, RESULT_TTL_MS, setupJobs } from './jobs-setup'
+
+describe('a run at the host', () => {
+  it('is running from the start, and calls the host with the reference’s ratio and nearest size when the ratio is auto', async () => {
+    const { jobs, host, store, input } = setupJobs()
+    const job = await jobs.createAsync(input({ aspectRatio: 'auto' }))
+    await flushAsync()
+    expect((await store.getJobAsync(job.id))?.status).toBe('running')
+    expect(host.calls[0]!.input).toMatchObject({ aspectRatio: '16:9', size: { width: 1392, height: 752 } })
+  })
+
+  it('calls the host with the ratio asked for and its nearest size', async () => {
+    const { jobs, host, input } = setupJobs()
+    await jobs.createAsync(input({ aspectRatio: '1:1' }))
+    await flushAsync()
+    expect(host.calls[0]!.input).toMatchObject({ aspectRatio: '1:1', size: { width: 1024, height: 1024 } })
+  })
+
+  it('saves the host’s progress, its own queue as 0', async () => {
+    const { jobs, host, store, createAsync } = setupJobs()
+    const job = await createAsync()
+    host.calls[0]!.input.onProgress({ status: 'running', fraction: 0.4 })
+    await flushAsync()
+    expect((await store.getJobAsync(job.id))?.progress).toBe(0.4)
+    host.calls[0]!.input.onProgress({ status: 'queued', fraction: 0.9 })
+    await flushAsync()
+    expect((await store.getJobAsync(job.id))?.progress).toBe(0)
+    host.answer(hostResult(1, 0.08))
+    await jobs.settleAsync()
+    expect((await store.getJobAsync(job.id))?.progress).toBeUndefined()
+  })
+
+  it('logs a progress the store could not save', async () => {
+    const { host, store, createAsync, logged } = setupJobs()
+    const job = await createAsync()
+    store.putJobAsync = async () => {
+      throw new Error('EIO')
+    }
+    host.calls[0]!.input.onProgress({ status: 'running', fraction: 0.4 })
+    await flushAsync()
+    expect(logged('job.progress_not_saved')).toEqual([{ jobId: job.id, error: 'Error: EIO' }])
+  })
+
+  it('a success: the images and cost kept, logged with how long it took', async () => {
+    const { jobs, host, store, clock, createAsync, logged } = setupJobs()
+    const job = await createAsync(2)
+    clock.now = NOON + 1234
+    host.answer(hostResult(2, 0.11))
+    await jobs.settleAsync()
+    expect(await store.getJobAsync(job.id)).toMatchObject({
+      status: 'succeeded',
+      costUsd: 0.11,
+      costEstimated: false,
+      hostJobId: 'host-1',
+      expiresAt: NOON + 1234 + RESULT_TTL_MS
+    })
+    expect(logged('job.succeeded')).toEqual([{ jobId: job.id, provider: 'runware', images: 2, costUsd: 0.11, ms: 1234 }])
+    expect(jobs.capacity().running).toBe(0)
+  })
+
+  it('an error that is not the relay’s own: provider_error, the error kept as the cause', async () => {
+    const { jobs, host, store, clock, createAsync, logged, entryAsync } = setupJobs()
+    const job = await createAsync()
+    clock.now = NOON + 50
+    host.answer(new TypeError('socket hang up'))
+    await jobs.settleAsync()
+    expect((await store.getJobAsync(job.id))?.error?.code).toBe('provider_error')
+    expect(logged('job.failed')).toEqual([
+      { jobId: job.id, provider: 'runware', code: 'provider_error', detail: expect.stringContaining('socket hang up'), ms: 50 }
+    ])
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'failed', costUsd: 0, errorCode: 'provider_error' })
+  })
+
+  it('a host past the deadline: failed `timeout`', async () => {
+    const { jobs, store, createAsync } = setupJobs({ provider: 'replicate', honorsAbort: true, deps: { providerTimeoutMs: 1 } })
+    const job = await createAsync()
+    await jobs.settleAsync()
+    expect((await store.getJobAsync(job.id))?.error?.code).toBe('timeout')
+  })
+
+  it('a failure the store could not save: logged, the ledger still settled', async () => {
+    const { jobs, host, store, createAsync, logged, entryAsync } = setupJobs()
+    const job = await createAsync()
+    const put = store.putJobAsync
+    store.putJobAsync = async () => {
+      throw new Error('EIO')
+    }
+    host.answer(new AppError('moderated'))
+    await jobs.settleAsync()
+    store.putJobAsync = put
+    expect(logged('job.not_saved')).toContainEqual({ error: 'Error: EIO' })
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'failed' })
+  })
+
+  it('a result for a job swept meanwhile: logged, nothing kept', async () => {
+    const { jobs, host, store, createAsync, logged, entryAsync } = setupJobs()
+    const job = await createAsync()
+    await store.deleteJobAsync(job.id)
+    host.answer(hostResult(1, 0.08))
+    await jobs.settleAsync()
+    expect(logged('job.result_after_end')).toEqual([{ jobId: job.id, provider: 'runware', status: undefined, images: 1, costUsd: 0.08 }])
+    expect(await store.getImageAsync(job.id, 0)).toBeUndefined()
+    // The host billed it: what it reported is charged, on the job as it was last known.
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'failed', costUsd: 0.08, delivered: 0 })
+  })
+
+  it('a result after a cancel the host acted on: logged with the job’s status, nothing kept', async () => {
+    const { jobs, host, store, createAsync, logged } = setupJobs({ provider: 'replicate' })
+    const job = await createAsync()
+    await jobs.cancelAsync(job.id, 'alice')
+    host.answer(hostResult(2, 0.16))
+    await jobs.settleAsync()
+    expect(logged('job.result_after_end')).toEqual([{ jobId: job.id, provider: 'replicate', status: 'canceled', images: 2, costUsd: 0.16 }])
+    expect(await store.getImageAsync(job.id, 0)).toBeUndefined()
+  })
+
+  it('a result after a cancel the host could not act on: kept for the owner, logged', async () => {
+    const { jobs, host, store, clock, createAsync, logged } = setupJobs()
+    const job = await createAsync()
+    await jobs.cancelAsync(job.id, 'alice')
+    clock.now = NOON + 700
+    host.answer(hostResult(1, 0.08))
+    await jobs.settleAsync()
+    expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'canceled', hostRunning: false, expiresAt: NOON + 700 + RESULT_TTL_MS })
+    expect(logged('job.result_after_cancel')).toEqual([{ jobId: job.id, provider: 'runware', images: 1, costUsd: 0.08, ms: 700 }])
+    expect(logged('job.result_after_end')).toEqual([])
+  })
+})

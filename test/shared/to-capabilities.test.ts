@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
+import { offerOf } from '../../shared/models'
+import { toCapabilities } from '../../shared/to-capabilities'
+
+describe('a host’s capabilities for one model', () => {
+  it('lists every setting of the offer under the model’s name, and nothing else', () => {
+    // toStrictEqual: a key dropped to undefined would pass toEqual and leave the panel without the setting.
+    expect(catalogueCapabilities('runware', 'kontext-dev')).toStrictEqual({
+      id: 'kontext-dev',
+      name: 'FLUX.1 Kontext [dev]',
+      priceUsd: offerOf('runware', 'kontext-dev')!.priceUsd,
+      maxReferences: offerOf('runware', 'kontext-dev')!.maxReferences,
+      maxVariants: 4,
+      outputFormats: ['png', 'jpeg', 'webp'],
+      safetyTolerance: null,
+      promptUpsampling: offerOf('runware', 'kontext-dev')!.promptUpsampling,
+      guidance: { min: 1, max: 20, default: 2.5 },
+      steps: { min: 1, max: 50, default: 28 },
+      outputQuality: { min: 20, max: 99, default: 95 },
+      seedMax: 4_294_967_295
+    })
+    expect(catalogueCapabilities('bfl', 'kontext-max')).toMatchObject({
+      name: 'FLUX.1 Kontext [max]',
+      safetyTolerance: { min: 0, max: 6, default: 2 },
+      promptUpsampling: true,
+      guidance: null,
+      steps: null
+    })
+  })
+
+  it('hands out a copy of the formats, so a caller cannot change the catalogue', () => {
+    const offer = offerOf('bfl', 'kontext-pro')!
+    const capabilities = toCapabilities('kontext-pro', offer)
+    expect(capabilities.outputFormats).toEqual(offer.outputFormats)
+    expect(capabilities.outputFormats).not.toBe(offer.outputFormats)
+  })
+
+  it('has none for a model the host does not serve', () => {
+    expect(catalogueCapabilities('comfyui', 'kontext-max')).toBeUndefined()
+  })
+})
