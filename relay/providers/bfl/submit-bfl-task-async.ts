@@ -48,13 +48,17 @@ async function attemptAsync(
   )
   if (answer.kind === 'network') {
     // Once the request may have reached BFL it may have been accepted and billed.
-    return { kind: answer.reachedHost ? 'ambiguous' : 'refused', error: fail('provider_unavailable', `submit failed: ${answer.detail}`) }
+    return {
+      kind: answer.reachedHost ? 'ambiguous' : 'refused',
+      error: fail('provider_unavailable', `submit failed: ${answer.detail}`, answer.error)
+    }
   }
   const { response } = answer
   const read = await readTextAsync(response, signal)
   if (response.ok) {
     // A 2xx means BFL took the task: whatever the body, never send it again.
-    if (!read.ok) return { kind: 'ambiguous', error: fail('provider_error', `submit answered ${response.status} but the ${read.detail}`) }
+    if (!read.ok)
+      return { kind: 'ambiguous', error: fail('provider_error', `submit answered ${response.status} but the ${read.detail}`, read.error) }
     const parsed = BflSubmitAnswer.safeParse(parseJson(read.text))
     if (!parsed.success)
       return {

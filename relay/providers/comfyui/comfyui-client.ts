@@ -5,10 +5,10 @@ import { HistoryEntry, QueueAnswer } from './comfyui-answers'
 
 export type QueuePlace = 'running' | 'pending' | 'absent'
 
-export type JsonRead = { ok: true; body: unknown } | { ok: false; reachedHost: boolean; detail: string }
+export type JsonRead = { ok: true; body: unknown } | { ok: false; reachedHost: boolean; detail: string; error?: unknown }
 
 /** The history entry, or `null` while ComfyUI answers `{}`; `failed` when the answer was unusable. */
-export type HistoryRead = { entry: HistoryEntry | null } | { failed: true; reachedHost: boolean; detail: string }
+export type HistoryRead = { entry: HistoryEntry | null } | { failed: true; reachedHost: boolean; detail: string; error?: unknown }
 
 /** One ComfyUI as the adapter talks to it: its plain JSON calls, and what one relay process has learnt of it. */
 export interface ComfyuiClient {
@@ -31,9 +31,9 @@ export function createComfyuiClient(base: string, clientId: string, deps: Provid
 
   async function getJsonAsync(path: string, signal: AbortSignal): Promise<JsonRead> {
     const answer = await hostFetchAsync(deps.fetch, url(path), { headers: { accept: 'application/json' } }, signal)
-    if (answer.kind === 'network') return { ok: false, reachedHost: answer.reachedHost, detail: answer.detail }
+    if (answer.kind === 'network') return { ok: false, reachedHost: answer.reachedHost, detail: answer.detail, error: answer.error }
     const text = await readTextAsync(answer.response, signal)
-    if (!text.ok) return { ok: false, reachedHost: true, detail: text.detail }
+    if (!text.ok) return { ok: false, reachedHost: true, detail: text.detail, error: text.error }
     if (!answer.response.ok)
       return { ok: false, reachedHost: true, detail: `${path} answered ${answer.response.status}: ${text.text.slice(0, 200)}` }
     const body = parseJson(text.text)
@@ -54,7 +54,7 @@ export function createComfyuiClient(base: string, clientId: string, deps: Provid
 
   async function historyAsync(promptId: string, signal: AbortSignal): Promise<HistoryRead> {
     const answer = await getJsonAsync(`/history/${encodeURIComponent(promptId)}`, signal)
-    if (!answer.ok) return { failed: true, reachedHost: answer.reachedHost, detail: answer.detail }
+    if (!answer.ok) return { failed: true, reachedHost: answer.reachedHost, detail: answer.detail, error: answer.error }
     if (answer.body === null || typeof answer.body !== 'object' || Array.isArray(answer.body))
       return { failed: true, reachedHost: true, detail: 'history answer is not an object' }
     const raw = (answer.body as Record<string, unknown>)[promptId]

@@ -30,7 +30,10 @@ export async function followPromptAsync(client: ComfyuiClient, promptId: string,
         unreachable = history.reachedHost ? 0 : unreachable + 1
         log('provider.poll_failed', { provider: PROVIDER, promptId, detail: history.detail })
         if (unreachable >= MAX_UNREACHABLE_POLLS)
-          throw new AppError('provider_unavailable', undefined, { detail: `comfyui unreachable while waiting: ${history.detail}` })
+          throw new AppError('provider_unavailable', undefined, {
+            detail: `comfyui unreachable while waiting: ${history.detail}`,
+            cause: history.error
+          })
         return undefined
       }
       unreachable = 0

@@ -50,13 +50,16 @@ async function submitOnceAsync(
 ): Promise<SubmitOutcome<string>> {
   const answer = await client.postJsonAsync('/prompt', { prompt: graph, client_id: client.clientId, prompt_id: promptId }, signal)
   if (answer.kind === 'network') {
-    const error = new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${answer.detail}` })
+    const error = new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${answer.detail}`, cause: answer.error })
     return answer.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
   }
   const { response } = answer
   const text = await readTextAsync(response, signal)
   if (!text.ok)
-    return { kind: 'ambiguous', error: new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${text.detail}` }) }
+    return {
+      kind: 'ambiguous',
+      error: new AppError('provider_unavailable', undefined, { detail: `comfyui /prompt: ${text.detail}`, cause: text.error })
+    }
   const body = parseJson(text.text)
   if (response.status === 200) return acceptedOf(client, body, promptId)
   if (response.status === CONFLICT_STATUS) {

@@ -38,11 +38,17 @@ async function uploadOnceAsync(
     signal
   )
   if (answer.kind === 'network')
-    return { kind: 'retry', error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${answer.detail}` }) }
+    return {
+      kind: 'retry',
+      error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${answer.detail}`, cause: answer.error })
+    }
   const text = await readTextAsync(answer.response, signal)
   const status = answer.response.status
   if (!text.ok)
-    return { kind: 'retry', error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${text.detail}` }) }
+    return {
+      kind: 'retry',
+      error: new AppError('provider_unavailable', undefined, { detail: `comfyui upload: ${text.detail}`, cause: text.error })
+    }
   if (status === 200) {
     const parsed = UploadAnswer.safeParse(parseJson(text.text))
     if (!parsed.success)

@@ -65,7 +65,10 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
     const headers = { authorization: `Key ${key}`, accept: 'application/json', 'content-type': 'application/json' }
     const initiated = await hostFetchAsync(deps.fetch, initiateUrl, { method: 'POST', headers, body }, signal)
     if (initiated.kind === 'network') {
-      const error = new AppError('provider_unavailable', undefined, { detail: `fal storage initiate: ${initiated.detail}` })
+      const error = new AppError('provider_unavailable', undefined, {
+        detail: `fal storage initiate: ${initiated.detail}`,
+        cause: initiated.error
+      })
       return initiated.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
     }
     const { response } = initiated
@@ -88,7 +91,7 @@ export function createFalStorage(storageUrl: string, key: string, deps: Provider
       signal
     )
     if (put.kind === 'network') {
-      const error = new AppError('provider_unavailable', undefined, { detail: `fal storage PUT: ${put.detail}` })
+      const error = new AppError('provider_unavailable', undefined, { detail: `fal storage PUT: ${put.detail}`, cause: put.error })
       return put.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
     }
     const putRead = await readTextAsync(put.response, signal)

@@ -35,12 +35,18 @@ export async function fetchFalOutputAsync(
 async function getResultAsync(connection: FalConnection, responseUrl: string, signal: AbortSignal): Promise<ResultAnswer> {
   const answer = await hostFetchAsync(connection.deps.fetch, responseUrl, { headers: connection.headers(false) }, signal)
   if (answer.kind === 'network')
-    return { failure: new AppError('provider_unavailable', undefined, { detail: `fal result: ${answer.detail}` }), blip: true }
+    return {
+      failure: new AppError('provider_unavailable', undefined, { detail: `fal result: ${answer.detail}`, cause: answer.error }),
+      blip: true
+    }
   const { response } = answer
   const read = await readTextAsync(response, signal)
   if (!read.ok)
     return {
-      failure: new AppError('provider_unavailable', undefined, { detail: `fal result ${response.status}: ${read.detail}` }),
+      failure: new AppError('provider_unavailable', undefined, {
+        detail: `fal result ${response.status}: ${read.detail}`,
+        cause: read.error
+      }),
       blip: true
     }
   if (response.ok) {

@@ -42,7 +42,7 @@ async function submitOnceAsync(
     // The request may have reached fal and been queued: sending it again could bill twice.
     return {
       kind: answer.reachedHost ? 'ambiguous' : 'refused',
-      error: new AppError('provider_unavailable', undefined, { detail: `fal submit: ${answer.detail}` })
+      error: new AppError('provider_unavailable', undefined, { detail: `fal submit: ${answer.detail}`, cause: answer.error })
     }
   }
   const { response } = answer
@@ -51,7 +51,10 @@ async function submitOnceAsync(
     if (!read.ok)
       return {
         kind: 'ambiguous',
-        error: new AppError('provider_unavailable', undefined, { detail: `fal submit answered ${response.status}, ${read.detail}` })
+        error: new AppError('provider_unavailable', undefined, {
+          detail: `fal submit answered ${response.status}, ${read.detail}`,
+          cause: read.error
+        })
       }
     const parsed = FalSubmitted.safeParse(parseJson(read.text))
     if (!parsed.success) {

@@ -59,7 +59,10 @@ async function checkStatusAsync(
     deps.log('provider.poll_failed', { provider: FAL_PROVIDER, requestId, detail: answer.detail })
     // A connection that opened and broke is a blip; one that never opens, time after time, is an outage.
     if (answer.reachedHost) return { kind: 'blip' }
-    return { kind: 'unusable', error: new AppError('provider_unavailable', undefined, { detail: `fal status: ${answer.detail}` }) }
+    return {
+      kind: 'unusable',
+      error: new AppError('provider_unavailable', undefined, { detail: `fal status: ${answer.detail}`, cause: answer.error })
+    }
   }
   const { response } = answer
   const read = await readTextAsync(response, signal)

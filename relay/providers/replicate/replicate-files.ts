@@ -64,7 +64,10 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
       signal
     )
     if (answer.kind === 'network') {
-      const error = new AppError('provider_unavailable', undefined, { detail: `${PROVIDER} file upload: ${answer.detail}` })
+      const error = new AppError('provider_unavailable', undefined, {
+        detail: `${PROVIDER} file upload: ${answer.detail}`,
+        cause: answer.error
+      })
       return answer.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
     }
     const { response } = answer

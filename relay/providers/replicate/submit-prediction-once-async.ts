@@ -29,7 +29,10 @@ export async function submitPredictionOnceAsync(
   }
   const answer = await hostFetchAsync(deps.fetch, url, init, signal)
   if (answer.kind === 'network') {
-    const error = new AppError('provider_unavailable', undefined, { detail: `${REPLICATE_PROVIDER} submit: ${answer.detail}` })
+    const error = new AppError('provider_unavailable', undefined, {
+      detail: `${REPLICATE_PROVIDER} submit: ${answer.detail}`,
+      cause: answer.error
+    })
     return answer.reachedHost ? { kind: 'ambiguous', error } : { kind: 'refused', error }
   }
   const { response } = answer
@@ -40,7 +43,10 @@ export async function submitPredictionOnceAsync(
     if (refusedForNow) return { kind: 'refused', error: replicateErrorFor(response.status, read.detail), retryAfterMs }
     return {
       kind: 'ambiguous',
-      error: new AppError('provider_unavailable', undefined, { detail: `${REPLICATE_PROVIDER} ${response.status}: ${read.detail}` })
+      error: new AppError('provider_unavailable', undefined, {
+        detail: `${REPLICATE_PROVIDER} ${response.status}: ${read.detail}`,
+        cause: read.error
+      })
     }
   }
   const body = parseJson(read.text)

@@ -37,7 +37,7 @@ export function createRunflowApi(host: HostConfig, deps: ProviderDeps): RunflowA
       const route = path.split('/').slice(0, 3).join('/')
       return failed(
         0,
-        new AppError('provider_unavailable', undefined, { detail: `runflow ${method} ${route}: ${answer.detail}` }),
+        new AppError('provider_unavailable', undefined, { detail: `runflow ${method} ${route}: ${answer.detail}`, cause: answer.error }),
         !answer.reachedHost
       )
     }
@@ -47,7 +47,7 @@ export function createRunflowApi(host: HostConfig, deps: ProviderDeps): RunflowA
     if (!text.ok)
       return failed(
         response.status,
-        new AppError('provider_unavailable', undefined, { detail: `runflow ${response.status}: ${text.detail}` })
+        new AppError('provider_unavailable', undefined, { detail: `runflow ${response.status}: ${text.detail}`, cause: text.error })
       )
     if (response.ok) {
       const json = parseJson(text.text)

@@ -32,7 +32,8 @@ async function putBytesAsync(api: RunflowApi, uploadUrl: string, reference: Refe
     { method: 'PUT', headers: { 'content-type': reference.contentType }, body: reference.bytes.slice() },
     signal
   )
-  if (put.kind === 'network') throw new AppError('provider_unavailable', undefined, { detail: `runflow asset PUT: ${put.detail}` })
+  if (put.kind === 'network')
+    throw new AppError('provider_unavailable', undefined, { detail: `runflow asset PUT: ${put.detail}`, cause: put.error })
   if (!put.response.ok) {
     const text = await readTextAsync(put.response, signal)
     const status = put.response.status

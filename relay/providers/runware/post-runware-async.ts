@@ -33,7 +33,7 @@ export async function postRunwareAsync(
   const headers = { authorization: `Bearer ${context.apiKey}`, 'content-type': 'application/json', accept: 'application/json' }
   const answer = await hostFetchAsync(context.deps.fetch, context.apiUrl, { method: 'POST', headers, body: payload }, signal)
   if (answer.kind === 'network') {
-    const error = new AppError('provider_unavailable', undefined, { detail: `runware ${answer.detail}` })
+    const error = new AppError('provider_unavailable', undefined, { detail: `runware ${answer.detail}`, cause: answer.error })
     return answer.reachedHost ? { kind: 'uncertain', error, network: true } : { kind: 'unreached', error }
   }
   const { response } = answer
@@ -42,7 +42,7 @@ export async function postRunwareAsync(
     return {
       kind: 'uncertain',
       network: false,
-      error: new AppError('provider_unavailable', undefined, { detail: `runware ${response.status} ${body.detail}` })
+      error: new AppError('provider_unavailable', undefined, { detail: `runware ${response.status} ${body.detail}`, cause: body.error })
     }
   }
   return classifyAnswer(response, body.text, context.deps.now())
