@@ -19,7 +19,7 @@ interface RecordedScore {
  */
 export async function measureMutationScoreAsync(): Promise<Section> {
   const method =
-    'StrykerJS 9.6.1 over relay/providers/shared, relay/jobs, relay/auth, relay/usage, relay/images, relay/http, shared and plugin/{place,export,selection}, with the vitest runner (per-test coverage) and the TypeScript checker: `npm run mutation`, which records its result in ' +
+    'StrykerJS 9.6.1 over relay/providers/shared, relay/jobs, relay/auth, relay/usage, relay/images, relay/http, shared and plugin/{place,export,selection,area}, with the vitest runner (per-test coverage) and the TypeScript checker, each area against the tests aimed at it (scripts/mutation-areas.mjs; a lower bound on the whole suite): `npm run mutation`, which records its result in ' +
     `${MUTATION_SCORE_FILE}; this section reads that record.`
   if (!existsSync(MUTATION_SCORE_FILE)) {
     return {

@@ -23,17 +23,18 @@ export function readJpegSize(bytes: Uint8Array, label: string): { width: number;
   const broken = (why: string): AppError => new AppError('invalid_image', `${label} is not a complete JPEG image (${why}).`)
   if (!isJpeg(bytes)) throw broken('no SOI marker')
   let frame: { width: number; height: number } | undefined
-  let scans = 0
+  let scanned = false
   let offset = 2
   for (;;) {
     if (bytes[offset] !== 0xff) throw broken('a marker is missing where one must be')
     // Any number of 0xFF fill bytes may precede a marker (T.81 B.1.1.2).
     while (bytes[offset] === 0xff) offset += 1
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: past the end, the length check below answers the same
     if (offset >= bytes.length) throw broken('it ends before EOI')
     const marker = bytes[offset]!
     offset += 1
     if (marker === EOI) {
-      if (frame === undefined || scans === 0) throw broken('it has no image data')
+      if (frame === undefined || !scanned) throw broken('it has no image data')
       return frame
     }
     if (marker === SOI || marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) throw broken('a marker out of place')
@@ -44,7 +45,7 @@ export function readJpegSize(bytes: Uint8Array, label: string): { width: number;
     if (FRAME_MARKERS.has(marker)) {
       if (frame !== undefined) throw broken('a second frame header')
       const components = bytes[offset + 7] ?? 0
-      if (length < 8 || components === 0 || length !== 8 + 3 * components) throw broken('the frame header is malformed')
+      if (components === 0 || length !== 8 + 3 * components) throw broken('the frame header is malformed')
       const height = (bytes[offset + 3]! << 8) | bytes[offset + 4]!
       const width = (bytes[offset + 5]! << 8) | bytes[offset + 6]!
       // Height 0 defers it to a DNL marker after the first scan, which few decoders support.
@@ -72,6 +73,6 @@ export function readJpegSize(bytes: Uint8Array, label: string): { width: number;
       break
     }
     if (offset === dataStart) throw broken('a scan has no image data')
-    scans += 1
+    scanned = true
   }
 }

@@ -49,8 +49,9 @@ function inflatedSize(width: number, height: number, bitsPerPixel: number, inter
   for (const [x0, y0, dx, dy] of ADAM7) {
     const passWidth = Math.ceil((width - x0) / dx)
     const passHeight = Math.ceil((height - y0) / dy)
-    // A pass with no pixels has no scanlines at all, not even filter bytes (PNG spec §8.2).
-    if (passWidth > 0 && passHeight > 0) total += passHeight * rowBytes(passWidth, bitsPerPixel)
+    // A pass with no pixels has no scanlines at all, not even filter bytes (PNG spec §8.2); one
+    // with no rows adds none already.
+    if (passWidth > 0) total += passHeight * rowBytes(passWidth, bitsPerPixel)
   }
   return total
 }
@@ -88,9 +89,10 @@ export function readPngLayout(
     const type = String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!, bytes[offset + 6]!, bytes[offset + 7]!)
     const dataStart = offset + 8
     const dataEnd = dataStart + length
-    if (length > 0x7fffffff || dataEnd + 4 > bytes.length)
-      throw broken(`the ${/^[A-Za-z]{4}$/.test(type) ? type : 'next'} chunk runs past the end of the file`)
-    if (!/^[A-Za-z]{4}$/.test(type)) throw broken('a chunk has an invalid type')
+    // PNG's own limit on a length, 2^31 − 1 (spec §5.3), lies far past the end of any file the relay takes.
+    if (dataEnd + 4 > bytes.length) throw broken(`the ${/^[A-Za-z]+$/.test(type) ? type : 'next'} chunk runs past the end of the file`)
+    // A type is 4 bytes, each a letter.
+    if (!/^[A-Za-z]+$/.test(type)) throw broken('a chunk has an invalid type')
     if (crc32(bytes, offset + 4, dataEnd) !== u32(bytes, dataEnd)) throw broken(`the ${type} chunk's CRC does not match`)
     if (header === undefined && type !== 'IHDR') throw broken('IHDR is not the first chunk')
     if (idatState === 'in' && type !== 'IDAT') idatState = 'after'

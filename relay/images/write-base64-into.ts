@@ -6,8 +6,8 @@ interface BufferLike {
 
 // Node's Buffer is an order of magnitude faster on megabyte images; Workers may lack it.
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer
-/** Bytes encoded per step: a multiple of 3, so each step's base64 has no padding and steps join. */
-const STEP_BYTES = 3 * 16 * 1024
+/** Bytes encoded per step (48 KiB): a multiple of 3, so each step's base64 has no padding and steps join. */
+const STEP_BYTES = 49_152
 const encoder = new TextEncoder()
 
 /** Length of the base64 (with padding) of `byteLength` bytes. */
@@ -22,6 +22,7 @@ export function base64Length(byteLength: number): number {
  */
 export function writeBase64Into(bytes: Uint8Array, target: Uint8Array, offset: number): number {
   let at = offset
+  // Stryker disable next-line EqualityOperator: one more step at the end encodes 0 bytes, writing nothing
   for (let start = 0; start < bytes.byteLength; start += STEP_BYTES) {
     const length = Math.min(STEP_BYTES, bytes.byteLength - start)
     const text =

@@ -14,8 +14,10 @@ async function settleEndedAsync(context: JobsContext, job: JobRecord): Promise<b
     await context.changes.patchEndedAsync(job.id, { hostRunning: false })
     return settleUsageAsync(deps, job, 'canceled', { costUsd: job.reservedUsd, costEstimated: true, delivered: 0 }, 'canceled')
   }
-  const charge =
-    job.status === 'succeeded' ? { costUsd: job.costUsd ?? 0, costEstimated: job.costEstimated, delivered: job.images.length } : undefined
+  // What the record says the host delivered and cost, as the run would have settled it: a success,
+  // or a result kept after a cancel its host could not act on (images and the host's figure on a
+  // canceled job). A job without them (failed, or canceled before any result) is charged 0.
+  const charge = { costUsd: job.costUsd ?? 0, costEstimated: job.costEstimated, delivered: job.images.length }
   return settleUsageAsync(deps, job, settledOutcomeOf(job.status), charge, job.error?.code)
 }
 

@@ -35,6 +35,7 @@ export async function settleUsageAsync(
       costUsd: charge?.costUsd ?? 0,
       costEstimated: charge?.costEstimated ?? false,
       delivered: charge?.delivered ?? 0,
+      // Stryker disable next-line ConditionalExpression: settled() (relay/usage/settled.ts), which every store applies, drops an undefined errorCode
       ...(errorCode === undefined ? {} : { errorCode }),
       endedAt: deps.now()
     })
@@ -52,6 +53,7 @@ export async function settleUsageAsync(
 export async function settleRunAsync(deps: SettleDeps, base: JobRecord, cost: ResultCost | undefined): Promise<void> {
   const job = (await deps.store.getJobAsync(base.id)) ?? base
   const outcome = settledOutcomeOf(job.status)
+  // Stryker disable next-line ConditionalExpression: a failed (or unended) job lists no images: only a success or a result kept after a cancel writes them
   const delivered = outcome === 'failed' ? 0 : job.images.length
   const charged =
     cost !== undefined && (delivered > 0 || cost.hostBilled)

@@ -35,6 +35,16 @@ describe('POST /v1/edits', () => {
     expect(relay.fake!.requests).toHaveLength(0)
   })
 
+  it('refuses a host asked for by name on a relay with none enabled, saying so', async () => {
+    const relay = await startRelayHarnessAsync({ withRunware: false })
+    const response = await relay.postEditAsync(editForm({ prompt: 'Make it blue', provider: 'fal' }))
+    expect(response.status).toBe(400)
+    expect(await readErrorAsync(response)).toEqual({
+      code: 'invalid_request',
+      message: 'The host "fal" is not enabled on this relay. Available: none.'
+    })
+  })
+
   it('names the size limit in whole MB when the body is too large', async () => {
     const relay = await startRelayHarnessAsync({ config: { maxRequestBytes: 1.6 * 1048576 } })
     // The limit is checked before the body is parsed, so the bytes need not be an image.

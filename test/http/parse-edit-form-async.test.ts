@@ -154,6 +154,17 @@ describe('parseEditFormAsync: the envelope', () => {
     })
   })
 
+  it('takes four 20 MB images and a 64 KB request part, the most the parts may add up to, on to the image check', async () => {
+    const big = new Uint8Array(20 * 1024 * 1024)
+    const request = `{"prompt":"Make it blue"${' '.repeat(MAX_REQUEST_PART_BYTES - 25)}}`
+    expect(request).toHaveLength(MAX_REQUEST_PART_BYTES)
+    const parts = [requestPart(request), imagePart(big), imagePart(big), imagePart(big), imagePart(big)]
+    expect(await refusalAsync(post(multipart(parts)))).toEqual({
+      code: 'invalid_image',
+      message: 'Image 1 is not a complete PNG, JPEG or WebP image.'
+    })
+  })
+
   it('refuses parts that add up to more than the relay accepts', async () => {
     const big = new Uint8Array(20 * 1024 * 1024)
     const parts = [

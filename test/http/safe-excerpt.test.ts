@@ -35,6 +35,14 @@ describe('safeExcerpt', () => {
     expect(safeExcerpt(`\u0000\u0000\u0000\u0000\u0000\u0000\u0000😀`, 2)).toBe('…')
     expect(safeExcerpt(`\u0000\u0000\u0000\u0000\u0000\u0000😀`, 2)).toBe('😀')
   })
+
+  it('drops only a half pair the window cut, keeping the window’s last character otherwise', () => {
+    // The window (8 units) ends on "Z", after a whole pair: "Z" stays.
+    expect(safeExcerpt(`😀${'\u0000'.repeat(5)}Ztail`, 2)).toBe('😀Z…')
+    expect(safeExcerpt(`${'\u0000'.repeat(7)}Ztail`, 2)).toBe('Z…')
+    // A lone high surrogate the client sent at the very end is its own, not one the window cut.
+    expect(safeExcerpt('ab\uD83D')).toBe('ab\uD83D')
+  })
 })
 
 describe('listSome', () => {

@@ -97,6 +97,8 @@ describe('segment lengths', () => {
     expect(() => read(bytes(SOI, segment(0xe0, [], 0), frame(3, 2), scan(), EOI))).toThrow(past)
     expect(() => read(bytes(SOI, segment(0xe0, [], 1), frame(3, 2), scan(), EOI))).toThrow(past)
     expect(read(bytes(SOI, segment(0xe0, [], 2), frame(3, 2), scan(), EOI))).toEqual({ width: 3, height: 2 })
+    // A file cut right after a segment's length.
+    expect(() => read(bytes(SOI, frame(3, 2), scan(), [0xff, 0xe0, 0x00, 0x10]))).toThrow(past)
     // One byte longer than what is left.
     const tail = bytes(SOI, frame(3, 2), scan(), [0xff, 0xe0, 0x00, 0x05, 1, 2])
     expect(() => read(tail)).toThrow(past)

@@ -161,6 +161,11 @@ describe('the extended format (VP8X)', () => {
     expect(read(webpOf(vp8x(0x10, 3, 2), chunk('ALPH', 2), vp8(3, 2)))).toEqual({ width: 3, height: 2 })
     expect(read(webpOf(vp8x(0x10, 3, 2), chunk('ALPH', 0), vp8l(3, 2)))).toEqual({ width: 3, height: 2 })
   })
+
+  it('asks nothing of the other chunks beside VP8, however small', () => {
+    expect(read(webpOf(vp8x(0, 3, 2), chunk('ICCP', 0), vp8(3, 2)))).toEqual({ width: 3, height: 2 })
+    expect(read(webpOf(vp8x(0x10, 3, 2), chunk('EXIF', 1), chunk('ALPH', 2), vp8(3, 2)))).toEqual({ width: 3, height: 2 })
+  })
 })
 
 describe('an animation', () => {

@@ -102,6 +102,19 @@ describe('getImageAsync', () => {
     await expect(jobs.getImageAsync('failed', 'alice', 0)).rejects.toMatchObject({ code: 'not_found' })
   })
 
+  it('answers not_found for an image the edit does not list without reading the store, even one that cannot read', async () => {
+    const { jobs, host, store, createAsync } = setupJobs()
+    const job = await createAsync()
+    store.getImageAsync = async () => {
+      throw new Error('EIO: disk unreadable')
+    }
+    await expect(jobs.getImageAsync(job.id, 'alice', 0)).rejects.toMatchObject({ code: 'not_found' })
+    host.answer(hostResult(1, 0.08))
+    await jobs.settleAsync()
+    await expect(jobs.getImageAsync(job.id, 'alice', 1)).rejects.toMatchObject({ code: 'not_found' })
+    await expect(jobs.getImageAsync(job.id, 'alice', 0)).rejects.toThrow('EIO: disk unreadable')
+  })
+
   it('answers not_found when the store lost the bytes of a listed image', async () => {
     const { jobs, store } = setupJobs()
     const image = { contentType: 'image/png' as const, width: 2, height: 2, byteLength: 3 }

@@ -12,6 +12,11 @@ function setup() {
 
 const never = () => new AbortController().signal
 
+/** Whether `wait` ends well before its own 60 s: a wait that misses its wake-up would still end then, and pass. */
+function endsSoonAsync(wait: Promise<unknown>): Promise<string> {
+  return Promise.race([wait.then(() => 'ended'), new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 1000))])
+}
+
 describe('job changes', () => {
   it('update: patches a job that has not ended, stamped with the time', async () => {
     const { store, clock, changes } = setup()
@@ -39,6 +44,43 @@ describe('job changes', () => {
     expect((await store.getJobAsync('a'))?.status).toBe('failed')
     expect(await changes.finishAsync('b', 'canceled', { expiresAt: 42, status: 'succeeded' })).toBe(true)
     expect(await store.getJobAsync('b')).toMatchObject({ status: 'canceled', expiresAt: 42 })
+  })
+
+  it('forgets a job once its changes are applied', async () => {
+    const { store, changes } = setup()
+    await putForeignJobAsync(store, { id: 'a', status: 'running' })
+    await putForeignJobAsync(store, { id: 'b', status: 'running' })
+    const first = changes.updateAsync('a', { progress: 0.1 })
+    const second = changes.updateAsync('a', { progress: 0.2 })
+    const other = changes.updateAsync('b', { progress: 0.3 })
+    expect(changes.activeChains()).toBe(2)
+    await Promise.all([first, second, other])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(changes.activeChains()).toBe(0)
+  })
+
+  it('keeps a job in hand while a later change to it is still being written', async () => {
+    const { store, changes } = setup()
+    await putForeignJobAsync(store, { id: 'a', status: 'running' })
+    const put = store.putJobAsync.bind(store)
+    let release = (): void => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    store.putJobAsync = async (job) => {
+      if (job.progress === 0.2) await gate
+      return put(job)
+    }
+    const first = changes.updateAsync('a', { progress: 0.1 })
+    const second = changes.updateAsync('a', { progress: 0.2 })
+    await first
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(changes.activeChains()).toBe(1)
+    // A third change waits for the second, not only for the first.
+    const third = changes.updateAsync('a', { progress: 0.3 })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect((await store.getJobAsync('a'))?.progress).toBe(0.1)
+    release()
+    await Promise.all([second, third])
+    expect((await store.getJobAsync('a'))?.progress).toBe(0.3)
   })
 
   it('changes to one job are applied in the order they were asked', async () => {
@@ -87,14 +129,16 @@ describe('job changes', () => {
     const waits = [changes.waitForChangeAsync(job, 60_000, never()), changes.waitForChangeAsync(job, 60_000, never())]
     await new Promise((resolve) => setImmediate(resolve))
     await changes.updateAsync('a', { progress: 0.3 })
-    await expect(Promise.all(waits)).resolves.toEqual([undefined, undefined])
+    expect(await endsSoonAsync(Promise.all(waits))).toBe('ended')
   })
 
   it('wait: ends at once when the job changed before the wait began, or is gone', async () => {
     const { store, changes } = setup()
     const job = await putForeignJobAsync(store, { id: 'a', status: 'running' })
-    await changes.waitForChangeAsync({ ...job, progress: 0.1 }, 60_000, never())
-    await changes.waitForChangeAsync({ ...job, id: 'gone' }, 60_000, never())
+    expect(await endsSoonAsync(changes.waitForChangeAsync({ ...job, progress: 0.1 }, 60_000, never()))).toBe('ended')
+    expect(await endsSoonAsync(changes.waitForChangeAsync({ ...job, id: 'gone' }, 60_000, never()))).toBe('ended')
+    // The same job as stored holds until a change.
+    expect(await endsSoonAsync(changes.waitForChangeAsync(job, 60_000, never()))).toBe('still waiting')
   })
 
   it('wait: ends at once when the store cannot be read', async () => {
@@ -103,7 +147,7 @@ describe('job changes', () => {
     store.getJobAsync = async () => {
       throw new Error('EIO')
     }
-    await changes.waitForChangeAsync(job, 60_000, never())
+    expect(await endsSoonAsync(changes.waitForChangeAsync(job, 60_000, never()))).toBe('ended')
   })
 
   it('wait: ends when its signal aborts, or after its time', async () => {
@@ -113,8 +157,8 @@ describe('job changes', () => {
     const waiting = changes.waitForChangeAsync(job, 60_000, controller.signal)
     await new Promise((resolve) => setImmediate(resolve))
     controller.abort()
-    await waiting
-    await changes.waitForChangeAsync(job, 1, never())
+    expect(await endsSoonAsync(waiting)).toBe('ended')
+    expect(await endsSoonAsync(changes.waitForChangeAsync(job, 1, never()))).toBe('ended')
   })
 
   it('wait: a signal that aborted before the wait began holds nothing, even while the store is slow', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createEditJobs } from '../../relay/jobs/edit-jobs'
 import { hostResult, NOON, putForeignJobAsync, RESULT_TTL_MS, setupJobs } from './jobs-setup'
 
 const RESTARTED = 'The relay restarted while this edit was running, so its result was lost. Run the edit again.'
@@ -46,6 +47,47 @@ describe('recoverAsync: jobs a stop or a crash cut off', () => {
     const entry = await entryAsync('done')
     expect(entry).toMatchObject({ outcome: 'succeeded', costUsd: 0.05, costEstimated: true, delivered: 2, endedAt: NOON })
     expect(entry).not.toHaveProperty('errorCode')
+  })
+
+  it('a canceled job its host was still running: charged its reservation as an estimate, no longer marked running', async () => {
+    const { jobs, store, entryAsync } = setupJobs()
+    const error = { code: 'canceled' as const, message: 'Canceled.' }
+    await putForeignJobAsync(store, { id: 'billed', status: 'canceled', hostRunning: true, reservedUsd: 0.08, error })
+    expect(await jobs.recoverAsync()).toEqual({ interrupted: 0, settled: 1 })
+    expect(await entryAsync('billed')).toMatchObject({
+      outcome: 'canceled',
+      costUsd: 0.08,
+      costEstimated: true,
+      delivered: 0,
+      errorCode: 'canceled'
+    })
+    expect((await store.getJobAsync('billed'))?.hostRunning).toBe(false)
+  })
+
+  it('a stop right after keeping a result its host delivered after a cancel: the host’s figure and the images are charged', async () => {
+    const { jobs, host, store, deps, createAsync, entryAsync, logged } = setupJobs()
+    const job = await createAsync()
+    await jobs.cancelAsync(job.id, 'alice')
+    // The disk fails for good once the late result is on the job: no later write lands, as in a crash.
+    const { putJobAsync: put, settleUsageAsync: settle } = store
+    const fail = async (): Promise<never> => {
+      throw new Error('EIO')
+    }
+    store.putJobAsync = async (record) => {
+      await put(record)
+      if (record.images.length > 0) {
+        store.putJobAsync = fail
+        store.settleUsageAsync = fail
+      }
+    }
+    host.answer(hostResult(1, 0.05))
+    await jobs.settleAsync()
+    expect(logged('usage.settle_failed')).toEqual([{ jobId: job.id, error: 'Error: EIO' }])
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'pending' })
+    // The relay starts again on the same store, which works again.
+    Object.assign(store, { putJobAsync: put, settleUsageAsync: settle })
+    expect(await createEditJobs(deps).recoverAsync()).toEqual({ interrupted: 0, settled: 1 })
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.05, costEstimated: false, delivered: 1 })
   })
 
   it('a succeeded job with no cost recorded: charged 0', async () => {

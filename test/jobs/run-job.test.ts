@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
+import { offerOf } from '../../shared/models'
+import { makePng } from '../fakes/make-image'
 import { flushAsync, hostResult, NOON, RESULT_TTL_MS, setupJobs } from './jobs-setup'
+
+const KEEP_FAILED = 'The relay could not keep the result. Try again; if it keeps happening, tell whoever runs the relay.'
 
 describe('a run at the host', () => {
   it('is running from the start, and calls the host with the reference’s ratio and nearest size when the ratio is auto', async () => {
@@ -9,6 +13,16 @@ describe('a run at the host', () => {
     await flushAsync()
     expect((await store.getJobAsync(job.id))?.status).toBe('running')
     expect(host.calls[0]!.input).toMatchObject({ aspectRatio: '16:9', size: { width: 1392, height: 752 } })
+  })
+
+  it('with auto, asks for the host size nearest the reference itself, not the one nearest its Kontext ratio', async () => {
+    const { jobs, host, input } = setupJobs()
+    // 1.6:1 is nearest 3:2 among Kontext's ratios; among the dev model's sizes, 1328×800 (1.66) is nearer it than 1248×832 (1.5).
+    const reference = { bytes: makePng(160, 100), contentType: 'image/png' as const, width: 160, height: 100 }
+    const devInput = { ...input({ aspectRatio: 'auto' }), model: 'kontext-dev' as const, offer: offerOf('runware', 'kontext-dev')! }
+    await jobs.createAsync({ ...devInput, references: [reference] })
+    await flushAsync()
+    expect(host.calls[0]!.input).toMatchObject({ aspectRatio: '3:2', size: { width: 1328, height: 800 } })
   })
 
   it('calls the host with the ratio asked for and its nearest size', async () => {
@@ -126,5 +140,73 @@ describe('a run at the host', () => {
     expect(await store.getJobAsync(job.id)).toMatchObject({ status: 'canceled', hostRunning: false, expiresAt: NOON + 700 + RESULT_TTL_MS })
     expect(logged('job.result_after_cancel')).toEqual([{ jobId: job.id, provider: 'runware', images: 1, costUsd: 0.08, ms: 700 }])
     expect(logged('job.result_after_end')).toEqual([])
+  })
+
+  it('a result the store could not keep: failed `internal` with words for the owner, the host’s figure charged', async () => {
+    const { jobs, host, store, createAsync, logged, entryAsync } = setupJobs()
+    const job = await createAsync()
+    store.putImagesAsync = async () => {
+      throw new Error('ENOSPC: no space left on device')
+    }
+    host.answer(hostResult(1, 0.05))
+    await jobs.settleAsync()
+    expect((await store.getJobAsync(job.id))?.error).toEqual({ code: 'internal', message: KEEP_FAILED })
+    expect(logged('job.failed')).toEqual([
+      { jobId: job.id, provider: 'runware', code: 'internal', detail: expect.stringContaining('ENOSPC'), ms: 0 }
+    ])
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'failed', costUsd: 0.05, delivered: 0, errorCode: 'internal' })
+  })
+
+  it('a cancel that lands while the result is being written: the job stays canceled, logged, the host’s figure charged', async () => {
+    const { jobs, host, store, createAsync, logged, entryAsync } = setupJobs({ provider: 'replicate' })
+    const job = await createAsync()
+    const put = store.putImagesAsync
+    store.putImagesAsync = async (id, images) => {
+      await jobs.cancelAsync(id, 'alice')
+      await put(id, images)
+    }
+    host.answer(hostResult(1, 0.05))
+    await jobs.settleAsync()
+    expect((await store.getJobAsync(job.id))?.status).toBe('canceled')
+    expect(logged('job.succeeded')).toEqual([])
+    expect(logged('job.result_after_cancel')).toEqual([])
+    expect(logged('job.result_after_end')).toEqual([{ jobId: job.id, provider: 'replicate', images: 1, costUsd: 0.05 }])
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.05, costEstimated: false, delivered: 0 })
+  })
+
+  it('a run its owner canceled: the end of its host call is not logged as a failure', async () => {
+    const { jobs, createAsync, logged } = setupJobs({ provider: 'replicate', honorsAbort: true })
+    const job = await createAsync()
+    await jobs.cancelAsync(job.id, 'alice')
+    await jobs.settleAsync()
+    expect(logged('job.canceled')).toEqual([{ jobId: job.id, hostKeepsRunning: false }])
+    expect(logged('job.failed')).toEqual([])
+  })
+
+  it('a host that could not cancel delivers as the relay stops following it, and the store cannot keep it: its figure is charged', async () => {
+    const { jobs, host, store, createAsync, logged, entryAsync } = setupJobs()
+    const job = await createAsync()
+    await jobs.cancelAsync(job.id, 'alice')
+    store.putImagesAsync = async () => {
+      throw new Error('ENOSPC: no space left on device')
+    }
+    host.calls[0]!.input.signal.addEventListener('abort', () => host.answer(hostResult(1, 0.05)))
+    expect(await jobs.shutdownAsync(0)).toEqual({ finished: 0, interrupted: 1 })
+    // The host reported what it billed: that, not the reservation (0.08, estimated), is charged.
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0.05, costEstimated: false, delivered: 0 })
+    expect(logged('job.failed')).toEqual([])
+  })
+
+  it('the end of a run its host kept going after a cancel, when the store cannot save it: logged, the ledger still settled', async () => {
+    const { jobs, host, store, createAsync, logged, entryAsync } = setupJobs()
+    const job = await createAsync()
+    await jobs.cancelAsync(job.id, 'alice')
+    store.putJobAsync = async () => {
+      throw new Error('EIO')
+    }
+    host.answer(new TypeError('socket hang up'))
+    await jobs.settleAsync()
+    expect(logged('job.not_saved')).toEqual([{ error: 'Error: EIO' }])
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'canceled', costUsd: 0, delivered: 0 })
   })
 })

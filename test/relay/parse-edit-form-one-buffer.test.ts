@@ -36,13 +36,29 @@ function multipart(images: Uint8Array[]): Uint8Array {
   return body
 }
 
-function request(body: Uint8Array, chunkBytes: number, declaredLength: number | undefined): Request {
+/**
+ * How a source's chunks lie in memory: each in a fresh buffer of its own, as a socket hands them
+ * out; each a view of one shared pool with a gap before the next, as Node's pooled Buffers are; or
+ * each a view of a buffer of its own at the chunk's place in the body, so that a chunk starts at
+ * the offset where the previous one ended, but in another buffer.
+ */
+type ChunkLayout = 'fresh' | 'pooled' | 'placed'
+
+function request(body: Uint8Array, chunkBytes: number, declaredLength: number | undefined, layout: ChunkLayout = 'fresh'): Request {
   let at = 0
+  const pool = new Uint8Array(body.byteLength * 2)
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       if (at >= body.byteLength) return controller.close()
-      // A fresh buffer per chunk, as a socket hands them out.
-      controller.enqueue(body.slice(at, at + chunkBytes))
+      const chunk = body.subarray(at, at + chunkBytes)
+      const place: Record<ChunkLayout, () => [Uint8Array, number]> = {
+        fresh: () => [new Uint8Array(chunk.byteLength), 0],
+        pooled: () => [pool, 2 * at],
+        placed: () => [new Uint8Array(body.byteLength), at]
+      }
+      const [buffer, offset] = place[layout]()
+      buffer.set(chunk, offset)
+      controller.enqueue(buffer.subarray(offset, offset + chunk.byteLength))
       at += chunkBytes
     }
   })
@@ -60,8 +76,10 @@ describe('images taken from one buffer as the body arrives', () => {
     ['the exact length, in 13-byte chunks', 13, body.byteLength],
     ['the exact length, in 7-byte chunks (boundaries cut across chunks)', 7, body.byteLength],
     ['a length shorter than the body', 4096, body.byteLength - 5000],
+    ['a length a little shorter than the body, in 13-byte chunks', 13, body.byteLength - 100],
     ['a length longer than the body', 4096, body.byteLength + 100_000],
-    ['no length', 4096, undefined]
+    ['no length', 4096, undefined],
+    ['no length, in 7-byte chunks', 7, undefined]
   ])('%s: every image byte for byte', async (_name, chunkBytes, declared) => {
     const { request: edit, references } = await parseEditFormAsync(request(body, chunkBytes, declared), { availableProviders: ['runware'] })
     expect(edit.prompt).toBe('Make the sky purple')
@@ -83,6 +101,16 @@ describe('images taken from one buffer as the body arrives', () => {
       }
     }
   )
+
+  it.each([
+    ['pooled', 1000],
+    ['pooled', 4096],
+    ['placed', 1000],
+    ['placed', 4096]
+  ] as const)('reads every image byte for byte from %s %i-byte chunks', async (layout, chunkBytes) => {
+    const { references } = await parseEditFormAsync(request(body, chunkBytes, undefined, layout), { availableProviders: ['runware'] })
+    expect(references.map((reference, index) => Buffer.from(reference.bytes).equals(Buffer.from(images[index]!)))).toEqual([true, true])
+  })
 
   it('takes an image as a view of the one buffer, not a copy, when the body declares its length', async () => {
     const { references } = await parseEditFormAsync(request(body, 1000, body.byteLength), { availableProviders: ['runware'] })

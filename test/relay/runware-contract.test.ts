@@ -308,8 +308,9 @@ describe.concurrent('success', () => {
     expect(imageSize(image.bytes)).toMatchObject({ type: 'webp', width: 1392, height: 752 })
   })
 
+  // Two seconds of host work: room for several polls with progress even on a loaded two-core machine.
   it('RUNWARE_DELIVERY=async makes even one Kontext [max] image async, and the job shows progress', async (context) => {
-    const setup = await setupAsync(context, { env: { RUNWARE_DELIVERY: 'async' }, fake: { latencyMs: 1000 } })
+    const setup = await setupAsync(context, { env: { RUNWARE_DELIVERY: 'async' }, fake: { latencyMs: 2000 } })
     const progress: number[] = []
     const id = await setup.createAsync({ prompt: PROMPT })
     const job = await endWithProgressAsync(setup, id, progress)

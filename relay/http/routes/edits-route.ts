@@ -90,6 +90,7 @@ export function editsRoute(config: RelayConfig, deps: AppDeps, configured: reado
 
   edits.get(`${ROUTES.edits}/:id/images/:index`, async (c) => {
     const indexText = c.req.param('index')
+    // Stryker disable next-line Regex: an edit has at most MAX_VARIANTS (4) images, so 10 to 99 is not_found as NaN is
     const index = /^\d{1,2}$/.test(indexText) ? Number(indexText) : Number.NaN
     const image = await deps.jobs.getImageAsync(c.req.param('id'), c.get('account').owner, index)
     c.header('Cache-Control', 'private, max-age=3600, immutable')

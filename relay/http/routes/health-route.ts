@@ -8,7 +8,9 @@ import type { RelayConfig } from '../../config'
 import type { AppEnv } from '../app-env'
 
 function bearerOf(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
+  // Header values arrive trimmed (Fetch's Headers), so the token runs to the end.
+  // Stryker disable next-line StringLiteral: no header and any other text without "Bearer " both fail the match
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   return match?.[1]
 }
 
