@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { CHROMIUM_PATH } from '../test/browser/launch-chromium-async'
+import { measureAreaCompositeAsync } from './area-composite'
 import { measureClientPathAsync } from './client-path'
 import { measureFalProxyAsync } from './against-fal-proxy'
 import { measureBytesOnTheWireAsync } from './bytes-on-the-wire'
@@ -30,6 +31,7 @@ const SECTIONS: Array<{ id: string; run: () => Promise<Section> }> = [
   { id: 'memory', run: measureMemoryAsync },
   { id: 'peer', run: measureFalProxyAsync },
   { id: 'client', run: measureClientPathAsync },
+  { id: 'area', run: measureAreaCompositeAsync },
   { id: 'mutation', run: measureMutationScoreAsync }
 ]
 

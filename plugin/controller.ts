@@ -1,4 +1,5 @@
 import { PluginToUi, UiToPlugin, type LaunchCommand } from '../shared/messages'
+import { findAreaOffer } from './area/find-area-offer'
 import type { FigmaPort, PortPage, PortRectangle, PortSceneNode } from './figma-port'
 import type { HandlerContext, MessageHandler } from './handlers/handler-context'
 import { MESSAGE_HANDLERS } from './handlers/message-handlers'
@@ -38,9 +39,11 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
 
   async function sendSelectionAsync(): Promise<void> {
     const sequence = ++selectionSequence
-    const selection = await readSelectionAsync(figma.currentPage.selection)
+    const nodes = figma.currentPage.selection
+    const selection = await readSelectionAsync(nodes)
+    const area = findAreaOffer(nodes)
     // A newer change may have finished first; only the latest selection is worth showing.
-    if (sequence === selectionSequence) context.post({ type: 'selection', selection })
+    if (sequence === selectionSequence) context.post({ type: 'selection', selection, ...(area === undefined ? {} : { area }) })
   }
 
   function handleAsync(message: UiToPlugin): Promise<void> {

@@ -21,6 +21,8 @@ export interface PortSceneNode extends PortNode {
   readonly children?: ReadonlyArray<PortSceneNode>
   /** Text layers only. */
   readonly characters?: string
+  /** Frames, components and instances: whether children outside the box are cut off (groups have none). */
+  readonly clipsContent?: boolean
   exportAsync(settings: ExportSettingsImage): Promise<Uint8Array>
   getPluginData(key: string): string
 }
@@ -35,6 +37,18 @@ export interface PortRectangle extends PortSceneNode {
   setRelaunchData(data: { [command: string]: string }): void
 }
 
+/**
+ * A slice: an invisible page-level rectangle whose export renders everything under it (typings:
+ * createSlice, SliceNode), the way to export part of a frame natively at any scale.
+ */
+export interface PortSlice extends PortNode {
+  x: number
+  y: number
+  resize(width: number, height: number): void
+  exportAsync(settings: ExportSettingsImage): Promise<Uint8Array>
+  remove(): void
+}
+
 export interface PortPage<N extends PortSceneNode = PortSceneNode> extends PortNode {
   /** Under documentAccess "dynamic-page", readable only once the page is loaded (loadAsync). */
   readonly children: ReadonlyArray<N>
@@ -46,7 +60,8 @@ export interface PortPage<N extends PortSceneNode = PortSceneNode> extends PortN
 export interface FigmaPort<
   N extends PortSceneNode = PortSceneNode,
   R extends N & PortRectangle = N & PortRectangle,
-  P extends PortPage<N> = PortPage<N>
+  P extends PortPage<N> = PortPage<N>,
+  S extends PortSlice = PortSlice
 > {
   readonly currentPage: P
   /** The document: file-wide plugin data (this file's id for its history). */
@@ -59,6 +74,8 @@ export interface FigmaPort<
   setCurrentPageAsync(page: P): Promise<void>
   /** Figma appends a new rectangle to the current page. */
   createRectangle(): R
+  /** Figma appends a new slice to the current page. */
+  createSlice(): S
   createImage(bytes: Uint8Array): { readonly hash: string }
   commitUndo(): void
   closePlugin(message?: string): void

@@ -1,16 +1,25 @@
 // `npm run edit -- --image frame.png --prompt "…" [--out result.png]`: one edit through the
-// relay from the command line, with the same client code as the plugin's UI.
+// relay from the command line, with the same client code as the plugin's UI. With `--area`, a
+// region edit: the crop around the area goes to the model and each answer is composited back
+// into the full image with the plugin's own code (shared/area/).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as z from 'zod'
 import { inspectImage } from '../relay/images/inspect-image'
+import type { AreaDrift } from '../shared/area/area-geometry'
+import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../shared/aspect-ratios'
 import { AppError } from '../shared/errors'
 import { MAX_REFERENCE_PIXELS } from '../shared/limits'
+import type { ModelId } from '../shared/models'
 import { EditRequest } from '../shared/relay-api'
 import { sleepAsync } from '../shared/sleep-async'
 import { createRelayClient } from '../client/relay-client'
 import { waitForEditAsync } from '../client/wait-for-edit-async'
+import { compositeAreaAnswer } from './area/composite-area-answer'
+import { decodePngRgba } from './area/decode-png-rgba'
+import { parseAreaOption } from './area/parse-area-option'
+import { prepareAreaEdit, type AreaEdit } from './area/prepare-area-edit'
 
 const USAGE = `Usage: npm run edit -- --image frame.png --prompt "Replace 'Spring' with 'Summer'" [options]
 
@@ -23,6 +32,9 @@ Options
   --aspect RATIO     auto, 21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16 or 9:21 (default auto)
   --format F         png or jpeg (default png)
   --model M          kontext-max or kontext-pro (default kontext-max)
+  --area X,Y,W,H     edit only this area of the image (in its pixels; one PNG --image): the model sees
+                     the area with context around it, and each result is the whole image with only the
+                     area changed (PNG, the image's size); prints the colour drift the model added
   --relay URL        relay address (default $RELAY_URL or http://localhost:$PORT, port 8787)
   --token T          access token (default $RELAY_TOKEN, else the local relay's .relay-token)
 `
@@ -48,6 +60,7 @@ function mainAsync(): Promise<void> {
         model: { type: 'string' },
         relay: { type: 'string' },
         token: { type: 'string' },
+        area: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     }).values
@@ -56,12 +69,14 @@ function mainAsync(): Promise<void> {
   }
   if (values.help === true || values.image === undefined || values.prompt === undefined) fail(USAGE)
 
+  if (values.area !== undefined) checkAreaOptions(values.image, values.aspect, values.format)
   const request = EditRequest.safeParse({
     prompt: values.prompt,
     ...(values.variants === undefined ? {} : { numImages: Number(values.variants) }),
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
     ...(values.aspect === undefined ? {} : { aspectRatio: values.aspect }),
-    ...(values.format === undefined ? {} : { outputFormat: values.format }),
+    // A region edit's answers are composited pixel by pixel, so they come as PNG (lossless).
+    ...(values.format === undefined && values.area === undefined ? {} : { outputFormat: values.format ?? 'png' }),
     ...(values.model === undefined ? {} : { model: values.model })
   })
   if (!request.success) fail(z.prettifyError(request.error))
@@ -76,6 +91,7 @@ function mainAsync(): Promise<void> {
       return fail(error instanceof Error ? error.message : String(error))
     }
   })
+  const area = values.area === undefined ? undefined : prepareAreaOrFail(values.area, images[0]!, request.data.model)
 
   const port = process.env.PORT ?? '8787'
   const baseUrl = values.relay ?? process.env.RELAY_URL ?? `http://localhost:${port}`
@@ -84,7 +100,42 @@ function mainAsync(): Promise<void> {
     process.env.RELAY_TOKEN ??
     process.env.RELAY_TOKENS?.split(',')[0]?.trim() ??
     (existsSync('.relay-token') ? readFileSync('.relay-token', 'utf8').trim() : '')
-  return runAsync(baseUrl, token, request.data, images, values.out)
+  const uploads = area === undefined ? images : [{ bytes: area.reference, contentType: 'image/png' as const, name: 'reference-1.png' }]
+  return runAsync(baseUrl, token, request.data, uploads, values.out, area)
+}
+
+/**
+ * The output sizes a region's crop is shaped to. [dev]'s list is the one Runware and ComfyUI use;
+ * hosts that answer [dev] at [pro]'s sizes get an answer a little off the crop's ratio, which the
+ * composite scales back to it.
+ */
+const AREA_OUTPUT_SIZES: Readonly<Record<ModelId, readonly KontextSizeSpec[]>> = {
+  'kontext-max': KONTEXT_SIZES,
+  'kontext-pro': KONTEXT_SIZES,
+  'kontext-dev': KONTEXT_DEV_SIZES
+}
+
+/** What --area cannot go with, refused before anything is read or sent. */
+function checkAreaOptions(images: readonly string[], aspect: string | undefined, format: string | undefined): void {
+  if (images.length !== 1) fail('--area edits one image: give exactly one --image.')
+  if (aspect !== undefined && aspect !== 'auto') fail('--area shapes the crop to the model itself: leave out --aspect.')
+  if (format !== undefined && format !== 'png') fail('--area writes PNG results: leave out --format or give --format png.')
+}
+
+function prepareAreaOrFail(option: string, image: { bytes: Uint8Array; contentType: string }, model: ModelId): AreaEdit {
+  if (image.contentType !== 'image/png') fail('--area needs a PNG --image (the result is the same image with the area changed).')
+  const frame = decodePngRgba(image.bytes)
+  const area = parseAreaOption(option, frame)
+  if (typeof area === 'string') fail(area)
+  return prepareAreaEdit(frame, area, AREA_OUTPUT_SIZES[model])
+}
+
+/** The line printed for a region edit's result: the drift the composite removed, and a warning when it was large. */
+function describeDrift(drift: AreaDrift): string {
+  const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`
+  const offset = drift.offsetX === 0 && drift.offsetY === 0 ? '' : `, offset ${drift.offsetX},${drift.offsetY} px`
+  const warning = drift.large ? '\n  The model also changed the surroundings; check the edges.' : ''
+  return `  drift r ${signed(drift.r)} g ${signed(drift.g)} b ${signed(drift.b)}, residual ${drift.residual.toFixed(1)}${offset}${warning}`
 }
 
 async function runAsync(
@@ -92,7 +143,8 @@ async function runAsync(
   token: string,
   request: EditRequest,
   images: Parameters<ReturnType<typeof createRelayClient>['createEditAsync']>[1],
-  out: string
+  out: string,
+  area?: AreaEdit
 ): Promise<void> {
   const relay = createRelayClient({ baseUrl, token, fetch })
   const controller = new AbortController()
@@ -118,8 +170,11 @@ async function runAsync(
   for (const [index, image] of job.images.entries()) {
     const bytes = await relay.fetchImageAsync(image.url, controller.signal)
     const path = index === 0 ? out : out.replace(/(\.[^./]+)?$/, (ext) => `-${index + 1}${ext}`)
-    writeFileSync(path, bytes)
-    process.stdout.write(`${path}  ${image.width}×${image.height}${image.seed === undefined ? '' : `  seed ${image.seed}`}\n`)
+    const result = area === undefined ? undefined : compositeAreaAnswer(area, bytes)
+    writeFileSync(path, result?.png ?? bytes)
+    const [width, height] = area === undefined ? [image.width, image.height] : [area.frame.width, area.frame.height]
+    process.stdout.write(`${path}  ${width}×${height}${image.seed === undefined ? '' : `  seed ${image.seed}`}\n`)
+    if (result !== undefined) process.stdout.write(`${describeDrift(result.drift)}\n`)
   }
   process.stderr.write(
     `Done in ${((Date.now() - started) / 1000).toFixed(1)} s${job.cost === undefined ? '' : `, cost $${job.cost.toFixed(3)}`}.\n`

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { AreaGeometry, AreaOffer, AreaProvenance, AreaRect } from './area/area-geometry'
 import { ErrorInfo } from './errors'
 import { Provenance, ProvenanceOptions } from './provenance'
 import { ImageContentType } from './relay-api'
@@ -36,7 +37,9 @@ export const PendingJob = z.object({
   prompt: z.string(),
   options: ProvenanceOptions,
   createdAt: z.string(),
-  parent: Provenance.shape.parent
+  parent: Provenance.shape.parent,
+  /** A region edit: its answer is blended into the container again (re-exported at `geometry.area`) before it is placed. */
+  area: AreaProvenance.optional()
 })
 export type PendingJob = z.infer<typeof PendingJob>
 
@@ -86,6 +89,19 @@ export const UiToPlugin = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui-ready') }),
   /** Exports the selection, or just `nodeIds` (batch edits and new variations export one source). */
   z.object({ type: z.literal('export-selection'), requestId: z.string(), nodeIds: z.array(z.string()).optional() }),
+  /**
+   * A region edit: the crop around the area (for the model) and the whole container at full
+   * resolution (for the composite). The area is `rect` when given (Edit again on a region result),
+   * else what is visible of `nodeIds`; the crop takes the aspect ratio of one of `outputSizes`.
+   */
+  z.object({
+    type: z.literal('export-area'),
+    requestId: z.string(),
+    containerId: z.string(),
+    nodeIds: z.array(z.string()).min(1),
+    rect: AreaRect.optional(),
+    outputSizes: z.array(z.object({ width: z.number().int().positive(), height: z.number().int().positive() })).min(1)
+  }),
   z.object({ type: z.literal('cancel'), requestId: z.string() }),
   z.object({
     type: z.literal('place-results'),
@@ -110,6 +126,8 @@ export const PluginToUi = z.discriminatedUnion('type', [
     type: z.literal('init'),
     settings: Settings,
     selection: z.array(SelectionItem),
+    /** Present when the selection sits inside a container: the area “This area only” would edit. */
+    area: AreaOffer.optional(),
     command: LaunchCommand.default('open'),
     /** The quick action's instruction. */
     instruction: z.string().optional(),
@@ -118,8 +136,19 @@ export const PluginToUi = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('history'), history: z.array(HistoryEntry) }),
   z.object({ type: z.literal('nodes-selected'), found: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('selection'), selection: z.array(SelectionItem) }),
+  z.object({ type: z.literal('selection'), selection: z.array(SelectionItem), area: AreaOffer.optional() }),
   z.object({ type: z.literal('exported'), requestId: z.string(), references: z.array(Reference).min(1) }),
+  z.object({
+    type: z.literal('area-exported'),
+    requestId: z.string(),
+    /** The crop, as the model's reference (its sourceId is the container's). */
+    reference: Reference,
+    /** The container rendered at geometry.frameScale. */
+    frame: z.object({ png: Bytes, pixelWidth: z.number().int().positive(), pixelHeight: z.number().int().positive() }),
+    geometry: AreaGeometry,
+    /** Plain-words notes for the outcome (a lower scale for a very large container, …). */
+    notes: z.array(z.string()).default([])
+  }),
   z.object({ type: z.literal('export-failed'), requestId: z.string(), error: ErrorInfo }),
   z.object({
     type: z.literal('placed'),

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { AreaProvenance } from './area/area-geometry'
 import { AspectRatio } from './aspect-ratios'
 import { ModelId, ProviderId } from './models'
 import { OutputFormat } from './relay-api'
@@ -36,6 +37,8 @@ export const Provenance = z.object({
   resultHeight: z.number().int().positive(),
   createdAt: z.string(),
   /** Set when the reference was itself a Kontext result: the edit this one iterates on. */
-  parent: z.object({ nodeId: z.string(), relayJobId: z.string() }).optional()
+  parent: z.object({ nodeId: z.string(), relayJobId: z.string() }).optional(),
+  /** Set for a region edit: the area, the crop, the scales and the drift measured. */
+  area: AreaProvenance.optional()
 })
 export type Provenance = z.infer<typeof Provenance>

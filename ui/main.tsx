@@ -2,6 +2,7 @@ import { render } from 'preact'
 import { sleepAsync } from '../shared/sleep-async'
 import { createRelayClient } from '../client/relay-client'
 import { App } from './app'
+import { prepareCompositeOnCanvas } from './image/prepare-composite-on-canvas'
 import { resizeOnCanvasAsync } from './image/resize-on-canvas-async'
 import { createPluginBridge, type PluginPort } from './plugin/plugin-bridge'
 import { randomId } from './random-id'
@@ -28,6 +29,7 @@ const session = createEditSession({
   bridge: createPluginBridge(port, log),
   relayFor: (baseUrl, token) => createRelayClient({ baseUrl, token, fetch: (input, init) => fetch(input, init) }),
   resizeAsync: resizeOnCanvasAsync,
+  prepareComposite: prepareCompositeOnCanvas,
   now: () => Date.now(),
   sleepAsync,
   randomId,

@@ -1,3 +1,4 @@
+import { findAreaOffer } from '../area/find-area-offer'
 import { loadHistoryAsync } from '../storage/load-history-async'
 import { loadPendingJobsAsync } from '../storage/load-pending-jobs-async'
 import { loadSettingsAsync } from '../storage/load-settings-async'
@@ -11,5 +12,6 @@ export const handleUiReadyAsync: MessageHandler<'ui-ready'> = async (_message, {
     loadPendingJobsAsync(figma.clientStorage, deps.now()),
     loadHistoryAsync(figma.clientStorage, fileId())
   ])
-  post({ type: 'init', settings, selection, pendingJobs, history, ...deps.launch })
+  const area = findAreaOffer(figma.currentPage.selection)
+  post({ type: 'init', settings, selection, ...(area === undefined ? {} : { area }), pendingJobs, history, ...deps.launch })
 }

@@ -3,6 +3,7 @@ import type { MessageHandler } from './handler-context'
 import { handleAddHistoryAsync } from './handle-add-history-async'
 import { handleCancelAsync } from './handle-cancel-async'
 import { handleCloseAsync } from './handle-close-async'
+import { handleExportAreaAsync } from './handle-export-area-async'
 import { handleExportSelectionAsync } from './handle-export-selection-async'
 import { handleForgetJobAsync } from './handle-forget-job-async'
 import { handleNotifyAsync } from './handle-notify-async'
@@ -16,6 +17,7 @@ import { handleUiReadyAsync } from './handle-ui-ready-async'
 export const MESSAGE_HANDLERS: { readonly [K in UiToPlugin['type']]: MessageHandler<K> } = {
   'ui-ready': handleUiReadyAsync,
   'export-selection': handleExportSelectionAsync,
+  'export-area': handleExportAreaAsync,
   cancel: handleCancelAsync,
   'place-results': handlePlaceResultsAsync,
   'save-settings': handleSaveSettingsAsync,

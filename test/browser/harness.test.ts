@@ -176,6 +176,65 @@ describe('the built plugin in a page that plays Figma', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/harness-quick-action.png` })
     expect(await figma.errors()).toEqual([])
   }, 60_000)
+
+  it('exports a slice as the part of the page under it, as the frame’s own export draws it there', async () => {
+    figma = await openFigmaAsync(page, {
+      waitForUi: false,
+      setup: (figma) => {
+        const hero = figma.frame('Hero', { x: 40, y: 20, width: 400, height: 300 }, undefined, [
+          { type: 'SOLID', color: { r: 0.2, g: 0.5, b: 0.9 } }
+        ])
+        figma.rectangle('Badge', { x: 100, y: 100, width: 80, height: 40 }, hero)
+        figma.frame('Beside', { x: 460, y: 20, width: 100, height: 100 }, undefined, [{ type: 'SOLID', color: { r: 1, g: 0, b: 0 } }])
+      }
+    })
+    const compared = await figma.evalFigma(async (figma) => {
+      const pixelsAsync = async (png: Uint8Array): Promise<ImageData> => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(png)]))
+        const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!
+        ctx.drawImage(bitmap, 0, 0)
+        return ctx.getImageData(0, 0, bitmap.width, bitmap.height)
+      }
+      const hero = figma.currentPage.children[0]!
+      const nodesBefore = figma.currentPage.children.length
+      const whole = await pixelsAsync(
+        await hero.exportAsync({ format: 'PNG', useAbsoluteBounds: true, constraint: { type: 'SCALE', value: 2 } })
+      )
+      const slice = figma.createSlice()
+      slice.x = 40 + 80
+      slice.y = 20 + 90
+      slice.resize(120, 60)
+      const part = await pixelsAsync(await slice.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: 2 } }))
+      // Over the gap and the next frame: every layer of the page under the slice is drawn.
+      slice.x = 420
+      slice.y = 40
+      slice.resize(80, 20)
+      const across = await pixelsAsync(await slice.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: 1 } }))
+      slice.remove()
+      let differing = 0
+      for (let y = 0; y < part.height; y += 1)
+        for (let x = 0; x < part.width; x += 1)
+          for (let c = 0; c < 4; c += 1)
+            if (Math.abs(part.data[(y * part.width + x) * 4 + c]! - whole.data[((y + 180) * whole.width + x + 160) * 4 + c]!) > 8)
+              differing += 1
+      const at = (image: ImageData, x: number, y: number) =>
+        Array.from(image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 4))
+      return {
+        size: [part.width, part.height],
+        differing,
+        across: [at(across, 10, 10), at(across, 30, 10), at(across, 60, 10)],
+        nodesAfter: figma.currentPage.children.length - nodesBefore
+      }
+    })
+    expect(compared.size).toEqual([240, 120])
+    expect(compared.differing).toBe(0)
+    expect(compared.across).toEqual([
+      [51, 128, 230, 255],
+      [0, 0, 0, 0],
+      [255, 0, 0, 255]
+    ])
+    expect(compared.nodesAfter).toBe(0)
+  }, 60_000)
 })
 
 describe('network access in the page that plays Figma', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { imageSize } from 'image-size'
-import type { FigmaPort, PortNode, PortPage, PortRectangle, PortSceneNode } from '../../plugin/figma-port'
-import { makeJpeg, makePng } from './make-image'
+import type { FigmaPort, PortNode, PortPage, PortRectangle, PortSceneNode, PortSlice } from '../../plugin/figma-port'
+import { encodePainted } from './paint-nodes'
 
 /**
  * An in-memory Figma for tests, typed against the same port the plugin uses with the real API.
@@ -30,7 +30,20 @@ import { makeJpeg, makePng } from './make-image'
  *   the manifest's relaunchButtons is kept but shows no button (T: setRelaunchData, "nothing
  *   will be displayed");
  * - notify truncates a message over 100 characters (T: notify, "Longer messages will be
- *   truncated").
+ *   truncated");
+ * - createSlice appends a SLICE to the current page (T: createSlice, "By default, the new node is
+ *   parented under figma.currentPage"); a slice is "an invisible object with a bounding box" whose
+ *   "purpose is to allow you to export a specific part of a document" (docs: api/SliceNode), and
+ *   its exportAsync renders "this region of the canvas" (docs: api/properties/figma-createslice,
+ *   the example): every visible layer of its page under its rectangle, whichever frame holds it,
+ *   at the requested constraint. The fake draws the page's layers in page order and no canvas
+ *   background (transparent); the docs say nothing of either;
+ * - a frame, component or instance clips its children when clipsContent is set; a group has no
+ *   clipsContent (T: BaseFrameMixin.clipsContent; GroupNode lacks it). A group's box is given,
+ *   where Figma computes it from its children;
+ * - every export draws page-space pictures (test/fakes/paint-nodes.ts on Node, draw-nodes.ts in
+ *   the browser): a layer's pixels depend on where it is on the page, so a slice over part of a
+ *   frame shows what the frame's own export shows there, as Figma renders one document.
  *
  * It runs in Node (the default platform: pngjs/jpeg-js images, node:crypto hashes, image-size) and
  * in a browser page (test/browser/harness passes a platform that draws with OffscreenCanvas and
@@ -62,7 +75,10 @@ export interface FakeImageInfo {
 }
 
 export interface FakeRenderRequest {
-  node: FakeSceneNode
+  /** What to draw, bottom first, each with what it contains: a node's own export passes the node, a slice its page's layers. */
+  nodes: ReadonlyArray<FakeSceneNode>
+  /** The page-space rectangle the image shows (a node's axis-aligned box, a slice's rectangle). */
+  box: Rect
   format: 'PNG' | 'JPG'
   width: number
   height: number
@@ -92,9 +108,8 @@ export const nodePlatform: FakeFigmaPlatform = {
       return undefined
     }
   },
-  async renderAsync({ node, format, width, height }) {
-    const seed = node.id.length + Math.round(node.width)
-    return format === 'JPG' ? makeJpeg(width, height, seed) : makePng(width, height, seed)
+  async renderAsync({ nodes, box, format, width, height }) {
+    return encodePainted({ nodes, box, width, height }, format)
   }
 }
 
@@ -345,7 +360,7 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
     if (this.exportFails) throw new Error('Failed to export node')
     if (settings.format !== 'PNG' && settings.format !== 'JPG') throw new Error(`unsupported format ${String(settings.format)}`)
     // A rotated node exports as its axis-aligned box on the page, so constraints scale that box.
-    const box = this.absoluteBoundingBox ?? { width: this.#width, height: this.#height }
+    const box = this.absoluteBoundingBox ?? { x: 0, y: 0, width: this.#width, height: this.#height }
     const constraint = settings.constraint ?? { type: 'SCALE', value: 1 }
     const scale =
       constraint.type === 'SCALE'
@@ -356,7 +371,8 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
     const width = Math.max(1, Math.round(box.width * scale))
     const height = Math.max(1, Math.round(box.height * scale))
     const bytes = await this.world.platform.renderAsync({
-      node: this,
+      nodes: this.exportedNodes(),
+      box,
       format: settings.format,
       width,
       height,
@@ -365,8 +381,29 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
     return this.world.intoSandboxRealm(bytes) as Uint8Array
   }
 
+  /** What an export of this node draws: the node and what it contains (contentsOnly, Figma's default). */
+  protected exportedNodes(): ReadonlyArray<FakeSceneNode> {
+    return [this]
+  }
+
   remove(): void {
     this.world.detach(this)
+  }
+}
+
+/**
+ * A slice: invisible, page-level, and its export renders every visible layer of its page under
+ * its rectangle (the header names the sources).
+ */
+export class FakeSlice extends FakeSceneNode implements PortSlice {
+  constructor(world: FakeWorld) {
+    super(world, 'SLICE', 'Slice', { x: 0, y: 0, width: 100, height: 100 }, [])
+  }
+
+  protected override exportedNodes(): ReadonlyArray<FakeSceneNode> {
+    let page: FakeParent | null = this.parent
+    while (page instanceof FakeFrame) page = page.parent
+    return page instanceof FakePage ? page.contents.filter((node) => node.type !== 'SLICE') : []
   }
 }
 
@@ -398,13 +435,24 @@ function matches(node: FakeSceneNode, criteria: FindCriteria): boolean {
   return true
 }
 
+/** What holds layers: a frame by default, or a group, section, component (set) or instance. */
+export type FakeContainerType = 'FRAME' | 'GROUP' | 'SECTION' | 'COMPONENT' | 'COMPONENT_SET' | 'INSTANCE'
+
 export class FakeFrame extends FakeSceneNode {
   readonly children: FakeSceneNode[] = []
   layoutMode: 'NONE' | 'HORIZONTAL' | 'VERTICAL' = 'NONE'
-  clipsContent = true
+  /** Undefined on a group, which has no such property in Figma. */
+  clipsContent: boolean | undefined
 
-  constructor(world: FakeWorld, name: string, box: Box, fills: ReadonlyArray<Paint> = [{ type: 'SOLID', color: { r: 1, g: 1, b: 1 } }]) {
-    super(world, 'FRAME', name, box, fills)
+  constructor(
+    world: FakeWorld,
+    name: string,
+    box: Box,
+    fills: ReadonlyArray<Paint> = [{ type: 'SOLID', color: { r: 1, g: 1, b: 1 } }],
+    type: FakeContainerType = 'FRAME'
+  ) {
+    super(world, type, name, box, fills)
+    this.clipsContent = type === 'GROUP' ? undefined : true
   }
 
   append(child: FakeSceneNode): void {
@@ -693,7 +741,7 @@ export interface FakeFigmaSnapshot {
   closeMessage: string | undefined
 }
 
-export interface FakeFigma extends FigmaPort<FakeSceneNode, FakeRectangle, FakePage> {
+export interface FakeFigma extends FigmaPort<FakeSceneNode, FakeRectangle, FakePage, FakeSlice> {
   currentPage: FakePage
   readonly root: FakeDocument
   readonly pages: FakePage[]
@@ -723,6 +771,13 @@ export interface FakeFigma extends FigmaPort<FakeSceneNode, FakeRectangle, FakeP
   createFrame(): FakeFrame
   addPage(name: string): FakePage
   frame(name: string, box: Box, parent?: FakeContainer, fills?: ReadonlyArray<Paint>): FakeFrame
+  /** A container of another type; a group gets no fills. */
+  container(type: FakeContainerType, name: string, box: Box, parent?: FakeContainer): FakeFrame
+  /** Every slice createSlice made, removed or not. */
+  readonly slices: ReadonlyArray<FakeSlice>
+  /** Makes every slice createSlice makes from now on fail to export. */
+  sliceExportsFail: boolean
+  createSlice(): FakeSlice
   rectangle(name: string, box: Box, parent?: FakeContainer): FakeRectangle
   text(name: string, box: Box, characters: string, parent?: FakeContainer, style?: FakeTextStyle): FakeText
   select(nodes: FakeSceneNode[]): void
@@ -801,6 +856,7 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
   const parameterOnce = new Set<(event: ParameterInputEvent) => void>()
   const uiListeners = new Set<(message: unknown) => void>()
   const pending = new Set<Promise<void>>()
+  const slices: FakeSlice[] = []
   let commits = 0
   let command = options.command ?? ''
   let parameters = options.parameters
@@ -1017,6 +1073,16 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
       world.attach(figma.currentPage, rect)
       return rect
     },
+    slices,
+    sliceExportsFail: false,
+    createSlice() {
+      ensureOpen('createSlice')
+      const slice = new FakeSlice(world)
+      slice.exportFails = figma.sliceExportsFail
+      world.attach(figma.currentPage, slice)
+      slices.push(slice)
+      return slice
+    },
     createFrame() {
       ensureOpen('createFrame')
       const frame = new FakeFrame(world, 'Frame', { x: 0, y: 0, width: 100, height: 100 })
@@ -1061,6 +1127,11 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
       const frame = new FakeFrame(world, name, box, fills)
       place(frame, parent)
       return frame
+    },
+    container(type, name, box, parent) {
+      const node = new FakeFrame(world, name, box, type === 'GROUP' ? [] : undefined, type)
+      place(node, parent)
+      return node
     },
     rectangle(name, box, parent) {
       const rect = new FakeRectangle(world, name, box)

@@ -52,6 +52,13 @@
  *   counts as accepted (the host took it) but reports no cost.
  * - The results of one task finish one after another over the latency (result i of n is ready at
  *   (i+1)/n of it), so getResponse shows partial progress; a sync answer waits for the last one.
+ *
+ * A test hook, not a Runware behaviour:
+ * - `answerFor`: a test that needs the answer to depend on the reference (the region-edit browser
+ *   test makes "the model's" answer from the crop it sent: text changed, colours shifted, moved a
+ *   pixel) passes a function from the reference bytes to the result's PNG bytes. It is used for
+ *   PNG output only and must return a PNG at the output size (checked; a wrong size fails the task
+ *   with a 500, never a silent mismatch). Without it the results are the fake's own images.
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -124,8 +131,20 @@ export type RunwarePollFault =
   | { kind: 'reset' } // destroys the socket without answering
   | { kind: 'not-found' } // taskFailedOrNotFound even for a task the fake has: a task not yet visible to polling
 
+/** What `answerFor` is given: the task's reference images as sent (decoded bytes), the output size and the result's seed. */
+export interface RunwareAnswerInput {
+  references: ReadonlyArray<Uint8Array>
+  width: number
+  height: number
+  seed: number
+  /** 0-based, within the task. */
+  index: number
+}
+
 export interface FakeRunwareOptions {
   apiKey: string
+  /** A test hook (see the header): the PNG bytes of each result, made from the references. */
+  answerFor?: (input: RunwareAnswerInput) => Uint8Array | Promise<Uint8Array>
   /** how long an accepted task takes: the wait before a sync answer, or the `processing` time of an async one (default 0) */
   latencyMs?: number
   /** USD reported as `cost` per result when the task sets includeCost (default: the model's price) */
@@ -411,6 +430,8 @@ type OutputImageFormat = 'PNG' | 'JPG' | 'WEBP'
 
 interface ValidInference {
   task: ImageInferenceTask
+  /** The reference images' bytes, in order (for `answerFor`). */
+  references: ReadonlyArray<Uint8Array>
   output: ImageDimensions
   spec: ModelSpec
 }
@@ -426,7 +447,7 @@ function validateImageInference(raw: Record<string, unknown>, knownImages: Reado
   const output = outputDimensions(task, references, spec.sizes)
   if (task.webhookURL !== undefined) throw fakeUnsupported('webhookURL: this fake does not deliver webhooks', 'webhookURL')
   if (task.uploadEndpoint !== undefined) throw fakeUnsupported('uploadEndpoint: this fake does not upload results', 'uploadEndpoint')
-  return { task, output, spec }
+  return { task, references: references.map((reference) => reference.bytes), output, spec }
 }
 
 /**
@@ -475,7 +496,11 @@ type SniffedType = keyof typeof MIME_BY_SNIFFED_TYPE
  * A reference is a Runware image UUID, an http(s) URL, a data URI or raw base64. The fake
  * knows only the UUIDs of images it generated itself, and never fetches URLs.
  */
-function decodeReferenceImage(value: string, index: number, knownImages: ReadonlyMap<string, StoredImage>): ImageDimensions {
+function decodeReferenceImage(
+  value: string,
+  index: number,
+  knownImages: ReadonlyMap<string, StoredImage>
+): ImageDimensions & { bytes: Uint8Array } {
   const parameter = `inputs.referenceImages.${index}`
   const fail = (why: string): RunwareRejection => reject('invalidReferenceImage', `Reference image ${index}: ${why}.`, parameter)
   if (/^https?:\/\//i.test(value)) {
@@ -503,7 +528,7 @@ function decodeReferenceImage(value: string, index: number, knownImages: Readonl
   if (declaredMime !== null && declaredMime !== MIME_BY_SNIFFED_TYPE[type]) {
     throw fail(`the data URI says ${declaredMime} but the bytes are ${MIME_BY_SNIFFED_TYPE[type]}`)
   }
-  return measure(bytes, fail)
+  return { ...measure(bytes, fail), bytes }
 }
 
 function sniffImageType(bytes: Uint8Array): SniffedType | null {
@@ -595,6 +620,7 @@ class FakeRunwareServer implements FakeRunware {
   private origin = ''
   private latencyMs: number
   private readonly costPerImage: number | undefined
+  private readonly answerFor: FakeRunwareOptions['answerFor']
   private readonly acceptedTasks: AcceptedTask[] = []
   private readonly recorded: RecordedRequest[] = []
   private readonly faults = new FaultQueue<RunwareFault>()
@@ -620,6 +646,7 @@ class FakeRunwareServer implements FakeRunware {
     this.apiKey = options.apiKey
     this.latencyMs = options.latencyMs ?? 0
     this.costPerImage = options.costPerImage
+    this.answerFor = options.answerFor
   }
 
   get accepted(): ReadonlyArray<AcceptedTask> {
@@ -806,7 +833,13 @@ class FakeRunwareServer implements FakeRunware {
     const baseSeed = task.seed ?? randomInt(SEED_RANGE)
     const count = task.numberResults
     const seeds = Array.from({ length: count }, (_, i) => (baseSeed + i) % SEED_RANGE)
-    const rendered = await Promise.all(seeds.map((seed) => renderImageAsync(task.outputFormat, output, seed, task.outputQuality)))
+    const rendered = await Promise.all(
+      seeds.map((seed, index) =>
+        this.answerFor !== undefined && task.outputFormat === 'PNG'
+          ? this.hookedAnswerAsync(this.answerFor, { references: valid.references, ...output, seed, index })
+          : renderImageAsync(task.outputFormat, output, seed, task.outputQuality)
+      )
+    )
     // The clock starts once the bytes exist, so the latency is what getResponse shows, however slow rendering was.
     const now = Date.now()
     const expiresAt =
@@ -838,6 +871,16 @@ class FakeRunwareServer implements FakeRunware {
     this.tasks.set(stored.taskUUID, stored)
     this.acceptedTasks.push({ taskUUID: stored.taskUUID, task: raw, at: now })
     return stored
+  }
+
+  /** The test hook's answer, held to what the fake promises of every result: a PNG at the output size. */
+  private async hookedAnswerAsync(answerFor: NonNullable<FakeRunwareOptions['answerFor']>, input: RunwareAnswerInput): Promise<Uint8Array> {
+    const bytes = await answerFor(input)
+    const size = sniffImageType(bytes) === 'png' ? imageSize(bytes) : undefined
+    if (size?.width !== input.width || size.height !== input.height) {
+      throw new Error(`answerFor must return a PNG of ${input.width}×${input.height}`)
+    }
+    return bytes
   }
 
   /** Every poll returns the full state, one item per result. Never bills. */

@@ -242,6 +242,68 @@ describe('the sandbox controller', () => {
     expect(figma.currentPage.children).toHaveLength(2)
   })
 
+  it('offers the area of layers selected inside a frame, with init and with each selection', async () => {
+    const { figma } = startPlugin()
+    const hero = figma.frame('Hero', { x: 0, y: 0, width: 1440, height: 900 })
+    const title = figma.text('Title', { x: 100, y: 80, width: 400, height: 60 }, 'Spring Sale', hero)
+    figma.select([title])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await figma.flushAsync()
+    const area = {
+      containerId: hero.id,
+      nodeIds: [title.id],
+      label: '“Spring Sale” in “Hero”',
+      rect: { x: 100, y: 80, width: 400, height: 60 }
+    }
+    const selections = figma.toUi.filter(
+      (message): message is Extract<PluginToUi, { type: 'selection' }> => (message as PluginToUi).type === 'selection'
+    )
+    expect(selections.at(-1)?.area).toMatchObject(area)
+    const [init] = await collect(figma, () => figma.sendFromUi({ type: 'ui-ready' }))
+    expect(init).toMatchObject({ type: 'init', area })
+
+    // A top-level frame is edited whole: no area, and no `area` key at all.
+    figma.select([hero])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await figma.flushAsync()
+    expect(figma.toUi.at(-1)).toMatchObject({ type: 'selection' })
+    expect(figma.toUi.at(-1)).not.toHaveProperty('area')
+    const [initWhole] = await collect(figma, () => figma.sendFromUi({ type: 'ui-ready' }))
+    expect(initWhole).not.toHaveProperty('area')
+  })
+
+  it('answers an area export with the crop and the frame render, or with export-failed', async () => {
+    const { figma } = startPlugin()
+    const hero = figma.frame('Hero', { x: 0, y: 0, width: 1440, height: 900 })
+    const button = figma.rectangle('Button', { x: 600, y: 500, width: 200, height: 60 }, hero)
+    const request = { type: 'export-area', containerId: hero.id, nodeIds: [button.id], outputSizes: [{ width: 1024, height: 1024 }] }
+    const [answer] = await collect(figma, () => figma.sendFromUi({ ...request, requestId: 'a' }))
+    expect(answer).toMatchObject({
+      type: 'area-exported',
+      requestId: 'a',
+      reference: { sourceId: hero.id, name: 'Hero', png: expect.any(Uint8Array) },
+      frame: { pixelWidth: 2880, pixelHeight: 1800, png: expect.any(Uint8Array) },
+      geometry: { area: { x: 600, y: 500, width: 200, height: 60 }, frameScale: 2 },
+      notes: []
+    })
+
+    const canceled = await collect(figma, () => {
+      figma.sendFromUi({ type: 'cancel', requestId: 'b' })
+      figma.sendFromUi({ ...request, requestId: 'b' })
+    })
+    expect(canceled).toEqual([])
+    expect(figma.slices.every((slice) => slice.removed)).toBe(true)
+
+    const failed = await collect(figma, () => figma.sendFromUi({ ...request, containerId: '0:gone', requestId: 'c' }))
+    expect(failed).toEqual([
+      {
+        type: 'export-failed',
+        requestId: 'c',
+        error: { code: 'source_missing', message: 'The frame of the area is no longer in this file.' }
+      }
+    ])
+  })
+
   it('reads unreadable stored settings as the defaults', async () => {
     const { figma } = startPlugin()
     figma.storage.set(SETTINGS_STORAGE_KEY, 'garbage')

@@ -47,6 +47,9 @@ export function editDeps(
     resizeAsync: async () => {
       throw new Error('no canvas in Node: results over 4096 px are resized only in the browser')
     },
+    prepareComposite: () => {
+      throw new Error('no canvas in Node: region edits are blended only in the browser')
+    },
     sleepAsync,
     now: Date.now,
     onProgress: (update) => progress.push(update.stage)

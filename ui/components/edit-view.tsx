@@ -3,6 +3,7 @@ import { fillPreset, replaceTextInstruction } from '../../shared/presets'
 import type { EditSession } from '../session/edit-session'
 import { panelViewModel } from '../session/panel-view-model'
 import type { PanelState } from '../state/panel-state'
+import { AreaChoice } from './area-choice'
 import { OptionsPanel } from './options-panel'
 import { OutcomePanel } from './outcome-panel'
 import { PresetChips } from './preset-chips'
@@ -38,6 +39,9 @@ export function EditView({ state, session, now }: EditViewProps) {
         disabled={busy}
         onMode={session.setMode}
       />
+      {view.area !== undefined && (
+        <AreaChoice offer={view.area.offer} scope={state.areaScope} disabled={busy} onChange={session.setAreaScope} />
+      )}
       <TypographyHelper
         texts={view.texts}
         prompt={state.prompt}

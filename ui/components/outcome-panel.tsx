@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../shared/errors'
+import { AreaOutcome } from './outcome/area-outcome'
 import { CanceledOutcome } from './outcome/canceled-outcome'
 import { costOf, PlacedSummary } from './outcome/placed-summary'
 import type { ItemState, Phase } from '../state/panel-state'
@@ -32,6 +33,7 @@ export function OutcomePanel({ phase, onDismiss, onOpenSettings, onPlaceAgain, o
   return (
     <section class={`card outcome ${failed.length === 0 ? 'success' : 'error'}`} role={failed.length === 0 ? 'status' : 'alert'}>
       {placed.length > 0 && <PlacedSummary phase={phase} placed={placed} layers={layers} cost={cost} />}
+      {placed.map((item) => item.area !== undefined && <AreaOutcome key={item.sourceId} area={item.area} />)}
       {failed.map((item) => (
         <div key={item.sourceId} class="failure">
           <p>

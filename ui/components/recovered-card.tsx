@@ -24,6 +24,11 @@ export function RecoveredCard({ recovered, disabled, onPlace, onDismiss }: Recov
                 {entry.job.sourceName} ·{' '}
                 {entry.state === 'ready' ? 'ready to place' : entry.state === 'placing' ? 'placing…' : 'still generating…'}
               </span>
+              {entry.pending?.area?.notes.map((note) => (
+                <span class="hint" key={note}>
+                  {note}
+                </span>
+              ))}
             </div>
             <div class="row">
               <button type="button" class="primary" disabled={disabled || entry.state !== 'ready'} onClick={() => onPlace(entry)}>

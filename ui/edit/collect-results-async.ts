@@ -1,8 +1,11 @@
+import type { AreaProvenance } from '../../shared/area/area-geometry'
 import type { ResultImage } from '../../shared/messages'
 import type { ProvenanceOptions } from '../../shared/provenance'
 import type { EditJob } from '../../shared/relay-api'
 import { fitForFigmaAsync } from '../image/fit-for-figma-async'
+import type { AreaSummary } from './area-summary'
 import type { EditDeps } from './edit-deps'
+import { resultProvenance } from './result-provenance'
 
 /** What a result needs besides its bytes: where it came from, for its provenance and placement. */
 export interface ResultContext {
@@ -12,6 +15,8 @@ export interface ResultContext {
   sourceName: string
   options: ProvenanceOptions
   parent?: { nodeId: string; relayJobId: string }
+  /** A region edit: the area its answer is blended into (the drift is measured later, per variant). */
+  area?: AreaProvenance
 }
 
 /** Results that are paid for and ready for the canvas; kept until placed so nothing is lost. */
@@ -20,11 +25,14 @@ export interface PendingPlacement {
   sourceId: string
   job: EditJob
   images: ResultImage[]
+  /** A region edit's before/after, drift and notes, for the outcome. */
+  area?: AreaSummary
 }
 
 /**
  * Downloads a succeeded job's images from the relay, fits them for Figma and writes their
- * provenance. Also used for a job that finished while the panel was closed.
+ * provenance. Also used for a job that finished while the panel was closed, and for a region
+ * edit's answers that could not be blended (placed as the model made them).
  */
 export async function collectResultsAsync(
   job: EditJob,
@@ -41,26 +49,7 @@ export async function collectResultsAsync(
       { bytes, contentType: image.contentType, width: image.width, height: image.height },
       deps.resizeAsync
     )
-    const seed = image.seed
-    images.push({
-      ...fitted,
-      provenance: {
-        version: 1,
-        prompt: context.prompt,
-        provider: job.provider,
-        model: job.model,
-        ...(seed === undefined ? {} : { seed }),
-        options: context.options,
-        sourceId: context.sourceId,
-        sourceName: context.sourceName,
-        relayJobId: job.id,
-        variant: index + 1,
-        resultWidth: image.width,
-        resultHeight: image.height,
-        createdAt,
-        ...(context.parent === undefined ? {} : { parent: context.parent })
-      }
-    })
+    images.push({ ...fitted, provenance: resultProvenance(job, index, context, createdAt) })
   }
   return { requestId: context.requestId, sourceId: context.sourceId, job, images }
 }

@@ -1,12 +1,11 @@
-import { AppError } from '../../shared/errors'
 import { ProvenanceOptions } from '../../shared/provenance'
 import type { ProviderId } from '../../shared/models'
-import type { EditJob, ModelCapabilities } from '../../shared/relay-api'
+import type { ModelCapabilities } from '../../shared/relay-api'
 import type { EditOptions } from '../../shared/settings'
 import { toEditRequest } from '../../shared/to-edit-request'
-import { waitForEditAsync } from '../../client/wait-for-edit-async'
 import { collectResultsAsync, type PendingPlacement, type ResultContext } from './collect-results-async'
 import type { EditDeps } from './edit-deps'
+import { generateOnRelayAsync } from './generate-on-relay-async'
 
 export interface EditInput {
   requestId: string
@@ -31,40 +30,20 @@ export async function produceResultsAsync(input: EditInput, deps: EditDeps, sign
   const references = await deps.plugin.exportSelectionAsync(input.requestId, signal, input.nodeIds)
   const source = references[0]!
 
-  const uploadBytes = references.reduce((sum, reference) => sum + reference.png.byteLength, 0)
-  deps.onProgress({ stage: 'uploading', uploadBytes })
   const request = toEditRequest(input.prompt, input.options, input.capabilities, input.provider)
-  const settingsSent = ProvenanceOptions.parse(request)
-  const created = await deps.relay.createEditAsync(
-    request,
-    references.map((reference, index) => ({ bytes: reference.png, contentType: 'image/png', name: `reference-${index + 1}.png` })),
-    signal
-  )
-
   const context: ResultContext = {
     requestId: input.requestId,
     prompt: input.prompt,
     sourceId: source.sourceId,
     sourceName: source.name,
-    options: settingsSent,
+    options: ProvenanceOptions.parse(request),
     ...(input.parent === undefined ? {} : { parent: input.parent })
   }
-  deps.onJobCreated?.(created.id, context)
-  deps.onProgress({ stage: 'generating', jobId: created.id, status: created.status })
-  const cancelOnRelay = (): void => void deps.relay.cancelEditAsync(created.id).catch(() => undefined)
-  signal.addEventListener('abort', cancelOnRelay, { once: true })
-  let job: EditJob
-  try {
-    job = await waitForEditAsync(deps.relay, created.id, {
-      signal,
-      sleepAsync: deps.sleepAsync,
-      now: deps.now,
-      onUpdate: (update) => deps.onProgress({ stage: 'generating', jobId: update.id, status: update.status })
-    })
-  } finally {
-    signal.removeEventListener('abort', cancelOnRelay)
-  }
-  if (job.status !== 'succeeded') throw new AppError(job.error?.code ?? 'provider_error', job.error?.message)
-
+  const images = references.map((reference, index) => ({
+    bytes: reference.png,
+    contentType: 'image/png' as const,
+    name: `reference-${index + 1}.png`
+  }))
+  const job = await generateOnRelayAsync(request, images, context, deps, signal)
   return collectResultsAsync(job, context, deps, signal)
 }

@@ -6,7 +6,8 @@ import type { EditOptions } from '../../shared/settings'
 import type { ItemState } from '../state/panel-state'
 import { mapWithConcurrencyAsync } from './map-with-concurrency-async'
 import { placePendingAsync } from './place-pending-async'
-import { produceResultsAsync } from './produce-results-async'
+import { produceAreaResultsAsync, type AreaTarget } from './produce-area-results-async'
+import { produceResultsAsync, type EditInput } from './produce-results-async'
 import type { EditDeps } from './edit-deps'
 import type { PendingPlacement, ResultContext } from './collect-results-async'
 
@@ -17,6 +18,8 @@ export interface PlanItem {
   nodeIds: string[] | undefined
   /** The frame's size at 1×, for saying when a result has fewer pixels. */
   frame: { width: number; height: number }
+  /** “This area only”: edit the area of the container `sourceId` and blend the answer back into it. */
+  area?: AreaTarget
 }
 
 export interface Plan {
@@ -70,21 +73,20 @@ export async function runPlanAsync(
         callbacks.onItem(index, { stage: progress.stage, status: progress.status, uploadBytes: progress.uploadBytes }),
       onJobCreated: callbacks.onJobCreated
     }
+    const input: EditInput = {
+      requestId: randomId(),
+      prompt: plan.prompt,
+      options: plan.options,
+      capabilities: plan.capabilities,
+      provider: plan.provider,
+      ...(plan.parent === undefined ? {} : { parent: plan.parent })
+    }
     let pending: PendingPlacement
     try {
-      pending = await produceResultsAsync(
-        {
-          requestId: randomId(),
-          prompt: plan.prompt,
-          options: plan.options,
-          capabilities: plan.capabilities,
-          provider: plan.provider,
-          ...(item.nodeIds === undefined ? {} : { nodeIds: item.nodeIds }),
-          ...(plan.parent === undefined ? {} : { parent: plan.parent })
-        },
-        deps,
-        signal
-      )
+      pending =
+        item.area === undefined
+          ? await produceResultsAsync({ ...input, ...(item.nodeIds === undefined ? {} : { nodeIds: item.nodeIds }) }, deps, signal)
+          : await produceAreaResultsAsync({ ...input, area: item.area }, deps, signal)
     } catch (error) {
       if (!signal.aborted) callbacks.onItem(index, { stage: 'failed', error: toErrorInfo(error, 'provider_error') })
       throw error
@@ -98,7 +100,8 @@ export async function runPlanAsync(
         stage: 'done',
         nodeIds: placed.nodeIds,
         ...(pending.job.cost === undefined ? {} : { costUsd: pending.job.cost, costEstimated: pending.job.costEstimated === true }),
-        ...(note === undefined ? {} : { resolutionNote: note })
+        ...(note === undefined ? {} : { resolutionNote: note }),
+        ...(pending.area === undefined ? {} : { area: pending.area })
       })
     } catch (error) {
       // Paid for but not on the canvas: keep it so it can be placed again.

@@ -10,6 +10,12 @@ export interface PluginPort {
 
 type Listener = (message: PluginToUi) => void
 
+/** What a region edit asks of the sandbox: the area of `nodeIds` (or `rect`) in the container. */
+export type AreaExportRequest = Omit<Extract<UiToPluginInput, { type: 'export-area' }>, 'type' | 'requestId'>
+
+/** The crop for the model, the container at full resolution, where each sits, and notes for the designer. */
+export type AreaExport = Omit<Extract<PluginToUi, { type: 'area-exported' }>, 'type' | 'requestId'>
+
 function toError(info: ErrorInfo): AppError {
   return new AppError(info.code, info.message)
 }
@@ -20,6 +26,8 @@ export interface PluginBridge {
   on(listener: Listener): () => void
   post(message: UiToPluginInput): void
   exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]>
+  /** A region edit's exports; rejects with the sandbox's error when the area cannot be exported. */
+  exportAreaAsync(requestId: string, request: AreaExportRequest, signal: AbortSignal): Promise<AreaExport>
   /** Still resolves after an abort when the sandbox had placed the images already. */
   placeResultsAsync(
     requestId: string,
@@ -59,6 +67,20 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
           port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
         match: (message) => {
           if (message.type === 'exported' && message.requestId === requestId) return message.references
+          if (message.type === 'export-failed' && message.requestId === requestId) return toError(message.error)
+          return undefined
+        },
+        signal,
+        onAbort: () => port.post({ type: 'cancel', requestId })
+      })
+    },
+
+    exportAreaAsync(requestId: string, request: AreaExportRequest, signal: AbortSignal): Promise<AreaExport> {
+      return requestReplyAsync(on, {
+        send: () => port.post({ type: 'export-area', requestId, ...request }),
+        match: (message) => {
+          if (message.type === 'area-exported' && message.requestId === requestId)
+            return { reference: message.reference, frame: message.frame, geometry: message.geometry, notes: message.notes }
           if (message.type === 'export-failed' && message.requestId === requestId) return toError(message.error)
           return undefined
         },

@@ -6,10 +6,12 @@ import type { PluginToUi } from '../../shared/messages'
 import type { EditOptions, Settings } from '../../shared/settings'
 import type { RelayClient } from '../../client/relay-client'
 import type { PendingPlacement } from '../edit/collect-results-async'
+import type { AreaCompositor } from '../image/area-compositor'
 import type { ImageResizer } from '../image/fit-for-figma-async'
 import type { PluginBridge } from '../plugin/plugin-bridge'
-import type { PanelState, Recovered, SelectionMode } from '../state/panel-state'
+import type { AreaScope, PanelState, Recovered, SelectionMode } from '../state/panel-state'
 import { resolveChoice } from '../state/resolve-choice'
+import { areaOutputSizes } from '../edit/area-output-sizes'
 import { createEditWorkflows, type EditWorkflows } from './edit-workflows'
 import { createPanelStore, type PanelStore } from './panel-store'
 import { panelViewModel, selectionPlan } from './panel-view-model'
@@ -19,6 +21,7 @@ export interface EditSessionDeps {
   /** A client for one relay: the shared one in client/ in the panel, a fake in tests. */
   relayFor: (baseUrl: string, token: string) => RelayClient
   resizeAsync: ImageResizer
+  prepareComposite: AreaCompositor
   now: () => number
   sleepAsync: (ms: number, signal: AbortSignal) => Promise<void>
   randomId: () => string
@@ -51,6 +54,8 @@ export interface EditSession {
   reusePrompt(prompt: string): void
   show(view: PanelState['view']): void
   setMode(mode: SelectionMode): void
+  /** With layers selected inside a frame: edit only their area, or the whole frame. */
+  setAreaScope(scope: AreaScope): void
   dismissOutcome(): void
   selectNodes(nodeIds: string[]): void
 }
@@ -121,13 +126,26 @@ function launchVariation({ store, workflows }: SessionContext): void {
   store.dispatch({ type: 'prompt', prompt: result.prompt })
   const options: EditOptions = { ...state.settings.options, model: result.model, provider: result.provider, seed: null, numImages: 1 }
   const choice = resolveChoice(state.connection.kind === 'ok' ? state.connection.models : undefined, options)
+  // A region result's variation edits the same area of the same frame again.
+  const area = result.area
   void workflows.runAsync({
     items: [
       {
         sourceId: result.sourceId,
         name: result.sourceName,
         nodeIds: [result.sourceId],
-        frame: { width: source.width, height: source.height }
+        frame: { width: source.width, height: source.height },
+        ...(area === undefined
+          ? {}
+          : {
+              area: {
+                containerId: area.containerId,
+                nodeIds: area.nodeIds,
+                rect: area.geometry.area,
+                label: area.label,
+                outputSizes: areaOutputSizes(result.provider, result.model)
+              }
+            })
       }
     ],
     prompt: result.prompt,
@@ -154,6 +172,7 @@ function handleInit(ctx: SessionContext, message: Extract<PluginToUi, { type: 'i
     type: 'init',
     settings: message.settings,
     selection: message.selection,
+    ...(message.area === undefined ? {} : { area: message.area }),
     launch,
     history: message.history,
     pendingJobs: message.pendingJobs
@@ -173,7 +192,11 @@ function handleMessage(ctx: SessionContext, message: PluginToUi): void {
     case 'init':
       return handleInit(ctx, message)
     case 'selection':
-      return store.dispatch({ type: 'selection', selection: message.selection })
+      return store.dispatch({
+        type: 'selection',
+        selection: message.selection,
+        ...(message.area === undefined ? {} : { area: message.area })
+      })
     case 'settings-saved':
       return applySettings(ctx, message.settings)
     case 'history':
@@ -182,6 +205,7 @@ function handleMessage(ctx: SessionContext, message: PluginToUi): void {
       if (message.found === 0) store.dispatch({ type: 'notice', notice: 'That result is no longer in this file.' })
       return
     case 'exported':
+    case 'area-exported':
     case 'export-failed':
     case 'placed':
     case 'place-failed':
@@ -250,6 +274,7 @@ export function createEditSession(deps: EditSessionDeps): EditSession {
     },
     show: (view) => dispatch({ type: 'show', view }),
     setMode: (mode) => dispatch({ type: 'mode', mode }),
+    setAreaScope: (scope) => dispatch({ type: 'area-scope', scope }),
     dismissOutcome: () => dispatch({ type: 'dismiss' }),
     selectNodes(nodeIds) {
       if (nodeIds.length > 0) bridge.post({ type: 'select-nodes', nodeIds })

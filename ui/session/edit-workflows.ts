@@ -4,6 +4,7 @@ import type { Settings } from '../../shared/settings'
 import { waitForEditAsync } from '../../client/wait-for-edit-async'
 import { collectResultsAsync, type PendingPlacement, type ResultContext } from '../edit/collect-results-async'
 import { placePendingAsync } from '../edit/place-pending-async'
+import { recoverAreaResultsAsync } from '../edit/recover-area-results-async'
 import type { EditDeps } from '../edit/edit-deps'
 import { runPlanAsync, type Plan } from '../edit/run-plan-async'
 import type { ItemState, Recovered } from '../state/panel-state'
@@ -36,9 +37,11 @@ function editDepsFor({ deps }: WorkflowContext, settings: Settings): EditDeps {
     plugin: deps.bridge,
     relay: deps.relayFor(settings.relayUrl, settings.token),
     resizeAsync: deps.resizeAsync,
+    prepareComposite: deps.prepareComposite,
     sleepAsync: deps.sleepAsync,
     now: deps.now,
-    onProgress: () => undefined
+    onProgress: () => undefined,
+    log: deps.log
   }
 }
 
@@ -168,12 +171,12 @@ async function recoverAsync(ctx: WorkflowContext, entry: Recovered): Promise<voi
       options: job.options,
       ...(job.parent === undefined ? {} : { parent: job.parent })
     }
-    const pending = await collectResultsAsync(
-      finished,
-      context,
-      { ...editDepsFor(ctx, store.getState().settings), relay },
-      new AbortController().signal
-    )
+    const editDeps = { ...editDepsFor(ctx, store.getState().settings), relay }
+    const signal = new AbortController().signal
+    const pending =
+      job.area === undefined
+        ? await collectResultsAsync(finished, context, editDeps, signal)
+        : await recoverAreaResultsAsync(finished, { ...context, area: job.area }, editDeps, signal)
     store.dispatch({ type: 'recovered', jobId: job.jobId, patch: { state: 'ready', pending } })
   } catch (error) {
     deps.bridge.post({ type: 'forget-job', jobId: job.jobId })

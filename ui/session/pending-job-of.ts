@@ -11,6 +11,7 @@ export function pendingJobOf(jobId: string, context: ResultContext, relayUrl: st
     prompt: context.prompt,
     options: context.options,
     createdAt: new Date(now).toISOString(),
-    ...(context.parent === undefined ? {} : { parent: context.parent })
+    ...(context.parent === undefined ? {} : { parent: context.parent }),
+    ...(context.area === undefined ? {} : { area: context.area })
   }
 }

@@ -1,7 +1,9 @@
+import type { AreaOffer } from '../../shared/area/area-geometry'
 import type { ErrorInfo } from '../../shared/errors'
 import type { HistoryEntry, LaunchCommand, PendingJob, SelectionItem } from '../../shared/messages'
 import type { Health, JobStatus, ModelsResponse, OwnerUsage } from '../../shared/relay-api'
 import { DEFAULT_SETTINGS, type EditOptions, type Settings } from '../../shared/settings'
+import type { AreaSummary } from '../edit/area-summary'
 import type { EditStage } from '../edit/edit-deps'
 import type { PendingPlacement } from '../edit/collect-results-async'
 
@@ -21,6 +23,8 @@ export interface ItemState {
   error?: ErrorInfo
   /** A paid result that could not be placed: kept so it can be placed again. */
   pending?: PendingPlacement
+  /** A region edit's before/after, drift warning and notes. */
+  area?: AreaSummary
 }
 
 export type Phase =
@@ -45,12 +49,18 @@ export interface Recovered {
 
 export type SelectionMode = 'together' | 'each'
 
+/** With layers selected inside a frame: edit only their area, or the whole frame. */
+export type AreaScope = 'area' | 'frame'
+
 export interface PanelState {
   ready: boolean
   view: 'edit' | 'history' | 'settings'
   launch: { command: LaunchCommand; instruction?: string }
   settings: Settings
   selection: SelectionItem[]
+  /** The area the sandbox offers for the selection (layers inside a frame); undefined otherwise. */
+  area: AreaOffer | undefined
+  areaScope: AreaScope
   mode: SelectionMode
   prompt: string
   /** A range of the instruction to select once (after a template or a text layer is inserted). */
@@ -67,11 +77,13 @@ export type PanelAction =
       type: 'init'
       settings: Settings
       selection: SelectionItem[]
+      area?: AreaOffer
       launch: PanelState['launch']
       history: HistoryEntry[]
       pendingJobs: PendingJob[]
     }
-  | { type: 'selection'; selection: SelectionItem[] }
+  | { type: 'selection'; selection: SelectionItem[]; area?: AreaOffer }
+  | { type: 'area-scope'; scope: AreaScope }
   | { type: 'settings-saved'; settings: Settings }
   | { type: 'show'; view: PanelState['view'] }
   | { type: 'mode'; mode: SelectionMode }
@@ -94,6 +106,8 @@ export const INITIAL_STATE: PanelState = {
   launch: { command: 'open' },
   settings: DEFAULT_SETTINGS,
   selection: [],
+  area: undefined,
+  areaScope: 'area',
   mode: 'each',
   prompt: '',
   promptSelection: undefined,
@@ -112,22 +126,35 @@ function patchItem(items: ItemState[], index: number, patch: Partial<ItemState>,
   })
 }
 
+/** “This area only” is the default again whenever other layers are selected; the choice holds while they stay selected. */
+function withArea(state: PanelState, area: AreaOffer | undefined): Pick<PanelState, 'area' | 'areaScope'> {
+  const sameLayers = area !== undefined && state.area !== undefined && area.nodeIds.join() === state.area.nodeIds.join()
+  return { area, areaScope: sameLayers ? state.areaScope : 'area' }
+}
+
+function opened(state: PanelState, action: Extract<PanelAction, { type: 'init' }>): PanelState {
+  return {
+    ...state,
+    ready: true,
+    settings: action.settings,
+    selection: action.selection,
+    ...withArea(state, action.area),
+    launch: action.launch,
+    history: action.history,
+    recovered: action.pendingJobs.map((job) => ({ job, state: 'checking' })),
+    prompt: action.launch.instruction ?? state.prompt,
+    view: action.settings.token === '' && action.launch.command !== 'quick' ? 'settings' : 'edit'
+  }
+}
+
 export function panelReducer(state: PanelState, action: PanelAction): PanelState {
   switch (action.type) {
     case 'init':
-      return {
-        ...state,
-        ready: true,
-        settings: action.settings,
-        selection: action.selection,
-        launch: action.launch,
-        history: action.history,
-        recovered: action.pendingJobs.map((job) => ({ job, state: 'checking' })),
-        prompt: action.launch.instruction ?? state.prompt,
-        view: action.settings.token === '' && action.launch.command !== 'quick' ? 'settings' : 'edit'
-      }
+      return opened(state, action)
     case 'selection':
-      return { ...state, selection: action.selection }
+      return { ...state, selection: action.selection, ...withArea(state, action.area) }
+    case 'area-scope':
+      return { ...state, areaScope: action.scope }
     case 'settings-saved':
       return { ...state, settings: action.settings }
     case 'show':

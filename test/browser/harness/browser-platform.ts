@@ -1,6 +1,6 @@
 import type { FakeFigmaPlatform, FakeUiHost } from '../../fakes/fake-figma'
 import { figmaThemeStyle, type FigmaTheme } from '../figma-theme'
-import { renderNodeAsync, type BitmapCache } from './draw-nodes'
+import { renderNodesAsync, type BitmapCache } from './draw-nodes'
 import { sha1Hex, sniffImage } from './image-bytes'
 
 /** The plugin id Figma puts beside each message it relays to the UI. */
@@ -124,7 +124,7 @@ export function createBrowserPlatform(document: Document, theme: FigmaTheme, net
   return {
     hashImage: sha1Hex,
     sniffImage,
-    renderAsync: ({ node, format, width, height, imageBytes }) => renderNodeAsync(node, format, width, height, imageBytes, bitmaps),
+    renderAsync: (request) => renderNodesAsync(request, bitmaps),
     ui: createIframeUiHost(document, theme, networkAccess)
   }
 }

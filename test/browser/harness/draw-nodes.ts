@@ -1,4 +1,4 @@
-import { FakeFrame, FakeRectangle, FakeText, type FakeSceneNode } from '../../fakes/fake-figma'
+import { FakeFrame, FakeRectangle, FakeText, type FakeRenderRequest, type FakeSceneNode } from '../../fakes/fake-figma'
 
 /**
  * Draws fake Figma nodes on a 2D canvas, in design coordinates (the caller sets the transform):
@@ -129,7 +129,8 @@ function drawLabel(ctx: Context2D, node: FakeSceneNode, box: Rect): void {
 
 /** Draws `node` and what it contains at their absolute positions. */
 export function drawNode(ctx: Context2D, node: FakeSceneNode, bitmaps: ReadonlyMap<string, ImageBitmap>): void {
-  if (!node.visible) return
+  // A slice is invisible: it only marks what to export.
+  if (!node.visible || node.type === 'SLICE') return
   const box = node.absoluteBoundingBox
   if (box === null) return
   const fills = node.fills
@@ -164,16 +165,13 @@ export function drawNode(ctx: Context2D, node: FakeSceneNode, bitmaps: ReadonlyM
   }
 }
 
-/** What exportAsync returns: the node alone, scaled to exactly width×height pixels. */
-export async function renderNodeAsync(
-  node: FakeSceneNode,
-  format: 'PNG' | 'JPG',
-  width: number,
-  height: number,
-  imageBytes: (hash: string) => Uint8Array | undefined,
-  cache: BitmapCache
-): Promise<Uint8Array> {
-  const bitmaps = await loadBitmapsAsync([node], imageBytes, cache)
+/**
+ * What exportAsync returns: `nodes` (a node alone, or a slice's page layers) drawn at their page
+ * positions, with `box` scaled to exactly width×height pixels.
+ */
+export async function renderNodesAsync(request: FakeRenderRequest, cache: BitmapCache): Promise<Uint8Array> {
+  const { nodes, box, format, width, height, imageBytes } = request
+  const bitmaps = await loadBitmapsAsync(nodes, imageBytes, cache)
   const canvas = new OffscreenCanvas(width, height)
   const ctx = canvas.getContext('2d')
   if (ctx === null) throw new Error('OffscreenCanvas has no 2D context')
@@ -182,9 +180,8 @@ export async function renderNodeAsync(
     ctx.fillStyle = '#fff'
     ctx.fillRect(0, 0, width, height)
   }
-  const box = node.absoluteBoundingBox ?? { x: 0, y: 0, width: node.width, height: node.height }
   ctx.setTransform(width / box.width, 0, 0, height / box.height, (-box.x * width) / box.width, (-box.y * height) / box.height)
-  drawNode(ctx, node, bitmaps)
+  for (const node of nodes) drawNode(ctx, node, bitmaps)
   const blob = await canvas.convertToBlob({ type: format === 'PNG' ? 'image/png' : 'image/jpeg', quality: 0.9 })
   return new Uint8Array(await blob.arrayBuffer())
 }

@@ -46,9 +46,12 @@ body.dark { background: #1e1e1e; color: #ffffff; --window-bg: #2c2c2c; --window-
 const nodeOnlyStub: esbuild.Plugin = {
   name: 'node-only-stub',
   setup(build) {
-    build.onResolve({ filter: /^(node:crypto|image-size)$|\/make-image$/ }, (args) => ({ path: args.path, namespace: 'node-only' }))
+    build.onResolve({ filter: /^(node:crypto|image-size)$|\/(make-image|paint-nodes)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'node-only'
+    }))
     build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
-      contents: ['createHash', 'imageSize', 'makePng', 'makeJpeg']
+      contents: ['createHash', 'imageSize', 'makePng', 'makeJpeg', 'encodePainted']
         .map(
           (name) =>
             `export const ${name} = () => { throw new Error('${name} (${args.path}) is Node-only: the browser harness passes its own FakeFigmaPlatform') }`
