@@ -6,5 +6,5 @@ import { currentMutationArea } from './scripts/mutation-areas.mjs'
 // Not mergeConfig: it would append these lists to the base's `include`, which takes every test.
 export default defineConfig({
   ...base,
-  test: { ...base.test, include: currentMutationArea().tests, exclude: [] }
+  test: { ...base.test, include: currentMutationArea().tests, exclude: currentMutationArea().exclude ?? [] }
 })
