@@ -207,7 +207,9 @@ export async function measureClientPathAsync(): Promise<Section> {
         const figma = await openFigmaAsync(page, {
           storage: { [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl, token: BENCH_TOKEN } },
           setup: selectRepresentativeFrame,
-          setupArg
+          setupArg,
+          // As a developer adds the relay they run to the manifest's devAllowedDomains.
+          extraDevAllowedDomains: [relayUrl]
         })
         const ui = figma.panel
         await ui.getByText(`${FRAME.width} × ${FRAME.height}`).waitFor()
@@ -216,7 +218,13 @@ export async function measureClientPathAsync(): Promise<Section> {
         preflights = 0
         const before = wire()
         await ui.getByRole('button', { name: 'Edit', exact: true }).click()
-        await ui.getByText('Result placed').waitFor({ timeout: 30_000 })
+        await ui
+          .getByText('Result placed')
+          .waitFor({ timeout: 30_000 })
+          .catch(async (error: unknown) => {
+            await page.screenshot({ path: 'test-output/bench-client-failed.png' })
+            throw error
+          })
         const after = wire()
         const inPanel = await figma.panelFrame!.evaluate(() => (window as unknown as { __benchMarks: Mark[] }).__benchMarks)
         const inPage = await page.evaluate(() => (window as unknown as { __benchHostMarks: Mark[] }).__benchHostMarks)
