@@ -50,7 +50,9 @@ export async function startRelayChildAsync(hostUrl: string, options: { cpuProfil
   const tokensFile = join(cwd, 'tokens.json')
   writeFileSync(
     tokensFile,
-    JSON.stringify({ tokens: [{ token: BENCH_TOKEN, owner: 'bench', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: 1000 }] })
+    JSON.stringify({
+      tokens: [{ token: BENCH_TOKEN, owner: 'bench', dailyBudgetUsd: null, requestsPerMinute: 10_000, maxRunningEdits: 1000 }]
+    })
   )
   const child = await startChildAsync<{ url: string }>(
     'relay',
