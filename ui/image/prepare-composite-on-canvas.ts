@@ -1,3 +1,5 @@
+import { cropRgba } from '../../shared/area/crop-rgba'
+import { pasteRgba } from '../../shared/area/paste-rgba'
 import type { AreaGeometry } from '../../shared/area/area-geometry'
 import { areaPixelRects } from '../../shared/area/area-pixel-rects'
 import { compositeArea } from '../../shared/area/composite-area'
@@ -48,9 +50,11 @@ async function encodeAsync(canvas: OffscreenCanvas): Promise<PngImage> {
   return { png: new Uint8Array(await blob.arrayBuffer()), width: canvas.width, height: canvas.height }
 }
 
-function encodePixelsAsync(pixels: ImageData): Promise<PngImage> {
+function encodePixelsAsync(pixels: RgbaImage): Promise<PngImage> {
   const { canvas, context } = canvasOf(pixels.width, pixels.height)
-  context.putImageData(pixels, 0, 0)
+  const data = context.createImageData(pixels.width, pixels.height)
+  data.data.set(pixels.data)
+  context.putImageData(data, 0, 0)
   return encodeAsync(canvas)
 }
 
@@ -63,29 +67,13 @@ interface DecodedFrame {
   crop: PixelRect
   areaInCrop: PixelRect
   compare: PixelRect
-  base: ImageData
+  base: RgbaImage
   before: Promise<PngImage>
 }
 
 function hasTransparency(pixels: ImageData): boolean {
   for (let i = 3; i < pixels.data.length; i += 4) if (pixels.data[i] !== 255) return true
   return false
-}
-
-function cropOf(image: RgbaImage, rect: PixelRect): ImageData {
-  const out = new ImageData(rect.width, rect.height)
-  for (let y = 0; y < rect.height; y += 1) {
-    const from = ((rect.y + y) * image.width + rect.x) * 4
-    out.data.set(image.data.subarray(from, from + rect.width * 4), y * rect.width * 4)
-  }
-  return out
-}
-
-function paste(into: RgbaImage, pixels: RgbaImage, at: PixelRect): void {
-  for (let y = 0; y < pixels.height; y += 1) {
-    const row = pixels.data.subarray(y * pixels.width * 4, (y + 1) * pixels.width * 4)
-    into.data.set(row, ((at.y + y) * into.width + at.x) * 4)
-  }
 }
 
 async function decodeFrameAsync(frame: PngImage, geometry: AreaGeometry): Promise<DecodedFrame> {
@@ -101,16 +89,15 @@ async function decodeFrameAsync(frame: PngImage, geometry: AreaGeometry): Promis
   const area = { x: crop.x + areaInCrop.x, y: crop.y + areaInCrop.y, width: areaInCrop.width, height: areaInCrop.height }
   const compare = grow(area, COMPARE_MARGIN_PX, crop)
   const source = exact ?? drawn
-  const before = encodePixelsAsync(cropOf(source, compare))
+  const before = encodePixelsAsync(cropRgba(source, compare))
   before.catch(() => undefined)
-  return { canvas, context, exact, crop, areaInCrop, compare, base: cropOf(source, crop), before }
+  return { canvas, context, exact, crop, areaInCrop, compare, base: cropRgba(source, crop), before }
 }
 
 /** A frame with transparency: its exact pixels with the crop replaced, encoded without a canvas. */
 async function encodeExactAsync(frame: DecodedFrame, exact: RgbaImage, pixels: RgbaImage): Promise<{ image: PngImage; after: PngImage }> {
-  const out: RgbaImage = { data: new Uint8ClampedArray(exact.data), width: exact.width, height: exact.height }
-  paste(out, pixels, frame.crop)
-  const [png, after] = await Promise.all([encodePngRgbaAsync(out), encodePixelsAsync(cropOf(out, frame.compare))])
+  const out = pasteRgba(exact, pixels, frame.crop.x, frame.crop.y)
+  const [png, after] = await Promise.all([encodePngRgbaAsync(out), encodePixelsAsync(cropRgba(out, frame.compare))])
   return { image: { png, width: out.width, height: out.height }, after }
 }
 
