@@ -8,8 +8,13 @@
 export const AREA_MIN_SIDE = 8
 /** Context around the area on every side: at least this many design pixels… */
 export const AREA_CONTEXT_MIN_PX = 96
-/** …and at least this share of the area's longer side, so the crop is about twice the area. */
-export const AREA_CONTEXT_SHARE = 0.5
+/**
+ * …and at least this share of the area's longer side, so the crop is about one and a half times the
+ * area: the model still sees the type, its background and the neighbours, and at ~1 MP it draws a
+ * headline at over twice the detail a whole-frame edit gives it (a larger share would trade detail
+ * for context the model does not need to change a few words).
+ */
+export const AREA_CONTEXT_SHARE = 0.25
 /** Figma exports at most 4×; a higher crop scale would only cost upload for pixels the model then shrinks. */
 export const AREA_CROP_MAX_SCALE = 4
 /** The frame render's scale: 2× keeps text and vectors crisp on Retina screens once the result is placed. */

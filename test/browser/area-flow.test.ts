@@ -225,8 +225,9 @@ describe('region edits in the browser', () => {
     expect(unchanged.total).toBeGreaterThan(2880 * 1800 * 0.9)
     expect(unchanged.same).toBe(unchanged.total)
     expect(resultPerAxis).toBeGreaterThanOrEqual(2)
-    // What the model itself drew there is finer than today's too (the crop is about twice the headline, at ~1 MP).
-    expect(modelPerAxis).toBeGreaterThan(1)
+    // What the model itself drew there, not only the pixels it was enlarged to: the crop is about one
+    // and a half times the headline, at ~1 MP.
+    expect(modelPerAxis).toBeGreaterThanOrEqual(2)
     expect(step.pairs).toBeGreaterThan(1000)
     expect(step.max).toBeLessThanOrEqual(2)
     expect(changed).toBeGreaterThan(500)

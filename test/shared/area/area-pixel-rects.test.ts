@@ -20,8 +20,8 @@ describe('the crop and the area in frame-render pixels', () => {
   it('doubles a 2× hero exactly', () => {
     const planned = planAreaGeometry({ x: 400, y: 300, width: 640, height: 200 }, { width: 1440, height: 900 }, KONTEXT_SIZES).geometry
     expect(areaPixelRects(planned, { width: 2880, height: 1800 })).toEqual({
-      crop: { x: 160, y: 0, width: 2560, height: 1708 },
-      areaInCrop: { x: 640, y: 600, width: 1280, height: 400 }
+      crop: { x: 476, y: 280, width: 1928, height: 1040 },
+      areaInCrop: { x: 324, y: 320, width: 1280, height: 400 }
     })
   })
 

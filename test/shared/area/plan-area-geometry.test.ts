@@ -8,15 +8,16 @@ import { nearestSize } from '../../../shared/nearest-size'
 const HERO = { width: 1440, height: 900 }
 
 describe('planning a region edit: the crop', () => {
-  it('gives a 1440×900 hero a 2880×1800 render and a ~1 MP crop at 3:2 around a headline', () => {
-    // Context max(96, 640 / 2) = 320 a side: 1280×840 (1.52), nearest 3:2, so the height grows to 853.3.
+  it('gives a 1440×900 hero a 2880×1800 render and a ~1 MP crop at 16:9 around a headline', () => {
+    // Context max(96, 640 / 4) = 160 a side: 960×520 (1.846), nearest 16:9 (1.851), so the width
+    // grows to 962.6: centred on x = 720, 238.7…1201.3, outward to 238…1202.
     const { geometry, notes } = planAreaGeometry({ x: 400, y: 300, width: 640, height: 200 }, HERO, KONTEXT_SIZES)
     expect(geometry).toEqual({
       containerWidth: 1440,
       containerHeight: 900,
       area: { x: 400, y: 300, width: 640, height: 200 },
-      crop: { x: 80, y: 0, width: 1280, height: 854 },
-      cropScale: Math.sqrt(1_000_000 / (1280 * 854)),
+      crop: { x: 238, y: 140, width: 964, height: 520 },
+      cropScale: Math.sqrt(1_000_000 / (964 * 520)),
       frameScale: 2
     })
     expect(geometry.containerWidth * geometry.frameScale).toBe(2880)
@@ -32,12 +33,12 @@ describe('planning a region edit: the crop', () => {
     expect(geometry.cropScale).toBe(4)
   })
 
-  it('takes context of half the longer side once that passes 96 px', () => {
-    // 194 / 2 = 97 > 96: 194 + 2 × 97 = 388 wide, 10 + 2 × 97 = 204 high (1.9), nearest 16:9: the width stays.
-    const { geometry } = planAreaGeometry({ x: 600, y: 400, width: 194, height: 10 }, HERO, KONTEXT_SIZES)
-    expect(geometry.crop.width).toBe(388)
-    // 192 / 2 = 96: the floor still holds, 192 + 192 = 384.
-    expect(planAreaGeometry({ x: 600, y: 400, width: 192, height: 10 }, HERO, KONTEXT_SIZES).geometry.crop.width).toBe(384)
+  it('takes context of a quarter of the longer side once that passes 96 px', () => {
+    // 388 / 4 = 97 > 96: 388 + 2 × 97 = 582 wide, 10 + 2 × 97 = 204 high (2.85), nearest 21:9: the width stays.
+    const { geometry } = planAreaGeometry({ x: 600, y: 400, width: 388, height: 10 }, HERO, KONTEXT_SIZES)
+    expect(geometry.crop.width).toBe(582)
+    // 384 / 4 = 96: the floor still holds, 384 + 192 = 576.
+    expect(planAreaGeometry({ x: 600, y: 400, width: 384, height: 10 }, HERO, KONTEXT_SIZES).geometry.crop.width).toBe(576)
   })
 
   it('shifts the crop inside at the top-left corner', () => {
@@ -59,18 +60,21 @@ describe('planning a region edit: the crop', () => {
   })
 
   it('cuts one side and shifts the other for a very tall area', () => {
-    // 30×1800: context 900, 1830×3600 (0.508), nearest 9:16: 1944.8 wide; the height is cut to 2000.
+    // 30×1800: context 450, 930×2700 (0.344), nearest 9:21 (0.429): 1157.1 wide, centred on
+    // x = 1415, 836.4…1993.6, outward to 836…1994; the height is cut to 2000.
     const { geometry } = planAreaGeometry({ x: 1400, y: 100, width: 30, height: 1800 }, { width: 3000, height: 2000 }, KONTEXT_SIZES)
-    expect(geometry.crop).toEqual({ x: 442, y: 0, width: 1946, height: 2000 })
+    expect(geometry.crop).toEqual({ x: 836, y: 0, width: 1158, height: 2000 })
     expect(geometry.frameScale).toBe(1.36)
   })
 
-  it('grows a very wide area to 16:9 and holds the crop to 1568 px on the long side', () => {
-    // 2000×20: context 1000, 4000×2020 (1.98), nearest 16:9: 2160.9 high, centred on y = 1410.
+  it('grows a very wide area to 21:9 and renders its 5000 px container below 1×', () => {
+    // 2000×20: context 500, 3000×1020 (2.94), nearest 21:9: 1285.7 high, centred on y = 1410,
+    // 767.1…2052.9, outward to 767…2053.
     const container = { width: 5000, height: 3000 }
     const { geometry, notes } = planAreaGeometry({ x: 1500, y: 1400, width: 2000, height: 20 }, container, KONTEXT_SIZES)
-    expect(geometry.crop).toEqual({ x: 500, y: 329, width: 4000, height: 2162 })
-    expect(geometry.cropScale).toBe(Math.sqrt(1_000_000 / (4000 * 2162)))
+    expect(geometry.crop).toEqual({ x: 1000, y: 767, width: 3000, height: 1286 })
+    // √(1 MP / (3000 × 1286)) = 0.509 < 1568 / 3000 = 0.523.
+    expect(geometry.cropScale).toBe(Math.sqrt(1_000_000 / (3000 * 1286)))
     expect(geometry.frameScale).toBe(0.81)
     expect(notes).toEqual(['The frame is larger than 4096 px, so the result is at 0.81×.'])
   })
@@ -82,17 +86,19 @@ describe('planning a region edit: the crop', () => {
     expect(geometry.cropScale).toBe(1568 / 3000)
   })
 
-  it('takes Kontext [dev]’s 1328×800 where [pro] takes 3:2', () => {
-    // 800×200: context 400, 1600×1000 (1.6): dev's nearest is 1.66, pro's 1.5.
+  it('takes Kontext [dev]’s 1456×720 where [pro] takes 16:9', () => {
+    // 800×200: context 200, 1200×600 (2.0): dev's nearest is 1456×720 (2.022), so the width grows to
+    // 1213.3 (793.3…2006.7, outward to 793…2007); pro's is 16:9 (1.851), so the height grows to
+    // 648.3 (575.9…1224.1, outward to 575…1225).
     const container = { width: 3000, height: 2000 }
     const area = { x: 1000, y: 800, width: 800, height: 200 }
-    expect(planAreaGeometry(area, container, KONTEXT_DEV_SIZES).geometry.crop).toEqual({ x: 570, y: 400, width: 1660, height: 1000 })
-    expect(planAreaGeometry(area, container, KONTEXT_SIZES).geometry.crop).toEqual({ x: 600, y: 366, width: 1600, height: 1068 })
+    expect(planAreaGeometry(area, container, KONTEXT_DEV_SIZES).geometry.crop).toEqual({ x: 793, y: 600, width: 1214, height: 600 })
+    expect(planAreaGeometry(area, container, KONTEXT_SIZES).geometry.crop).toEqual({ x: 800, y: 575, width: 1200, height: 650 })
   })
 
   it('keeps the context’s own ratio when given no output sizes', () => {
     const { geometry } = planAreaGeometry({ x: 400, y: 300, width: 640, height: 200 }, HERO, [])
-    expect(geometry.crop).toEqual({ x: 80, y: 0, width: 1280, height: 840 })
+    expect(geometry.crop).toEqual({ x: 240, y: 140, width: 960, height: 520 })
   })
 
   it('clips an area that reaches past the container', () => {
@@ -138,7 +144,7 @@ describe('planning a region edit: every output size list', () => {
     for (let step = -40; step <= 40; step += 1) {
       const ratio = Math.exp(step / 10)
       const area = { x: 50_000, y: 50_000, width: Math.round(300 * Math.sqrt(ratio)), height: Math.round(300 / Math.sqrt(ratio)) }
-      const margin = Math.max(96, Math.max(area.width, area.height) / 2)
+      const margin = Math.max(96, Math.max(area.width, area.height) / 4)
       const natural = { width: area.width + 2 * margin, height: area.height + 2 * margin }
       const size = nearestSize(sizes, natural.width, natural.height)
       const { crop } = planAreaGeometry(area, big, sizes).geometry
@@ -152,11 +158,11 @@ describe('planning a region edit: every output size list', () => {
       expect(crop.y + crop.height).toBeGreaterThanOrEqual(area.y + area.height + margin)
       seen.add(size.width / size.height)
     }
-    // Context of half the longer side keeps the crop within 2:1 before it grows, so the widest
-    // sizes (21:9, and [dev]'s 1504×688) are never the nearest.
-    expect(Math.max(...seen)).toBeLessThan(2.1)
-    expect(Math.min(...seen)).toBeGreaterThan(1 / 2.1)
-    expect(seen.size).toBe(sizes.length - (sizes === KONTEXT_SIZES ? 2 : 4))
+    // Context of a quarter of the longer side lets the crop reach 3:1 before it grows (a 2217×41
+    // area: 3325×1149), past the widest size, so every size is the nearest for some area.
+    expect(Math.max(...seen)).toBe(1568 / 672)
+    expect(Math.min(...seen)).toBe(672 / 1568)
+    expect(seen.size).toBe(sizes.length)
   })
 })
 
