@@ -73,6 +73,19 @@ export default defineConfig(
     }
   },
   {
+    // What the sandbox and the panel bundle parses with zod/mini: classic zod (with its English
+    // messages) is ~94 kB of each bundle where mini is ~38 kB (docs/benchmarks.md, "Bundle sizes").
+    files: ['plugin/**/*.ts', 'ui/**/*.{ts,tsx}', 'client/**/*.ts', 'shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'zod', message: "Import 'zod/mini' here: classic zod would triple the sandbox's and the panel's share of zod." }]
+        }
+      ]
+    }
+  },
+  {
     // Product code stays in small files and small functions (CONTRIBUTING.md, "How we write code");
     // tests and fakes may be long tables.
     files: ['plugin/**/*.ts', 'ui/**/*.{ts,tsx}', 'client/**/*.ts', 'shared/**/*.ts', 'relay/**/*.ts', 'scripts/**/*.ts'],

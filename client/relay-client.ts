@@ -1,4 +1,4 @@
-import type * as z from 'zod'
+import type * as z from 'zod/mini'
 import { AppError } from '../shared/errors'
 import {
   EditCreated,
@@ -58,7 +58,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     }
   }
 
-  async function readJsonAsync<T extends z.ZodType>(response: Response, schema: T): Promise<z.infer<T>> {
+  async function readJsonAsync<T extends z.ZodMiniType>(response: Response, schema: T): Promise<z.infer<T>> {
     let body: unknown
     try {
       body = await response.json()

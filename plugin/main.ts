@@ -1,3 +1,4 @@
+import * as z from 'zod/mini'
 import { LaunchCommand } from '../shared/messages'
 import { PRESETS } from '../shared/presets'
 import { createController } from './controller'
@@ -13,7 +14,7 @@ figma.parameters.on('input', ({ query, result }) => {
 
 figma.on('run', ({ command, parameters }) => {
   const launch = {
-    command: LaunchCommand.catch('open').parse(command),
+    command: z.catch(LaunchCommand, 'open').parse(command),
     instruction: typeof parameters?.instruction === 'string' ? parameters.instruction : undefined
   }
   // The quick action runs the edit in a hidden panel (network calls live in the iframe) and

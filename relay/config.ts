@@ -35,7 +35,7 @@ export const RelayEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   RELAY_TOKENS: CsvTokens,
-  DEFAULT_PROVIDER: ProviderId.optional(),
+  DEFAULT_PROVIDER: z.optional(ProviderId),
   RESULT_TTL_SECONDS: PositiveInt(3600),
   PROVIDER_TIMEOUT_SECONDS: PositiveInt(180),
   MAX_REQUEST_MB: PositiveInt(50),

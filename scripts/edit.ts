@@ -39,6 +39,10 @@ Options
   --token T          access token (default $RELAY_TOKEN, else the local relay's .relay-token)
 `
 
+// The shared schemas are zod/mini, which carries no messages of its own: the errors this prints
+// (z.prettifyError of an EditRequest) are in zod's English.
+z.config(z.locales.en())
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`)
   process.exit(1)

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * The nine output sizes FLUX.1 Kontext [pro]/[max] accept (Runware's "Compatibility & Validation"

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * The closed set of error codes. The relay answers with the first group; the plugin and UI add the

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { AreaGeometry, AreaOffer, AreaProvenance, AreaRect } from './area/area-geometry'
 import { ErrorInfo } from './errors'
 import { Provenance, ProvenanceOptions } from './provenance'
@@ -18,13 +18,13 @@ export const SelectionItem = z.object({
   width: z.number(),
   height: z.number(),
   /** Small PNG for the panel; absent when the node cannot be exported. */
-  thumbnail: Bytes.optional(),
+  thumbnail: z.optional(Bytes),
   /** Why this node cannot be edited, in plain words; absent when it can. */
-  problem: z.string().optional(),
+  problem: z.optional(z.string()),
   /** The text layers inside it, in reading order (for the typography helper). */
-  texts: z.array(z.object({ id: z.string(), characters: z.string() })).default([]),
+  texts: z._default(z.array(z.object({ id: z.string(), characters: z.string() })), []),
   /** Present when the node is a Kontext Edit result: where it came from. */
-  provenance: Provenance.optional()
+  provenance: z.optional(Provenance)
 })
 export type SelectionItem = z.infer<typeof SelectionItem>
 
@@ -39,7 +39,7 @@ export const PendingJob = z.object({
   createdAt: z.string(),
   parent: Provenance.shape.parent,
   /** A region edit: its answer is blended into the container again (re-exported at `geometry.area`) before it is placed. */
-  area: AreaProvenance.optional()
+  area: z.optional(AreaProvenance)
 })
 export type PendingJob = z.infer<typeof PendingJob>
 
@@ -49,13 +49,13 @@ export const HistoryEntry = z.object({
   prompt: z.string(),
   provider: z.string(),
   model: z.string(),
-  seed: z.number().int().nonnegative().optional(),
-  costUsd: z.number().nonnegative().optional(),
-  elapsedMs: z.number().nonnegative(),
+  seed: z.optional(z.int().check(z.nonnegative())),
+  costUsd: z.optional(z.number().check(z.nonnegative())),
+  elapsedMs: z.number().check(z.nonnegative()),
   createdAt: z.string(),
   sourceName: z.string(),
   nodeIds: z.array(z.string()),
-  thumbnail: Bytes.optional()
+  thumbnail: z.optional(Bytes)
 })
 export type HistoryEntry = z.infer<typeof HistoryEntry>
 
@@ -71,16 +71,16 @@ export const Reference = z.object({
   height: z.number(),
   png: Bytes,
   /** The exported PNG's pixel size. */
-  pixelWidth: z.number().int().positive(),
-  pixelHeight: z.number().int().positive()
+  pixelWidth: z.int().check(z.positive()),
+  pixelHeight: z.int().check(z.positive())
 })
 export type Reference = z.infer<typeof Reference>
 
 export const ResultImage = z.object({
   bytes: Bytes,
   contentType: ImageContentType,
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
+  width: z.int().check(z.positive()),
+  height: z.int().check(z.positive()),
   provenance: Provenance
 })
 export type ResultImage = z.infer<typeof ResultImage>
@@ -88,7 +88,7 @@ export type ResultImage = z.infer<typeof ResultImage>
 export const UiToPlugin = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui-ready') }),
   /** Exports the selection, or just `nodeIds` (batch edits and new variations export one source). */
-  z.object({ type: z.literal('export-selection'), requestId: z.string(), nodeIds: z.array(z.string()).optional() }),
+  z.object({ type: z.literal('export-selection'), requestId: z.string(), nodeIds: z.optional(z.array(z.string())) }),
   /**
    * A region edit: the crop around the area (for the model) and the whole container at full
    * resolution (for the composite). The area is `rect` when given (Edit again on a region result),
@@ -98,25 +98,25 @@ export const UiToPlugin = z.discriminatedUnion('type', [
     type: z.literal('export-area'),
     requestId: z.string(),
     containerId: z.string(),
-    nodeIds: z.array(z.string()).min(1),
-    rect: AreaRect.optional(),
-    outputSizes: z.array(z.object({ width: z.number().int().positive(), height: z.number().int().positive() })).min(1)
+    nodeIds: z.array(z.string()).check(z.minLength(1)),
+    rect: z.optional(AreaRect),
+    outputSizes: z.array(z.object({ width: z.int().check(z.positive()), height: z.int().check(z.positive()) })).check(z.minLength(1))
   }),
   z.object({ type: z.literal('cancel'), requestId: z.string() }),
   z.object({
     type: z.literal('place-results'),
     requestId: z.string(),
     sourceId: z.string(),
-    images: z.array(ResultImage).min(1)
+    images: z.array(ResultImage).check(z.minLength(1))
   }),
   z.object({ type: z.literal('save-settings'), settings: Settings }),
-  z.object({ type: z.literal('notify'), message: z.string().max(200), error: z.boolean().default(false) }),
+  z.object({ type: z.literal('notify'), message: z.string().check(z.maxLength(200)), error: z._default(z.boolean(), false) }),
   z.object({ type: z.literal('remember-job'), job: PendingJob }),
   z.object({ type: z.literal('forget-job'), jobId: z.string() }),
-  z.object({ type: z.literal('add-history'), entry: HistoryEntry.omit({ thumbnail: true }) }),
-  z.object({ type: z.literal('select-nodes'), nodeIds: z.array(z.string()).min(1) }),
+  z.object({ type: z.literal('add-history'), entry: z.omit(HistoryEntry, { thumbnail: true }) }),
+  z.object({ type: z.literal('select-nodes'), nodeIds: z.array(z.string()).check(z.minLength(1)) }),
   /** Ends a quick action; the message shows as Figma's closing notification. */
-  z.object({ type: z.literal('close'), message: z.string().max(200).optional() })
+  z.object({ type: z.literal('close'), message: z.optional(z.string().check(z.maxLength(200))) })
 ])
 export type UiToPlugin = z.infer<typeof UiToPlugin>
 export type UiToPluginInput = z.input<typeof UiToPlugin>
@@ -127,27 +127,27 @@ export const PluginToUi = z.discriminatedUnion('type', [
     settings: Settings,
     selection: z.array(SelectionItem),
     /** Present when the selection sits inside a container: the area “This area only” would edit. */
-    area: AreaOffer.optional(),
-    command: LaunchCommand.default('open'),
+    area: z.optional(AreaOffer),
+    command: z._default(LaunchCommand, 'open'),
     /** The quick action's instruction. */
-    instruction: z.string().optional(),
-    pendingJobs: z.array(PendingJob).default([]),
-    history: z.array(HistoryEntry).default([])
+    instruction: z.optional(z.string()),
+    pendingJobs: z._default(z.array(PendingJob), []),
+    history: z._default(z.array(HistoryEntry), [])
   }),
   z.object({ type: z.literal('history'), history: z.array(HistoryEntry) }),
-  z.object({ type: z.literal('nodes-selected'), found: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('selection'), selection: z.array(SelectionItem), area: AreaOffer.optional() }),
-  z.object({ type: z.literal('exported'), requestId: z.string(), references: z.array(Reference).min(1) }),
+  z.object({ type: z.literal('nodes-selected'), found: z.int().check(z.nonnegative()) }),
+  z.object({ type: z.literal('selection'), selection: z.array(SelectionItem), area: z.optional(AreaOffer) }),
+  z.object({ type: z.literal('exported'), requestId: z.string(), references: z.array(Reference).check(z.minLength(1)) }),
   z.object({
     type: z.literal('area-exported'),
     requestId: z.string(),
     /** The crop, as the model's reference (its sourceId is the container's). */
     reference: Reference,
     /** The container rendered at geometry.frameScale. */
-    frame: z.object({ png: Bytes, pixelWidth: z.number().int().positive(), pixelHeight: z.number().int().positive() }),
+    frame: z.object({ png: Bytes, pixelWidth: z.int().check(z.positive()), pixelHeight: z.int().check(z.positive()) }),
     geometry: AreaGeometry,
     /** Plain-words notes for the outcome (a lower scale for a very large container, …). */
-    notes: z.array(z.string()).default([])
+    notes: z._default(z.array(z.string()), [])
   }),
   z.object({ type: z.literal('export-failed'), requestId: z.string(), error: ErrorInfo }),
   z.object({

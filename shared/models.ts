@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from './aspect-ratios'
 // Type only: relay-api.ts reads this catalogue at load time, so no value may come back from it.
 import type { OutputFormat } from './relay-api'

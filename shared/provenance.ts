@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { AreaProvenance } from './area/area-geometry'
 import { AspectRatio } from './aspect-ratios'
 import { ModelId, ProviderId } from './models'
@@ -9,15 +9,15 @@ export const PROVENANCE_KEY = 'kontext-edit/provenance'
 
 /** Parsing an edit request with this keeps its settings and drops the rest. */
 export const ProvenanceOptions = z.object({
-  aspectRatio: AspectRatio.default('auto'),
-  numImages: z.number().int().default(1),
-  outputFormat: OutputFormat.default('png'),
-  promptUpsampling: z.boolean().optional(),
-  safetyTolerance: z.number().int().optional(),
-  seed: z.number().int().nonnegative().optional(),
-  guidance: z.number().optional(),
-  steps: z.number().int().optional(),
-  outputQuality: z.number().int().optional()
+  aspectRatio: z._default(AspectRatio, 'auto'),
+  numImages: z._default(z.int(), 1),
+  outputFormat: z._default(OutputFormat, 'png'),
+  promptUpsampling: z.optional(z.boolean()),
+  safetyTolerance: z.optional(z.int()),
+  seed: z.optional(z.int().check(z.nonnegative())),
+  guidance: z.optional(z.number()),
+  steps: z.optional(z.int()),
+  outputQuality: z.optional(z.int())
 })
 export type ProvenanceOptions = z.infer<typeof ProvenanceOptions>
 
@@ -26,19 +26,19 @@ export const Provenance = z.object({
   prompt: z.string(),
   provider: ProviderId,
   model: ModelId,
-  seed: z.number().int().nonnegative().optional(),
+  seed: z.optional(z.int().check(z.nonnegative())),
   /** The settings the relay was sent (what the host actually ran with). */
   options: ProvenanceOptions,
   sourceId: z.string(),
   sourceName: z.string(),
   relayJobId: z.string(),
-  variant: z.number().int().min(1),
-  resultWidth: z.number().int().positive(),
-  resultHeight: z.number().int().positive(),
+  variant: z.int().check(z.minimum(1)),
+  resultWidth: z.int().check(z.positive()),
+  resultHeight: z.int().check(z.positive()),
   createdAt: z.string(),
   /** Set when the reference was itself a Kontext result: the edit this one iterates on. */
-  parent: z.object({ nodeId: z.string(), relayJobId: z.string() }).optional(),
+  parent: z.optional(z.object({ nodeId: z.string(), relayJobId: z.string() })),
   /** Set for a region edit: the area, the crop, the scales and the drift measured. */
-  area: AreaProvenance.optional()
+  area: z.optional(AreaProvenance)
 })
 export type Provenance = z.infer<typeof Provenance>

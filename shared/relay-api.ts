@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { AspectRatio } from './aspect-ratios'
 import { RelayErrorInfo } from './errors'
 import { MAX_VARIANTS, PROMPT_MAX_CHARS, PROMPT_MIN_CHARS, SAFETY_TOLERANCE_MAX, SEED_MAX } from './limits'
@@ -28,26 +28,26 @@ export type OutputFormat = z.infer<typeof OutputFormat>
  * left out (the relay answers 400 naming what the chosen host and model support); GET /v1/models
  * lists each host's capabilities.
  */
-export const EditRequest = z
-  .object({
-    prompt: z
-      .string()
-      .trim()
-      .min(PROMPT_MIN_CHARS, `The instruction needs at least ${PROMPT_MIN_CHARS} characters.`)
-      .max(PROMPT_MAX_CHARS, `The instruction can have at most ${PROMPT_MAX_CHARS} characters.`),
-    provider: ProviderId.optional(),
-    model: ModelId.default(DEFAULT_MODEL),
-    aspectRatio: AspectRatio.default('auto'),
-    numImages: z.number().int().min(1).max(MAX_VARIANTS).default(1),
-    seed: z.number().int().min(0).max(SEED_MAX).optional(),
-    outputFormat: OutputFormat.default('png'),
-    promptUpsampling: z.boolean().optional(),
-    safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).optional(),
-    guidance: z.number().min(0).max(100).optional(),
-    steps: z.number().int().min(1).max(100).optional(),
-    outputQuality: z.number().int().min(0).max(100).optional()
-  })
-  .strict()
+export const EditRequest = z.strictObject({
+  prompt: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(PROMPT_MIN_CHARS, `The instruction needs at least ${PROMPT_MIN_CHARS} characters.`),
+      z.maxLength(PROMPT_MAX_CHARS, `The instruction can have at most ${PROMPT_MAX_CHARS} characters.`)
+    ),
+  provider: z.optional(ProviderId),
+  model: z._default(ModelId, DEFAULT_MODEL),
+  aspectRatio: z._default(AspectRatio, 'auto'),
+  numImages: z._default(z.int().check(z.minimum(1), z.maximum(MAX_VARIANTS)), 1),
+  seed: z.optional(z.int().check(z.minimum(0), z.maximum(SEED_MAX))),
+  outputFormat: z._default(OutputFormat, 'png'),
+  promptUpsampling: z.optional(z.boolean()),
+  safetyTolerance: z.optional(z.int().check(z.minimum(0), z.maximum(SAFETY_TOLERANCE_MAX))),
+  guidance: z.optional(z.number().check(z.minimum(0), z.maximum(100))),
+  steps: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+  outputQuality: z.optional(z.int().check(z.minimum(0), z.maximum(100)))
+})
 export type EditRequest = z.infer<typeof EditRequest>
 export type EditRequestInput = z.input<typeof EditRequest>
 
@@ -61,9 +61,9 @@ export type ImageContentType = z.infer<typeof ImageContentType>
 export const EditImage = z.object({
   /** Path on the relay, relative to its base URL: `/v1/edits/{id}/images/{n}`. */
   url: z.string(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  seed: z.number().int().nonnegative().optional(),
+  width: z.int().check(z.positive()),
+  height: z.int().check(z.positive()),
+  seed: z.optional(z.int().check(z.nonnegative())),
   contentType: ImageContentType
 })
 export type EditImage = z.infer<typeof EditImage>
@@ -76,14 +76,14 @@ export const EditJob = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   images: z.array(EditImage),
-  error: RelayErrorInfo.optional(),
+  error: z.optional(RelayErrorInfo),
   /** USD: as the host reported it, or the catalogue's price when `costEstimated`. */
-  cost: z.number().nonnegative().optional(),
-  costEstimated: z.boolean().optional(),
+  cost: z.optional(z.number().check(z.nonnegative())),
+  costEstimated: z.optional(z.boolean()),
   /** 0–1 while running, where the host reports progress. */
-  progress: z.number().min(0).max(1).optional(),
+  progress: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
   /** Seconds until the relay forgets this job and its images. */
-  expiresInSeconds: z.number().int().nonnegative()
+  expiresInSeconds: z.int().check(z.nonnegative())
 })
 export type EditJob = z.infer<typeof EditJob>
 
@@ -98,7 +98,7 @@ export const Health = z.object({
   apiVersion: z.literal(API_VERSION),
   /** Whether the Authorization header sent with this request holds a valid token. */
   auth: z.enum(['valid', 'invalid', 'missing']),
-  defaultProvider: ProviderId.nullable(),
+  defaultProvider: z.nullable(ProviderId),
   providers: z.array(z.object({ id: ProviderId, name: z.string(), configured: z.boolean(), models: z.array(ModelId) })),
   models: z.array(z.object({ id: ModelId, name: z.string(), priceUsd: z.number() }))
 })
@@ -110,22 +110,22 @@ const Range = z.object({ min: z.number(), max: z.number(), default: z.number() }
 export const ModelCapabilities = z.object({
   id: ModelId,
   name: z.string(),
-  priceUsd: z.number().nonnegative(),
-  maxReferences: z.number().int().positive(),
-  maxVariants: z.number().int().positive(),
-  outputFormats: z.array(OutputFormat).min(1),
-  safetyTolerance: Range.nullable(),
+  priceUsd: z.number().check(z.nonnegative()),
+  maxReferences: z.int().check(z.positive()),
+  maxVariants: z.int().check(z.positive()),
+  outputFormats: z.array(OutputFormat).check(z.minLength(1)),
+  safetyTolerance: z.nullable(Range),
   promptUpsampling: z.boolean(),
-  guidance: Range.nullable(),
-  steps: Range.nullable(),
-  outputQuality: Range.nullable(),
-  seedMax: z.number().int().positive()
+  guidance: z.nullable(Range),
+  steps: z.nullable(Range),
+  outputQuality: z.nullable(Range),
+  seedMax: z.int().check(z.positive())
 })
 export type ModelCapabilities = z.infer<typeof ModelCapabilities>
 
 /** `GET /v1/models`: every host this relay knows, whether it is enabled, and its models. */
 export const ModelsResponse = z.object({
-  defaultProvider: ProviderId.nullable(),
+  defaultProvider: z.nullable(ProviderId),
   providers: z.array(
     z.object({ id: ProviderId, name: z.string(), configured: z.boolean(), cancel: z.boolean(), models: z.array(ModelCapabilities) })
   )
@@ -140,26 +140,26 @@ export const OwnerUsage = z.object({
   /** The owner named in the tokens file (`token-…` for a token from RELAY_TOKENS). Never a token. */
   owner: z.string(),
   /** Edits started that day, whatever their outcome. */
-  edits: z.number().int().nonnegative(),
+  edits: z.int().check(z.nonnegative()),
   /** Images delivered that day. */
-  images: z.number().int().nonnegative(),
+  images: z.int().check(z.nonnegative()),
   /** USD of finished edits: the host's reported cost, or the catalogue's price where it reports none. */
-  spentUsd: z.number().nonnegative(),
+  spentUsd: z.number().check(z.nonnegative()),
   /** USD held for edits still running (their catalogue price until they finish). */
-  reservedUsd: z.number().nonnegative(),
+  reservedUsd: z.number().check(z.nonnegative()),
   /** null when the owner has no daily budget. */
-  dailyBudgetUsd: z.number().nonnegative().nullable(),
+  dailyBudgetUsd: z.nullable(z.number().check(z.nonnegative())),
   /** What is left of the budget: dailyBudgetUsd − spentUsd − reservedUsd, never below 0; null without a budget. */
-  remainingUsd: z.number().nonnegative().nullable(),
+  remainingUsd: z.nullable(z.number().check(z.nonnegative())),
   /** Edits a minute the owner's token may start; null for an owner no token names any more. */
-  requestsPerMinute: z.number().int().positive().nullable()
+  requestsPerMinute: z.nullable(z.int().check(z.positive()))
 })
 export type OwnerUsage = z.infer<typeof OwnerUsage>
 
 /** `GET /v1/usage[?day=YYYY-MM-DD]`: the caller's own use; an operator token sees every owner. */
 export const UsageResponse = z.object({
   /** The UTC day, YYYY-MM-DD (today unless `?day=` asked for another). */
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  day: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
   /** When that day's budgets start again (the next UTC midnight), ISO 8601. */
   resetsAt: z.string(),
   /** Whether the caller sees every owner (operator) or only itself. */

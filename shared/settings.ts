@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { AspectRatio } from './aspect-ratios'
 import { MAX_VARIANTS, SAFETY_TOLERANCE_MAX } from './limits'
 import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
@@ -17,31 +17,35 @@ const RELAY_URL_PROBLEMS: Record<OriginProblem, string> = {
   port: 'The port must be a number from 1 to 65535'
 }
 
-/** The relay's origin. Parsed without `URL`: this schema also runs in Figma's sandbox, which has none. */
-export const RelayUrl = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
+/**
+ * The relay's origin. Parsed without `URL`: this schema also runs in Figma's sandbox, which has none.
+ * zod/mini's transform is handed the parse payload (classic zod's `ctx.addIssue` is not there), so
+ * the problem is pushed onto its issues; its message is written here, so it needs no zod locale.
+ */
+export const RelayUrl = z.pipe(
+  z.string().check(z.trim()),
+  z.transform((value: string, payload) => {
     const parsed = parseHttpOrigin(value)
     if (parsed.ok) return parsed.origin
-    ctx.addIssue({ code: 'custom', message: RELAY_URL_PROBLEMS[parsed.problem] })
+    payload.issues.push({ code: 'custom', message: RELAY_URL_PROBLEMS[parsed.problem], input: value })
     return z.NEVER
   })
+)
 
 export const EditOptions = z.object({
   /** null: the relay's default host. */
-  provider: ProviderId.nullable().catch(null),
-  model: ModelId.catch(DEFAULT_MODEL),
-  aspectRatio: AspectRatio.catch('auto'),
-  numImages: z.number().int().min(1).max(MAX_VARIANTS).catch(1),
-  seed: z.number().int().nonnegative().nullable().catch(null),
-  promptUpsampling: z.boolean().catch(false),
-  safetyTolerance: z.number().int().min(0).max(SAFETY_TOLERANCE_MAX).catch(2),
-  outputFormat: OutputFormat.catch('png'),
+  provider: z.catch(z.nullable(ProviderId), null),
+  model: z.catch(ModelId, DEFAULT_MODEL),
+  aspectRatio: z.catch(AspectRatio, 'auto'),
+  numImages: z.catch(z.int().check(z.minimum(1), z.maximum(MAX_VARIANTS)), 1),
+  seed: z.catch(z.nullable(z.int().check(z.nonnegative())), null),
+  promptUpsampling: z.catch(z.boolean(), false),
+  safetyTolerance: z.catch(z.int().check(z.minimum(0), z.maximum(SAFETY_TOLERANCE_MAX)), 2),
+  outputFormat: z.catch(OutputFormat, 'png'),
   /** null: the host's default. Offered only where the host has the setting. */
-  guidance: z.number().nonnegative().nullable().catch(null),
-  steps: z.number().int().positive().nullable().catch(null),
-  outputQuality: z.number().int().min(0).max(100).nullable().catch(null)
+  guidance: z.catch(z.nullable(z.number().check(z.nonnegative())), null),
+  steps: z.catch(z.nullable(z.int().check(z.positive())), null),
+  outputQuality: z.catch(z.nullable(z.int().check(z.minimum(0), z.maximum(100))), null)
 })
 export type EditOptions = z.infer<typeof EditOptions>
 
@@ -52,10 +56,10 @@ export const DEFAULT_OPTIONS: EditOptions = EditOptions.parse({})
  * field (an older version, a hand edit) never throws away the rest.
  */
 export const Settings = z.object({
-  version: z.literal(1).catch(1),
-  relayUrl: RelayUrl.catch(DEFAULT_RELAY_URL),
-  token: z.string().trim().max(512).catch(''),
-  options: EditOptions.catch(DEFAULT_OPTIONS)
+  version: z.catch(z.literal(1), 1),
+  relayUrl: z.catch(RelayUrl, DEFAULT_RELAY_URL),
+  token: z.catch(z.string().check(z.trim(), z.maxLength(512)), ''),
+  options: z.catch(EditOptions, DEFAULT_OPTIONS)
 })
 export type Settings = z.infer<typeof Settings>
 

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { HistoryEntry } from '../../shared/messages'
 import type { FigmaPort } from '../figma-port'
 import { loadHistoryAsync } from './load-history-async'
@@ -15,10 +15,7 @@ export async function addHistoryAsync(storage: FigmaPort['clientStorage'], fileI
     MAX_ENTRIES
   )
   await storage.setAsync(HISTORY_KEY_PREFIX + fileId, entries)
-  const files = z
-    .array(z.string())
-    .catch([])
-    .parse(await storage.getAsync(HISTORY_FILES_KEY))
+  const files = z.catch(z.array(z.string()), []).parse(await storage.getAsync(HISTORY_FILES_KEY))
   const recent = [fileId, ...files.filter((id) => id !== fileId)]
   for (const stale of recent.slice(MAX_FILES)) await storage.setAsync(HISTORY_KEY_PREFIX + stale, [])
   await storage.setAsync(HISTORY_FILES_KEY, recent.slice(0, MAX_FILES))

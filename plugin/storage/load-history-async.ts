@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { HistoryEntry } from '../../shared/messages'
 import type { FigmaPort } from '../figma-port'
 import { HISTORY_KEY_PREFIX } from './storage-keys'

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { PendingJob } from '../../shared/messages'
 import type { FigmaPort } from '../figma-port'
 import { PENDING_JOBS_KEY } from './storage-keys'

@@ -45,6 +45,13 @@ const MAX_TOTAL_BYTES = MAX_REFERENCES * MAX_REFERENCE_BYTES + MAX_REQUEST_PART_
 const MAX_FRAMING_BYTES = MAX_PARTS * (MAX_PART_HEADER_BYTES + 128)
 /** Issues listed in one answer; the rest are counted. */
 const MAX_ISSUES = 3
+/**
+ * zod's English messages for the issues the answer quotes (`prompt: Invalid input: expected
+ * string, …`). EditRequest is a zod/mini schema (shared with the panel, which leaves the locale
+ * out), so its issues carry English only when the parse asks for it; this does not rest on some
+ * other module having built a classic schema first.
+ */
+const ENGLISH = z.locales.en().localeError
 
 const USAGE = 'Send multipart/form-data with a "request" part (JSON) and one or more "image" parts.'
 
@@ -59,7 +66,7 @@ function quoteSent(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(safeExcerpt(value)) : `of type ${value === null ? 'null' : typeof value}`
 }
 
-function describeIssues(error: z.ZodError, json: unknown, context: EditFormContext): string {
+function describeIssues(error: z.core.$ZodError, json: unknown, context: EditFormContext): string {
   const sent = (key: string): unknown =>
     // Stryker disable next-line ConditionalExpression: only asked for provider or model when zod found one there, so json is an object that has it
     json !== null && typeof json === 'object' && Object.hasOwn(json, key) ? (json as Record<string, unknown>)[key] : undefined
@@ -98,7 +105,7 @@ function parseRequestPart(part: MultipartPart, context: EditFormContext): EditRe
   } catch {
     throw new AppError('invalid_request', 'The "request" part is not valid JSON.')
   }
-  const parsed = EditRequest.safeParse(json)
+  const parsed = EditRequest.safeParse(json, { error: ENGLISH })
   if (!parsed.success) throw new AppError('invalid_request', describeIssues(parsed.error, json, context))
   return parsed.data
 }

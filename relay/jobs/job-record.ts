@@ -33,7 +33,7 @@ export const JobRecord = z.object({
   /** The catalogue price of those variants: what the ledger holds until the job ends. */
   reservedUsd: z.number().nonnegative(),
   images: z.array(StoredImage),
-  error: RelayErrorInfo.optional(),
+  error: z.optional(RelayErrorInfo),
   costUsd: z.number().nonnegative().optional(),
   /** True when the host reported no cost and `costUsd` is the catalogue's price. */
   costEstimated: z.boolean(),

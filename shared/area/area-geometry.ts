@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * Region edits ("This area only"): the geometry every runtime agrees on. Rectangles are in the
@@ -6,10 +6,11 @@ import * as z from 'zod'
  * the container is the top-level frame, section, component or instance the selected layers sit in.
  */
 export const AreaRect = z.object({
-  x: z.number().finite(),
-  y: z.number().finite(),
-  width: z.number().finite().positive(),
-  height: z.number().finite().positive()
+  // zod's number refuses NaN and ±Infinity by itself: every coordinate is finite.
+  x: z.number(),
+  y: z.number(),
+  width: z.number().check(z.positive()),
+  height: z.number().check(z.positive())
 })
 export type AreaRect = z.infer<typeof AreaRect>
 
@@ -18,32 +19,32 @@ export const AreaOffer = z.object({
   containerId: z.string(),
   containerName: z.string(),
   /** The container's size at 1× (its axis-aligned box on the page). */
-  containerWidth: z.number().positive(),
-  containerHeight: z.number().positive(),
+  containerWidth: z.number().check(z.positive()),
+  containerHeight: z.number().check(z.positive()),
   /** The selected layers, in selection order. */
-  nodeIds: z.array(z.string()).min(1),
+  nodeIds: z.array(z.string()).check(z.minLength(1)),
   /** “Spring Sale” in “Hero”, or 3 layers in “Hero”. */
   label: z.string(),
   /** The union of what is visible of the selected layers, clipped to the container. */
   rect: AreaRect,
   /** Why this area cannot be edited on its own, in plain words (the panel then offers the whole frame only). */
-  problem: z.string().optional(),
+  problem: z.optional(z.string()),
   /** Why the whole frame is the better choice (the area covers nearly all of it); the panel says so. */
-  wholeFrameNote: z.string().optional()
+  wholeFrameNote: z.optional(z.string())
 })
 export type AreaOffer = z.infer<typeof AreaOffer>
 
 /** Where the model's crop and the full-resolution frame render sit, and at which scales. */
 export const AreaGeometry = z.object({
-  containerWidth: z.number().positive(),
-  containerHeight: z.number().positive(),
+  containerWidth: z.number().check(z.positive()),
+  containerHeight: z.number().check(z.positive()),
   area: AreaRect,
   /** The area grown by context and to the model's output aspect ratio, clamped to the container. */
   crop: AreaRect,
   /** The crop's export scale (about one megapixel). */
-  cropScale: z.number().positive(),
+  cropScale: z.number().check(z.positive()),
   /** The frame render's scale: 2×, lower when the long side would pass 4096 px. */
-  frameScale: z.number().positive()
+  frameScale: z.number().check(z.positive())
 })
 export type AreaGeometry = z.infer<typeof AreaGeometry>
 
@@ -53,7 +54,7 @@ export const AreaDrift = z.object({
   g: z.number(),
   b: z.number(),
   /** Mean absolute difference left on the ring after the drift is corrected (0–255). */
-  residual: z.number().nonnegative(),
+  residual: z.number().check(z.nonnegative()),
   /** The answer's offset that best lines it up with the frame render, in frame-render pixels. */
   offsetX: z.number(),
   offsetY: z.number(),
@@ -65,9 +66,9 @@ export type AreaDrift = z.infer<typeof AreaDrift>
 /** Stored in a region edit's provenance: enough to run the same area again. */
 export const AreaProvenance = z.object({
   containerId: z.string(),
-  nodeIds: z.array(z.string()).min(1),
+  nodeIds: z.array(z.string()).check(z.minLength(1)),
   label: z.string(),
   geometry: AreaGeometry,
-  drift: AreaDrift.optional()
+  drift: z.optional(AreaDrift)
 })
 export type AreaProvenance = z.infer<typeof AreaProvenance>
