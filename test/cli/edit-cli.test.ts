@@ -138,13 +138,14 @@ describe('npm run edit', () => {
     it('sends the crop around the area and writes the whole image with only the area changed', async () => {
       const out = join(dir, 'area.png')
       const { stdout } = await edit('600,400,300,150', ['--out', out, '--variants', '2', '--seed', '9'], modelRelay)
-      // Context 150 a side: 600×450, grown to 4:3 (605.5 wide) and out to whole pixels; under 1 MP, sent as it is.
+      // Context 96 a side (a quarter of 300 is less): 492×342, grown to 3:2 (513 wide, 493.5…1006.5) and
+      // out to whole pixels (493…1007); under 1 MP, sent as it is, and answered at 3:2.
       expect(references).toEqual([
-        { width: 606, height: 450 },
-        { width: 606, height: 450 }
+        { width: 514, height: 342 },
+        { width: 514, height: 342 }
       ])
       expect(modelRunware.accepted).toHaveLength(1)
-      expect(modelRunware.accepted[0]!.task).toMatchObject({ width: 1184, height: 880, outputFormat: 'PNG' })
+      expect(modelRunware.accepted[0]!.task).toMatchObject({ width: 1248, height: 832, outputFormat: 'PNG' })
       const input = pixelsOf(frame)
       for (const path of [out, join(dir, 'area-2.png')]) {
         expect(stdout).toContain(`${path}  1600×1000  seed`)
