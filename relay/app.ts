@@ -15,6 +15,7 @@ import { editsRoute } from './http/routes/edits-route'
 import { healthRoute } from './http/routes/health-route'
 import { modelsRoute } from './http/routes/models-route'
 import { usageRoute } from './http/routes/usage-route'
+import type { Sha256 } from './auth/token-index'
 import type { ImagePlatform } from './images/image-platform'
 import type { EditJobs } from './jobs/edit-jobs'
 import type { Log, LogContext } from './log/relay-log'
@@ -34,6 +35,8 @@ export interface AppDeps {
   logContext?: LogContext
   /** crc32 and inflate for checking uploaded images (default: the portable Web-API ones). */
   images?: ImagePlatform
+  /** SHA-256 for looking up tokens (default: WebCrypto's; Node passes node:crypto's). */
+  sha256?: Sha256
 }
 
 /** What every answer goes through: its id, its log line, CORS, security headers, no caching. */
@@ -96,7 +99,7 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoute(config, deps, configured))
   app.route('/', modelsRoute(config, configured))
 
-  const auth = requireAccount(deps.accounts, (c, account) => c.set('account', account))
+  const auth = requireAccount(deps.accounts, (c, account) => c.set('account', account), deps.sha256)
   app.use(ROUTES.edits, auth)
   app.use(`${ROUTES.edits}/*`, auth)
   app.use(ROUTES.usage, auth)

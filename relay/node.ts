@@ -5,6 +5,7 @@ import { parseRelayConfig, type RelayConfig } from './config'
 import { ConfigError } from './config-error'
 import { createRelay } from './relay'
 import { ensureLocalToken } from './node/ensure-local-token'
+import { nodeSha256 } from './auth/node-sha256'
 import { nodeImagePlatform } from './images/node-image-platform'
 import { createJsonLogger } from './node/json-logger'
 import { loadEnvFileIfPresent } from './node/load-env-file-if-present'
@@ -54,7 +55,14 @@ let relay: ReturnType<typeof createRelay>
 try {
   // Host adapters read their own settings here (e.g. ComfyUI's workflow file).
   // Result URLs and redirects off a host's own origin connect only to public addresses (docs/outbound.md).
-  relay = createRelay(config, { fetch, publicFetch: createNodePublicFetch().fetch, log, store, images: nodeImagePlatform })
+  relay = createRelay(config, {
+    fetch,
+    publicFetch: createNodePublicFetch().fetch,
+    log,
+    store,
+    images: nodeImagePlatform,
+    sha256: nodeSha256
+  })
 } catch (error) {
   await store.closeAsync()
   stopOnConfigError(error)

@@ -6,6 +6,7 @@ import type { RateLimiter } from './auth/rate-limiter'
 import { createTokenBucketLimiter } from './auth/token-bucket-limiter'
 import type { RelayConfig } from './config'
 import { createEditJobs } from './jobs/edit-jobs'
+import type { Sha256 } from './auth/token-index'
 import type { ImagePlatform } from './images/image-platform'
 import { createLogContext, createRelayLog, type Log } from './log/relay-log'
 import { createOutboundFetch } from './net/outbound-fetch'
@@ -34,8 +35,10 @@ export interface RelayDeps {
   rateLimiter?: RateLimiter
   /** Adapters by host (default: each enabled host's, from HOSTS); tests of the jobs layer pass a stub. */
   providers?: Partial<Record<ProviderId, Provider>>
-  /** crc32 and inflate for the upload check (default: Web APIs, as on Workers; Node passes nodeImagePlatform, ~10× faster). */
+  /** crc32 and inflate for the upload and result checks (default: Web APIs, as on Workers; Node passes nodeImagePlatform, ~10× faster). */
   images?: ImagePlatform
+  /** SHA-256 for looking up tokens (default: WebCrypto's, as on Workers; Node passes node:crypto's, synchronous). */
+  sha256?: Sha256
 }
 
 /** Each enabled host's adapter. Every request an adapter makes, to its host or to a result URL, goes through its host's outbound rules. */
@@ -76,11 +79,12 @@ export function createRelay(config: RelayConfig, deps: RelayDeps) {
     logPrompts: config.logPrompts,
     resultTtlMs: config.resultTtlMs,
     providerTimeoutMs: config.providerTimeoutMs,
-    capacity: { maxRunningEdits: config.maxRunningEdits, maxInflightBytes: config.maxInflightBytes }
+    capacity: { maxRunningEdits: config.maxRunningEdits, maxInflightBytes: config.maxInflightBytes },
+    images: deps.images
   })
   const accounts = resolveAccountsAsync(config.accounts, config.tokens)
   const rateLimiter = deps.rateLimiter ?? createTokenBucketLimiter(now)
-  const app = createApp(config, { jobs, store, accounts, rateLimiter, now, log, logContext, images: deps.images })
+  const app = createApp(config, { jobs, store, accounts, rateLimiter, now, log, logContext, images: deps.images, sha256: deps.sha256 })
   return {
     app,
     jobs,

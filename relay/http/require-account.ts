@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
-import { timingSafeEqual } from 'hono/utils/buffer'
 import { AppError } from '../../shared/errors'
 import type { Account } from '../auth/account'
+import { lazyTokenIndex, type Sha256 } from '../auth/token-index'
 
 function reject(message: string): () => never {
   return () => {
@@ -12,15 +12,17 @@ function reject(message: string): () => never {
 
 /**
  * Hono's bearer-auth with its failures thrown as AppError, so a wrong token gets the same JSON
- * envelope as every other error. The token is compared with Hono's timing-safe comparison against
- * every account (all of them, whichever matches), and the matching account is handed to `found`.
+ * envelope as every other error. The token is looked up by its digest (auth/token-index.ts), and
+ * the matching account is handed to `found`.
  */
-export function requireAccount<C extends Context>(accounts: Promise<readonly Account[]>, found: (c: C, account: Account) => void) {
+export function requireAccount<C extends Context>(
+  accounts: Promise<readonly Account[]>,
+  found: (c: C, account: Account) => void,
+  sha256?: Sha256
+) {
+  const index = lazyTokenIndex(accounts, sha256)
   const verifyTokenAsync = async (token: string, c: Context): Promise<boolean> => {
-    let match: Account | undefined
-    for (const account of await accounts) {
-      if ((await timingSafeEqual(account.token, token)) && match === undefined) match = account
-    }
+    const match = await (await index()).findAsync(token)
     if (match !== undefined) found(c as C, match)
     return match !== undefined
   }

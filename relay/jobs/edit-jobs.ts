@@ -17,6 +17,7 @@ import {
 } from './edit-capacity'
 import { createJobChanges } from './job-changes'
 import type { JobRecord, StoredImage } from './job-record'
+import type { ImagePlatform } from '../images/image-platform'
 import { refuseWhileDraining, type JobsContext } from './jobs-context'
 import { recoverJobsAsync } from './recover-jobs-async'
 import { shutDownJobsAsync } from './shut-down-jobs-async'
@@ -37,6 +38,8 @@ export interface EditJobsDeps {
   providerTimeoutMs: number
   /** Caps on edits in flight (defaults: DEFAULT_RELAY_MAX_RUNNING_EDITS, DEFAULT_MAX_INFLIGHT_BYTES). */
   capacity?: Partial<CapacityLimits>
+  /** crc32 for checking results (default: the portable one; Node passes native zlib's). */
+  images?: Pick<ImagePlatform, 'crc32'>
 }
 
 export interface CreateJobInput {

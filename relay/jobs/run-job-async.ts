@@ -57,7 +57,7 @@ async function keepResultAsync(
   started: number
 ): Promise<void> {
   const { deps, changes } = context
-  const images = storedImagesOf(kept)
+  const images = storedImagesOf(kept, deps.images)
   const current = await deps.store.getJobAsync(id)
   if (current === undefined || (TERMINAL_STATUSES.includes(current.status) && current.hostRunning !== true)) {
     deps.log('job.result_after_end', {

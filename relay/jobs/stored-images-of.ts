@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors'
 import { FIGMA_MAX_IMAGE_SIDE, MAX_RESULT_PIXELS } from '../../shared/limits'
+import type { ImagePlatform } from '../images/image-platform'
 import { inspectImage } from '../images/inspect-image'
 import type { ProviderImage } from '../providers/provider'
 import type { StoredImage } from './job-record'
@@ -10,10 +11,14 @@ import type { StoredImage } from './job-record'
  * 4096×4096 pixels, checked from its header so a small file that claims a huge picture (a
  * decompression bomb) is never decoded. A broken result is the host's fault: provider_error.
  */
-function inspectResult(bytes: Uint8Array, index: number): Omit<StoredImage, 'byteLength' | 'seed'> {
+function inspectResult(
+  bytes: Uint8Array,
+  index: number,
+  platform: Pick<ImagePlatform, 'crc32'> | undefined
+): Omit<StoredImage, 'byteLength' | 'seed'> {
   const label = `Result ${index + 1}`
   try {
-    const image = inspectImage(bytes, label, MAX_RESULT_PIXELS)
+    const image = inspectImage(bytes, label, MAX_RESULT_PIXELS, platform)
     if (image.width > FIGMA_MAX_IMAGE_SIDE || image.height > FIGMA_MAX_IMAGE_SIDE) {
       throw new AppError(
         'invalid_image',
@@ -27,9 +32,9 @@ function inspectResult(bytes: Uint8Array, index: number): Omit<StoredImage, 'byt
 }
 
 /** The images of a result as the store keeps them, each checked; throws provider_error for any bad one. */
-export function storedImagesOf(images: readonly ProviderImage[]): StoredImage[] {
+export function storedImagesOf(images: readonly ProviderImage[], platform?: Pick<ImagePlatform, 'crc32'>): StoredImage[] {
   return images.map((image, index) => ({
-    ...inspectResult(image.bytes, index),
+    ...inspectResult(image.bytes, index, platform),
     byteLength: image.bytes.length,
     ...(image.seed === undefined ? {} : { seed: image.seed })
   }))

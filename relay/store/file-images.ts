@@ -37,7 +37,9 @@ export function createFileImages(imagesDir: string, assertOpen: () => void): Fil
       assertOpen()
       if (!SAFE_ID.test(jobId) || !Number.isInteger(index) || index < 0) return undefined
       try {
-        return new Uint8Array(await readFile(join(imagesDir, jobId, String(index))))
+        const bytes = await readFile(join(imagesDir, jobId, String(index)))
+        // The file's own buffer, not a copy of it.
+        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       } catch (error) {
         if ((error as { code?: unknown }).code === 'ENOENT') return undefined
         throw error

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
 import { offerOf } from '../../shared/models'
+import { crc32 as portableCrc32 } from '../../relay/images/crc32'
 import { makePng } from '../fakes/make-image'
 import { flushAsync, hostResult, NOON, RESULT_TTL_MS, setupJobs } from './jobs-setup'
 
@@ -72,6 +73,27 @@ describe('a run at the host', () => {
     })
     expect(logged('job.succeeded')).toEqual([{ jobId: job.id, provider: 'runware', images: 2, costUsd: 0.11, ms: 1234 }])
     expect(jobs.capacity().running).toBe(0)
+  })
+
+  it('checks each result’s chunk CRCs with the platform’s crc32 (Node passes native zlib’s), and refuses a bad one', async () => {
+    const ranges: number[] = []
+    const crc32 = (bytes: Uint8Array, start: number, end: number): number => {
+      ranges.push(end - start)
+      return portableCrc32(bytes, start, end)
+    }
+    const good = setupJobs({ deps: { images: { crc32 } } })
+    const job = await good.createAsync(1)
+    good.host.answer(hostResult(1, 0.04))
+    await good.jobs.settleAsync()
+    expect(await good.store.getJobAsync(job.id)).toMatchObject({ status: 'succeeded' })
+    // IHDR, IDAT, IEND of the one result, each through the injected crc32.
+    expect(ranges.length).toBeGreaterThanOrEqual(3)
+
+    const lying = setupJobs({ deps: { images: { crc32: () => 0 } } })
+    const refused = await lying.createAsync(1)
+    lying.host.answer(hostResult(1, 0.04))
+    await lying.jobs.settleAsync()
+    expect(await lying.store.getJobAsync(refused.id)).toMatchObject({ status: 'failed', error: { code: 'provider_error' } })
   })
 
   it('an error that is not the relay’s own: provider_error, the error kept as the cause', async () => {

@@ -1,9 +1,8 @@
 import { Hono } from 'hono'
-import { timingSafeEqual } from 'hono/utils/buffer'
 import { MODELS, ModelId, modelsOf, PROVIDERS, ProviderId } from '../../../shared/models'
 import { API_VERSION, ROUTES, type Health } from '../../../shared/relay-api'
 import type { AppDeps } from '../../app'
-import type { Account } from '../../auth/account'
+import { lazyTokenIndex, type TokenIndex } from '../../auth/token-index'
 import type { RelayConfig } from '../../config'
 import type { AppEnv } from '../app-env'
 
@@ -14,24 +13,24 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1]
 }
 
-async function tokenStatusAsync(header: string | undefined, accounts: readonly Account[]): Promise<Health['auth']> {
+async function tokenStatusAsync(header: string | undefined, index: () => Promise<TokenIndex>): Promise<Health['auth']> {
   const token = bearerOf(header)
   if (token === undefined) return 'missing'
-  let valid = false
-  // Every token is compared, whichever matches, so the time taken says nothing about which.
-  for (const account of accounts) {
-    if (await timingSafeEqual(account.token, token)) valid = true
-  }
-  return valid ? 'valid' : 'invalid'
+  return (await (await index()).findAsync(token)) === undefined ? 'invalid' : 'valid'
 }
 
 /** `GET /v1/health`: open to all; says whether the token sent (if any) is valid, never whose it is. */
-export function healthRoute(config: RelayConfig, deps: Pick<AppDeps, 'accounts'>, configured: readonly ProviderId[]): Hono<AppEnv> {
+export function healthRoute(
+  config: RelayConfig,
+  deps: Pick<AppDeps, 'accounts' | 'sha256'>,
+  configured: readonly ProviderId[]
+): Hono<AppEnv> {
+  const index = lazyTokenIndex(deps.accounts, deps.sha256)
   return new Hono<AppEnv>().get(ROUTES.health, async (c) => {
     const body: Health = {
       status: 'ok',
       apiVersion: API_VERSION,
-      auth: await tokenStatusAsync(c.req.header('authorization'), await deps.accounts),
+      auth: await tokenStatusAsync(c.req.header('authorization'), index),
       defaultProvider: config.defaultProvider ?? null,
       providers: ProviderId.options.map((id) => ({
         id,
