@@ -146,10 +146,21 @@ export interface RawReply {
 }
 
 /**
+ * An answer written as it is produced (server-sent events): each chunk as `chunks` yields it, the
+ * end when it ends. `gone` aborts when the client goes away, so the producer's loop stops too.
+ */
+export interface StreamReply {
+  kind: 'stream'
+  status: number
+  contentType: string
+  chunks: (gone: AbortSignal) => AsyncIterable<string>
+}
+
+/**
  * What a handler decided. Besides an answer, a fault can drop the connection (`destroy`) or never
  * answer (`hang`): the two failures a client meets on a real network and must survive.
  */
-export type FakeReply = JsonReply | RawReply | { kind: 'destroy' } | { kind: 'hang' }
+export type FakeReply = JsonReply | RawReply | StreamReply | { kind: 'destroy' } | { kind: 'hang' }
 
 export function jsonReply(status: number, body: unknown, headers?: Record<string, string>): JsonReply {
   return headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers }
@@ -167,5 +178,34 @@ export function sendReply(response: ServerResponse, reply: JsonReply | RawReply)
 /** A `hang` leaves the request open; closeServerAsync ends its socket. */
 export function deliverReply(request: IncomingMessage, response: ServerResponse, reply: FakeReply): void {
   if (reply.kind === 'destroy') request.socket.destroy()
+  else if (reply.kind === 'stream') void streamReplyAsync(response, reply)
   else if (reply.kind !== 'hang') sendReply(response, reply)
+}
+
+/** Writes a stream's chunks until it ends or the client goes away. */
+async function streamReplyAsync(response: ServerResponse, reply: StreamReply): Promise<void> {
+  response.writeHead(reply.status, { 'content-type': reply.contentType, 'cache-control': 'no-cache' })
+  const gone = new AbortController()
+  response.once('close', () => gone.abort())
+  try {
+    for await (const chunk of reply.chunks(gone.signal)) {
+      if (gone.signal.aborted) break
+      response.write(chunk)
+    }
+  } finally {
+    response.end()
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts (never rejects): a fake's stream loop sleeps with it. */
+export function pauseAsync(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
 }

@@ -21,6 +21,13 @@
  *   `detail[]`, so a field the model does not take fails a test.
  * - `PUT cancel_url` answers 202 `CANCELLATION_REQUESTED`, or 400 `ALREADY_COMPLETED` (fal docs
  *   "model-endpoints/queue").
+ * - `GET {status_url}/stream` (fal-js `queue.ts` `streamStatus`: `…/requests/{id}/status/stream`,
+ *   `?logs=0|1`, the key as for status) answers `text/event-stream` (fal-js `streaming.ts`), each
+ *   event's `data` one status body as `GET status_url` gives it, and closes once COMPLETED (fal-js
+ *   resolves `done()` with the last event when the stream ends). fal-js calls this mode
+ *   experimental and polls by default; the fake sends an event whenever the status changes (it
+ *   looks every 20 ms, for at most a minute) and its `no-status-stream` and `garbled-status-stream`
+ *   faults stand for a fal (or a proxy before it) without the stream or with a broken one.
  * - Result images are real PNG/JPEG bytes at the size the ratio implies, served without auth from
  *   `/cdn/files/…` on the fake's own origin (real fal: `https://v3b.fal.media/files/…`; fal docs
  *   "media expiration": CDN URLs are public by default).
@@ -54,6 +61,7 @@ import { nearestSize } from '../../shared/nearest-size'
 import { FaultQueue, type HostFault } from './host-fault'
 import {
   closeServerAsync,
+  pauseAsync,
   copyHeaders,
   decodeStrictBase64,
   deliverReply,
@@ -122,6 +130,10 @@ export type FalOwnFault =
   | { kind: 'flaky-status'; times: number }
   /** Queued; the status answers 200 with a body that is not JSON, every time. */
   | { kind: 'malformed-status' }
+  /** Queued; `status/stream` answers 404 (no stream there); the status itself works. */
+  | { kind: 'no-status-stream' }
+  /** Queued; `status/stream` sends an event that is not a status, and stays open; the status itself works. */
+  | { kind: 'garbled-status-stream' }
   /** Queued; the result answers 200 with a body cut off mid-way. */
   | { kind: 'malformed-result' }
   /** Queued; the CDN answers 404 for the result images (an expired URL). */
@@ -585,12 +597,13 @@ class FakeFalServer implements FakeFal {
     if (path === '/storage/upload/initiate')
       return method === 'POST' ? this.initiate(request, query, body) : jsonReply(405, { detail: 'Method Not Allowed' })
 
-    const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path)
+    const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path)
     if (queue !== null) {
       const job = this.jobs.get(queue[3]!)
       // The queue URLs carry {owner}/{app} only, and the one the request was queued on (fal-js `queue.ts`).
       if (job === undefined || job.app !== `${queue[1]}/${queue[2]}`) return jsonReply(404, { detail: 'Request not found' })
       if (queue[4] === '/status') return method === 'GET' ? this.status(job) : jsonReply(405, { detail: 'Method Not Allowed' })
+      if (queue[4] === '/status/stream') return method === 'GET' ? this.statusStream(job) : jsonReply(405, { detail: 'Method Not Allowed' })
       if (queue[4] === '/cancel') return method === 'PUT' ? this.cancel(job) : jsonReply(405, { detail: 'Method Not Allowed' })
       return method === 'GET' ? this.result(job) : jsonReply(405, { detail: 'Method Not Allowed' })
     }
@@ -678,6 +691,38 @@ class FakeFalServer implements FakeFal {
     return 'COMPLETED'
   }
 
+  /** The status body of each phase, as `GET status_url` answers it. */
+  private statusBody(job: Job, phase: 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED'): Record<string, unknown> {
+    const common = { request_id: job.requestId, response_url: this.urls(job).response_url }
+    if (phase === 'IN_QUEUE') return { status: phase, queue_position: 0, ...common }
+    if (phase === 'IN_PROGRESS') return { status: phase, logs: null, ...common }
+    return { status: phase, logs: null, metrics: { inference_time: (job.runMs || 100) / 1000 }, ...common }
+  }
+
+  /** Server-sent events: the status whenever it changes, closed once COMPLETED; never past a minute. */
+  private statusStream(job: Job): FakeReply {
+    if (job.fault?.kind === 'no-status-stream') return jsonReply(404, { detail: 'Not Found' })
+    const garbled = job.fault?.kind === 'garbled-status-stream'
+    const events = async function* (this: FakeFalServer, gone: AbortSignal): AsyncGenerator<string> {
+      if (garbled) {
+        yield 'data: {"status":"DONE"}\n\n'
+        await pauseAsync(60_000, gone)
+        return
+      }
+      let last: string | undefined
+      for (let tick = 0; tick < 3000 && !gone.aborted; tick += 1) {
+        const phase = this.phase(job)
+        if (phase !== last) {
+          last = phase
+          yield `data: ${JSON.stringify(this.statusBody(job, phase))}\n\n`
+        }
+        if (phase === 'COMPLETED') return
+        await pauseAsync(20, gone)
+      }
+    }
+    return { kind: 'stream', status: 200, contentType: 'text/event-stream; charset=utf-8', chunks: (gone) => events.call(this, gone) }
+  }
+
   /** 202 while queued or running, 200 once COMPLETED, also when the request failed (fal docs "model-endpoints/queue"). */
   private status(job: Job): FakeReply {
     if (job.flakyPollsLeft > 0) {
@@ -688,10 +733,7 @@ class FakeFalServer implements FakeFal {
       return { kind: 'raw', status: 200, contentType: 'application/json', body: '{"status":"COMPL' }
     job.polls += 1
     const phase = this.phase(job)
-    const common = { request_id: job.requestId, response_url: this.urls(job).response_url }
-    if (phase === 'IN_QUEUE') return jsonReply(202, { status: phase, queue_position: 0, ...common })
-    if (phase === 'IN_PROGRESS') return jsonReply(202, { status: phase, logs: null, ...common })
-    return jsonReply(200, { status: phase, logs: null, metrics: { inference_time: (job.runMs || 100) / 1000 }, ...common })
+    return jsonReply(phase === 'COMPLETED' ? 200 : 202, this.statusBody(job, phase))
   }
 
   private cancel(job: Job): FakeReply {

@@ -3,9 +3,11 @@ import type { ProviderProgress } from '../provider'
 import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
 import { parseJson } from '../shared/parse-json'
 import { pollAsync } from '../shared/poll-async'
+import { PollNudge } from '../shared/poll-nudge'
 import { FalQueueStatus, type FalSubmitted } from './fal-answers'
 import type { FalConnection } from './fal-connection'
 import { FAL_PROVIDER, falError } from './fal-error'
+import { listenFalStatusStreamAsync } from './listen-fal-status-stream'
 
 /** Consecutive status answers that cannot be read, or connections that never open, before giving up. */
 const MAX_UNUSABLE_POLLS = 3
@@ -13,7 +15,11 @@ const MAX_UNUSABLE_POLLS = 3
 /** One status poll: fal's status, a blip to poll through, or an unusable answer that counts toward giving up. */
 type StatusCheck = { kind: 'status'; status: FalQueueStatus } | { kind: 'blip' } | { kind: 'unusable'; error: AppError }
 
-/** Polls `status_url` until COMPLETED; transient failures are polled through within the deadline. */
+/**
+ * Polls `status_url` until COMPLETED; transient failures are polled through within the deadline.
+ * Meanwhile fal's status stream, where it answers, pushes each change: progress shows at once, and
+ * COMPLETED cuts the poll's wait short, so the relay reads the status (the source of truth) then.
+ */
 export async function waitForFalCompletionAsync(
   connection: FalConnection,
   job: FalSubmitted,
@@ -24,27 +30,38 @@ export async function waitForFalCompletionAsync(
   const statusUrl = connection.checkedUrl(job.status_url, 'status_url')
   let unusable = 0
   let last: string | undefined
-  await pollAsync(
-    async () => {
-      const check = await checkStatusAsync(connection, statusUrl, job.request_id, signal)
-      if (check.kind === 'blip') return undefined
-      if (check.kind === 'unusable') {
-        unusable += 1
-        if (unusable >= MAX_UNUSABLE_POLLS) throw check.error
+  const show = ({ status, queue_position: queuePosition }: FalQueueStatus): void => {
+    if (status === 'COMPLETED' || status === last) return
+    last = status
+    deps.log('provider.status', { provider: FAL_PROVIDER, requestId: job.request_id, status, queuePosition })
+    onProgress({ status: status === 'IN_QUEUE' ? 'queued' : 'running' })
+  }
+  const nudge = new PollNudge()
+  const listening = new AbortController()
+  void listenFalStatusStreamAsync(connection, statusUrl, job.request_id, AbortSignal.any([signal, listening.signal]), (status) => {
+    show(status)
+    if (status.status === 'COMPLETED') nudge.nudge()
+  })
+  try {
+    await pollAsync(
+      async () => {
+        const check = await checkStatusAsync(connection, statusUrl, job.request_id, signal)
+        if (check.kind === 'blip') return undefined
+        if (check.kind === 'unusable') {
+          unusable += 1
+          if (unusable >= MAX_UNUSABLE_POLLS) throw check.error
+          return undefined
+        }
+        unusable = 0
+        if (check.status.status === 'COMPLETED') return true
+        show(check.status)
         return undefined
-      }
-      unusable = 0
-      const { status, queue_position: queuePosition } = check.status
-      if (status === 'COMPLETED') return true
-      if (status !== last) {
-        last = status
-        deps.log('provider.status', { provider: FAL_PROVIDER, requestId: job.request_id, status, queuePosition })
-        onProgress({ status: status === 'IN_QUEUE' ? 'queued' : 'running' })
-      }
-      return undefined
-    },
-    { signal, sleepAsync: deps.sleepAsync }
-  )
+      },
+      { signal, sleepAsync: nudge.sleeper(deps.sleepAsync) }
+    )
+  } finally {
+    listening.abort()
+  }
 }
 
 async function checkStatusAsync(
