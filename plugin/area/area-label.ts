@@ -6,9 +6,9 @@ function shorten(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   if (flat.length <= MAX_LABEL_CHARS) return flat
   const cut = flat.slice(0, MAX_LABEL_CHARS - 1)
-  // At a word's end when one is near, so the label does not stop mid-word.
+  // At a word's end when one is near, so the label does not stop mid-word (spaces come single, so neither end has one).
   const space = cut.lastIndexOf(' ')
-  return `${(space >= MAX_LABEL_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`
+  return `${space >= MAX_LABEL_CHARS / 2 ? cut.slice(0, space) : cut}…`
 }
 
 /**
@@ -18,6 +18,7 @@ function shorten(text: string): string {
 export function areaLabel(nodes: ReadonlyArray<PortSceneNode>, containerName: string): string {
   const only = nodes.length === 1 ? nodes[0] : undefined
   if (only === undefined) return `${nodes.length} layers in “${containerName}”`
-  const words = only.type === 'TEXT' && only.characters !== undefined ? shorten(only.characters) : ''
+  // Only text layers have characters.
+  const words = only.characters === undefined ? '' : shorten(only.characters)
   return `“${words === '' ? shorten(only.name) : words}” in “${containerName}”`
 }

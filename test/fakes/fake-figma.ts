@@ -387,6 +387,8 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
   }
 
   remove(): void {
+    // A removed node's methods throw in Figma as its exportAsync does (removed: "check that the nodes haven't been removed").
+    if (this.removed) throw new Error('The node with id has been deleted')
     this.world.detach(this)
   }
 }
@@ -396,8 +398,16 @@ export class FakeSceneNode extends FakeBaseNode implements PortSceneNode {
  * its rectangle (the header names the sources).
  */
 export class FakeSlice extends FakeSceneNode implements PortSlice {
+  /** The designer undoes while the export runs: the slice is gone before the export answers, and the export throws. */
+  removedDuringExport = false
+
   constructor(world: FakeWorld) {
     super(world, 'SLICE', 'Slice', { x: 0, y: 0, width: 100, height: 100 }, [])
+  }
+
+  override async exportAsync(settings: ExportSettingsImage): Promise<Uint8Array> {
+    if (this.removedDuringExport) this.world.detach(this)
+    return super.exportAsync(settings)
   }
 
   protected override exportedNodes(): ReadonlyArray<FakeSceneNode> {
@@ -777,6 +787,8 @@ export interface FakeFigma extends FigmaPort<FakeSceneNode, FakeRectangle, FakeP
   readonly slices: ReadonlyArray<FakeSlice>
   /** Makes every slice createSlice makes from now on fail to export. */
   sliceExportsFail: boolean
+  /** Makes every slice createSlice makes from now on be removed (an undo) while it exports. */
+  slicesRemovedDuringExport: boolean
   createSlice(): FakeSlice
   rectangle(name: string, box: Box, parent?: FakeContainer): FakeRectangle
   text(name: string, box: Box, characters: string, parent?: FakeContainer, style?: FakeTextStyle): FakeText
@@ -1075,10 +1087,12 @@ export function createFakeFigma(options: FakeFigmaOptions = {}): FakeFigma {
     },
     slices,
     sliceExportsFail: false,
+    slicesRemovedDuringExport: false,
     createSlice() {
       ensureOpen('createSlice')
       const slice = new FakeSlice(world)
       slice.exportFails = figma.sliceExportsFail
+      slice.removedDuringExport = figma.slicesRemovedDuringExport
       world.attach(figma.currentPage, slice)
       slices.push(slice)
       return slice

@@ -127,6 +127,22 @@ describe('exporting an area of a frame', () => {
     expect(figma.snapshot()).toEqual(before)
   })
 
+  it('fails plainly when the slice is removed while it exports (an undo), without touching the removed slice again', async () => {
+    const { figma, frame, button } = landing()
+    const before = figma.snapshot()
+    figma.slicesRemovedDuringExport = true
+    const error = await failureAsync(exportAreaAsync(figma, { containerId: frame.id, nodeIds: [button.id], outputSizes: OUTPUT_SIZES }))
+    // Had the slice been removed a second time, Figma's own "deleted" error would have replaced this one.
+    expect(error.toInfo()).toEqual({
+      code: 'export_failed',
+      message: 'Figma could not export the area as an image. Try again, or edit the whole frame.'
+    })
+    expect(error.detail).toBe('exportAsync failed')
+    expect((error.cause as Error).message).toBe('The node with id has been deleted')
+    expect(figma.slices.map((slice) => slice.removed)).toEqual([true])
+    expect(figma.snapshot()).toEqual(before)
+  })
+
   it('says which frame could not be exported when the frame’s own export fails', async () => {
     const { figma, frame, button } = landing()
     frame.exportFails = true
