@@ -30,9 +30,15 @@ describe('the built plugin', () => {
     expect(html).toContain('<style>')
   })
 
-  it('keeps the panel small: one file under its 200 kB budget', () => {
-    // A size budget, not a timing: the panel's whole weight is parsed each time the plugin opens.
-    expect(Buffer.byteLength(html)).toBeLessThan(200 * 1024)
+  it('keeps the panel small: one file under its 150 kB budget', () => {
+    // A size budget, not a timing: the panel's whole weight is parsed each time the plugin opens
+    // (140 kB with zod/mini; 195 kB with classic zod, which the lint rule keeps out).
+    expect(Buffer.byteLength(html)).toBeLessThan(150 * 1024)
+  })
+
+  it('keeps the sandbox bundle small: under its 80 kB budget', () => {
+    // Figma parses it on every run of the plugin, quick actions included (69 kB with zod/mini).
+    expect(Buffer.byteLength(code)).toBeLessThan(80 * 1024)
   })
 
   it('keeps the sandbox bundle free of browser globals', () => {
