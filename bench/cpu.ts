@@ -45,3 +45,27 @@ export function topFunctions(dir: string, count: number): { busyMs: number; rows
     .map(([name, us]) => ({ name, ms: us / 1000, share: us / busy }))
   return { busyMs: busy / 1000, rows }
 }
+
+/** Self time of a V8 .cpuprofile in `dir`, summed by the first kind whose test matches each sample's function and file; the rest is "other". */
+export function profileByKind(
+  dir: string,
+  kinds: ReadonlyArray<{ name: string; test: (functionName: string, file: string) => boolean }>
+): { busyMs: number; rows: Array<{ name: string; ms: number; share: number }> } {
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))
+  if (file === undefined) return { busyMs: 0, rows: [] }
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
+  const byKind = new Map<string, number>([...kinds.map((kind) => [kind.name, 0] as const), ['Other', 0]])
+  let busy = 0
+  profile.samples.forEach((id, index) => {
+    const frame = nodes.get(id)!.callFrame
+    if (frame.functionName === '(idle)' || frame.functionName === '(program)') return
+    const us = profile.timeDeltas[index] ?? 0
+    busy += us
+    const fileName = frame.url.split('/').slice(-1)[0] ?? ''
+    const kind = kinds.find((candidate) => candidate.test(frame.functionName, fileName))?.name ?? 'Other'
+    byKind.set(kind, byKind.get(kind)! + us)
+  })
+  const rows = [...byKind].map(([name, us]) => ({ name, ms: us / 1000, share: busy === 0 ? 0 : us / busy }))
+  return { busyMs: busy / 1000, rows }
+}

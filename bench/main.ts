@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { CHROMIUM_PATH } from '../test/browser/launch-chromium-async'
 import { measureAreaCompositeAsync } from './area-composite'
+import { measureBundleSizeAsync } from './bundle-size'
 import { measureClientPathAsync } from './client-path'
 import { measureFalProxyAsync } from './against-fal-proxy'
 import { measureBytesOnTheWireAsync } from './bytes-on-the-wire'
@@ -19,18 +20,21 @@ import { measureMemoryAsync } from './memory'
 import { measureMutationScoreAsync } from './mutation-score'
 import { measurePollingDelayAsync } from './polling-delay'
 import { measureReferenceSizingAsync } from './reference-sizing'
+import { measureWorkerCpuAsync } from './worker-cpu'
 import { measureRelayOverheadAsync } from './relay-overhead'
 import { loadStats } from './clients'
 import { describeMachine, printSection, renderMarkdown, type Section } from './report'
 
 const SECTIONS: Array<{ id: string; run: () => Promise<Section> }> = [
   { id: 'overhead', run: measureRelayOverheadAsync },
+  { id: 'worker', run: measureWorkerCpuAsync },
   { id: 'bytes', run: measureBytesOnTheWireAsync },
   { id: 'sizing', run: measureReferenceSizingAsync },
   { id: 'polling', run: measurePollingDelayAsync },
   { id: 'memory', run: measureMemoryAsync },
   { id: 'peer', run: measureFalProxyAsync },
   { id: 'client', run: measureClientPathAsync },
+  { id: 'bundles', run: measureBundleSizeAsync },
   { id: 'area', run: measureAreaCompositeAsync },
   { id: 'mutation', run: measureMutationScoreAsync }
 ]

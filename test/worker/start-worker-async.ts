@@ -22,6 +22,8 @@ export const WORKER_BUNDLE = resolve('dist/worker.mjs')
 
 export interface RunningWorker {
   url: string
+  /** workerd's process id (the benchmark reads its CPU time). */
+  pid: number
   /** Everything workerd wrote to stdout and stderr so far (the relay's JSON log lines among it). */
   output(): string
   /** Stops workerd and removes its folder. Safe to call twice. */
@@ -173,7 +175,7 @@ export async function startWorkerAsync(options: WorkerOptions): Promise<RunningW
     }
     try {
       await waitForHealthAsync(url, child, () => text, 15_000)
-      return { url, output: () => text, close }
+      return { url, pid: child.pid!, output: () => text, close }
     } catch (error) {
       lastError = error
       await close()
