@@ -96,4 +96,19 @@ describe('lifting long strings out of a host answer', () => {
     const answer = { before: '日本語 ✓', image, after: 'Ünïcödé 😀' }
     expect(parsedThroughLift(JSON.stringify(answer))).toEqual({ value: answer, lifted: 1 })
   })
+
+  it('lifts a string of exactly the threshold, and an answer that is one long string', () => {
+    const exact = base64Of(LIFT_MIN_BYTES, 3)
+    expect(parsedThroughLift(JSON.stringify({ a: exact }))).toEqual({ value: { a: exact }, lifted: 1 })
+    expect(parsedThroughLift(JSON.stringify(exact))).toEqual({ value: exact, lifted: 1 })
+  })
+
+  it('tells a closing quote after escaped backslashes from an escaped quote, however many there are', () => {
+    for (const slashes of [1, 2, 3, 4, 5]) {
+      // An odd run escapes the quote after it; an even run is all escaped backslashes, and the quote closes.
+      const text = '\\'.repeat(slashes)
+      const answer = { tricky: `${text}"${text}`, last: text, image }
+      expect(parsedThroughLift(JSON.stringify(answer))).toEqual({ value: answer, lifted: 1 })
+    }
+  })
 })
