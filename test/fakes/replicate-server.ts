@@ -15,7 +15,9 @@
  * - Files: `POST /v1/files` takes a multipart body with the file in `content` and an optional JSON
  *   `metadata` part, and answers the file object with `urls.get` (the client's `lib/files.js`
  *   `createFile`, `index.d.ts` `FileObject`, README "replicate.files.create"); `GET urls.get`
- *   answers that file object (`lib/files.js` `getFile`). A model input naming a file's `urls.get`
+ *   answers that file object (`lib/files.js` `getFile`); `DELETE /v1/files/{id}` answers 204 and
+ *   removes it (`lib/files.js` `deleteFile`, which reads 204 as deleted; the client's `request`
+ *   throws on anything not ok, so an unknown id is a 404). A model input naming a file's `urls.get`
  *   reads its bytes, as the client's `transformFileInputsToReplicateFileURLs` relies on.
  *   Data URIs stay accepted for small files (replicate.com/docs/topics/predictions/input-files).
  *
@@ -169,8 +171,10 @@ export interface FakeReplicate {
   failNext(fault: ReplicateFault, times?: number): void
   /** Queues a fault for the next file upload(s). */
   failNextUpload(fault: ReplicateUploadFault, times?: number): void
-  /** Files uploaded through `POST /v1/files`, in order. */
+  /** Files uploaded through `POST /v1/files`, in order, deleted ones included. */
   readonly uploads: ReadonlyArray<UploadedFile>
+  /** The ids `DELETE /v1/files/{id}` removed, in order. */
+  readonly deletedFiles: ReadonlyArray<string>
   /** The latency of predictions created from now on. */
   setLatency(ms: number): void
   close(): Promise<void>
@@ -532,6 +536,7 @@ class FakeReplicateServer implements FakeReplicate {
   private readonly faults = new FaultQueue<ReplicateFault>()
   private readonly uploadFaults = new FaultQueue<ReplicateUploadFault>()
   private readonly uploadList: UploadedFile[] = []
+  private readonly deletedList: string[] = []
   private readonly store = new Map<string, StoredPrediction>()
   private readonly files = new Map<string, StoredFile>()
   private readonly closing = new AbortController()
@@ -588,6 +593,10 @@ class FakeReplicateServer implements FakeReplicate {
     return this.uploadList
   }
 
+  get deletedFiles(): ReadonlyArray<string> {
+    return this.deletedList
+  }
+
   setLatency(ms: number): void {
     this.latencyMs = ms
   }
@@ -631,8 +640,11 @@ class FakeReplicateServer implements FakeReplicate {
     if (path === '/v1/files')
       return method === 'POST' ? await this.createFile(request, raw) : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
     const fileGet = /^\/v1\/files\/([^/]+)$/.exec(path)
-    if (fileGet !== null)
-      return method === 'GET' ? this.getFile(fileGet[1] ?? '') : jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    if (fileGet !== null) {
+      if (method === 'GET') return this.getFile(fileGet[1] ?? '')
+      if (method === 'DELETE') return this.deleteFile(fileGet[1] ?? '')
+      return jsonReply(405, { detail: 'Method not allowed.', status: 405 })
+    }
     if (create !== null)
       return method === 'POST'
         ? await this.createPrediction(request, create[1] ?? '', body)
@@ -814,8 +826,19 @@ class FakeReplicateServer implements FakeReplicate {
   }
 
   private getFile(id: string): FakeReply {
-    const file = this.uploadList.find((candidate) => candidate.id === id)
+    const file = this.liveFile(id)
     return file === undefined ? jsonReply(404, NOT_FOUND) : jsonReply(200, this.fileObject(file))
+  }
+
+  private deleteFile(id: string): FakeReply {
+    if (this.liveFile(id) === undefined) return jsonReply(404, NOT_FOUND)
+    this.deletedList.push(id)
+    return { kind: 'raw', status: 204, contentType: 'application/json', body: '' }
+  }
+
+  /** An uploaded file not deleted since. */
+  private liveFile(id: string): UploadedFile | undefined {
+    return this.deletedList.includes(id) ? undefined : this.uploadList.find((candidate) => candidate.id === id)
   }
 
   /** `FileObject` (the client's `index.d.ts`; README "replicate.files.create": files expire after 24 hours). */
@@ -838,7 +861,7 @@ class FakeReplicateServer implements FakeReplicate {
   private readUpload(url: string): Uint8Array | null | undefined {
     const match = /^\/v1\/files\/([^/?#]+)$/.exec(url.startsWith(this.url) ? url.slice(this.url.length) : '')
     if (match === null) return undefined
-    return this.uploadList.find((file) => file.id === match[1])?.bytes ?? null
+    return this.liveFile(match[1] ?? '')?.bytes ?? null
   }
 
   private serveFile(path: string): FakeReply {

@@ -219,6 +219,40 @@ describe('references above 1 MB go through the Files API, as Replicate’s clien
     expect(paths.indexOf('/v1/files')).toBeLessThan(paths.indexOf(`/v1/models/${MAX}/predictions`))
   })
 
+  it('deletes the upload once the edit is over, succeeded or failed, with the token (the client’s deleteFile)', async () => {
+    const setup = await setupAsync()
+    expect((await setup.editAsync(EDIT, large)).status).toBe('succeeded')
+    await vi.waitFor(() => expect(setup.fake.deletedFiles).toEqual([setup.fake.uploads[0]!.id]), { timeout: 5000, interval: 20 })
+    const deletion = setup.fake.requests.find((request) => request.method === 'DELETE')
+    expect(deletion).toMatchObject({
+      path: `/v1/files/${setup.fake.uploads[0]!.id}`,
+      headers: { authorization: `Bearer ${setup.fake.token}` }
+    })
+    expect(contractTranscript.logs.some((line) => line.includes('"provider.file_deleted"'))).toBe(true)
+
+    setup.fake.failNext({ kind: 'model-error' })
+    expectFailed(await setup.editAsync(EDIT, large), 'provider_error')
+    await vi.waitFor(() => expect(setup.fake.deletedFiles).toEqual(setup.fake.uploads.map((file) => file.id)), {
+      timeout: 5000,
+      interval: 20
+    })
+    // A deleted file is gone at Replicate: its urls.get answers 404 now.
+    expect((await fetch(setup.fake.uploads[0]!.url, { headers: { authorization: `Bearer ${setup.fake.token}` } })).status).toBe(404)
+  })
+
+  it('deletes what was uploaded when another reference’s upload fails', async () => {
+    const setup = await setupAsync()
+    // The second upload is refused for good; the first one's file must not stay behind.
+    setup.fake.failNextUpload({ kind: 'status', status: 413 })
+    expectFailed(await setup.editAsync(EDIT, [LARGE_PNG, makeNoisyPng(640, 640, 14)]), 'provider_error')
+    await vi.waitFor(() => expect(setup.fake.deletedFiles).toEqual(setup.fake.uploads.map((file) => file.id)), {
+      timeout: 5000,
+      interval: 20
+    })
+    expect(setup.fake.uploads).toHaveLength(1)
+    expect(createCalls(setup.fake)).toHaveLength(0)
+  })
+
   it('uploads once for all variants, and keeps a small second reference inline', async () => {
     const setup = await setupAsync()
     const job = await setup.editAsync({ prompt: PROMPT, numImages: 2 }, [...large, REFERENCE_JPEG])

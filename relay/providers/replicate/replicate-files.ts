@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { describeError } from '../../../shared/describe-error'
 import { AppError } from '../../../shared/errors'
 import type { ImageContentType } from '../../../shared/relay-api'
 import type { ProviderDeps, ReferenceImage } from '../provider'
@@ -8,7 +9,7 @@ import { parseJson } from '../shared/parse-json'
 import { retryAfterMsOf, type SubmitOutcome } from '../shared/submit-with-retries-async'
 import { REPLICATE_NAME as NAME, REPLICATE_PROVIDER as PROVIDER } from './replicate-context'
 import { withRetryAfter } from './with-retry-after'
-import { referenceValueAsync, type ReferenceUpload } from '../shared/reference-value-async'
+import { referenceValueAsync } from '../shared/reference-value-async'
 
 /**
  * References for Replicate: inline data URIs up to 1 MB, Replicate's Files API above it
@@ -22,7 +23,9 @@ import { referenceValueAsync, type ReferenceUpload } from '../shared/reference-v
  *   file in field `content` (with a file name), and `metadata`, a JSON part (`{}`); the boundary's
  *   Content-Type is left to fetch, as the client deletes its own.
  * - The answer is a file object; its `urls.get` (opaque, "shouldn't be inferred", README) goes
- *   into the model input. Replicate keeps uploaded files 24 hours.
+ *   into the model input. Replicate keeps uploaded files 24 hours; the relay deletes its own once
+ *   the edit is over (`DELETE /v1/files/{id}`, the client's `deleteFile`: 204), so a designer's
+ *   frame does not stay at the host for a day.
  *
  * An upload creates no prediction and is not billed, so a refused one (429, 503, a connection
  * that never opened) is tried again under the submit policy (shared/submit-with-retries-async.ts).
@@ -36,8 +39,32 @@ const FileObject = z.object({ id: z.string().min(1), urls: z.object({ get: z.url
 const EXTENSIONS: Record<ImageContentType, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }
 
 export interface ReplicateFiles {
-  /** The value for `input_image*`: a data URI, or the uploaded file's `urls.get`. */
-  inputValueAsync(reference: ReferenceImage, index: number, signal: AbortSignal): Promise<string>
+  /** The value for `input_image*`: a data URI, or the uploaded file's `urls.get` (its id added to `uploaded`). */
+  inputValueAsync(reference: ReferenceImage, index: number, signal: AbortSignal, uploaded: string[]): Promise<string>
+  /** Deletes these uploads, not awaited: the edit is over, so a failure is only logged (Replicate deletes them after 24 hours anyway). */
+  deleteInBackground(ids: readonly string[]): void
+}
+
+const DELETE_TIMEOUT_MS = 10_000
+
+/** `DELETE {filesUrl}/{id}`, not awaited; the answer is only logged. */
+function deleteFileInBackground(filesUrl: string, token: string, deps: ProviderDeps, id: string): void {
+  const fields = { provider: PROVIDER, fileId: id }
+  hostFetchAsync(
+    deps.fetch,
+    `${filesUrl}/${encodeURIComponent(id)}`,
+    { method: 'DELETE', headers: { authorization: `Bearer ${token}` } },
+    AbortSignal.timeout(DELETE_TIMEOUT_MS)
+  )
+    .then(async (answer) => {
+      if (answer.kind === 'network') return deps.log('provider.file_delete_failed', { ...fields, detail: answer.detail })
+      await answer.response.body?.cancel().catch(() => undefined)
+      deps.log(answer.response.status === 204 ? 'provider.file_deleted' : 'provider.file_delete_failed', {
+        ...fields,
+        status: answer.response.status
+      })
+    })
+    .catch((error: unknown) => deps.log('provider.file_delete_failed', { ...fields, detail: describeError(error) }))
 }
 
 export function createReplicateFiles(apiUrl: string, token: string, deps: ProviderDeps): ReplicateFiles {
@@ -47,7 +74,8 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
     reference: ReferenceImage,
     index: number,
     attempt: number,
-    signal: AbortSignal
+    signal: AbortSignal,
+    uploaded: string[]
   ): Promise<SubmitOutcome<string>> {
     deps.log('provider.upload', { provider: PROVIDER, reference: index + 1, bytes: reference.bytes.byteLength, attempt })
     const form = new FormData()
@@ -90,11 +118,19 @@ export function createReplicateFiles(apiUrl: string, token: string, deps: Provid
       return { kind: 'final', error: new AppError('provider_error', undefined, { detail, cause: parsed?.error }) }
     }
     deps.log('provider.uploaded', { provider: PROVIDER, reference: index + 1, fileId: parsed.data.id })
+    uploaded.push(parsed.data.id)
     return { kind: 'accepted', value: parsed.data.urls.get }
   }
 
-  const upload: ReferenceUpload = { provider: PROVIDER, inlineMaxBytes: REPLICATE_INLINE_MAX_BYTES, attemptAsync }
   return {
-    inputValueAsync: (reference, index, signal) => referenceValueAsync(reference, index, signal, upload, deps)
+    inputValueAsync: (reference, index, signal, uploaded) =>
+      referenceValueAsync(
+        reference,
+        index,
+        signal,
+        { provider: PROVIDER, inlineMaxBytes: REPLICATE_INLINE_MAX_BYTES, attemptAsync: (...args) => attemptAsync(...args, uploaded) },
+        deps
+      ),
+    deleteInBackground: (ids) => ids.forEach((id) => deleteFileInBackground(url, token, deps, id))
   }
 }

@@ -17,7 +17,7 @@ import { runPredictionAsync } from './run-prediction-async'
  *
  * References above 1 MB are uploaded to Replicate's Files API first and passed as the file's URL,
  * as Replicate's client does (replicate-files.ts); smaller ones go inline. Either way once per edit,
- * before any prediction, shared by every variant.
+ * before any prediction, shared by every variant; the uploads are deleted once the edit is over.
  *
  * Which input fields go out is decided by the offer's capabilities (build-replicate-call.ts), never
  * by the model id. Replicate reports no cost, and does not let the client choose the prediction
@@ -38,8 +38,20 @@ export const createReplicateProvider: ProviderFactory = (host: HostConfig, deps:
     async editAsync(input: ProviderEditInput): Promise<ProviderResult> {
       // Checked first, so a request Replicate cannot take fails before anything is uploaded or paid for.
       replicateModelOf(input)
-      const images = await Promise.all(input.references.map((reference, index) => files.inputValueAsync(reference, index, input.signal)))
-      return runVariantsAsync(input, deps, REPLICATE_PROVIDER, (call) => runPredictionAsync(context, input, images, call))
+      const uploaded: string[] = []
+      try {
+        // Settled, not raced: when one upload fails, the others' files are known before they are deleted.
+        const settled = await Promise.allSettled(
+          input.references.map((reference, index) => files.inputValueAsync(reference, index, input.signal, uploaded))
+        )
+        const images = settled.map((result) => {
+          if (result.status === 'rejected') throw result.reason
+          return result.value
+        })
+        return await runVariantsAsync(input, deps, REPLICATE_PROVIDER, (call) => runPredictionAsync(context, input, images, call))
+      } finally {
+        files.deleteInBackground(uploaded)
+      }
     }
   }
 }
