@@ -1,10 +1,8 @@
 import { AppError } from '../../../shared/errors'
-import { base64AsciiToBytes } from '../../images/base64-to-bytes'
-import { hostFetchAsync, readBytesAsync } from '../shared/host-fetch-async'
-import { liftLongStrings } from '../shared/lift-long-strings'
+import { hostFetchAsync, readTextAsync } from '../shared/host-fetch-async'
 import { parseJson } from '../shared/parse-json'
 import { retryAfterMsOf } from '../shared/submit-with-retries-async'
-import { RunwareEnvelope, type RunwareItem } from './runware-answers'
+import { RunwareEnvelope } from './runware-answers'
 import type { RunwareContext } from './runware-context'
 import { runwareError } from './runware-error'
 
@@ -39,7 +37,7 @@ export async function postRunwareAsync(
     return answer.reachedHost ? { kind: 'uncertain', error, network: true } : { kind: 'unreached', error }
   }
   const { response } = answer
-  const body = await readBytesAsync(response, signal)
+  const body = await readTextAsync(response, signal)
   if (!body.ok) {
     return {
       kind: 'uncertain',
@@ -47,24 +45,7 @@ export async function postRunwareAsync(
       error: new AppError('provider_unavailable', undefined, { detail: `runware ${response.status} ${body.detail}`, cause: body.error })
     }
   }
-  // Results come as base64 inside the JSON: lifted out as bytes, never made into strings.
-  const lifted = liftLongStrings(body.bytes, context.deps.randomUUID())
-  const classified = classifyAnswer(response, lifted.text, context.deps.now())
-  if (classified.kind !== 'ok' || lifted.strings.size === 0) return classified
-  const data = classified.envelope.data?.map((item) => withLiftedImage(item, lifted.strings))
-  return { kind: 'ok', envelope: { ...classified.envelope, ...(data === undefined ? {} : { data }) } }
-}
-
-/** An item whose image was lifted out of the answer, with its bytes decoded (the placeholder stays, so the item still shows an image). */
-function withLiftedImage(item: RunwareItem, strings: ReadonlyMap<string, Uint8Array>): RunwareItem {
-  const base64 = item.imageBase64Data === undefined ? undefined : strings.get(item.imageBase64Data)
-  if (base64 !== undefined) return { ...item, imageBytes: base64AsciiToBytes(base64) }
-  const uri = item.imageDataURI === undefined ? undefined : strings.get(item.imageDataURI)
-  if (uri === undefined) return item
-  // `data:<type>;base64,` then the base64: the same form to-runware-result-async.ts accepts from a string.
-  const comma = uri.indexOf(0x2c)
-  const head = new TextDecoder().decode(uri.subarray(0, comma + 1))
-  return comma > 0 && /^data:[^;,]+;base64,$/.test(head) ? { ...item, imageBytes: base64AsciiToBytes(uri.subarray(comma + 1)) } : item
+  return classifyAnswer(response, body.text, context.deps.now())
 }
 
 /** Sorts a read answer by what it says about the task: taken, refused, perhaps taken, or final (thrown). */

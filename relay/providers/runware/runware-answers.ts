@@ -26,11 +26,10 @@ export const RunwareItem = z.object({
   NSFWContent: z.boolean().optional(),
   error: RunwareErrorItem.optional()
 })
-/** An item as the adapter reads it: its fields, and its image's bytes when they were lifted out of the answer (post-runware-async.ts). */
-export type RunwareItem = z.infer<typeof RunwareItem> & { imageBytes?: Uint8Array }
+export type RunwareItem = z.infer<typeof RunwareItem>
 
 export const RunwareEnvelope = z.object({
   data: z.array(RunwareItem).optional(),
   errors: z.array(RunwareErrorItem).optional()
 })
-export type RunwareEnvelope = Omit<z.infer<typeof RunwareEnvelope>, 'data'> & { data?: RunwareItem[] }
+export type RunwareEnvelope = z.infer<typeof RunwareEnvelope>

@@ -40,7 +40,6 @@ export async function toRunwareResultAsync(
 }
 
 async function decodeItemAsync(context: RunwareContext, item: RunwareItem, signal: AbortSignal): Promise<Uint8Array> {
-  if (item.imageBytes !== undefined) return item.imageBytes
   if (item.imageBase64Data !== undefined) return base64ToBytes(item.imageBase64Data)
   const match = /^data:[^;,]+;base64,(.*)$/s.exec(item.imageDataURI ?? '')
   if (match?.[1] !== undefined) return base64ToBytes(match[1])

@@ -63,38 +63,11 @@ export async function readTextAsync(
   signal: AbortSignal,
   options: ReadTextOptions = {}
 ): Promise<{ ok: true; text: string } | { ok: false; detail: string; error: unknown }> {
-  const read = await readChunksAsync(response, signal, options)
-  if (!read.ok) return read
-  const decoder = new TextDecoder()
-  return { ok: true, text: read.chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode() }
-}
-
-/** `readTextAsync`, as one run of bytes: for an answer whose long strings are lifted out before it is parsed (lift-long-strings.ts). */
-export async function readBytesAsync(
-  response: Response,
-  signal: AbortSignal,
-  options: ReadTextOptions = {}
-): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; detail: string; error: unknown }> {
-  const read = await readChunksAsync(response, signal, options)
-  if (!read.ok) return read
-  if (read.chunks.length === 1) return { ok: true, bytes: read.chunks[0]! }
-  const bytes = new Uint8Array(read.total)
-  let at = 0
-  for (const chunk of read.chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return { ok: true, bytes }
-}
-
-async function readChunksAsync(
-  response: Response,
-  signal: AbortSignal,
-  options: ReadTextOptions
-): Promise<{ ok: true; chunks: Uint8Array[]; total: number } | { ok: false; detail: string; error: unknown }> {
   const maxBytes = options.maxBytes ?? answerCaps.get(response) ?? DEFAULT_ANSWER_MAX_BYTES
   const read = await readCappedAsync(response, maxBytes, signal, (declared) =>
     overCap(maxBytes, declared === undefined ? `of more than ${maxBytes} bytes` : `of ${declared} bytes (content-length)`)
   )
-  return read.ok ? read : { ok: false, detail: 'body cut off', error: read.error }
+  if (!read.ok) return { ok: false, detail: 'body cut off', error: read.error }
+  const decoder = new TextDecoder()
+  return { ok: true, text: read.chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode() }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../../shared/errors'
 import { answerCaps } from '../../../relay/net/answer-caps'
-import { DEFAULT_ANSWER_MAX_BYTES, hostFetchAsync, readBytesAsync, readTextAsync } from '../../../relay/providers/shared/host-fetch-async'
+import { DEFAULT_ANSWER_MAX_BYTES, hostFetchAsync, readTextAsync } from '../../../relay/providers/shared/host-fetch-async'
 
 const signal = new AbortController().signal
 
@@ -184,22 +184,5 @@ describe('readTextAsync', () => {
       detail: 'body cut off',
       error: cut
     })
-  })
-})
-
-describe('readBytesAsync', () => {
-  it('joins the chunks in order into one run of bytes, and hands a single chunk over as it is', async () => {
-    const bytes = Uint8Array.from({ length: 300 }, (_, index) => index % 251)
-    expect(await readBytesAsync(streamed([bytes.slice(0, 7), bytes.slice(7, 200), bytes.slice(200)]), signal)).toEqual({ ok: true, bytes })
-    const one = bytes.slice(0, 50)
-    const read = await readBytesAsync(streamed([one]), signal)
-    expect(read.ok && read.bytes).toBe(one)
-    expect(await readBytesAsync(new Response(null), signal)).toEqual({ ok: true, bytes: new Uint8Array(0) })
-  })
-
-  it('reports a body cut off, and refuses one over its cap, as readTextAsync does', async () => {
-    const cut = await readBytesAsync(streamed([new Uint8Array(3)], { failWith: new Error('reset') }), signal)
-    expect(cut).toMatchObject({ ok: false, detail: 'body cut off' })
-    await expect(readBytesAsync(streamed([new Uint8Array(3), new Uint8Array(2)]), signal, { maxBytes: 4 })).rejects.toBeInstanceOf(AppError)
   })
 })

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { postRunwareAsync } from '../../relay/providers/runware/post-runware-async'
 import type { RunwareContext } from '../../relay/providers/runware/runware-context'
-import { LIFT_MIN_BYTES } from '../../relay/providers/shared/lift-long-strings'
 import { toRunwareResultAsync } from '../../relay/providers/runware/to-runware-result-async'
 import { makePng } from '../fakes/make-image'
 
 const PNG = makePng(640, 480, 3)
 const BASE64 = Buffer.from(PNG).toString('base64')
-// Long enough to be lifted; SMALL is not.
-if (BASE64.length < LIFT_MIN_BYTES) throw new Error('the test image must be longer than the lift threshold')
 const SMALL = makePng(2, 2, 1)
 
 /** A context whose fetch answers `body` once, as Runware would (only `fetch` and the nonce matter here). */
@@ -37,7 +34,7 @@ async function imagesOfAsync(body: string): Promise<Uint8Array[]> {
   return result.images.map((image) => image.bytes)
 }
 
-describe('Runware answers with their images lifted out as bytes', () => {
+describe('the images in Runware’s answers', () => {
   it('decodes imageBase64Data to the image’s own bytes, compact or pretty-printed, one item or several', async () => {
     const items = [
       { taskType: 'imageInference', taskUUID: 't', imageBase64Data: BASE64, seed: 3, cost: 0.04 },
@@ -48,7 +45,7 @@ describe('Runware answers with their images lifted out as bytes', () => {
     }
   })
 
-  it('decodes an imageDataURI, and a small image that is not lifted, to the same bytes as before', async () => {
+  it('decodes an imageDataURI, and small and large images alike', async () => {
     const body = JSON.stringify({
       data: [
         { taskUUID: 't', imageDataURI: `data:image/png;base64,${BASE64}` },
@@ -64,13 +61,5 @@ describe('Runware answers with their images lifted out as bytes', () => {
       const body = JSON.stringify({ data: [{ taskUUID: 't', imageDataURI: uri }] })
       await expect(imagesOfAsync(body)).rejects.toMatchObject({ code: 'provider_error' })
     }
-  })
-
-  it('keeps a host’s text that looks like a placeholder as text: without the answer’s nonce it never becomes another item’s image', async () => {
-    const body = `{"data":[{"taskUUID":"t","imageBase64Data":"${BASE64}"},{"taskUUID":"t","imageBase64Data":"\\u0000guessed-nonce:0"}]}`
-    const [first, second] = await imagesOfAsync(body)
-    expect(first).toEqual(new Uint8Array(PNG))
-    // The second decodes as the base64 it is (nothing much), not as the first item's image.
-    expect(second).not.toEqual(new Uint8Array(PNG))
   })
 })
