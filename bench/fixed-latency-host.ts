@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net'
  * - fal's queue (`FAL_QUEUE_URL` = `{url}`): `POST /fal-ai/…` queues; `GET …/requests/{id}/status`
  *   answers 202 IN_PROGRESS until `falLatencyMs` after the submit, then 200 COMPLETED; `GET
  *   …/requests/{id}` gives the output with a CDN URL on this origin; `GET /cdn/{id}.png` the bytes.
+ *   `GET …/requests/{id}/status/stream` is fal's status stream (server-sent events): IN_PROGRESS at
+ *   once, COMPLETED when the result is ready, then the end of the stream.
  * - fal's storage (`FAL_STORAGE_URL` = `{url}`), for references over 1 MB: `POST
  *   /storage/upload/initiate` answers an upload URL and a file URL on this origin; `PUT
  *   /upload/{id}` takes the bytes (and keeps none).
@@ -81,11 +83,25 @@ export async function startFixedLatencyHostAsync(options: FixedLatencyHostOption
         response.end(tail)
         return
       }
-      const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status)?$/.exec(path)
+      const queue = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status\/stream|\/status)?$/.exec(path)
       if (queue !== null && request.method === 'GET') {
         const job = falJobs.get(queue[3]!)
         if (job === undefined) return sendJson(response, 404, { detail: 'Request not found' })
         const done = Date.now() >= job.readyAt
+        if (queue[4] === '/status/stream') {
+          response.writeHead(200, { 'content-type': 'text/event-stream' })
+          const event = (status: string) => response.write(`data: ${JSON.stringify({ status, request_id: queue[3] })}\n\n`)
+          if (!done) event('IN_PROGRESS')
+          const timer = setTimeout(
+            () => {
+              event('COMPLETED')
+              response.end()
+            },
+            Math.max(0, job.readyAt - Date.now())
+          )
+          response.on('close', () => clearTimeout(timer))
+          return
+        }
         if (queue[4] === '/status') {
           counts.falStatus += 1
           return sendJson(response, done ? 200 : 202, { status: done ? 'COMPLETED' : 'IN_PROGRESS', request_id: queue[3] })
