@@ -34,7 +34,8 @@ export function createController<N extends PortSceneNode, R extends N & PortRect
     canceled: new Set<string>(),
     post: (message) => figma.ui.postMessage(PluginToUi.parse(message)),
     fileId: () => fileIdOf(figma.root, deps.randomId),
-    cancelPendingSelection: () => cancelPendingSelection()
+    cancelPendingSelection: () => cancelPendingSelection(),
+    sendSelectionAsync: () => sendSelectionAsync()
   }
 
   async function sendSelectionAsync(): Promise<void> {

@@ -13,6 +13,8 @@ export interface HandlerContext<N extends PortSceneNode, R extends N & PortRecta
   fileId(): string
   /** Drops a selection report still waiting out its debounce. */
   cancelPendingSelection(): void
+  /** Reads the selection, thumbnails included, and reports it unless a newer change has been reported since. */
+  sendSelectionAsync(): Promise<void>
 }
 
 /** Handles one kind of message. Generic in the node types, as the controller is. */

@@ -22,7 +22,14 @@ async function thumbnailAsync(node: PortSceneNode): Promise<Uint8Array | undefin
   // Stryker restore BlockStatement
 }
 
-export async function readSelectionAsync(nodes: ReadonlyArray<PortSceneNode>): Promise<SelectionItem[]> {
+/**
+ * The selection as the panel shows it. `thumbnails: false` leaves out the thumbnails (an export
+ * each) and the problem an export failure would show: what the panel needs to open at once.
+ */
+export async function readSelectionAsync(
+  nodes: ReadonlyArray<PortSceneNode>,
+  options: { thumbnails: boolean } = { thumbnails: true }
+): Promise<SelectionItem[]> {
   return Promise.all(
     nodes.map(async (node, index) => {
       const problem = exportProblem(node)
@@ -37,7 +44,7 @@ export async function readSelectionAsync(nodes: ReadonlyArray<PortSceneNode>): P
         ...(provenance === undefined ? {} : { provenance })
       }
       if (problem !== undefined) return { ...item, problem }
-      if (index >= MAX_THUMBNAILS) return item
+      if (!options.thumbnails || index >= MAX_THUMBNAILS) return item
       const thumbnail = await thumbnailAsync(node)
       return thumbnail === undefined ? { ...item, problem: 'Figma could not export this layer as an image.' } : { ...item, thumbnail }
     })

@@ -114,6 +114,29 @@ describe('the sandbox controller', () => {
     })
   })
 
+  it('opens the panel before any thumbnail is exported: init without them, then the selection with them', async () => {
+    const { figma } = startPlugin()
+    const frame = figma.frame('Hero', { x: 0, y: 0, width: 300, height: 150 })
+    figma.select([frame])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await figma.flushAsync()
+    const exportsBefore = frame.exports.length
+    const messages = await collect(figma, () => figma.sendFromUi({ type: 'ui-ready' }))
+    expect(messages.map((message) => message.type)).toEqual(['init', 'selection'])
+    const [init, selection] = messages
+    expect(init).toMatchObject({ type: 'init', selection: [{ id: frame.id, name: 'Hero', width: 300, height: 150 }] })
+    expect(init?.type === 'init' && init.selection[0]).not.toHaveProperty('thumbnail')
+    expect(selection).toMatchObject({ selection: [{ id: frame.id, thumbnail: expect.any(Uint8Array) }] })
+    // One thumbnail export, after init.
+    expect(frame.exports.length - exportsBefore).toBe(1)
+
+    // Nothing selected: nothing to follow init.
+    figma.select([])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await figma.flushAsync()
+    expect((await collect(figma, () => figma.sendFromUi({ type: 'ui-ready' }))).map((message) => message.type)).toEqual(['init'])
+  })
+
   it('refuses an image Figma cannot take and leaves the canvas as it was', async () => {
     const { figma } = startPlugin()
     const card = figma.frame('Card', { x: 0, y: 0, width: 100, height: 100 })

@@ -42,6 +42,24 @@ describe('reading the selection for the panel', () => {
     expect(square.exports).toEqual([{ format: 'PNG', constraint: { type: 'WIDTH', value: 120 }, useAbsoluteBounds: true }])
   })
 
+  it('leaves thumbnails out when asked, exporting nothing, with everything else the same', async () => {
+    const figma = createFakeFigma()
+    const wide = figma.frame('Wide', { x: 0, y: 0, width: 300.4, height: 100.6 })
+    figma.text('Title', { x: 10, y: 10, width: 80, height: 20 }, 'Spring Sale', wide)
+    const [item] = await readSelectionAsync([wide], { thumbnails: false })
+    expect(item).toEqual({
+      id: wide.id,
+      name: 'Wide',
+      type: 'FRAME',
+      width: 300,
+      height: 101,
+      texts: [{ id: expect.any(String), characters: 'Spring Sale' }]
+    })
+    expect(wide.exports).toEqual([])
+    const [full] = await readSelectionAsync([wide])
+    expect(full).toEqual({ ...item, thumbnail: expect.any(Uint8Array) })
+  })
+
   it('exports thumbnails for the first six layers only', async () => {
     const figma = createFakeFigma()
     const layers = Array.from({ length: 7 }, (_, index) => figma.frame(`F${index}`, { x: index * 200, y: 0, width: 100, height: 100 }))
