@@ -15,7 +15,7 @@ import { editsRoute } from './http/routes/edits-route'
 import { healthRoute } from './http/routes/health-route'
 import { modelsRoute } from './http/routes/models-route'
 import { usageRoute } from './http/routes/usage-route'
-import type { Sha256 } from './auth/token-index'
+import { lazyTokenIndex, type Sha256 } from './auth/token-index'
 import type { ImagePlatform } from './images/image-platform'
 import type { EditJobs } from './jobs/edit-jobs'
 import type { Log, LogContext } from './log/relay-log'
@@ -96,10 +96,12 @@ export function createApp(config: RelayConfig, deps: AppDeps): Hono<AppEnv> {
   const configured = enabledProviders(config)
   useCommonMiddleware(app, deps)
 
-  app.route('/', healthRoute(config, deps, configured))
+  // One index of the tokens, digested once, for the routes that check a token and for health.
+  const tokens = lazyTokenIndex(deps.accounts, deps.sha256)
+  app.route('/', healthRoute(config, tokens, configured))
   app.route('/', modelsRoute(config, configured))
 
-  const auth = requireAccount(deps.accounts, (c, account) => c.set('account', account), deps.sha256)
+  const auth = requireAccount(tokens, (c, account) => c.set('account', account))
   app.use(ROUTES.edits, auth)
   app.use(`${ROUTES.edits}/*`, auth)
   app.use(ROUTES.usage, auth)

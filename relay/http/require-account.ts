@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { AppError } from '../../shared/errors'
 import type { Account } from '../auth/account'
-import { lazyTokenIndex, type Sha256 } from '../auth/token-index'
+import type { TokenIndex } from '../auth/token-index'
 
 function reject(message: string): () => never {
   return () => {
@@ -15,12 +15,7 @@ function reject(message: string): () => never {
  * envelope as every other error. The token is looked up by its digest (auth/token-index.ts), and
  * the matching account is handed to `found`.
  */
-export function requireAccount<C extends Context>(
-  accounts: Promise<readonly Account[]>,
-  found: (c: C, account: Account) => void,
-  sha256?: Sha256
-) {
-  const index = lazyTokenIndex(accounts, sha256)
+export function requireAccount<C extends Context>(index: () => Promise<TokenIndex>, found: (c: C, account: Account) => void) {
   const verifyTokenAsync = async (token: string, c: Context): Promise<boolean> => {
     const match = await (await index()).findAsync(token)
     if (match !== undefined) found(c as C, match)

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { Account } from '../../relay/auth/account'
 import { errorResponse } from '../../relay/http/error-response'
+import { lazyTokenIndex } from '../../relay/auth/token-index'
 import { requireAccount } from '../../relay/http/require-account'
 
 function account(token: string, owner: string): Account {
@@ -13,7 +14,7 @@ function appWithAccounts(accounts: Account[]) {
   const app = new Hono()
   app.use(
     '*',
-    requireAccount(Promise.resolve(accounts), (_c, match) => {
+    requireAccount(lazyTokenIndex(Promise.resolve(accounts)), (_c, match) => {
       found.push(match.owner)
     })
   )

@@ -1,8 +1,7 @@
 import { Hono } from 'hono'
 import { MODELS, ModelId, modelsOf, PROVIDERS, ProviderId } from '../../../shared/models'
 import { API_VERSION, ROUTES, type Health } from '../../../shared/relay-api'
-import type { AppDeps } from '../../app'
-import { lazyTokenIndex, type TokenIndex } from '../../auth/token-index'
+import type { TokenIndex } from '../../auth/token-index'
 import type { RelayConfig } from '../../config'
 import type { AppEnv } from '../app-env'
 
@@ -20,12 +19,7 @@ async function tokenStatusAsync(header: string | undefined, index: () => Promise
 }
 
 /** `GET /v1/health`: open to all; says whether the token sent (if any) is valid, never whose it is. */
-export function healthRoute(
-  config: RelayConfig,
-  deps: Pick<AppDeps, 'accounts' | 'sha256'>,
-  configured: readonly ProviderId[]
-): Hono<AppEnv> {
-  const index = lazyTokenIndex(deps.accounts, deps.sha256)
+export function healthRoute(config: RelayConfig, index: () => Promise<TokenIndex>, configured: readonly ProviderId[]): Hono<AppEnv> {
   return new Hono<AppEnv>().get(ROUTES.health, async (c) => {
     const body: Health = {
       status: 'ok',

@@ -1,10 +1,9 @@
 import type { ProviderDeps } from '../provider'
 
 /**
- * Lets a push from the host cut a poll's wait short (ComfyUI's websocket, fal's status stream):
- * `nudge` (the job has ended) ends the current sleep,
- * or the next one when none is under way, so the poll reads the job at once. It never ends a wait with
- * an error, and the signal's abort still does.
+ * Lets a push from the host (ComfyUI's websocket, fal's status stream) cut a poll's wait short:
+ * `nudge` (the job has ended) ends the current sleep, or the next one when none is under way, so
+ * the poll reads the job at once. It never ends a wait with an error, and the signal's abort still does.
  */
 export class PollNudge {
   private pending = false
