@@ -1,18 +1,16 @@
-import { mkdirSync } from 'node:fs'
 import { imageSize } from 'image-size'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { AreaProvenance } from '../../shared/area/area-geometry'
-import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY, type Settings } from '../../shared/settings'
+import type { Settings } from '../../shared/settings'
 import type { FakeFigma, FakeNodeSnapshot } from '../fakes/fake-figma'
-import { startFakeRunwareAsync, type FakeRunware, type RunwareAnswerInput } from '../fakes/runware-server'
-import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
-import { openFigmaAsync, stopHarnessServerAsync, type FigmaInPage, type OpenFigmaOptions } from './harness/figma-harness'
-import { launchChromiumAsync } from './launch-chromium-async'
+import type { FakeRunware, RunwareAnswerInput } from '../fakes/runware-server'
+import type { RunningRelay } from '../support/start-relay-async'
+import { openFigmaAsync, type FigmaInPage, type OpenFigmaOptions } from './harness/figma-harness'
+import { SCREENSHOTS, useBrowserSuite } from './harness/use-browser-suite'
 import { makeAreaAnswer, type AreaAnswerChange } from './make-area-answer'
 import { areaInRender, borderStep, decodePng, inkPixels, unchangedOutside } from './measure-area-result'
 
-const SCREENSHOTS = 'test-output/screenshots'
 const INK = [200, 30, 40] as const
 const DRIFT_WARNING = 'The model also changed the surroundings; check the edges.'
 const PROMPT = "Replace 'Spring Sale' with 'Summer Sale' while keeping the same font, size and color"
@@ -82,45 +80,28 @@ const areaOf = (node: FakeNodeSnapshot): AreaProvenance | undefined =>
  * region edit promises are printed: unchanged pixels, resolution, the seam, host calls.
  */
 describe('region edits in the browser', () => {
-  let browser: Browser
   let runware: FakeRunware
   let relay: RunningRelay
   let page: Page
   let figma: FigmaInPage | undefined
   let change: AreaAnswerChange = { shiftX: 1, shiftY: 0, levels: 6, ink: INK }
 
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
-    browser = await launchChromiumAsync()
-  })
-  afterAll(async () => {
-    await browser.close()
-    await stopHarnessServerAsync()
-  })
-  beforeEach(async (context) => {
-    onTestFailed(async () => {
-      await page.screenshot({ path: `${SCREENSHOTS}/failed-${context.task.name.replace(/\W+/g, '-')}.png` }).catch(() => undefined)
-      if (figma !== undefined) console.error([...(await figma.errors().catch(() => [])), ...figma.console].join('\n'))
-    })
-    change = { shiftX: 1, shiftY: 0, levels: 6, ink: INK }
-    runware = await startFakeRunwareAsync({
+  const suite = useBrowserSuite({
+    runware: {
       apiKey: 'rw-area-key-0123456789',
       latencyMs: 300,
       answerFor: ({ references, width, height }: RunwareAnswerInput) => makeAreaAnswer(references[0]!, width, height, change)
-    })
-    relay = await startRelayAsync({ RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url })
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    figma = undefined
+    },
+    viewport: { width: 1280, height: 900 },
+    current: () => figma
   })
-  afterEach(async () => {
-    await page.close()
-    await relay.close()
-    await runware.close()
+  beforeEach(() => {
+    ;({ page, relay, runware } = suite)
+    figma = undefined
+    change = { shiftX: 1, shiftY: 0, levels: 6, ink: INK }
   })
 
-  const settings = (overrides: Partial<Settings> = {}): Record<string, unknown> => ({
-    [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token, ...overrides }
-  })
+  const settings = suite.settings
 
   async function open(arg: Scene, overrides: Partial<Settings> = {}): Promise<FigmaInPage> {
     figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: settings(overrides), ...scene(arg) })
@@ -320,7 +301,7 @@ describe('region edits in the browser', () => {
     await page.close() // the designer closes the plugin mid-edit
 
     const reopenAsync = async (arg: Scene): Promise<FakeNodeSnapshot> => {
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      page = await suite.newPageAsync()
       const reopened = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage, ...scene(arg) })
       figma = reopened
       await reopened.panel.getByText('Finished while Kontext Edit was closed').waitFor()

@@ -1,14 +1,11 @@
-import { mkdirSync } from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
-import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY, type Settings } from '../../shared/settings'
+import type { Page } from 'playwright-core'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { SETTINGS_STORAGE_KEY, type Settings } from '../../shared/settings'
 import type { FakeNodeSnapshot } from '../fakes/fake-figma'
-import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
-import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
-import { openFigmaAsync, stopHarnessServerAsync, type FigmaInPage, type OpenFigmaOptions } from './harness/figma-harness'
-import { launchChromiumAsync } from './launch-chromium-async'
-
-const SCREENSHOTS = 'test-output/screenshots'
+import type { FakeRunware } from '../fakes/runware-server'
+import type { RunningRelay } from '../support/start-relay-async'
+import { openFigmaAsync, type FigmaInPage, type OpenFigmaOptions } from './harness/figma-harness'
+import { SCREENSHOTS, useBrowserSuite } from './harness/use-browser-suite'
 
 type Frame = { name: string; x: number; y: number; width: number; height: number; text?: string }
 
@@ -40,39 +37,22 @@ function results(nodes: FakeNodeSnapshot[]): FakeNodeSnapshot[] {
  * relay and the fake Runware on 127.0.0.1. Screenshots of the main states go to test-output/.
  */
 describe('designer flows in the browser', () => {
-  let browser: Browser
   let runware: FakeRunware
   let relay: RunningRelay
   let page: Page
   let figma: FigmaInPage | undefined
 
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
-    browser = await launchChromiumAsync()
+  const suite = useBrowserSuite({
+    runware: { apiKey: 'rw-flows-key-0123456789', latencyMs: 600 },
+    viewport: { width: 1280, height: 800 },
+    current: () => figma
   })
-  afterAll(async () => {
-    await browser.close()
-    await stopHarnessServerAsync()
-  })
-  beforeEach(async (context) => {
-    onTestFailed(async () => {
-      await page.screenshot({ path: `${SCREENSHOTS}/failed-${context.task.name.replace(/\W+/g, '-')}.png` }).catch(() => undefined)
-      if (figma !== undefined) console.error([...(await figma.errors().catch(() => [])), ...figma.console].join('\n'))
-    })
-    runware = await startFakeRunwareAsync({ apiKey: 'rw-flows-key-0123456789', latencyMs: 600 })
-    relay = await startRelayAsync({ RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url })
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  beforeEach(() => {
+    ;({ page, relay, runware } = suite)
     figma = undefined
   })
-  afterEach(async () => {
-    await page.close()
-    await relay.close()
-    await runware.close()
-  })
 
-  const settings = (overrides: Partial<Settings> = {}): Record<string, unknown> => ({
-    [SETTINGS_STORAGE_KEY]: { ...DEFAULT_SETTINGS, relayUrl: relay.url, token: relay.token, ...overrides }
-  })
+  const settings = suite.settings
 
   async function open(options: OpenFigmaOptions<{ list: Frame[]; selectAll: boolean }>): Promise<FigmaInPage> {
     figma = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage: settings(), ...options })
@@ -235,7 +215,7 @@ describe('designer flows in the browser', () => {
     const storage = await figma.evalFigma((fake) => Object.fromEntries(fake.storage))
     expect(storage[SETTINGS_STORAGE_KEY]).toMatchObject({ relayUrl: relay.url, token: relay.token })
 
-    const next = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const next = await suite.newPageAsync()
     try {
       const reopened = await openFigmaAsync(next, {
         extraDevAllowedDomains: [relay.url],
@@ -265,7 +245,7 @@ describe('designer flows in the browser', () => {
     const storage = await first.evalFigma((fake) => Object.fromEntries(fake.storage))
     await page.close() // the designer closes the plugin mid-edit
 
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    page = await suite.newPageAsync()
     const reopened = await openFigmaAsync(page, { extraDevAllowedDomains: [relay.url], storage, ...setup })
     figma = reopened
     await reopened.panel.getByText('Finished while Kontext Edit was closed').waitFor()
@@ -338,8 +318,7 @@ describe('designer flows in the browser', () => {
   })
 
   it('offers only what the chosen host and model support', async () => {
-    await relay.close()
-    relay = await startRelayAsync({ RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url, COMFYUI_URL: 'http://127.0.0.1:9' })
+    relay = await suite.restartRelayAsync({ COMFYUI_URL: 'http://127.0.0.1:9' })
     const { panel } = await open(frames([{ name: 'Card', x: 0, y: 0, width: 400, height: 300 }]))
     await panel.getByText('Options').click()
     const host = panel.getByLabel('Image host')

@@ -2,17 +2,16 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { imageSize } from 'image-size'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { referenceExportSettings } from '../../plugin/export/reference-export-settings'
 import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY } from '../../shared/settings'
 import { makeJpeg, makePng } from '../fakes/make-image'
 import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
 import { startRelayAsync, type RunningRelay } from '../support/start-relay-async'
 import { openFigmaAsync, stopHarnessServerAsync, type FigmaInPage } from './harness/figma-harness'
+import { SCREENSHOTS, useBrowserSuite } from './harness/use-browser-suite'
 import { sha1Hex, sniffImage } from './harness/image-bytes'
 import { launchChromiumAsync } from './launch-chromium-async'
-
-const SCREENSHOTS = 'test-output/screenshots'
 
 /**
  * The built plugin as Figma runs it, with Figma played by a page: dist/code.js runs in the page
@@ -20,35 +19,20 @@ const SCREENSHOTS = 'test-output/screenshots'
  * envelopes; the panel calls the real relay on 127.0.0.1, which calls the fake Runware.
  */
 describe('the built plugin in a page that plays Figma', () => {
-  let browser: Browser
   let runware: FakeRunware
   let relay: RunningRelay
   let page: Page
   let figma: FigmaInPage | undefined
 
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
-    browser = await launchChromiumAsync()
+  const suite = useBrowserSuite({
+    runware: { apiKey: 'rw-harness-key-0123456789', latencyMs: 800 },
+    viewport: { width: 1280, height: 760 },
+    screenshotPrefix: 'harness-',
+    current: () => figma
   })
-  afterAll(async () => {
-    await browser.close()
-    await stopHarnessServerAsync()
-  })
-
-  beforeEach(async (context) => {
-    onTestFailed(async () => {
-      await page.screenshot({ path: `${SCREENSHOTS}/failed-harness-${context.task.name.replace(/\W+/g, '-')}.png` }).catch(() => undefined)
-      if (figma !== undefined) console.error([...(await figma.errors().catch(() => [])), ...figma.console].join('\n'))
-    })
-    runware = await startFakeRunwareAsync({ apiKey: 'rw-harness-key-0123456789', latencyMs: 800 })
-    relay = await startRelayAsync({ RUNWARE_API_KEY: runware.apiKey, RUNWARE_API_URL: runware.url })
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
+  beforeEach(() => {
+    ;({ page, relay, runware } = suite)
     figma = undefined
-  })
-  afterEach(async () => {
-    await page.close()
-    await relay.close()
-    await runware.close()
   })
 
   it('edits the selected frame and places the result beside it; one undo removes it', async () => {
