@@ -30,10 +30,11 @@ describe('the built plugin', () => {
     expect(html).toContain('<style>')
   })
 
-  it('keeps the panel small: one file under its 150 kB budget', () => {
+  it('keeps the panel small: one file under its 175 kB budget', () => {
     // A size budget, not a timing: the panel's whole weight is parsed each time the plugin opens
-    // (140 kB with zod/mini; 195 kB with classic zod, which the lint rule keeps out).
-    expect(Buffer.byteLength(html)).toBeLessThan(150 * 1024)
+    // (167 kB: zod/mini 38 kB, pako's deflate 26 kB for region edits' banded PNGs; classic zod
+    // would add 55 kB, and the lint rule keeps it out).
+    expect(Buffer.byteLength(html)).toBeLessThan(175 * 1024)
   })
 
   it('keeps the sandbox bundle small: under its 80 kB budget', () => {

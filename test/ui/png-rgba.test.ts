@@ -1,7 +1,6 @@
 import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { decodePngRgbaAsync } from '../../ui/image/decode-png-rgba-async'
-import { encodePngRgbaAsync } from '../../ui/image/encode-png-rgba-async'
 
 /** Pixels with every kind of alpha (or opaque) and detail, so each of PNG's five row filters gets used by an adaptive encoder. */
 function pixels(width: number, height: number, opaque = false): Buffer {
@@ -49,14 +48,5 @@ describe('exact PNG pixels for a frame with transparency', () => {
   it('declines what Figma does not export (16-bit, not a PNG)', async () => {
     expect(await decodePngRgbaAsync(png(8, 8, { bitDepth: 16 }))).toBeUndefined()
     expect(await decodePngRgbaAsync(new Uint8Array([1, 2, 3]))).toBeUndefined()
-  })
-
-  it('encodes pixels as a PNG any decoder reads back exactly', async () => {
-    const data = new Uint8ClampedArray(pixels(53, 29))
-    const encoded = await encodePngRgbaAsync({ data, width: 53, height: 29 })
-    const read = PNG.sync.read(Buffer.from(encoded))
-    expect([read.width, read.height]).toEqual([53, 29])
-    expect(read.data).toEqual(pixels(53, 29))
-    expect(Buffer.from((await decodePngRgbaAsync(encoded))!.data)).toEqual(pixels(53, 29))
   })
 })
