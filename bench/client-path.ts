@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { referenceExportSettings } from '../plugin/export/reference-export-settings'
+import { KONTEXT_REFERENCE } from '../shared/reference-target'
 import { parseRelayConfig } from '../relay/config'
 import { createRelay } from '../relay/relay'
 import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY } from '../shared/settings'
@@ -166,7 +167,7 @@ export async function measureClientPathAsync(): Promise<Section> {
     }
   }
   const reference = oneMegapixelReference()
-  const exportSize = referenceExportSettings(FRAME.width, FRAME.height)
+  const exportSize = referenceExportSettings(FRAME.width, FRAME.height, KONTEXT_REFERENCE)
   const host = await startHostAsync(500)
 
   // The real relay, in this process so its moments are on this clock.

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { referenceExportSettings } from '../plugin/export/reference-export-settings'
+import { KONTEXT_REFERENCE } from '../shared/reference-target'
 import { HERE, startChildAsync, type Child } from './children'
 import { BENCH_TOKEN, HOST_KEY, type Reference } from './clients'
 import { designPng } from './representative-image'
@@ -11,7 +12,7 @@ let reference: Reference | undefined
 /** The reference the plugin uploads for a 1440×900 frame: the real sizing rule, a representative design, real PNG bytes (~1 MP). */
 export function oneMegapixelReference(): Reference {
   if (reference === undefined) {
-    const { pixelWidth, pixelHeight } = referenceExportSettings(1440, 900)
+    const { pixelWidth, pixelHeight } = referenceExportSettings(1440, 900, KONTEXT_REFERENCE)
     reference = { bytes: designPng(pixelWidth, pixelHeight), width: pixelWidth, height: pixelHeight }
   }
   return reference

@@ -1,4 +1,5 @@
 import { referenceExportSettings } from '../plugin/export/reference-export-settings'
+import { KONTEXT_REFERENCE } from '../shared/reference-target'
 import { MAX_REFERENCE_BYTES, MAX_REFERENCE_PIXELS } from '../shared/limits'
 import { designPng } from './representative-image'
 import type { Section } from './report'
@@ -21,7 +22,7 @@ export async function measureReferenceSizingAsync(): Promise<Section> {
   let worstPixels = 0
   let naiveRefused = 0
   for (const [width, height, label] of FRAMES) {
-    const rule = referenceExportSettings(width, height)
+    const rule = referenceExportSettings(width, height, KONTEXT_REFERENCE)
     const rulePixels = rule.pixelWidth * rule.pixelHeight
     const ruleBytes = designPng(rule.pixelWidth, rule.pixelHeight).byteLength
     const naiveWidth = width * 2

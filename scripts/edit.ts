@@ -8,10 +8,11 @@ import { parseArgs } from 'node:util'
 import * as z from 'zod'
 import { inspectImage } from '../relay/images/inspect-image'
 import type { AreaDrift } from '../shared/area/area-geometry'
-import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from '../shared/aspect-ratios'
+import { areaOutputSizes } from '../shared/area/area-output-sizes'
 import { AppError } from '../shared/errors'
 import { MAX_REFERENCE_PIXELS } from '../shared/limits'
-import type { ModelId } from '../shared/models'
+import { catalogueOfferOf, type ModelId } from '../shared/models'
+import { referenceTargetOf } from '../shared/reference-target'
 import { EditRequest } from '../shared/relay-api'
 import { sleepAsync } from '../shared/sleep-async'
 import { createRelayClient } from '../client/relay-client'
@@ -108,17 +109,6 @@ function mainAsync(): Promise<void> {
   return runAsync(baseUrl, token, request.data, uploads, values.out, area)
 }
 
-/**
- * The output sizes a region's crop is shaped to. [dev]'s list is the one Runware and ComfyUI use;
- * hosts that answer [dev] at [pro]'s sizes get an answer a little off the crop's ratio, which the
- * composite scales back to it.
- */
-const AREA_OUTPUT_SIZES: Readonly<Record<ModelId, readonly KontextSizeSpec[]>> = {
-  'kontext-max': KONTEXT_SIZES,
-  'kontext-pro': KONTEXT_SIZES,
-  'kontext-dev': KONTEXT_DEV_SIZES
-}
-
 /** What --area cannot go with, refused before anything is read or sent. */
 function checkAreaOptions(images: readonly string[], aspect: string | undefined, format: string | undefined): void {
   if (images.length !== 1) fail('--area edits one image: give exactly one --image.')
@@ -131,7 +121,7 @@ function prepareAreaOrFail(option: string, image: { bytes: Uint8Array; contentTy
   const frame = decodePngRgba(image.bytes)
   const area = parseAreaOption(option, frame)
   if (typeof area === 'string') fail(area)
-  return prepareAreaEdit(frame, area, AREA_OUTPUT_SIZES[model])
+  return prepareAreaEdit(frame, area, areaOutputSizes(undefined, model), referenceTargetOf(catalogueOfferOf(model)))
 }
 
 /** The line printed for a region edit's result: the drift the composite removed, and a warning when it was large. */

@@ -4,8 +4,8 @@ import type { ModelId } from './models'
 export const PROMPT_MIN_CHARS = 2
 export const PROMPT_MAX_CHARS = 3000
 export const MAX_VARIANTS = 4
-/** Kontext [max]/[pro] take at most 4 references across hosts (BFL input_image..input_image_4). */
-export const MAX_REFERENCES = 4
+/** FLUX.2 takes at most 8 references on BFL (input_image … input_image_8); each host's offer may allow fewer. */
+export const MAX_REFERENCES = 8
 /** BFL documents 20 MB and 20 megapixels per input image; the relay holds every host to that. */
 export const MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 export const MAX_REFERENCE_PIXELS = 20_000_000
@@ -27,10 +27,16 @@ export const MAX_RESULT_PIXELS = FIGMA_MAX_IMAGE_SIDE * FIGMA_MAX_IMAGE_SIDE
 export const MAX_REFERENCE_PIXELS_BY_MODEL: Readonly<Record<ModelId, number>> = {
   'kontext-max': 2048 * 2048,
   'kontext-pro': 2048 * 2048,
-  'kontext-dev': 2048 * 2048
+  'kontext-dev': 2048 * 2048,
+  // FLUX.2 uses references up to its 4 MP output; BFL's [pro] takes 9 MP of input in all (docs/flux2.md, §0).
+  'flux2-flex': 9_000_000,
+  'flux2-pro': 9_000_000,
+  'flux2-max': 9_000_000
 }
 /** Kontext works at about one megapixel; larger references only cost upload time. */
 export const REFERENCE_TARGET_PIXELS = 1_000_000
+/** Kontext documents no total for its references: four of the largest the relay takes. */
+export const KONTEXT_MAX_INPUT_PIXELS = 4 * 2048 * 2048
 export const REFERENCE_MAX_LONG_SIDE = 1568
 export const REFERENCE_MAX_UPSCALE = 2
 export const SEED_MAX = 4_294_967_295

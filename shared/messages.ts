@@ -1,3 +1,4 @@
+import { ReferenceTarget } from './reference-target'
 import * as z from 'zod/mini'
 import { AreaGeometry, AreaOffer, AreaProvenance, AreaRect } from './area/area-geometry'
 import { ErrorInfo } from './errors'
@@ -87,12 +88,21 @@ export type ResultImage = z.infer<typeof ResultImage>
 
 export const UiToPlugin = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ui-ready') }),
-  /** Exports the selection, or just `nodeIds` (batch edits and new variations export one source). */
-  z.object({ type: z.literal('export-selection'), requestId: z.string(), nodeIds: z.optional(z.array(z.string())) }),
+  /**
+   * Exports the selection, or just `nodeIds` (batch edits and new variations export one source), at
+   * the size the chosen model makes use of (`reference`; Kontext's ~1 MP when absent).
+   */
+  z.object({
+    type: z.literal('export-selection'),
+    requestId: z.string(),
+    nodeIds: z.optional(z.array(z.string())),
+    reference: z.optional(ReferenceTarget)
+  }),
   /**
    * A region edit: the crop around the area (for the model) and the whole container at full
    * resolution (for the composite). The area is `rect` when given (Edit again on a region result),
-   * else what is visible of `nodeIds`; the crop takes the aspect ratio of one of `outputSizes`.
+   * else what is visible of `nodeIds`; the crop takes the aspect ratio of one of `outputSizes`
+   * (none: a model with free sizes, the crop keeps its own) and is exported at about `reference`.
    */
   z.object({
     type: z.literal('export-area'),
@@ -100,7 +110,8 @@ export const UiToPlugin = z.discriminatedUnion('type', [
     containerId: z.string(),
     nodeIds: z.array(z.string()).check(z.minLength(1)),
     rect: z.optional(AreaRect),
-    outputSizes: z.array(z.object({ width: z.int().check(z.positive()), height: z.int().check(z.positive()) })).check(z.minLength(1))
+    outputSizes: z.array(z.object({ width: z.int().check(z.positive()), height: z.int().check(z.positive()) })),
+    reference: z.optional(ReferenceTarget)
   }),
   z.object({ type: z.literal('cancel'), requestId: z.string() }),
   z.object({

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
-import { KONTEXT_DEV_SIZES, KONTEXT_SIZES, type KontextSizeSpec } from './aspect-ratios'
+import type { KontextSizeSpec } from './aspect-ratios'
+import { PROVIDERS } from './catalogue/providers'
 // Type only: relay-api.ts reads this catalogue at load time, so no value may come back from it.
 import type { OutputFormat } from './relay-api'
 
@@ -11,10 +12,13 @@ import type { OutputFormat } from './relay-api'
 export const ProviderId = z.enum(['runware', 'runflow', 'bfl', 'fal', 'replicate', 'comfyui'])
 export type ProviderId = z.infer<typeof ProviderId>
 
-export const ModelId = z.enum(['kontext-max', 'kontext-pro', 'kontext-dev'])
+export const ModelId = z.enum(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max'])
 export type ModelId = z.infer<typeof ModelId>
 
 export const DEFAULT_MODEL: ModelId = 'kontext-max'
+
+/** Black Forest Labs names FLUX.2 [flex] its best model for typography and text edits (docs/flux2.md, §0). */
+export const TEXT_MODEL: ModelId = 'flux2-flex'
 
 export interface ModelSpec {
   readonly name: string
@@ -25,7 +29,11 @@ export interface ModelSpec {
 export const MODELS = {
   'kontext-max': { name: 'FLUX.1 Kontext [max]', priceUsd: 0.08 },
   'kontext-pro': { name: 'FLUX.1 Kontext [pro]', priceUsd: 0.04 },
-  'kontext-dev': { name: 'FLUX.1 Kontext [dev]', priceUsd: 0.0105 }
+  'kontext-dev': { name: 'FLUX.1 Kontext [dev]', priceUsd: 0.0105 },
+  // FLUX.2 is priced by the megapixel, inputs included: these are a 1 MP edit of a 1 MP reference (BFL's skills, SKILL.md).
+  'flux2-flex': { name: 'FLUX.2 [flex]', priceUsd: 0.1 },
+  'flux2-pro': { name: 'FLUX.2 [pro]', priceUsd: 0.045 },
+  'flux2-max': { name: 'FLUX.2 [max]', priceUsd: 0.1 }
 } as const satisfies Record<ModelId, ModelSpec>
 
 export interface Range {
@@ -34,8 +42,34 @@ export interface Range {
   readonly default: number
 }
 
+/**
+ * The output sizes a model answers at: a fixed list (Kontext's ~1 MP sizes) or any width × height
+ * on a grid within a pixel budget (FLUX.2: multiples of 16, at most 4 MP).
+ */
+export type OutputSizes =
+  | { readonly kind: 'fixed'; readonly sizes: readonly KontextSizeSpec[] }
+  | { readonly kind: 'free'; readonly step: number; readonly minSide: number; readonly maxSide: number; readonly maxPixels: number }
+
+/**
+ * USD for one image: its first output megapixel, each further one, and each megapixel of the
+ * references (FLUX.2 bills inputs; Kontext is one flat price, so only the first is set). Hosts
+ * round megapixels up (fal's FLUX.2 pages), and so does the estimate.
+ */
+export interface Price {
+  readonly firstMpUsd: number
+  readonly extraMpUsd: number
+  readonly inputMpUsd: number
+}
+
+/**
+ * Which of the host's input schemas the model takes: Kontext's (a ratio, one image field or a
+ * multi endpoint) or FLUX.2's edit schema (width and height, a list of references).
+ */
+export type InputSchema = 'kontext' | 'flux2'
+
 /** What one host offers of one model. */
 export interface ModelOffer {
+  readonly schema: InputSchema
   /** The host's id for the model (an AIR id, a path, a model slug). */
   readonly hostModelId: string
   /** The host's id for the same model with several references, where that is another endpoint. */
@@ -54,8 +88,12 @@ export interface ModelOffer {
   readonly outputQuality: Range | null
   readonly seedMax: number
   /** The output sizes the host produces for this model. */
-  readonly sizes: readonly KontextSizeSpec[]
-  readonly priceUsd: number
+  readonly output: OutputSizes
+  /** The most pixels a reference is worth sending: the plugin exports each one at about this size. */
+  readonly referencePixels: number
+  /** The most reference pixels the host takes in all; several references share it. */
+  readonly maxInputPixels: number
+  readonly price: Price
 }
 
 export interface ProviderSpec {
@@ -66,248 +104,41 @@ export interface ProviderSpec {
   readonly offers: Partial<Record<ModelId, ModelOffer>>
 }
 
-const UINT32 = 4_294_967_295
-const SAFETY_0_6: Range = { min: 0, max: 6, default: 2 }
-/**
- * Replicate's schema for its BFL-backed Kontext models caps safety tolerance at 2 when an input
- * image is sent (docs/hosts.md, "Replicate"). BFL's own OpenAPI allows 0–6 for Kontext.
- */
-const SAFETY_0_2: Range = { min: 0, max: 2, default: 2 }
-
-const PRO_MAX_BASE = {
-  maxVariants: 4,
-  promptUpsampling: true,
-  guidance: null,
-  steps: null,
-  outputQuality: null,
-  seedMax: UINT32,
-  sizes: KONTEXT_SIZES
-} as const
-
-export const PROVIDERS = {
-  runware: {
-    name: 'Runware',
-    apiKeyVariable: 'RUNWARE_API_KEY',
-    cancel: false,
-    offers: {
-      // Up to 2 references in inputs.referenceImages for pro/max (docs/hosts.md, "Runware").
-      'kontext-max': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'bfl:4@1',
-        maxReferences: 2,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg', 'webp'],
-        safetyTolerance: SAFETY_0_6,
-        outputQuality: { min: 20, max: 99, default: 95 },
-        priceUsd: 0.08
-      },
-      'kontext-pro': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'bfl:3@1',
-        maxReferences: 2,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg', 'webp'],
-        safetyTolerance: SAFETY_0_6,
-        outputQuality: { min: 20, max: 99, default: 95 },
-        priceUsd: 0.04
-      },
-      'kontext-dev': {
-        hostModelId: 'runware:106@1',
-        maxReferences: 2,
-        maxVariants: 4,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg', 'webp'],
-        safetyTolerance: null,
-        promptUpsampling: false,
-        guidance: { min: 1, max: 20, default: 2.5 },
-        steps: { min: 1, max: 50, default: 28 },
-        outputQuality: { min: 20, max: 99, default: 95 },
-        seedMax: UINT32,
-        sizes: KONTEXT_DEV_SIZES,
-        priceUsd: 0.0105
-      }
-    }
-  },
-  runflow: {
-    name: 'Runflow',
-    apiKeyVariable: 'RUNFLOW_API_KEY',
-    // Runflow's cancellation needs an admin key and neither aborts nor refunds (docs/hosts.md, "Runflow").
-    cancel: false,
-    offers: {
-      // The max and multi ids are inferred (docs/hosts.md, "Runflow"): configurable, see relay/config.ts.
-      'kontext-max': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'black-forest-labs/flux-pro/kontext/max',
-        multiHostModelId: 'black-forest-labs/flux-pro/kontext/max/multi',
-        maxReferences: 4,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: SAFETY_0_6,
-        guidance: { min: 1, max: 20, default: 3.5 },
-        priceUsd: 0.08
-      },
-      'kontext-pro': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'black-forest-labs/flux-pro/kontext',
-        multiHostModelId: 'black-forest-labs/flux-pro/kontext/multi',
-        maxReferences: 4,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: SAFETY_0_6,
-        guidance: { min: 1, max: 20, default: 3.5 },
-        priceUsd: 0.04
-      }
-    }
-  },
-  bfl: {
-    name: 'Black Forest Labs',
-    apiKeyVariable: 'BFL_API_KEY',
-    cancel: false,
-    offers: {
-      // input_image … input_image_4; one image a call, so variants are parallel submissions.
-      // safety_tolerance 0–6 per BFL's OpenAPI (`FluxKontextProInputs`); see docs/hosts.md, "Black Forest Labs".
-      'kontext-max': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'flux-kontext-max',
-        maxReferences: 4,
-        variantsPerCall: 1,
-        outputFormats: ['png', 'jpeg', 'webp'],
-        safetyTolerance: SAFETY_0_6,
-        priceUsd: 0.08
-      },
-      'kontext-pro': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'flux-kontext-pro',
-        maxReferences: 4,
-        variantsPerCall: 1,
-        outputFormats: ['png', 'jpeg', 'webp'],
-        safetyTolerance: SAFETY_0_6,
-        priceUsd: 0.04
-      }
-    }
-  },
-  fal: {
-    name: 'fal',
-    apiKeyVariable: 'FAL_KEY',
-    cancel: true,
-    offers: {
-      'kontext-max': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'fal-ai/flux-pro/kontext/max',
-        multiHostModelId: 'fal-ai/flux-pro/kontext/max/multi',
-        maxReferences: 4,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: SAFETY_0_6,
-        guidance: { min: 1, max: 20, default: 3.5 },
-        priceUsd: 0.08
-      },
-      'kontext-pro': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'fal-ai/flux-pro/kontext',
-        multiHostModelId: 'fal-ai/flux-pro/kontext/multi',
-        maxReferences: 4,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: SAFETY_0_6,
-        guidance: { min: 1, max: 20, default: 3.5 },
-        priceUsd: 0.04
-      },
-      'kontext-dev': {
-        hostModelId: 'fal-ai/flux-kontext/dev',
-        maxReferences: 1,
-        maxVariants: 4,
-        variantsPerCall: 4,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: null,
-        // fal's `DevKontextEditInput` has no enhance_prompt (docs/hosts.md, "fal").
-        promptUpsampling: false,
-        guidance: { min: 1, max: 20, default: 2.5 },
-        steps: { min: 10, max: 50, default: 28 },
-        outputQuality: null,
-        seedMax: UINT32,
-        sizes: KONTEXT_SIZES,
-        priceUsd: 0.025
-      }
-    }
-  },
-  replicate: {
-    name: 'Replicate',
-    apiKeyVariable: 'REPLICATE_API_TOKEN',
-    cancel: true,
-    offers: {
-      // Two references through flux-kontext-apps/multi-image-kontext-* (docs/hosts.md, "Replicate").
-      'kontext-max': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'black-forest-labs/flux-kontext-max',
-        multiHostModelId: 'flux-kontext-apps/multi-image-kontext-max',
-        maxReferences: 2,
-        variantsPerCall: 1,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: SAFETY_0_2,
-        priceUsd: 0.08
-      },
-      'kontext-pro': {
-        ...PRO_MAX_BASE,
-        hostModelId: 'black-forest-labs/flux-kontext-pro',
-        multiHostModelId: 'flux-kontext-apps/multi-image-kontext-pro',
-        maxReferences: 2,
-        variantsPerCall: 1,
-        outputFormats: ['png', 'jpeg'],
-        safetyTolerance: SAFETY_0_2,
-        priceUsd: 0.04
-      },
-      'kontext-dev': {
-        hostModelId: 'black-forest-labs/flux-kontext-dev',
-        maxReferences: 1,
-        maxVariants: 4,
-        variantsPerCall: 1,
-        outputFormats: ['png', 'jpeg', 'webp'],
-        safetyTolerance: null,
-        promptUpsampling: false,
-        guidance: { min: 0, max: 10, default: 2.5 },
-        steps: { min: 4, max: 50, default: 30 },
-        outputQuality: { min: 0, max: 100, default: 80 },
-        seedMax: UINT32,
-        sizes: KONTEXT_SIZES,
-        priceUsd: 0.025
-      }
-    }
-  },
-  comfyui: {
-    name: 'ComfyUI (self-hosted)',
-    apiKeyVariable: 'COMFYUI_URL',
-    cancel: true,
-    offers: {
-      'kontext-dev': {
-        hostModelId: 'flux1-dev-kontext_fp8_scaled.safetensors',
-        maxReferences: 2,
-        maxVariants: 4,
-        variantsPerCall: 1,
-        outputFormats: ['png'],
-        safetyTolerance: null,
-        promptUpsampling: false,
-        guidance: { min: 1, max: 10, default: 2.5 },
-        steps: { min: 1, max: 50, default: 20 },
-        outputQuality: null,
-        // KSampler takes 0 … 2^64 − 1; the relay's seeds stay in uint32 for every host.
-        seedMax: UINT32,
-        sizes: KONTEXT_DEV_SIZES,
-        priceUsd: 0
-      }
-    }
-  }
-} as const satisfies Record<ProviderId, ProviderSpec>
+export { PROVIDERS }
 
 export function offerOf(provider: ProviderId, model: ModelId): ModelOffer | undefined {
   const spec: ProviderSpec = PROVIDERS[provider]
   return spec.offers[model]
 }
 
+/** The first host's offer of `model`: what a client that does not know the relay's host goes by. */
+export function catalogueOfferOf(model: ModelId): ModelOffer {
+  const offer = ProviderId.options.map((provider) => offerOf(provider, model)).find((found) => found !== undefined)
+  if (offer === undefined) throw new Error(`no host offers ${model}`)
+  return offer
+}
+
 export function modelsOf(provider: ProviderId): ModelId[] {
   return ModelId.options.filter((model) => offerOf(provider, model) !== undefined)
 }
 
-export function estimateCostUsd(priceUsd: number, images: number): number {
-  return Math.round(priceUsd * images * 10_000) / 10_000
+/** Megapixels as hosts bill them: each one started counts whole. */
+function billedMegapixels(pixels: number): number {
+  return Math.ceil(pixels / 1_000_000 - 1e-9)
+}
+
+/** What the pixels an edit reads and writes cost: `images` outputs of `outputPixels` each, every one reading `inputPixels`. */
+export interface CostBasis {
+  images: number
+  outputPixels: number
+  inputPixels: number
+}
+
+/** USD for `basis.images` images at `price`, to 1/100 of a cent. */
+export function estimateCostUsd(price: Price, basis: CostBasis): number {
+  const each =
+    price.firstMpUsd +
+    price.extraMpUsd * Math.max(0, billedMegapixels(basis.outputPixels) - 1) +
+    price.inputMpUsd * billedMegapixels(basis.inputPixels)
+  return Math.round(each * basis.images * 10_000) / 10_000
 }

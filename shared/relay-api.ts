@@ -1,7 +1,15 @@
 import * as z from 'zod/mini'
-import { AspectRatio } from './aspect-ratios'
+import { AspectRatio, KONTEXT_SIZES } from './aspect-ratios'
 import { RelayErrorInfo } from './errors'
-import { MAX_VARIANTS, PROMPT_MAX_CHARS, PROMPT_MIN_CHARS, SAFETY_TOLERANCE_MAX, SEED_MAX } from './limits'
+import {
+  KONTEXT_MAX_INPUT_PIXELS,
+  MAX_VARIANTS,
+  PROMPT_MAX_CHARS,
+  PROMPT_MIN_CHARS,
+  REFERENCE_TARGET_PIXELS,
+  SAFETY_TOLERANCE_MAX,
+  SEED_MAX
+} from './limits'
 import { DEFAULT_MODEL, ModelId, ProviderId } from './models'
 
 /**
@@ -106,22 +114,54 @@ export type Health = z.infer<typeof Health>
 
 const Range = z.object({ min: z.number(), max: z.number(), default: z.number() })
 
-/** What one enabled host offers of one model: the panel offers only these settings. */
-export const ModelCapabilities = z.object({
-  id: ModelId,
-  name: z.string(),
-  priceUsd: z.number().check(z.nonnegative()),
-  maxReferences: z.int().check(z.positive()),
-  maxVariants: z.int().check(z.positive()),
-  outputFormats: z.array(OutputFormat).check(z.minLength(1)),
-  safetyTolerance: z.nullable(Range),
-  promptUpsampling: z.boolean(),
-  guidance: z.nullable(Range),
-  steps: z.nullable(Range),
-  outputQuality: z.nullable(Range),
-  seedMax: z.int().check(z.positive())
-})
-export type ModelCapabilities = z.infer<typeof ModelCapabilities>
+const Usd = z.number().check(z.nonnegative())
+const Side = z.int().check(z.positive())
+
+/** The catalogue's `Price`: per image, its first output megapixel, each further one, each reference megapixel. */
+export const PriceInfo = z.object({ firstMpUsd: Usd, extraMpUsd: Usd, inputMpUsd: Usd })
+
+/** The catalogue's `OutputSizes`: Kontext's fixed list, or FLUX.2's free sizes on a grid within a budget. */
+export const OutputSizesInfo = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed'), sizes: z.array(z.object({ width: Side, height: Side })).check(z.minLength(1)) }),
+  z.object({ kind: z.literal('free'), step: Side, minSide: Side, maxSide: Side, maxPixels: Side })
+])
+
+/**
+ * What one enabled host offers of one model: the panel offers only these settings. A relay older
+ * than FLUX.2 (same API version) sends no price rule, sizes or reference sizes; its models are
+ * all Kontext, so the panel takes Kontext's (a team's relay may be updated after its designers).
+ */
+export const ModelCapabilities = z.pipe(
+  z.object({
+    id: ModelId,
+    name: z.string(),
+    /** A one-megapixel edit of a one-megapixel reference, for a glance; `price` is the rule. */
+    priceUsd: Usd,
+    price: z.optional(PriceInfo),
+    output: z.optional(OutputSizesInfo),
+    /** The reference size the model makes use of: the plugin exports each one at about this many pixels. */
+    referencePixels: z.optional(Side),
+    /** The most reference pixels it takes in all: several references share it. */
+    maxInputPixels: z.optional(Side),
+    maxReferences: z.int().check(z.positive()),
+    maxVariants: z.int().check(z.positive()),
+    outputFormats: z.array(OutputFormat).check(z.minLength(1)),
+    safetyTolerance: z.nullable(Range),
+    promptUpsampling: z.boolean(),
+    guidance: z.nullable(Range),
+    steps: z.nullable(Range),
+    outputQuality: z.nullable(Range),
+    seedMax: z.int().check(z.positive())
+  }),
+  z.transform(({ price, output, referencePixels, maxInputPixels, ...rest }) => ({
+    ...rest,
+    price: price ?? { firstMpUsd: rest.priceUsd, extraMpUsd: 0, inputMpUsd: 0 },
+    output: output ?? { kind: 'fixed' as const, sizes: KONTEXT_SIZES.map(({ width, height }) => ({ width, height })) },
+    referencePixels: referencePixels ?? REFERENCE_TARGET_PIXELS,
+    maxInputPixels: maxInputPixels ?? KONTEXT_MAX_INPUT_PIXELS
+  }))
+)
+export type ModelCapabilities = z.output<typeof ModelCapabilities>
 
 /** `GET /v1/models`: every host this relay knows, whether it is enabled, and its models. */
 export const ModelsResponse = z.object({

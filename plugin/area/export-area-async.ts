@@ -3,6 +3,7 @@ import { planAreaGeometry } from '../../shared/area/plan-area-geometry'
 import { AppError } from '../../shared/errors'
 import type { Reference } from '../../shared/messages'
 import { readPngSize } from '../../shared/read-png-size'
+import { KONTEXT_REFERENCE, type ReferenceTarget } from '../../shared/reference-target'
 import { isSceneNode, pageOf, type FigmaPort, type PortPage, type PortRectangle, type PortSceneNode, type PortSlice } from '../figma-port'
 import { findAreaOffer } from './find-area-offer'
 
@@ -12,6 +13,8 @@ export interface ExportAreaRequest {
   /** The area itself (Edit again on a region result); else what shows of `nodeIds`. */
   rect?: AreaRect
   outputSizes: ReadonlyArray<{ width: number; height: number }>
+  /** The reference size the model makes use of; Kontext's when absent. */
+  reference?: ReferenceTarget
 }
 
 export interface ExportedArea {
@@ -101,7 +104,12 @@ export async function exportAreaAsync<N extends PortSceneNode, R extends N & Por
   const box = container.absoluteBoundingBox
   const page = pageOf<P>(container)
   if (box === null || page === undefined) throw new AppError('export_failed', `“${container.name}” is not on a page any more.`)
-  const { geometry, notes } = planAreaGeometry(area, { width: box.width, height: box.height, name: container.name }, request.outputSizes)
+  const { geometry, notes } = planAreaGeometry(
+    area,
+    { width: box.width, height: box.height, name: container.name },
+    request.outputSizes,
+    request.reference ?? KONTEXT_REFERENCE
+  )
   // The slice lands on the current page, and must be on the container's to render it.
   if (page.id !== figma.currentPage.id) await figma.setCurrentPageAsync(page)
   const framePng = await exportOrFailAsync(

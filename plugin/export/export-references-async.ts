@@ -5,10 +5,11 @@ import { readPngSize } from '../../shared/read-png-size'
 import type { PortSceneNode } from '../figma-port'
 import { exportBox } from './export-box'
 import { exportProblem } from './export-problem'
+import { shareOf, type ReferenceTarget } from '../../shared/reference-target'
 import { referenceExportSettings } from './reference-export-settings'
 
-/** Exports each selected node as an sRGB PNG of about one megapixel. */
-export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>): Promise<Reference[]> {
+/** Exports each selected node as an sRGB PNG at the size the model makes use of (`target`). */
+export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>, target: ReferenceTarget): Promise<Reference[]> {
   if (nodes.length === 0) throw new AppError('nothing_selected')
   if (nodes.length > MAX_REFERENCES) {
     throw new AppError('export_failed', `Select at most ${MAX_REFERENCES} layers; ${nodes.length} are selected.`)
@@ -19,7 +20,7 @@ export async function exportReferencesAsync(nodes: ReadonlyArray<PortSceneNode>)
     if (problem !== undefined) throw new AppError('export_failed', `“${node.name}”: ${problem}`)
     // From the exported box, not width/height: a rotated frame exports larger than its own size.
     const box = exportBox(node)
-    const { settings } = referenceExportSettings(box.width, box.height)
+    const { settings } = referenceExportSettings(box.width, box.height, shareOf(target, nodes.length))
     let png: Uint8Array
     try {
       png = await node.exportAsync(settings)

@@ -1,21 +1,16 @@
-import { REFERENCE_MAX_LONG_SIDE, REFERENCE_MAX_UPSCALE, REFERENCE_TARGET_PIXELS } from '../../shared/limits'
+import { referenceSize, type ReferenceTarget } from '../../shared/reference-target'
 
 /**
- * Kontext works at about one megapixel, so the reference is exported at that size: never more
- * than 1568 px on the long side, and small frames at most 2× (more would invent pixels).
- * The constraint is on the long side so the exported size is exact to the pixel.
+ * The reference is exported at the size the model makes use of (shared/reference-target.ts): about
+ * one megapixel for Kontext, up to 4 MP for FLUX.2, never more than 2× the frame. The constraint is
+ * on the long side so the exported size is exact to the pixel.
  */
 export function referenceExportSettings(
   width: number,
-  height: number
+  height: number,
+  target: ReferenceTarget
 ): { settings: ExportSettingsImage; pixelWidth: number; pixelHeight: number } {
-  const scale = Math.min(
-    Math.sqrt(REFERENCE_TARGET_PIXELS / (width * height)),
-    REFERENCE_MAX_LONG_SIDE / Math.max(width, height),
-    REFERENCE_MAX_UPSCALE
-  )
-  const pixelWidth = Math.max(1, Math.round(width * scale))
-  const pixelHeight = Math.max(1, Math.round(height * scale))
+  const { width: pixelWidth, height: pixelHeight } = referenceSize({ width, height }, target)
   const settings: ExportSettingsImage = {
     format: 'PNG',
     // Models expect sRGB; Display P3 documents would otherwise shift colours.

@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/errors'
+import { KONTEXT_REFERENCE } from '../../shared/reference-target'
 import { toErrorInfo } from '../../shared/to-error-info'
 import { exportReferencesAsync } from '../export/export-references-async'
 import { isSceneNode, type FigmaPort, type PortSceneNode } from '../figma-port'
@@ -14,7 +15,7 @@ async function nodesAsync(figma: FigmaPort, ids: readonly string[] | undefined):
 
 export const handleExportSelectionAsync: MessageHandler<'export-selection'> = async (message, { figma, deps, canceled, post }) => {
   try {
-    const references = await exportReferencesAsync(await nodesAsync(figma, message.nodeIds))
+    const references = await exportReferencesAsync(await nodesAsync(figma, message.nodeIds), message.reference ?? KONTEXT_REFERENCE)
     if (!canceled.has(message.requestId)) post({ type: 'exported', requestId: message.requestId, references })
   } catch (error) {
     deps.log('export failed', error instanceof AppError ? error.detail : error)

@@ -18,7 +18,11 @@ function megapixels(pixels: number): string {
  * References larger than the model can use are refused, not carried to the host: the host would
  * scale them down anyway, and the relay would hold their bytes (and their base64) for nothing.
  */
-function oversizedReferences(references: ReadonlyArray<{ width: number; height: number }>, model: ModelId): string | undefined {
+function oversizedReferences(
+  references: ReadonlyArray<{ width: number; height: number }>,
+  model: ModelId,
+  offer: ModelOffer
+): string | undefined {
   const maxPixels = MAX_REFERENCE_PIXELS_BY_MODEL[model]
   const over = references.flatMap((reference, index) => (reference.width * reference.height > maxPixels ? [{ ...reference, index }] : []))
   if (over.length === 0) return undefined
@@ -28,7 +32,20 @@ function oversizedReferences(references: ReadonlyArray<{ width: number; height: 
         `${references.length === 1 ? 'The image' : `Image ${reference.index + 1}`} is ${reference.width}×${reference.height} (${megapixels(reference.width * reference.height)})`
     )
     .join('; ')
-  return `${named}. ${MODELS[model].name} works at about one megapixel and uses references of at most ${megapixels(maxPixels)}: scale the reference down (the plugin sends about 1 MP) and send it again.`
+  const works = offer.output.kind === 'fixed' ? ' works at about one megapixel and' : ''
+  const sends = offer.referencePixels === 1_000_000 ? 'about 1 MP' : `up to ${megapixels(offer.referencePixels)}`
+  return `${named}. ${MODELS[model].name}${works} uses references of at most ${megapixels(maxPixels)}: scale the reference down (the plugin sends ${sends}) and send it again.`
+}
+
+/** References that add up to more than the host takes in all (BFL's FLUX.2 [pro]: 9 MP) would be refused there after the upload. */
+function tooManyPixels(
+  references: ReadonlyArray<{ width: number; height: number }>,
+  model: ModelId,
+  offer: ModelOffer
+): string | undefined {
+  const total = references.reduce((sum, reference) => sum + reference.width * reference.height, 0)
+  if (references.length < 2 || total <= offer.maxInputPixels) return undefined
+  return `The ${references.length} images add up to ${megapixels(total)}; ${MODELS[model].name} takes at most ${megapixels(offer.maxInputPixels)} of references in all: send them smaller (the plugin shares that out among them).`
 }
 
 /**
@@ -43,7 +60,7 @@ export function checkAgainstOffer(
   offer: ModelOffer
 ): void {
   const where = `${PROVIDERS[provider].name} (${MODELS[model].name})`
-  const tooLarge = oversizedReferences(references, model)
+  const tooLarge = oversizedReferences(references, model, offer) ?? tooManyPixels(references, model, offer)
   if (tooLarge !== undefined) throw new AppError('invalid_image', tooLarge)
   const problems = [
     references.length > offer.maxReferences

@@ -1,4 +1,4 @@
-import { estimateCostUsd } from '../../shared/models'
+import { estimateCostUsd, type CostBasis, type Price } from '../../shared/models'
 
 /** A reported cost above this many times the catalogue price of the edit is not believed. */
 const MAX_COST_FACTOR = 10
@@ -18,10 +18,10 @@ type Log = (event: string, fields: Record<string, unknown>) => void
  * catalogue price of the edit], else the catalogue price of the images kept (logged as an anomaly
  * when the host's figure was out of range: a broken host must not empty or overfill a budget).
  */
-export function boundCost(reported: number | undefined, priceUsd: number, asked: number, kept: number, log: Log): ResultCost {
-  const catalogue = { costUsd: estimateCostUsd(priceUsd, kept), costEstimated: true, hostBilled: reported !== undefined }
+export function boundCost(reported: number | undefined, price: Price, asked: CostBasis, kept: CostBasis, log: Log): ResultCost {
+  const catalogue = { costUsd: estimateCostUsd(price, kept), costEstimated: true, hostBilled: reported !== undefined }
   if (reported === undefined) return catalogue
-  const ceiling = MAX_COST_FACTOR * estimateCostUsd(priceUsd, asked)
+  const ceiling = MAX_COST_FACTOR * estimateCostUsd(price, asked)
   if (!Number.isFinite(reported) || reported < 0 || reported > ceiling) {
     log('job.host_anomaly', { kind: 'cost_out_of_range', reportedUsd: reported, ceilingUsd: ceiling, settledUsd: catalogue.costUsd })
     return catalogue

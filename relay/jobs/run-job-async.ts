@@ -1,11 +1,10 @@
-import { nearestKontextSize } from '../../shared/nearest-kontext-size'
-import { nearestSize } from '../../shared/nearest-size'
-import { resolveKontextSize } from '../../shared/resolve-kontext-size'
 import { AppError } from '../../shared/errors'
 import { describeError } from '../../shared/describe-error'
 import { toRelayErrorInfo } from '../../shared/to-relay-error-info'
 import { TERMINAL_STATUSES } from '../../shared/relay-api'
 import type { Provider, ProviderImage, ProviderResult } from '../providers/provider'
+import { costBasisOf } from './cost-basis-of'
+import { planOutputSize } from './plan-output-size'
 import { boundCost, type ResultCost } from './bound-cost'
 import { keepAsked } from './keep-asked'
 import { storedImagesOf } from './stored-images-of'
@@ -23,15 +22,13 @@ function callHostAsync(
   provider: Provider,
   signal: AbortSignal
 ): Promise<ProviderResult> {
-  const reference = input.references[0]!
-  const auto = input.request.aspectRatio === 'auto'
-  const ratio = auto ? nearestKontextSize(reference.width, reference.height) : resolveKontextSize(input.request.aspectRatio, reference)
+  const { size, aspectRatio } = planOutputSize(input.request, input.offer, input.references[0]!)
   return provider.editAsync({
     request: input.request,
     model: input.model,
     offer: input.offer,
-    size: nearestSize(input.offer.sizes, auto ? reference.width : ratio.width, auto ? reference.height : ratio.height),
-    aspectRatio: ratio.ratio,
+    size,
+    aspectRatio,
     references: input.references,
     signal,
     onProgress: (progress) => {
@@ -158,7 +155,13 @@ export async function runJobAsync(
     const result = await callHostAsync(context, id, input, provider, AbortSignal.any([controller.signal, deadline]))
     // Bounded before anything is kept: no more images than asked, a believable cost.
     const kept = keepAsked(result.images, input.request.numImages, deps.log)
-    cost = boundCost(result.costUsd, input.offer.priceUsd, input.request.numImages, kept.length, deps.log)
+    cost = boundCost(
+      result.costUsd,
+      input.offer.price,
+      costBasisOf(input, input.request.numImages),
+      costBasisOf(input, kept.length),
+      deps.log
+    )
     await keepResultAsync(context, id, input, result, kept, cost, started)
   } catch (error) {
     // Canceled or stopped: that path already recorded the job.

@@ -1,3 +1,4 @@
+import { costBasisOf } from './cost-basis-of'
 import { AppError } from '../../shared/errors'
 import { estimateCostUsd } from '../../shared/models'
 import type { Provider } from '../providers/provider'
@@ -106,7 +107,7 @@ export async function startJobAsync(context: JobsContext, input: CreateJobInput,
   refuseWhileDraining(context)
   const provider = context.deps.providers[input.provider]
   if (provider === undefined) throw new AppError('provider_not_configured')
-  const job = newJob(context, input, estimateCostUsd(input.offer.priceUsd, input.request.numImages))
+  const job = newJob(context, input, estimateCostUsd(input.offer.price, costBasisOf(input, input.request.numImages)))
   await storeAndReserveAsync(context, job, input)
   launch(context, job, input, provider, hold)
   return job

@@ -1,5 +1,6 @@
 import { AppError } from '../errors'
-import { FIGMA_MAX_IMAGE_SIDE, REFERENCE_MAX_LONG_SIDE, REFERENCE_TARGET_PIXELS } from '../limits'
+import { FIGMA_MAX_IMAGE_SIDE, REFERENCE_TARGET_PIXELS } from '../limits'
+import { KONTEXT_REFERENCE, type ReferenceTarget } from '../reference-target'
 import { nearestSize } from '../nearest-size'
 import type { AreaGeometry, AreaRect } from './area-geometry'
 import { AREA_CONTEXT_MIN_PX, AREA_CONTEXT_SHARE, AREA_CROP_MAX_SCALE, AREA_FRAME_SCALE } from './area-limits'
@@ -49,24 +50,31 @@ function frameScaleFor(longSide: number): number {
 /**
  * Where a region edit's crop goes and at which scales the crop and the whole container are
  * exported. `area` is in the container's coordinates at 1×; `name` (the container's) is for the notes.
+ * The crop is exported at about the reference size the model makes use of (`target`).
  */
 export function planAreaGeometry(
   area: AreaRect,
   container: { width: number; height: number; name?: string },
-  outputSizes: readonly { width: number; height: number }[]
+  outputSizes: readonly { width: number; height: number }[],
+  target: ReferenceTarget = KONTEXT_REFERENCE
 ): { geometry: AreaGeometry; notes: string[] } {
   const inside = clipArea(area, container)
   const size = cropSize(inside, outputSizes)
   const spanX = placeSpan(inside.x + inside.width / 2, size.width, container.width)
   const spanY = placeSpan(inside.y + inside.height / 2, size.height, container.height)
   const crop = { x: spanX.start, y: spanY.start, width: spanX.length, height: spanY.length }
-  // About one megapixel, as whole-frame references are; Figma exports at most 4×.
+  const frameScale = frameScaleFor(Math.max(container.width, container.height))
+  // The model's reference size, as whole-frame references are, but no more than a megapixel or the
+  // frame render's scale, whichever is more: a larger answer is paid for (FLUX.2 bills by the
+  // megapixel) and then scaled down into the render. Figma exports at most 4×.
+  const pixels = crop.width * crop.height
+  const useful = Math.max(frameScale, Math.sqrt(REFERENCE_TARGET_PIXELS / pixels))
   const cropScale = Math.min(
-    Math.sqrt(REFERENCE_TARGET_PIXELS / (crop.width * crop.height)),
-    REFERENCE_MAX_LONG_SIDE / Math.max(crop.width, crop.height),
+    Math.sqrt(target.pixels / pixels),
+    useful,
+    target.maxLongSide / Math.max(crop.width, crop.height),
     AREA_CROP_MAX_SCALE
   )
-  const frameScale = frameScaleFor(Math.max(container.width, container.height))
   const notes: string[] = []
   if (frameScale < 1) {
     const who = container.name === undefined ? 'The frame' : `“${container.name}”`

@@ -4,6 +4,7 @@ import { imageSize } from 'image-size'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { referenceExportSettings } from '../../plugin/export/reference-export-settings'
+import { KONTEXT_REFERENCE } from '../../shared/reference-target'
 import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY } from '../../shared/settings'
 import { makeJpeg, makePng } from '../fakes/make-image'
 import { startFakeRunwareAsync, type FakeRunware } from '../fakes/runware-server'
@@ -104,7 +105,7 @@ describe('the built plugin in a page that plays Figma', () => {
     // What reached the image host is the frame as the page drew it: a real PNG of about one megapixel.
     const reference = (runware.accepted[0]!.task as { inputs: { referenceImages: string[] } }).inputs.referenceImages[0]!
     const referencePng = Buffer.from(reference.replace(/^data:image\/png;base64,/, ''), 'base64')
-    const { pixelWidth, pixelHeight } = referenceExportSettings(1440, 900)
+    const { pixelWidth, pixelHeight } = referenceExportSettings(1440, 900, KONTEXT_REFERENCE)
     expect(imageSize(referencePng)).toMatchObject({ type: 'png', width: pixelWidth, height: pixelHeight })
     writeFileSync(`${SCREENSHOTS}/harness-reference.png`, referencePng)
 

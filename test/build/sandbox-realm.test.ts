@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs'
 import vm from 'node:vm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { referenceExportSettings } from '../../plugin/export/reference-export-settings'
+import { KONTEXT_REFERENCE } from '../../shared/reference-target'
 import { PluginToUi, ResultImage } from '../../shared/messages'
 import { DEFAULT_SETTINGS, SETTINGS_STORAGE_KEY } from '../../shared/settings'
 import { createFakeFigma, type FakeFigma, type FakeRectangle } from '../fakes/fake-figma'
@@ -172,7 +173,7 @@ describe('the built sandbox bundle in a realm without browser APIs', () => {
     const [reopened] = await ask(figma, { type: 'ui-ready' })
     expect(reopened).toMatchObject({ type: 'init', settings: { relayUrl: 'https://kontext-relay.acme.example:8443' } })
 
-    const { pixelWidth, pixelHeight } = referenceExportSettings(1440, 900)
+    const { pixelWidth, pixelHeight } = referenceExportSettings(1440, 900, KONTEXT_REFERENCE)
     const [exported] = await ask(figma, { type: 'export-selection', requestId: 'e1' })
     expect(exported).toMatchObject({ type: 'exported', requestId: 'e1', references: [{ sourceId: hero.id, pixelWidth, pixelHeight }] })
 

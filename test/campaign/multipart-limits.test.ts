@@ -303,19 +303,19 @@ describe('limits while the body streams in', () => {
   it('counts the images up to a few past the limit, then stops reading', async () => {
     const relay = await startRelayHarnessAsync()
     const image = makePng(8, 8)
-    const five = multipart([requestPart('{"prompt":"Make it blue"}'), ...Array.from({ length: 5 }, () => imagePart(image))])
+    const nine = multipart([requestPart('{"prompt":"Make it blue"}'), ...Array.from({ length: 9 }, () => imagePart(image))])
     expect(
-      await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: five }))
+      await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: nine }))
     ).toEqual({
       code: 'invalid_request',
-      message: 'Send at most 4 reference images; this request has 5.'
+      message: 'Send at most 8 reference images; this request has 9.'
     })
     const many = multipart([requestPart('{"prompt":"Make it blue"}'), ...Array.from({ length: 40 }, () => imagePart(image))])
     expect(
       await readErrorAsync(await relay.authedAsync('/v1/edits', { method: 'POST', headers: { 'content-type': CONTENT_TYPE }, body: many }))
     ).toEqual({
       code: 'invalid_request',
-      message: 'Send at most 4 reference images; this request has more than 8.'
+      message: 'Send at most 8 reference images; this request has more than 12.'
     })
     expect(relay.fake!.requests).toHaveLength(0)
   })

@@ -17,7 +17,8 @@ describe('the catalogue', () => {
         expect(offer.maxReferences, `${provider} ${model}`).toBeGreaterThanOrEqual(1)
         expect(offer.variantsPerCall).toBeLessThanOrEqual(offer.maxVariants)
         expect(offer.outputFormats.length).toBeGreaterThan(0)
-        expect(offer.sizes.length).toBeGreaterThan(0)
+        if (offer.output.kind === 'fixed') expect(offer.output.sizes.length).toBeGreaterThan(0)
+        else expect(offer.output.maxSide * offer.output.maxSide).toBeGreaterThanOrEqual(offer.output.maxPixels)
       }
     }
   })

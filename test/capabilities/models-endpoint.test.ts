@@ -34,12 +34,23 @@ describe('GET /v1/models', () => {
     expect(body.defaultProvider).toBe('bfl')
     expect(body.providers.filter((provider) => provider.configured).map((provider) => provider.id)).toEqual(['bfl', 'comfyui'])
     const bfl = body.providers.find((provider) => provider.id === 'bfl')!
-    expect(bfl.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro'])
+    expect(bfl.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro', 'flux2-flex', 'flux2-pro', 'flux2-max'])
     expect(bfl.models[0]).toMatchObject({
       maxReferences: 4,
       outputFormats: ['png', 'jpeg', 'webp'],
       safetyTolerance: { min: 0, max: 6 },
       guidance: null
+    })
+    // FLUX.2 [flex]: free sizes up to 4 MP, priced by the megapixel, its steps and guidance offered.
+    expect(bfl.models[2]).toMatchObject({
+      maxReferences: 8,
+      safetyTolerance: { min: 0, max: 5 },
+      steps: { min: 1, max: 50 },
+      guidance: { min: 1.5, max: 10 },
+      output: { kind: 'free', step: 16, maxPixels: 4_000_000 },
+      price: { firstMpUsd: 0.05, extraMpUsd: 0.05, inputMpUsd: 0.05 },
+      priceUsd: 0.1,
+      referencePixels: 4_000_000
     })
     expect(body.providers.find((provider) => provider.id === 'comfyui')!.models[0]).toMatchObject({
       id: 'kontext-dev',
@@ -56,7 +67,11 @@ describe('requests held to the chosen host’s offer', () => {
   it.each([
     [{ prompt: 'make it blue', provider: 'fal' }, 1, 'not enabled on this relay. Available: bfl, comfyui'],
     [{ prompt: 'make it blue', provider: 'midjourney' }, 1, 'Unknown host "midjourney". Available on this relay: bfl, comfyui'],
-    [{ prompt: 'make it blue', model: 'kontext-ultra' }, 1, 'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev'],
+    [
+      { prompt: 'make it blue', model: 'kontext-ultra' },
+      1,
+      'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max'
+    ],
     [{ prompt: 'make it blue', model: 'kontext-dev' }, 1, 'does not serve kontext-dev. Available: kontext-max, kontext-pro'],
     [{ prompt: 'make it blue', safetyTolerance: 7 }, 1, 'safetyTolerance: must be at most 6'],
     [{ prompt: 'make it blue', steps: 20 }, 1, 'has no steps setting'],

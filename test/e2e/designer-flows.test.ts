@@ -93,7 +93,9 @@ describe('designer flows end to end', () => {
       new AbortController().signal,
       () => 'r'
     )
-    expect(items[0]!.resolutionNote).toBe('1392×752 result for a 2880×1556 frame')
+    expect(items[0]!.resolutionNote).toBe(
+      '1392×752 result for a 2880×1556 frame (asked for 1392×752). Kontext works at about one megapixel.'
+    )
   })
 
   it('edits a result again: the new result points to it as its parent', async () => {

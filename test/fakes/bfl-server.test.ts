@@ -44,6 +44,18 @@ const VALID = {
   prompt_upsampling: false
 }
 
+/** A FLUX.2 [pro]/[max] body with every field the relay sends (OpenAPI `Flux2Inputs`). */
+const FLUX2_VALID = {
+  prompt: 'Make it red',
+  input_image: PNG,
+  width: 1440,
+  height: 896,
+  seed: 4,
+  output_format: 'png',
+  safety_tolerance: 2
+}
+const FLEX_VALID = { ...FLUX2_VALID, steps: 50, guidance: 5, prompt_upsampling: false }
+
 async function pollUntilAsync(url: string, key = KEY): Promise<Record<string, unknown>> {
   for (let i = 0; i < 200; i += 1) {
     const answer = (await (await fetch(url, { headers: { 'x-key': key } })).json()) as Record<string, unknown>
@@ -75,10 +87,12 @@ describe('the BFL fake: authentication and routes', () => {
     expect((await fetch(`${fake.url}/v1/flux-kontext-max`, { headers: { 'x-key': KEY } })).status).toBe(405)
   })
 
-  it('accepts a configured model path', async () => {
-    const fake = await fakeAsync({ models: ['flux-2-pro'] })
-    expect((await submitAsync(fake, VALID, { model: 'flux-2-pro' })).status).toBe(200)
+  it('accepts a configured Kontext path, and serves FLUX.2 whatever is configured', async () => {
+    const fake = await fakeAsync({ models: ['flux-kontext-next'] })
+    expect((await submitAsync(fake, VALID, { model: 'flux-kontext-next' })).status).toBe(200)
     expect((await submitAsync(fake, VALID)).status).toBe(404)
+    expect((await submitAsync(fake, FLUX2_VALID, { model: 'flux-2-pro' })).status).toBe(200)
+    await expect(fakeAsync({ models: ['flux-2-pro'] })).rejects.toThrow(/FLUX\.2/)
   })
 })
 
@@ -131,6 +145,113 @@ describe('the BFL fake: validation (422, FastAPI detail[])', () => {
       (await submitAsync(fake, { prompt: 'A red cube', seed: null, aspect_ratio: null, output_format: null, input_image: null })).status
     ).toBe(200)
     expect(fake.submissions()).toBe(2)
+  })
+})
+
+describe('the BFL fake: FLUX.2 validation (OpenAPI Flux2Inputs / Flux2FlexInputs, skills resolution rules)', () => {
+  it.each([
+    ['aspect_ratio (Kontext only)', 'flux-2-flex', { ...FLEX_VALID, aspect_ratio: '16:9' }, 'aspect_ratio', 'extra_forbidden'],
+    ['aspect_ratio on [pro]', 'flux-2-pro', { ...FLUX2_VALID, aspect_ratio: '16:9' }, 'aspect_ratio', 'extra_forbidden'],
+    ['steps on [pro]', 'flux-2-pro', { ...FLUX2_VALID, steps: 50 }, 'steps', 'extra_forbidden'],
+    ['guidance on [max]', 'flux-2-max', { ...FLUX2_VALID, guidance: 5 }, 'guidance', 'extra_forbidden'],
+    ['prompt_upsampling on [pro]', 'flux-2-pro', { ...FLUX2_VALID, prompt_upsampling: false }, 'prompt_upsampling', 'extra_forbidden'],
+    ['a ninth reference', 'flux-2-flex', { ...FLEX_VALID, input_image_9: PNG }, 'input_image_9', 'extra_forbidden'],
+    ['a bad eighth reference', 'flux-2-max', { ...FLUX2_VALID, input_image_8: 'abc' }, 'input_image_8', 'value_error'],
+    ['safety_tolerance 6', 'flux-2-flex', { ...FLEX_VALID, safety_tolerance: 6 }, 'safety_tolerance', 'less_than_equal'],
+    ['a null safety_tolerance', 'flux-2-pro', { ...FLUX2_VALID, safety_tolerance: null }, 'safety_tolerance', 'int_type'],
+    ['steps 51', 'flux-2-flex', { ...FLEX_VALID, steps: 51 }, 'steps', 'less_than_equal'],
+    ['steps 0', 'flux-2-flex', { ...FLEX_VALID, steps: 0 }, 'steps', 'greater_than_equal'],
+    ['fractional steps', 'flux-2-flex', { ...FLEX_VALID, steps: 20.5 }, 'steps', 'int_from_float'],
+    ['guidance 1.4', 'flux-2-flex', { ...FLEX_VALID, guidance: 1.4 }, 'guidance', 'greater_than_equal'],
+    ['guidance 10.5', 'flux-2-flex', { ...FLEX_VALID, guidance: 10.5 }, 'guidance', 'less_than_equal'],
+    ['a string guidance', 'flux-2-flex', { ...FLEX_VALID, guidance: '5' }, 'guidance', 'float_type'],
+    ['a string prompt_upsampling', 'flux-2-flex', { ...FLEX_VALID, prompt_upsampling: 'false' }, 'prompt_upsampling', 'bool_type'],
+    ['a width off the 16 px grid', 'flux-2-pro', { ...FLUX2_VALID, width: 1000 }, 'width', 'value_error'],
+    ['a height under 64', 'flux-2-pro', { ...FLUX2_VALID, height: 48 }, 'height', 'greater_than_equal'],
+    ['a string width', 'flux-2-pro', { ...FLUX2_VALID, width: '1440' }, 'width', 'int_type'],
+    ['a width without a height', 'flux-2-pro', { ...FLUX2_VALID, height: undefined }, 'height', 'value_error'],
+    ['more than 4 MP (2048×2048)', 'flux-2-max', { ...FLUX2_VALID, width: 2048, height: 2048 }, 'width', 'value_error'],
+    ['a side over 4096', 'flux-2-max', { ...FLUX2_VALID, width: 4112, height: 64 }, 'width', 'value_error'],
+    ['webp', 'flux-2-flex', { ...FLEX_VALID, output_format: 'webp' }, 'output_format', 'enum'],
+    ['a webhook (not faked)', 'flux-2-pro', { ...FLUX2_VALID, webhook_url: 'https://example.com/hook' }, 'webhook_url', 'value_error'],
+    ['a blob path (not faked)', 'flux-2-flex', { ...FLEX_VALID, input_image_blob_path: 'x/y.png' }, 'input_image_blob_path', 'value_error']
+  ])('rejects %s', async (_name, model, body, field, type) => {
+    const fake = await fakeAsync()
+    const detail = await detailOf(await submitAsync(fake, body, { model }))
+    expect(detail).toContainEqual(expect.objectContaining({ loc: ['body', field], type }))
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('accepts the largest grid sizes within 4 MP, nulls for nullable fields, and [flex] with no optional field', async () => {
+    const fake = await fakeAsync()
+    expect((await submitAsync(fake, { ...FLUX2_VALID, width: 2528, height: 1568 }, { model: 'flux-2-pro' })).status).toBe(200)
+    expect((await submitAsync(fake, { ...FLUX2_VALID, width: 2000, height: 2000 }, { model: 'flux-2-max' })).status).toBe(200)
+    const nulls = {
+      ...FLEX_VALID,
+      seed: null,
+      steps: null,
+      guidance: null,
+      prompt_upsampling: null,
+      output_format: null,
+      input_image_2: null
+    }
+    expect((await submitAsync(fake, nulls, { model: 'flux-2-flex' })).status).toBe(200)
+    expect((await submitAsync(fake, { prompt: 'A red cube' }, { model: 'flux-2-flex' })).status).toBe(200)
+    expect(fake.submissions()).toBe(4)
+  })
+
+  it("refuses [pro] references over 9 MP together (BFL's editing page), which [max] takes", async () => {
+    const fake = await fakeAsync()
+    const large = Buffer.from(makeJpeg(2880, 1800, 4)).toString('base64')
+    const body = { ...FLUX2_VALID, input_image: large, input_image_2: large }
+    const detail = await detailOf(await submitAsync(fake, body, { model: 'flux-2-pro' }))
+    expect(detail).toContainEqual(expect.objectContaining({ loc: ['body', 'input_image'], type: 'value_error' }))
+    expect((await submitAsync(fake, { ...body, input_image_2: undefined }, { model: 'flux-2-pro' })).status).toBe(200)
+    expect((await submitAsync(fake, body, { model: 'flux-2-max' })).status).toBe(200)
+  })
+})
+
+describe('the BFL fake: FLUX.2 flow', () => {
+  it("answers cost by BFL's formula with the megapixels billed, and serves an image of exactly width × height", async () => {
+    const fake = await fakeAsync()
+    const reference = Buffer.from(makePng(1000, 500, 3)).toString('base64')
+    const response = await submitAsync(fake, { ...FLEX_VALID, input_image: reference, width: 1440, height: 896 }, { model: 'flux-2-flex' })
+    expect(response.status).toBe(200)
+    const submit = (await response.json()) as { polling_url: string; cost: number; input_mp: number; output_mp: number }
+    expect(submit.input_mp).toBe(0.5)
+    // 1440 × 896 = 1 290 240 px.
+    expect(submit.output_mp).toBe(1.29)
+    // [flex]: 5¢ the first MP, 5¢ each further output MP and each input MP.
+    expect(submit.cost).toBeCloseTo(5 + 5 * (1.29 - 1) + 5 * 0.5, 9)
+    expect(fake.accepted[0]!.costCredits).toBe(submit.cost)
+
+    const ready = await pollUntilAsync(submit.polling_url)
+    const image = await fetch((ready.result as { sample: string }).sample)
+    expect(image.headers.get('content-type')).toBe('image/png')
+    expect(imageSize(new Uint8Array(await image.arrayBuffer()))).toMatchObject({ width: 1440, height: 896, type: 'png' })
+  })
+
+  it('prices [pro] and [max] by their own rates, the first megapixel whole below one', async () => {
+    const fake = await fakeAsync()
+    const costOf = async (model: string, body: object): Promise<number> =>
+      ((await (await submitAsync(fake, body, { model })).json()) as { cost: number }).cost
+    // A 32×32 reference is 0.00 MP; 512 × 512 is 0.26 MP out.
+    expect(await costOf('flux-2-pro', { ...FLUX2_VALID, width: 512, height: 512 })).toBe(3)
+    expect(await costOf('flux-2-max', { ...FLUX2_VALID, width: 512, height: 512 })).toBe(7)
+    // 2000 × 2000 is 4 MP out: three further megapixels.
+    expect(await costOf('flux-2-pro', { ...FLUX2_VALID, width: 2000, height: 2000 })).toBeCloseTo(3 + 1.5 * 3, 9)
+    expect(await costOf('flux-2-max', { ...FLUX2_VALID, width: 2000, height: 2000 })).toBeCloseTo(7 + 3 * 3, 9)
+  })
+
+  it('follows the first reference without width and height, in JPEG by default', async () => {
+    const fake = await fakeAsync()
+    const reference = Buffer.from(makePng(1000, 500, 3)).toString('base64')
+    const submit = (await (await submitAsync(fake, { prompt: 'Make it red', input_image: reference }, { model: 'flux-2-max' })).json()) as {
+      polling_url: string
+    }
+    const ready = await pollUntilAsync(submit.polling_url)
+    const bytes = new Uint8Array(await (await fetch((ready.result as { sample: string }).sample)).arrayBuffer())
+    expect(imageSize(bytes)).toMatchObject({ width: 992, height: 496, type: 'jpg' })
   })
 })
 

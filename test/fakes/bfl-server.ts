@@ -1,12 +1,31 @@
 /**
  * A strict fake of Black Forest Labs' API, limited to what the relay uses: `POST /v1/{model}`
- * (FLUX.1 Kontext and any model path the test configures) and `GET /v1/get_result?id=…`. Host notes:
- * docs/hosts.md, "Black Forest Labs". Sources, per behaviour:
+ * (FLUX.1 Kontext and any model path the test configures; FLUX.2 [pro], [max] and [flex]) and
+ * `GET /v1/get_result?id=…`. Host notes: docs/hosts.md, "Black Forest Labs". Sources, per behaviour:
  *
  * - Request body: BFL's OpenAPI (`https://api.bfl.ai/openapi.json`, schema `FluxKontextProInputs`,
  *   also kept in tryAGI/BlackForestLabs `src/libs/BlackForestLabs/openapi.json`): the field set
  *   below, `safety_tolerance` an integer 0–6, `output_format` jpeg | png | webp, `aspect_ratio`
  *   "between 21:9 and 9:21", `input_image` … `input_image_4` "Base64 encoded image or URL".
+ * - FLUX.2 request body: the same OpenAPI, schemas `Flux2Inputs` (`/v1/flux-2-pro`, `/v1/flux-2-max`)
+ *   and `Flux2FlexInputs` (`/v1/flux-2-flex`): `input_image` … `input_image_8`; `width` / `height`
+ *   integers ≥ 64 or null; `seed`; `safety_tolerance` an integer 0–5 (not nullable); no
+ *   `aspect_ratio`. Only [flex] has `steps` (integer 1–50), `guidance` (number 1.5–10) and
+ *   `prompt_upsampling` (boolean or null), and an internal `input_image_blob_path` the fake does not
+ *   serve. Sides in multiples of 16, 64 px at least and 4 MP in all: BFL's skills
+ *   (black-forest-labs/skills `skills/bfl-api/references/endpoints.md`, "Resolution Constraints").
+ *   `output_format` jpeg | png, default jpeg: the same endpoints.md and docs.bfl.ai's FLUX.2 reference
+ *   pages (the OpenAPI's shared `OutputFormat` enum also lists webp; the fake keeps to the FLUX.2
+ *   pages). [pro]'s references at most 9 MP together: docs.bfl.ai `/flux_2/flux2_image_editing`.
+ *   Without width and height the output follows the first reference (Prodia's BFL wrapper, a
+ *   secondary source; BFL says nothing), within 4 MP on the 16 px grid.
+ * - FLUX.2 cost: `cost` in credits (1 credit = $0.01) with `input_mp` / `output_mp` to "2 decimal
+ *   places" (OpenAPI `AsyncResponse`). The credits follow BFL's skills (`skills/bfl-api/SKILL.md`,
+ *   "Pricing formula"): first MP + per-MP price × (output MP − 1) + per-MP price × input MP, at 3 / 1.5
+ *   ([pro]), 7 / 3 ([max]) and 5 / 5 ([flex]) cents. Below one output megapixel the first is still
+ *   whole (a BFL answer quoted by a third party, yutoai's docs: 65×65 on [pro] cost 3.0 with
+ *   output_mp 0.0). Whether BFL bills the 2-decimal figures or rounds them up is not documented: the
+ *   fake bills the figures it reports.
  * - Submit answer `{id, polling_url}` and `GET polling_url` → `ResultResponse {id, status, result,
  *   progress, details}`: the OpenAPI's `AsyncResponse` / `ResultResponse`; statuses as in its
  *   `StatusResponse` enum (Ready, Pending, Request Moderated, Content Moderated, Error, Task not found).
@@ -41,6 +60,10 @@
  * - Types are strict: pydantic's lax mode might coerce `"2"` to 2 for `safety_tolerance`.
  * - `input_image*` must be raw base64 of a PNG, JPEG or WEBP; the fake does not fetch URLs and does
  *   not deliver webhooks (those answer 422 naming the fake's limit). The relay sends base64 only.
+ * - FLUX.2 sizes off the 16 px grid, over 4 MP or over 4096 px a side (the last from Prodia's wrapper
+ *   only), a width without a height, and [pro] references over 9 MP together are refused with a 422:
+ *   BFL does not say whether it refuses or adjusts them (a third-party example shows 65×65 accepted),
+ *   and the relay asks for exact grid sizes because it checks the image it gets back.
  *
  * Where sources disagree: Replicate's schema for its BFL-backed Kontext models and ComfyUI's BFL
  * node (`comfy_api_nodes/apis/bfl_api.py`) cap `safety_tolerance` at 2 with an input image, while
@@ -50,8 +73,9 @@
  * Faults: `BflFault`, the common kinds of test/fakes/host-fault.ts (what each means here is written
  * beside the type) and BFL's own. A queued fault is used by the next submission that passes auth
  * and validation, so an invalid request still gets its 422. `submissions()` counts accepted
- * (billable) tasks. Cost: `costs[model]` credits (default 8 for max and unknown models, 4 for pro);
- * moderated tasks report the cost at submit like the real API (BFL says it does not charge them).
+ * (billable) tasks. Cost: `costs[model]` credits where the test names the path, else FLUX.2's formula
+ * above, else Kontext's flat price (8 for max and unknown paths, 4 for pro); moderated tasks report
+ * the cost at submit like the real API (BFL says it does not charge them).
  */
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -121,11 +145,14 @@ export type BflFault =
 
 export interface FakeBflOptions {
   apiKey: string
-  /** Model paths under /v1/ that accept Kontext's body (default flux-kontext-max and flux-kontext-pro). */
+  /**
+   * Model paths under /v1/ that accept Kontext's body (default flux-kontext-max and flux-kontext-pro).
+   * The FLUX.2 paths (`FLUX2_ENDPOINTS`) are always served with FLUX.2's body, and cannot be listed here.
+   */
   models?: readonly string[]
   /** How long a task stays Pending (default 0). */
   latencyMs?: number
-  /** Credits per task by model path (default 8 for flux-kontext-max and unknown models, 4 for flux-kontext-pro). */
+  /** Flat credits per task by model path (default: FLUX.2's formula; 8 for flux-kontext-max and unknown Kontext paths, 4 for flux-kontext-pro). */
   costs?: Readonly<Record<string, number>>
   /** Lifetime of a signed sample URL once the task is Ready (default 10 minutes). */
   sampleTtlMs?: number
@@ -237,6 +264,68 @@ const MAX_INPUT_PIXELS = 20_000_000
 /** The OpenAPI: aspect ratios "between 21:9 and 9:21". */
 const MAX_RATIO = 21 / 9
 
+/** FLUX.2 output sizes (skills endpoints.md, "Resolution Constraints"; the 4096 px side from Prodia's wrapper only). */
+const FLUX2_STEP = 16
+const FLUX2_MIN_SIDE = 64
+const FLUX2_MAX_PIXELS = 4_000_000
+const FLUX2_MAX_SIDE = 4096
+/** Skills endpoints.md and docs.bfl.ai's FLUX.2 pages: "jpeg" or "png", default "jpeg". */
+const FLUX2_OUTPUT_FORMATS: readonly OutputFormat[] = ['jpeg', 'png']
+
+/** A numeric field as the OpenAPI types it (pydantic's messages on failure). */
+interface NumberRule {
+  integer: boolean
+  nullable: boolean
+  min?: number
+  max?: number
+}
+
+/** One FLUX.2 endpoint: its body (OpenAPI `Flux2Inputs` / `Flux2FlexInputs`) and its price in cents (skills SKILL.md). */
+export interface Flux2Endpoint {
+  images: readonly string[]
+  numbers: Readonly<Record<string, NumberRule>>
+  booleans: readonly string[]
+  /** Fields of the schema the fake does not serve: 422, naming the fake's limit. */
+  unserved: readonly string[]
+  firstMpCents: number
+  mpCents: number
+  /** Pixels of all references together, where BFL states a limit. */
+  maxInputPixels?: number
+}
+
+const FLUX2_IMAGE_FIELDS = ['input_image', ...[2, 3, 4, 5, 6, 7, 8].map((n) => `input_image_${n}`)]
+const FLUX2_NUMBERS: Record<string, NumberRule> = {
+  seed: { integer: true, nullable: true },
+  width: { integer: true, nullable: true, min: FLUX2_MIN_SIDE },
+  height: { integer: true, nullable: true, min: FLUX2_MIN_SIDE },
+  // Typed `integer` alone, unlike the other fields: null is refused.
+  safety_tolerance: { integer: true, nullable: false, min: 0, max: 5 }
+}
+const FLUX2_PRO_MAX = { images: FLUX2_IMAGE_FIELDS, numbers: FLUX2_NUMBERS, booleans: [], unserved: ['webhook_url', 'webhook_secret'] }
+
+/** The FLUX.2 paths the fake serves, by the path segment after /v1/. */
+export const FLUX2_ENDPOINTS: Readonly<Record<string, Flux2Endpoint>> = {
+  // "[pro] up to 8 via API (9MP total limit)": docs.bfl.ai /flux_2/flux2_image_editing.
+  'flux-2-pro': { ...FLUX2_PRO_MAX, firstMpCents: 3, mpCents: 1.5, maxInputPixels: 9_000_000 },
+  'flux-2-max': { ...FLUX2_PRO_MAX, firstMpCents: 7, mpCents: 3 },
+  'flux-2-flex': {
+    images: FLUX2_IMAGE_FIELDS,
+    numbers: {
+      ...FLUX2_NUMBERS,
+      steps: { integer: true, nullable: true, min: 1, max: 50 },
+      guidance: { integer: false, nullable: true, min: 1.5, max: 10 }
+    },
+    booleans: ['prompt_upsampling'],
+    unserved: ['webhook_url', 'webhook_secret', 'input_image_blob_path'],
+    firstMpCents: 5,
+    mpCents: 5
+  }
+}
+
+function flux2EndpointOf(path: string): Flux2Endpoint | undefined {
+  return Object.hasOwn(FLUX2_ENDPOINTS, path) ? FLUX2_ENDPOINTS[path] : undefined
+}
+
 interface ValidationIssue {
   type: string
   loc: Array<string | number>
@@ -244,12 +333,21 @@ interface ValidationIssue {
   input?: unknown
 }
 
+type Issue = (field: string, type: string, msg: string, input?: unknown) => void
+
 interface ValidBody {
   prompt: string
   seed: number | undefined
   output: { width: number; height: number }
   format: OutputFormat
   inputMp: number
+}
+
+type Validation = { ok: true; value: ValidBody } | { ok: false; issues: ValidationIssue[] }
+
+/** Megapixels to 2 decimals, as BFL reports `input_mp` and `output_mp`. */
+function megapixels(pixels: number): number {
+  return Math.round(pixels / 10_000) / 100
 }
 
 function sniff(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
@@ -279,39 +377,39 @@ function smallInput(value: unknown): unknown {
   return typeof value === 'string' && value.length > 80 ? `${value.slice(0, 80)}…` : value
 }
 
-/** Checks a submission body; returns the issues (FastAPI style) or the parsed request. */
-export function validateBflBody(
-  raw: unknown,
-  imageSafetyMax = 6
-): { ok: true; value: ValidBody } | { ok: false; issues: ValidationIssue[] } {
+/** FastAPI's issue list, and the function that adds to it. */
+function issueCollector(): { issues: ValidationIssue[]; issue: Issue } {
   const issues: ValidationIssue[] = []
-  const issue = (field: string, type: string, msg: string, input?: unknown): void => {
+  const issue: Issue = (field, type, msg, input) => {
     issues.push(input === undefined ? { type, loc: ['body', field], msg } : { type, loc: ['body', field], msg, input: smallInput(input) })
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return {
-      ok: false,
-      issues: [
-        {
-          type: 'model_attributes_type',
-          loc: ['body'],
-          msg: 'Input should be a valid dictionary or object to extract fields from',
-          input: describeType(raw)
-        }
-      ]
-    }
-  }
-  const body = raw as Record<string, unknown>
-  for (const key of Object.keys(body)) {
-    if (!BODY_FIELDS.has(key)) issue(key, 'extra_forbidden', 'Extra inputs are not permitted', body[key])
-  }
-  const present = (key: string): boolean => body[key] !== undefined && body[key] !== null
+  return { issues, issue }
+}
 
+function notAnObject(raw: unknown): Validation | undefined {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return undefined
+  return {
+    ok: false,
+    issues: [
+      {
+        type: 'model_attributes_type',
+        loc: ['body'],
+        msg: 'Input should be a valid dictionary or object to extract fields from',
+        input: describeType(raw)
+      }
+    ]
+  }
+}
+
+function checkPrompt(body: Record<string, unknown>, issue: Issue): void {
   if (body.prompt === undefined) issue('prompt', 'missing', 'Field required')
   else if (typeof body.prompt !== 'string') issue('prompt', 'string_type', 'Input should be a valid string', body.prompt)
+}
 
+/** The reference fields (raw base64 of a PNG, JPEG or WEBP, as the header says); the sizes of those that pass. */
+function checkImages(body: Record<string, unknown>, fields: readonly string[], issue: Issue): Array<{ width: number; height: number }> {
   const images: Array<{ width: number; height: number }> = []
-  for (const field of IMAGE_FIELDS) {
+  for (const field of fields) {
     const value = body[field]
     if (value === undefined || value === null) continue
     if (typeof value !== 'string') {
@@ -348,6 +446,22 @@ export function validateBflBody(
       bad('image dimensions cannot be read')
     }
   }
+  return images
+}
+
+/** Checks a Kontext submission body; returns the issues (FastAPI style) or the parsed request. */
+export function validateBflBody(raw: unknown, imageSafetyMax = 6): Validation {
+  const refused = notAnObject(raw)
+  if (refused !== undefined) return refused
+  const { issues, issue } = issueCollector()
+  const body = raw as Record<string, unknown>
+  for (const key of Object.keys(body)) {
+    if (!BODY_FIELDS.has(key)) issue(key, 'extra_forbidden', 'Extra inputs are not permitted', body[key])
+  }
+  const present = (key: string): boolean => body[key] !== undefined && body[key] !== null
+
+  checkPrompt(body, issue)
+  const images = checkImages(body, IMAGE_FIELDS, issue)
   const hasImage = present('input_image')
 
   if (present('seed') && !Number.isInteger(body.seed)) {
@@ -409,9 +523,118 @@ export function validateBflBody(
       seed: present('seed') ? (body.seed as number) : undefined,
       output,
       format: (present('output_format') ? body.output_format : 'png') as OutputFormat,
-      inputMp: Math.round(images.reduce((sum, image) => sum + image.width * image.height, 0) / 10_000) / 100
+      inputMp: megapixels(images.reduce((sum, image) => sum + image.width * image.height, 0))
     }
   }
+}
+
+function checkNumber(body: Record<string, unknown>, field: string, rule: NumberRule, issue: Issue): void {
+  const value = body[field]
+  if (value === undefined || (value === null && rule.nullable)) return
+  if (typeof value !== 'number')
+    issue(
+      field,
+      rule.integer ? 'int_type' : 'float_type',
+      rule.integer ? 'Input should be a valid integer' : 'Input should be a valid number',
+      value
+    )
+  else if (rule.integer && !Number.isInteger(value))
+    issue(field, 'int_from_float', 'Input should be a valid integer, got a number with a fractional part', value)
+  else if (rule.min !== undefined && value < rule.min)
+    issue(field, 'greater_than_equal', `Input should be greater than or equal to ${rule.min}`, value)
+  else if (rule.max !== undefined && value > rule.max)
+    issue(field, 'less_than_equal', `Input should be less than or equal to ${rule.max}`, value)
+}
+
+/** Width and height, once typed right: together, on the grid, within 4 MP (the header's stricter rules). */
+function checkFlux2Size(body: Record<string, unknown>, issue: Issue): void {
+  const width = body.width as number | null | undefined
+  const height = body.height as number | null | undefined
+  const given = (side: number | null | undefined): side is number => side !== undefined && side !== null
+  if (!given(width) && !given(height)) return
+  if (!given(width) || !given(height)) {
+    issue(given(width) ? 'height' : 'width', 'value_error', 'Value error, send width and height together (a rule of the fake)')
+    return
+  }
+  for (const [field, side] of [
+    ['width', width],
+    ['height', height]
+  ] as const) {
+    if (side % FLUX2_STEP !== 0) issue(field, 'value_error', `Value error, ${field} must be a multiple of ${FLUX2_STEP}`, side)
+    else if (side > FLUX2_MAX_SIDE) issue(field, 'value_error', `Value error, ${field} must be at most ${FLUX2_MAX_SIDE}`, side)
+  }
+  if (width * height > FLUX2_MAX_PIXELS)
+    issue('width', 'value_error', `Value error, width × height must be at most 4 megapixels, got ${width}×${height}`)
+}
+
+/** The output without width and height: the first reference's size, within 4 MP on the grid; 1024² without one (the fake's choice). */
+function flux2DefaultSize(first: { width: number; height: number } | undefined): { width: number; height: number } {
+  if (first === undefined) return { width: 1024, height: 1024 }
+  const scale = Math.min(1, Math.sqrt(FLUX2_MAX_PIXELS / (first.width * first.height)))
+  const snap = (side: number): number => Math.max(FLUX2_MIN_SIDE, Math.floor((side * scale) / FLUX2_STEP) * FLUX2_STEP)
+  return { width: snap(first.width), height: snap(first.height) }
+}
+
+/** Checks a FLUX.2 submission body against its endpoint's schema; the issues (FastAPI style) or the parsed request. */
+export function validateFlux2Body(raw: unknown, endpoint: Flux2Endpoint): Validation {
+  const refused = notAnObject(raw)
+  if (refused !== undefined) return refused
+  const { issues, issue } = issueCollector()
+  const body = raw as Record<string, unknown>
+  const fields = new Set([
+    'prompt',
+    'output_format',
+    ...endpoint.images,
+    ...Object.keys(endpoint.numbers),
+    ...endpoint.booleans,
+    ...endpoint.unserved
+  ])
+  for (const key of Object.keys(body)) {
+    if (!fields.has(key)) issue(key, 'extra_forbidden', 'Extra inputs are not permitted', body[key])
+  }
+  const present = (key: string): boolean => body[key] !== undefined && body[key] !== null
+
+  checkPrompt(body, issue)
+  const images = checkImages(body, endpoint.images, issue)
+  for (const [field, rule] of Object.entries(endpoint.numbers)) checkNumber(body, field, rule, issue)
+  for (const field of endpoint.booleans) {
+    if (present(field) && typeof body[field] !== 'boolean') issue(field, 'bool_type', 'Input should be a valid boolean', body[field])
+  }
+  if (present('output_format') && !FLUX2_OUTPUT_FORMATS.includes(body.output_format as OutputFormat)) {
+    issue('output_format', 'enum', "Input should be 'jpeg' or 'png'", body.output_format)
+  }
+  for (const field of endpoint.unserved) {
+    if (present(field)) issue(field, 'value_error', `Value error, this fake does not serve ${field} (a limit of the fake, not of BFL)`)
+  }
+  if (!issues.some((found) => found.loc[1] === 'width' || found.loc[1] === 'height')) checkFlux2Size(body, issue)
+  const inputPixels = images.reduce((sum, image) => sum + image.width * image.height, 0)
+  if (endpoint.maxInputPixels !== undefined && inputPixels > endpoint.maxInputPixels)
+    issue(
+      'input_image',
+      'value_error',
+      `Value error, the input images have ${megapixels(inputPixels)} MP together; at most ${megapixels(endpoint.maxInputPixels)} MP`
+    )
+  if (issues.length > 0) return { ok: false, issues }
+
+  return {
+    ok: true,
+    value: {
+      prompt: body.prompt as string,
+      seed: present('seed') ? (body.seed as number) : undefined,
+      output: present('width') ? { width: body.width as number, height: body.height as number } : flux2DefaultSize(images[0]),
+      format: (present('output_format') ? body.output_format : 'jpeg') as OutputFormat,
+      inputMp: megapixels(inputPixels)
+    }
+  }
+}
+
+/**
+ * A FLUX.2 task's credits (skills SKILL.md): the first megapixel, each further one and each input one
+ * at the endpoint's prices, on the 2-decimal megapixels the answer reports; the first is whole below 1 MP.
+ */
+function flux2Credits(endpoint: Flux2Endpoint, valid: ValidBody): number {
+  const extraMp = Math.max(0, megapixels(valid.output.width * valid.output.height) - 1)
+  return Math.round((endpoint.firstMpCents + endpoint.mpCents * (extraMp + valid.inputMp)) * 10_000) / 10_000
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +728,8 @@ class FakeBflServer implements FakeBfl {
     this.options = options
     this.apiKey = options.apiKey
     this.models = new Set(options.models ?? DEFAULT_BFL_MODELS)
+    const clash = [...this.models].find((model) => flux2EndpointOf(model) !== undefined)
+    if (clash !== undefined) throw new Error(`${clash} takes FLUX.2's body; list only Kontext paths in models`)
     this.latencyMs = options.latencyMs ?? 0
     this.costs = { ...DEFAULT_COSTS, ...options.costs }
     this.sampleTtlMs = options.sampleTtlMs ?? DEFAULT_SAMPLE_TTL_MS
@@ -577,7 +802,7 @@ class FakeBflServer implements FakeBfl {
     if (deliveryPath !== undefined) reply = await this.deliver(request.method ?? '', deliveryPath, url.searchParams)
     else if (server === 'delivery') reply = { kind: 'raw', status: 404, contentType: 'text/plain', body: 'Not Found' }
     else if (url.pathname === '/v1/get_result') reply = this.getResult(server, request, url.searchParams)
-    else if (url.pathname.startsWith('/v1/') && this.models.has(url.pathname.slice('/v1/'.length))) {
+    else if (url.pathname.startsWith('/v1/') && this.validatorOf(url.pathname.slice('/v1/'.length)) !== undefined) {
       reply =
         request.method === 'POST'
           ? await this.submit(url.pathname.slice('/v1/'.length), request, raw)
@@ -586,6 +811,13 @@ class FakeBflServer implements FakeBfl {
 
     if (this.closing.signal.aborted) return
     deliverReply(request, response, reply)
+  }
+
+  /** How a model path's body is checked: FLUX.2's schema on its paths, Kontext's on the configured ones. */
+  private validatorOf(model: string): ((raw: unknown) => Validation) | undefined {
+    const flux2 = flux2EndpointOf(model)
+    if (flux2 !== undefined) return (raw) => validateFlux2Body(raw, flux2)
+    return this.models.has(model) ? (raw) => validateBflBody(raw, this.options.imageSafetyMax) : undefined
   }
 
   /** `x-key: <key>`; anything else is 401 (docs.bfl.ai errors page). */
@@ -602,7 +834,7 @@ class FakeBflServer implements FakeBfl {
     const parsed = parseJsonBody(raw)
     if (!hasJsonContentType(request) || !parsed.ok)
       return jsonReply(422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }] })
-    const valid = validateBflBody(parsed.value, this.options.imageSafetyMax)
+    const valid = this.validatorOf(model)!(parsed.value)
     if (!valid.ok) return jsonReply(422, { detail: valid.issues })
 
     const fault = this.faults.take()
@@ -619,24 +851,28 @@ class FakeBflServer implements FakeBfl {
         break
     }
 
-    const task = this.accept(model, parsed.value as Record<string, unknown>, valid.value, fault)
+    const costCredits = this.costOf(model, valid.value)
+    const task = this.accept(model, parsed.value as Record<string, unknown>, valid.value, costCredits, fault)
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
     if (fault?.kind === 'malformed') return { kind: 'raw', status: 200, contentType: 'application/json', body: MALFORMED_SUBMIT }
     const regionOrigin = fault?.kind === 'polling-origin' ? fault.origin : (this.options.publicRegionOrigin ?? this.regionUrl)
     return jsonReply(200, {
       id: task.id,
       polling_url: `${regionOrigin}/v1/get_result?id=${task.id}`,
-      cost: this.costOf(model),
+      cost: costCredits,
       input_mp: valid.value.inputMp,
-      output_mp: Math.round((task.width * task.height) / 10_000) / 100
+      output_mp: megapixels(task.width * task.height)
     })
   }
 
-  private costOf(model: string): number {
-    return this.costs[model] ?? DEFAULT_COST
+  private costOf(model: string, valid: ValidBody): number {
+    const flat = this.costs[model]
+    if (flat !== undefined) return flat
+    const flux2 = flux2EndpointOf(model)
+    return flux2 === undefined ? DEFAULT_COST : flux2Credits(flux2, valid)
   }
 
-  private accept(model: string, body: Record<string, unknown>, valid: ValidBody, fault: BflFault | undefined): Task {
+  private accept(model: string, body: Record<string, unknown>, valid: ValidBody, costCredits: number, fault: BflFault | undefined): Task {
     const now = Date.now()
     const seed = valid.seed ?? randomInt(2 ** 32)
     const task: Task = {
@@ -653,7 +889,7 @@ class FakeBflServer implements FakeBfl {
       sampleExpiresAt: undefined
     }
     this.tasks.set(task.id, task)
-    this.acceptedTasks.push({ id: task.id, model, body, costCredits: this.costOf(model), width: task.width, height: task.height, at: now })
+    this.acceptedTasks.push({ id: task.id, model, body, costCredits, width: task.width, height: task.height, at: now })
     return task
   }
 

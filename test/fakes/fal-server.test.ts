@@ -230,6 +230,129 @@ describe('input validation: the request is queued, COMPLETED, and its 422 shows 
   })
 })
 
+describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux2ProEditInput`)', () => {
+  const FLEX = 'fal-ai/flux-2-flex/edit'
+  const PRO = 'fal-ai/flux-2-pro/edit'
+  const FLUX2_MAX = 'fal-ai/flux-2-max/edit'
+  const image_urls = [PNG_URI]
+
+  it.each([
+    // Kontext-only fields: FLUX.2's edit schemas lack them.
+    ['aspect_ratio on [pro]', PRO, { prompt: 'x', image_urls, aspect_ratio: '16:9' }, ['body', 'aspect_ratio'], 'extra_forbidden'],
+    [
+      'enhance_prompt on [max]',
+      FLUX2_MAX,
+      { prompt: 'x', image_urls, enhance_prompt: false },
+      ['body', 'enhance_prompt'],
+      'extra_forbidden'
+    ],
+    ['num_images on [flex]', FLEX, { prompt: 'x', image_urls, num_images: 1 }, ['body', 'num_images'], 'extra_forbidden'],
+    ['image_url in place of image_urls', PRO, { prompt: 'x', image_url: PNG_URI }, ['body', 'image_url'], 'extra_forbidden'],
+    ['no image_urls', PRO, { prompt: 'x' }, ['body', 'image_urls'], 'missing'],
+    ['an empty image_urls', FLEX, { prompt: 'x', image_urls: [] }, ['body', 'image_urls'], 'too_short'],
+    // [flex]'s settings are not [pro]'s or [max]'s.
+    ['guidance_scale on [pro]', PRO, { prompt: 'x', image_urls, guidance_scale: 3.5 }, ['body', 'guidance_scale'], 'extra_forbidden'],
+    [
+      'num_inference_steps on [max]',
+      FLUX2_MAX,
+      { prompt: 'x', image_urls, num_inference_steps: 28 },
+      ['body', 'num_inference_steps'],
+      'extra_forbidden'
+    ],
+    ['51 steps on [flex]', FLEX, { prompt: 'x', image_urls, num_inference_steps: 51 }, ['body', 'num_inference_steps'], 'less_than_equal'],
+    ['guidance 1 on [flex]', FLEX, { prompt: 'x', image_urls, guidance_scale: 1 }, ['body', 'guidance_scale'], 'greater_than_equal'],
+    [
+      'fractional steps on [flex]',
+      FLEX,
+      { prompt: 'x', image_urls, num_inference_steps: 28.5 },
+      ['body', 'num_inference_steps'],
+      'int_type'
+    ],
+    // FLUX.2's safety scale is the strings "1"–"5": Kontext's "6" and BFL's integers are not in it.
+    ['safety_tolerance "6"', PRO, { prompt: 'x', image_urls, safety_tolerance: '6' }, ['body', 'safety_tolerance'], 'literal_error'],
+    ['an integer safety_tolerance', FLEX, { prompt: 'x', image_urls, safety_tolerance: 2 }, ['body', 'safety_tolerance'], 'literal_error'],
+    ['output_format webp', FLUX2_MAX, { prompt: 'x', image_urls, output_format: 'webp' }, ['body', 'output_format'], 'literal_error'],
+    [
+      'an image_size off the ×16 grid',
+      PRO,
+      { prompt: 'x', image_urls, image_size: { width: 1000, height: 624 } },
+      ['body', 'image_size', 'width'],
+      'multiple_of'
+    ],
+    [
+      'an image_size over 4 MP',
+      PRO,
+      { prompt: 'x', image_urls, image_size: { width: 2560, height: 1760 } },
+      ['body', 'image_size'],
+      'value_error'
+    ],
+    [
+      'an image_size with a ratio in it',
+      PRO,
+      { prompt: 'x', image_urls, image_size: { width: 1024, height: 640, aspect_ratio: '16:10' } },
+      ['body', 'image_size', 'aspect_ratio'],
+      'extra_forbidden'
+    ],
+    ['nine references', FLEX, { prompt: 'x', image_urls: Array.from({ length: 9 }, () => PNG_URI) }, ['body', 'image_urls'], 'too_long'],
+    [
+      'a non-image reference',
+      FLUX2_MAX,
+      { prompt: 'x', image_urls: [PNG_URI, `data:image/png;base64,${Buffer.from('not an image').toString('base64')}`] },
+      ['body', 'image_urls', 1],
+      'image_load_error'
+    ]
+  ])('rejects %s', async (_name, endpoint, body, loc, type) => {
+    const fake = await startAsync()
+    const queued = await queueAsync(fake, body, endpoint)
+    const result = await getAsync(queued.response_url)
+    expect(result.status).toBe(422)
+    expect(result.body.detail).toEqual(expect.arrayContaining([expect.objectContaining({ loc, type })]))
+  })
+
+  it('answers [flex] with one image of exactly the image_size asked, and Emu35Output’s fields only', async () => {
+    const fake = await startAsync()
+    const queued = await queueAsync(
+      fake,
+      {
+        prompt: 'x',
+        image_urls: [PNG_URI, PNG_URI],
+        image_size: { width: 1440, height: 896 },
+        num_inference_steps: 50,
+        guidance_scale: 5,
+        safety_tolerance: '5',
+        enable_safety_checker: true,
+        output_format: 'png',
+        seed: 7,
+        sync_mode: false
+      },
+      FLEX
+    )
+    expect(queued.status_url).toBe(`${fake.url}/fal-ai/flux-2-flex/requests/${queued.request_id}/status`)
+    const result = await getAsync(queued.response_url)
+    expect(result.status).toBe(200)
+    expect(Object.keys(result.body).sort()).toEqual(['images', 'seed'])
+    expect(result.body.seed).toBe(7)
+    expect(result.body.images).toHaveLength(1)
+    const [image] = result.body.images
+    expect(Object.keys(image).sort()).toEqual(['content_type', 'file_name', 'file_size', 'height', 'url', 'width'])
+    expect(image).toMatchObject({ content_type: 'image/png', width: 1440, height: 896 })
+    const bytes = new Uint8Array(await (await fetch(image.url)).arrayBuffer())
+    expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1440, height: 896 })
+  })
+
+  it.each([
+    ['no image_size ("auto"): the reference’s own size on ×16', undefined, { width: 192, height: 112 }],
+    ['a preset', 'landscape_16_9', { width: 1024, height: 576 }],
+    ['a size with only a width (height defaults to 512)', { width: 768 }, { width: 768, height: 512 }]
+  ])('sizes [pro] by %s, in jpeg by default', async (_name, imageSizeField, expected) => {
+    const fake = await startAsync()
+    const reference = `data:image/png;base64,${Buffer.from(makePng(200, 120)).toString('base64')}`
+    const body = { prompt: 'x', image_urls: [reference], ...(imageSizeField === undefined ? {} : { image_size: imageSizeField }) }
+    const result = await getAsync((await queueAsync(fake, body, PRO)).response_url)
+    expect(result.body.images[0]).toMatchObject({ content_type: 'image/jpeg', ...expected })
+  })
+})
+
 describe('storage (fal-js storage.ts)', () => {
   const PNG = makePng(64, 36, 5)
 

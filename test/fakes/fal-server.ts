@@ -1,5 +1,5 @@
 /**
- * A strict fake of fal.ai's queue and storage APIs for FLUX.1 Kontext, with a fake "CDN" on the
+ * A strict fake of fal.ai's queue and storage APIs for FLUX.1 Kontext and FLUX.2 edits, with a fake "CDN" on the
  * same origin for result images and uploaded files. Host notes: docs/hosts.md, "fal". Sources, per
  * behaviour ("fal-js" is fal-ai/fal-js, `libs/client/src/…`):
  *
@@ -19,6 +19,14 @@
  *   `safety_tolerance`; `output_format` defaults to jpeg). Strict, a choice: unknown fields, wrong
  *   types, out-of-range values, bad enums and non-image references are 422 with pydantic-style
  *   `detail[]`, so a field the model does not take fails a test.
+ * - FLUX.2 edits (`fal-ai/flux-2-{flex,pro,max}/edit`) follow fal-js `Flux2FlexEditInput` and
+ *   `Flux2MaxEditInput` (which `Flux2ProEditInput` is): `image_urls` (required, even for one
+ *   reference), `image_size` (`{width, height}`, each defaulting to 512, or "auto" or a preset),
+ *   `seed`, `safety_tolerance` "1"–"5", `enable_safety_checker`, `output_format` jpeg|png (default
+ *   jpeg), `sync_mode`; [flex] adds `num_inference_steps` and `guidance_scale`. Nothing else: no
+ *   `image_url`, `aspect_ratio`, `num_images`, `enhance_prompt` or `guidance_scale` on [pro]/[max].
+ *   The answer is fal-js `Emu35Output`: `{images: [{url, content_type, file_name, file_size, width,
+ *   height}], seed}`, one image, without Kontext's `has_nsfw_concepts`, `prompt` and `timings`.
  * - `PUT cancel_url` answers 202 `CANCELLATION_REQUESTED`, or 400 `ALREADY_COMPLETED` (fal docs
  *   "model-endpoints/queue").
  * - `GET {status_url}/stream` (fal-js `queue.ts` `streamStatus`: `…/requests/{id}/status/stream`,
@@ -28,7 +36,8 @@
  *   experimental and polls by default; the fake sends an event whenever the status changes (it
  *   looks every 20 ms, for at most a minute) and its `no-status-stream` and `garbled-status-stream`
  *   faults stand for a fal (or a proxy before it) without the stream or with a broken one.
- * - Result images are real PNG/JPEG bytes at the size the ratio implies, served without auth from
+ * - Result images are real PNG/JPEG bytes at the size the ratio implies (Kontext) or `image_size`
+ *   asks (FLUX.2, see "Choices" below), served without auth from
  *   `/cdn/files/…` on the fake's own origin (real fal: `https://v3b.fal.media/files/…`; fal docs
  *   "media expiration": CDN URLs are public by default).
  * - Storage, as fal's client uploads a file (fal-js `storage.ts`, `initiateUpload` and `upload`):
@@ -51,6 +60,13 @@
  *   `fake_unsupported`, an upload never PUT gets 422 `file_download_error`. Data URIs of any size
  *   are taken (fal's models accept them; fal documents no size limit for them).
  * - Kontext [dev]'s `resolution_mode` `match_input`/`auto` give the Kontext size nearest the input.
+ * - FLUX.2 limits fal-js leaves open: fal labels these endpoints "Partner" (BFL's own API behind
+ *   them), so the fake holds them to BFL's (OpenAPI `Flux2Inputs`/`Flux2FlexInputs`, skills): at
+ *   most 8 references, `image_size` sides ≥ 64 and multiples of 16 within 4 MP (4 × 1024², the
+ *   lenient reading of BFL's "4 MP", so the catalogue's own 4,000,000 is checked by the tests),
+ *   steps 1–50, guidance 1.5–10. A FLUX.2 result is an image of exactly the `image_size` asked;
+ *   "auto" gives the first reference's size, scaled into 4 MP and floored to ×16 (BFL's edit
+ *   default as Prodia documents it), and a preset its usual fal size.
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -268,15 +284,65 @@ const FluxKontextDevInput = z.strictObject({
   resolution_mode: z.enum(['auto', 'match_input', ...RATIOS, '4:5', '5:4']).optional()
 })
 
-type AnyInput = z.infer<typeof FluxKontextInput> | z.infer<typeof FluxKontextMultiInput> | z.infer<typeof FluxKontextDevInput>
+/** BFL's FLUX.2 output budget, "4 MP", read leniently as 4 × 1024² (see "Choices" above). */
+const FLUX2_MAX_PIXELS = 4 * 1024 * 1024
+/** fal's `ImageSize` (fal-js `types/endpoints.ts`): width and height default to 512. */
+const IMAGE_SIZE_DEFAULT = 512
+/** fal's `image_size` presets, as its image models size them. */
+const FLUX2_PRESETS: Record<string, KontextSizeSpec> = {
+  square_hd: { width: 1024, height: 1024 },
+  square: { width: 512, height: 512 },
+  portrait_4_3: { width: 768, height: 1024 },
+  portrait_16_9: { width: 576, height: 1024 },
+  landscape_4_3: { width: 1024, height: 768 },
+  landscape_16_9: { width: 1024, height: 576 }
+}
+const FLUX2_SIDE = z.int().min(64).multipleOf(16).optional()
+const Flux2ImageSize = z.union([
+  z
+    .strictObject({ width: FLUX2_SIDE, height: FLUX2_SIDE })
+    .refine((size) => (size.width ?? IMAGE_SIZE_DEFAULT) * (size.height ?? IMAGE_SIZE_DEFAULT) <= FLUX2_MAX_PIXELS, {
+      message: `width × height must be at most ${FLUX2_MAX_PIXELS} pixels`
+    }),
+  z.enum(['auto', ...Object.keys(FLUX2_PRESETS)])
+])
 
-/** The endpoint ids and the input schema of each (fal-js `types/endpoints.ts`, `EndpointTypeMap`). */
-const ENDPOINTS: Record<string, z.ZodType<AnyInput>> = {
-  'fal-ai/flux-pro/kontext/max': FluxKontextInput,
-  'fal-ai/flux-pro/kontext/max/multi': FluxKontextMultiInput,
-  'fal-ai/flux-pro/kontext': FluxKontextInput,
-  'fal-ai/flux-pro/kontext/multi': FluxKontextMultiInput,
-  'fal-ai/flux-kontext/dev': FluxKontextDevInput
+/** `Flux2MaxEditInput`, which `Flux2ProEditInput` is: no steps, no guidance, no count. */
+const Flux2MaxEditInput = z.strictObject({
+  prompt: z.string().min(1),
+  image_urls: z.array(z.string()).min(1).max(8),
+  image_size: Flux2ImageSize.optional(),
+  seed: z.int().min(0).optional(),
+  safety_tolerance: z.enum(['1', '2', '3', '4', '5']).optional(),
+  enable_safety_checker: z.boolean().optional(),
+  output_format: z.enum(['jpeg', 'png']).optional(),
+  sync_mode: z.boolean().optional()
+})
+
+/** `Flux2FlexEditInput`: [max]'s fields and steps and guidance (ranges: BFL's `Flux2FlexInputs`). */
+const Flux2FlexEditInput = z.strictObject({
+  ...Flux2MaxEditInput.shape,
+  num_inference_steps: z.int().min(1).max(50).optional(),
+  guidance_scale: z.number().min(1.5).max(10).optional()
+})
+
+type KontextInput = z.infer<typeof FluxKontextInput> | z.infer<typeof FluxKontextMultiInput> | z.infer<typeof FluxKontextDevInput>
+type Flux2Input = z.infer<typeof Flux2FlexEditInput>
+type AnyInput = KontextInput | Flux2Input
+
+/** Which answer an endpoint gives: Kontext's `FluxKontextOutput` or FLUX.2's `Emu35Output`. */
+type Family = 'kontext' | 'flux2'
+
+/** The endpoint ids, the input schema of each and its family (fal-js `types/endpoints.ts`, `EndpointTypeMap`). */
+const ENDPOINTS: Record<string, { schema: z.ZodType<AnyInput>; family: Family }> = {
+  'fal-ai/flux-pro/kontext/max': { schema: FluxKontextInput, family: 'kontext' },
+  'fal-ai/flux-pro/kontext/max/multi': { schema: FluxKontextMultiInput, family: 'kontext' },
+  'fal-ai/flux-pro/kontext': { schema: FluxKontextInput, family: 'kontext' },
+  'fal-ai/flux-pro/kontext/multi': { schema: FluxKontextMultiInput, family: 'kontext' },
+  'fal-ai/flux-kontext/dev': { schema: FluxKontextDevInput, family: 'kontext' },
+  'fal-ai/flux-2-flex/edit': { schema: Flux2FlexEditInput, family: 'flux2' },
+  'fal-ai/flux-2-pro/edit': { schema: Flux2MaxEditInput, family: 'flux2' },
+  'fal-ai/flux-2-max/edit': { schema: Flux2MaxEditInput, family: 'flux2' }
 }
 
 /** `InitiateUploadData` (fal-js `storage.ts`). */
@@ -318,6 +384,8 @@ function typeForIssue(issue: z.core.$ZodIssue): string {
       return issue.origin === 'string' ? 'string_too_short' : issue.origin === 'array' ? 'too_short' : 'greater_than_equal'
     case 'too_big':
       return issue.origin === 'array' ? 'too_long' : 'less_than_equal'
+    case 'not_multiple_of':
+      return 'multiple_of'
     default:
       return 'value_error'
   }
@@ -398,11 +466,12 @@ function readReference(value: string, loc: Array<string | number>, readUpload: R
 
 interface ValidInput {
   input: AnyInput
+  family: Family
   output: KontextSizeSpec
 }
 
 function validate(endpoint: string, raw: unknown, readUpload: ReadUpload): ValidInput | DetailItem[] {
-  const schema = ENDPOINTS[endpoint]!
+  const { schema, family } = ENDPOINTS[endpoint]!
   const parsed = schema.safeParse(raw, { reportInput: true })
   if (!parsed.success) return detailFromIssues(parsed.error.issues)
   const input = parsed.data
@@ -419,12 +488,22 @@ function validate(endpoint: string, raw: unknown, readUpload: ReadUpload): Valid
   }
   if (problems.length > 0) return problems
   const first = sizes[0]!
+  if (family === 'flux2') return { input, family, output: flux2Size((input as Flux2Input).image_size, first) }
   const ratio = 'aspect_ratio' in input ? input.aspect_ratio : 'resolution_mode' in input ? input.resolution_mode : undefined
   const named = KONTEXT_SIZES.find((size) => size.ratio === ratio)
   const extra = ratio === '4:5' ? { width: 4, height: 5 } : ratio === '5:4' ? { width: 5, height: 4 } : undefined
   const target = named ?? extra ?? first
   const size = nearestSize(KONTEXT_SIZES, target.width, target.height)
-  return { input, output: { width: size.width, height: size.height } }
+  return { input, family, output: { width: size.width, height: size.height } }
+}
+
+/** A FLUX.2 result's size: `image_size` exactly, a preset's, or with "auto" the first reference's within 4 MP on ×16. */
+function flux2Size(asked: Flux2Input['image_size'], first: KontextSizeSpec): KontextSizeSpec {
+  if (typeof asked === 'object') return { width: asked.width ?? IMAGE_SIZE_DEFAULT, height: asked.height ?? IMAGE_SIZE_DEFAULT }
+  if (asked !== undefined && asked !== 'auto') return FLUX2_PRESETS[asked]!
+  const scale = Math.min(1, Math.sqrt(FLUX2_MAX_PIXELS / (first.width * first.height)))
+  const side = (value: number): number => Math.max(64, Math.floor((value * scale) / 16) * 16)
+  return { width: side(first.width), height: side(first.height) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,37 +855,46 @@ class FakeFalServer implements FakeFal {
       default:
         break
     }
-    const { input } = job.valid
+    const { input, family } = job.valid
+    // FLUX.2's output has no has_nsfw_concepts to flag images in: a test asking for it is wrong.
+    if (family === 'flux2' && job.fault?.kind === 'nsfw')
+      return jsonReply(500, { detail: 'fake: the nsfw fault needs has_nsfw_concepts, which FLUX.2 outputs lack' })
     const images = this.imagesOf(job, job.valid)
     const flagged = job.fault?.kind === 'nsfw' ? (job.fault.indexes ?? images.map((_, i) => i)) : []
-    return jsonReply(
-      200,
-      {
-        images: images.map((image, index) => ({
-          url:
-            input.sync_mode === true
-              ? `data:${image.contentType};base64,${Buffer.from(image.bytes).toString('base64')}`
-              : `${this.url}/cdn/files/${job.requestId}/${index}.${image.contentType === 'image/png' ? 'png' : 'jpeg'}`,
-          content_type: image.contentType,
-          width: image.width,
-          height: image.height,
-          file_name: image.fileName,
-          file_size: image.bytes.byteLength
-        })),
-        seed: job.seed,
-        has_nsfw_concepts: images.map((_, index) => flagged.includes(index)),
-        prompt: input.prompt,
-        timings: { inference: (job.runMs || 100) / 1000 }
-      },
-      { 'x-fal-request-id': job.requestId }
-    )
+    const output = {
+      images: images.map((image, index) => ({
+        url:
+          input.sync_mode === true
+            ? `data:${image.contentType};base64,${Buffer.from(image.bytes).toString('base64')}`
+            : `${this.url}/cdn/files/${job.requestId}/${index}.${image.contentType === 'image/png' ? 'png' : 'jpeg'}`,
+        content_type: image.contentType,
+        width: image.width,
+        height: image.height,
+        file_name: image.fileName,
+        file_size: image.bytes.byteLength
+      })),
+      seed: job.seed
+    }
+    // `Emu35Output` is images and seed only; `FluxKontextOutput` adds the rest.
+    const body =
+      family === 'flux2'
+        ? output
+        : {
+            ...output,
+            has_nsfw_concepts: images.map((_, index) => flagged.includes(index)),
+            prompt: input.prompt,
+            timings: { inference: (job.runMs || 100) / 1000 }
+          }
+    return jsonReply(200, body, { 'x-fal-request-id': job.requestId })
   }
 
   private imagesOf(job: Job, valid: ValidInput): StoredImage[] {
     if (job.images !== undefined) return job.images
-    // Every Kontext schema defaults to jpeg (fal-js `types/endpoints.ts`).
+    // Every Kontext and FLUX.2 edit schema defaults to jpeg (fal-js `types/endpoints.ts`).
     const format = valid.input.output_format ?? 'jpeg'
-    job.images = Array.from({ length: valid.input.num_images ?? 1 }, (_, index) => ({
+    // FLUX.2's edits have no num_images: one image a request.
+    const count = 'num_images' in valid.input ? (valid.input.num_images ?? 1) : 1
+    job.images = Array.from({ length: count }, (_, index) => ({
       bytes: render(format, valid.output, job.seed + index),
       contentType: format === 'png' ? 'image/png' : 'image/jpeg',
       width: valid.output.width,

@@ -150,6 +150,92 @@ describe('input validation (422 with per-field details)', () => {
   })
 })
 
+describe('FLUX.2 [pro]/[max]/[flex] (their version API pages; docs/flux2.md §4)', () => {
+  const PRO = 'black-forest-labs/flux-2-pro'
+  const FLUX2_MAX = 'black-forest-labs/flux-2-max'
+  const FLEX = 'black-forest-labs/flux-2-flex'
+  const CUSTOM = { prompt: 'Make it blue', input_images: [PNG_URI], aspect_ratio: 'custom', width: 1024, height: 640 }
+
+  it('makes exactly width × height with aspect_ratio "custom", answered as one URI string', async () => {
+    const fake = await startAsync(20)
+    const answer = await createAsync(fake, PRO, { ...CUSTOM, input_images: [PNG_URI, JPEG_URI], output_format: 'png', safety_tolerance: 5 })
+    expect(answer.status).toBe(201)
+    expect(answer.body).toMatchObject({ status: 'succeeded', model: PRO })
+    expect(typeof answer.body.output).toBe('string')
+    const file = await fetch(String(answer.body.output))
+    expect(file.headers.get('content-type')).toBe('image/png')
+    expect(imageSize(new Uint8Array(await file.arrayBuffer()))).toMatchObject({ width: 1024, height: 640 })
+  })
+
+  it.each([
+    ['Kontext’s input_image', { input_image: PNG_URI }, 'input', 'input_image'],
+    ['Kontext’s input_image_1', { input_image_1: PNG_URI }, 'input', 'input_image_1'],
+    ['Kontext [dev]’s num_inference_steps', { num_inference_steps: 30 }, 'input', 'num_inference_steps'],
+    ['prompt_upsampling ([pro] has none since 285631b5)', { prompt_upsampling: false }, 'input', 'prompt_upsampling'],
+    ['steps ([flex] only)', { steps: 30 }, 'input', 'steps'],
+    [
+      'an aspect ratio Kontext lists but FLUX.2 does not',
+      { aspect_ratio: '21:9', width: undefined, height: undefined },
+      'input.aspect_ratio',
+      'one of the following'
+    ],
+    ['a width off the ×32 grid (the real API would round it)', { width: 1000 }, 'input.width', '32'],
+    ['a height over 2048', { height: 2080 }, 'input.height', '2048'],
+    ['width and height without "custom" (the real API would ignore them)', { aspect_ratio: '16:9' }, 'input.width', 'custom'],
+    ['"custom" without a height', { height: undefined }, 'input.height', 'required'],
+    ['resolution with "custom" (the real API would ignore it)', { resolution: '2 MP' }, 'input.resolution', 'custom'],
+    ['safety_tolerance 0', { safety_tolerance: 0 }, 'input.safety_tolerance', '1'],
+    ['safety_tolerance 6', { safety_tolerance: 6 }, 'input.safety_tolerance', '5'],
+    ['nine input images', { input_images: Array<string>(9).fill(PNG_URI) }, 'input.input_images', '8'],
+    ['a non-image among the input images', { input_images: [PNG_URI, 'data:image/png;base64,aGVsbG8='] }, 'input.input_images.1', ''],
+    ['output_format "jpeg" (Replicate says "jpg")', { output_format: 'jpeg' }, 'input.output_format', 'jpg']
+  ])('refuses %s on [pro]', async (_name, patch, field, mention) => {
+    const fake = await startAsync()
+    const answer = await createAsync(fake, PRO, { ...CUSTOM, ...patch })
+    expect(answer.status).toBe(422)
+    const invalid = invalidFields(answer).filter((item) => item.field === field)
+    expect(invalid).not.toEqual([])
+    expect(JSON.stringify(invalid)).toContain(mention)
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('takes [max]’s ×16 grid, which [pro] refuses', async () => {
+    const fake = await startAsync()
+    expect((await createAsync(fake, PRO, { ...CUSTOM, width: 1040 })).status).toBe(422)
+    const answer = await createAsync(fake, FLUX2_MAX, { ...CUSTOM, width: 1040 }, NO_HOLD)
+    expect(answer.status).toBe(201)
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('takes [flex]’s steps, guidance and prompt_upsampling in range, and up to ten images', async () => {
+    const fake = await startAsync()
+    expect((await createAsync(fake, FLEX, { ...CUSTOM, steps: 51 })).status).toBe(422)
+    expect((await createAsync(fake, FLEX, { ...CUSTOM, steps: 0 })).status).toBe(422)
+    expect((await createAsync(fake, FLEX, { ...CUSTOM, guidance: 1 })).status).toBe(422)
+    expect((await createAsync(fake, FLEX, { ...CUSTOM, guidance: 10.5 })).status).toBe(422)
+    expect((await createAsync(fake, FLEX, { ...CUSTOM, input_images: Array<string>(11).fill(PNG_URI) })).status).toBe(422)
+    expect(fake.submissions()).toBe(0)
+    const ok = await createAsync(
+      fake,
+      FLEX,
+      { ...CUSTOM, input_images: Array<string>(10).fill(PNG_URI), steps: 50, guidance: 5, prompt_upsampling: false, output_quality: 95 },
+      NO_HOLD
+    )
+    expect(ok.status).toBe(201)
+    expect(fake.submissions()).toBe(1)
+  })
+
+  it('follows a listed ratio at the resolution’s megapixels when not "custom" (the fake’s choice: undocumented)', async () => {
+    const fake = await startAsync(20)
+    const answer = await createAsync(fake, FLUX2_MAX, { prompt: 'x', input_images: [PNG_URI], aspect_ratio: '16:9', output_format: 'jpg' })
+    expect(answer.status).toBe(201)
+    const file = await fetch(String(answer.body.output))
+    const { width, height } = imageSize(new Uint8Array(await file.arrayBuffer()))
+    expect(Math.abs(width / height - 16 / 9)).toBeLessThan(0.02)
+    expect(Math.abs(width * height - 1024 * 1024)).toBeLessThan(0.02 * 1024 * 1024)
+  })
+})
+
 describe('files (the client’s lib/files.js)', () => {
   const PNG = makePng(64, 36, 9)
 

@@ -12,6 +12,15 @@
  * - Model inputs follow each model's schema on replicate.com (flux-kontext-max/-pro/-dev and
  *   flux-kontext-apps/multi-image-kontext-max/-pro API pages), with BFL's cap of safety_tolerance 2
  *   when an input image is sent.
+ * - FLUX.2 [pro] and [max] follow their version API pages (flux-2-pro 285631b5…, flux-2-max
+ *   9c23b0aa…): `input_images` (at most 8), `aspect_ratio` (default "1:1"), `resolution`, `width` /
+ *   `height` 256–2048 used only with `aspect_ratio` "custom" (×32 on [pro], ×16 on [max]),
+ *   `safety_tolerance` 1–5 with no cap for input images, `seed`, `output_format`, `output_quality`
+ *   0–100; no `prompt_upsampling`. The option lists of `aspect_ratio`, `resolution` and
+ *   `output_format`, which those pages do not print, and all of [flex] (the same plus `steps` 1–50,
+ *   `guidance` 1.5–10, `prompt_upsampling`, up to 10 images) come from mirrors of Replicate's schema
+ *   (cinemasetfree.com, cloudernative.com; docs/flux2.md §4); where they disagree on [flex]'s grid
+ *   (32 or 16) the fake takes 32. Their output is one URI string (each page's output schema).
  * - Files: `POST /v1/files` takes a multipart body with the file in `content` and an optional JSON
  *   `metadata` part, and answers the file object with `urls.get` (the client's `lib/files.js`
  *   `createFile`, `index.d.ts` `FileObject`, README "replicate.files.create"); `GET urls.get`
@@ -32,8 +41,16 @@
  * - Unknown top-level body fields, webhooks (which the fake cannot deliver), a body that is not
  *   JSON, a Content-Type other than application/json and a `Prefer: wait` outside 1–60 are refused.
  * - A file upload without a `content` file part, or whose `metadata` is not a JSON object, is 400.
+ * - FLUX.2: the real API rounds a `width`/`height` off the model's grid to the nearest multiple and
+ *   ignores `width`/`height` without `aspect_ratio` "custom", and `resolution` with it. Each would
+ *   silently change the frame's size, so the fake answers them with a 422 instead. Kontext-only
+ *   fields (`input_image`, `input_image_1`…, `num_inference_steps`) are unknown fields there.
  *
- * Choices the sources leave open: the 422 body follows the shape the real API is seen to send
+ * Choices the sources leave open: FLUX.2's `aspect_ratio` "custom" without both `width` and
+ * `height` is refused; a FLUX.2 output not asked for by width × height is the ratio (or the first
+ * image's) at the `resolution`'s megapixels (1 MP = 1024², `match_input_image`: the first image's,
+ * clamped to 0.5–4 MP), sides on the grid and at most 2048 (the real sizes are not documented, and
+ * the relay does not ask for them). The 422 body follows the shape the real API is seen to send
  * (`title`, `detail` with one "- input.field: …" line per problem, `status`, `invalid_fields[]`);
  * 402 and other errors carry `detail` (and `title`, `status`); a file create answers 201. A queued
  * fault is used only by a create that passes validation; upload faults (`failNextUpload`) are a
@@ -264,19 +281,111 @@ const DevInput = z.strictObject({
   go_fast: z.boolean().default(true)
 })
 
+/** FLUX.2's `aspect_ratio` options (Kontext's 21:9, 9:21, 2:1 and 1:2 are not among them). */
+const FLUX2_ASPECT_RATIOS = ['match_input_image', 'custom', '1:1', '16:9', '3:2', '2:3', '4:5', '5:4', '9:16', '3:4', '4:3'] as const
+const FLUX2_RESOLUTIONS = ['match_input_image', '0.5 MP', '1 MP', '2 MP', '4 MP'] as const
+type Flux2Resolution = (typeof FLUX2_RESOLUTIONS)[number]
+const FLUX2_MIN_SIDE = 256
+/** "The maximum image size is 2048x2048" (the `resolution` field's description). */
+const FLUX2_MAX_SIDE = 2048
+
+interface Flux2Model {
+  maxImages: number
+  /** the grid `width`/`height` are on */
+  step: number
+}
+
+/** The fields FLUX.2 [pro] and [max] share with [flex]; `resolution` has no default here, so that one sent with "custom" is seen. */
+function flux2Fields({ maxImages, step }: Flux2Model) {
+  const side = z.int().min(FLUX2_MIN_SIDE).max(FLUX2_MAX_SIDE).multipleOf(step)
+  return {
+    prompt: Prompt,
+    input_images: z.array(ImageField).max(maxImages).default([]),
+    aspect_ratio: z.enum(FLUX2_ASPECT_RATIOS).default('1:1'),
+    resolution: z.enum(FLUX2_RESOLUTIONS).optional(),
+    width: side.optional(),
+    height: side.optional(),
+    safety_tolerance: z.int().min(1).max(5).default(2),
+    seed: Seed,
+    output_format: z.enum(['webp', 'jpg', 'png']).default('webp'),
+    output_quality: z.int().min(0).max(100).default(80)
+  }
+}
+
+interface Flux2Sizing {
+  aspect_ratio: string
+  resolution?: string | undefined
+  width?: number | undefined
+  height?: number | undefined
+}
+
+/** `width`/`height` "only used when aspect_ratio=custom", `resolution` "not used" then: refused rather than ignored. */
+function checkFlux2Sizing(input: Flux2Sizing, context: z.RefinementCtx): void {
+  const custom = input.aspect_ratio === 'custom'
+  for (const side of ['width', 'height'] as const) {
+    if (custom && input[side] === undefined) {
+      context.addIssue({ code: 'custom', path: [side], message: `${side} is required with aspect_ratio "custom" (a choice of this fake)` })
+    }
+    if (!custom && input[side] !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: [side],
+        message: `${side} is used only with aspect_ratio "custom" (the real API ignores it; this fake refuses it)`
+      })
+    }
+  }
+  if (custom && input.resolution !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['resolution'],
+      message: 'resolution is not used with aspect_ratio "custom" (the real API ignores it; this fake refuses it)'
+    })
+  }
+}
+
+const flux2Input = (model: Flux2Model) => z.strictObject(flux2Fields(model)).superRefine(checkFlux2Sizing)
+
+/** flux-2-flex: the FLUX.2 fields plus steps, guidance and prompt upsampling (on by default). */
+const flux2FlexInput = (model: Flux2Model) =>
+  z
+    .strictObject({
+      ...flux2Fields(model),
+      steps: z.int().min(1).max(50).default(30),
+      guidance: z.number().min(1.5).max(10).default(4.5),
+      prompt_upsampling: z.boolean().default(true)
+    })
+    .superRefine(checkFlux2Sizing)
+
 interface ModelSpec {
   schema: z.ZodType<Record<string, unknown>>
+  /** The fields that carry images: a string each, or (FLUX.2's `input_images`) a list of them. */
   imageFields: readonly string[]
   /** the cap on safety_tolerance when an input image is sent (BFL's rule), if the model takes it */
   safetyCapWithImage?: number
+  /** The size of the output for this (validated) input. */
+  sizeOf(input: Record<string, unknown>, firstImage: Dimensions | undefined): Dimensions
+}
+
+const kontextSize = (input: Record<string, unknown>, firstImage: Dimensions | undefined): Dimensions =>
+  sizeFor(input.aspect_ratio as AspectRatio, firstImage)
+
+function flux2Model(model: Flux2Model, schemaOf: (model: Flux2Model) => z.ZodType<Record<string, unknown>>): ModelSpec {
+  return {
+    schema: schemaOf(model),
+    imageFields: ['input_images'],
+    sizeOf: (input, firstImage) => flux2SizeFor(input, firstImage, model.step)
+  }
 }
 
 const MODELS: Record<string, ModelSpec> = {
-  'black-forest-labs/flux-kontext-max': { schema: ProMaxInput, imageFields: ['input_image'], safetyCapWithImage: 2 },
-  'black-forest-labs/flux-kontext-pro': { schema: ProMaxInput, imageFields: ['input_image'], safetyCapWithImage: 2 },
-  'black-forest-labs/flux-kontext-dev': { schema: DevInput, imageFields: ['input_image'] },
-  'flux-kontext-apps/multi-image-kontext-max': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'] },
-  'flux-kontext-apps/multi-image-kontext-pro': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'] }
+  'black-forest-labs/flux-kontext-max': { schema: ProMaxInput, imageFields: ['input_image'], safetyCapWithImage: 2, sizeOf: kontextSize },
+  'black-forest-labs/flux-kontext-pro': { schema: ProMaxInput, imageFields: ['input_image'], safetyCapWithImage: 2, sizeOf: kontextSize },
+  'black-forest-labs/flux-kontext-dev': { schema: DevInput, imageFields: ['input_image'], sizeOf: kontextSize },
+  'flux-kontext-apps/multi-image-kontext-max': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'], sizeOf: kontextSize },
+  'flux-kontext-apps/multi-image-kontext-pro': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'], sizeOf: kontextSize },
+  'black-forest-labs/flux-2-pro': flux2Model({ maxImages: 8, step: 32 }, flux2Input),
+  'black-forest-labs/flux-2-max': flux2Model({ maxImages: 8, step: 16 }, flux2Input),
+  'black-forest-labs/flux-2-flex': flux2Model({ maxImages: 10, step: 32 }, flux2FlexInput)
 }
 
 /** The body around `input`: webhooks are part of the real API, but this fake cannot deliver them. */
@@ -436,6 +545,37 @@ function sizeFor(ratio: AspectRatio, firstImage: Dimensions | undefined): Dimens
   const [w = 1, h = 1] = ratio.split(':').map(Number)
   const width = Math.round(Math.sqrt((1024 * 1024 * w) / h) / 16) * 16
   return { width, height: Math.round((width * h) / w / 16) * 16 }
+}
+
+const FLUX2_MEGAPIXELS: Record<Exclude<Flux2Resolution, 'match_input_image'>, number> = {
+  '0.5 MP': 0.5,
+  '1 MP': 1,
+  '2 MP': 2,
+  '4 MP': 4
+}
+
+/**
+ * FLUX.2's output: exactly `width` × `height` with "custom"; otherwise the fake's choice (see the
+ * header): the ratio, or the first image's, at the `resolution`'s pixels, on the grid, at most 2048.
+ */
+function flux2SizeFor(input: Record<string, unknown>, firstImage: Dimensions | undefined, step: number): Dimensions {
+  if (input.aspect_ratio === 'custom') return { width: input.width as number, height: input.height as number }
+  const ratio = input.aspect_ratio as (typeof FLUX2_ASPECT_RATIOS)[number]
+  const shape = ratio === 'match_input_image' ? (firstImage ?? { width: 1, height: 1 }) : ratioDimensions(ratio)
+  const resolution = (input.resolution ?? '1 MP') as Flux2Resolution
+  const megapixel = 1024 * 1024
+  const pixels =
+    resolution === 'match_input_image'
+      ? Math.min(4 * megapixel, Math.max(0.5 * megapixel, firstImage === undefined ? megapixel : firstImage.width * firstImage.height))
+      : FLUX2_MEGAPIXELS[resolution] * megapixel
+  const aspect = shape.width / shape.height
+  const snap = (side: number): number => Math.min(FLUX2_MAX_SIDE, Math.max(FLUX2_MIN_SIDE, Math.round(side / step) * step))
+  return { width: snap(Math.sqrt(pixels * aspect)), height: snap(Math.sqrt(pixels / aspect)) }
+}
+
+function ratioDimensions(ratio: string): Dimensions {
+  const [width = 1, height = 1] = ratio.split(':').map(Number)
+  return { width, height }
 }
 
 type FileFormat = 'png' | 'jpg' | 'webp'
@@ -689,9 +829,12 @@ class FakeReplicateServer implements FakeReplicate {
     const parsed = spec.schema.safeParse(envelope.data.input, { reportInput: true })
     if (!parsed.success) throw validationFailed(parsed.error.issues.flatMap(describeIssue))
     const input = parsed.data
-    const images = spec.imageFields.flatMap((field) =>
-      typeof input[field] === 'string' ? [readImage(field, input[field], (url) => this.readUpload(url))] : []
-    )
+    const readUpload: ReadUpload = (url) => this.readUpload(url)
+    const images = spec.imageFields.flatMap((field) => {
+      const value = input[field]
+      if (typeof value === 'string') return [readImage(field, value, readUpload)]
+      return Array.isArray(value) ? value.map((item, index) => readImage(`${field}.${index}`, String(item), readUpload)) : []
+    })
     const safety = input.safety_tolerance
     if (spec.safetyCapWithImage !== undefined && images.length > 0 && typeof safety === 'number' && safety > spec.safetyCapWithImage) {
       throw validationFailed([
@@ -715,7 +858,7 @@ class FakeReplicateServer implements FakeReplicate {
         break
     }
 
-    const stored = this.store_(model, envelope.data.input, input, images[0], fault)
+    const stored = this.store_(model, envelope.data.input, input, spec.sizeOf(input, images[0]), fault)
     this.created.push({ id: stored.id, model, body: body.value as Record<string, unknown>, headers: copyHeaders(request) })
     if (waitSeconds !== undefined) {
       const until = Math.min(stored.createdAt + stored.latencyMs, stored.createdAt + waitSeconds * 1000)
@@ -732,10 +875,9 @@ class FakeReplicateServer implements FakeReplicate {
     model: string,
     rawInput: Record<string, unknown>,
     input: Record<string, unknown>,
-    firstImage: Dimensions | undefined,
+    size: Dimensions,
     fault: ReplicateFault | undefined
   ): StoredPrediction {
-    const ratio = input.aspect_ratio as AspectRatio
     const pollFaults: StoredPrediction['pollFaults'] = []
     if (fault?.kind === 'poll-status') for (let i = 0; i < (fault.times ?? 1); i += 1) pollFaults.push(fault.status)
     if (fault?.kind === 'poll-malformed') for (let i = 0; i < (fault.times ?? 1); i += 1) pollFaults.push('malformed')
@@ -747,7 +889,7 @@ class FakeReplicateServer implements FakeReplicate {
       startingMs: this.startingMs,
       latencyMs: this.latencyMs,
       seed: typeof input.seed === 'number' ? input.seed : randomInt(2 ** 32),
-      size: sizeFor(ratio, firstImage),
+      size,
       format: input.output_format as FileFormat,
       quality: typeof input.output_quality === 'number' ? input.output_quality : 90,
       fault,

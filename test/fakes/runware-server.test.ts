@@ -268,6 +268,107 @@ describe('per model (docs/hosts.md, "Runware")', () => {
   })
 })
 
+describe('FLUX.2 [pro] bfl:5@1, [flex] bfl:6@1, [max] bfl:7@1', () => {
+  const flux2Task = (model: string, overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+    editTask({ model, width: 1440, height: 896, includeCost: true, ...overrides })
+  const flexTask = (overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+    flux2Task('bfl:6@1', {
+      steps: 50,
+      CFGScale: 5,
+      providerSettings: { bfl: { promptUpsampling: false, safetyTolerance: 5 } },
+      ...overrides
+    })
+  /** A queued 503 is used only by a task that passes validation: proves acceptance without rendering. */
+  async function expectValid(task: Record<string, unknown>): Promise<void> {
+    fake.failNext({ kind: 'status', status: 503 })
+    await expectError(await post([task]), 503, 'serviceUnavailable')
+  }
+
+  it('takes [flex] at a free size on the ×16 grid with steps, CFGScale and BFL settings, and answers an image of exactly that size', async () => {
+    const [result] = await submit(flexTask({ width: 2048, height: 1280 }))
+    expect(imageSize(decodeBase64(result?.imageBase64Data))).toMatchObject({ width: 2048, height: 1280, type: 'png' })
+    expect(result?.cost).toBe(0.06)
+    const [pro] = await submit(flux2Task('bfl:5@1', { width: 896, height: 1440, outputFormat: 'JPG' }))
+    expect(imageSize(decodeBase64(pro?.imageBase64Data))).toMatchObject({ width: 896, height: 1440, type: 'jpg' })
+    expect(pro?.cost).toBe(0.03)
+    const [max] = await submit(flux2Task('bfl:7@1', { width: 256, height: 2048 }))
+    expect(imageSize(decodeBase64(max?.imageBase64Data))).toMatchObject({ width: 256, height: 2048 })
+    expect(max?.cost).toBe(0.07)
+    expect(fake.accepted).toHaveLength(3)
+  })
+
+  it('holds width and height to 256–2048 on the ×16 grid, sent together, and never picks a size itself', async () => {
+    for (const [width, height] of [
+      [256, 256],
+      [2048, 2048],
+      [1008, 1520]
+    ])
+      await expectValid(flux2Task('bfl:5@1', { width, height }))
+    for (const [width, height, code] of [
+      [1000, 1008, 'invalidWidth'],
+      [1008, 1000, 'invalidHeight'],
+      [240, 1024, 'invalidWidth'],
+      [2064, 1024, 'invalidWidth'],
+      [1024, 2064, 'invalidHeight']
+    ] as const)
+      await expectError(await post([flux2Task('bfl:6@1', { width, height })]), 400, code)
+    // Kontext follows the reference without a size; FLUX.2 on Runware must be told one.
+    const missing = await expectError(await post([without(without(flux2Task('bfl:7@1'), 'width'), 'height')]), 400, 'unsupportedDimensions')
+    expect(missing.parameter).toEqual(['width', 'height'])
+    await expectError(await post([without(flux2Task('bfl:5@1'), 'height')]), 400, 'unsupportedDimensions')
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('refuses Kontext-only fields: promptUpsampling on [pro], raw and interval, steps and CFGScale off [flex], negativePrompt', async () => {
+    // Kontext [pro] (bfl:3@1) takes promptUpsampling; FLUX.2 [pro] has only safetyTolerance.
+    await expectValid(editTask({ model: 'bfl:3@1', providerSettings: { bfl: { promptUpsampling: true } } }))
+    await expectValid(flux2Task('bfl:5@1', { providerSettings: { bfl: { safetyTolerance: 2 } } }))
+    await expectValid(flux2Task('bfl:7@1', { providerSettings: { bfl: { promptUpsampling: true, safetyTolerance: 0 } } }))
+    for (const [model, bfl] of [
+      ['bfl:5@1', { promptUpsampling: false }],
+      ['bfl:6@1', { raw: false }],
+      ['bfl:7@1', { interval: 2 }],
+      ['bfl:5@1', { safetyTolerance: 6 }],
+      ['bfl:6@1', { safetyTolerance: -1 }],
+      ['bfl:7@1', { safetyTolerance: 2.5 }]
+    ] as const) {
+      await expectError(await post([flux2Task(model, { providerSettings: { bfl } })]), 400, 'invalidProviderSettings')
+    }
+    for (const [model, key, value] of [
+      ['bfl:5@1', 'steps', 28],
+      ['bfl:7@1', 'CFGScale', 2.5],
+      ['bfl:6@1', 'negativePrompt', 'blurry'],
+      ['bfl:6@1', 'aspectRatio', '16:9']
+    ] as const) {
+      const error = await expectError(await post([flux2Task(model, { [key]: value })]), 400, 'unknownParameter')
+      expect(error.parameter).toBe(key)
+    }
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('holds [flex] steps to whole 1–50 and CFGScale to 1.5–5', async () => {
+    await expectValid(flexTask({ steps: 1, CFGScale: 1.5 }))
+    await expectValid(flexTask({ steps: 50, CFGScale: 5 }))
+    for (const steps of [0, 51, 20.5, '20']) await expectError(await post([flexTask({ steps })]), 400, 'invalidSteps')
+    for (const CFGScale of [1, 5.5, 7, '3']) await expectError(await post([flexTask({ CFGScale })]), 400, 'invalidCFGScale')
+  })
+
+  it('takes up to 9 references on [pro], 10 on [flex], 8 on [max]; one image a task on [pro] and [max]', async () => {
+    const refs = (count: number): Record<string, unknown> => ({ inputs: { referenceImages: Array<string>(count).fill(REFERENCE_PNG) } })
+    for (const [model, most] of [
+      ['bfl:5@1', 9],
+      ['bfl:6@1', 10],
+      ['bfl:7@1', 8]
+    ] as const) {
+      await expectValid(flux2Task(model, refs(most)))
+      await expectError(await post([flux2Task(model, refs(most + 1))]), 400, 'invalidReferenceImages')
+    }
+    for (const model of ['bfl:5@1', 'bfl:7@1'])
+      await expectError(await post([flux2Task(model, { numberResults: 2 })]), 400, 'invalidNumberResults')
+    await expectValid(flexTask({ numberResults: 2 }))
+  })
+})
+
 describe('output formats', () => {
   it('encodes WEBP for real, as base64 and behind a URL', async () => {
     const [inline] = await submit(editTask({ outputFormat: 'WEBP', width: 832, height: 1248 }))

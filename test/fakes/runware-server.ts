@@ -1,7 +1,8 @@
 /**
  * A strict fake of Runware's REST API (`POST /v1`), limited to what the relay uses: `imageInference`
- * with FLUX.1 Kontext [max] (`bfl:4@1`), [pro] (`bfl:3@1`) and [dev] (`runware:106@1`), sync and
- * async delivery, and `getResponse`. It follows docs/hosts.md, "Runware" field for field and
+ * with FLUX.1 Kontext [max] (`bfl:4@1`), [pro] (`bfl:3@1`) and [dev] (`runware:106@1`) and FLUX.2
+ * [pro] (`bfl:5@1`), [flex] (`bfl:6@1`) and [max] (`bfl:7@1`), sync and async delivery, and
+ * `getResponse`. It follows docs/hosts.md, "Runware" field for field and
  * rejects what the real API rejects, so a relay bug (a wrong key, a field a model does not take, a
  * third reference image) fails a test instead of reaching production. Where the fake cannot
  * honestly do what the real API does (fetching URLs, delivering webhooks) it answers 400
@@ -13,6 +14,12 @@
  *   platform/authentication; Runware/runware-typescript `src/transport/rest.ts`.
  * - Task fields, model ids, sizes, prices: runware.ai/docs models/bfl-flux-1-kontext-{max,pro,dev};
  *   dev's fields from Runware/runware-typescript `src/types/task-map.ts`.
+ * - FLUX.2: model ids from `src/types/task-map.ts`; field names from Runware/sdk-python
+ *   `runware/types.py` (`IImageInference` width/height/steps/CFGScale/providerSettings, `IInputs`
+ *   referenceImages, `IBlackForestLabsProviderSettings` "bfl" safetyTolerance) and
+ *   runware.ai/docs/en/providers/bfl (providerSettings.bfl.promptUpsampling); which model takes
+ *   which field, and the ranges, from Runware's per-model schema.json (see `flux2Shape` below).
+ *   Results come back as Kontext's do: the same `data` items (runware.ai/docs/models/bfl-flux-2-*).
  * - Result items (`imageBase64Data` / `imageDataURI` / `imageURL`, `seed`, `cost`, `NSFWContent`):
  *   runware.ai/docs models pages; @runware/sdk-js `IImage`.
  * - Async delivery and `getResponse` (full state per poll, `processing` / `success` / `error` per
@@ -38,13 +45,13 @@
  * - Faults that accept the task (`nsfw`, `lose-response`, `reset-after-accept`, `truncated-image`,
  *   `task-error`, `result-url`) still go through the taskUUID check; a reused UUID is answered
  *   `conflictTaskUUID` and the fault is used up.
- * - Each model bills its documented price per result (max 0.08, pro 0.04, dev 0.0105) unless
- *   `costPerImage` says otherwise.
+ * - Each model bills its documented price per result (max 0.08, pro 0.04, dev 0.0105; FLUX.2 its
+ *   1 MP figure, see `MODEL_SPECS`) unless `costPerImage` says otherwise.
  * - Per model: pro/max take `providerSettings.bfl` and no `steps`, `CFGScale` or `negativePrompt`
  *   (unknownParameter); dev takes `steps` (int 1–50), `CFGScale` (0–50) and `negativePrompt` but no
  *   `providerSettings` (unknownParameter: it has no BFL provider). The ranges are the fake's
  *   reading; the docs give none for dev. pro/max accept the nine Kontext sizes, dev the 17 of
- *   `KONTEXT_DEV_SIZES`.
+ *   `KONTEXT_DEV_SIZES`. FLUX.2 takes any width × height on its grid, and must be sent it.
  * - Poll faults (`failNextPoll`) are used only by well-formed getResponse polls and never change
  *   the task. `not-found` answers taskFailedOrNotFound for a task the fake has: the docs promise no
  *   moment from which a new task is visible to polling (task-polling speaks of "active
@@ -217,16 +224,19 @@ export async function startRunwareForRelayAsync(options: FakeHostOptions = {}): 
 
 /** Kontext [max] is `bfl:4@1`, [pro] is `bfl:3@1`, [dev] is `runware:106@1`. */
 const KONTEXT_MODEL_IDS = ['bfl:4@1', 'bfl:3@1', 'runware:106@1'] as const
-type KontextModelId = (typeof KONTEXT_MODEL_IDS)[number]
-/** "Up to 2 reference images" for pro/max (a third-party live test); the fake holds dev to the same. */
-const MAX_REFERENCE_IMAGES = 2
+/** FLUX.2 [pro] is `bfl:5@1`, [flex] `bfl:6@1`, [max] `bfl:7@1` (Runware/runware-typescript `src/types/task-map.ts`). */
+const FLUX2_MODEL_IDS = ['bfl:5@1', 'bfl:6@1', 'bfl:7@1'] as const
+const MODEL_IDS = [...KONTEXT_MODEL_IDS, ...FLUX2_MODEL_IDS] as const
+type ModelId = (typeof MODEL_IDS)[number]
+/** "Up to 2 reference images" for Kontext pro/max (a third-party live test); the fake holds dev to the same. */
+const KONTEXT_MAX_REFERENCE_IMAGES = 2
 const MAX_NUMBER_RESULTS = 4
 const DEFAULT_OUTPUT_QUALITY = 95
 const SEED_RANGE = 2 ** 32
 
 const HttpsUrl = z.url({ protocol: /^https?$/ })
 
-/** `providerSettings.bfl` is flat; a live test saw these four keys allowed, anything else → invalidProviderSettings. */
+/** `providerSettings.bfl` is flat; a live test saw these four keys allowed for Kontext, anything else → invalidProviderSettings. */
 const ProviderSettings = z.strictObject({
   bfl: z
     .strictObject({
@@ -238,61 +248,125 @@ const ProviderSettings = z.strictObject({
     .optional()
 })
 
-/**
- * The `imageInference` fields every Kontext model takes (docs/hosts.md, "Runware"). Strict, because Runware answers
- * unknown keys with `unknownParameter`. Cross-field rules and image decoding happen after this.
- */
-const CommonTaskShape = {
-  taskType: z.literal('imageInference'),
-  taskUUID: z.uuidv4(),
-  model: z.enum(KONTEXT_MODEL_IDS),
-  positivePrompt: z.string().min(2).max(3000),
-  inputs: z.strictObject({
-    referenceImages: z.array(z.string()).min(1).max(MAX_REFERENCE_IMAGES)
-  }),
-  width: z.int().positive().optional(),
-  height: z.int().positive().optional(),
-  seed: z.int().nonnegative().optional(),
-  numberResults: z.int().min(1).max(MAX_NUMBER_RESULTS).default(1),
-  outputType: z.enum(['URL', 'base64Data', 'dataURI']).default('URL'),
-  outputFormat: z.enum(['JPG', 'PNG', 'WEBP']).default('JPG'),
-  outputQuality: z.int().min(20).max(99).default(DEFAULT_OUTPUT_QUALITY),
-  includeCost: z.boolean().default(false),
-  deliveryMethod: z.enum(['sync', 'async']).default('sync'),
-  ttl: z.int().positive().optional(),
-  webhookURL: HttpsUrl.optional(),
-  uploadEndpoint: HttpsUrl.optional()
+/** The limits that differ between models in the fields every model takes. */
+interface TaskLimits {
+  references: number
+  numberResults: number
 }
 
+/**
+ * The `imageInference` fields every model takes (docs/hosts.md, "Runware"). Strict, because Runware answers
+ * unknown keys with `unknownParameter`. Cross-field rules and image decoding happen after this.
+ */
+function commonTaskShape(limits: TaskLimits) {
+  return {
+    taskType: z.literal('imageInference'),
+    taskUUID: z.uuidv4(),
+    model: z.enum(MODEL_IDS),
+    positivePrompt: z.string().min(2).max(3000),
+    inputs: z.strictObject({
+      referenceImages: z.array(z.string()).min(1).max(limits.references)
+    }),
+    width: z.int().positive().optional(),
+    height: z.int().positive().optional(),
+    seed: z.int().nonnegative().optional(),
+    numberResults: z.int().min(1).max(limits.numberResults).default(1),
+    outputType: z.enum(['URL', 'base64Data', 'dataURI']).default('URL'),
+    outputFormat: z.enum(['JPG', 'PNG', 'WEBP']).default('JPG'),
+    outputQuality: z.int().min(20).max(99).default(DEFAULT_OUTPUT_QUALITY),
+    includeCost: z.boolean().default(false),
+    deliveryMethod: z.enum(['sync', 'async']).default('sync'),
+    ttl: z.int().positive().optional(),
+    webhookURL: HttpsUrl.optional(),
+    uploadEndpoint: HttpsUrl.optional()
+  }
+}
+
+const KONTEXT_LIMITS: TaskLimits = { references: KONTEXT_MAX_REFERENCE_IMAGES, numberResults: MAX_NUMBER_RESULTS }
+
 /** Kontext pro/max: BFL's provider settings, and no `steps`, `CFGScale` or `negativePrompt`. (A third-party registry's reading, consistent with BFL's schema.) */
-const ProMaxTask = z.strictObject({ ...CommonTaskShape, providerSettings: ProviderSettings.optional() })
+const ProMaxTask = z.strictObject({ ...commonTaskShape(KONTEXT_LIMITS), providerSettings: ProviderSettings.optional() })
 
 /** Kontext dev (Runware/runware-typescript `src/types/task-map.ts`): `steps`, `CFGScale`, `negativePrompt`; no BFL provider settings. */
 const DevTask = z.strictObject({
-  ...CommonTaskShape,
+  ...commonTaskShape(KONTEXT_LIMITS),
   steps: z.int().min(1).max(50).optional(),
   CFGScale: z.number().min(0).max(50).optional(),
   negativePrompt: z.string().min(2).max(3000).optional()
 })
 
-type ImageInferenceTask = z.infer<typeof ProMaxTask> | z.infer<typeof DevTask>
+/**
+ * FLUX.2 (docs/hosts.md, "Runware"): Runware's per-model schemas
+ * (runware.ai/docs/models/bfl-flux-2-{pro,flex,max}/schema.json, read through a third party's
+ * distilled copy, unorouter `src/lib/ai/image/runware-schemas.json`) give each model its own
+ * fields, all strict:
+ * - width and height 256–2048 on all three. BFL's FLUX.2 sizes are multiples of 16 (help.bfl.ai,
+ *   "Aspect Ratios and Output Dimensions"); the fake holds Runware to that grid, which the copy
+ *   cannot show (it keeps only ranges) and secondary sources give as Runware's own.
+ * - `providerSettings.bfl.safetyTolerance` 0–5 (default 2) on all three, no `raw` or `interval`;
+ *   `promptUpsampling` on [flex] and [max] only. So the `promptUpsampling` Kontext [pro] takes is
+ *   invalidProviderSettings on FLUX.2 [pro].
+ * - `steps` (integer 1–50) and `CFGScale` (1.5–5, default 2.5) on [flex] only; `negativePrompt`
+ *   (Kontext [dev]'s) on none.
+ * - `inputs.referenceImages` up to 9 on [pro], 10 on [flex] (runware.ai/docs/models/bfl-flux-2-flex
+ *   says "up to ten"), 8 on [max].
+ * - `numberResults`: the schemas list 1–20, but secondary sources read 1 only for [pro]/[max] (BFL's
+ *   own API makes one image a request), and the relay asks for one a call (variantsPerCall 1): the
+ *   fake takes the stricter reading, so a relay asking for more fails here first. [flex] keeps the
+ *   fake's own cap of 4.
+ */
+const Flux2Tolerance = z.int().min(0).max(5).optional()
+const Flux2Side = z.int().min(256).max(2048).multipleOf(16).optional()
+const flux2Shape = <Bfl extends z.ZodRawShape>(limits: TaskLimits, bfl: Bfl) => ({
+  ...commonTaskShape(limits),
+  width: Flux2Side,
+  height: Flux2Side,
+  providerSettings: z.strictObject({ bfl: z.strictObject(bfl).optional() }).optional()
+})
+const Flux2ProTask = z.strictObject(flux2Shape({ references: 9, numberResults: 1 }, { safetyTolerance: Flux2Tolerance }))
+const Flux2MaxTask = z.strictObject(
+  flux2Shape({ references: 8, numberResults: 1 }, { promptUpsampling: z.boolean().optional(), safetyTolerance: Flux2Tolerance })
+)
+const Flux2FlexTask = z.strictObject({
+  ...flux2Shape(
+    { references: 10, numberResults: MAX_NUMBER_RESULTS },
+    { promptUpsampling: z.boolean().optional(), safetyTolerance: Flux2Tolerance }
+  ),
+  steps: z.int().min(1).max(50).optional(),
+  CFGScale: z.number().min(1.5).max(5).optional()
+})
+
+type TaskSchema = typeof ProMaxTask | typeof DevTask | typeof Flux2ProTask | typeof Flux2MaxTask | typeof Flux2FlexTask
+type ImageInferenceTask = z.infer<TaskSchema>
+
+/** The sizes a model answers at: a list (Kontext) or any pair on a grid (FLUX.2), always sent as a pair. */
+type OutputRule = { kind: 'fixed'; sizes: readonly KontextSizeSpec[] } | { kind: 'grid' }
 
 interface ModelSpec {
-  schema: typeof ProMaxTask | typeof DevTask
-  sizes: readonly KontextSizeSpec[]
+  schema: TaskSchema
+  output: OutputRule
   /** USD per result, from Runware's model pages */
   cost: number
 }
 
-const MODEL_SPECS: Record<KontextModelId, ModelSpec> = {
-  'bfl:4@1': { schema: ProMaxTask, sizes: KONTEXT_SIZES, cost: 0.08 },
-  'bfl:3@1': { schema: ProMaxTask, sizes: KONTEXT_SIZES, cost: 0.04 },
-  'runware:106@1': { schema: DevTask, sizes: KONTEXT_DEV_SIZES, cost: 0.0105 }
+/**
+ * FLUX.2 is priced by the megapixel on Runware (inputs included on [max]); the fake bills each result
+ * the model page's figure at about 1 MP ([pro] "1k: $0.03", [flex] 1024×1024 $0.06, [max] 1024×1024
+ * $0.07: runware.ai/docs/models/bfl-flux-2-pro, -flex; runware.ai/models/flux2-max). The relay
+ * reports whatever `cost` says, so a flat figure tests the same path.
+ */
+const MODEL_SPECS: Record<ModelId, ModelSpec> = {
+  'bfl:4@1': { schema: ProMaxTask, output: { kind: 'fixed', sizes: KONTEXT_SIZES }, cost: 0.08 },
+  'bfl:3@1': { schema: ProMaxTask, output: { kind: 'fixed', sizes: KONTEXT_SIZES }, cost: 0.04 },
+  'runware:106@1': { schema: DevTask, output: { kind: 'fixed', sizes: KONTEXT_DEV_SIZES }, cost: 0.0105 },
+  'bfl:5@1': { schema: Flux2ProTask, output: { kind: 'grid' }, cost: 0.03 },
+  'bfl:6@1': { schema: Flux2FlexTask, output: { kind: 'grid' }, cost: 0.06 },
+  'bfl:7@1': { schema: Flux2MaxTask, output: { kind: 'grid' }, cost: 0.07 }
 }
 
 function modelSpec(model: unknown): ModelSpec {
-  // An unknown model is checked against the pro/max schema, whose enum then names it.
-  return (KONTEXT_MODEL_IDS as readonly unknown[]).includes(model) ? MODEL_SPECS[model as KontextModelId] : MODEL_SPECS['bfl:4@1']
+  // An unknown model is checked against the Kontext pro/max schema, whose enum then names it.
+  return (MODEL_IDS as readonly unknown[]).includes(model) ? MODEL_SPECS[model as ModelId] : MODEL_SPECS['bfl:4@1']
 }
 
 /** A poll carries only these two keys (runware.ai/docs platform/task-polling). */
@@ -398,12 +472,12 @@ function rejectionForInputsIssue(
   const missing = issue.code === 'invalid_type' && issue.input === undefined
   if (subfield === undefined) {
     return missing
-      ? reject('missingReferenceImages', 'Kontext edits need inputs.referenceImages.', 'inputs.referenceImages')
+      ? reject('missingReferenceImages', 'Edits need inputs.referenceImages.', 'inputs.referenceImages')
       : reject('invalidInputs', detail, 'inputs')
   }
   if (index !== undefined) return reject('invalidReferenceImage', detail, `inputs.referenceImages.${index}`)
   if (missing || issue.code === 'too_small') {
-    return reject('missingReferenceImages', 'Kontext edits need at least one reference image.', 'inputs.referenceImages')
+    return reject('missingReferenceImages', 'Edits need at least one reference image.', 'inputs.referenceImages')
   }
   return reject('invalidReferenceImages', detail, 'inputs.referenceImages')
 }
@@ -444,36 +518,36 @@ function validateImageInference(raw: Record<string, unknown>, knownImages: Reado
   if (!parsed.success) throw rejectionFromIssues(parsed.error.issues)
   const task = parsed.data
   const references = task.inputs.referenceImages.map((value, index) => decodeReferenceImage(value, index, knownImages))
-  const output = outputDimensions(task, references, spec.sizes)
+  const output = outputDimensions(task, references, spec.output)
   if (task.webhookURL !== undefined) throw fakeUnsupported('webhookURL: this fake does not deliver webhooks', 'webhookURL')
   if (task.uploadEndpoint !== undefined) throw fakeUnsupported('uploadEndpoint: this fake does not upload results', 'uploadEndpoint')
   return { task, references: references.map((reference) => reference.bytes), output, spec }
 }
 
 /**
- * Width and height are always sent as a pair and must be one of the model's sizes (nine for
- * pro/max, 17 for dev). Without them the output follows the first reference's aspect ratio (the fake's inference; not documented).
+ * Width and height are always sent as a pair ("`width` and `height` must be used together": the
+ * model pages). Kontext: one of the model's sizes (nine for pro/max, 17 for dev); without them the
+ * output follows the first reference's aspect ratio (the fake's inference; not documented).
+ * FLUX.2: any pair the schema took (its range and grid); without them the fake refuses, where
+ * Runware's [max] schema defaults to 1024×1024: a relay that forgot the size fails here instead of
+ * quietly getting a square.
  */
-function outputDimensions(
-  task: ImageInferenceTask,
-  references: ReadonlyArray<ImageDimensions>,
-  sizes: readonly KontextSizeSpec[]
-): ImageDimensions {
+function outputDimensions(task: ImageInferenceTask, references: ReadonlyArray<ImageDimensions>, rule: OutputRule): ImageDimensions {
   const { width, height } = task
-  if (width === undefined && height === undefined) {
+  if (width === undefined && height === undefined && rule.kind === 'fixed') {
     const first = references[0]
-    if (first === undefined) throw reject('missingReferenceImages', 'Kontext edits need a reference image.', 'inputs.referenceImages')
-    return nearestSize(sizes, first)
+    if (first === undefined) throw reject('missingReferenceImages', 'Edits need a reference image.', 'inputs.referenceImages')
+    return nearestSize(rule.sizes, first)
   }
-  const allowed = sizes.map((size) => `${size.width}x${size.height}`).join(', ')
+  const allowed =
+    rule.kind === 'fixed'
+      ? `allowed pairs: ${rule.sizes.map((size) => `${size.width}x${size.height}`).join(', ')}`
+      : 'each a multiple of 16 from 256 to 2048'
   if (width === undefined || height === undefined) {
-    throw reject('unsupportedDimensions', `width and height must be sent together; allowed pairs: ${allowed}.`, ['width', 'height'])
+    throw reject('unsupportedDimensions', `width and height must be sent together; ${allowed}.`, ['width', 'height'])
   }
-  if (!sizes.some((size) => size.width === width && size.height === height)) {
-    throw reject('unsupportedDimensions', `${width}x${height} is not supported by this model; allowed pairs: ${allowed}.`, [
-      'width',
-      'height'
-    ])
+  if (rule.kind === 'fixed' && !rule.sizes.some((size) => size.width === width && size.height === height)) {
+    throw reject('unsupportedDimensions', `${width}x${height} is not supported by this model; ${allowed}.`, ['width', 'height'])
   }
   return { width, height }
 }

@@ -16,8 +16,11 @@ const OFFER: ModelOffer = {
   steps: null,
   outputQuality: { min: 20, max: 99, default: 95 },
   seedMax: 1000,
-  sizes: [],
-  priceUsd: 0.08
+  schema: 'kontext',
+  output: { kind: 'fixed', sizes: [] },
+  referencePixels: 1_000_000,
+  maxInputPixels: 4 * 2048 * 2048,
+  price: { firstMpUsd: 0.08, extraMpUsd: 0, inputMpUsd: 0 }
 }
 const WHERE = 'Runware (FLUX.1 Kontext [max])'
 const ONE_MP = [{ width: 1024, height: 1024 }]
@@ -160,5 +163,24 @@ describe('checkAgainstOffer: settings', () => {
         ].join(' ')
       )
     )
+  })
+})
+
+describe('references in all (FLUX.2: 9 MP on BFL)', () => {
+  const flux2: ModelOffer = { ...OFFER, schema: 'flux2', maxReferences: 8, referencePixels: 4_000_000, maxInputPixels: 9_000_000 }
+  const at = (width: number, height: number, count: number) => Array.from({ length: count }, () => ({ width, height }))
+
+  it('takes references up to the total, one of them as large as its own limit', () => {
+    expect(refusal({}, at(2000, 2000, 2), flux2)).toBeUndefined()
+    expect(refusal({}, at(1500, 1000, 6), flux2)).toBeUndefined()
+  })
+
+  it('refuses references past the total, with the numbers and what to do', () => {
+    expect(refusal({}, [...at(2000, 2000, 2), { width: 1000, height: 1001 }], flux2)).toMatchObject({ code: 'invalid_image' })
+    expect(refusal({}, at(2000, 2000, 3), flux2)).toEqual({
+      code: 'invalid_image',
+      message:
+        'The 3 images add up to 12.0 MP; FLUX.1 Kontext [max] takes at most 9.0 MP of references in all: send them smaller (the plugin shares that out among them).'
+    })
   })
 })

@@ -1,3 +1,4 @@
+import { MAX_REFERENCES } from '../../shared/limits'
 import { describe, expect, it } from 'vitest'
 import { MAX_PART_HEADER_BYTES, MAX_REQUEST_PART_BYTES, parseEditFormAsync } from '../../relay/http/parse-edit-form-async'
 import { AppError } from '../../shared/errors'
@@ -154,11 +155,11 @@ describe('parseEditFormAsync: the envelope', () => {
     })
   })
 
-  it('takes four 20 MB images and a 64 KB request part, the most the parts may add up to, on to the image check', async () => {
+  it('takes the most images of 20 MB and a 64 KB request part, the most the parts may add up to, on to the image check', async () => {
     const big = new Uint8Array(20 * 1024 * 1024)
     const request = `{"prompt":"Make it blue"${' '.repeat(MAX_REQUEST_PART_BYTES - 25)}}`
     expect(request).toHaveLength(MAX_REQUEST_PART_BYTES)
-    const parts = [requestPart(request), imagePart(big), imagePart(big), imagePart(big), imagePart(big)]
+    const parts = [requestPart(request), ...Array.from({ length: MAX_REFERENCES }, () => imagePart(big))]
     expect(await refusalAsync(post(multipart(parts)))).toEqual({
       code: 'invalid_image',
       message: 'Image 1 is not a complete PNG, JPEG or WebP image.'
@@ -169,10 +170,7 @@ describe('parseEditFormAsync: the envelope', () => {
     const big = new Uint8Array(20 * 1024 * 1024)
     const parts = [
       requestPart(),
-      imagePart(big),
-      imagePart(big),
-      imagePart(big),
-      imagePart(big),
+      ...Array.from({ length: MAX_REFERENCES }, () => imagePart(big)),
       { name: 'request', body: 'x'.repeat(70_000) }
     ]
     expect(await refusalAsync(post(multipart(parts)))).toEqual({
@@ -236,28 +234,30 @@ describe('parseEditFormAsync: the parts', () => {
     )
   })
 
-  it('takes up to 4 images, and counts the images of a form with more', async () => {
-    const four = [requestPart(), imagePart(), imagePart(), imagePart(), imagePart()]
-    expect((await parseEditFormAsync(post(multipart(four)), CONTEXT)).references).toHaveLength(4)
-    expect(await refusalAsync(post(multipart([...four, imagePart()])))).toEqual(
-      invalid('Send at most 4 reference images; this request has 5.')
+  it('takes up to 8 images (FLUX.2 on BFL), and counts the images of a form with more', async () => {
+    expect(MAX_REFERENCES).toBe(8)
+    const images = (count: number) => Array.from({ length: count }, () => imagePart())
+    const eight = [requestPart(), ...images(8)]
+    expect((await parseEditFormAsync(post(multipart(eight)), CONTEXT)).references).toHaveLength(8)
+    expect(await refusalAsync(post(multipart([...eight, ...images(1)])))).toEqual(
+      invalid('Send at most 8 reference images; this request has 9.')
     )
-    expect(await refusalAsync(post(multipart([...four, imagePart(), imagePart(), imagePart(), imagePart()])))).toEqual(
-      invalid('Send at most 4 reference images; this request has 8.')
+    expect(await refusalAsync(post(multipart([...eight, ...images(4)])))).toEqual(
+      invalid('Send at most 8 reference images; this request has 12.')
     )
-    // Past the parser's part limit (4 + 5), the count is a lower bound.
-    expect(await refusalAsync(post(multipart([...four, ...Array.from({ length: 8 }, () => imagePart())])))).toEqual(
-      invalid('Send at most 4 reference images; this request has more than 8.')
+    // Past the parser's part limit (8 + 5), the count is a lower bound.
+    expect(await refusalAsync(post(multipart([...eight, ...images(8)])))).toEqual(
+      invalid('Send at most 8 reference images; this request has more than 12.')
     )
   })
 
   it('answers the first wrong part of a form with too many images, not the image count', async () => {
-    const five = [requestPart(), imagePart(), imagePart(), imagePart(), imagePart(), imagePart()]
-    expect(await refusalAsync(post(multipart([...five, { name: 'mask', body: 'x' }])))).toEqual(
+    const tooMany = [requestPart(), ...Array.from({ length: MAX_REFERENCES + 1 }, () => imagePart())]
+    expect(await refusalAsync(post(multipart([...tooMany, { name: 'mask', body: 'x' }])))).toEqual(
       invalid('Unknown part "mask". Only "request" and "image" are allowed.')
     )
-    expect(await refusalAsync(post(multipart([...five, imagePart(PNG, null)])))).toEqual(
-      invalid('Image 6 must be sent as a file part, not text.')
+    expect(await refusalAsync(post(multipart([...tooMany, imagePart(PNG, null)])))).toEqual(
+      invalid(`Image ${MAX_REFERENCES + 2} must be sent as a file part, not text.`)
     )
   })
 
@@ -322,8 +322,8 @@ describe('parseEditFormAsync: the rest of a refused body', () => {
 })
 
 describe('parseEditFormAsync: one buffer for a declared length', () => {
-  // 4 images of 20 MiB and the request part, plus 9 parts' headers and boundaries (4 KiB + 128 each).
-  const LARGEST_DECLARED = 4 * 20 * 1024 * 1024 + 64 * 1024 + 9 * (4 * 1024 + 128)
+  // MAX_REFERENCES images of 20 MiB and the request part, plus MAX_REFERENCES + 5 parts' headers and boundaries (4 KiB + 128 each).
+  const LARGEST_DECLARED = MAX_REFERENCES * 20 * 1024 * 1024 + 64 * 1024 + (MAX_REFERENCES + 5) * (4 * 1024 + 128)
 
   async function bufferLengthForAsync(declared: number): Promise<number> {
     const body = multipart([requestPart(), imagePart()])
@@ -342,7 +342,7 @@ describe('parseEditFormAsync: one buffer for a declared length', () => {
 })
 
 describe('parseEditFormAsync: what is wrong with the request', () => {
-  const models = 'Models: kontext-max, kontext-pro, kontext-dev.'
+  const models = 'Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max.'
   it.each([
     ['{"prompt":"ok ok","colour":1}', 'Unknown field: colour.'],
     ['{"prompt":"ok ok","a":1,"b":2}', 'Unknown fields: a, b.'],

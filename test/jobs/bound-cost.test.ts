@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { boundCost } from '../../relay/jobs/bound-cost'
 import type { LogLine } from './jobs-setup'
 
+const KONTEXT_MAX = { firstMpUsd: 0.08, extraMpUsd: 0, inputMpUsd: 0 }
+const basis = (images: number) => ({ images, outputPixels: 1_000_000, inputPixels: 1_000_000 })
+
 function run(reported: number | undefined, asked = 2, kept = 1) {
   const logs: LogLine[] = []
-  const cost = boundCost(reported, 0.08, asked, kept, (event, fields) => void logs.push({ event, fields }))
+  const cost = boundCost(reported, KONTEXT_MAX, basis(asked), basis(kept), (event, fields) => void logs.push({ event, fields }))
   return { cost, logs }
 }
 

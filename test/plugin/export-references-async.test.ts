@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { offerOf } from '../../shared/models'
+import { KONTEXT_REFERENCE, referenceTargetOf } from '../../shared/reference-target'
 import { exportReferencesAsync } from '../../plugin/export/export-references-async'
 import { exportProblem } from '../../plugin/export/export-problem'
 import { AppError } from '../../shared/errors'
@@ -20,29 +22,41 @@ function frames(count: number): FakeSceneNode[] {
 
 describe('exporting the selection as references', () => {
   it('refuses an empty selection', async () => {
-    expect((await failureAsync(exportReferencesAsync([]))).code).toBe('nothing_selected')
+    expect((await failureAsync(exportReferencesAsync([], KONTEXT_REFERENCE))).code).toBe('nothing_selected')
   })
 
-  it('takes up to four layers and refuses a fifth', async () => {
-    expect(await exportReferencesAsync(frames(4))).toHaveLength(4)
-    const error = await failureAsync(exportReferencesAsync(frames(5)))
-    expect(error.toInfo()).toStrictEqual({ code: 'export_failed', message: 'Select at most 4 layers; 5 are selected.' })
+  it('takes up to eight layers (FLUX.2 on BFL) and refuses a ninth', async () => {
+    expect(await exportReferencesAsync(frames(8), KONTEXT_REFERENCE)).toHaveLength(8)
+    const error = await failureAsync(exportReferencesAsync(frames(9), KONTEXT_REFERENCE))
+    expect(error.toInfo()).toStrictEqual({ code: 'export_failed', message: 'Select at most 8 layers; 9 are selected.' })
   })
 
   it('describes each exported layer: its id, name, size on canvas and PNG size', async () => {
     const figma = createFakeFigma()
     const frame = figma.frame('Hero', { x: 0, y: 0, width: 100.2, height: 50.2 })
-    const [reference] = await exportReferencesAsync([frame])
+    const [reference] = await exportReferencesAsync([frame], KONTEXT_REFERENCE)
     expect(reference).toMatchObject({ sourceId: frame.id, name: 'Hero', width: 100.2, height: 50.2, pixelWidth: 200, pixelHeight: 100 })
     expect(reference!.png.subarray(1, 4)).toEqual(new TextEncoder().encode('PNG'))
     expect(frame.exports[0]).toMatchObject({ format: 'PNG', constraint: { type: 'WIDTH', value: 200 } })
+  })
+
+  it('exports for FLUX.2 at up to 4 MP each, several references sharing the model’s 9 MP', async () => {
+    const figma = createFakeFigma()
+    const heroes = [0, 1, 2].map((index) => figma.frame(`Hero ${index}`, { x: index * 2000, y: 0, width: 1440, height: 900 }))
+    const flux2 = referenceTargetOf(offerOf('bfl', 'flux2-pro')!)
+    const [alone] = await exportReferencesAsync([heroes[0]!], flux2)
+    expect(alone!.pixelWidth * alone!.pixelHeight).toBeGreaterThan(3_900_000)
+    const three = await exportReferencesAsync(heroes, flux2)
+    const total = three.reduce((sum, reference) => sum + reference.pixelWidth * reference.pixelHeight, 0)
+    expect(total).toBeLessThanOrEqual(9_000_000)
+    expect(total).toBeGreaterThan(8_900_000)
   })
 
   it('sizes a rotated layer’s export from the box it renders as', async () => {
     const figma = createFakeFigma()
     const frame = figma.frame('Tilted', { x: 0, y: 0, width: 200, height: 100 })
     frame.rotation = 90
-    const [reference] = await exportReferencesAsync([frame])
+    const [reference] = await exportReferencesAsync([frame], KONTEXT_REFERENCE)
     expect(frame.exports[0]!.constraint).toEqual({ type: 'HEIGHT', value: 400 })
     expect(reference).toMatchObject({ width: 200, height: 100, pixelWidth: 200, pixelHeight: 400 })
   })
@@ -51,7 +65,7 @@ describe('exporting the selection as references', () => {
     const figma = createFakeFigma()
     const hidden = figma.frame('Ghost', { x: 0, y: 0, width: 100, height: 100 })
     hidden.visible = false
-    const error = await failureAsync(exportReferencesAsync([hidden]))
+    const error = await failureAsync(exportReferencesAsync([hidden], KONTEXT_REFERENCE))
     expect(error.toInfo()).toStrictEqual({ code: 'export_failed', message: '“Ghost”: This layer is hidden. Show it to edit it.' })
   })
 
@@ -59,7 +73,7 @@ describe('exporting the selection as references', () => {
     const figma = createFakeFigma()
     const frame = figma.frame('Broken', { x: 0, y: 0, width: 100, height: 100 })
     frame.exportFails = true
-    const error = await failureAsync(exportReferencesAsync([frame]))
+    const error = await failureAsync(exportReferencesAsync([frame], KONTEXT_REFERENCE))
     expect(error.code).toBe('export_failed')
     expect(error.message).toBe('Figma could not export “Broken” as an image. Try selecting the frame that contains it.')
     expect(error.detail).toBe('exportAsync failed')
@@ -70,7 +84,7 @@ describe('exporting the selection as references', () => {
     const figma = createFakeFigma()
     const frame = figma.frame('Blank', { x: 0, y: 0, width: 100, height: 100 })
     frame.exportAsync = async () => new Uint8Array(8)
-    const error = await failureAsync(exportReferencesAsync([frame]))
+    const error = await failureAsync(exportReferencesAsync([frame], KONTEXT_REFERENCE))
     expect(error.toInfo()).toStrictEqual({ code: 'export_failed', message: 'Figma returned no image for “Blank”.' })
   })
 })

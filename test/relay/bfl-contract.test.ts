@@ -26,7 +26,38 @@ const KEY = `bfl_${randomUUID()}`
 const REF_16x9 = makePng(64, 36, 7)
 const REF_2 = makeJpeg(40, 40, 3)
 const REF_3 = makePng(30, 60, 5)
+/** A 1440×900 frame exported at 2×, as the plugin sends it for FLUX.2 (5.2 MP, over FLUX.2's 4 MP output). */
+const FRAME_2X = { width: 2880, height: 1800 }
+const REF_FRAME_2X = makePng(FRAME_2X.width, FRAME_2X.height, 9)
+const REF_FRAME_1X = makePng(1440, 900, 2)
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
+
+/** Megapixels to 2 decimals, as BFL's submit answer reports and bills them (OpenAPI `AsyncResponse`). */
+const mp = (pixels: number): number => Math.round(pixels / 10_000) / 100
+
+/**
+ * BFL's FLUX.2 price in USD (black-forest-labs/skills `bfl-api/SKILL.md`: first MP + per-MP × (output
+ * MP − 1) + per-MP × input MP, in cents), worked out here apart from the fake's own code.
+ */
+function flux2Usd(cents: { first: number; perMp: number }, output: { width: number; height: number }, inputPixels: number): number {
+  return (cents.first + cents.perMp * (Math.max(0, mp(output.width * output.height) - 1) + mp(inputPixels))) / 100
+}
+
+/** The size BFL was asked for, held to the catalogue's FLUX.2 rules on its own (not through the relay's planner). */
+function expectFlux2Size(offer: ModelOffer, size: { width: number; height: number }, aspect: { width: number; height: number }): void {
+  if (offer.output.kind !== 'free') throw new Error('a FLUX.2 offer has free sizes')
+  const { step, minSide, maxSide, maxPixels } = offer.output
+  expect(size.width % step).toBe(0)
+  expect(size.height % step).toBe(0)
+  expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(minSide)
+  expect(Math.max(size.width, size.height)).toBeLessThanOrEqual(maxSide)
+  expect(size.width * size.height).toBeLessThanOrEqual(maxPixels)
+  // At the reference's aspect: each side within one grid step of the exact one at the same area.
+  const ratio = aspect.width / aspect.height
+  const area = size.width * size.height
+  expect(Math.abs(size.width - Math.sqrt(area * ratio))).toBeLessThanOrEqual(step)
+  expect(Math.abs(size.height - Math.sqrt(area / ratio))).toBeLessThanOrEqual(step)
+}
 
 /** The host contract plus the fake behind it, which the assertions read. */
 interface Setup extends HostContract {
@@ -186,6 +217,106 @@ describe('BFL through the relay: success', () => {
     expect(first.status).toBe('succeeded')
     expect(second.status).toBe('succeeded')
     expect(setup.fake.submissions()).toBe(2)
+  })
+})
+
+describe('BFL through the relay: FLUX.2', () => {
+  it("edits with FLUX.2 [flex] at the frame's aspect: width × height within 4 MP, steps and guidance explicit, safety in 0–5, cost from BFL", async () => {
+    const setup = await setupAsync()
+    const offer = PROVIDERS.bfl.offers['flux2-flex']
+    const job = await setup.editAsync({ prompt: 'Set the headline in bold', model: 'flux2-flex', safetyTolerance: 5 }, [REF_FRAME_2X])
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    const [submit] = submitsTo(setup.fake)
+    expect(submit!.path).toBe('/v1/flux-2-flex')
+    const body = submit!.body as Record<string, unknown>
+    const size = { width: body.width as number, height: body.height as number }
+    expectFlux2Size(offer, size, FRAME_2X)
+    // The reference is over 4 MP: the relay asks for the most the budget allows, not less.
+    expect((size.width + 16) * (size.height + 16)).toBeGreaterThan(4_000_000)
+    expect(body).toStrictEqual({
+      prompt: 'Set the headline in bold',
+      input_image: b64(REF_FRAME_2X),
+      width: size.width,
+      height: size.height,
+      output_format: 'png',
+      safety_tolerance: 5,
+      prompt_upsampling: false,
+      steps: offer.steps.default,
+      guidance: offer.guidance.default
+    })
+    // BFL's own defaults, sent although they are BFL's (OpenAPI `Flux2FlexInputs`).
+    expect([body.steps, body.guidance]).toEqual([50, 5])
+
+    const image = await setup.imageAsync(job, 0)
+    expect(image.type).toBe('image/png')
+    expect(imageSize(image.bytes)).toMatchObject({ ...size, type: 'png' })
+    // BFL's reported cost, not the catalogue's estimate: [flex] is 5¢ a megapixel, output and input.
+    expect(job.costEstimated).not.toBe(true)
+    expect(job.cost).toBeCloseTo(flux2Usd({ first: 5, perMp: 5 }, size, FRAME_2X.width * FRAME_2X.height), 6)
+    expect(job.cost).toBeCloseTo(setup.fake.accepted[0]!.costCredits / 100, 6)
+    expect(setup.events('provider.accepted')[0]).toMatchObject({ outputMp: mp(size.width * size.height), inputMp: 5.18 })
+  })
+
+  it("passes the client's steps, guidance and prompt upsampling on [flex]", async () => {
+    const setup = await setupAsync()
+    const request: EditRequestInput = {
+      prompt: 'Make the sign read "OPEN"',
+      model: 'flux2-flex',
+      steps: 30,
+      guidance: 7,
+      promptUpsampling: true
+    }
+    const job = await setup.editAsync(request, [REF_FRAME_1X])
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    expect(submitsTo(setup.fake)[0]!.body).toMatchObject({ steps: 30, guidance: 7, prompt_upsampling: true, safety_tolerance: 2 })
+  })
+
+  it('edits with FLUX.2 [pro]: no steps, guidance, prompt_upsampling or aspect_ratio; JPEG; variants priced by BFL', async () => {
+    const setup = await setupAsync()
+    const offer = PROVIDERS.bfl.offers['flux2-pro']
+    const job = await setup.editAsync({ prompt: 'Make it autumn', model: 'flux2-pro', outputFormat: 'jpeg', numImages: 2, seed: 20 }, [
+      REF_FRAME_1X,
+      REF_2
+    ])
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    expect(job.images).toHaveLength(2)
+    const submits = submitsTo(setup.fake)
+    expect(submits.map((submit) => submit.path)).toEqual(['/v1/flux-2-pro', '/v1/flux-2-pro'])
+    const body = submits[0]!.body as Record<string, unknown>
+    const size = { width: body.width as number, height: body.height as number }
+    expectFlux2Size(offer, size, { width: 1440, height: 900 })
+    expect(body).toStrictEqual({
+      prompt: 'Make it autumn',
+      input_image: b64(REF_FRAME_1X),
+      input_image_2: b64(REF_2),
+      width: size.width,
+      height: size.height,
+      seed: body.seed,
+      output_format: 'jpeg',
+      safety_tolerance: offer.safetyTolerance.default
+    })
+    expect(setup.fake.accepted.map((task) => task.body.seed).sort()).toEqual([20, 21])
+    const image = await setup.imageAsync(job, 1)
+    expect(imageSize(image.bytes)).toMatchObject({ ...size, type: 'jpg' })
+    // [pro]: 3¢ the first MP, 1.5¢ each further one and each input MP; two tasks.
+    const each = flux2Usd({ first: 3, perMp: 1.5 }, size, 1440 * 900 + 40 * 40)
+    expect(job.cost).toBeCloseTo(2 * each, 6)
+  })
+
+  it('sends eight references to FLUX.2 [max] as input_image … input_image_8', async () => {
+    const setup = await setupAsync()
+    const references = Array.from({ length: 8 }, (_, index) => makePng(48 + index * 16, 48, index))
+    const job = await setup.editAsync({ prompt: 'Line them all up', model: 'flux2-max' }, references)
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    const [submit] = submitsTo(setup.fake)
+    expect(submit!.path).toBe('/v1/flux-2-max')
+    const body = submit!.body as Record<string, unknown>
+    expect(references.map((_, index) => body[index === 0 ? 'input_image' : `input_image_${index + 1}`])).toEqual(references.map(b64))
+    expect(body).not.toHaveProperty('input_image_9')
   })
 })
 
@@ -481,17 +612,38 @@ describe('BFL adapter on its own', () => {
     await expect(outcome).rejects.toBe(reason)
   })
 
-  it('works with a model added to the catalogue, without touching the adapter (flux-2-pro)', async () => {
-    const fake = await fakeAsync({ models: ['flux-kontext-max', 'flux-kontext-pro', 'flux-2-pro'], costs: { 'flux-2-pro': 5 } })
-    const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], hostModelId: 'flux-2-pro' }
+  it('works with a model added to the catalogue, without touching the adapter (a further Kontext path)', async () => {
+    const fake = await fakeAsync({
+      models: ['flux-kontext-max', 'flux-kontext-pro', 'flux-kontext-next'],
+      costs: { 'flux-kontext-next': 5 }
+    })
+    const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], hostModelId: 'flux-kontext-next' }
     const adapter = direct(fake.url)
     const result = await adapter.provider.editAsync(adapter.input({ offer }))
 
     expect(result.images).toHaveLength(1)
     expect(result.costUsd).toBe(0.05)
     expect(typeof result.images[0]!.seed).toBe('number')
-    expect(fake.accepted[0]!.model).toBe('flux-2-pro')
-    expect(submitsTo(fake)[0]!.path).toBe('/v1/flux-2-pro')
+    expect(fake.accepted[0]!.model).toBe('flux-kontext-next')
+    expect(submitsTo(fake)[0]!.path).toBe('/v1/flux-kontext-next')
+  })
+
+  it.each([
+    // A FLUX.2 path under a Kontext schema sends aspect_ratio, which Flux2FlexInputs lacks…
+    ['flux2-flex', 'kontext', 'aspect_ratio'],
+    // …and a Kontext path under FLUX.2's sends width, which FluxKontextProInputs lacks.
+    ['kontext-max', 'flux2', 'width']
+  ] as const)('picks the body by offer.schema: %s under the %s schema is refused for %s (422, no retry)', async (model, schema, field) => {
+    const fake = await fakeAsync()
+    const offer: ModelOffer = { ...PROVIDERS.bfl.offers[model], schema }
+    const adapter = direct(fake.url)
+    const error = await adapter.provider.editAsync(adapter.input({ offer })).catch((caught: unknown) => caught)
+
+    expect(error).toMatchObject({ code: 'provider_error' })
+    expect((error as { detail: string }).detail).toMatch(new RegExp(`422.*${field}`))
+    expect(submitsTo(fake)[0]!.path).toBe(`/v1/${offer.hostModelId}`)
+    expect(adapter.fetched).toHaveLength(1)
+    expect(fake.submissions()).toBe(0)
   })
 
   it('follows production-shaped hosts: https polling on another bfl cluster, https delivery elsewhere without the key', async () => {
@@ -550,6 +702,28 @@ describe('BFL adapter on its own', () => {
     const offer: ModelOffer = { ...PROVIDERS.bfl.offers['kontext-max'], safetyTolerance: null, promptUpsampling: false }
     const body = buildBflBody(adapter.input({ offer }), undefined)
     expect(Object.keys(body).sort()).toEqual(['aspect_ratio', 'input_image', 'output_format', 'prompt'])
+  })
+
+  it('builds the FLUX.2 [flex] body from the request and the offer: the planned size, steps and guidance, no aspect_ratio', () => {
+    const adapter = direct('https://api.bfl.ai')
+    const input = adapter.input({
+      model: 'flux2-flex',
+      offer: PROVIDERS.bfl.offers['flux2-flex'],
+      size: { width: 1440, height: 896 },
+      requestInput: { prompt: 'Make it red', model: 'flux2-flex', steps: 28, guidance: 7.5, safetyTolerance: 0, promptUpsampling: true }
+    })
+    expect(buildBflBody(input, 9)).toStrictEqual({
+      prompt: 'Make it red',
+      input_image: b64(REF_16x9),
+      width: 1440,
+      height: 896,
+      seed: 9,
+      output_format: 'png',
+      safety_tolerance: 0,
+      prompt_upsampling: true,
+      steps: 28,
+      guidance: 7.5
+    })
   })
 
   it('never puts the key in a relay response or log line', () => {

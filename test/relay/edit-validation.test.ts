@@ -62,7 +62,7 @@ describe('the request part', () => {
       editForm({ prompt: 'Make it blue', model: 'kontext-ultra' }),
       400,
       'invalid_request',
-      /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev/
+      /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max/
     )
   })
 
@@ -253,13 +253,13 @@ describe('the image parts', () => {
     )
   })
 
-  it('refuses more than 4 images whatever the host', async () => {
+  it('refuses more than 8 images whatever the host', async () => {
     const relay = await startRelayHarnessAsync()
     const form = editForm(
       { prompt: 'Make it blue' },
-      Array.from({ length: 5 }, () => REFERENCE_PNG)
+      Array.from({ length: 9 }, () => REFERENCE_PNG)
     )
-    await expectRefusedAsync(relay, form, 400, 'invalid_request', /at most 4 reference images/)
+    await expectRefusedAsync(relay, form, 400, 'invalid_request', /at most 8 reference images/)
   })
 
   it('accepts 2 images for Runware and sends both', async () => {

@@ -210,7 +210,11 @@ describe('success', () => {
     expect(fal.models.map((model) => [model.id, model.promptUpsampling])).toEqual([
       ['kontext-max', true],
       ['kontext-pro', true],
-      ['kontext-dev', false]
+      ['kontext-dev', false],
+      // fal's FLUX.2 edit schemas have no enhance_prompt (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput`).
+      ['flux2-flex', false],
+      ['flux2-pro', false],
+      ['flux2-max', false]
     ])
   })
 
@@ -233,6 +237,144 @@ describe('success', () => {
     expect(job.status).toBe('succeeded')
     expect(requestsTo(harness.fake, 'GET', /\/status$/)).toHaveLength(3)
     expect(harness.fake.submissions()).toBe(1)
+  })
+})
+
+/** The offer's free output box (catalogue), which a FLUX.2 size must keep to, at the reference's aspect. */
+function expectFlux2Size(
+  model: 'flux2-flex' | 'flux2-pro' | 'flux2-max',
+  size: { width: number; height: number },
+  reference: { width: number; height: number }
+): void {
+  const output = PROVIDERS.fal.offers[model].output
+  if (output.kind !== 'free') throw new Error(`${model} on fal should have free sizes`)
+  const { step, minSide, maxSide, maxPixels } = output
+  expect(size.width % step).toBe(0)
+  expect(size.height % step).toBe(0)
+  expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(minSide)
+  expect(Math.max(size.width, size.height)).toBeLessThanOrEqual(maxSide)
+  expect(size.width * size.height).toBeLessThanOrEqual(maxPixels)
+  // The frame's aspect, within one grid step.
+  expect(Math.abs(size.height - (size.width * reference.height) / reference.width)).toBeLessThanOrEqual(step)
+  // As large as worth making: the reference's pixels within the budget, and one step up on both sides no longer fits.
+  const budget = Math.min(maxPixels, reference.width * reference.height)
+  expect(size.width * size.height).toBeLessThanOrEqual(budget)
+  const larger = { width: size.width + step, height: size.height + step }
+  expect(Math.max(larger.width, larger.height) > maxSide || larger.width * larger.height > budget).toBe(true)
+}
+
+describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux2ProEditInput`)', () => {
+  /** A 1440×900 frame exported at 2×: 5.2 MP, more than FLUX.2 makes, so the size is the budget's. */
+  const FRAME = { width: 2880, height: 1800 }
+  const FRAME_PNG = makePng(FRAME.width, FRAME.height, 21)
+  /** The same frame at 1×: 1.3 MP, under the budget, so the size is the reference's own. */
+  const FRAME_1X = { width: 1440, height: 900 }
+  const FRAME_1X_PNG = makePng(FRAME_1X.width, FRAME_1X.height, 22)
+
+  it('[flex] at the frame’s aspect: image_urls, image_size on the grid within 4 MP, steps and guidance always sent, safety "1"–"5"', async () => {
+    const harness = await startAsync()
+    const { fake } = harness
+    const offer = PROVIDERS.fal.offers['flux2-flex']
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'flux2-flex', safetyTolerance: 5, seed: 42 }, [FRAME_PNG])
+
+    expect(job.status).toBe('succeeded')
+    expect(fake.submissions()).toBe(1)
+    const [queued] = fake.queued
+    expect(queued!.endpoint).toBe('fal-ai/flux-2-flex/edit')
+    const input = queued!.input as { image_size: { width: number; height: number } }
+    expectFlux2Size('flux2-flex', input.image_size, FRAME)
+    // No value of the client's: the catalogue's defaults go out, never fal's own (28 steps, guidance 3.5).
+    expect(offer.steps).not.toBeNull()
+    expect(offer.guidance).not.toBeNull()
+    expect(queued!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_urls: [dataUri(FRAME_PNG)],
+      image_size: input.image_size,
+      num_inference_steps: offer.steps.default,
+      guidance_scale: offer.guidance.default,
+      output_format: 'png',
+      safety_tolerance: '5',
+      seed: 42
+    })
+
+    // The result is the size asked for, in the relay's answer and in its bytes.
+    expect(job.images).toHaveLength(1)
+    expect(job.images[0]).toMatchObject({ ...input.image_size, contentType: 'image/png', seed: 42 })
+    const image = await harness.imageAsync(job, 0)
+    expect(imageSize(image.bytes)).toMatchObject({ type: 'png', ...input.image_size })
+    expect(requestsTo(fake, 'GET', /\/status$/)[0]!.path).toBe(`/fal-ai/flux-2-flex/requests/${queued!.requestId}/status`)
+  })
+
+  it('[flex] sends the client’s steps and guidance, and the strictest safety as "1"', async () => {
+    const harness = await startAsync()
+    const job = await harness.editAsync(
+      { prompt: PROMPT, model: 'flux2-flex', steps: 30, guidance: 7, safetyTolerance: 1, outputFormat: 'jpeg' },
+      [FRAME_1X_PNG]
+    )
+
+    expect(job.status).toBe('succeeded')
+    expect(harness.fake.queued[0]!.input).toMatchObject({
+      num_inference_steps: 30,
+      guidance_scale: 7,
+      safety_tolerance: '1',
+      output_format: 'jpeg'
+    })
+    expect(job.images[0]).toMatchObject({ contentType: 'image/jpeg' })
+  })
+
+  it('[pro] without steps or guidance: two variants are two requests with seed, seed+1 and no num_images', async () => {
+    const harness = await startAsync()
+    const { fake } = harness
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'flux2-pro', numImages: 2, seed: 10 }, [FRAME_1X_PNG])
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(2)
+    expect(fake.submissions()).toBe(2)
+    expect(fake.queued.map((queued) => queued.endpoint)).toEqual(['fal-ai/flux-2-pro/edit', 'fal-ai/flux-2-pro/edit'])
+    const inputs = fake.queued.map((queued) => queued.input as { seed: number; image_size: { width: number; height: number } })
+    expectFlux2Size('flux2-pro', inputs[0]!.image_size, FRAME_1X)
+    expect(inputs.map((input) => input.seed).sort()).toEqual([10, 11])
+    for (const input of inputs)
+      expect(input).toStrictEqual({
+        prompt: PROMPT,
+        image_urls: [dataUri(FRAME_1X_PNG)],
+        image_size: inputs[0]!.image_size,
+        output_format: 'png',
+        safety_tolerance: String(PROVIDERS.fal.offers['flux2-pro'].safetyTolerance.default),
+        seed: input.seed
+      })
+    for (const image of job.images) expect(image).toMatchObject(inputs[0]!.image_size)
+  })
+
+  it('[max] takes every reference in image_urls on its one endpoint; one above 1 MB goes through storage', async () => {
+    const harness = await startAsync()
+    const { fake } = harness
+    const small = makePng(40, 40, 2)
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'flux2-max' }, [LARGE_REFERENCE, small])
+
+    expect(job.status).toBe('succeeded')
+    expect(fake.uploads).toHaveLength(1)
+    expect(fake.queued.map((queued) => queued.endpoint)).toEqual(['fal-ai/flux-2-max/edit'])
+    expect(fake.queued[0]!.input).toMatchObject({ image_urls: [fake.uploads[0]!.fileUrl, dataUri(small)] })
+    expect(fake.queued[0]!.input).not.toHaveProperty('image_url')
+    expectFlux2Size('flux2-max', (fake.queued[0]!.input as { image_size: { width: number; height: number } }).image_size, {
+      width: 640,
+      height: 640
+    })
+  })
+
+  it.each([
+    ['safetyTolerance 6, Kontext’s most permissive', { safetyTolerance: 6 }, /safetyTolerance must be from 1 to 5/],
+    ['safetyTolerance 0', { safetyTolerance: 0 }, /safetyTolerance must be from 1 to 5/],
+    ['promptUpsampling', { promptUpsampling: true }, /cannot expand the prompt/],
+    ['steps on [pro]', { model: 'flux2-pro', steps: 30 }, /has no steps setting/]
+  ] as const)('refuses %s before calling fal', async (_name, fields, message) => {
+    const harness = await startAsync()
+    const answer = await harness.postAsync({ prompt: PROMPT, model: 'flux2-flex', ...fields }, [FRAME_1X_PNG])
+
+    expect(answer.status).toBe(400)
+    expect(await answer.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(message) } })
+    expect(harness.fake.requests).toEqual([])
   })
 })
 
@@ -563,6 +705,51 @@ describe('the adapter on its own', () => {
     })
     expect(fake.submissions()).toBe(2)
     expect(fake.cancels).toEqual([])
+  })
+})
+
+describe('the FLUX.2 wire format comes from the offer’s schema', () => {
+  function flux2Input(schema: 'kontext' | 'flux2'): ProviderEditInput {
+    return {
+      request: EditRequest.parse({ prompt: PROMPT, model: 'flux2-pro' }),
+      model: 'flux2-pro',
+      offer: { ...PROVIDERS.fal.offers['flux2-pro'], schema },
+      size: { width: 1024, height: 576 },
+      aspectRatio: '16:9',
+      references: [{ bytes: REFERENCE, contentType: 'image/png', width: 64, height: 36 }],
+      signal: AbortSignal.timeout(5000),
+      onProgress: () => undefined
+    }
+  }
+
+  function provider(fake: FakeFal) {
+    const deps: ProviderDeps = { fetch, sleepAsync: () => Promise.resolve(), randomUUID, now: Date.now, log: () => undefined }
+    return createFalProvider({ enabled: true, key: KEY, url: fake.url, settings: { FAL_STORAGE_URL: fake.url }, offerOverrides: {} }, deps)
+  }
+
+  it('an offer saying kontext sends Kontext’s fields to the FLUX.2 endpoint, and fal refuses them (extra_forbidden)', async () => {
+    const fake = await startFakeAsync()
+    await expect(provider(fake).editAsync(flux2Input('kontext'))).rejects.toMatchObject({
+      code: 'provider_error',
+      detail: expect.stringMatching(/extra_forbidden|Extra inputs/)
+    })
+    expect(fake.queued[0]!.endpoint).toBe('fal-ai/flux-2-pro/edit')
+    expect(fake.queued[0]!.input).toMatchObject({ image_url: dataUri(REFERENCE), aspect_ratio: '16:9', num_images: 1 })
+  })
+
+  it('the same offer saying flux2 sends image_urls and the planned image_size, and succeeds at that size', async () => {
+    const fake = await startFakeAsync()
+    const result = await provider(fake).editAsync(flux2Input('flux2'))
+
+    expect(result.images).toHaveLength(1)
+    expect(imageSize(result.images[0]!.bytes)).toMatchObject({ width: 1024, height: 576 })
+    expect(fake.queued[0]!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_urls: [dataUri(REFERENCE)],
+      image_size: { width: 1024, height: 576 },
+      output_format: 'png',
+      safety_tolerance: '2'
+    })
   })
 })
 

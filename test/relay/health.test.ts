@@ -25,7 +25,7 @@ describe('GET /v1/health', () => {
       id: 'runware',
       name: 'Runware',
       configured: true,
-      models: ['kontext-max', 'kontext-pro', 'kontext-dev']
+      models: ['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max']
     })
     expect(health.providers.slice(1).map((provider) => [provider.id, provider.configured])).toEqual([
       ['runflow', false],
@@ -34,7 +34,14 @@ describe('GET /v1/health', () => {
       ['replicate', false],
       ['comfyui', false]
     ])
-    expect(health.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro', 'kontext-dev'])
+    expect(health.models.map((model) => model.id)).toEqual([
+      'kontext-max',
+      'kontext-pro',
+      'kontext-dev',
+      'flux2-flex',
+      'flux2-pro',
+      'flux2-max'
+    ])
     expect(relay.fake!.requests, 'health does not call the host').toHaveLength(0)
   })
 

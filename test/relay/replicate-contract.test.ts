@@ -6,6 +6,7 @@
  * in them.
  */
 import { randomBytes } from 'node:crypto'
+import { imageSize } from 'image-size'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { HostConfig } from '../../relay/config'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
@@ -14,7 +15,7 @@ import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { ERROR_MESSAGES } from '../../shared/errors'
 import { PROVIDERS } from '../../shared/models'
 import { EditJob, EditRequest, type EditRequestInput } from '../../shared/relay-api'
-import { makeJpeg } from '../fakes/make-image'
+import { makeJpeg, makePng } from '../fakes/make-image'
 import { makeNoisyPng } from '../fakes/make-noisy-png'
 import { startFakeReplicateAsync, type FakeReplicate, type ReplicateFault } from '../fakes/replicate-server'
 import { contractTranscript, expectKeyKeptOut, startHostContractAsync, type HostContract } from '../support/host-contract'
@@ -190,6 +191,116 @@ describe('the wire request and a successful edit', () => {
     const job = await setup.editAsync({ prompt: PROMPT, promptUpsampling: true }, [REFERENCE_PNG, REFERENCE_JPEG])
 
     expectFailed(job, 'invalid_request')
+    expect(createCalls(setup.fake)).toHaveLength(0)
+  })
+})
+
+describe('FLUX.2 (offer.schema "flux2"): input_images, aspect_ratio "custom" with the relay’s width × height', () => {
+  /** A 1440×900 frame exported at 2×: more than the 4 MP FLUX.2 makes. */
+  const FRAME_2X = makePng(2880, 1800, 21)
+  const FRAME_1X = makePng(1440, 900, 22)
+  const FLEX = PROVIDERS.replicate.offers['flux2-flex']
+
+  it('edits with [flex] at the frame’s shape on the catalogue’s grid, sending steps, guidance and upsampling explicitly', async () => {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-flex', seed: 5, safetyTolerance: 5 }, [FRAME_2X])
+
+    expect(job.status).toBe('succeeded')
+    const [created] = setup.fake.predictions
+    expect(setup.fake.predictions).toHaveLength(1)
+    expect(created!.model).toBe(FLEX.hostModelId)
+    const input = created!.body.input as { width: number; height: number }
+    expect(created!.body).toStrictEqual({
+      input: {
+        prompt: PROMPT,
+        input_images: [dataUri(FRAME_2X, 'image/png')],
+        aspect_ratio: 'custom',
+        width: input.width,
+        height: input.height,
+        seed: 5,
+        output_format: 'png',
+        // The host's own 1–5 scale, with no Kontext cap of 2 for an input image.
+        safety_tolerance: 5,
+        // Replicate's [flex] defaults are 30 steps, guidance 4.5 and upsampling on: the relay's go out instead.
+        prompt_upsampling: false,
+        steps: FLEX.steps.default,
+        guidance: FLEX.guidance.default,
+        output_quality: FLEX.outputQuality.default
+      }
+    })
+
+    // The size the catalogue allows: on the grid, within the sides and 4 MP, the frame's 16:10 within one grid step.
+    const { width, height } = input
+    const output = FLEX.output
+    if (output.kind !== 'free') throw new Error('FLUX.2 [flex] on Replicate has free sizes')
+    expect([width % output.step, height % output.step]).toEqual([0, 0])
+    for (const side of [width, height]) {
+      expect(side).toBeGreaterThanOrEqual(output.minSide)
+      expect(side).toBeLessThanOrEqual(output.maxSide)
+    }
+    expect(width * height).toBeLessThanOrEqual(output.maxPixels)
+    expect(Math.abs(height - (width * 1800) / 2880)).toBeLessThanOrEqual(output.step)
+    // As large as allowed, since the reference has more pixels than FLUX.2 makes: a side or the budget is reached.
+    expect(Math.max(width, height) > output.maxSide - output.step || width * height > output.maxPixels - output.step * output.maxSide).toBe(
+      true
+    )
+
+    // The image is exactly what was asked for, as the relay reports and serves it.
+    expect(job.images).toEqual([{ url: `/v1/edits/${job.id}/images/0`, width, height, seed: 5, contentType: 'image/png' }])
+    expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ width, height })
+  })
+
+  it('sends [pro] no steps, guidance or prompt_upsampling (it has none), and the offer’s safety and quality', async () => {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-pro', outputFormat: 'webp' }, [FRAME_1X])
+
+    expect(job.status).toBe('succeeded')
+    const pro = PROVIDERS.replicate.offers['flux2-pro']
+    const [created] = setup.fake.predictions
+    expect(created!.model).toBe(pro.hostModelId)
+    const { width, height } = created!.body.input as { width: number; height: number }
+    expect(created!.body).toStrictEqual({
+      input: {
+        prompt: PROMPT,
+        input_images: [dataUri(FRAME_1X, 'image/png')],
+        aspect_ratio: 'custom',
+        width,
+        height,
+        output_format: 'webp',
+        safety_tolerance: pro.safetyTolerance.default,
+        output_quality: pro.outputQuality.default
+      }
+    })
+    expect(Math.abs(height - (width * 900) / 1440)).toBeLessThanOrEqual(32)
+    expect(job.images[0]).toMatchObject({ width, height, contentType: 'image/webp' })
+  })
+
+  it('sends several references to the model itself, in one input_images list, prompt upsampling included', async () => {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-flex', promptUpsampling: true, steps: 12, guidance: 7 }, [
+      FRAME_1X,
+      REFERENCE_JPEG,
+      REFERENCE_PNG
+    ])
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.predictions.map((created) => created.model)).toEqual([FLEX.hostModelId])
+    expect(setup.fake.predictions[0]!.body).toMatchObject({
+      input: {
+        input_images: [dataUri(FRAME_1X, 'image/png'), dataUri(REFERENCE_JPEG, 'image/jpeg'), dataUri(REFERENCE_PNG, 'image/png')],
+        aspect_ratio: 'custom',
+        prompt_upsampling: true,
+        steps: 12,
+        guidance: 7
+      }
+    })
+  })
+
+  it('refuses a safety tolerance outside the host’s FLUX.2 scale (1–5) before calling Replicate', async () => {
+    const setup = await setupAsync()
+    const response = await setup.postAsync({ prompt: PROMPT, model: 'flux2-max', safetyTolerance: 0 }, [FRAME_1X])
+
+    expect(response.status).toBe(400)
     expect(createCalls(setup.fake)).toHaveLength(0)
   })
 })

@@ -23,7 +23,7 @@ function inputOf(
     } as ProviderEditInput['request'],
     model: 'kontext-pro',
     offer: { ...OFFER, variantsPerCall, seedMax: 99 },
-    size: OFFER.sizes[0]!,
+    size: { width: 1024, height: 1024 },
     aspectRatio: '1:1',
     references: [],
     signal,

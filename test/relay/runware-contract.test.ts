@@ -348,6 +348,120 @@ describe.concurrent('success', () => {
   })
 })
 
+describe.concurrent('FLUX.2', () => {
+  /** A 1440×900 frame exported at 2×, as the plugin sends a FLUX.2 reference; made once, on first use. */
+  let frameAt2x: Uint8Array | undefined
+  const frame = (): Uint8Array => (frameAt2x ??= makePng(2880, 1800, 9))
+
+  it('[flex] at the frame’s aspect: the largest size the catalogue allows, with steps, CFGScale and safety (0–5) always sent', async (context) => {
+    const setup = await setupAsync(context)
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-flex', steps: 30, guidance: 4, safetyTolerance: 5, seed: 11 }, [
+      frame()
+    ])
+
+    expect(job).toMatchObject({ status: 'succeeded', provider: 'runware', model: 'flux2-flex', cost: 0.06 })
+    const [task] = submissions(setup.fake)
+    expect(task).toEqual({
+      taskType: 'imageInference',
+      taskUUID: expect.stringMatching(UUID_V4),
+      model: 'bfl:6@1',
+      positivePrompt: PROMPT,
+      inputs: { referenceImages: [dataUri(frame())] },
+      width: expect.any(Number),
+      height: expect.any(Number),
+      numberResults: 1,
+      seed: 11,
+      steps: 30,
+      CFGScale: 4,
+      outputType: 'base64Data',
+      outputFormat: 'PNG',
+      includeCost: true,
+      // A stepped model goes async (choose-delivery.ts).
+      deliveryMethod: 'async',
+      providerSettings: { bfl: { promptUpsampling: false, safetyTolerance: 5 } }
+    })
+    // On the offer's grid, within its budget and sides, at 16:10 within one grid step: here Runware's longest side.
+    const { output } = offerOf('runware', 'flux2-flex')!
+    if (output.kind !== 'free') throw new Error('FLUX.2 offers free sizes')
+    const { width, height } = task as { width: number; height: number }
+    expect(width * height).toBeLessThanOrEqual(output.maxPixels)
+    for (const side of [width, height]) {
+      expect(side % output.step).toBe(0)
+      expect(side).toBeGreaterThanOrEqual(output.minSide)
+      expect(side).toBeLessThanOrEqual(output.maxSide)
+    }
+    expect(Math.abs(width - height * (2880 / 1800))).toBeLessThanOrEqual(output.step)
+    expect({ width, height }).toEqual({ width: 2048, height: 1280 })
+    expect(job.images[0]).toMatchObject({ width, height, contentType: 'image/png' })
+    expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ type: 'png', width, height })
+    expectBilledOnce(setup.fake)
+  })
+
+  it('[flex] without steps or guidance sends the offer’s defaults, and safety’s', async (context) => {
+    const setup = await setupAsync(context)
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-flex' }, [frame()])
+
+    expect(job.status).toBe('succeeded')
+    const offer = offerOf('runware', 'flux2-flex')!
+    expect(submissions(setup.fake)[0]).toMatchObject({
+      steps: offer.steps!.default,
+      CFGScale: offer.guidance!.default,
+      providerSettings: { bfl: { promptUpsampling: false, safetyTolerance: offer.safetyTolerance!.default } }
+    })
+  })
+
+  it('[pro]: no steps or CFGScale, safety without promptUpsampling, one task per variant as the offer says', async (context) => {
+    const setup = await setupAsync(context)
+    const reference = makePng(1440, 900, 4)
+    const job = await setup.editAsync(
+      { prompt: PROMPT, model: 'flux2-pro', numImages: 2, seed: 20, safetyTolerance: 3, outputFormat: 'jpeg' },
+      [reference]
+    )
+
+    expect(job).toMatchObject({ status: 'succeeded', model: 'flux2-pro' })
+    expect(job.cost).toBeCloseTo(0.06, 6)
+    expect(offerOf('runware', 'flux2-pro')!.variantsPerCall).toBe(1)
+    const sent = submissions(setup.fake).sort((a, b) => Number(a.seed) - Number(b.seed))
+    expect(sent).toEqual(
+      [20, 21].map((seed) => ({
+        taskType: 'imageInference',
+        taskUUID: expect.stringMatching(UUID_V4),
+        model: 'bfl:5@1',
+        positivePrompt: PROMPT,
+        inputs: { referenceImages: [dataUri(reference)] },
+        width: 1440,
+        height: 896,
+        numberResults: 1,
+        seed,
+        outputType: 'base64Data',
+        outputFormat: 'JPG',
+        includeCost: true,
+        deliveryMethod: 'async',
+        providerSettings: { bfl: { safetyTolerance: 3 } }
+      }))
+    )
+    expect(new Set(sent.map((task) => task.taskUUID)).size).toBe(2)
+    for (const image of job.images) expect(image).toMatchObject({ width: 1440, height: 896, contentType: 'image/jpeg' })
+    expect(setup.fake.accepted).toHaveLength(2)
+    expect(setup.fake.duplicateSubmissions).toBe(0)
+  })
+
+  it('the fake refuses a Kontext-only field on FLUX.2: an offer claiming promptUpsampling on [pro] fails the edit, unbilled', async (context) => {
+    const setup = await setupAsync(context, {
+      config: (base) => ({
+        hosts: { ...base.hosts, runware: { ...base.hosts.runware, offerOverrides: { 'flux2-pro': { promptUpsampling: true } } } }
+      })
+    })
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-pro' }, [makePng(1440, 900, 4)])
+
+    expect(job.status).toBe('failed')
+    expect(job.error?.code).toBe('provider_error')
+    expect(submissions(setup.fake)[0]).toMatchObject({ providerSettings: { bfl: { promptUpsampling: false } } })
+    expect(setup.logText()).toMatch(/invalidProviderSettings/)
+    expect(setup.fake.accepted).toHaveLength(0)
+  })
+})
+
 describe.concurrent('failures Runware reports', () => {
   it.for<{ name: string; fault: RunwareFault; code: RelayErrorCode; billed: number; numImages?: number }>([
     { name: 'a content-policy refusal', fault: { kind: 'moderation' }, code: 'moderated', billed: 0 },
@@ -928,7 +1042,8 @@ describe('the Runware body written as bytes', () => {
       },
       [0, 1, 2, 3]
     ],
-    ['kontext-dev', { prompt: 'Steps and guidance', steps: 20, guidance: 3.5 }, [49151, 49152, 49153, 150001]]
+    ['kontext-dev', { prompt: 'Steps and guidance', steps: 20, guidance: 3.5 }, [49151, 49152, 49153, 150001]],
+    ['flux2-flex', { prompt: 'Eight references', steps: 30, guidance: 4, safetyTolerance: 5 }, [1, 2, 3, 4, 5, 6, 7, 8]]
   ] as const)('%s: the same bytes as JSON.stringify of the task', (model, request, sizes) => {
     const references = sizes.map((size, index) => ({
       bytes: bytesOf(size, index + 1),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
 import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
 import { offerOf } from '../../shared/models'
 import { toCapabilities } from '../../shared/to-capabilities'
@@ -9,7 +10,11 @@ describe('a host’s capabilities for one model', () => {
     expect(catalogueCapabilities('runware', 'kontext-dev')).toStrictEqual({
       id: 'kontext-dev',
       name: 'FLUX.1 Kontext [dev]',
-      priceUsd: offerOf('runware', 'kontext-dev')!.priceUsd,
+      priceUsd: 0.0105,
+      price: { firstMpUsd: 0.0105, extraMpUsd: 0, inputMpUsd: 0 },
+      output: { kind: 'fixed', sizes: KONTEXT_DEV_SIZES.map(({ width, height }) => ({ width, height })) },
+      referencePixels: 1_000_000,
+      maxInputPixels: 4 * 2048 * 2048,
       maxReferences: offerOf('runware', 'kontext-dev')!.maxReferences,
       maxVariants: 4,
       outputFormats: ['png', 'jpeg', 'webp'],

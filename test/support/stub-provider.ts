@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Provider, ProviderEditInput, ProviderResult } from '../../relay/providers/provider'
 import { runVariantsAsync } from '../../relay/providers/shared/run-variants-async'
-import { PROVIDERS, type ProviderId } from '../../shared/models'
+import { estimateCostUsd, PROVIDERS, type ProviderId } from '../../shared/models'
 import { makeJpeg, makePng, makeWebpAsync } from '../fakes/make-image'
 
 export interface StubProviderOptions {
@@ -50,7 +50,15 @@ export function createStubProvider(options: StubProviderOptions = {}): StubProvi
           seeds.map(async (seed) => ({ bytes: await makeAsync(input, seed), seed: call.seed === undefined ? undefined : seed }))
         )
         delivered.push(...images.map((image) => image.bytes))
-        return { images, costUsd: input.offer.priceUsd * call.count, hostJobId: `stub-${calls.length}-${call.index}` }
+        return {
+          images,
+          costUsd: estimateCostUsd(input.offer.price, {
+            images: call.count,
+            outputPixels: input.size.width * input.size.height,
+            inputPixels: input.references.reduce((sum, reference) => sum + reference.width * reference.height, 0)
+          }),
+          hostJobId: `stub-${calls.length}-${call.index}`
+        }
       })
     }
   }

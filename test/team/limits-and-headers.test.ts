@@ -62,7 +62,7 @@ describe('the limits of an edit', () => {
     )
   })
 
-  it('no image, or five: 400 saying how many are allowed', async () => {
+  it('no image, or nine: 400 saying how many are allowed', async () => {
     const team = await startTeamRelayAsync()
     await expectRefusedAsync(
       team,
@@ -75,12 +75,12 @@ describe('the limits of an edit', () => {
       team,
       await team.postEditAsync(
         { prompt: 'Make it blue' },
-        Array.from({ length: 5 }, () => REFERENCE),
+        Array.from({ length: 9 }, () => REFERENCE),
         ALICE.token
       ),
       400,
       'invalid_request',
-      'Send at most 4 reference images; this request has 5.'
+      'Send at most 8 reference images; this request has 9.'
     )
   })
 

@@ -13,7 +13,9 @@ import { RecoveredCard } from './recovered-card'
 import { RunBar } from './run-bar'
 import { SelectionCard } from './selection-card'
 import { StatusNotice } from './status-notice'
-import { TypographyHelper } from './typography-helper'
+import { TypographyHelper, type TypographyHelperProps } from './typography-helper'
+import { TEXT_MODEL } from '../../shared/models'
+import type { Choice } from '../state/resolve-choice'
 
 export interface EditViewProps {
   state: PanelState
@@ -22,6 +24,13 @@ export interface EditViewProps {
 }
 
 /** The edit view: the selection, the instruction and its options, the run and its outcome. */
+/** The text model, when the relay's host has it and another model is chosen. */
+function recommendedFor(choice: Choice, session: EditSession): Pick<TypographyHelperProps, 'recommended'> {
+  const text = choice.models.find((model) => model.id === TEXT_MODEL)
+  if (text === undefined || choice.capabilities.id === TEXT_MODEL) return {}
+  return { recommended: { name: text.name, onUse: () => session.setOptions({ model: TEXT_MODEL }) } }
+}
+
 export function EditView({ state, session, now }: EditViewProps) {
   const { settings, phase, connection } = state
   const view = panelViewModel(state)
@@ -47,6 +56,7 @@ export function EditView({ state, session, now }: EditViewProps) {
         prompt={state.prompt}
         disabled={busy}
         onPick={(characters) => insert(replaceTextInstruction(characters))}
+        {...recommendedFor(view.choice, session)}
       />
       <PresetChips disabled={busy} onPick={(template) => insert(fillPreset(template))} />
       <PromptBox

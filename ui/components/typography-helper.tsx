@@ -5,6 +5,8 @@ export interface TypographyHelperProps {
   prompt: string
   disabled: boolean
   onPick: (characters: string) => void
+  /** A model the relay's host offers that does text better than the chosen one. */
+  recommended?: { name: string; onUse: () => void }
 }
 
 /** Past this ratio of new to old length, Kontext tends to break the layout, as other Kontext tools' users report. */
@@ -25,7 +27,7 @@ function lengthWarning(oldText: string, newText: string): string | undefined {
  * The text layers in the selection: one click writes the replacement instruction. When the text
  * is a live layer, says that editing it in Figma is lossless and free.
  */
-export function TypographyHelper({ texts, prompt, disabled, onPick }: TypographyHelperProps) {
+export function TypographyHelper({ texts, prompt, disabled, onPick, recommended }: TypographyHelperProps) {
   if (texts.length === 0) return null
   const replacing = parseReplaceInstruction(prompt)
   const live = replacing !== undefined && texts.some((text) => text.characters.trim() === replacing.oldText.trim())
@@ -51,6 +53,14 @@ export function TypographyHelper({ texts, prompt, disabled, onPick }: Typography
       {live && (
         <p class="hint" role="note">
           “{replacing.oldText}” is a live text layer: editing it directly in Figma is lossless and free.
+        </p>
+      )}
+      {recommended !== undefined && (
+        <p class="hint" role="note">
+          For text changes Black Forest Labs recommends {recommended.name}.{' '}
+          <button type="button" class="link" disabled={disabled} onClick={recommended.onUse}>
+            Use {recommended.name}
+          </button>
         </p>
       )}
       {warning !== undefined && (

@@ -1,3 +1,4 @@
+import { referenceTargetOf } from '../../shared/reference-target'
 import type { AreaRect } from '../../shared/area/area-geometry'
 import { ProvenanceOptions } from '../../shared/provenance'
 import { toEditRequest } from '../../shared/to-edit-request'
@@ -24,7 +25,7 @@ export interface AreaEditInput extends Omit<EditInput, 'nodeIds'> {
 }
 
 /**
- * A region edit: the sandbox exports the crop around the area (about one megapixel) and the
+ * A region edit: the sandbox exports the crop around the area (at the model's reference size) and the
  * container at full resolution; the crop alone goes to the model, one paid host call per variant
  * as for a whole frame; each answer is blended back into the frame render before it is placed.
  */
@@ -37,7 +38,8 @@ export async function produceAreaResultsAsync(input: AreaEditInput, deps: EditDe
       containerId: area.containerId,
       nodeIds: area.nodeIds,
       ...(area.rect === undefined ? {} : { rect: area.rect }),
-      outputSizes: area.outputSizes
+      outputSizes: area.outputSizes,
+      reference: referenceTargetOf(input.capabilities)
     },
     signal
   )

@@ -1,3 +1,4 @@
+import { referenceTargetOf } from '../../shared/reference-target'
 import { ProvenanceOptions } from '../../shared/provenance'
 import type { ProviderId } from '../../shared/models'
 import type { ModelCapabilities } from '../../shared/relay-api'
@@ -27,7 +28,10 @@ export interface EditInput {
  */
 export async function produceResultsAsync(input: EditInput, deps: EditDeps, signal: AbortSignal): Promise<PendingPlacement> {
   deps.onProgress({ stage: 'exporting' })
-  const references = await deps.plugin.exportSelectionAsync(input.requestId, signal, input.nodeIds)
+  const references = await deps.plugin.exportSelectionAsync(input.requestId, signal, {
+    ...(input.nodeIds === undefined ? {} : { nodeIds: input.nodeIds }),
+    reference: referenceTargetOf(input.capabilities)
+  })
   const source = references[0]!
 
   const request = toEditRequest(input.prompt, input.options, input.capabilities, input.provider)

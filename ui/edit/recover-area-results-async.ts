@@ -1,7 +1,7 @@
 import type { AreaGeometry } from '../../shared/area/area-geometry'
 import type { EditJob } from '../../shared/relay-api'
 import type { AreaExport } from '../plugin/plugin-bridge'
-import { areaOutputSizes } from './area-output-sizes'
+import { areaOutputSizes } from '../../shared/area/area-output-sizes'
 import { collectAreaResultsAsync, prepareAreaComposite, type AreaResultContext } from './collect-area-results-async'
 import { collectResultsAsync, type PendingPlacement } from './collect-results-async'
 import type { EditDeps } from './edit-deps'

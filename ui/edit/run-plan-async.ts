@@ -1,3 +1,5 @@
+import { outputSizeFor } from '../../shared/output-size-for'
+import { referenceSize, referenceTargetOf } from '../../shared/reference-target'
 import { AppError } from '../../shared/errors'
 import { toErrorInfo } from '../../shared/to-error-info'
 import type { ProviderId } from '../../shared/models'
@@ -42,14 +44,33 @@ export interface PlanCallbacks {
 /** Frames edited each on their own run two at a time: fast, yet gentle on hosts' rate limits. */
 export const BATCH_CONCURRENCY = 2
 
-export function resolutionNote(pending: PendingPlacement, frame: { width: number; height: number }): string | undefined {
+/**
+ * Said in the outcome when the result has fewer pixels than the frame, or is not the size the
+ * model was asked for: what was asked (the reference's shape at the model's size, as the relay
+ * asks: shared/output-size-for.ts), what came back, and what the model can do.
+ */
+export function resolutionNote(
+  pending: PendingPlacement,
+  frame: { width: number; height: number },
+  capabilities: ModelCapabilities
+): string | undefined {
   const image = pending.images[0]
   if (image === undefined) return undefined
-  const frameWidth = Math.round(frame.width)
-  const frameHeight = Math.round(frame.height)
-  return image.width * image.height < frameWidth * frameHeight
-    ? `${image.width}×${image.height} result for a ${frameWidth}×${frameHeight} frame`
-    : undefined
+  const [frameWidth, frameHeight] = [Math.round(frame.width), Math.round(frame.height)]
+  // A region edit's reference is its crop, not the frame: what it asked for is not the frame's.
+  const reference = referenceSize(frame, referenceTargetOf(capabilities))
+  const asked = pending.area === undefined ? outputSizeFor(capabilities.output, reference, reference.width * reference.height) : undefined
+  const smaller = image.width * image.height < frameWidth * frameHeight
+  const otherSize =
+    asked !== undefined && capabilities.output.kind === 'free' && (image.width !== asked.width || image.height !== asked.height)
+  if (!smaller && !otherSize) return undefined
+  const { output } = capabilities
+  const limit =
+    output.kind === 'fixed'
+      ? 'Kontext works at about one megapixel.'
+      : `${capabilities.name} answers at up to ${output.maxPixels / 1_000_000} MP.`
+  const wanted = asked === undefined ? '' : ` (asked for ${asked.width}×${asked.height})`
+  return `${image.width}×${image.height} result for a ${frameWidth}×${frameHeight} frame${wanted}. ${limit}`
 }
 
 /**
@@ -95,7 +116,7 @@ export async function runPlanAsync(
       const placed = await placePendingAsync(pending, deps, signal)
       besideSource &&= placed.besideSource
       callbacks.onPlaced(pending, placed.nodeIds)
-      const note = resolutionNote(pending, item.frame)
+      const note = resolutionNote(pending, item.frame, plan.capabilities)
       callbacks.onItem(index, {
         stage: 'done',
         nodeIds: placed.nodeIds,

@@ -1,3 +1,4 @@
+import type { ReferenceTarget } from '../../shared/reference-target'
 import { AppError, type ErrorInfo } from '../../shared/errors'
 import { PluginToUi, type Reference, type ResultImage, type UiToPluginInput } from '../../shared/messages'
 import { requestReplyAsync } from './request-reply-async'
@@ -25,7 +26,12 @@ export interface PluginBridge {
   /** Calls `listener` with every message the sandbox sends; returns a function that stops it. */
   on(listener: Listener): () => void
   post(message: UiToPluginInput): void
-  exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]>
+  /** Exports the selection (or `nodeIds`) at the size the model makes use of. */
+  exportSelectionAsync(
+    requestId: string,
+    signal: AbortSignal,
+    options: { nodeIds?: string[]; reference: ReferenceTarget }
+  ): Promise<Reference[]>
   /** A region edit's exports; rejects with the sandbox's error when the area cannot be exported. */
   exportAreaAsync(requestId: string, request: AreaExportRequest, signal: AbortSignal): Promise<AreaExport>
   /** Still resolves after an abort when the sandbox had placed the images already. */
@@ -61,10 +67,9 @@ export function createPluginBridge(port: PluginPort, log: (message: string, deta
     on,
     post: (message: UiToPluginInput) => port.post(message),
 
-    exportSelectionAsync(requestId: string, signal: AbortSignal, nodeIds?: string[]): Promise<Reference[]> {
+    exportSelectionAsync(requestId, signal, { nodeIds, reference }): Promise<Reference[]> {
       return requestReplyAsync(on, {
-        send: () =>
-          port.post(nodeIds === undefined ? { type: 'export-selection', requestId } : { type: 'export-selection', requestId, nodeIds }),
+        send: () => port.post({ type: 'export-selection', requestId, reference, ...(nodeIds === undefined ? {} : { nodeIds }) }),
         match: (message) => {
           if (message.type === 'exported' && message.requestId === requestId) return message.references
           if (message.type === 'export-failed' && message.requestId === requestId) return toError(message.error)

@@ -1,9 +1,9 @@
 import { PROMPT_MAX_CHARS, PROMPT_MIN_CHARS } from '../../shared/limits'
-import { estimateCostUsd } from '../../shared/models'
-import { areaOutputSizes } from '../edit/area-output-sizes'
+import { areaOutputSizes } from '../../shared/area/area-output-sizes'
 import type { Plan, PlanItem } from '../edit/run-plan-async'
 import type { PanelState } from '../state/panel-state'
 import { resolveChoice, type Choice } from '../state/resolve-choice'
+import { estimateEditsCostUsd } from './estimate-edits-cost'
 import { offeredArea, type OfferedArea } from './offered-area'
 
 /** What the panel derives from its state: the host and model in use, the plan an Edit would run, its cost. */
@@ -106,7 +106,13 @@ export function panelViewModel(state: PanelState): PanelViewModel {
   const offered = offeredArea(state)
   const frames = offered === undefined && modeOf(state, maxReferences) === 'each' ? editable.length : 1
   const variants = Math.min(state.settings.options.numImages, choice.capabilities.maxVariants)
-  const cost = estimateCostUsd(choice.capabilities.priceUsd, variants * frames)
+  const edits =
+    offered !== undefined
+      ? [[{ width: offered.offer.containerWidth, height: offered.offer.containerHeight }]]
+      : frames > 1
+        ? editable.map((item) => [item])
+        : [editable]
+  const cost = estimateEditsCostUsd(choice.capabilities, edits, variants)
   const remaining = state.connection.kind === 'ok' ? (state.connection.usage?.remainingUsd ?? null) : null
   const promptLength = state.prompt.trim().length
   const plan = selectionPlan(state, state.prompt.trim())

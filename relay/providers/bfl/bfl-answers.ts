@@ -1,6 +1,10 @@
 import * as z from 'zod'
 
-/** BFL's OpenAPI `AsyncResponse` (docs/hosts.md, "Black Forest Labs"); `polling_url` is optional only in the webhook shape, which the relay never asks for. */
+/**
+ * BFL's OpenAPI `AsyncResponse` (docs/hosts.md, "Black Forest Labs"), the same for Kontext and FLUX.2;
+ * `polling_url` is optional only in the webhook shape, which the relay never asks for. `cost` is in
+ * credits (FLUX.2's per megapixel, inputs included); `input_mp` / `output_mp` go to the log.
+ */
 export const BflSubmitAnswer = z.object({
   id: z.string().min(1),
   polling_url: z.string().nullish(),

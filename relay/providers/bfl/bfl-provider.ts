@@ -10,7 +10,9 @@ import { runBflCallAsync } from './run-bfl-call-async'
  * (follow-bfl-task-async.ts, with the key only where may-receive-bfl-key.ts allows), then download
  * `result.sample` at once (signed, 10 minutes). One image a call, so variants are parallel
  * submissions through the variant engine. No idempotency and no cancel endpoint: a submit is sent
- * again only when BFL cannot have accepted it.
+ * again only when BFL cannot have accepted it. FLUX.1 Kontext and FLUX.2 share the flow and the
+ * answers; only the body differs, by `offer.schema` (build-bfl-body.ts). FLUX.2's submit reports its
+ * per-megapixel `cost` in credits, which becomes the result's cost (run-bfl-call-async.ts).
  */
 
 const MODEL_PATH = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/

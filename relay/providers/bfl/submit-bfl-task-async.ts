@@ -65,8 +65,16 @@ async function attemptAsync(
         kind: 'ambiguous',
         error: fail('provider_error', `submit answered ${response.status} with an unreadable body: ${read.text.slice(0, 200)}`)
       }
-    const { id, polling_url: pollingUrl, cost } = parsed.data
-    deps.log('provider.accepted', { provider: BFL_PROVIDER, hostJobId: id, variant, costCredits: cost ?? null })
+    const { id, polling_url: pollingUrl, cost, input_mp: inputMp, output_mp: outputMp } = parsed.data
+    // The megapixels BFL billed, beside the cost, so a FLUX.2 charge can be checked against its size.
+    deps.log('provider.accepted', {
+      provider: BFL_PROVIDER,
+      hostJobId: id,
+      variant,
+      costCredits: cost ?? null,
+      inputMp: inputMp ?? null,
+      outputMp: outputMp ?? null
+    })
     return {
       kind: 'accepted',
       value: { id, pollingUrl: pollingUrl ?? `${baseUrl}/v1/get_result?id=${encodeURIComponent(id)}`, costCredits: cost ?? undefined }

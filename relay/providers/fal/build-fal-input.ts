@@ -1,37 +1,31 @@
+import type { InputSchema } from '../../../shared/models'
 import type { ProviderEditInput } from '../provider'
 import type { VariantCall } from '../shared/run-variants-async'
+import { buildFalFlux2Input } from './build-fal-flux2-input'
+import { buildFalKontextInput } from './build-fal-kontext-input'
 import { checkFalOutputFormat } from './check-fal-output-format'
 
+type FalInputBuilder = (
+  input: ProviderEditInput,
+  call: Pick<VariantCall, 'count' | 'seed'>,
+  images: readonly string[]
+) => Record<string, unknown>
+
+/** The input schema the offer names (data, never the model id) picks the wire format. */
+const BUILDERS: Record<InputSchema, FalInputBuilder> = {
+  kontext: buildFalKontextInput,
+  flux2: buildFalFlux2Input
+}
+
 /**
- * fal has two input schemas (fal-js `libs/client/src/types/endpoints.ts`): `FluxKontextInput` and
- * `FluxKontextMultiInput` (pro/max: `aspect_ratio`, `safety_tolerance`, `enhance_prompt`) and
- * `DevKontextEditInput` for `fal-ai/flux-kontext/dev` (`num_inference_steps`, `resolution_mode`,
- * no `enhance_prompt`). The offer's capabilities say which fields apply; a model with a steps
- * setting takes the dev schema, whose ratio field is `resolution_mode`. `images` are the
- * references as fal takes them (data URIs or uploaded file URLs, see fal-storage.ts).
+ * The model input of one call. `images` are the references as fal takes them (data URIs or
+ * uploaded file URLs, see fal-storage.ts).
  */
 export function buildFalInput(
   input: ProviderEditInput,
   call: Pick<VariantCall, 'count' | 'seed'>,
   images: readonly string[]
 ): Record<string, unknown> {
-  const { request, offer } = input
   checkFalOutputFormat(input)
-  const body: Record<string, unknown> = { prompt: request.prompt }
-  if (images.length > 1) body.image_urls = images
-  else body.image_url = images[0]
-  if (offer.steps === null) body.aspect_ratio = input.aspectRatio
-  else body.resolution_mode = input.aspectRatio
-  if (offer.guidance !== null) body.guidance_scale = request.guidance ?? offer.guidance.default
-  if (offer.steps !== null) body.num_inference_steps = request.steps ?? offer.steps.default
-  body.num_images = call.count
-  body.output_format = request.outputFormat
-  if (offer.safetyTolerance !== null) {
-    // fal's scale is the string "1" (strictest) … "6"; the relay's 0 has no match, so it is "1".
-    const tolerance = request.safetyTolerance ?? offer.safetyTolerance.default
-    body.safety_tolerance = String(Math.min(6, Math.max(1, Math.round(tolerance))))
-  }
-  if (offer.promptUpsampling) body.enhance_prompt = request.promptUpsampling ?? false
-  if (call.seed !== undefined) body.seed = call.seed
-  return body
+  return BUILDERS[input.offer.schema](input, call, images)
 }

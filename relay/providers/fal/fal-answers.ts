@@ -23,7 +23,11 @@ export const FalQueueStatus = z.object({
 })
 export type FalQueueStatus = z.infer<typeof FalQueueStatus>
 
-/** `FluxKontextOutput`, the `GET response_url` of a request that succeeded. */
+/**
+ * The `GET response_url` of a request that succeeded: `FluxKontextOutput`, or FLUX.2's edit
+ * `Emu35Output` (`{images, seed}` only, each image with its width and height; no
+ * `has_nsfw_concepts`, `prompt` or `timings`).
+ */
 export const FalOutput = z.object({
   images: z.array(z.object({ url: z.string().min(1), content_type: z.string().optional() })),
   seed: z.number().int().nonnegative().optional(),

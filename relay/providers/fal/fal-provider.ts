@@ -1,3 +1,4 @@
+import type { InputSchema, ModelOffer } from '../../../shared/models'
 import type { HostConfig } from '../../config'
 import type { ProviderDeps, ProviderEditInput, ProviderFactory, ProviderResult } from '../provider'
 import { runVariantsAsync } from '../shared/run-variants-async'
@@ -22,6 +23,15 @@ import { runFalCallAsync } from './run-fal-call-async'
 /** fal-js `libs/client/src/config.ts`, `getRestApiUrl()`; FAL_STORAGE_URL overrides it. */
 const DEFAULT_FAL_STORAGE_URL = 'https://rest.fal.ai'
 
+/**
+ * Images one request makes, by input schema: Kontext's `num_images` takes the offer's count; fal's
+ * FLUX.2 edits have no count field (fal-js `Flux2MaxEditInput`), so one, whatever an override says.
+ */
+const IMAGES_PER_REQUEST: Record<InputSchema, (offer: ModelOffer) => number> = {
+  kontext: (offer) => offer.variantsPerCall,
+  flux2: () => 1
+}
+
 export const createFalProvider: ProviderFactory = (host: HostConfig, deps: ProviderDeps) => {
   const connection = createFalConnection(host, deps)
   const storage = createFalStorage(host.settings.FAL_STORAGE_URL ?? DEFAULT_FAL_STORAGE_URL, host.key ?? '', deps)
@@ -32,7 +42,8 @@ export const createFalProvider: ProviderFactory = (host: HostConfig, deps: Provi
       // Checked before anything is uploaded: a request fal cannot take costs nothing.
       checkFalOutputFormat(input)
       const images = await Promise.all(input.references.map((reference, index) => storage.imageUrlAsync(reference, index, input.signal)))
-      return runVariantsAsync(input, deps, FAL_PROVIDER, (call) => runFalCallAsync(connection, { input, endpoint, images }, call))
+      const edit = { ...input, offer: { ...input.offer, variantsPerCall: IMAGES_PER_REQUEST[input.offer.schema](input.offer) } }
+      return runVariantsAsync(edit, deps, FAL_PROVIDER, (call) => runFalCallAsync(connection, { input: edit, endpoint, images }, call))
     }
   }
 }

@@ -14,7 +14,8 @@ function errorTextOf(prediction: Prediction): string {
 /**
  * The outcome of a finished prediction: its images, downloaded at once (Replicate deletes outputs
  * after an hour), or the mapped error. `output` is one URL or a list of them (the client's
- * `index.d.ts`).
+ * `index.d.ts`): Kontext and FLUX.2 [pro]/[max]/[flex] answer one URI string (their output schema,
+ * `{"type":"string","format":"uri"}`), FLUX.2 [klein] a list.
  */
 export async function collectPredictionAsync(
   context: ReplicateContext,

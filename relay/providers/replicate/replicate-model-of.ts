@@ -1,10 +1,15 @@
 import { AppError } from '../../../shared/errors'
 import type { ProviderEditInput } from '../provider'
+import { REPLICATE_INPUT_SCHEMAS } from './replicate-input-schemas'
 
-/** The model for this edit, or why Replicate cannot take it; checked before anything is uploaded. */
+/**
+ * The model for this edit, or why Replicate cannot take it; checked before anything is uploaded.
+ * Kontext takes several references only through another model (the multi-image app); FLUX.2 takes
+ * them all in one list.
+ */
 export function replicateModelOf(input: ProviderEditInput): string {
   const { request, offer, references } = input
-  const multi = references.length > 1
+  const multi = REPLICATE_INPUT_SCHEMAS[offer.schema].multiModel && references.length > 1
   const model = multi ? offer.multiHostModelId : offer.hostModelId
   if (model === undefined) {
     throw new AppError('invalid_request', `Replicate takes one reference image for ${input.model}.`)

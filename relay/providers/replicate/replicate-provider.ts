@@ -11,16 +11,16 @@ import { runPredictionAsync } from './run-prediction-async'
  * `lib/predictions.js`): `POST {url}/v1/models/{owner}/{name}/predictions` with
  * `{"input":{…}}`, Bearer auth and `Prefer: wait=N`, which holds the answer up to N seconds; a
  * prediction still `starting`/`processing` after that is followed through `urls.get` (never a
- * rebuilt URL). Kontext makes one image per prediction (the offer's `variantsPerCall` is 1), so the
- * variant engine (shared/run-variants-async.ts) runs variants as parallel predictions with seed,
- * seed+1, …. Results are downloaded at once (Replicate deletes them after an hour).
+ * rebuilt URL). Kontext and FLUX.2 make one image per prediction (the offers' `variantsPerCall` is
+ * 1), so the variant engine (shared/run-variants-async.ts) runs variants as parallel predictions
+ * with seed, seed+1, …. Results are downloaded at once (Replicate deletes them after an hour).
  *
  * References above 1 MB are uploaded to Replicate's Files API first and passed as the file's URL,
  * as Replicate's client does (replicate-files.ts); smaller ones go inline. Either way once per edit,
  * before any prediction, shared by every variant; the uploads are deleted once the edit is over.
  *
- * Which input fields go out is decided by the offer's capabilities (build-replicate-call.ts), never
- * by the model id. Replicate reports no cost, and does not let the client choose the prediction
+ * Which input fields go out is decided by the offer's schema and capabilities (build-replicate-call.ts,
+ * replicate-input-schemas.ts), never by the model id. Replicate reports no cost, and does not let the client choose the prediction
  * id, so a submit is sent again only when it cannot have been accepted (submit-prediction-once-async.ts).
  *
  * Cancelling: a prediction is cancelled with `POST urls.cancel` when the edit is cancelled or runs

@@ -9,7 +9,7 @@ import { isTerminal, type Prediction } from './replicate-prediction'
 import { submitPredictionAsync } from './submit-prediction-async'
 
 /**
- * One call of the variant engine: one prediction (Kontext makes one image per prediction), from
+ * One call of the variant engine: one prediction (Kontext and FLUX.2 make one image each), from
  * its submit to its downloaded images. `images` are the references as Replicate takes them, made
  * once per edit. When the edit is aborted, the prediction is canceled at Replicate.
  */

@@ -7,6 +7,13 @@ import type { ProviderEditInput } from '../provider'
  * What goes on the wire is read from the offer, never from the model id: `safetyTolerance` /
  * `promptUpsampling` → `providerSettings.bfl`, `steps` → `steps`, `guidance` → `CFGScale`,
  * `outputQuality` → `outputQuality` (docs/hosts.md, "Runware").
+ *
+ * Runware takes both of the catalogue's input schemas in one task: Kontext and FLUX.2 alike send
+ * the references in `inputs.referenceImages`, the planned size as `width` + `height` ("must be used
+ * together"; a Kontext size, or FLUX.2's free size on its ×16 grid), and BFL's settings under
+ * `providerSettings.bfl` (Runware/sdk-python `runware/types.py`: `IInputs`,
+ * `IBlackForestLabsProviderSettings`). What FLUX.2 changes is data in its offers: steps and
+ * CFGScale on [flex] only, safety 0–5, `promptUpsampling` only where the model's schema has it.
  */
 
 const OUTPUT_FORMATS: Record<OutputFormat, 'PNG' | 'JPG' | 'WEBP'> = { png: 'PNG', jpeg: 'JPG', webp: 'WEBP' }
@@ -43,7 +50,7 @@ function runwareTaskFields(input: ProviderEditInput, call: RunwareCall): { head:
   if (offer.outputQuality !== null && request.outputQuality !== undefined) tail.outputQuality = request.outputQuality
   if (offer.steps !== null) tail.steps = request.steps ?? offer.steps.default
   if (offer.guidance !== null) tail.CFGScale = request.guidance ?? offer.guidance.default
-  // providerSettings.bfl exists only for BFL's own models (pro/max): the offer says so by having the settings.
+  // providerSettings.bfl exists only for BFL's own models (Kontext pro/max, FLUX.2): the offer says so by having the settings.
   const bfl: Record<string, unknown> = {}
   if (offer.promptUpsampling) bfl.promptUpsampling = request.promptUpsampling ?? false
   if (offer.safetyTolerance !== null) bfl.safetyTolerance = request.safetyTolerance ?? offer.safetyTolerance.default

@@ -4,6 +4,9 @@ import { planAreaGeometry } from '../../../shared/area/plan-area-geometry'
 import { KONTEXT_DEV_SIZES, KONTEXT_SIZES } from '../../../shared/aspect-ratios'
 import { AppError } from '../../../shared/errors'
 import { nearestSize } from '../../../shared/nearest-size'
+import { areaOutputSizes } from '../../../shared/area/area-output-sizes'
+import { offerOf } from '../../../shared/models'
+import { referenceTargetOf } from '../../../shared/reference-target'
 
 const HERO = { width: 1440, height: 900 }
 
@@ -195,5 +198,32 @@ describe('planning a region edit: the frame render’s scale', () => {
     const { geometry, notes } = planAreaGeometry(area, { width: 500_000, height: 1000, name: 'Map' }, KONTEXT_SIZES)
     expect(geometry.frameScale).toBe(4096 / 500_000)
     expect(notes).toEqual(['“Map” is larger than 4096 px, so the result is at 0.0082×.'])
+  })
+})
+
+describe('the crop for a model with free sizes (FLUX.2)', () => {
+  const headline = { x: 120, y: 200, width: 440, height: 80 }
+  const hero = { width: 1440, height: 900 }
+
+  it('keeps the crop’s own shape, at about a megapixel: more would be paid for and scaled away into the 2× render', () => {
+    const flux2 = referenceTargetOf(offerOf('bfl', 'flux2-flex')!)
+    const kontext = planAreaGeometry(headline, hero, KONTEXT_SIZES).geometry
+    const { geometry } = planAreaGeometry(headline, hero, areaOutputSizes('bfl', 'flux2-flex'), flux2)
+    expect(areaOutputSizes('bfl', 'flux2-flex')).toEqual([])
+    // The context alone: a quarter of the area's longer side (110) on every side, no ratio to grow to.
+    expect(geometry.crop).toEqual({ x: 10, y: 90, width: 660, height: 300 })
+    expect(kontext.crop.width / kontext.crop.height).not.toBeCloseTo(660 / 300, 2)
+    // 4 MP would be 4.5× this crop; a megapixel is 2.25×, above the render's 2×.
+    expect(geometry.cropScale).toBeCloseTo(Math.sqrt(1_000_000 / (660 * 300)), 6)
+    expect(geometry.cropScale).toBeGreaterThan(geometry.frameScale)
+    expect(geometry.cropScale).toBeGreaterThanOrEqual(kontext.cropScale)
+  })
+
+  it('goes up to the render’s scale for a large area, where a megapixel would be less', () => {
+    const flux2 = referenceTargetOf(offerOf('bfl', 'flux2-flex')!)
+    const { geometry } = planAreaGeometry({ x: 300, y: 200, width: 500, height: 300 }, hero, [], flux2)
+    expect(geometry.crop).toEqual({ x: 175, y: 75, width: 750, height: 550 })
+    // A megapixel would be 1.56×, 4 MP 3.1×: the render's 2× is what the result can hold.
+    expect(geometry.cropScale).toBe(geometry.frameScale)
   })
 })

@@ -50,7 +50,7 @@ export function PlacedSummary({ phase, placed, layers, cost }: PlacedSummaryProp
         .map((item) => (
           <p class="hint" key={item.sourceId}>
             {single ? '' : `${item.name}: `}
-            {item.resolutionNote}. Kontext works at about one megapixel.
+            {item.resolutionNote}
           </p>
         ))}
     </>
