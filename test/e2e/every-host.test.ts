@@ -21,7 +21,8 @@ describe('one edit, every host', () => {
     while (running.length > 0) await running.pop()!.close()
   })
 
-  it.each(ProviderId.options)('%s places the result beside the source', async (provider) => {
+  /** The host's fake, the relay in front of it, and the plugin on a fake Figma with a 1440×900 hero selected. */
+  async function openAsync(provider: ProviderId) {
     const host = await FAKE_HOSTS[provider]()
     running.push(host)
     const relay: RunningRelay = await startRelayAsync({ ...host.env, DEFAULT_PROVIDER: provider })
@@ -30,7 +31,11 @@ describe('one edit, every host', () => {
     const hero = figma.frame('Hero', { x: 0, y: 0, width: 1440, height: 900 })
     figma.select([hero])
     const { bridge } = startPlugin(figma)
-    const deps = editDeps(bridge, relay.url, relay.token)
+    return { host, figma, hero, deps: editDeps(bridge, relay.url, relay.token) }
+  }
+
+  it.each(ProviderId.options)('%s places the result beside the source', async (provider) => {
+    const { host, figma, hero, deps } = await openAsync(provider)
     const model = modelsOf(provider)[0]!
     const signal = new AbortController().signal
 
@@ -70,15 +75,7 @@ describe('one edit, every host', () => {
    */
   const flex = ProviderId.options.filter((provider) => offerOf(provider, TEXT_MODEL) !== undefined)
   it.each(flex)('%s edits with FLUX.2 [flex] at the frame’s shape, up to 4 MP, at its per-megapixel price', async (provider) => {
-    const host = await FAKE_HOSTS[provider]()
-    running.push(host)
-    const relay: RunningRelay = await startRelayAsync({ ...host.env, DEFAULT_PROVIDER: provider })
-    running.push(relay)
-    const figma = createFakeFigma()
-    const hero = figma.frame('Hero', { x: 0, y: 0, width: 1440, height: 900 })
-    figma.select([hero])
-    const { bridge } = startPlugin(figma)
-    const deps = editDeps(bridge, relay.url, relay.token)
+    const { figma, hero, deps } = await openAsync(provider)
     const signal = new AbortController().signal
     const offer = offerOf(provider, TEXT_MODEL)!
     if (offer.output.kind !== 'free') throw new Error('FLUX.2 has free sizes')

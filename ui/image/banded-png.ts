@@ -48,6 +48,16 @@ export function bandRowsFor(width: number): number {
   return Math.max(1, Math.ceil(2 ** 18 / (width * 4 + 1)))
 }
 
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
 function crc32(bytes: Uint8Array, start = 0xffffffff): number {
   let crc = start
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8)
@@ -113,13 +123,7 @@ function deflateBand(raw: Uint8Array): Uint8Array {
   deflate.onData = (part) => parts.push(part)
   // A sync flush ends the band byte-aligned and not final (RFC 1951, 3.2.4: an empty stored block).
   if (!deflate.push(raw, Z_SYNC_FLUSH)) throw new Error(`deflate failed: ${deflate.msg}`)
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  return concatBytes(parts)
 }
 
 /** Band `index` of `image` (rows index × rows … up to the image's last row), filtered and deflated. */
@@ -146,11 +150,5 @@ export function assembleBandedPng(width: number, height: number, bands: readonly
     pngChunk('IDAT', trailer),
     pngChunk('IEND', [])
   ]
-  const png = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    png.set(part, at)
-    at += part.length
-  }
-  return png
+  return concatBytes(parts)
 }
