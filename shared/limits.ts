@@ -31,7 +31,8 @@ export const MAX_REFERENCE_PIXELS_BY_MODEL: Readonly<Record<ModelId, number>> = 
   // FLUX.2 uses references up to its 4 MP output; BFL's [pro] takes 9 MP of input in all (docs/flux2.md, §0).
   'flux2-flex': 9_000_000,
   'flux2-pro': 9_000_000,
-  'flux2-max': 9_000_000
+  'flux2-max': 9_000_000,
+  'flux2-dev': 9_000_000
 }
 /** Kontext works at about one megapixel; larger references only cost upload time. */
 export const REFERENCE_TARGET_PIXELS = 1_000_000

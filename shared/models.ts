@@ -12,7 +12,7 @@ import type { OutputFormat } from './relay-api'
 export const ProviderId = z.enum(['runware', 'runflow', 'bfl', 'fal', 'replicate', 'comfyui'])
 export type ProviderId = z.infer<typeof ProviderId>
 
-export const ModelId = z.enum(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max'])
+export const ModelId = z.enum(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max', 'flux2-dev'])
 export type ModelId = z.infer<typeof ModelId>
 
 export const DEFAULT_MODEL: ModelId = 'kontext-max'
@@ -33,7 +33,9 @@ export const MODELS = {
   // FLUX.2 is priced by the megapixel, inputs included: these are a 1 MP edit of a 1 MP reference (BFL's skills, SKILL.md).
   'flux2-flex': { name: 'FLUX.2 [flex]', priceUsd: 0.1 },
   'flux2-pro': { name: 'FLUX.2 [pro]', priceUsd: 0.045 },
-  'flux2-max': { name: 'FLUX.2 [max]', priceUsd: 0.1 }
+  'flux2-max': { name: 'FLUX.2 [max]', priceUsd: 0.1 },
+  // Open weights, run on the team's own ComfyUI.
+  'flux2-dev': { name: 'FLUX.2 [dev]', priceUsd: 0 }
 } as const satisfies Record<ModelId, ModelSpec>
 
 export interface Range {

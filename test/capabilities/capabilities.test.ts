@@ -23,7 +23,7 @@ describe('the catalogue', () => {
     }
   })
 
-  it('serves Kontext [max] on every paid host and [dev] on ComfyUI', () => {
+  it('serves Kontext [max] on every paid host, FLUX.2 [flex] on four, and [dev]s on ComfyUI', () => {
     expect(ProviderId.options.filter((provider) => offerOf(provider, 'kontext-max') !== undefined)).toEqual([
       'runware',
       'runflow',
@@ -31,7 +31,13 @@ describe('the catalogue', () => {
       'fal',
       'replicate'
     ])
-    expect(modelsOf('comfyui')).toEqual(['kontext-dev'])
+    expect(modelsOf('comfyui')).toEqual(['kontext-dev', 'flux2-dev'])
+    expect(ProviderId.options.filter((provider) => offerOf(provider, 'flux2-flex') !== undefined)).toEqual([
+      'runware',
+      'bfl',
+      'fal',
+      'replicate'
+    ])
     expect(PROVIDERS.bfl.offers['kontext-max'].safetyTolerance).toMatchObject({ min: 0, max: 6 })
     expect(PROVIDERS.replicate.offers['kontext-max'].safetyTolerance).toMatchObject({ max: 2 })
   })

@@ -70,7 +70,7 @@ describe('requests held to the chosen host’s offer', () => {
     [
       { prompt: 'make it blue', model: 'kontext-ultra' },
       1,
-      'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max'
+      'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev'
     ],
     [{ prompt: 'make it blue', model: 'kontext-dev' }, 1, 'does not serve kontext-dev. Available: kontext-max, kontext-pro'],
     [{ prompt: 'make it blue', safetyTolerance: 7 }, 1, 'safetyTolerance: must be at most 6'],

@@ -40,7 +40,8 @@ describe('GET /v1/health', () => {
       'kontext-dev',
       'flux2-flex',
       'flux2-pro',
-      'flux2-max'
+      'flux2-max',
+      'flux2-dev'
     ])
     expect(relay.fake!.requests, 'health does not call the host').toHaveLength(0)
   })

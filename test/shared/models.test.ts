@@ -11,7 +11,7 @@ describe('looking up the catalogue', () => {
   it('lists a host’s models in the catalogue’s order', () => {
     expect(modelsOf('bfl')).toEqual(['kontext-max', 'kontext-pro', 'flux2-flex', 'flux2-pro', 'flux2-max'])
     expect(modelsOf('runware')).toEqual(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max'])
-    expect(modelsOf('comfyui')).toEqual(['kontext-dev'])
+    expect(modelsOf('comfyui')).toEqual(['kontext-dev', 'flux2-dev'])
   })
 })
 
