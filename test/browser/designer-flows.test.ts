@@ -73,6 +73,36 @@ describe('designer flows in the browser', () => {
     await panel.getByText('as long as the old').waitFor()
   })
 
+  it('text changes: recommends FLUX.2 [flex], prices it by the megapixel, and edits at the frame’s shape', async () => {
+    const current = await open(frames([{ name: 'Banner', x: 0, y: 0, width: 1200, height: 400, text: 'Spring Sale' }]))
+    const { panel } = current
+    await panel.getByRole('button', { name: 'Spring Sale' }).click()
+    await panel
+      .getByLabel('Instruction', { exact: true })
+      .fill("Replace 'Spring Sale' with 'Summer Sale' while keeping the same font, size and color")
+    await panel.getByText('For text changes Black Forest Labs recommends FLUX.2 [flex].').waitFor()
+    await page.screenshot({ path: `${SCREENSHOTS}/flux2-recommended.png` })
+    await panel.getByRole('button', { name: 'Use FLUX.2 [flex]' }).click()
+    // The banner goes at 2048×683 (Runware's longest side) and is asked back at 2048×672: 2 MP in,
+    // 2 MP out at Runware's $0.06 a megapixel, the first one included.
+    await panel.getByText('FLUX.2 [flex] · about $0.24').waitFor()
+    expect(await panel.getByText('For text changes Black Forest Labs recommends').count()).toBe(0)
+    await panel.getByText('Options').click()
+    const model = panel.getByLabel('Model', { exact: true })
+    expect(await model.inputValue()).toBe('flux2-flex')
+    // A one-megapixel edit of a one-megapixel reference: where its price starts.
+    expect(await model.locator('option').allTextContents()).toContain('FLUX.2 [flex] · from $0.12')
+    await panel.getByLabel('Steps').waitFor()
+    expect(await panel.getByLabel('Aspect ratio').locator('option').first().textContent()).toBe('Auto (the frame’s own shape)')
+    await panel.getByRole('button', { name: 'Edit', exact: true }).click()
+    await panel.getByText('Result placed').waitFor({ timeout: 30_000 })
+    await page.screenshot({ path: `${SCREENSHOTS}/flux2-placed.png` })
+    const task = runware.accepted[0]!.task as Record<string, unknown>
+    expect(task).toMatchObject({ model: 'bfl:6@1', width: 2048, height: 672, steps: 50, CFGScale: 5 })
+    const [placed] = results((await current.snapshotAsync()).nodes)
+    expect(placed).toMatchObject({ name: 'Banner · Kontext edit', width: 1200, height: 400 })
+  })
+
   it('instruction templates fill the field with visible text and select the part to change', async () => {
     const { panel } = await open(frames([{ name: 'Product', x: 0, y: 0, width: 800, height: 800 }]))
     await panel.getByRole('button', { name: 'Change the background' }).click()
@@ -329,7 +359,10 @@ describe('designer flows in the browser', () => {
     expect(await panel.getByLabel('Steps').count()).toBe(0)
     await host.selectOption('comfyui')
     await panel.getByLabel('Steps').waitFor()
-    expect(await panel.getByLabel('Model').locator('option').allTextContents()).toEqual(['FLUX.1 Kontext [dev] · self-hosted'])
+    expect(await panel.getByLabel('Model').locator('option').allTextContents()).toEqual([
+      'FLUX.1 Kontext [dev] · self-hosted',
+      'FLUX.2 [dev] · self-hosted'
+    ])
     expect(await panel.getByLabel('Guidance').getAttribute('placeholder')).toBe('2.5 (default)')
     expect(await panel.getByLabel('Safety tolerance').count()).toBe(0)
     expect(await panel.getByLabel('Format').locator('option').allTextContents()).toEqual(['PNG'])
