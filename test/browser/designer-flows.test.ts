@@ -97,7 +97,7 @@ describe('designer flows in the browser', () => {
     await panel.getByRole('button', { name: 'Edit', exact: true }).click()
     await panel.getByText('Result placed').waitFor({ timeout: 30_000 })
     await page.screenshot({ path: `${SCREENSHOTS}/flux2-placed.png` })
-    const task = runware.accepted[0]!.task as Record<string, unknown>
+    const task = runware.accepted[0]!.task
     expect(task).toMatchObject({ model: 'bfl:6@1', width: 2048, height: 672, steps: 50, CFGScale: 5 })
     const [placed] = results((await current.snapshotAsync()).nodes)
     expect(placed).toMatchObject({ name: 'Banner · Kontext edit', width: 1200, height: 400 })
