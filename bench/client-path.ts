@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { referenceExportSettings } from '../plugin/export/reference-export-settings'
@@ -75,6 +75,43 @@ const PANEL_SCRIPT = `(() => {
     return response
   }
 })()`
+
+/**
+ * The same panel alone: dist/ui.html in a sandboxed srcdoc iframe of an empty page, nothing else
+ * on the main thread (no fake Figma, no sandbox code), to the same "interactive" mark. The panel
+ * renders its editor before the sandbox's init, so it gets there without one.
+ */
+async function bareOpenTimesAsync(browser: Browser): Promise<number[]> {
+  const html = readFileSync('dist/ui.html', 'utf8').replace('<head>', `<head><script>${PANEL_SCRIPT}</script>`)
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  try {
+    const times: number[] = []
+    for (let run = 0; run < RUNS + 1; run += 1) {
+      await page.setContent('<!doctype html><body></body>')
+      await page.evaluate((srcdoc) => {
+        const iframe = document.createElement('iframe')
+        iframe.setAttribute('sandbox', 'allow-scripts')
+        iframe.style.cssText = 'width:360px;height:640px'
+        iframe.srcdoc = srcdoc
+        document.body.append(iframe)
+      }, html)
+      const frame = page.frames().find((candidate) => candidate !== page.mainFrame())!
+      const marks = (
+        await frame.waitForFunction(() => {
+          const all = (window as unknown as { __benchMarks?: Mark[] }).__benchMarks
+          return all?.some((mark) => mark.name === 'interactive') === true ? all : undefined
+        })
+      ).jsonValue() as Promise<Mark[]>
+      const list = await marks
+      const origin = list.find((mark) => mark.name === 'origin')!.t
+      // The first run warms Chromium; it is not counted.
+      if (run > 0) times.push(list.find((mark) => mark.name === 'interactive')!.t - origin)
+    }
+    return times
+  } finally {
+    await page.close()
+  }
+}
 
 interface Mark {
   name: string
@@ -209,6 +246,7 @@ export async function measureClientPathAsync(): Promise<Section> {
 
   let browser: Browser | undefined
   const timelines: Timeline[] = []
+  let bareOpen: number[] = []
   const setupArg: SetupArg = {
     width: FRAME.width,
     height: FRAME.height,
@@ -286,6 +324,7 @@ export async function measureClientPathAsync(): Promise<Section> {
         await page.close()
       }
     }
+    bareOpen = await bareOpenTimesAsync(browser)
   } finally {
     await browser?.close()
     await stopHarnessServerAsync()
@@ -376,7 +415,7 @@ export async function measureClientPathAsync(): Promise<Section> {
       {
         name: 'panel open → interactive',
         target: `≤ ${TARGET_INTERACTIVE_MS} ms`,
-        measured: `${ms(openToInteractive)} ms (the panel's iframe starting → its instruction field and Edit button on screen)`,
+        measured: `${ms(openToInteractive)} ms (the panel's iframe starting → its instruction field and Edit button on screen); ${ms(median(bareOpen))} ms for the same panel alone in an empty page`,
         pass: openToInteractive <= TARGET_INTERACTIVE_MS
       },
       {
@@ -393,6 +432,7 @@ export async function measureClientPathAsync(): Promise<Section> {
       }
     ],
     notes: [
+      `Panel open → interactive: the panel draws its editor at once and fills in the selection and settings when the sandbox's init arrives. Alone in an empty page it is interactive ${ms(median(bareOpen))} ms after its iframe starts (the HTML, the script's ${Math.round(readFileSync('dist/ui.html').byteLength / 1024)} kB parsed and run, the first render); in the harness the same panel shares the page's main thread with the fake Figma and the sandbox's code, which is what the rest of the ${ms(openToInteractive)} ms is. In Figma the sandbox runs in its own realm; whether its iframe shares a main thread with Figma's canvas is Chromium's choice there.`,
       "Figma's own exportAsync time for a 1 MP frame is not in these figures: the fake answers at once. It depends on the frame's content and runs in Figma, not in the plugin.",
       'Chromium marks and Node marks (the relay) are compared on the wall clock; both read the same system clock, so they agree to well under a millisecond.'
     ]

@@ -23,7 +23,8 @@ export function App({ session }: AppProps) {
   const now = useNow(session.now, phase.kind === 'running' ? TICK_RUNNING_MS : state.view === 'history' ? TICK_HISTORY_MS : undefined)
   useEscapeToCancel(session.cancel)
 
-  if (!state.ready) return <main class="app loading">Loading…</main>
+  // The editor shows at once, before the sandbox's init: a designer can start typing while it
+  // reads the selection and settings (a first run then switches to Settings).
   if (state.launch.command === 'quick') return <main class="app loading">Kontext Edit quick action</main>
 
   return (

@@ -43,6 +43,7 @@ export function EditView({ state, session, now }: EditViewProps) {
       <RecoveredCard recovered={state.recovered} disabled={busy} onPlace={session.placeRecovered} onDismiss={session.dismissRecovered} />
       <SelectionCard
         selection={state.selection}
+        known={state.ready}
         mode={state.mode}
         maxReferences={view.maxReferences}
         disabled={busy}

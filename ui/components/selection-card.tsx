@@ -6,6 +6,8 @@ import { ModeSwitch } from './mode-switch'
 
 export interface SelectionCardProps {
   selection: SelectionItem[]
+  /** False until the sandbox has said what is selected. */
+  known: boolean
   mode: SelectionMode
   maxReferences: number
   disabled: boolean
@@ -28,11 +30,11 @@ function Thumbnail({ item, size }: { item: SelectionItem; size: number }) {
 }
 
 /** What will be edited: thumbnails, names and sizes, how, and any reason it cannot be. */
-export function SelectionCard({ selection, mode, maxReferences, disabled, onMode }: SelectionCardProps) {
+export function SelectionCard({ selection, known, mode, maxReferences, disabled, onMode }: SelectionCardProps) {
   if (selection.length === 0) {
     return (
       <section class="card selection empty" aria-label="Selection">
-        <p class="muted">Select a frame, group or image on the canvas to edit it.</p>
+        <p class="muted">{known ? 'Select a frame, group or image on the canvas to edit it.' : 'Reading the selection…'}</p>
       </section>
     )
   }
