@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { LogScope } from '../../relay/log/relay-log'
-import { DAY, flushAsync, hostResult, NOON, PROVIDER_TIMEOUT_MS, RESULT_TTL_MS, setupJobs } from './jobs-setup'
+import { offerOf } from '../../shared/models'
+import { DAY, flushAsync, hostResult, NOON, PROVIDER_TIMEOUT_MS, REFERENCE, RESULT_TTL_MS, setupJobs } from './jobs-setup'
 
 describe('starting an edit', () => {
   it('stores a queued job with its price held, and a pending ledger entry for it', async () => {
@@ -33,6 +34,26 @@ describe('starting an edit', () => {
     })
     expect(await store.getJobAsync(job.id)).toBeDefined()
     await jobs.shutdownAsync(0)
+  })
+
+  it('holds a FLUX.2 edit’s price by the megapixel: the size the host will be asked for, and every reference', async () => {
+    const { jobs, input, host, entryAsync } = setupJobs({ provider: 'bfl', dailyBudgetUsd: 5 })
+    const offer = offerOf('bfl', 'flux2-flex')!
+    // A 1440×900 hero at 4 MP (2530×1581, 4 started) and a 1000×1000 logo (1): asked back at 2528×1568 (4).
+    const references = [
+      { ...REFERENCE, width: 2530, height: 1581 },
+      { ...REFERENCE, width: 1000, height: 1000 }
+    ]
+    const job = await jobs.createAsync({ ...input({ numImages: 2 }), model: 'flux2-flex', offer, references })
+    // Each image: 0.05 + 3 × 0.05 for its output, 5 × 0.05 for the references it reads.
+    expect(job.reservedUsd).toBe(0.9)
+    expect(await entryAsync(job.id)).toMatchObject({ model: 'flux2-flex', reservedUsd: 0.9 })
+    await flushAsync()
+    expect(host.calls[0]!.input.size).toEqual({ width: 2528, height: 1568 })
+    host.answer(hostResult(2, undefined))
+    await jobs.settleAsync()
+    // No figure from the host: the images kept are settled at the same rule.
+    expect(await entryAsync(job.id)).toMatchObject({ outcome: 'succeeded', costUsd: 0.9 })
   })
 
   it('logs the new job without its prompt, and each of its lines in its scope', async () => {
