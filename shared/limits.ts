@@ -32,7 +32,9 @@ export const MAX_REFERENCE_PIXELS_BY_MODEL: Readonly<Record<ModelId, number>> = 
   'flux2-flex': 9_000_000,
   'flux2-pro': 9_000_000,
   'flux2-max': 9_000_000,
-  'flux2-dev': 9_000_000
+  'flux2-dev': 9_000_000,
+  'flux2-klein-4b': 9_000_000,
+  'flux2-klein-9b': 9_000_000
 }
 /** Kontext works at about one megapixel; larger references only cost upload time. */
 export const REFERENCE_TARGET_PIXELS = 1_000_000

@@ -12,7 +12,17 @@ import type { OutputFormat } from './relay-api'
 export const ProviderId = z.enum(['runware', 'runflow', 'bfl', 'fal', 'replicate', 'comfyui'])
 export type ProviderId = z.infer<typeof ProviderId>
 
-export const ModelId = z.enum(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max', 'flux2-dev'])
+export const ModelId = z.enum([
+  'kontext-max',
+  'kontext-pro',
+  'kontext-dev',
+  'flux2-flex',
+  'flux2-pro',
+  'flux2-max',
+  'flux2-dev',
+  'flux2-klein-4b',
+  'flux2-klein-9b'
+])
 export type ModelId = z.infer<typeof ModelId>
 
 export const DEFAULT_MODEL: ModelId = 'kontext-max'
@@ -35,7 +45,10 @@ export const MODELS = {
   'flux2-pro': { name: 'FLUX.2 [pro]', priceUsd: 0.045 },
   'flux2-max': { name: 'FLUX.2 [max]', priceUsd: 0.1 },
   // Open weights, run on the team's own ComfyUI.
-  'flux2-dev': { name: 'FLUX.2 [dev]', priceUsd: 0 }
+  'flux2-dev': { name: 'FLUX.2 [dev]', priceUsd: 0 },
+  // The distilled models: fast and a few cents (BFL's skills, SKILL.md).
+  'flux2-klein-4b': { name: 'FLUX.2 [klein] 4B', priceUsd: 0.015 },
+  'flux2-klein-9b': { name: 'FLUX.2 [klein] 9B', priceUsd: 0.017 }
 } as const satisfies Record<ModelId, ModelSpec>
 
 export interface Range {

@@ -43,6 +43,24 @@ export const BFL = {
       promptUpsampling: true
     },
     'flux2-pro': { ...FLUX2_BASE, ...BFL_FLUX2, hostModelId: 'flux-2-pro', promptUpsampling: false, price: FLUX2_PRICES['flux2-pro'] },
-    'flux2-max': { ...FLUX2_BASE, ...BFL_FLUX2, hostModelId: 'flux-2-max', promptUpsampling: false, price: FLUX2_PRICES['flux2-max'] }
+    'flux2-max': { ...FLUX2_BASE, ...BFL_FLUX2, hostModelId: 'flux-2-max', promptUpsampling: false, price: FLUX2_PRICES['flux2-max'] },
+    // `Flux2KleinInputs` is `Flux2Inputs` with four references (BFL's OpenAPI, /v1/flux-2-klein-4b and -9b);
+    // 1.4¢ + 0.1¢ and 1.5¢ + 0.2¢ a megapixel (skills SKILL.md).
+    'flux2-klein-4b': {
+      ...FLUX2_BASE,
+      ...BFL_FLUX2,
+      hostModelId: 'flux-2-klein-4b',
+      maxReferences: 4,
+      promptUpsampling: false,
+      price: { firstMpUsd: 0.014, extraMpUsd: 0.001, inputMpUsd: 0.001 }
+    },
+    'flux2-klein-9b': {
+      ...FLUX2_BASE,
+      ...BFL_FLUX2,
+      hostModelId: 'flux-2-klein-9b',
+      maxReferences: 4,
+      promptUpsampling: false,
+      price: { firstMpUsd: 0.015, extraMpUsd: 0.002, inputMpUsd: 0.002 }
+    }
   }
 } as const satisfies ProviderSpec

@@ -34,7 +34,15 @@ describe('GET /v1/models', () => {
     expect(body.defaultProvider).toBe('bfl')
     expect(body.providers.filter((provider) => provider.configured).map((provider) => provider.id)).toEqual(['bfl', 'comfyui'])
     const bfl = body.providers.find((provider) => provider.id === 'bfl')!
-    expect(bfl.models.map((model) => model.id)).toEqual(['kontext-max', 'kontext-pro', 'flux2-flex', 'flux2-pro', 'flux2-max'])
+    expect(bfl.models.map((model) => model.id)).toEqual([
+      'kontext-max',
+      'kontext-pro',
+      'flux2-flex',
+      'flux2-pro',
+      'flux2-max',
+      'flux2-klein-4b',
+      'flux2-klein-9b'
+    ])
     expect(bfl.models[0]).toMatchObject({
       maxReferences: 4,
       outputFormats: ['png', 'jpeg', 'webp'],
@@ -70,7 +78,7 @@ describe('requests held to the chosen host’s offer', () => {
     [
       { prompt: 'make it blue', model: 'kontext-ultra' },
       1,
-      'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev'
+      'Unknown model "kontext-ultra". Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev, flux2-klein-4b, flux2-klein-9b'
     ],
     [{ prompt: 'make it blue', model: 'kontext-dev' }, 1, 'does not serve kontext-dev. Available: kontext-max, kontext-pro'],
     [{ prompt: 'make it blue', safetyTolerance: 7 }, 1, 'safetyTolerance: must be at most 6'],

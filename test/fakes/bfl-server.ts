@@ -308,6 +308,9 @@ export const FLUX2_ENDPOINTS: Readonly<Record<string, Flux2Endpoint>> = {
   // "[pro] up to 8 via API (9MP total limit)": docs.bfl.ai /flux_2/flux2_image_editing.
   'flux-2-pro': { ...FLUX2_PRO_MAX, firstMpCents: 3, mpCents: 1.5, maxInputPixels: 9_000_000 },
   'flux-2-max': { ...FLUX2_PRO_MAX, firstMpCents: 7, mpCents: 3 },
+  // `Flux2KleinInputs`: `Flux2Inputs` with input_image … input_image_4 (OpenAPI); 1.4¢ + 0.1¢ and 1.5¢ + 0.2¢ a megapixel (skills SKILL.md).
+  'flux-2-klein-4b': { ...FLUX2_PRO_MAX, images: FLUX2_IMAGE_FIELDS.slice(0, 4), firstMpCents: 1.4, mpCents: 0.1 },
+  'flux-2-klein-9b': { ...FLUX2_PRO_MAX, images: FLUX2_IMAGE_FIELDS.slice(0, 4), firstMpCents: 1.5, mpCents: 0.2 },
   'flux-2-flex': {
     images: FLUX2_IMAGE_FIELDS,
     numbers: {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { imageSize } from 'image-size'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import flux2WorkflowFile from '../../relay/providers/comfyui/flux2-dev-workflow.json'
 import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
 import {
   startComfyuiForRelayAsync,
@@ -48,6 +49,21 @@ function graph(image: string, patch: (graph: Record<string, FakeNode>) => void =
   copy['6']!.inputs.text = 'make it blue'
   patch(copy)
   return copy
+}
+
+/** The shipped FLUX.2 [dev] graph (the official template's edit path) reading `image`. */
+function flux2Graph(image: string, patch: (graph: Record<string, FakeNode>) => void = () => undefined): Record<string, FakeNode> {
+  const copy = structuredClone(flux2WorkflowFile.workflow) as unknown as Record<string, FakeNode>
+  copy['46']!.inputs.image = image
+  copy['6']!.inputs.text = 'make it blue'
+  patch(copy)
+  return copy
+}
+
+/** Sets both nodes the output size goes to, as the relay does. */
+const sized = (graph: Record<string, FakeNode>, width: number, height: number): void => {
+  Object.assign(graph['47']!.inputs, { width, height })
+  Object.assign(graph['48']!.inputs, { width, height })
 }
 
 async function postPromptAsync(fake: Pick<FakeComfyui, 'url'>, body: unknown, path = '/prompt'): Promise<{ status: number; body: any }> {
@@ -336,6 +352,149 @@ describe('execution, queue and history', () => {
     expect(entry.status.status_str).toBe('error')
     expect(entry.status.messages.find((message: unknown[]) => message[0] === 'execution_error')[1]).toMatchObject({
       node_type: 'KSampler',
+      exception_message: 'boom'
+    })
+  })
+})
+
+describe('the FLUX.2 [dev] graph (Comfy-Org templates/image_flux2.json)', () => {
+  it('runs Flux2Scheduler’s steps, and renders a PNG at the EmptyFlux2LatentImage size seeded by RandomNoise', async () => {
+    const { fake, name } = await readyAsync()
+    const client = await connectAsync(fake, 'c')
+    const ids = [randomUUID(), randomUUID()]
+    for (const [index, promptId] of ids.entries()) {
+      const prompt = flux2Graph(name, (g) => {
+        sized(g, 1280, 800)
+        g['48']!.inputs.steps = 7
+        g['25']!.inputs.noise_seed = 100 + index
+      })
+      expect((await postPromptAsync(fake, { prompt, client_id: 'c', prompt_id: promptId })).status).toBe(200)
+    }
+    await expect.poll(() => ids.every((promptId) => ended(client, promptId)), POLL).toBe(true)
+
+    const progress = client.of(ids[0]!).filter((frame) => frame.type === 'progress')
+    expect(progress.map((frame) => [frame.data.value, frame.data.max, frame.data.node])).toEqual(
+      Array.from({ length: 7 }, (_, index) => [index + 1, 7, '13'])
+    )
+    const images = await Promise.all(
+      ids.map(async (promptId) => {
+        const entry = (await historyAsync(fake, promptId))[promptId]
+        expect(entry.status).toMatchObject({ status_str: 'success', completed: true })
+        const image = entry.outputs['9'].images[0]
+        expect(image).toMatchObject({ filename: expect.stringMatching(/^kontext-edit-flux2_\d{5}_\.png$/), type: 'output' })
+        return new Uint8Array(await (await fetch(`${fake.url}/view?${new URLSearchParams(image).toString()}`)).arrayBuffer())
+      })
+    )
+    for (const bytes of images) expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 1280, height: 800 })
+    // Only the seed differs between the two prompts: RandomNoise's noise_seed made the difference.
+    expect(Buffer.from(images[0]!).equals(Buffer.from(images[1]!))).toBe(false)
+  })
+
+  it('refuses a node class ComfyUI does not have (the latent node by its display name) with invalid_prompt', async () => {
+    const { fake, name } = await readyAsync()
+    const answer = await postPromptAsync(fake, { prompt: flux2Graph(name, (g) => (g['47']!.class_type = 'EmptyFlux2Latent')) })
+    expect(answer.status).toBe(400)
+    expect(answer.body.error).toMatchObject({
+      type: 'invalid_prompt',
+      message: 'Cannot execute because node EmptyFlux2Latent does not exist.'
+    })
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it.each([
+    ['sigmas linked to a SAMPLER', (g: Record<string, FakeNode>) => (g['13']!.inputs.sigmas = ['16', 0]), '13', 'return_type_mismatch'],
+    ['a guider fed a LATENT', (g: Record<string, FakeNode>) => (g['22']!.inputs.conditioning = ['47', 0]), '22', 'return_type_mismatch'],
+    ['a width sent as a string', (g: Record<string, FakeNode>) => (g['47']!.inputs.width = '1280'), '47', 'invalid_input_type'],
+    [
+      'no resolution_steps on ImageScaleToTotalPixels',
+      (g: Record<string, FakeNode>) => delete g['45']!.inputs.resolution_steps,
+      '45',
+      'required_input_missing'
+    ],
+    [
+      'an upscale method ComfyUI lacks',
+      (g: Record<string, FakeNode>) => (g['45']!.inputs.upscale_method = 'lanczos3'),
+      '45',
+      'value_not_in_list'
+    ],
+    ['a CLIPLoader type that is not flux2’s', (g: Record<string, FakeNode>) => (g['38']!.inputs.type = 'flux'), '38', 'value_not_in_list'],
+    [
+      'a text encoder that is not installed',
+      (g: Record<string, FakeNode>) => (g['38']!.inputs.clip_name = 'mistral.safetensors'),
+      '38',
+      'value_not_in_list'
+    ],
+    ['steps of 0', (g: Record<string, FakeNode>) => (g['48']!.inputs.steps = 0), '48', 'value_smaller_than_min'],
+    [
+      'the UI’s control_after_generate on RandomNoise',
+      (g: Record<string, FakeNode>) => (g['25']!.inputs.control_after_generate = 'randomize'),
+      '25',
+      'unknown_input'
+    ]
+  ])('answers %s with node_errors', async (_label, patch, node, type) => {
+    const { fake, name } = await readyAsync()
+    const answer = await postPromptAsync(fake, { prompt: flux2Graph(name, patch) })
+    expect(answer.status).toBe(400)
+    expect(answer.body.error).toMatchObject({ type: 'prompt_outputs_failed_validation' })
+    expect(answer.body.node_errors[node]).toMatchObject({ dependent_outputs: ['9'], errors: [expect.objectContaining({ type })] })
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it.each([
+    [
+      'a Flux2Scheduler sized otherwise than the latent',
+      (g: Record<string, FakeNode>) => {
+        sized(g, 1280, 800)
+        g['48']!.inputs.width = 1024
+      },
+      /Flux2Scheduler is sized 1024x800/
+    ],
+    ['a latent off the 16-px grid', (g: Record<string, FakeNode>) => sized(g, 1288, 800), /EmptyFlux2LatentImage 47 is 1288x800/],
+    [
+      'Kontext’s scale node in the reference chain',
+      (g: Record<string, FakeNode>) => (g['45'] = { class_type: 'FluxKontextImageScale', inputs: { image: ['46', 0] } }),
+      /VAEEncode 44 does not encode a LoadImage/
+    ],
+    [
+      'no ReferenceLatent before the guider',
+      (g: Record<string, FakeNode>) => ((g['22']!.inputs.conditioning = ['26', 0]), delete g['43']),
+      /BasicGuider.conditioning does not come from a ReferenceLatent/
+    ],
+    [
+      'FluxGuidance after the ReferenceLatent, as in Kontext’s graph',
+      (g: Record<string, FakeNode>) => {
+        g['43']!.inputs.conditioning = ['6', 0]
+        g['26']!.inputs.conditioning = ['43', 0]
+        g['22']!.inputs.conditioning = ['26', 0]
+      },
+      /BasicGuider.conditioning does not come from a ReferenceLatent/
+    ],
+    [
+      'an empty latent of another model',
+      (g: Record<string, FakeNode>) => (g['47']!.class_type = 'EmptySD3LatentImage'),
+      /latent_image does not come from EmptyFlux2LatentImage/
+    ]
+  ])('refuses %s with fake_not_flux2', async (_label, patch, message) => {
+    const { fake, name } = await readyAsync()
+    const answer = await postPromptAsync(fake, { prompt: flux2Graph(name, patch) })
+    expect(answer.status).toBe(400)
+    expect(answer.body.error).toMatchObject({ type: 'fake_not_flux2', message: expect.stringMatching(message) })
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('refuses a graph with two samplers, and reports an execution error in SamplerCustomAdvanced', async () => {
+    const { fake, name } = await readyAsync()
+    const twoSamplers = flux2Graph(name, (g) => (g['99'] = structuredClone(g['13']!)))
+    expect((await postPromptAsync(fake, { prompt: twoSamplers })).body.error.type).toBe('fake_not_an_edit')
+
+    fake.failNext({ kind: 'execution-error', exceptionMessage: 'boom' })
+    const promptId = randomUUID()
+    await postPromptAsync(fake, { prompt: flux2Graph(name), prompt_id: promptId })
+    await expect.poll(() => historyAsync(fake, promptId), POLL).not.toEqual({})
+    const entry = (await historyAsync(fake, promptId))[promptId]
+    expect(entry.status.messages.find((message: unknown[]) => message[0] === 'execution_error')[1]).toMatchObject({
+      node_id: '13',
+      node_type: 'SamplerCustomAdvanced',
       exception_message: 'boom'
     })
   })

@@ -1,6 +1,6 @@
 /**
  * A strict fake of the ComfyUI HTTP API (docs/hosts.md, "ComfyUI") running the FLUX.1 Kontext [dev]
- * workflow, limited to what the relay uses: `POST /upload/image`, `POST /prompt`,
+ * and FLUX.2 [dev] edit workflows, limited to what the relay uses: `POST /upload/image`, `POST /prompt`,
  * `GET /history/{id}`, `GET /view`, `GET|POST /queue`, `POST /interrupt`, `GET /system_stats`, and
  * the websocket `/ws?clientId=` (`ws`'s WebSocketServer on the same HTTP server), each also under
  * `/api/...`. There is no auth, as in ComfyUI.
@@ -26,15 +26,22 @@
  * - Websocket frames: `server.py` `websocket_handler` / `send_sync`, `main.py`, `execution.py`;
  *   binary previews: `script_examples/websockets_api_example.py`.
  * - Node schemas and the Kontext sizes: `nodes.py`, `comfy_extras/nodes_flux.py`,
- *   `comfy_extras/nodes_edit_model.py`.
+ *   `comfy_extras/nodes_edit_model.py`, `comfy_extras/nodes_custom_sampler.py` (RandomNoise,
+ *   KSamplerSelect, BasicGuider, SamplerCustomAdvanced).
+ * - The FLUX.2 [dev] nodes, which a125cd84 predates: `EmptyFlux2LatentImage` and `Flux2Scheduler`
+ *   (`comfy_extras/nodes_flux.py`), `ImageScaleToTotalPixels` with `resolution_steps`
+ *   (`comfy_extras/nodes_post_processing.py`) and CLIPLoader's `flux2` type (`nodes.py`), read in
+ *   forks' copies of newer ComfyUI (secondary: the stored upstream is older); the node classes, the
+ *   input names and the graph of the edit from Comfy-Org's official template
+ *   `templates/image_flux2.json` (workflow_templates 0aa43fd, subgraph "Image Edit (Flux.2 Dev)").
  *
  * What it checks, as ComfyUI's `validate_prompt` does (same error types and 400 body): every node
  * has a known `class_type`, required inputs are present, links are `["<id>", slot]` to an existing
  * node with the right output type, INT/FLOAT ranges, and COMBO values (model files, samplers, and
  * LoadImage names, which must be files uploaded to this fake). It executes one prompt at a time,
  * keeps the queue and history ComfyUI's way, and writes a real PNG at the size the graph implies
- * (an EmptySD3LatentImage's width × height, or FluxKontextImageScale's nearest preferred size to
- * the loaded image).
+ * (an EmptySD3LatentImage's or EmptyFlux2LatentImage's width × height, or FluxKontextImageScale's
+ * nearest preferred size to the loaded image).
  *
  * Where it is stricter than ComfyUI, to catch relay bugs (each answers 400 as ComfyUI's shape):
  * - unknown body keys on /prompt, unknown node inputs, and unknown multipart fields on uploads are
@@ -42,15 +49,25 @@
  *   (ComfyUI coerces);
  * - every node is validated, not only those an output depends on;
  * - an upload whose bytes are not a PNG/JPEG/WebP is refused (ComfyUI stores anything);
+ * - a graph without exactly one sampler (KSampler or SamplerCustomAdvanced) is refused with
+ *   `fake_not_an_edit` (the relay's workflows run one a prompt);
  * - a graph that is not a Kontext edit (KSampler.positive ← FluxGuidance ← ReferenceLatent… ←
  *   CLIPTextEncode, each ReferenceLatent's latent ← VAEEncode ← [FluxKontextImageScale ←] LoadImage,
- *   no stray LoadImage) is refused with `fake_not_kontext`.
+ *   no stray LoadImage) is refused with `fake_not_kontext`;
+ * - a graph that is not the FLUX.2 [dev] edit of the template (SamplerCustomAdvanced ← RandomNoise,
+ *   BasicGuider ← ReferenceLatent… ← FluxGuidance ← CLIPTextEncode, KSamplerSelect, Flux2Scheduler,
+ *   EmptyFlux2LatentImage; each ReferenceLatent's latent ← VAEEncode ← [ImageScaleToTotalPixels ←]
+ *   LoadImage, no stray LoadImage) is refused with `fake_not_flux2`, and so is a Flux2Scheduler
+ *   sized otherwise than the latent (the template feeds both from one GetImageSize; ComfyUI would
+ *   run it with a schedule for another size);
+ * - an empty latent whose width or height is off the 16-px grid is refused (ComfyUI would floor it
+ *   and return a smaller image than the relay planned).
  * Every /prompt carrying a prompt_id the fake already has counts in `duplicatePromptIds`, answered
  * 409 or run again: tests of plain flows assert it stays 0.
  *
  * The websocket behaves as ComfyUI's server.py and main.py do: a `status` frame on connect and on
  * every queue change (to every socket); the frames of a run (`execution_start`, `execution_cached`,
- * `executing` per node, `progress` and `progress_state` for each KSampler step with a binary
+ * `executing` per node, `progress` and `progress_state` for each sampler step with a binary
  * preview now and then, `executed` for the SaveImage, `execution_success` or `execution_error` /
  * `execution_interrupted`, and `executing` with `node: null` once the history is written) go only to
  * the socket of the `client_id` that queued the prompt. One socket per clientId: a second connection
@@ -113,10 +130,10 @@ export type ComfyuiFault =
   | { kind: 'drop-before-queue' }
   /** Queued and run as usual, but its history entry carries `status: null` (task_done called without a status). */
   | { kind: 'status-null' }
-  /** Queued; execution fails in KSampler (history status error with an execution_error message). */
+  /** Queued; execution fails in the sampler node (history status error with an execution_error message). */
   | { kind: 'execution-error'; exceptionType?: string; exceptionMessage?: string }
   /**
-   * Queued; execution stops before the KSampler's first step (or after step `atStep`, its progress
+   * Queued; execution stops before the sampler's first step (or after step `atStep`, its progress
    * frames sent) until `resume()`, an interrupt, or close.
    */
   | { kind: 'stall'; atStep?: number }
@@ -267,10 +284,10 @@ export async function startComfyuiForRelayAsync(options: FakeHostOptions = {}): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Node schemas (the subset of /object_info the Kontext graph uses) (ComfyUI nodes.py, comfy_extras/nodes_flux.py, comfy_extras/nodes_edit_model.py)
+// Node schemas (the subset of /object_info the Kontext and FLUX.2 graphs use) (ComfyUI nodes.py, comfy_extras/nodes_flux.py, comfy_extras/nodes_edit_model.py)
 // ---------------------------------------------------------------------------------------------
 
-type LinkType = 'MODEL' | 'CLIP' | 'VAE' | 'IMAGE' | 'MASK' | 'LATENT' | 'CONDITIONING'
+type LinkType = 'MODEL' | 'CLIP' | 'VAE' | 'IMAGE' | 'MASK' | 'LATENT' | 'CONDITIONING' | 'NOISE' | 'GUIDER' | 'SAMPLER' | 'SIGMAS'
 type InputSpec =
   | { kind: 'link'; type: LinkType }
   | { kind: 'INT'; min: number; max: number }
@@ -295,6 +312,28 @@ const STRING: InputSpec = { kind: 'STRING' }
 // ComfyUI's seed maximum, 2^64 − 1, as the nearest double (the literal would lose the same precision silently).
 const SEED_MAX = Number(2n ** 64n - 1n)
 const SAMPLERS = ['euler', 'euler_ancestral', 'heun', 'dpm_2', 'dpmpp_2m', 'dpmpp_sde', 'ddim', 'uni_pc', 'lcm']
+// nodes.py CLIPLoader at a125cd84, plus `flux2` (newer builds; the FLUX.2 template's type).
+const CLIP_TYPES = [
+  'stable_diffusion',
+  'stable_cascade',
+  'sd3',
+  'stable_audio',
+  'mochi',
+  'ltxv',
+  'pixart',
+  'cosmos',
+  'lumina2',
+  'wan',
+  'hidream',
+  'chroma',
+  'ace',
+  'omnigen2',
+  'qwen_image',
+  'hunyuan_image',
+  'flux2'
+]
+// nodes.py MAX_RESOLUTION.
+const MAX_RESOLUTION = 16384
 const SCHEDULERS = ['normal', 'karras', 'exponential', 'sgm_uniform', 'simple', 'ddim_uniform', 'beta', 'linear_quadratic', 'kl_optimal']
 
 const SCHEMAS: Record<string, NodeSchema> = {
@@ -314,9 +353,23 @@ const SCHEMAS: Record<string, NodeSchema> = {
     optional: { device: combo(() => ['default', 'cpu']) },
     outputs: ['CLIP']
   },
+  CLIPLoader: {
+    required: { clip_name: combo((fake) => fake.models.textEncoders), type: combo(() => CLIP_TYPES) },
+    optional: { device: combo(() => ['default', 'cpu']) },
+    outputs: ['CLIP']
+  },
   VAELoader: { required: { vae_name: combo((fake) => fake.models.vae) }, outputs: ['VAE'] },
   LoadImage: { required: { image: combo((fake) => fake.inputNames()) }, ignored: ['upload'], outputs: ['IMAGE', 'MASK'] },
   FluxKontextImageScale: { required: { image: link('IMAGE') }, outputs: ['IMAGE'] },
+  ImageScaleToTotalPixels: {
+    required: {
+      image: link('IMAGE'),
+      upscale_method: combo(() => ['nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos']),
+      megapixels: float(0.01, 16),
+      resolution_steps: int(1, 256)
+    },
+    outputs: ['IMAGE']
+  },
   VAEEncode: { required: { pixels: link('IMAGE'), vae: link('VAE') }, outputs: ['LATENT'] },
   CLIPTextEncode: { required: { text: STRING, clip: link('CLIP') }, outputs: ['CONDITIONING'] },
   ReferenceLatent: { required: { conditioning: link('CONDITIONING') }, optional: { latent: link('LATENT') }, outputs: ['CONDITIONING'] },
@@ -326,7 +379,31 @@ const SCHEMAS: Record<string, NodeSchema> = {
   },
   FluxGuidance: { required: { conditioning: link('CONDITIONING'), guidance: float(0, 100) }, outputs: ['CONDITIONING'] },
   ConditioningZeroOut: { required: { conditioning: link('CONDITIONING') }, outputs: ['CONDITIONING'] },
-  EmptySD3LatentImage: { required: { width: int(16, 16384), height: int(16, 16384), batch_size: int(1, 4096) }, outputs: ['LATENT'] },
+  EmptySD3LatentImage: {
+    required: { width: int(16, MAX_RESOLUTION), height: int(16, MAX_RESOLUTION), batch_size: int(1, 4096) },
+    outputs: ['LATENT']
+  },
+  EmptyFlux2LatentImage: {
+    required: { width: int(16, MAX_RESOLUTION), height: int(16, MAX_RESOLUTION), batch_size: int(1, 4096) },
+    outputs: ['LATENT']
+  },
+  Flux2Scheduler: {
+    required: { steps: int(1, 4096), width: int(16, MAX_RESOLUTION), height: int(16, MAX_RESOLUTION) },
+    outputs: ['SIGMAS']
+  },
+  RandomNoise: { required: { noise_seed: int(0, SEED_MAX) }, outputs: ['NOISE'] },
+  KSamplerSelect: { required: { sampler_name: combo(() => SAMPLERS) }, outputs: ['SAMPLER'] },
+  BasicGuider: { required: { model: link('MODEL'), conditioning: link('CONDITIONING') }, outputs: ['GUIDER'] },
+  SamplerCustomAdvanced: {
+    required: {
+      noise: link('NOISE'),
+      guider: link('GUIDER'),
+      sampler: link('SAMPLER'),
+      sigmas: link('SIGMAS'),
+      latent_image: link('LATENT')
+    },
+    outputs: ['LATENT', 'LATENT']
+  },
   KSampler: {
     required: {
       model: link('MODEL'),
@@ -451,9 +528,18 @@ class FakeComfyuiServer implements FakeComfyui {
     this.websocketMode = options.websocket ?? 'on'
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head))
     this.models = {
-      diffusionModels: options.models?.diffusionModels ?? ['flux1-dev-kontext_fp8_scaled.safetensors', 'flux1-kontext-dev.safetensors'],
-      textEncoders: options.models?.textEncoders ?? ['clip_l.safetensors', 't5xxl_fp8_e4m3fn_scaled.safetensors', 't5xxl_fp16.safetensors'],
-      vae: options.models?.vae ?? ['ae.safetensors']
+      diffusionModels: options.models?.diffusionModels ?? [
+        'flux1-dev-kontext_fp8_scaled.safetensors',
+        'flux1-kontext-dev.safetensors',
+        'flux2_dev_fp8mixed.safetensors'
+      ],
+      textEncoders: options.models?.textEncoders ?? [
+        'clip_l.safetensors',
+        't5xxl_fp8_e4m3fn_scaled.safetensors',
+        't5xxl_fp16.safetensors',
+        'mistral_3_small_flux2_bf16.safetensors'
+      ],
+      vae: options.models?.vae ?? ['ae.safetensors', 'flux2-vae.safetensors']
     }
   }
 
@@ -788,11 +874,16 @@ class FakeComfyuiServer implements FakeComfyui {
     }
     const cycle = findCycle(nodes)
     if (cycle !== undefined) return { reply: promptError('invalid_prompt', `fake: dependency cycle through node ${cycle}`) }
-    const kontext = checkKontext(nodes)
-    if (typeof kontext === 'string')
-      return { reply: promptError('fake_not_kontext', `${kontext} (a check of this test fake, not of ComfyUI)`) }
-    const size = this.outputSize(nodes, kontext.latentFrom)
-    if (typeof size === 'string') return { reply: promptError('fake_not_kontext', `${size} (a check of this test fake, not of ComfyUI)`) }
+    const samplers = samplersOf(nodes)
+    if (samplers.length !== 1)
+      return {
+        reply: promptError('fake_not_an_edit', `expected one sampler, found ${samplers.length} (a check of this test fake, not of ComfyUI)`)
+      }
+    const sampler = samplers[0]!
+    const shape = EDIT_SHAPES[nodes[sampler]!.class_type]!
+    const edit = shape.check(nodes, sampler)
+    const size = typeof edit === 'string' ? edit : this.outputSize(nodes, edit.latentFrom)
+    if (typeof size === 'string') return { reply: promptError(shape.refusal, `${size} (a check of this test fake, not of ComfyUI)`) }
     return { outputs, output: size }
   }
 
@@ -912,17 +1003,17 @@ class FakeComfyuiServer implements FakeComfyui {
     return errors
   }
 
-  /** The pixel size of KSampler.latent_image. */
+  /** The pixel size of the sampler's latent_image. */
   private outputSize(nodes: Record<string, FakeNode>, latentFrom: string): { width: number; height: number } | string {
     const latent = nodes[latentFrom]!
-    if (latent.class_type === 'EmptySD3LatentImage') {
+    if (EMPTY_LATENTS.has(latent.class_type)) {
       const { width, height, batch_size: batch } = latent.inputs as { width: number; height: number; batch_size: number }
       if (width % 16 !== 0 || height % 16 !== 0)
-        return `EmptySD3LatentImage ${latentFrom} is ${width}x${height}; width and height step by 16`
+        return `${latent.class_type} ${latentFrom} is ${width}x${height}; width and height step by 16`
       if (batch !== 1) return 'batch_size must be 1 (the fake renders one image a prompt)'
       return { width, height }
     }
-    if (latent.class_type !== 'VAEEncode') return `KSampler.latent_image comes from ${latent.class_type}, which the fake cannot size`
+    if (latent.class_type !== 'VAEEncode') return `the sampler's latent_image comes from ${latent.class_type}, which the fake cannot size`
     const pixels = nodes[linkNode(latent.inputs.pixels)!]!
     if (pixels.class_type === 'FluxKontextImageScale') {
       const load = this.loadedImage(nodes[linkNode(pixels.inputs.image)!]!)
@@ -1115,14 +1206,15 @@ class FakeComfyuiServer implements FakeComfyui {
       await end('error', {}, ['execution_interrupted', { node_id: node, node_type: item.graph[node]!.class_type, executed: [...executed] }])
     }
 
-    if (!toRun.some((id) => item.graph[id]!.class_type === 'KSampler') && !(await this.pause(this.latencyMs, signal)))
+    if (!toRun.some((id) => EDIT_SHAPES[item.graph[id]!.class_type] !== undefined) && !(await this.pause(this.latencyMs, signal)))
       return interrupted(order.at(-1)!)
     const outputs: Record<string, unknown> = {}
     for (const id of toRun) {
       const node = item.graph[id]!
       item.node = id
       send('executing', { node: id, display_node: id })
-      if (node.class_type === 'KSampler') {
+      const shape = EDIT_SHAPES[node.class_type]
+      if (shape !== undefined) {
         if (item.fault?.kind === 'execution-error') {
           return end('error', {}, [
             'execution_error',
@@ -1138,7 +1230,7 @@ class FakeComfyuiServer implements FakeComfyui {
             }
           ])
         }
-        const steps = Number(node.inputs.steps)
+        const steps = shape.steps(item.graph, id)
         const stallAt = item.fault?.kind === 'stall' ? (item.fault.atStep ?? 0) : undefined
         if (stallAt === 0 && !(await this.hold(promptId, signal))) return interrupted(id)
         for (let step = 1; step <= steps; step += 1) {
@@ -1173,10 +1265,10 @@ class FakeComfyuiServer implements FakeComfyui {
     return end('success', outputs, ['execution_success', {}])
   }
 
-  /** An output node's image: a PNG at the graph's size, seeded by the KSampler's seed. */
+  /** An output node's image: a PNG at the graph's size, seeded by the sampler's seed. */
   private render(item: QueueItem, node: FakeNode): { images: Array<{ filename: string; subfolder: string; type: string }> } {
-    const seedSource = Object.values(item.graph).find((candidate) => candidate.class_type === 'KSampler')
-    const seed = Number(seedSource?.inputs.seed ?? 0) >>> 0
+    const sampler = samplersOf(item.graph)[0]
+    const seed = (sampler === undefined ? 0 : EDIT_SHAPES[item.graph[sampler]!.class_type]!.seed(item.graph, sampler)) >>> 0
     const png = makePng(item.output.width, item.output.height, seed + 1)
     this.outputCounter += 1
     const saved = node.class_type === 'SaveImage'
@@ -1302,45 +1394,133 @@ function findCycle(nodes: Record<string, FakeNode>): string | undefined {
   return undefined
 }
 
+/** Nodes that make an empty latent of their width × height; the fake renders at that size. */
+const EMPTY_LATENTS: ReadonlySet<string> = new Set(['EmptySD3LatentImage', 'EmptyFlux2LatentImage'])
+
+/** The class of `nodes[id]`, when `value` links to it. */
+function linkedClass(nodes: Record<string, FakeNode>, value: unknown): string | undefined {
+  const from = linkNode(value)
+  return from === undefined ? undefined : nodes[from]?.class_type
+}
+
 /**
- * The Kontext edit shape (docs/hosts.md, "ComfyUI"; docs/comfyui.md): one KSampler whose positive comes from FluxGuidance (optionally
- * through FluxKontextMultiReferenceLatentMethod), over a chain of ReferenceLatent nodes down to a
- * CLIPTextEncode; each ReferenceLatent's latent is a VAEEncode of a [FluxKontextImageScale of a]
- * LoadImage; every LoadImage is in such a chain.
+ * The LoadImages behind a chain of ReferenceLatent nodes: each one's latent must be a VAEEncode of
+ * a [`scale` of a] LoadImage, and every LoadImage of the graph must be behind one.
  */
-function checkKontext(nodes: Record<string, FakeNode>): { latentFrom: string } | string {
-  const of = (type: string): string[] => Object.keys(nodes).filter((id) => nodes[id]!.class_type === type)
-  if (of('UNETLoader').length === 0) return 'no UNETLoader'
-  const samplers = of('KSampler')
-  if (samplers.length !== 1) return `expected one KSampler, found ${samplers.length}`
-  const sampler = nodes[samplers[0]!]!
-  let current = linkNode(sampler.inputs.positive)
-  if (current !== undefined && nodes[current]!.class_type === 'FluxKontextMultiReferenceLatentMethod')
-    current = linkNode(nodes[current]!.inputs.conditioning)
-  if (current === undefined || nodes[current]!.class_type !== 'FluxGuidance') return 'KSampler.positive does not come from FluxGuidance'
-  current = linkNode(nodes[current]!.inputs.conditioning)
-  const references: string[] = []
-  while (current !== undefined && nodes[current]!.class_type === 'ReferenceLatent') {
-    references.push(current)
-    current = linkNode(nodes[current]!.inputs.conditioning)
-  }
-  if (current === undefined || nodes[current]!.class_type !== 'CLIPTextEncode')
-    return 'the conditioning chain does not start at a CLIPTextEncode'
-  if (references.length === 0) return 'no ReferenceLatent between the CLIPTextEncode and FluxGuidance'
+function referenceLoads(nodes: Record<string, FakeNode>, references: readonly string[], scale: string): string | undefined {
   const loads = new Set<string>()
   for (const reference of references) {
     const encode = linkNode(nodes[reference]!.inputs.latent)
     if (encode === undefined || nodes[encode]!.class_type !== 'VAEEncode') return `ReferenceLatent ${reference} has no VAEEncode latent`
     let pixels = linkNode(nodes[encode]!.inputs.pixels)
-    if (pixels !== undefined && nodes[pixels]!.class_type === 'FluxKontextImageScale') pixels = linkNode(nodes[pixels]!.inputs.image)
+    if (pixels !== undefined && nodes[pixels]!.class_type === scale) pixels = linkNode(nodes[pixels]!.inputs.image)
     if (pixels === undefined || nodes[pixels]!.class_type !== 'LoadImage') return `VAEEncode ${encode} does not encode a LoadImage`
     loads.add(pixels)
   }
-  const stray = of('LoadImage').find((id) => !loads.has(id))
-  if (stray !== undefined) return `LoadImage ${stray} is not in the ReferenceLatent chain`
+  const stray = Object.keys(nodes).find((id) => nodes[id]!.class_type === 'LoadImage' && !loads.has(id))
+  return stray === undefined ? undefined : `LoadImage ${stray} is not in the ReferenceLatent chain`
+}
+
+/** The ReferenceLatent nodes from `from` down the conditioning inputs, and the first node that is not one. */
+function referenceChain(nodes: Record<string, FakeNode>, from: string | undefined): { references: string[]; next: string | undefined } {
+  const references: string[] = []
+  let current = from
+  while (current !== undefined && nodes[current]!.class_type === 'ReferenceLatent') {
+    references.push(current)
+    current = linkNode(nodes[current]!.inputs.conditioning)
+  }
+  return { references, next: current }
+}
+
+/**
+ * The Kontext edit shape (docs/hosts.md, "ComfyUI"; docs/comfyui.md): the KSampler's positive comes from FluxGuidance (optionally
+ * through FluxKontextMultiReferenceLatentMethod), over a chain of ReferenceLatent nodes down to a
+ * CLIPTextEncode; each ReferenceLatent's latent is a VAEEncode of a [FluxKontextImageScale of a]
+ * LoadImage; every LoadImage is in such a chain.
+ */
+function checkKontext(nodes: Record<string, FakeNode>, samplerId: string): { latentFrom: string } | string {
+  if (!Object.values(nodes).some((node) => node.class_type === 'UNETLoader')) return 'no UNETLoader'
+  const sampler = nodes[samplerId]!
+  let current = linkNode(sampler.inputs.positive)
+  if (current !== undefined && nodes[current]!.class_type === 'FluxKontextMultiReferenceLatentMethod')
+    current = linkNode(nodes[current]!.inputs.conditioning)
+  if (current === undefined || nodes[current]!.class_type !== 'FluxGuidance') return 'KSampler.positive does not come from FluxGuidance'
+  const { references, next } = referenceChain(nodes, linkNode(nodes[current]!.inputs.conditioning))
+  if (next === undefined || nodes[next]!.class_type !== 'CLIPTextEncode') return 'the conditioning chain does not start at a CLIPTextEncode'
+  if (references.length === 0) return 'no ReferenceLatent between the CLIPTextEncode and FluxGuidance'
+  const chainProblem = referenceLoads(nodes, references, 'FluxKontextImageScale')
+  if (chainProblem !== undefined) return chainProblem
   const latentFrom = linkNode(sampler.inputs.latent_image)
   if (latentFrom === undefined) return 'KSampler.latent_image is not linked'
   return { latentFrom }
+}
+
+/** What the FLUX.2 template's SamplerCustomAdvanced reads each input from (templates/image_flux2.json). */
+const FLUX2_SAMPLER_INPUTS: Readonly<Record<string, string>> = {
+  noise: 'RandomNoise',
+  guider: 'BasicGuider',
+  sampler: 'KSamplerSelect',
+  sigmas: 'Flux2Scheduler',
+  latent_image: 'EmptyFlux2LatentImage'
+}
+
+/**
+ * The FLUX.2 [dev] edit of Comfy-Org's template (templates/image_flux2.json, "Image Edit (Flux.2
+ * Dev)"): SamplerCustomAdvanced over RandomNoise, BasicGuider, KSamplerSelect, Flux2Scheduler and
+ * EmptyFlux2LatentImage; the guider's conditioning is a chain of ReferenceLatent nodes over
+ * FluxGuidance over a CLIPTextEncode; each ReferenceLatent's latent is a VAEEncode of an
+ * [ImageScaleToTotalPixels of a] LoadImage; every LoadImage is in such a chain; the scheduler is
+ * sized as the latent (the template feeds both from one GetImageSize).
+ */
+function checkFlux2(nodes: Record<string, FakeNode>, samplerId: string): { latentFrom: string } | string {
+  if (!Object.values(nodes).some((node) => node.class_type === 'UNETLoader')) return 'no UNETLoader'
+  const sampler = nodes[samplerId]!
+  for (const [input, type] of Object.entries(FLUX2_SAMPLER_INPUTS))
+    if (linkedClass(nodes, sampler.inputs[input]) !== type) return `SamplerCustomAdvanced.${input} does not come from ${type}`
+  const guider = nodes[linkNode(sampler.inputs.guider)!]!
+  const { references, next } = referenceChain(nodes, linkNode(guider.inputs.conditioning))
+  if (references.length === 0) return 'BasicGuider.conditioning does not come from a ReferenceLatent'
+  if (next === undefined || nodes[next]!.class_type !== 'FluxGuidance') return 'the ReferenceLatent chain does not start at a FluxGuidance'
+  if (linkedClass(nodes, nodes[next]!.inputs.conditioning) !== 'CLIPTextEncode') return 'FluxGuidance does not read a CLIPTextEncode'
+  const chainProblem = referenceLoads(nodes, references, 'ImageScaleToTotalPixels')
+  if (chainProblem !== undefined) return chainProblem
+  const latentFrom = linkNode(sampler.inputs.latent_image)!
+  const latent = nodes[latentFrom]!.inputs
+  const scheduler = nodes[linkNode(sampler.inputs.sigmas)!]!.inputs
+  if (scheduler.width !== latent.width || scheduler.height !== latent.height)
+    return `Flux2Scheduler is sized ${String(scheduler.width)}x${String(scheduler.height)} but the latent ${String(latent.width)}x${String(latent.height)}`
+  return { latentFrom }
+}
+
+/** One edit the fake runs, known by its sampler's class. */
+interface EditShape {
+  /** The 400's error type when the graph around the sampler is not this edit. */
+  refusal: string
+  /** The node the sampler's latent comes from, or what is wrong with the graph. */
+  check(nodes: Record<string, FakeNode>, sampler: string): { latentFrom: string } | string
+  /** The sampler's steps and seed as the run uses them. */
+  steps(nodes: Record<string, FakeNode>, sampler: string): number
+  seed(nodes: Record<string, FakeNode>, sampler: string): number
+}
+
+/** KSampler holds its steps and seed; SamplerCustomAdvanced reads them from its scheduler and noise (nodes_custom_sampler.py). */
+const EDIT_SHAPES: Readonly<Record<string, EditShape>> = {
+  KSampler: {
+    refusal: 'fake_not_kontext',
+    check: checkKontext,
+    steps: (nodes, sampler) => Number(nodes[sampler]!.inputs.steps),
+    seed: (nodes, sampler) => Number(nodes[sampler]!.inputs.seed)
+  },
+  SamplerCustomAdvanced: {
+    refusal: 'fake_not_flux2',
+    check: checkFlux2,
+    steps: (nodes, sampler) => Number(nodes[linkNode(nodes[sampler]!.inputs.sigmas)!]!.inputs.steps),
+    seed: (nodes, sampler) => Number(nodes[linkNode(nodes[sampler]!.inputs.noise)!]!.inputs.noise_seed)
+  }
+}
+
+function samplersOf(nodes: Record<string, FakeNode>): string[] {
+  return Object.keys(nodes).filter((id) => EDIT_SHAPES[nodes[id]!.class_type] !== undefined)
 }
 
 /** The nodes the outputs need, each after its inputs (execution.py's order for a graph without branches). */

@@ -342,7 +342,8 @@ describe('parseEditFormAsync: one buffer for a declared length', () => {
 })
 
 describe('parseEditFormAsync: what is wrong with the request', () => {
-  const models = 'Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev.'
+  const models =
+    'Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev, flux2-klein-4b, flux2-klein-9b.'
   it.each([
     ['{"prompt":"ok ok","colour":1}', 'Unknown field: colour.'],
     ['{"prompt":"ok ok","a":1,"b":2}', 'Unknown fields: a, b.'],

@@ -318,6 +318,24 @@ describe('BFL through the relay: FLUX.2', () => {
     expect(references.map((_, index) => body[index === 0 ? 'input_image' : `input_image_${index + 1}`])).toEqual(references.map(b64))
     expect(body).not.toHaveProperty('input_image_9')
   })
+
+  it.each([
+    ['flux2-klein-4b', 'flux-2-klein-4b', { first: 1.4, perMp: 0.1 }],
+    ['flux2-klein-9b', 'flux-2-klein-9b', { first: 1.5, perMp: 0.2 }]
+  ] as const)('edits with FLUX.2 %s: Flux2Inputs with four references, billed at its own few cents', async (model, path, price) => {
+    const setup = await setupAsync()
+    const references = Array.from({ length: 4 }, (_, index) => makePng(640, 400, index))
+    const job = await setup.editAsync({ prompt: 'Put the four logos in a row', model }, references)
+
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded')
+    const [submit] = submitsTo(setup.fake)
+    expect(submit!.path).toBe(`/v1/${path}`)
+    const body = submit!.body as Record<string, unknown>
+    expect(body).toMatchObject({ width: 640, height: 400, safety_tolerance: 2 })
+    expect(body).not.toHaveProperty('steps')
+    expect(body).not.toHaveProperty('prompt_upsampling')
+    expect(job.cost).toBeCloseTo(flux2Usd(price, { width: 640, height: 400 }, 4 * 640 * 400), 6)
+  })
 })
 
 describe('BFL through the relay: host refusals', () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { imageSize } from 'image-size'
 import { afterAll, describe, expect, it, type TestContext } from 'vitest'
+import flux2WorkflowFile from '../../relay/providers/comfyui/flux2-dev-workflow.json'
 import defaultWorkflowFile from '../../relay/providers/comfyui/kontext-dev-workflow.json'
 import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
 import { nearestSize } from '../../shared/nearest-size'
@@ -67,6 +68,25 @@ async function setupAsync(context: TestContext, fakeOptions: FakeComfyuiOptions 
     getAsync: (id) => contract.jobAsync(id),
     calls: (path, method) => fake.requests.filter((request) => request.path === path && (method === undefined || request.method === method))
   }
+}
+
+/** A 1440×900 frame, as the plugin exports it for FLUX.2 [dev] (the catalogue's referencePixels is about 1 MP). */
+const FRAME = makePng(1440, 900, 11)
+/** The frame's shape at ≤ 1,048,576 px on the 16-px grid: 1440·900 is over the budget, 1280×800 is 1.6 again. */
+const FLUX2_OUTPUT = { width: 1280, height: 800 }
+const flux2Edit = (request: Partial<EditRequestInput> = {}): EditRequestInput => edit({ model: 'flux2-dev', ...request })
+
+/** The shipped FLUX.2 [dev] workflow with the values the relay writes (steps and guidance: the offer's defaults). */
+function expectedFlux2Graph(values: { name: string; seed: number; steps?: number; guidance?: number }): Record<string, FakeNode> {
+  const graph = structuredClone(flux2WorkflowFile.workflow) as unknown as Record<string, FakeNode>
+  graph['6']!.inputs.text = PROMPT
+  graph['46']!.inputs.image = values.name
+  graph['25']!.inputs.noise_seed = values.seed
+  graph['48']!.inputs.steps = values.steps ?? 20
+  graph['26']!.inputs.guidance = values.guidance ?? 4
+  Object.assign(graph['47']!.inputs, FLUX2_OUTPUT)
+  Object.assign(graph['48']!.inputs, FLUX2_OUTPUT)
+  return graph
 }
 
 /** The shipped workflow with the values the relay writes. */
@@ -608,6 +628,97 @@ describe.concurrent('ComfyUI through the relay', () => {
     })
   })
 
+  describe('FLUX.2 [dev]', () => {
+    it('edits a 1440×900 frame with the shipped FLUX.2 workflow, at the frame’s shape within a megapixel on the 16-px grid', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const job = await setup.editAsync(flux2Edit({ seed: 7 }), [FRAME])
+
+      expect(job.error).toBeUndefined()
+      expect(job).toMatchObject({ status: 'succeeded', provider: 'comfyui', model: 'flux2-dev' })
+      const [image] = job.images
+      expect(image).toEqual(expect.objectContaining({ ...FLUX2_OUTPUT, seed: 7, contentType: 'image/png' }))
+      const { width, height } = image!
+      expect(width * height).toBeLessThanOrEqual(1_048_576)
+      expect([width % 16, height % 16]).toEqual([0, 0])
+      // The frame's 1.6, within one grid step of either side.
+      expect(Math.abs(width - height * 1.6)).toBeLessThanOrEqual(16)
+      expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ type: 'png', ...FLUX2_OUTPUT })
+
+      // The template's graph, patched: the prompt, the upload, the seed in RandomNoise, the offer's
+      // default steps (Flux2Scheduler) and guidance (FluxGuidance) sent explicitly, and the planned
+      // size in both EmptyFlux2LatentImage and Flux2Scheduler.
+      const name = uploadName(FRAME, 'png')
+      const posts = setup.calls('/prompt', 'POST')
+      expect(posts).toHaveLength(1)
+      const body = posts[0]!.json as { prompt: Record<string, FakeNode>; client_id: string; prompt_id: string }
+      expect(Object.keys(body).sort()).toEqual(['client_id', 'prompt', 'prompt_id'])
+      expect(body.prompt).toEqual(expectedFlux2Graph({ name, seed: 7 }))
+      expect(Object.values(body.prompt).some((node) => node.class_type === 'KSampler')).toBe(false)
+      expect(setup.calls('/view', 'GET')[0]!.query.filename).toMatch(/^kontext-edit-flux2_\d{5}_\.png$/)
+      expect(setup.events('provider.ready')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ model: 'flux2-dev', workflow: 'built-in flux2-dev-workflow.json', referenceSlots: 1 }),
+          expect.objectContaining({ model: 'kontext-dev', workflow: 'built-in kontext-dev-workflow.json', referenceSlots: 1 })
+        ])
+      )
+      expect(setup.fake.accepted).toHaveLength(1)
+      expect(setup.fake.duplicatePromptIds).toBe(0)
+    })
+
+    it('writes the request’s steps into Flux2Scheduler and its guidance into FluxGuidance, for every variant', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const job = await setup.editAsync(flux2Edit({ seed: 3, steps: 12, guidance: 6.5, numImages: 2 }), [FRAME])
+
+      expect(job.status).toBe('succeeded')
+      const graphs = [...setup.fake.accepted]
+        .map((prompt) => prompt.graph)
+        .sort((a, b) => (a['25']!.inputs.noise_seed as number) - (b['25']!.inputs.noise_seed as number))
+      const name = uploadName(FRAME, 'png')
+      expect(graphs).toEqual([
+        expectedFlux2Graph({ name, seed: 3, steps: 12, guidance: 6.5 }),
+        expectedFlux2Graph({ name, seed: 4, steps: 12, guidance: 6.5 })
+      ])
+    })
+
+    it('chains a second LoadImage → ImageScaleToTotalPixels → VAEEncode → ReferenceLatent before the BasicGuider for two references', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const job = await setup.editAsync(flux2Edit({ seed: 5 }), [FRAME, REF_2])
+
+      expect(job.status).toBe('succeeded')
+      expect(job.images[0]).toMatchObject(FLUX2_OUTPUT)
+      const graph = setup.fake.accepted[0]!.graph
+      const byClass = (type: string): string[] => Object.keys(graph).filter((id) => graph[id]!.class_type === type)
+      for (const type of ['LoadImage', 'ImageScaleToTotalPixels', 'VAEEncode', 'ReferenceLatent'])
+        expect(byClass(type), type).toHaveLength(2)
+      expect(graph['46']!.inputs.image).toBe(uploadName(FRAME, 'png'))
+      const second = byClass('ReferenceLatent').find((id) => id !== '43')!
+      // FluxGuidance → ReferenceLatent 43 → the new one → BasicGuider, as ReferenceLatent chains.
+      expect(graph['43']!.inputs.conditioning).toEqual(['26', 0])
+      expect(graph[second]!.inputs.conditioning).toEqual(['43', 0])
+      expect(graph['22']!.inputs.conditioning).toEqual([second, 0])
+      const encode = (graph[second]!.inputs.latent as [string, number])[0]
+      const scale = (graph[encode]!.inputs.pixels as [string, number])[0]
+      const load = (graph[scale]!.inputs.image as [string, number])[0]
+      expect(graph[load]!.inputs.image).toBe(uploadName(REF_2, 'jpg'))
+      expect(graph[scale]!.inputs).toEqual({ image: [load, 0], upscale_method: 'lanczos', megapixels: 1, resolution_steps: 1 })
+      expect(graph[encode]!.inputs.vae).toEqual(['10', 0])
+    })
+
+    it('keeps Kontext [dev] on its own workflow beside it', async (context) => {
+      const { expect } = context
+      const setup = await setupAsync(context)
+      const flux2 = await setup.editAsync(flux2Edit({ seed: 1 }), [FRAME])
+      const kontext = await setup.editAsync(edit({ seed: 2 }))
+
+      expect([flux2.status, kontext.status]).toEqual(['succeeded', 'succeeded'])
+      expect(kontext.images[0]).toMatchObject({ width: OUTPUT.width, height: OUTPUT.height })
+      expect(setup.fake.accepted[1]!.graph).toEqual(expectedGraph({ name: uploadName(REF, 'png'), seed: 2 }))
+    })
+  })
+
   describe('cancel while the submit is on the wire', () => {
     it('looks again a moment later and stops a prompt queued after the first cancel call', async (context) => {
       const { expect } = context
@@ -695,6 +806,94 @@ describe.concurrent('ComfyUI through the relay', () => {
       expect(double!['9']!.inputs.conditioning).toEqual(['17', 0])
       expect(setup.logText()).toContain(file)
     })
+
+    /**
+     * The shipped FLUX.2 graph with the ids ComfyUI's API export gives the template's subgraph nodes
+     * ("68:48"), the mapping in its object forms, and the team's own output folder.
+     */
+    function subgraphFlux2Workflow(): unknown {
+      const outer = new Set(['46', '45', '9'])
+      const rename = (id: string): string => (outer.has(id) ? id : `68:${id}`)
+      const graph: Record<string, FakeNode> = {}
+      for (const [id, node] of Object.entries(structuredClone(flux2WorkflowFile.workflow) as unknown as Record<string, FakeNode>)) {
+        for (const [input, value] of Object.entries(node.inputs))
+          if (Array.isArray(value)) node.inputs[input] = [rename(value[0] as string), value[1]]
+        graph[rename(id)] = node
+      }
+      graph['9']!.inputs.filename_prefix = 'team/flux2'
+      return {
+        description: 'The team’s FLUX.2 [dev] edit',
+        workflow: graph,
+        nodes: {
+          prompt: { node: '68:6', input: 'text' },
+          images: ['46'],
+          seed: { node: '68:25', input: 'noise_seed' },
+          steps: '68:48',
+          guidance: '68:26',
+          size: [{ node: '68:47' }, { node: '68:48', width: 'width', height: 'height' }],
+          save: '9'
+        }
+      }
+    }
+
+    it('runs FLUX.2 [dev] with the operator’s COMFYUI_FLUX2_WORKFLOW_FILE, and Kontext [dev] with its own shipped one', async (context) => {
+      const { expect } = context
+      const file = write('flux2-subgraph.json', subgraphFlux2Workflow())
+      const setup = await setupAsync(context, {}, { COMFYUI_FLUX2_WORKFLOW_FILE: file })
+      const flux2 = await setup.editAsync(flux2Edit({ seed: 9, steps: 28 }), [FRAME, REF_2])
+      const kontext = await setup.editAsync(edit({ seed: 9 }))
+
+      expect([flux2.status, kontext.status]).toEqual(['succeeded', 'succeeded'])
+      expect(flux2.images[0]).toMatchObject(FLUX2_OUTPUT)
+      const [graph, kontextGraph] = setup.fake.accepted.map((prompt) => prompt.graph)
+      expect(graph!['68:6']!.inputs.text).toBe(PROMPT)
+      expect(graph!['46']!.inputs.image).toBe(uploadName(FRAME, 'png'))
+      expect(graph!['68:25']!.inputs.noise_seed).toBe(9)
+      expect(graph!['68:48']!.inputs).toEqual({ steps: 28, ...FLUX2_OUTPUT })
+      expect(graph!['68:47']!.inputs).toEqual({ ...FLUX2_OUTPUT, batch_size: 1 })
+      expect(graph!['68:26']!.inputs.guidance).toBe(4)
+      expect(Object.values(graph!).filter((node) => node.class_type === 'LoadImage')).toHaveLength(2)
+      expect(setup.calls('/view', 'GET')[0]!.query).toMatchObject({ subfolder: 'team', type: 'output' })
+      expect(kontextGraph).toEqual(expectedGraph({ name: uploadName(REF, 'png'), seed: 9 }))
+      expect(setup.events('provider.ready')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ model: 'flux2-dev', workflow: file }),
+          expect.objectContaining({ model: 'kontext-dev', workflow: 'built-in kontext-dev-workflow.json' })
+        ])
+      )
+    })
+
+    it.for([
+      ['a missing file', () => join(dir, 'nope-flux2.json'), /cannot read .*nope-flux2\.json \(ENOENT\)/],
+      [
+        'one slot that cannot take the 4 references FLUX.2 [dev] allows',
+        () => {
+          const graph = structuredClone(flux2WorkflowFile.workflow) as unknown as Record<string, FakeNode>
+          graph['43']!.inputs = { conditioning: ['26', 0] }
+          return write('flux2-no-chain.json', { ...flux2WorkflowFile, workflow: graph })
+        },
+        /takes up to 4 references but the workflow has 1 LoadImage slot/
+      ],
+      [
+        'a size target that is not in the workflow',
+        () => write('flux2-size.json', { ...flux2WorkflowFile, nodes: { ...flux2WorkflowFile.nodes, size: ['47', '999'] } }),
+        /nodes\.size\[1\]: node 999 is not in the workflow/
+      ]
+    ] as const)(
+      'refuses to start with a FLUX.2 [dev] file with %s, naming COMFYUI_FLUX2_WORKFLOW_FILE',
+      async ([, makeFile, message], context) => {
+        const file = makeFile()
+        const fake = await startFakeComfyuiAsync()
+        context.onTestFinished(() => fake.close())
+        const error = await startRelayAsync({ COMFYUI_URL: fake.url, COMFYUI_FLUX2_WORKFLOW_FILE: file }).then(
+          () => new Error('the relay started'),
+          (caught: unknown) => caught
+        )
+        context.expect(error).toBeInstanceOf(Error)
+        context.expect((error as Error).message).toMatch(/^COMFYUI_FLUX2_WORKFLOW_FILE: /)
+        context.expect((error as Error).message).toMatch(message)
+      }
+    )
 
     it.for([
       ['a missing file', () => join(dir, 'nope.json'), /cannot read .*nope\.json \(ENOENT\)/],

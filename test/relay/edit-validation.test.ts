@@ -62,7 +62,7 @@ describe('the request part', () => {
       editForm({ prompt: 'Make it blue', model: 'kontext-ultra' }),
       400,
       'invalid_request',
-      /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev/
+      /^Unknown model "kontext-ultra"\. Models: kontext-max, kontext-pro, kontext-dev, flux2-flex, flux2-pro, flux2-max, flux2-dev, flux2-klein-4b, flux2-klein-9b/
     )
   })
 

@@ -41,7 +41,9 @@ describe('GET /v1/health', () => {
       'flux2-flex',
       'flux2-pro',
       'flux2-max',
-      'flux2-dev'
+      'flux2-dev',
+      'flux2-klein-4b',
+      'flux2-klein-9b'
     ])
     expect(relay.fake!.requests, 'health does not call the host').toHaveLength(0)
   })

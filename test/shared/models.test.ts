@@ -9,7 +9,15 @@ describe('looking up the catalogue', () => {
   })
 
   it('lists a host’s models in the catalogue’s order', () => {
-    expect(modelsOf('bfl')).toEqual(['kontext-max', 'kontext-pro', 'flux2-flex', 'flux2-pro', 'flux2-max'])
+    expect(modelsOf('bfl')).toEqual([
+      'kontext-max',
+      'kontext-pro',
+      'flux2-flex',
+      'flux2-pro',
+      'flux2-max',
+      'flux2-klein-4b',
+      'flux2-klein-9b'
+    ])
     expect(modelsOf('runware')).toEqual(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max'])
     expect(modelsOf('comfyui')).toEqual(['kontext-dev', 'flux2-dev'])
   })

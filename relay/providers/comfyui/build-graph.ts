@@ -19,9 +19,12 @@ export function buildGraph(template: WorkflowTemplate, values: GraphValues): Api
   set(template.seed, values.seed)
   if (values.steps !== undefined) set(template.steps, values.steps)
   if (values.guidance !== undefined) set(template.guidance, values.guidance)
-  if (values.size !== undefined && template.size !== undefined) {
-    graph[template.size.node]!.inputs[template.size.width] = values.size.width
-    graph[template.size.node]!.inputs[template.size.height] = values.size.height
+  const { size } = values
+  if (size !== undefined) {
+    for (const target of template.size) {
+      graph[target.node]!.inputs[target.width] = size.width
+      graph[target.node]!.inputs[target.height] = size.height
+    }
   }
   return graph
 }

@@ -8,10 +8,15 @@ export const comfyuiHost = defineHost({
   id: 'comfyui',
   env: z.object({
     COMFYUI_URL: OptionalHttpUrl,
-    COMFYUI_WORKFLOW_FILE: Optional
+    // Each model's workflow file (workflow-files.ts): FLUX.1 Kontext [dev]'s, FLUX.2 [dev]'s.
+    COMFYUI_WORKFLOW_FILE: Optional,
+    COMFYUI_FLUX2_WORKFLOW_FILE: Optional
   }),
   config: (env) => ({
-    ...keyedHostConfig(undefined, env.COMFYUI_URL ?? 'http://127.0.0.1:8188', { COMFYUI_WORKFLOW_FILE: env.COMFYUI_WORKFLOW_FILE }),
+    ...keyedHostConfig(undefined, env.COMFYUI_URL ?? 'http://127.0.0.1:8188', {
+      COMFYUI_WORKFLOW_FILE: env.COMFYUI_WORKFLOW_FILE,
+      COMFYUI_FLUX2_WORKFLOW_FILE: env.COMFYUI_FLUX2_WORKFLOW_FILE
+    }),
     enabled: env.COMFYUI_URL !== undefined
   }),
   createProvider: createComfyuiProvider

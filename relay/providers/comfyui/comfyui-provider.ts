@@ -1,18 +1,24 @@
+import { AppError } from '../../../shared/errors'
 import type { HostConfig } from '../../config'
 import type { Provider, ProviderDeps, ProviderEditInput, ProviderFactory, ProviderResult } from '../provider'
 import { runVariantsAsync } from '../shared/run-variants-async'
 import { cancelAtHost } from './cancel-at-host'
 import { createComfyuiClient } from './comfyui-client'
 import { EditPrompts } from './edit-prompts'
-import { loadWorkflow } from './load-workflow'
+import { loadWorkflow, type LoadedWorkflow } from './load-workflow'
 import { createProgressSocket, websocketUrl } from './progress-socket'
 import { runComfyuiCallAsync } from './run-comfyui-call-async'
 import { uploadReferenceAsync } from './upload-reference-async'
+import { WORKFLOW_FILES, type ComfyuiModel } from './workflow-files'
 
 /**
- * A self-hosted ComfyUI running FLUX.1 Kontext [dev] (docs/hosts.md, "ComfyUI"; the operator's
- * guide is docs/comfyui.md). No auth: ComfyUI is bound to localhost or a private network and the
- * relay sits in front of it.
+ * A self-hosted ComfyUI running FLUX.1 Kontext [dev] and FLUX.2 [dev] (docs/hosts.md, "ComfyUI";
+ * the operator's guide is docs/comfyui.md). No auth: ComfyUI is bound to localhost or a private
+ * network and the relay sits in front of it.
+ *
+ * Each model has its own workflow (workflow-files.ts: the shipped one or the operator's), loaded
+ * and checked at startup; an edit runs its model's. The wire is the same for both: the workflow
+ * carries the difference.
  *
  * Flow per edit: `POST /upload/image` for each reference (named by a hash of its bytes, so a frame
  * edited again is not stored twice, and always referenced by the name ComfyUI returns); then the
@@ -35,7 +41,9 @@ const PROVIDER = 'comfyui'
 const SOCKET_READY_MS = 2000
 
 export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: ProviderDeps): Provider => {
-  const { template, source } = loadWorkflow(host)
+  const workflows = new Map<string, LoadedWorkflow>(
+    (Object.keys(WORKFLOW_FILES) as ComfyuiModel[]).map((model) => [model, loadWorkflow(host, model)])
+  )
   const client = createComfyuiClient(host.url, deps.randomUUID(), deps)
   const progressSocket = createProgressSocket({
     url: websocketUrl(host.url, client.clientId),
@@ -43,10 +51,14 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
     log: deps.log,
     sleepAsync: deps.sleepAsync
   })
-  deps.log('provider.ready', { provider: PROVIDER, workflow: source, referenceSlots: template.images.length })
+  for (const [model, { template, source }] of workflows)
+    deps.log('provider.ready', { provider: PROVIDER, model, workflow: source, referenceSlots: template.images.length })
 
   async function editAsync(input: ProviderEditInput): Promise<ProviderResult> {
     const { signal } = input
+    const workflow = workflows.get(input.model)
+    // The relay sends only the models the catalogue offers here, and each has a workflow.
+    if (workflow === undefined) throw new AppError('internal', undefined, { detail: `comfyui has no workflow for ${input.model}` })
     const prompts = new EditPrompts()
     const stopListening = progressSocket.listen((event) => prompts.route(event))
     const onAbort = (): void => {
@@ -61,7 +73,7 @@ export const createComfyuiProvider: ProviderFactory = (host: HostConfig, deps: P
         progressSocket.readyAsync(SOCKET_READY_MS, signal)
       ])
       deps.log('provider.uploaded', { provider: PROVIDER, references: names.length })
-      const edit = { client, template, input, names, prompts }
+      const edit = { client, template: workflow.template, input, names, prompts }
       return await runVariantsAsync(input, deps, PROVIDER, (call) => runComfyuiCallAsync(edit, call))
     } catch (error) {
       if (signal.aborted) throw signal.reason

@@ -1,23 +1,33 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { PROVIDERS, type ModelId } from '../../../shared/models'
+import { PROVIDERS } from '../../../shared/models'
 import type { HostConfig } from '../../config'
 import { ConfigError } from '../../config-error'
-import defaultWorkflowFile from './kontext-dev-workflow.json'
 import { parseWorkflowTemplate } from './parse-workflow-template'
+import { WORKFLOW_FILES, type ComfyuiModel } from './workflow-files'
 import { WorkflowError, type WorkflowTemplate } from './workflow-template'
 
-function maxReferencesOf(host: HostConfig): number {
-  const offers = Object.entries(PROVIDERS.comfyui.offers) as Array<[ModelId, { maxReferences: number }]>
-  return Math.max(1, ...offers.map(([model, offer]) => host.offerOverrides[model]?.maxReferences ?? offer.maxReferences))
+export interface LoadedWorkflow {
+  template: WorkflowTemplate
+  /** The file it came from, for the log. */
+  source: string
 }
 
-/** The operator's workflow file, or the shipped one, loaded once at startup; a bad file stops the relay with the reason. */
-export function loadWorkflow(host: HostConfig): { template: WorkflowTemplate; source: string } {
-  const file = host.settings.COMFYUI_WORKFLOW_FILE
-  const maxReferences = maxReferencesOf(host)
-  if (file === undefined)
-    return { template: parseWorkflowTemplate(defaultWorkflowFile, maxReferences), source: 'built-in kontext-dev-workflow.json' }
+/** The references this relay lets an edit of `model` send (the catalogue's, or the operator's override). */
+function maxReferencesOf(host: HostConfig, model: ComfyuiModel): number {
+  return Math.max(1, host.offerOverrides[model]?.maxReferences ?? PROVIDERS.comfyui.offers[model].maxReferences)
+}
+
+/**
+ * One model's workflow: the operator's file where its variable is set, else the shipped one;
+ * loaded once at startup and checked against that model's reference limit. A bad file stops the
+ * relay with the reason, prefixed by the variable that names it.
+ */
+export function loadWorkflow(host: HostConfig, model: ComfyuiModel): LoadedWorkflow {
+  const { setting, shipped, shippedName } = WORKFLOW_FILES[model]
+  const file = host.settings[setting]
+  const maxReferences = maxReferencesOf(host, model)
+  if (file === undefined) return { template: parseWorkflowTemplate(shipped, maxReferences), source: `built-in ${shippedName}` }
   const path = resolve(file)
   let text: string
   try {
@@ -25,7 +35,7 @@ export function loadWorkflow(host: HostConfig): { template: WorkflowTemplate; so
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new ConfigError(
-      `COMFYUI_WORKFLOW_FILE: cannot read ${path}${code === undefined ? '' : ` (${code})`}. Point it at a workflow file as described in docs/comfyui.md.`,
+      `${setting}: cannot read ${path}${code === undefined ? '' : ` (${code})`}. Point it at a workflow file as described in docs/comfyui.md.`,
       { cause: error }
     )
   }
@@ -34,7 +44,7 @@ export function loadWorkflow(host: HostConfig): { template: WorkflowTemplate; so
     json = JSON.parse(text)
   } catch (error) {
     // The parser's words (where the file breaks) are what the operator needs, so they stay in the message too.
-    throw new ConfigError(`COMFYUI_WORKFLOW_FILE: ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`, {
+    throw new ConfigError(`${setting}: ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`, {
       cause: error
     })
   }
@@ -42,9 +52,8 @@ export function loadWorkflow(host: HostConfig): { template: WorkflowTemplate; so
     return { template: parseWorkflowTemplate(json, maxReferences), source: path }
   } catch (error) {
     if (!(error instanceof WorkflowError)) throw error
-    throw new ConfigError(
-      `COMFYUI_WORKFLOW_FILE: ${path} is not a usable workflow file: ${error.message}. See docs/comfyui.md for the format.`,
-      { cause: error }
-    )
+    throw new ConfigError(`${setting}: ${path} is not a usable workflow file: ${error.message}. See docs/comfyui.md for the format.`, {
+      cause: error
+    })
   }
 }

@@ -10,10 +10,12 @@ const target = (defaultInput: string) =>
     z.strictObject({ node: NodeId, input: z.string().min(1).default(defaultInput) })
   ])
 
-const Size = z.union([
+const SizeNode = z.union([
   NodeId.transform((node): SizeTarget => ({ node, width: 'width', height: 'height' })),
   z.strictObject({ node: NodeId, width: z.string().min(1).default('width'), height: z.string().min(1).default('height') })
 ])
+/** One node, or several that all take the output size (FLUX.2's latent and its scheduler). */
+const Size = z.union([SizeNode.transform((target) => [target]), z.array(SizeNode).min(1)])
 
 const Node = z.looseObject({ class_type: z.string().min(1), inputs: z.record(z.string(), z.unknown()) })
 
@@ -78,16 +80,18 @@ export function parseWorkflowTemplate(json: unknown, maxReferences: number): Wor
   literal('seed', nodes.seed, 'number')
   literal('steps', nodes.steps, 'number')
   literal('guidance', nodes.guidance, 'number')
-  if (nodes.size !== undefined) {
-    literal('size', { node: nodes.size.node, input: nodes.size.width }, 'number')
-    literal('size', { node: nodes.size.node, input: nodes.size.height }, 'number')
-  }
+  const sizes = nodes.size ?? []
+  sizes.forEach((target, index) => {
+    const what = sizes.length === 1 ? 'size' : `size[${index}]`
+    literal(what, { node: target.node, input: target.width }, 'number')
+    literal(what, { node: target.node, input: target.height }, 'number')
+  })
   if (graph[nodes.save] === undefined) problems.push(`nodes.save: node ${nodes.save} is not in the workflow`)
   if (new Set(nodes.images.map((ref) => ref.node)).size !== nodes.images.length) problems.push('nodes.images lists the same node twice')
   if (problems.length > 0) throw new WorkflowError(problems.join('; '))
 
   // Slots after the first are removed when an edit has fewer references; the last slot is copied
-  // when it has more. Both need the chain LoadImage → [FluxKontextImageScale] → VAEEncode → ReferenceLatent.
+  // when it has more. Both need the chain LoadImage → [a scale node] → VAEEncode → ReferenceLatent.
   nodes.images.forEach((ref, index) => {
     if (index === 0) return
     const chain = findChain(graph, ref.node)
@@ -115,7 +119,7 @@ export function parseWorkflowTemplate(json: unknown, maxReferences: number): Wor
     seed: nodes.seed,
     steps: nodes.steps,
     guidance: nodes.guidance,
-    size: nodes.size,
+    size: sizes,
     save: nodes.save
   }
 }

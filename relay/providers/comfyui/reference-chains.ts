@@ -1,6 +1,13 @@
 import { WorkflowError, type ApiGraph, type ApiNode } from './workflow-template'
 
-/** The LoadImage → [FluxKontextImageScale] → VAEEncode → ReferenceLatent chains of a workflow: found, removed, copied. */
+/** The LoadImage → [scale] → VAEEncode → ReferenceLatent chains of a workflow: found, removed, copied. */
+
+/**
+ * The nodes that may scale a reference on its way to VAEEncode, each reading it from `image`:
+ * Kontext's template scales to its preferred sizes (FluxKontextImageScale), FLUX.2's to 1 MP
+ * (ImageScaleToTotalPixels, Comfy-Org workflow_templates `templates/image_flux2.json`).
+ */
+const SCALE_NODES: ReadonlySet<string> = new Set(['FluxKontextImageScale', 'ImageScaleToTotalPixels'])
 
 export function isLink(value: unknown): value is unknown[] {
   return Array.isArray(value)
@@ -40,11 +47,11 @@ interface Chain {
   exclusive: boolean
 }
 
-/** LoadImage → [FluxKontextImageScale] → VAEEncode → ReferenceLatent, or why not. */
+/** LoadImage → [scale] → VAEEncode → ReferenceLatent, or why not. */
 export function findChain(graph: ApiGraph, load: string): Chain | string {
-  const describe = `LoadImage node ${load} is not followed by [FluxKontextImageScale →] VAEEncode → ReferenceLatent (latent)`
+  const describe = `LoadImage node ${load} is not followed by [${[...SCALE_NODES].join(' | ')} →] VAEEncode → ReferenceLatent (latent)`
   const fromLoad = consumersOf(graph, load)
-  const scaleUse = fromLoad.find((use) => graph[use.node]?.class_type === 'FluxKontextImageScale' && use.input === 'image')
+  const scaleUse = fromLoad.find((use) => SCALE_NODES.has(graph[use.node]?.class_type ?? '') && use.input === 'image')
   let scale: string | undefined
   let encodeUse: Consumer | undefined
   let exclusive = fromLoad.length === 1 && consumersOf(graph, load, 1).length === 0

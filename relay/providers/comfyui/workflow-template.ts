@@ -30,8 +30,11 @@ export interface WorkflowTemplate {
   seed: InputTarget
   steps: InputTarget
   guidance: InputTarget
-  /** Where the output width and height go; without it the workflow decides the size. */
-  size: SizeTarget | undefined
+  /**
+   * Where the output width and height go (FLUX.2's latent and its scheduler both take them); none:
+   * the workflow decides the size.
+   */
+  size: SizeTarget[]
   /** The node whose `outputs[...].images` hold the result (a SaveImage). */
   save: string
 }
