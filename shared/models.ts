@@ -78,9 +78,11 @@ export interface Price {
 
 /**
  * Which of the host's input schemas the model takes: Kontext's (a ratio, one image field or a
- * multi endpoint) or FLUX.2's edit schema (width and height, a list of references).
+ * multi endpoint), FLUX.2's edit schema (width and height, a list of references), or FLUX.2
+ * [klein]'s, which some hosts shape otherwise (its own count, steps or fields; on BFL it is
+ * FLUX.2's with four references). Each adapter says, in a table, how it builds each.
  */
-export type InputSchema = 'kontext' | 'flux2'
+export type InputSchema = 'kontext' | 'flux2' | 'flux2-klein'
 
 /** What one host offers of one model. */
 export interface ModelOffer {

@@ -49,6 +49,7 @@ export const BFL = {
     'flux2-klein-4b': {
       ...FLUX2_BASE,
       ...BFL_FLUX2,
+      schema: 'flux2-klein',
       hostModelId: 'flux-2-klein-4b',
       maxReferences: 4,
       promptUpsampling: false,
@@ -57,6 +58,7 @@ export const BFL = {
     'flux2-klein-9b': {
       ...FLUX2_BASE,
       ...BFL_FLUX2,
+      schema: 'flux2-klein',
       hostModelId: 'flux-2-klein-9b',
       maxReferences: 4,
       promptUpsampling: false,

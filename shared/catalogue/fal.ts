@@ -23,7 +23,7 @@ const FAL_FLUX2 = {
   output: { kind: 'free', step: 16, minSide: 256, maxSide: 2048, maxPixels: FLUX2_MAX_PIXELS }
 } as const
 
-/** Fal's offers: its ids, limits and prices for each model it serves. */
+/** fal's offers: its ids, limits and prices for each model it serves. */
 export const FAL = {
   name: 'fal',
   apiKeyVariable: 'FAL_KEY',

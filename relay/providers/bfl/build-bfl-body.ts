@@ -9,7 +9,9 @@ import type { ProviderEditInput } from '../provider'
  */
 const SIZE_FIELDS: Record<InputSchema, (input: ProviderEditInput) => Record<string, unknown>> = {
   kontext: (input) => ({ aspect_ratio: input.aspectRatio }),
-  flux2: (input) => ({ width: input.size.width, height: input.size.height })
+  flux2: (input) => ({ width: input.size.width, height: input.size.height }),
+  // `Flux2KleinInputs` is `Flux2Inputs` with four references: the same size fields.
+  'flux2-klein': (input) => ({ width: input.size.width, height: input.size.height })
 }
 
 /**

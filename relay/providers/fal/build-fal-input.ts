@@ -14,7 +14,8 @@ type FalInputBuilder = (
 /** The input schema the offer names (data, never the model id) picks the wire format. */
 const BUILDERS: Record<InputSchema, FalInputBuilder> = {
   kontext: buildFalKontextInput,
-  flux2: buildFalFlux2Input
+  flux2: buildFalFlux2Input,
+  'flux2-klein': buildFalFlux2Input
 }
 
 /**

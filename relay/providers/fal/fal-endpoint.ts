@@ -7,7 +7,7 @@ import type { ProviderEditInput } from '../provider'
  * always; Kontext's take one `image_url`, and several go to a `/multi` endpoint (fal-js
  * `types/endpoints.ts`).
  */
-const TAKES_EVERY_REFERENCE: Record<InputSchema, boolean> = { kontext: false, flux2: true }
+const TAKES_EVERY_REFERENCE: Record<InputSchema, boolean> = { kontext: false, flux2: true, 'flux2-klein': true }
 
 /** The endpoint id: the `/multi` one when a Kontext edit has several references (docs/hosts.md, "fal"). */
 export function falEndpoint(input: Pick<ProviderEditInput, 'references' | 'offer' | 'model'>): string {

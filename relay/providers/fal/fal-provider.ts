@@ -29,7 +29,8 @@ const DEFAULT_FAL_STORAGE_URL = 'https://rest.fal.ai'
  */
 const IMAGES_PER_REQUEST: Record<InputSchema, (offer: ModelOffer) => number> = {
   kontext: (offer) => offer.variantsPerCall,
-  flux2: () => 1
+  flux2: () => 1,
+  'flux2-klein': () => 1
 }
 
 export const createFalProvider: ProviderFactory = (host: HostConfig, deps: ProviderDeps) => {

@@ -42,4 +42,4 @@ const FLUX2: ReplicateInputSchema = {
   stepsField: 'steps'
 }
 
-export const REPLICATE_INPUT_SCHEMAS: Readonly<Record<InputSchema, ReplicateInputSchema>> = { kontext: KONTEXT, flux2: FLUX2 }
+export const REPLICATE_INPUT_SCHEMAS: Readonly<Record<InputSchema, ReplicateInputSchema>> = { kontext: KONTEXT, flux2: FLUX2, 'flux2-klein': FLUX2 }
