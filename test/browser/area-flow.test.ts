@@ -2,7 +2,7 @@ import { imageSize } from 'image-size'
 import type { Page } from 'playwright-core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { AreaProvenance } from '../../shared/area/area-geometry'
-import type { Settings } from '../../shared/settings'
+import { DEFAULT_OPTIONS, type Settings } from '../../shared/settings'
 import type { FakeFigma, FakeNodeSnapshot } from '../fakes/fake-figma'
 import type { FakeRunware, RunwareAnswerInput } from '../fakes/runware-server'
 import type { RunningRelay } from '../support/start-relay-async'
@@ -147,6 +147,31 @@ describe('region edits in the browser', () => {
       fake.select([fake.currentPage.findOne((node) => node.name === 'Headline')!])
     })
   }
+
+  it('with FLUX.2 [flex]: the crop keeps its own shape, the host is asked for it, and the blend holds', async () => {
+    const current = await open(HERO, { options: { ...DEFAULT_OPTIONS, model: 'flux2-flex' } })
+    const { panel } = current
+    await panel.locator('.area-choice', { hasText: 'Area: “Spring Sale” in “Hero”' }).waitFor()
+    await runAsync(current)
+    const task = runware.accepted[0]!.task as { model: string; width: number; height: number; steps: number; CFGScale: number }
+    const region = results((await current.snapshotAsync()).nodes).find((node) => areaOf(node) !== undefined)!
+    const { geometry, drift } = areaOf(region)!
+    // The crop is the headline and its context (660×300 design px), at about a megapixel: no ratio to grow it to.
+    expect([geometry.crop.width, geometry.crop.height]).toEqual([660, 300])
+    expect(task).toMatchObject({ model: 'bfl:6@1', steps: 50, CFGScale: 5 })
+    expect(Math.abs(task.width / task.height - 660 / 300)).toBeLessThan(0.05)
+    expect(task.width * task.height).toBeLessThanOrEqual(1_100_000)
+    const result = decodePng(await imageOfAsync(current, region))
+    const frame = decodePng(await frameExportAsync(current, 'Hero', 2))
+    const { area: areaPx, band } = areaInRender(geometry, result)
+    const unchanged = unchangedOutside(result, frame, band)
+    expect(unchanged.same).toBe(unchanged.total)
+    expect(borderStep(result, frame, areaPx, band).max).toBeLessThanOrEqual(2)
+    expect(drift!.large).toBe(false)
+    console.log(
+      `FLUX.2 [flex] region edit: crop ${geometry.crop.width}×${geometry.crop.height} at ${geometry.cropScale.toFixed(2)}×, host asked for ${task.width}×${task.height}; ${((100 * unchanged.same) / unchanged.total).toFixed(2)} % of the pixels outside area+feather the frame's own`
+    )
+  })
 
   it('edits only the headline’s area: the frame at 2×, every pixel outside the area its own, no seam', async () => {
     const current = await open(HERO)
