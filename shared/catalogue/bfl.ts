@@ -53,7 +53,7 @@ export const BFL = {
       hostModelId: 'flux-2-klein-4b',
       maxReferences: 4,
       promptUpsampling: false,
-      price: { firstMpUsd: 0.014, extraMpUsd: 0.001, inputMpUsd: 0.001 }
+      price: FLUX2_PRICES['flux2-klein-4b']
     },
     'flux2-klein-9b': {
       ...FLUX2_BASE,
@@ -62,7 +62,7 @@ export const BFL = {
       hostModelId: 'flux-2-klein-9b',
       maxReferences: 4,
       promptUpsampling: false,
-      price: { firstMpUsd: 0.015, extraMpUsd: 0.002, inputMpUsd: 0.002 }
+      price: FLUX2_PRICES['flux2-klein-9b']
     }
   }
 } as const satisfies ProviderSpec

@@ -23,6 +23,28 @@ const FAL_FLUX2 = {
   output: { kind: 'free', step: 16, minSide: 256, maxSide: 2048, maxPixels: FLUX2_MAX_PIXELS }
 } as const
 
+/**
+ * fal's [klein] edits (fal-js endpoints.ts `Flux2Klein4bEditInput`, which `Flux2Klein9bEditInput` is;
+ * docs/flux2.md, §3): fal runs the open weights itself, with its own schema. image_urls ("A maximum of
+ * 4 images"), image_size {width, height} or a preset (no "auto"), num_images, num_inference_steps
+ * (default 4), enable_safety_checker, output_format jpeg|png|webp (default png), seed, sync_mode.
+ * No safety_tolerance, guidance_scale or prompt expansion.
+ */
+const FAL_KLEIN = {
+  ...FLUX2_BASE,
+  schema: 'flux2-klein',
+  maxReferences: 4,
+  // num_images 1–4 (fal.ai/models/fal-ai/flux-2/klein/9b/llms.txt, the same family's page): one call makes every variant.
+  variantsPerCall: 4,
+  outputFormats: ['png', 'jpeg', 'webp'],
+  safetyTolerance: null,
+  promptUpsampling: false,
+  // Default 4 (fal-js); 4–8 on fal's klein page above, as distilled models take. Always sent.
+  steps: { min: 4, max: 8, default: 4 },
+  // fal documents no size limits for klein: held to fal's FLUX.2 box (×16, 2048 a side, 4 MP), the conservative reading.
+  output: FAL_FLUX2.output
+} as const
+
 /** fal's offers: its ids, limits and prices for each model it serves. */
 export const FAL = {
   name: 'fal',
@@ -86,6 +108,18 @@ export const FAL = {
       hostModelId: 'fal-ai/flux-2-max/edit',
       promptUpsampling: false,
       price: FLUX2_PRICES['flux2-max']
+    },
+    // $0.010 and $0.011 a megapixel of input and output (lumenfall.ai's fal listings; Runflow, which proxies
+    // fal, documents the 9B's $0.011 (input + output)); fal's own klein edit pages were not at hand.
+    'flux2-klein-4b': {
+      ...FAL_KLEIN,
+      hostModelId: 'fal-ai/flux-2/klein/4b/edit',
+      price: { firstMpUsd: 0.01, extraMpUsd: 0.01, inputMpUsd: 0.01 }
+    },
+    'flux2-klein-9b': {
+      ...FAL_KLEIN,
+      hostModelId: 'fal-ai/flux-2/klein/9b/edit',
+      price: { firstMpUsd: 0.011, extraMpUsd: 0.011, inputMpUsd: 0.011 }
     }
   }
 } as const satisfies ProviderSpec

@@ -28,7 +28,9 @@ export const FLUX2_MAX_PIXELS = 4_000_000
 export const FLUX2_PRICES = {
   'flux2-pro': { firstMpUsd: 0.03, extraMpUsd: 0.015, inputMpUsd: 0.015 },
   'flux2-flex': { firstMpUsd: 0.05, extraMpUsd: 0.05, inputMpUsd: 0.05 },
-  'flux2-max': { firstMpUsd: 0.07, extraMpUsd: 0.03, inputMpUsd: 0.03 }
+  'flux2-max': { firstMpUsd: 0.07, extraMpUsd: 0.03, inputMpUsd: 0.03 },
+  'flux2-klein-4b': { firstMpUsd: 0.014, extraMpUsd: 0.001, inputMpUsd: 0.001 },
+  'flux2-klein-9b': { firstMpUsd: 0.015, extraMpUsd: 0.002, inputMpUsd: 0.002 }
 } as const satisfies Record<string, Price>
 /** BFL's FLUX.2 safety_tolerance is 0–5 (OpenAPI `Flux2Inputs`); fal's and Replicate's are 1–5. */
 export const SAFETY_0_5: Range = { min: 0, max: 5, default: 2 }

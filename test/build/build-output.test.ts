@@ -30,15 +30,16 @@ describe('the built plugin', () => {
     expect(html).toContain('<style>')
   })
 
-  it('keeps the panel small: one file under its 175 kB budget', () => {
+  it('keeps the panel small: one file under its 185 kB budget', () => {
     // A size budget, not a timing: the panel's whole weight is parsed each time the plugin opens
-    // (167 kB: zod/mini 38 kB, pako's deflate 26 kB for region edits' banded PNGs; classic zod
-    // would add 55 kB, and the lint rule keeps it out).
-    expect(Buffer.byteLength(html)).toBeLessThan(175 * 1024)
+    // (179 kB: zod/mini 38 kB, pako's deflate 26 kB for region edits' banded PNGs, the catalogue
+    // of 9 models on 6 hosts 9 kB; classic zod would add 55 kB, and the lint rule keeps it out).
+    expect(Buffer.byteLength(html)).toBeLessThan(185 * 1024)
   })
 
   it('keeps the sandbox bundle small: under its 80 kB budget', () => {
-    // Figma parses it on every run of the plugin, quick actions included (69 kB with zod/mini).
+    // Figma parses it on every run of the plugin, quick actions included (68 kB with zod/mini; the
+    // catalogue stays out, as package.json's sideEffects lets esbuild drop what the sandbox never reads).
     expect(Buffer.byteLength(code)).toBeLessThan(80 * 1024)
   })
 

@@ -353,6 +353,131 @@ describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux
   })
 })
 
+describe('FLUX.2 [klein] edits (fal-js `Flux2Klein4bEditInput` = `Flux2Klein9bEditInput`)', () => {
+  const KLEIN_4B = 'fal-ai/flux-2/klein/4b/edit'
+  const KLEIN_9B = 'fal-ai/flux-2/klein/9b/edit'
+  const image_urls = [PNG_URI]
+
+  it.each([
+    // FLUX.2 [pro]'s (partner) fields: klein's own schema lacks them.
+    [
+      '[pro]’s safety_tolerance',
+      KLEIN_4B,
+      { prompt: 'x', image_urls, safety_tolerance: '2' },
+      ['body', 'safety_tolerance'],
+      'extra_forbidden'
+    ],
+    ['[flex]’s guidance_scale', KLEIN_9B, { prompt: 'x', image_urls, guidance_scale: 3.5 }, ['body', 'guidance_scale'], 'extra_forbidden'],
+    [
+      'Kontext’s enhance_prompt',
+      KLEIN_4B,
+      { prompt: 'x', image_urls, enhance_prompt: false },
+      ['body', 'enhance_prompt'],
+      'extra_forbidden'
+    ],
+    ['Kontext’s aspect_ratio', KLEIN_9B, { prompt: 'x', image_urls, aspect_ratio: '16:9' }, ['body', 'aspect_ratio'], 'extra_forbidden'],
+    ['image_url in place of image_urls', KLEIN_4B, { prompt: 'x', image_url: PNG_URI }, ['body', 'image_url'], 'extra_forbidden'],
+    ['no image_urls', KLEIN_4B, { prompt: 'x' }, ['body', 'image_urls'], 'missing'],
+    [
+      'five references',
+      KLEIN_9B,
+      { prompt: 'x', image_urls: Array.from({ length: 5 }, () => PNG_URI) },
+      ['body', 'image_urls'],
+      'too_long'
+    ],
+    [
+      'image_size "auto" (FLUX.2’s, not klein’s)',
+      KLEIN_4B,
+      { prompt: 'x', image_urls, image_size: 'auto' },
+      ['body', 'image_size'],
+      'value_error'
+    ],
+    [
+      'an image_size off the ×16 grid',
+      KLEIN_4B,
+      { prompt: 'x', image_urls, image_size: { width: 1000, height: 624 } },
+      ['body', 'image_size', 'width'],
+      'multiple_of'
+    ],
+    [
+      'an image_size over 4 MP',
+      KLEIN_9B,
+      { prompt: 'x', image_urls, image_size: { width: 2560, height: 1760 } },
+      ['body', 'image_size'],
+      'value_error'
+    ],
+    ['num_images 5', KLEIN_4B, { prompt: 'x', image_urls, num_images: 5 }, ['body', 'num_images'], 'less_than_equal'],
+    ['num_images 0', KLEIN_4B, { prompt: 'x', image_urls, num_images: 0 }, ['body', 'num_images'], 'greater_than_equal'],
+    ['9 steps', KLEIN_9B, { prompt: 'x', image_urls, num_inference_steps: 9 }, ['body', 'num_inference_steps'], 'less_than_equal'],
+    ['3 steps', KLEIN_4B, { prompt: 'x', image_urls, num_inference_steps: 3 }, ['body', 'num_inference_steps'], 'greater_than_equal'],
+    ['output_format gif', KLEIN_4B, { prompt: 'x', image_urls, output_format: 'gif' }, ['body', 'output_format'], 'literal_error'],
+    [
+      'a string enable_safety_checker',
+      KLEIN_9B,
+      { prompt: 'x', image_urls, enable_safety_checker: 'yes' },
+      ['body', 'enable_safety_checker'],
+      'bool_type'
+    ]
+  ])('rejects %s', async (_name, endpoint, body, loc, type) => {
+    const fake = await startAsync()
+    const queued = await queueAsync(fake, body, endpoint)
+    const result = await getAsync(queued.response_url)
+    expect(result.status).toBe(422)
+    expect(result.body.detail).toEqual(expect.arrayContaining([expect.objectContaining({ loc, type })]))
+  })
+
+  it('answers 4B with num_images images of exactly the image_size asked, in webp, as `v4Output`', async () => {
+    const fake = await startAsync()
+    const queued = await queueAsync(
+      fake,
+      {
+        prompt: 'x',
+        image_urls: [PNG_URI, PNG_URI],
+        image_size: { width: 1440, height: 896 },
+        num_images: 2,
+        num_inference_steps: 8,
+        enable_safety_checker: true,
+        output_format: 'webp',
+        seed: 9,
+        sync_mode: false
+      },
+      KLEIN_4B
+    )
+    // The queue URLs carry {owner}/{app} only: `fal-ai/flux-2`.
+    expect(queued.status_url).toBe(`${fake.url}/fal-ai/flux-2/requests/${queued.request_id}/status`)
+    const result = await getAsync(queued.response_url)
+    expect(result.status).toBe(200)
+    expect(Object.keys(result.body).sort()).toEqual(['has_nsfw_concepts', 'images', 'prompt', 'seed', 'timings'])
+    expect(result.body).toMatchObject({ seed: 9, prompt: 'x', has_nsfw_concepts: [false, false] })
+    expect(result.body.images).toHaveLength(2)
+    for (const image of result.body.images) {
+      expect(image).toMatchObject({ content_type: 'image/webp', width: 1440, height: 896 })
+      const bytes = new Uint8Array(await (await fetch(image.url)).arrayBuffer())
+      expect(imageSize(bytes)).toMatchObject({ type: 'webp', width: 1440, height: 896 })
+    }
+  })
+
+  it.each([
+    // "If not provided, uses the input image size": 200×120, on the ×16 grid.
+    ['no image_size: the input image’s own size', undefined, { width: 192, height: 112 }],
+    ['a preset', 'portrait_4_3', { width: 768, height: 1024 }]
+  ])('sizes 9B by %s, in png by default, one image by default', async (_name, imageSizeField, expected) => {
+    const fake = await startAsync()
+    const reference = `data:image/png;base64,${Buffer.from(makePng(200, 120)).toString('base64')}`
+    const body = { prompt: 'x', image_urls: [reference], ...(imageSizeField === undefined ? {} : { image_size: imageSizeField }) }
+    const result = await getAsync((await queueAsync(fake, body, KLEIN_9B)).response_url)
+    expect(result.body.images).toHaveLength(1)
+    expect(result.body.images[0]).toMatchObject({ content_type: 'image/png', ...expected })
+  })
+
+  it('flags klein images with the nsfw fault, as its `v4Output` carries has_nsfw_concepts', async () => {
+    const fake = await startAsync()
+    fake.failNext({ kind: 'nsfw', indexes: [1] })
+    const queued = await queueAsync(fake, { prompt: 'x', image_urls, num_images: 2 }, KLEIN_4B)
+    expect((await getAsync(queued.response_url)).body.has_nsfw_concepts).toEqual([false, true])
+  })
+})
+
 describe('storage (fal-js storage.ts)', () => {
   const PNG = makePng(64, 36, 5)
 

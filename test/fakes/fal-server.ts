@@ -1,5 +1,5 @@
 /**
- * A strict fake of fal.ai's queue and storage APIs for FLUX.1 Kontext and FLUX.2 edits, with a fake "CDN" on the
+ * A strict fake of fal.ai's queue and storage APIs for FLUX.1 Kontext, FLUX.2 and FLUX.2 [klein] edits, with a fake "CDN" on the
  * same origin for result images and uploaded files. Host notes: docs/hosts.md, "fal". Sources, per
  * behaviour ("fal-js" is fal-ai/fal-js, `libs/client/src/…`):
  *
@@ -27,6 +27,14 @@
  *   `image_url`, `aspect_ratio`, `num_images`, `enhance_prompt` or `guidance_scale` on [pro]/[max].
  *   The answer is fal-js `Emu35Output`: `{images: [{url, content_type, file_name, file_size, width,
  *   height}], seed}`, one image, without Kontext's `has_nsfw_concepts`, `prompt` and `timings`.
+ * - FLUX.2 [klein] edits (`fal-ai/flux-2/klein/{4b,9b}/edit`) follow fal-js `Flux2Klein4bEditInput`
+ *   (which `Flux2Klein9bEditInput` is): `image_urls` (required, "A maximum of 4 images"),
+ *   `image_size` (`{width, height}` or a preset, no "auto"; left out, "uses the input image size"),
+ *   `num_images`, `num_inference_steps`, `enable_safety_checker`, `output_format` jpeg|png|webp
+ *   (default png), `seed`, `sync_mode`. Nothing else: no `safety_tolerance`, `guidance_scale`,
+ *   `enhance_prompt`, `aspect_ratio` or `image_url`. The answer is fal-js `v4Output`
+ *   (`Flux2Klein4bEditOutput`): `{images, seed, has_nsfw_concepts, prompt, timings}`, `num_images`
+ *   images; the `nsfw` fault flags them as on Kontext.
  * - `PUT cancel_url` answers 202 `CANCELLATION_REQUESTED`, or 400 `ALREADY_COMPLETED` (fal docs
  *   "model-endpoints/queue").
  * - `GET {status_url}/stream` (fal-js `queue.ts` `streamStatus`: `…/requests/{id}/status/stream`,
@@ -67,6 +75,11 @@
  *   steps 1–50, guidance 1.5–10. A FLUX.2 result is an image of exactly the `image_size` asked;
  *   "auto" gives the first reference's size, scaled into 4 MP and floored to ×16 (BFL's edit
  *   default as Prodia documents it), and a preset its usual fal size.
+ * - [klein] limits fal-js leaves open: `num_images` 1–4 and `num_inference_steps` 4–8 (fal's klein
+ *   model page, fal.ai/models/fal-ai/flux-2/klein/9b/llms.txt); `image_size` as FLUX.2's (BFL's
+ *   `Flux2KleinInputs` is `Flux2Inputs`). Without `image_size` the result is the first reference's
+ *   size as "auto" gives it above (the input's size, on the model's ×16 grid, within 4 MP).
+ * - A webp result is real WebP bytes (test/fakes/make-image.ts `makeWebpAsync`).
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -93,7 +106,7 @@ import {
   type FakeReply,
   type ParsedJsonBody
 } from './fake-http'
-import { makeJpeg, makePng } from './make-image'
+import { makeJpeg, makePng, makeWebpAsync } from './make-image'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -298,14 +311,16 @@ const FLUX2_PRESETS: Record<string, KontextSizeSpec> = {
   landscape_16_9: { width: 1024, height: 576 }
 }
 const FLUX2_SIDE = z.int().min(64).multipleOf(16).optional()
-const Flux2ImageSize = z.union([
-  z
-    .strictObject({ width: FLUX2_SIDE, height: FLUX2_SIDE })
-    .refine((size) => (size.width ?? IMAGE_SIZE_DEFAULT) * (size.height ?? IMAGE_SIZE_DEFAULT) <= FLUX2_MAX_PIXELS, {
-      message: `width × height must be at most ${FLUX2_MAX_PIXELS} pixels`
-    }),
-  z.enum(['auto', ...Object.keys(FLUX2_PRESETS)])
-])
+/** fal's `ImageSize` `{width, height}`, held to FLUX.2's grid and budget. */
+const Flux2SizeObject = z
+  .strictObject({ width: FLUX2_SIDE, height: FLUX2_SIDE })
+  .refine((size) => (size.width ?? IMAGE_SIZE_DEFAULT) * (size.height ?? IMAGE_SIZE_DEFAULT) <= FLUX2_MAX_PIXELS, {
+    message: `width × height must be at most ${FLUX2_MAX_PIXELS} pixels`
+  })
+const PRESET_NAMES = Object.keys(FLUX2_PRESETS) as [string, ...string[]]
+const Flux2ImageSize = z.union([Flux2SizeObject, z.enum(['auto', ...PRESET_NAMES])])
+/** [klein]'s `image_size`: the same, without "auto" (fal-js `Flux2Klein4bEditInput`). */
+const KleinImageSize = z.union([Flux2SizeObject, z.enum(PRESET_NAMES)])
 
 /** `Flux2MaxEditInput`, which `Flux2ProEditInput` is: no steps, no guidance, no count. */
 const Flux2MaxEditInput = z.strictObject({
@@ -326,12 +341,40 @@ const Flux2FlexEditInput = z.strictObject({
   guidance_scale: z.number().min(1.5).max(10).optional()
 })
 
+/**
+ * `Flux2Klein4bEditInput` (= `Flux2Klein9bEditInput`): fal's own schema, with a count, steps and a
+ * checker, and neither safety_tolerance nor guidance (ranges: see "Choices" above).
+ */
+const Flux2KleinEditInput = z.strictObject({
+  prompt: z.string().min(1),
+  image_urls: z.array(z.string()).min(1).max(4),
+  image_size: KleinImageSize.optional(),
+  num_images: z.int().min(1).max(4).optional(),
+  num_inference_steps: z.int().min(4).max(8).optional(),
+  seed: z.int().min(0).optional(),
+  enable_safety_checker: z.boolean().optional(),
+  output_format: z.enum(['jpeg', 'png', 'webp']).optional(),
+  sync_mode: z.boolean().optional()
+})
+
 type KontextInput = z.infer<typeof FluxKontextInput> | z.infer<typeof FluxKontextMultiInput> | z.infer<typeof FluxKontextDevInput>
 type Flux2Input = z.infer<typeof Flux2FlexEditInput>
-type AnyInput = KontextInput | Flux2Input
+type KleinInput = z.infer<typeof Flux2KleinEditInput>
+type AnyInput = KontextInput | Flux2Input | KleinInput
 
-/** Which answer an endpoint gives: Kontext's `FluxKontextOutput` or FLUX.2's `Emu35Output`. */
-type Family = 'kontext' | 'flux2'
+/** Which answer an endpoint gives: Kontext's `FluxKontextOutput`, FLUX.2's `Emu35Output` or [klein]'s `v4Output`. */
+type Family = 'kontext' | 'flux2' | 'flux2-klein'
+
+/**
+ * Per family: the `output_format` when none is sent (fal-js: Kontext's and FLUX.2's partner edits
+ * jpeg, [klein] png) and whether the answer carries `has_nsfw_concepts`, `prompt` and `timings`
+ * (`FluxKontextOutput` and `v4Output` do, `Emu35Output` does not).
+ */
+const FAMILY_OUTPUT: Record<Family, { defaultFormat: ImageFormat; flags: boolean }> = {
+  kontext: { defaultFormat: 'jpeg', flags: true },
+  flux2: { defaultFormat: 'jpeg', flags: false },
+  'flux2-klein': { defaultFormat: 'png', flags: true }
+}
 
 /** The endpoint ids, the input schema of each and its family (fal-js `types/endpoints.ts`, `EndpointTypeMap`). */
 const ENDPOINTS: Record<string, { schema: z.ZodType<AnyInput>; family: Family }> = {
@@ -342,7 +385,9 @@ const ENDPOINTS: Record<string, { schema: z.ZodType<AnyInput>; family: Family }>
   'fal-ai/flux-kontext/dev': { schema: FluxKontextDevInput, family: 'kontext' },
   'fal-ai/flux-2-flex/edit': { schema: Flux2FlexEditInput, family: 'flux2' },
   'fal-ai/flux-2-pro/edit': { schema: Flux2MaxEditInput, family: 'flux2' },
-  'fal-ai/flux-2-max/edit': { schema: Flux2MaxEditInput, family: 'flux2' }
+  'fal-ai/flux-2-max/edit': { schema: Flux2MaxEditInput, family: 'flux2' },
+  'fal-ai/flux-2/klein/4b/edit': { schema: Flux2KleinEditInput, family: 'flux2-klein' },
+  'fal-ai/flux-2/klein/9b/edit': { schema: Flux2KleinEditInput, family: 'flux2-klein' }
 }
 
 /** `InitiateUploadData` (fal-js `storage.ts`). */
@@ -411,6 +456,7 @@ function detailFromIssues(issues: ReadonlyArray<z.core.$ZodIssue>): DetailItem[]
 }
 
 const MIMES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
+type ImageFormat = keyof typeof MIMES
 
 function sniff(bytes: Uint8Array): keyof typeof MIMES | null {
   const at = (signature: number[], offset = 0): boolean => signature.every((byte, i) => bytes[offset + i] === byte)
@@ -488,7 +534,8 @@ function validate(endpoint: string, raw: unknown, readUpload: ReadUpload): Valid
   }
   if (problems.length > 0) return problems
   const first = sizes[0]!
-  if (family === 'flux2') return { input, family, output: flux2Size((input as Flux2Input).image_size, first) }
+  // FLUX.2's and [klein]'s sizes: `image_size`, or the input's own ([klein] "uses the input image size"; FLUX.2's "auto").
+  if (family !== 'kontext') return { input, family, output: flux2Size((input as Flux2Input | KleinInput).image_size, first) }
   const ratio = 'aspect_ratio' in input ? input.aspect_ratio : 'resolution_mode' in input ? input.resolution_mode : undefined
   const named = KONTEXT_SIZES.find((size) => size.ratio === ratio)
   const extra = ratio === '4:5' ? { width: 4, height: 5 } : ratio === '5:4' ? { width: 5, height: 4 } : undefined
@@ -512,6 +559,7 @@ function flux2Size(asked: Flux2Input['image_size'], first: KontextSizeSpec): Kon
 
 interface StoredImage {
   bytes: Uint8Array
+  format: ImageFormat
   contentType: string
   width: number
   height: number
@@ -562,11 +610,18 @@ function statusFaultReply(fault: FalStatusFault): FakeReply {
 
 const renderCache = new Map<string, Uint8Array>()
 
-function render(format: 'png' | 'jpeg', size: KontextSizeSpec, seed: number): Uint8Array {
+/** Each format's encoder: real bytes of a decodable image. */
+const ENCODERS: Record<ImageFormat, (width: number, height: number, seed: number) => Uint8Array | Promise<Uint8Array>> = {
+  png: makePng,
+  jpeg: (width, height, seed) => makeJpeg(width, height, seed),
+  webp: makeWebpAsync
+}
+
+async function renderAsync(format: ImageFormat, size: KontextSizeSpec, seed: number): Promise<Uint8Array> {
   const key = `${format}:${size.width}x${size.height}:${seed}`
   let bytes = renderCache.get(key)
   if (bytes === undefined) {
-    bytes = format === 'png' ? makePng(size.width, size.height, seed) : makeJpeg(size.width, size.height, seed)
+    bytes = await ENCODERS[format](size.width, size.height, seed)
     if (renderCache.size > 32) renderCache.delete(renderCache.keys().next().value!)
     renderCache.set(key, bytes)
   }
@@ -653,14 +708,14 @@ class FakeFalServer implements FakeFal {
     const [path = '/', query = ''] = (request.url ?? '/').split('?', 2)
     const body = parseJsonBody(raw)
     this.recorded.push({ method: request.method ?? '', path, query, headers: copyHeaders(request), body: body.ok ? body.value : null })
-    const reply = this.route(request, path, query, body, raw)
+    const reply = await this.route(request, path, query, body, raw)
     if (this.closed !== undefined) return
     deliverReply(request, response, reply)
   }
 
-  private route(request: IncomingMessage, path: string, query: string, body: ParsedJsonBody, raw: Buffer): FakeReply {
+  private route(request: IncomingMessage, path: string, query: string, body: ParsedJsonBody, raw: Buffer): FakeReply | Promise<FakeReply> {
     const method = request.method ?? ''
-    const cdn = /^\/cdn\/files\/([0-9a-f-]{36})\/(\d+)\.(png|jpeg)$/.exec(path)
+    const cdn = /^\/cdn\/files\/([0-9a-f-]{36})\/(\d+)\.(png|jpeg|webp)$/.exec(path)
     if (cdn !== null) return method === 'GET' ? this.cdn(cdn[1]!, Number(cdn[2])) : jsonReply(405, { detail: 'Method Not Allowed' })
     const uploaded = /^\/cdn\/uploads\/([0-9a-f-]{36})\/[^/]+$/.exec(path)
     if (uploaded !== null) return method === 'GET' ? this.serveUpload(uploaded[1]!) : jsonReply(405, { detail: 'Method Not Allowed' })
@@ -684,7 +739,7 @@ class FakeFalServer implements FakeFal {
       if (queue[4] === '/status') return method === 'GET' ? this.status(job) : jsonReply(405, { detail: 'Method Not Allowed' })
       if (queue[4] === '/status/stream') return method === 'GET' ? this.statusStream(job) : jsonReply(405, { detail: 'Method Not Allowed' })
       if (queue[4] === '/cancel') return method === 'PUT' ? this.cancel(job) : jsonReply(405, { detail: 'Method Not Allowed' })
-      return method === 'GET' ? this.result(job) : jsonReply(405, { detail: 'Method Not Allowed' })
+      return method === 'GET' ? this.resultAsync(job) : jsonReply(405, { detail: 'Method Not Allowed' })
     }
 
     const endpoint = path.replace(/^\/+|\/+$/g, '')
@@ -823,7 +878,7 @@ class FakeFalServer implements FakeFal {
   }
 
   /** The output, or the request's own error: fal's only place for it (fal docs "errors"). */
-  private result(job: Job): FakeReply {
+  private async resultAsync(job: Job): Promise<FakeReply> {
     if (this.phase(job) !== 'COMPLETED') return jsonReply(400, { detail: 'Request is still in progress' })
     if (job.canceled) return jsonReply(400, { detail: 'Request was cancelled.' })
     if (Array.isArray(job.valid)) return jsonReply(422, { detail: job.valid })
@@ -856,17 +911,17 @@ class FakeFalServer implements FakeFal {
         break
     }
     const { input, family } = job.valid
-    // FLUX.2's output has no has_nsfw_concepts to flag images in: a test asking for it is wrong.
-    if (family === 'flux2' && job.fault?.kind === 'nsfw')
+    // FLUX.2's partner output has no has_nsfw_concepts to flag images in: a test asking for it is wrong.
+    if (!FAMILY_OUTPUT[family].flags && job.fault?.kind === 'nsfw')
       return jsonReply(500, { detail: 'fake: the nsfw fault needs has_nsfw_concepts, which FLUX.2 outputs lack' })
-    const images = this.imagesOf(job, job.valid)
+    const images = await this.imagesOfAsync(job, job.valid)
     const flagged = job.fault?.kind === 'nsfw' ? (job.fault.indexes ?? images.map((_, i) => i)) : []
     const output = {
       images: images.map((image, index) => ({
         url:
           input.sync_mode === true
             ? `data:${image.contentType};base64,${Buffer.from(image.bytes).toString('base64')}`
-            : `${this.url}/cdn/files/${job.requestId}/${index}.${image.contentType === 'image/png' ? 'png' : 'jpeg'}`,
+            : `${this.url}/cdn/files/${job.requestId}/${index}.${image.format}`,
         content_type: image.contentType,
         width: image.width,
         height: image.height,
@@ -875,32 +930,34 @@ class FakeFalServer implements FakeFal {
       })),
       seed: job.seed
     }
-    // `Emu35Output` is images and seed only; `FluxKontextOutput` adds the rest.
-    const body =
-      family === 'flux2'
-        ? output
-        : {
-            ...output,
-            has_nsfw_concepts: images.map((_, index) => flagged.includes(index)),
-            prompt: input.prompt,
-            timings: { inference: (job.runMs || 100) / 1000 }
-          }
+    // `Emu35Output` is images and seed only; `FluxKontextOutput` and `v4Output` add the rest.
+    const body = !FAMILY_OUTPUT[family].flags
+      ? output
+      : {
+          ...output,
+          has_nsfw_concepts: images.map((_, index) => flagged.includes(index)),
+          prompt: input.prompt,
+          timings: { inference: (job.runMs || 100) / 1000 }
+        }
     return jsonReply(200, body, { 'x-fal-request-id': job.requestId })
   }
 
-  private imagesOf(job: Job, valid: ValidInput): StoredImage[] {
+  private async imagesOfAsync(job: Job, valid: ValidInput): Promise<StoredImage[]> {
     if (job.images !== undefined) return job.images
-    // Every Kontext and FLUX.2 edit schema defaults to jpeg (fal-js `types/endpoints.ts`).
-    const format = valid.input.output_format ?? 'jpeg'
-    // FLUX.2's edits have no num_images: one image a request.
+    const format = valid.input.output_format ?? FAMILY_OUTPUT[valid.family].defaultFormat
+    // FLUX.2's partner edits have no num_images: one image a request.
     const count = 'num_images' in valid.input ? (valid.input.num_images ?? 1) : 1
-    job.images = Array.from({ length: count }, (_, index) => ({
-      bytes: render(format, valid.output, job.seed + index),
-      contentType: format === 'png' ? 'image/png' : 'image/jpeg',
-      width: valid.output.width,
-      height: valid.output.height,
-      fileName: `${job.requestId.slice(0, 8)}_${index}.${format}`
-    }))
+    const images = await Promise.all(
+      Array.from({ length: count }, async (_, index): Promise<StoredImage> => ({
+        bytes: await renderAsync(format, valid.output, job.seed + index),
+        format,
+        contentType: MIMES[format],
+        width: valid.output.width,
+        height: valid.output.height,
+        fileName: `${job.requestId.slice(0, 8)}_${index}.${format}`
+      }))
+    )
+    job.images ??= images
     return job.images
   }
 

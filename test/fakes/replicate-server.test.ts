@@ -236,6 +236,65 @@ describe('FLUX.2 [pro]/[max]/[flex] (their version API pages; docs/flux2.md §4)
   })
 })
 
+describe('FLUX.2 [klein] 4B (its version API page, 8e9c42d7; docs/flux2.md §4)', () => {
+  const KLEIN = 'black-forest-labs/flux-2-klein-4b'
+  const WIDE_URI = `data:image/png;base64,${Buffer.from(makePng(160, 100)).toString('base64')}`
+  const EDIT = { prompt: 'Make it blue', images: [WIDE_URI], aspect_ratio: 'match_input_image' }
+
+  async function outputSizeAsync(answer: Answer): Promise<{ width: number; height: number; type: string | null }> {
+    const [url] = answer.body.output as string[]
+    const file = await fetch(String(url))
+    return { ...imageSize(new Uint8Array(await file.arrayBuffer())), type: file.headers.get('content-type') }
+  }
+
+  it('answers a list of one URI, at the first image’s shape and the megapixels asked (the fake’s choice of sides)', async () => {
+    const fake = await startAsync(20)
+    const answer = await createAsync(fake, KLEIN, { ...EDIT, images: [WIDE_URI, JPEG_URI], output_megapixels: '2', seed: 3 })
+    expect(answer.status).toBe(201)
+    expect(answer.body).toMatchObject({ status: 'succeeded', model: KLEIN })
+    expect(answer.body.output).toEqual([expect.stringMatching(/\/output\.jpg$/)])
+    // 2 × 1024² at 16:10: 1831.8 × 1144.9, each side rounded to 16; jpg, the page's default.
+    expect(await outputSizeAsync(answer)).toEqual({ width: 1824, height: 1152, type: 'image/jpeg' })
+  })
+
+  it('follows a named ratio at 1 MP by default, and keeps the long side within 2048', async () => {
+    const fake = await startAsync(20)
+    const square = await createAsync(fake, KLEIN, { prompt: 'x', images: [WIDE_URI], aspect_ratio: '1:1', output_format: 'png' })
+    expect(await outputSizeAsync(square)).toEqual({ width: 1024, height: 1024, type: 'image/png' })
+    const tall = await createAsync(fake, KLEIN, { prompt: 'x', aspect_ratio: '9:16', output_megapixels: '4', output_format: 'webp' })
+    expect(await outputSizeAsync(tall)).toEqual({ width: 1152, height: 2048, type: 'image/webp' })
+  })
+
+  it.each([
+    ['FLUX.2 [pro]’s safety_tolerance', { safety_tolerance: 2 }, 'input', 'safety_tolerance'],
+    ['FLUX.2 [pro]’s input_images', { input_images: [PNG_URI] }, 'input', 'input_images'],
+    ['FLUX.2 [pro]’s resolution', { resolution: '2 MP' }, 'input', 'resolution'],
+    ['FLUX.2 [pro]’s width and height', { width: 1024, height: 640 }, 'input', 'width'],
+    ['FLUX.2’s aspect_ratio "custom"', { aspect_ratio: 'custom' }, 'input.aspect_ratio', 'one of the following'],
+    ['[flex]’s steps', { steps: 4 }, 'input', 'steps'],
+    ['[flex]’s guidance (9b-base has it, 4B does not)', { guidance: 4 }, 'input', 'guidance'],
+    ['prompt_upsampling', { prompt_upsampling: false }, 'input', 'prompt_upsampling'],
+    ['six images', { images: Array<string>(6).fill(PNG_URI) }, 'input.images', '5'],
+    ['an output_megapixels it lacks', { output_megapixels: '3' }, 'input.output_megapixels', 'one of the following'],
+    ['output_megapixels as a number', { output_megapixels: 2 }, 'input.output_megapixels', 'one of the following'],
+    ['output_quality 101', { output_quality: 101 }, 'input.output_quality', '100'],
+    ['match_input_image without an image', { images: [] }, 'input.aspect_ratio', 'input image']
+  ])('refuses %s', async (_name, patch, field, mention) => {
+    const fake = await startAsync()
+    const answer = await createAsync(fake, KLEIN, { ...EDIT, ...patch })
+    expect(answer.status).toBe(422)
+    const invalid = invalidFields(answer).filter((item) => item.field === field)
+    expect(invalid).not.toEqual([])
+    expect(JSON.stringify(invalid)).toContain(mention)
+    expect(fake.submissions()).toBe(0)
+  })
+
+  it('knows no [klein] 9B (its version page was not found)', async () => {
+    const fake = await startAsync()
+    expect((await createAsync(fake, 'black-forest-labs/flux-2-klein-9b', EDIT)).status).toBe(404)
+  })
+})
+
 describe('files (the client’s lib/files.js)', () => {
   const PNG = makePng(64, 36, 9)
 

@@ -21,6 +21,15 @@
  *   `guidance` 1.5–10, `prompt_upsampling`, up to 10 images) come from mirrors of Replicate's schema
  *   (cinemasetfree.com, cloudernative.com; docs/flux2.md §4); where they disagree on [flex]'s grid
  *   (32 or 16) the fake takes 32. Their output is one URI string (each page's output schema).
+ * - FLUX.2 [klein] 4B follows its version API page (flux-2-klein-4b 8e9c42d7…; docs/flux2.md §4):
+ *   `images` (at most 5; not `input_images`), `aspect_ratio` (default "1:1"; "match_input_image"
+ *   follows the first image), `output_megapixels` (default "1"), `seed`, `go_fast` (default false),
+ *   `output_format` (default "jpg"), `output_quality` 0–100 (default 95), `disable_safety_checker`
+ *   (default false); no width, height, resolution, safety_tolerance, steps, guidance or
+ *   prompt_upsampling. Its output is a list of URIs (the page's output schema). The page prints no
+ *   option lists: `aspect_ratio`'s are FLUX.2's above without "custom", `output_format`'s FLUX.2's,
+ *   and `output_megapixels` takes the strings "1", "2" and "4" that public code sends. [klein] 9B is
+ *   not here: its version page was not found (docs/flux2.md §4 marks it unconfirmed).
  * - Files: `POST /v1/files` takes a multipart body with the file in `content` and an optional JSON
  *   `metadata` part, and answers the file object with `urls.get` (the client's `lib/files.js`
  *   `createFile`, `index.d.ts` `FileObject`, README "replicate.files.create"); `GET urls.get`
@@ -47,7 +56,10 @@
  *   fields (`input_image`, `input_image_1`…, `num_inference_steps`) are unknown fields there.
  *
  * Choices the sources leave open: FLUX.2's `aspect_ratio` "custom" without both `width` and
- * `height` is refused; a FLUX.2 output not asked for by width × height is the ratio (or the first
+ * `height` is refused, and so is [klein]'s "match_input_image" without an image; [klein]'s output is
+ * the ratio (or the first image's) at `output_megapixels` × 1024² pixels, sides rounded to 16, the
+ * long one at most 2048 (the real sizes are not documented: the relay cannot ask for them, and takes
+ * what comes back); a FLUX.2 output not asked for by width × height is the ratio (or the first
  * image's) at the `resolution`'s megapixels (1 MP = 1024², `match_input_image`: the first image's,
  * clamped to 0.5–4 MP), sides on the grid and at most 2048 (the real sizes are not documented, and
  * the relay does not ask for them). The 422 body follows the shape the real API is seen to send
@@ -356,10 +368,41 @@ const flux2FlexInput = (model: Flux2Model) =>
     })
     .superRefine(checkFlux2Sizing)
 
+/** [klein]'s `aspect_ratio` options: FLUX.2's without "custom" (it has no width or height). */
+const KLEIN_ASPECT_RATIOS = FLUX2_ASPECT_RATIOS.filter((ratio) => ratio !== 'custom')
+/** "1" is the page's default; "2" and "4" are what public code sends. Strings, like FLUX.2's `resolution`. */
+const KLEIN_MEGAPIXELS = ['1', '2', '4'] as const
+const KLEIN_MAX_IMAGES = 5
+
+/** flux-2-klein-4b: one `images` list, a shape and a megapixel option, no safety_tolerance. */
+const KleinInput = z
+  .strictObject({
+    prompt: Prompt,
+    images: z.array(ImageField).max(KLEIN_MAX_IMAGES).default([]),
+    aspect_ratio: z.enum(KLEIN_ASPECT_RATIOS).default('1:1'),
+    output_megapixels: z.enum(KLEIN_MEGAPIXELS).default('1'),
+    seed: Seed,
+    go_fast: z.boolean().default(false),
+    output_format: z.enum(['webp', 'jpg', 'png']).default('jpg'),
+    output_quality: z.int().min(0).max(100).default(95),
+    disable_safety_checker: z.boolean().default(false)
+  })
+  .superRefine((input, context) => {
+    if (input.aspect_ratio === 'match_input_image' && input.images.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['aspect_ratio'],
+        message: 'match_input_image needs an input image (a choice of this fake)'
+      })
+    }
+  })
+
 interface ModelSpec {
   schema: z.ZodType<Record<string, unknown>>
   /** The fields that carry images: a string each, or (FLUX.2's `input_images`) a list of them. */
   imageFields: readonly string[]
+  /** Whether the output is a list of URIs ([klein]) rather than one URI string. */
+  listOutput?: boolean
   /** the cap on safety_tolerance when an input image is sent (BFL's rule), if the model takes it */
   safetyCapWithImage?: number
   /** The size of the output for this (validated) input. */
@@ -385,7 +428,8 @@ const MODELS: Record<string, ModelSpec> = {
   'flux-kontext-apps/multi-image-kontext-pro': { schema: MultiInput, imageFields: ['input_image_1', 'input_image_2'], sizeOf: kontextSize },
   'black-forest-labs/flux-2-pro': flux2Model({ maxImages: 8, step: 32 }, flux2Input),
   'black-forest-labs/flux-2-max': flux2Model({ maxImages: 8, step: 16 }, flux2Input),
-  'black-forest-labs/flux-2-flex': flux2Model({ maxImages: 10, step: 32 }, flux2FlexInput)
+  'black-forest-labs/flux-2-flex': flux2Model({ maxImages: 10, step: 32 }, flux2FlexInput),
+  'black-forest-labs/flux-2-klein-4b': { schema: KleinInput, imageFields: ['images'], listOutput: true, sizeOf: kleinSizeFor }
 }
 
 /** The body around `input`: webhooks are part of the real API, but this fake cannot deliver them. */
@@ -573,6 +617,17 @@ function flux2SizeFor(input: Record<string, unknown>, firstImage: Dimensions | u
   return { width: snap(Math.sqrt(pixels * aspect)), height: snap(Math.sqrt(pixels / aspect)) }
 }
 
+/** [klein]'s output, the fake's choice (see the header): the shape at the option's 1024² pixels, on a 16-px grid, 2048 at most. */
+function kleinSizeFor(input: Record<string, unknown>, firstImage: Dimensions | undefined): Dimensions {
+  const shape = input.aspect_ratio === 'match_input_image' ? firstImage! : ratioDimensions(input.aspect_ratio as string)
+  const pixels = Number(input.output_megapixels) * 1024 * 1024
+  const aspect = shape.width / shape.height
+  const [width, height] = [Math.sqrt(pixels * aspect), Math.sqrt(pixels / aspect)]
+  const fit = Math.min(1, FLUX2_MAX_SIDE / Math.max(width, height))
+  const snap = (side: number): number => Math.max(16, Math.round((side * fit) / 16) * 16)
+  return { width: snap(width), height: snap(height) }
+}
+
 function ratioDimensions(ratio: string): Dimensions {
   const [width = 1, height = 1] = ratio.split(':').map(Number)
   return { width, height }
@@ -612,7 +667,7 @@ interface StoredFile {
 
 interface Outcome {
   status: 'succeeded' | 'failed' | 'canceled' | 'aborted'
-  output: string | null
+  output: string | string[] | null
   error: string | null
   completedAt: number
 }
@@ -626,6 +681,8 @@ interface StoredPrediction {
   latencyMs: number
   seed: number
   size: Dimensions
+  /** Whether the output is a list of URIs. */
+  listOutput: boolean
   format: FileFormat
   quality: number
   fault: ReplicateFault | undefined
@@ -858,7 +915,7 @@ class FakeReplicateServer implements FakeReplicate {
         break
     }
 
-    const stored = this.store_(model, envelope.data.input, input, spec.sizeOf(input, images[0]), fault)
+    const stored = this.store_(model, envelope.data.input, input, spec.sizeOf(input, images[0]), spec.listOutput === true, fault)
     this.created.push({ id: stored.id, model, body: body.value as Record<string, unknown>, headers: copyHeaders(request) })
     if (waitSeconds !== undefined) {
       const until = Math.min(stored.createdAt + stored.latencyMs, stored.createdAt + waitSeconds * 1000)
@@ -876,6 +933,7 @@ class FakeReplicateServer implements FakeReplicate {
     rawInput: Record<string, unknown>,
     input: Record<string, unknown>,
     size: Dimensions,
+    listOutput: boolean,
     fault: ReplicateFault | undefined
   ): StoredPrediction {
     const pollFaults: StoredPrediction['pollFaults'] = []
@@ -890,6 +948,7 @@ class FakeReplicateServer implements FakeReplicate {
       latencyMs: this.latencyMs,
       seed: typeof input.seed === 'number' ? input.seed : randomInt(2 ** 32),
       size,
+      listOutput,
       format: input.output_format as FileFormat,
       quality: typeof input.output_quality === 'number' ? input.output_quality : 90,
       fault,
@@ -1050,7 +1109,8 @@ class FakeReplicateServer implements FakeReplicate {
       expired: stored.fault?.kind === 'expired-output',
       truncated: stored.fault?.kind === 'truncated-image'
     })
-    return { status: 'succeeded', output: `${this.url}${path}`, error: null, completedAt }
+    const url = `${this.url}${path}`
+    return { status: 'succeeded', output: stored.listOutput ? [url] : url, error: null, completedAt }
   }
 
   /** The prediction object (the client's `index.d.ts`, `Prediction`). */

@@ -369,6 +369,79 @@ describe('FLUX.2 [pro] bfl:5@1, [flex] bfl:6@1, [max] bfl:7@1', () => {
   })
 })
 
+describe('FLUX.2 [klein] 4B runware:400@4, 9B runware:400@2', () => {
+  const kleinTask = (model: string, overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+    editTask({ model, width: 1440, height: 896, steps: 4, CFGScale: 3.5, includeCost: true, ...overrides })
+  async function expectValid(task: Record<string, unknown>): Promise<void> {
+    fake.failNext({ kind: 'status', status: 503 })
+    await expectError(await post([task]), 503, 'serviceUnavailable')
+  }
+
+  it('takes both at a free size with steps and CFGScale, answers images of exactly that size, and bills each its figure', async () => {
+    const results = await submit(kleinTask('runware:400@4', { width: 2048, height: 1280, numberResults: 2 }))
+    expect(results).toHaveLength(2)
+    for (const result of results) {
+      expect(imageSize(decodeBase64(result.imageBase64Data))).toMatchObject({ width: 2048, height: 1280, type: 'png' })
+      expect(result.cost).toBe(0.0006)
+    }
+    const [nine] = await submit(kleinTask('runware:400@2', { width: 128, height: 2048, outputFormat: 'WEBP' }))
+    expect(imageSize(decodeBase64(nine?.imageBase64Data))).toMatchObject({ width: 128, height: 2048, type: 'webp' })
+    expect(nine?.cost).toBe(0.00078)
+    expect(fake.accepted).toHaveLength(2)
+  })
+
+  it('holds width and height to 128–2048 on the ×16 grid, sent together', async () => {
+    await expectValid(kleinTask('runware:400@4', { width: 128, height: 128 }))
+    await expectValid(kleinTask('runware:400@2', { width: 2048, height: 2048 }))
+    for (const [width, height, code] of [
+      [112, 1024, 'invalidWidth'],
+      [1024, 2064, 'invalidHeight'],
+      [1000, 1008, 'invalidWidth']
+    ] as const)
+      await expectError(await post([kleinTask('runware:400@4', { width, height })]), 400, code)
+    const missing = await expectError(await post([without(kleinTask('runware:400@2'), 'width')]), 400, 'unsupportedDimensions')
+    expect(missing.message).toMatch(/from 128 to 2048/)
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('holds steps to whole 1–50 and CFGScale to 1–20, and takes its own negativePrompt and acceleration', async () => {
+    await expectValid(kleinTask('runware:400@4', { steps: 1, CFGScale: 1 }))
+    await expectValid(kleinTask('runware:400@2', { steps: 50, CFGScale: 20, negativePrompt: 'blurry', acceleration: 'none' }))
+    await expectValid(without(without(kleinTask('runware:400@2'), 'steps'), 'CFGScale'))
+    for (const steps of [0, 51, 4.5, '4']) await expectError(await post([kleinTask('runware:400@4', { steps })]), 400, 'invalidSteps')
+    for (const CFGScale of [0.5, 20.5, '3.5'])
+      await expectError(await post([kleinTask('runware:400@2', { CFGScale })]), 400, 'invalidCFGScale')
+    await expectError(await post([kleinTask('runware:400@4', { acceleration: 'max' })]), 400, 'invalidAcceleration')
+  })
+
+  it('refuses FLUX.2 [pro]’s BFL settings: [klein] has no providerSettings at all', async () => {
+    await expectValid(editTask({ model: 'bfl:5@1', width: 1440, height: 896, providerSettings: { bfl: { safetyTolerance: 2 } } }))
+    for (const model of ['runware:400@4', 'runware:400@2']) {
+      for (const providerSettings of [{ bfl: { safetyTolerance: 2 } }, { bfl: { promptUpsampling: false } }, {}]) {
+        const error = await expectError(await post([kleinTask(model, { providerSettings })]), 400, 'unknownParameter')
+        expect(error.parameter).toBe('providerSettings')
+      }
+    }
+    expect(fake.accepted).toHaveLength(0)
+  })
+
+  it('takes up to 4 references and 4 results a task; says fakeUnsupported for the fields it does not model', async () => {
+    const refs = (count: number): Record<string, unknown> => ({ inputs: { referenceImages: Array<string>(count).fill(REFERENCE_PNG) } })
+    await expectValid(kleinTask('runware:400@4', { ...refs(4), numberResults: 4 }))
+    await expectError(await post([kleinTask('runware:400@2', refs(5))]), 400, 'invalidReferenceImages')
+    await expectError(await post([kleinTask('runware:400@4', { numberResults: 5 })]), 400, 'invalidNumberResults')
+    for (const [key, value] of [
+      ['scheduler', 'Euler'],
+      ['safety', { checkContent: true }],
+      ['lora', []]
+    ] as const) {
+      const error = await expectError(await post([kleinTask('runware:400@2', { [key]: value })]), 400, 'fakeUnsupported')
+      expect(error.parameter).toBe(key)
+    }
+    expect(fake.accepted).toHaveLength(0)
+  })
+})
+
 describe('output formats', () => {
   it('encodes WEBP for real, as base64 and behind a URL', async () => {
     const [inline] = await submit(editTask({ outputFormat: 'WEBP', width: 832, height: 1248 }))

@@ -1,8 +1,8 @@
 /**
  * A strict fake of Runware's REST API (`POST /v1`), limited to what the relay uses: `imageInference`
- * with FLUX.1 Kontext [max] (`bfl:4@1`), [pro] (`bfl:3@1`) and [dev] (`runware:106@1`) and FLUX.2
- * [pro] (`bfl:5@1`), [flex] (`bfl:6@1`) and [max] (`bfl:7@1`), sync and async delivery, and
- * `getResponse`. It follows docs/hosts.md, "Runware" field for field and
+ * with FLUX.1 Kontext [max] (`bfl:4@1`), [pro] (`bfl:3@1`) and [dev] (`runware:106@1`), FLUX.2
+ * [pro] (`bfl:5@1`), [flex] (`bfl:6@1`) and [max] (`bfl:7@1`), and FLUX.2 [klein] 4B
+ * (`runware:400@4`) and 9B (`runware:400@2`), sync and async delivery, and `getResponse`. It follows docs/hosts.md, "Runware" field for field and
  * rejects what the real API rejects, so a relay bug (a wrong key, a field a model does not take, a
  * third reference image) fails a test instead of reaching production. Where the fake cannot
  * honestly do what the real API does (fetching URLs, delivering webhooks) it answers 400
@@ -20,6 +20,9 @@
  *   runware.ai/docs/en/providers/bfl (providerSettings.bfl.promptUpsampling); which model takes
  *   which field, and the ranges, from Runware's per-model schema.json (see `flux2Shape` below).
  *   Results come back as Kontext's do: the same `data` items (runware.ai/docs/models/bfl-flux-2-*).
+ * - FLUX.2 [klein]: model ids from `src/types/task-map.ts` (whose result type for them is the same
+ *   `ImageInferenceResult`); its own fields and ranges from Runware's per-model schema.json, read
+ *   through the same copy (see `KleinTask` below).
  * - Result items (`imageBase64Data` / `imageDataURI` / `imageURL`, `seed`, `cost`, `NSFWContent`):
  *   runware.ai/docs models pages; @runware/sdk-js `IImage`.
  * - Async delivery and `getResponse` (full state per poll, `processing` / `success` / `error` per
@@ -46,7 +49,8 @@
  *   `task-error`, `result-url`) still go through the taskUUID check; a reused UUID is answered
  *   `conflictTaskUUID` and the fault is used up.
  * - Each model bills its documented price per result (max 0.08, pro 0.04, dev 0.0105; FLUX.2 its
- *   1 MP figure, see `MODEL_SPECS`) unless `costPerImage` says otherwise.
+ *   1 MP figure, [klein] the figure third parties quote, see `MODEL_SPECS`) unless `costPerImage`
+ *   says otherwise.
  * - Per model: pro/max take `providerSettings.bfl` and no `steps`, `CFGScale` or `negativePrompt`
  *   (unknownParameter); dev takes `steps` (int 1–50), `CFGScale` (0–50) and `negativePrompt` but no
  *   `providerSettings` (unknownParameter: it has no BFL provider). The ranges are the fake's
@@ -226,7 +230,9 @@ export async function startRunwareForRelayAsync(options: FakeHostOptions = {}): 
 const KONTEXT_MODEL_IDS = ['bfl:4@1', 'bfl:3@1', 'runware:106@1'] as const
 /** FLUX.2 [pro] is `bfl:5@1`, [flex] `bfl:6@1`, [max] `bfl:7@1` (Runware/runware-typescript `src/types/task-map.ts`). */
 const FLUX2_MODEL_IDS = ['bfl:5@1', 'bfl:6@1', 'bfl:7@1'] as const
-const MODEL_IDS = [...KONTEXT_MODEL_IDS, ...FLUX2_MODEL_IDS] as const
+/** FLUX.2 [klein] 4B is `runware:400@4`, 9B `runware:400@2` (the same file; @3 and @5 are the undistilled bases). */
+const KLEIN_MODEL_IDS = ['runware:400@4', 'runware:400@2'] as const
+const MODEL_IDS = [...KONTEXT_MODEL_IDS, ...FLUX2_MODEL_IDS, ...KLEIN_MODEL_IDS] as const
 type ModelId = (typeof MODEL_IDS)[number]
 /** "Up to 2 reference images" for Kontext pro/max (a third-party live test); the fake holds dev to the same. */
 const KONTEXT_MAX_REFERENCE_IMAGES = 2
@@ -336,32 +342,67 @@ const Flux2FlexTask = z.strictObject({
   CFGScale: z.number().min(1.5).max(5).optional()
 })
 
-type TaskSchema = typeof ProMaxTask | typeof DevTask | typeof Flux2ProTask | typeof Flux2MaxTask | typeof Flux2FlexTask
+/**
+ * FLUX.2 [klein] 4B and 9B: Runware runs the open weights itself, so their schema is Runware's own,
+ * not BFL's (Runware's per-model schema.json for runware:400@4 and @2, read through the same copy;
+ * the two are identical):
+ * - no `providerSettings` at all (the copy lists no provider settings, as for Kontext [dev]), so FLUX.2
+ *   [pro]'s `providerSettings.bfl.safetyTolerance` is unknownParameter here;
+ * - width and height 128–2048, sent as a pair; the fake keeps BFL's ×16 grid (help.bfl.ai, as above);
+ * - `steps` (integer 1–50, default 4: the distilled four steps) and `CFGScale` (1–20, default 3.5), and
+ *   `negativePrompt` and `acceleration` (none / low / medium / high, default high);
+ * - `inputs.referenceImages` up to 4 (BFL's [klein] limit as well); `numberResults` 1–20 in the copy,
+ *   held to the fake's own cap of 4.
+ * The schema also lists `scheduler`, `lora`, `acceleratorOptions`, `safety` and `advancedFeatures`: the
+ * fake does not model them, and answers fakeUnsupported rather than a refusal Runware would not give.
+ */
+const KleinSide = z.int().min(128).max(2048).multipleOf(16).optional()
+const KleinTask = z.strictObject({
+  ...commonTaskShape({ references: 4, numberResults: MAX_NUMBER_RESULTS }),
+  width: KleinSide,
+  height: KleinSide,
+  steps: z.int().min(1).max(50).optional(),
+  CFGScale: z.number().min(1).max(20).optional(),
+  negativePrompt: z.string().min(2).max(3000).optional(),
+  acceleration: z.enum(['none', 'low', 'medium', 'high']).optional()
+})
+const KLEIN_UNMODELLED = ['scheduler', 'lora', 'acceleratorOptions', 'safety', 'advancedFeatures'] as const
+
+type TaskSchema = typeof ProMaxTask | typeof DevTask | typeof Flux2ProTask | typeof Flux2MaxTask | typeof Flux2FlexTask | typeof KleinTask
 type ImageInferenceTask = z.infer<TaskSchema>
 
-/** The sizes a model answers at: a list (Kontext) or any pair on a grid (FLUX.2), always sent as a pair. */
-type OutputRule = { kind: 'fixed'; sizes: readonly KontextSizeSpec[] } | { kind: 'grid' }
+/** The sizes a model answers at: a list (Kontext) or any pair on a ×16 grid between two sides (FLUX.2), always sent as a pair. */
+type OutputRule = { kind: 'fixed'; sizes: readonly KontextSizeSpec[] } | { kind: 'grid'; minSide: number; maxSide: number }
 
 interface ModelSpec {
   schema: TaskSchema
   output: OutputRule
   /** USD per result, from Runware's model pages */
   cost: number
+  /** Fields the model's schema has that the fake does not model: answered fakeUnsupported. */
+  unmodelled?: readonly string[]
 }
+
+const FLUX2_GRID: OutputRule = { kind: 'grid', minSide: 256, maxSide: 2048 }
+const KLEIN_GRID: OutputRule = { kind: 'grid', minSide: 128, maxSide: 2048 }
 
 /**
  * FLUX.2 is priced by the megapixel on Runware (inputs included on [max]); the fake bills each result
  * the model page's figure at about 1 MP ([pro] "1k: $0.03", [flex] 1024×1024 $0.06, [max] 1024×1024
  * $0.07: runware.ai/docs/models/bfl-flux-2-pro, -flex; runware.ai/models/flux2-max). The relay
- * reports whatever `cost` says, so a flat figure tests the same path.
+ * reports whatever `cost` says, so a flat figure tests the same path. Runware's stored docs give no
+ * price for the distilled [klein] pair; the fake bills what third parties quote for a 1 MP image
+ * ($0.0006 for 4B, $0.00078 for 9B), far below the catalogue's estimate, as Runware's bill is.
  */
 const MODEL_SPECS: Record<ModelId, ModelSpec> = {
   'bfl:4@1': { schema: ProMaxTask, output: { kind: 'fixed', sizes: KONTEXT_SIZES }, cost: 0.08 },
   'bfl:3@1': { schema: ProMaxTask, output: { kind: 'fixed', sizes: KONTEXT_SIZES }, cost: 0.04 },
   'runware:106@1': { schema: DevTask, output: { kind: 'fixed', sizes: KONTEXT_DEV_SIZES }, cost: 0.0105 },
-  'bfl:5@1': { schema: Flux2ProTask, output: { kind: 'grid' }, cost: 0.03 },
-  'bfl:6@1': { schema: Flux2FlexTask, output: { kind: 'grid' }, cost: 0.06 },
-  'bfl:7@1': { schema: Flux2MaxTask, output: { kind: 'grid' }, cost: 0.07 }
+  'bfl:5@1': { schema: Flux2ProTask, output: FLUX2_GRID, cost: 0.03 },
+  'bfl:6@1': { schema: Flux2FlexTask, output: FLUX2_GRID, cost: 0.06 },
+  'bfl:7@1': { schema: Flux2MaxTask, output: FLUX2_GRID, cost: 0.07 },
+  'runware:400@4': { schema: KleinTask, output: KLEIN_GRID, cost: 0.0006, unmodelled: KLEIN_UNMODELLED },
+  'runware:400@2': { schema: KleinTask, output: KLEIN_GRID, cost: 0.00078, unmodelled: KLEIN_UNMODELLED }
 }
 
 function modelSpec(model: unknown): ModelSpec {
@@ -514,6 +555,8 @@ interface ValidInference {
 function validateImageInference(raw: Record<string, unknown>, knownImages: ReadonlyMap<string, StoredImage>): ValidInference {
   // reportInput keeps `issue.input`, which tells a missing field from a wrong one.
   const spec = modelSpec(raw.model)
+  const unmodelled = spec.unmodelled?.find((key) => key in raw)
+  if (unmodelled !== undefined) throw fakeUnsupported(`${unmodelled}: this fake does not model it`, unmodelled)
   const parsed = spec.schema.safeParse(raw, { reportInput: true })
   if (!parsed.success) throw rejectionFromIssues(parsed.error.issues)
   const task = parsed.data
@@ -528,9 +571,9 @@ function validateImageInference(raw: Record<string, unknown>, knownImages: Reado
  * Width and height are always sent as a pair ("`width` and `height` must be used together": the
  * model pages). Kontext: one of the model's sizes (nine for pro/max, 17 for dev); without them the
  * output follows the first reference's aspect ratio (the fake's inference; not documented).
- * FLUX.2: any pair the schema took (its range and grid); without them the fake refuses, where
- * Runware's [max] schema defaults to 1024×1024: a relay that forgot the size fails here instead of
- * quietly getting a square.
+ * FLUX.2 and [klein]: any pair the schema took (its range and grid); without them the fake refuses,
+ * where Runware's [max] schema defaults to 1024×1024: a relay that forgot the size fails here instead
+ * of quietly getting a square.
  */
 function outputDimensions(task: ImageInferenceTask, references: ReadonlyArray<ImageDimensions>, rule: OutputRule): ImageDimensions {
   const { width, height } = task
@@ -542,7 +585,7 @@ function outputDimensions(task: ImageInferenceTask, references: ReadonlyArray<Im
   const allowed =
     rule.kind === 'fixed'
       ? `allowed pairs: ${rule.sizes.map((size) => `${size.width}x${size.height}`).join(', ')}`
-      : 'each a multiple of 16 from 256 to 2048'
+      : `each a multiple of 16 from ${rule.minSide} to ${rule.maxSide}`
   if (width === undefined || height === undefined) {
     throw reject('unsupportedDimensions', `width and height must be sent together; ${allowed}.`, ['width', 'height'])
   }

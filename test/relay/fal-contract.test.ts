@@ -10,8 +10,9 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createFalProvider } from '../../relay/providers/fal/fal-provider'
 import type { ProviderDeps, ProviderEditInput } from '../../relay/providers/provider'
 import { KONTEXT_SIZES } from '../../shared/aspect-ratios'
+import { SAFETY_1_5 } from '../../shared/catalogue/offer-bases'
 import { ERROR_MESSAGES } from '../../shared/errors'
-import { PROVIDERS } from '../../shared/models'
+import { estimateCostUsd, PROVIDERS } from '../../shared/models'
 import { EditRequest, ModelsResponse, ROUTES, type EditJob, type EditRequestInput } from '../../shared/relay-api'
 import { listenOnLoopbackAsync } from '../fakes/fake-http'
 import { startFakeFalAsync, type FakeFal } from '../fakes/fal-server'
@@ -214,7 +215,10 @@ describe('success', () => {
       // fal's FLUX.2 edit schemas have no enhance_prompt (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput`).
       ['flux2-flex', false],
       ['flux2-pro', false],
-      ['flux2-max', false]
+      ['flux2-max', false],
+      // Nor do [klein]'s (fal-js `Flux2Klein4bEditInput`).
+      ['flux2-klein-4b', false],
+      ['flux2-klein-9b', false]
     ])
   })
 
@@ -242,7 +246,7 @@ describe('success', () => {
 
 /** The offer's free output box (catalogue), which a FLUX.2 size must keep to, at the reference's aspect. */
 function expectFlux2Size(
-  model: 'flux2-flex' | 'flux2-pro' | 'flux2-max',
+  model: 'flux2-flex' | 'flux2-pro' | 'flux2-max' | 'flux2-klein-4b' | 'flux2-klein-9b',
   size: { width: number; height: number },
   reference: { width: number; height: number }
 ): void {
@@ -371,6 +375,127 @@ describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux
   ] as const)('refuses %s before calling fal', async (_name, fields, message) => {
     const harness = await startAsync()
     const answer = await harness.postAsync({ prompt: PROMPT, model: 'flux2-flex', ...fields }, [FRAME_1X_PNG])
+
+    expect(answer.status).toBe(400)
+    expect(await answer.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(message) } })
+    expect(harness.fake.requests).toEqual([])
+  })
+})
+
+describe('FLUX.2 [klein] edits (fal-js `Flux2Klein4bEditInput` = `Flux2Klein9bEditInput`, answered as `v4Output`)', () => {
+  /** A 1440×900 frame at 2×: 5.2 MP, more than [klein] makes, so the size is the 4 MP box's. */
+  const FRAME = { width: 2880, height: 1800 }
+  const FRAME_PNG = makePng(FRAME.width, FRAME.height, 31)
+  /** The same frame at 1×: 1.3 MP, so the size is the reference's own on the ×16 grid. */
+  const FRAME_1X = { width: 1440, height: 900 }
+  const FRAME_1X_PNG = makePng(FRAME_1X.width, FRAME_1X.height, 32)
+
+  it('4B at a 2880×1800 frame: fal’s own klein fields, steps and the checker always sent, the result at image_size, the catalogue’s cost', async () => {
+    const harness = await startAsync()
+    const { fake } = harness
+    const offer = PROVIDERS.fal.offers['flux2-klein-4b']
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b', seed: 42 }, [FRAME_PNG])
+
+    expect(job.status).toBe('succeeded')
+    expect(fake.submissions()).toBe(1)
+    const [queued] = fake.queued
+    expect(queued!.endpoint).toBe('fal-ai/flux-2/klein/4b/edit')
+    const input = queued!.input as { image_size: { width: number; height: number } }
+    expectFlux2Size('flux2-klein-4b', input.image_size, FRAME)
+    // 2048 on the long side (the box's), the frame's 16:10 below it.
+    expect(input.image_size).toStrictEqual({ width: 2048, height: 1280 })
+    // Field by field: no safety_tolerance, guidance_scale or enhance_prompt, which klein's schema lacks.
+    expect(offer.steps).toMatchObject({ min: 4, max: 8, default: 4 })
+    expect(queued!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_urls: [dataUri(FRAME_PNG)],
+      image_size: { width: 2048, height: 1280 },
+      num_inference_steps: 4,
+      num_images: 1,
+      output_format: 'png',
+      enable_safety_checker: true,
+      seed: 42
+    })
+
+    expect(job.images).toHaveLength(1)
+    expect(job.images[0]).toMatchObject({ width: 2048, height: 1280, contentType: 'image/png', seed: 42 })
+    const image = await harness.imageAsync(job, 0)
+    expect(imageSize(image.bytes)).toMatchObject({ type: 'png', width: 2048, height: 1280 })
+    // fal reports no cost: the catalogue's, by the megapixel begun: 1¢ + 2 × 1¢ for 2.6 MP out, 6 × 1¢ for 5.2 MP in.
+    expect(job).toMatchObject({ cost: 0.09, costEstimated: true })
+    expect(estimateCostUsd(offer.price, { images: 1, outputPixels: 2048 * 1280, inputPixels: FRAME.width * FRAME.height })).toBe(0.09)
+    // The queue URLs sit on {owner}/{app}: `fal-ai/flux-2`, not the klein path.
+    expect(requestsTo(fake, 'GET', /\/status$/)[0]!.path).toBe(`/fal-ai/flux-2/requests/${queued!.requestId}/status`)
+  })
+
+  it('9B at a 1440×900 frame: three variants in one request (num_images), the client’s steps, webp; seeds and cost per image', async () => {
+    const harness = await startAsync()
+    const { fake } = harness
+    const job = await harness.editAsync(
+      { prompt: PROMPT, model: 'flux2-klein-9b', numImages: 3, seed: 7, steps: 8, outputFormat: 'webp' },
+      [FRAME_1X_PNG]
+    )
+
+    expect(job.status).toBe('succeeded')
+    expect(fake.submissions()).toBe(1)
+    const [queued] = fake.queued
+    expect(queued!.endpoint).toBe('fal-ai/flux-2/klein/9b/edit')
+    expect(queued!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_urls: [dataUri(FRAME_1X_PNG)],
+      image_size: { width: 1440, height: 896 },
+      num_inference_steps: 8,
+      num_images: 3,
+      output_format: 'webp',
+      enable_safety_checker: true,
+      seed: 7
+    })
+    expectFlux2Size('flux2-klein-9b', { width: 1440, height: 896 }, FRAME_1X)
+
+    expect(job.images).toHaveLength(3)
+    // fal reports one seed for the batch: it reproduces the first image.
+    expect(job.images.map((image) => image.seed)).toEqual([7, undefined, undefined])
+    for (const image of job.images) expect(image).toMatchObject({ width: 1440, height: 896, contentType: 'image/webp' })
+    const bytes = await Promise.all(job.images.map(async (_image, index) => (await harness.imageAsync(job, index)).bytes))
+    for (const image of bytes) expect(imageSize(image)).toMatchObject({ type: 'webp', width: 1440, height: 896 })
+    expect(new Set(bytes.map((image) => Buffer.from(image).toString('base64'))).size).toBe(3)
+    // 1.1¢ for the first (of two begun) output megapixels, 1.1¢ more, 2 × 1.1¢ for the 1.3 MP in: 4.4¢ an image.
+    expect(job).toMatchObject({ cost: 0.132, costEstimated: true })
+  })
+
+  it('four variants of 4B, the most an edit asks for, are still one request', async () => {
+    const harness = await startAsync()
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b', numImages: 4, outputFormat: 'jpeg' }, [FRAME_1X_PNG])
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(4)
+    expect(harness.fake.submissions()).toBe(1)
+    expect(harness.fake.queued[0]!.input).toMatchObject({ num_images: 4, output_format: 'jpeg' })
+    for (const image of job.images) expect(image).toMatchObject({ contentType: 'image/jpeg' })
+  })
+
+  it('drops the images fal flagged in has_nsfw_concepts, which klein’s answer has', async () => {
+    const harness = await startAsync()
+    harness.fake.failNext({ kind: 'nsfw', indexes: [0] })
+    const job = await harness.editAsync({ prompt: PROMPT, model: 'flux2-klein-9b', numImages: 2 }, [FRAME_1X_PNG])
+
+    expect(job.status).toBe('succeeded')
+    expect(job.images).toHaveLength(1)
+    expect(requestsTo(harness.fake, 'GET', /^\/cdn\//).map((request) => request.path.split('/').pop())).toEqual(['1.png'])
+  })
+
+  it.each([
+    ['safetyTolerance (FLUX.2 [pro]’s)', { safetyTolerance: 2 }, /has no safetyTolerance setting/],
+    ['guidance', { guidance: 3.5 }, /has no guidance setting/],
+    ['promptUpsampling', { promptUpsampling: true }, /cannot expand the prompt/],
+    ['9 steps', { steps: 9 }, /steps must be from 4 to 8/],
+    ['3 steps', { steps: 3 }, /steps must be from 4 to 8/],
+    ['five references', { images: 5 }, /takes at most 4 reference images/]
+  ] as const)('refuses %s before calling fal', async (_name, fields, message) => {
+    const harness = await startAsync()
+    const { images = 1, ...request } = fields as { images?: number }
+    const references = Array.from({ length: images }, (_, index) => makePng(64, 40, index + 1))
+    const answer = await harness.postAsync({ prompt: PROMPT, model: 'flux2-klein-4b', ...request }, references)
 
     expect(answer.status).toBe(400)
     expect(await answer.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(message) } })
@@ -735,6 +860,60 @@ describe('the FLUX.2 wire format comes from the offer’s schema', () => {
     })
     expect(fake.queued[0]!.endpoint).toBe('fal-ai/flux-2-pro/edit')
     expect(fake.queued[0]!.input).toMatchObject({ image_url: dataUri(REFERENCE), aspect_ratio: '16:9', num_images: 1 })
+  })
+
+  /** The catalogue's [klein] 4B offer, saying `schema`, at a 16:9 size. */
+  function kleinInput(schema: 'flux2' | 'flux2-klein'): ProviderEditInput {
+    return {
+      ...flux2Input('flux2'),
+      request: EditRequest.parse({ prompt: PROMPT, model: 'flux2-klein-4b' }),
+      model: 'flux2-klein-4b',
+      offer: { ...PROVIDERS.fal.offers['flux2-klein-4b'], schema }
+    }
+  }
+
+  it('a [klein] offer saying flux2 sends [pro]’s safety_tolerance to the klein endpoint, and fal refuses it (extra_forbidden)', async () => {
+    const fake = await startFakeAsync()
+    const offer = kleinInput('flux2').offer
+    await expect(
+      provider(fake).editAsync({ ...kleinInput('flux2'), offer: { ...offer, safetyTolerance: SAFETY_1_5 } })
+    ).rejects.toMatchObject({
+      code: 'provider_error',
+      detail: expect.stringMatching(/extra_forbidden|Extra inputs/)
+    })
+    expect(fake.queued[0]!.endpoint).toBe('fal-ai/flux-2/klein/4b/edit')
+    expect(fake.queued[0]!.input).toMatchObject({ safety_tolerance: '2' })
+    expect(fake.queued[0]!.input).not.toHaveProperty('num_images')
+  })
+
+  it('the same [klein] offer saying flux2-klein sends klein’s fields, and succeeds at the planned size', async () => {
+    const fake = await startFakeAsync()
+    const result = await provider(fake).editAsync(kleinInput('flux2-klein'))
+
+    expect(result.images).toHaveLength(1)
+    expect(imageSize(result.images[0]!.bytes)).toMatchObject({ type: 'png', width: 1024, height: 576 })
+    expect(fake.queued[0]!.input).toStrictEqual({
+      prompt: PROMPT,
+      image_urls: [dataUri(REFERENCE)],
+      image_size: { width: 1024, height: 576 },
+      num_inference_steps: 4,
+      num_images: 1,
+      output_format: 'png',
+      enable_safety_checker: true
+    })
+  })
+
+  it('a [klein] offer overridden to take guidance refuses it rather than send a field klein lacks', async () => {
+    const fake = await startFakeAsync()
+    const input = kleinInput('flux2-klein')
+    await expect(
+      provider(fake).editAsync({
+        ...input,
+        request: EditRequest.parse({ prompt: PROMPT, model: 'flux2-klein-4b', guidance: 3 }),
+        offer: { ...input.offer, guidance: { min: 1, max: 10, default: 3 } }
+      })
+    ).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/has no guidance setting/) })
+    expect(fake.requests).toEqual([])
   })
 
   it('the same offer saying flux2 sends image_urls and the planned image_size, and succeeds at that size', async () => {

@@ -25,7 +25,7 @@ describe('GET /v1/health', () => {
       id: 'runware',
       name: 'Runware',
       configured: true,
-      models: ['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max']
+      models: ['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max', 'flux2-klein-4b', 'flux2-klein-9b']
     })
     expect(health.providers.slice(1).map((provider) => [provider.id, provider.configured])).toEqual([
       ['runflow', false],

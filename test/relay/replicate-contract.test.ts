@@ -305,6 +305,111 @@ describe('FLUX.2 (offer.schema "flux2"): input_images, aspect_ratio "custom" wit
   })
 })
 
+describe('FLUX.2 [klein] 4B (offer.schema "flux2-klein"): images, a shape and a megapixel option; the host picks the sides', () => {
+  /** A 1440×900 frame exported at 2×, and at 1×. */
+  const FRAME_2X = makePng(2880, 1800, 31)
+  const FRAME_1X = makePng(1440, 900, 32)
+  const KLEIN = PROVIDERS.replicate.offers['flux2-klein-4b']
+
+  it('edits at the frame’s shape with match_input_image and the nearest megapixel option, keeping the size the host chose', async () => {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b', seed: 7, numImages: 2 }, [FRAME_2X])
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.predictions.map((created) => created.model)).toEqual([KLEIN.hostModelId, KLEIN.hostModelId])
+    const bodies = [...setup.fake.predictions].sort(
+      (a, b) => (a.body.input as { seed: number }).seed - (b.body.input as { seed: number }).seed
+    )
+    expect(bodies.map((created) => created.body)).toStrictEqual(
+      [7, 8].map((seed) => ({
+        input: {
+          prompt: PROMPT,
+          // `images`, not FLUX.2's `input_images`; no width, height, safety_tolerance, steps or guidance.
+          images: [dataUri(FRAME_2X, 'image/png')],
+          aspect_ratio: 'match_input_image',
+          // Planned 1824×1136 (the frame's 16:10 within the 2 × 1024² budget, ×16): option "2" is the nearest.
+          output_megapixels: '2',
+          seed,
+          output_format: 'png',
+          // Replicate's default is 95 too; sent all the same, like every setting the offer has.
+          output_quality: KLEIN.outputQuality.default
+        }
+      }))
+    )
+
+    // The host's own sides (the fake's: 2 × 1024² at 16:10, rounded to 16), one grid step off the
+    // planned 1824×1136: reported, stored and served as they came.
+    expect(job.images.map((image) => ({ width: image.width, height: image.height, seed: image.seed }))).toEqual([
+      { width: 1824, height: 1152, seed: 7 },
+      { width: 1824, height: 1152, seed: 8 }
+    ])
+    expect(imageSize((await setup.imageAsync(job, 1)).bytes)).toMatchObject({ width: 1824, height: 1152, type: 'png' })
+    // Replicate reports no cost: the catalogue's, priced at the planned size. Each image: 1.4¢ + 2 further
+    // megapixels started (2.07 MP) × 0.1¢ + 6 reference megapixels started (5.18 MP) × 0.1¢ = 2.2¢.
+    expect(job).toMatchObject({ cost: 0.044, costEstimated: true })
+  })
+
+  it('sends a named ratio as its name, several references in one images list, and 1 MP for a smaller plan', async () => {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b', aspectRatio: '1:1', outputFormat: 'webp' }, [
+      FRAME_1X,
+      REFERENCE_JPEG
+    ])
+
+    expect(job.status).toBe('succeeded')
+    expect(setup.fake.predictions[0]!.body).toStrictEqual({
+      input: {
+        prompt: PROMPT,
+        images: [dataUri(FRAME_1X, 'image/png'), dataUri(REFERENCE_JPEG, 'image/jpeg')],
+        aspect_ratio: '1:1',
+        // Planned 1136×1136 (1.29 MP, the reference's pixels): nearer "1" than "2".
+        output_megapixels: '1',
+        output_format: 'webp',
+        output_quality: KLEIN.outputQuality.default
+      }
+    })
+    expect(job.images[0]).toMatchObject({ width: 1024, height: 1024, contentType: 'image/webp' })
+    // 1.4¢ + 1 further megapixel started (1.29 MP) × 0.1¢ + 2 reference megapixels started (1.30 MP) × 0.1¢.
+    expect(job).toMatchObject({ cost: 0.017, costEstimated: true })
+  })
+
+  it('refuses a ratio klein lacks (21:9) before uploading or creating anything', async () => {
+    const setup = await setupAsync()
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b', aspectRatio: '21:9' }, [FRAME_1X])
+
+    expectFailed(job, 'invalid_request')
+    expect(job.error!.message).toContain('21:9')
+    expect(setup.fake.requests.filter((request) => request.method === 'POST')).toEqual([])
+  })
+
+  it('offers no [klein] 9B on Replicate (its schema is unconfirmed), refusing it before calling the host', async () => {
+    expect(PROVIDERS.replicate.offers).not.toHaveProperty('flux2-klein-9b')
+    const setup = await setupAsync()
+    const response = await setup.postAsync({ prompt: PROMPT, model: 'flux2-klein-9b' }, [FRAME_1X])
+
+    expect(response.status).toBe(400)
+    expect(createCalls(setup.fake)).toHaveLength(0)
+  })
+
+  it('is held by the fake to klein’s own schema: the body the relay sends plus FLUX.2 [pro]’s safety_tolerance is refused', async () => {
+    const setup = await setupAsync()
+    expect((await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b' }, [FRAME_1X])).status).toBe('succeeded')
+    const sent = setup.fake.predictions[0]!.body as { input: Record<string, unknown> }
+
+    const response = await fetch(`${setup.fake.url}/v1/models/${KLEIN.hostModelId}/predictions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${setup.fake.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { ...sent.input, safety_tolerance: 2 } })
+    })
+
+    expect(response.status).toBe(422)
+    expect(await response.json()).toMatchObject({
+      invalid_fields: [{ field: 'input', description: 'Additional property safety_tolerance is not allowed' }]
+    })
+    expect(setup.fake.submissions()).toBe(1)
+  })
+})
+
 describe('references above 1 MB go through the Files API, as Replicate’s client does', () => {
   const large = [LARGE_PNG]
   const uploadCalls = (fake: FakeReplicate) => fake.requests.filter((request) => request.method === 'POST' && request.path === '/v1/files')

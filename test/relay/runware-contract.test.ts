@@ -462,6 +462,102 @@ describe.concurrent('FLUX.2', () => {
   })
 })
 
+describe.concurrent('FLUX.2 [klein]', () => {
+  /** A 1440×900 frame exported at 2×, as the plugin sends a FLUX.2 reference; made once, on first use. */
+  let frameAt2x: Uint8Array | undefined
+  const frame = (): Uint8Array => (frameAt2x ??= makePng(2880, 1800, 9))
+
+  it('4B at the frame’s aspect: runware:400@4 with steps and CFGScale, no providerSettings, one sync round trip, Runware’s cost', async (context) => {
+    const setup = await setupAsync(context)
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-4b', steps: 6, guidance: 2, seed: 11 }, [frame()])
+
+    // Runware's own figure (the fake's $0.0006), not the catalogue's estimate.
+    expect(job).toMatchObject({ status: 'succeeded', provider: 'runware', model: 'flux2-klein-4b', cost: 0.0006 })
+    expect(submissions(setup.fake)).toEqual([
+      {
+        taskType: 'imageInference',
+        taskUUID: expect.stringMatching(UUID_V4),
+        model: 'runware:400@4',
+        positivePrompt: PROMPT,
+        inputs: { referenceImages: [dataUri(frame())] },
+        // 16:10 on the ×16 grid at Runware's longest side, 2.6 MP: within the 4 MP every FLUX.2 offer keeps to.
+        width: 2048,
+        height: 1280,
+        numberResults: 1,
+        seed: 11,
+        steps: 6,
+        CFGScale: 2,
+        outputType: 'base64Data',
+        outputFormat: 'PNG',
+        includeCost: true
+      }
+    ])
+    expect(polls(setup.fake)).toHaveLength(0)
+    expect(job.images[0]).toMatchObject({ width: 2048, height: 1280, contentType: 'image/png' })
+    expect(imageSize((await setup.imageAsync(job, 0)).bytes)).toMatchObject({ type: 'png', width: 2048, height: 1280 })
+    expectBilledOnce(setup.fake)
+  })
+
+  it('9B, two variants of a 1440×900 reference: one runware:400@2 task of two results, the offer’s steps and CFGScale, async', async (context) => {
+    const setup = await setupAsync(context)
+    const reference = makePng(1440, 900, 4)
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-9b', numImages: 2, seed: 20, outputFormat: 'webp' }, [
+      reference
+    ])
+
+    expect(job).toMatchObject({ status: 'succeeded', model: 'flux2-klein-9b' })
+    // Two results at the fake's $0.00078 each, as Runware reports them.
+    expect(job.cost).toBeCloseTo(0.00156, 6)
+    const offer = offerOf('runware', 'flux2-klein-9b')!
+    expect(offer).toMatchObject({ steps: { default: 4 }, guidance: { default: 3.5 }, variantsPerCall: 4 })
+    expect(submissions(setup.fake)).toEqual([
+      {
+        taskType: 'imageInference',
+        taskUUID: expect.stringMatching(UUID_V4),
+        model: 'runware:400@2',
+        positivePrompt: PROMPT,
+        inputs: { referenceImages: [dataUri(reference)] },
+        width: 1440,
+        height: 896,
+        numberResults: 2,
+        seed: 20,
+        steps: 4,
+        CFGScale: 3.5,
+        outputType: 'base64Data',
+        outputFormat: 'WEBP',
+        includeCost: true,
+        // Several variants go async (choose-delivery.ts); one image of [klein] does not.
+        deliveryMethod: 'async'
+      }
+    ])
+    expect(job.images.map((image) => image.seed)).toEqual([20, 21])
+    for (const image of job.images) expect(image).toMatchObject({ width: 1440, height: 896, contentType: 'image/webp' })
+    expect(imageSize((await setup.imageAsync(job, 1)).bytes)).toMatchObject({ type: 'webp', width: 1440, height: 896 })
+    expectBilledOnce(setup.fake)
+  })
+
+  it('the fake refuses FLUX.2 [pro]’s safety on [klein]: an offer claiming it sends providerSettings.bfl and fails, unbilled', async (context) => {
+    const setup = await setupAsync(context, {
+      config: (base) => ({
+        hosts: {
+          ...base.hosts,
+          runware: {
+            ...base.hosts.runware,
+            offerOverrides: { 'flux2-klein-9b': { safetyTolerance: offerOf('runware', 'flux2-pro')!.safetyTolerance } }
+          }
+        }
+      })
+    })
+    const job = await setup.editAsync({ prompt: PROMPT, model: 'flux2-klein-9b', safetyTolerance: 3 }, [makePng(1440, 900, 4)])
+
+    expect(job.status).toBe('failed')
+    expect(job.error?.code).toBe('provider_error')
+    expect(submissions(setup.fake)[0]).toMatchObject({ model: 'runware:400@2', providerSettings: { bfl: { safetyTolerance: 3 } } })
+    expect(setup.logText()).toMatch(/unknownParameter/)
+    expect(setup.fake.accepted).toHaveLength(0)
+  })
+})
+
 describe.concurrent('failures Runware reports', () => {
   it.for<{ name: string; fault: RunwareFault; code: RelayErrorCode; billed: number; numImages?: number }>([
     { name: 'a content-policy refusal', fault: { kind: 'moderation' }, code: 'moderated', billed: 0 },

@@ -18,7 +18,18 @@ describe('looking up the catalogue', () => {
       'flux2-klein-4b',
       'flux2-klein-9b'
     ])
-    expect(modelsOf('runware')).toEqual(['kontext-max', 'kontext-pro', 'kontext-dev', 'flux2-flex', 'flux2-pro', 'flux2-max'])
+    expect(modelsOf('runware')).toEqual([
+      'kontext-max',
+      'kontext-pro',
+      'kontext-dev',
+      'flux2-flex',
+      'flux2-pro',
+      'flux2-max',
+      'flux2-klein-4b',
+      'flux2-klein-9b'
+    ])
+    expect(modelsOf('replicate')).toContain('flux2-klein-4b')
+    expect(modelsOf('replicate')).not.toContain('flux2-klein-9b')
     expect(modelsOf('comfyui')).toEqual(['kontext-dev', 'flux2-dev'])
   })
 })

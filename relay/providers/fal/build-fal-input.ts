@@ -2,6 +2,7 @@ import type { InputSchema } from '../../../shared/models'
 import type { ProviderEditInput } from '../provider'
 import type { VariantCall } from '../shared/run-variants-async'
 import { buildFalFlux2Input } from './build-fal-flux2-input'
+import { buildFalKleinInput } from './build-fal-klein-input'
 import { buildFalKontextInput } from './build-fal-kontext-input'
 import { checkFalOutputFormat } from './check-fal-output-format'
 
@@ -15,7 +16,7 @@ type FalInputBuilder = (
 const BUILDERS: Record<InputSchema, FalInputBuilder> = {
   kontext: buildFalKontextInput,
   flux2: buildFalFlux2Input,
-  'flux2-klein': buildFalFlux2Input
+  'flux2-klein': buildFalKleinInput
 }
 
 /**

@@ -1,9 +1,20 @@
 import { AppError } from '../../../shared/errors'
+import type { InputSchema } from '../../../shared/models'
+import type { OutputFormat } from '../../../shared/relay-api'
 import type { ProviderEditInput } from '../provider'
 
-/** fal's Kontext and FLUX.2 edit schemas take png or jpeg only (fal-js `types/endpoints.ts`, `output_format`). */
-export function checkFalOutputFormat({ request }: Pick<ProviderEditInput, 'request'>): void {
-  if (request.outputFormat !== 'png' && request.outputFormat !== 'jpeg') {
-    throw new AppError('invalid_request', `fal returns png or jpeg, not ${request.outputFormat}.`)
+/**
+ * The formats each of fal's schemas returns (fal-js `types/endpoints.ts`, `output_format`): Kontext's
+ * and FLUX.2's partner edits png or jpeg; [klein]'s `Flux2Klein4bEditInput` webp as well.
+ */
+const FORMATS: Record<InputSchema, readonly OutputFormat[]> = {
+  kontext: ['png', 'jpeg'],
+  flux2: ['png', 'jpeg'],
+  'flux2-klein': ['png', 'jpeg', 'webp']
+}
+
+export function checkFalOutputFormat({ request, offer }: Pick<ProviderEditInput, 'request' | 'offer'>): void {
+  if (!FORMATS[offer.schema].includes(request.outputFormat)) {
+    throw new AppError('invalid_request', `fal returns ${FORMATS[offer.schema].join(' or ')}, not ${request.outputFormat}.`)
   }
 }

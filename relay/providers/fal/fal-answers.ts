@@ -24,9 +24,10 @@ export const FalQueueStatus = z.object({
 export type FalQueueStatus = z.infer<typeof FalQueueStatus>
 
 /**
- * The `GET response_url` of a request that succeeded: `FluxKontextOutput`, or FLUX.2's edit
+ * The `GET response_url` of a request that succeeded: `FluxKontextOutput`; FLUX.2's partner edit
  * `Emu35Output` (`{images, seed}` only, each image with its width and height; no
- * `has_nsfw_concepts`, `prompt` or `timings`).
+ * `has_nsfw_concepts`, `prompt` or `timings`); or [klein]'s `v4Output` (`Flux2Klein4bEditOutput`:
+ * images, seed, `has_nsfw_concepts`, `prompt`, `timings`).
  */
 export const FalOutput = z.object({
   images: z.array(z.object({ url: z.string().min(1), content_type: z.string().optional() })),

@@ -3,8 +3,8 @@ import type { InputSchema } from '../../../shared/models'
 import type { ProviderEditInput } from '../provider'
 
 /**
- * Whether the schema's endpoint takes every reference itself: FLUX.2's edits take `image_urls`
- * always; Kontext's take one `image_url`, and several go to a `/multi` endpoint (fal-js
+ * Whether the schema's endpoint takes every reference itself: FLUX.2's edits, [klein]'s too, take
+ * `image_urls` always; Kontext's take one `image_url`, and several go to a `/multi` endpoint (fal-js
  * `types/endpoints.ts`).
  */
 const TAKES_EVERY_REFERENCE: Record<InputSchema, boolean> = { kontext: false, flux2: true, 'flux2-klein': true }

@@ -24,13 +24,14 @@ import { runFalCallAsync } from './run-fal-call-async'
 const DEFAULT_FAL_STORAGE_URL = 'https://rest.fal.ai'
 
 /**
- * Images one request makes, by input schema: Kontext's `num_images` takes the offer's count; fal's
- * FLUX.2 edits have no count field (fal-js `Flux2MaxEditInput`), so one, whatever an override says.
+ * Images one request makes, by input schema: Kontext's and [klein]'s `num_images` take the offer's
+ * count; fal's FLUX.2 partner edits have no count field (fal-js `Flux2MaxEditInput`), so one,
+ * whatever an override says.
  */
 const IMAGES_PER_REQUEST: Record<InputSchema, (offer: ModelOffer) => number> = {
   kontext: (offer) => offer.variantsPerCall,
   flux2: () => 1,
-  'flux2-klein': () => 1
+  'flux2-klein': (offer) => offer.variantsPerCall
 }
 
 export const createFalProvider: ProviderFactory = (host: HostConfig, deps: ProviderDeps) => {

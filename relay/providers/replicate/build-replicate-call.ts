@@ -18,7 +18,8 @@ export interface ReplicateCall {
  * The body of one prediction, with `seed` (the variant engine's, per call). The offer's `schema`
  * says where the references and the size go (replicate-input-schemas.ts): Kontext's one image, or
  * its multi-image app's numbered ones, and a ratio name; FLUX.2's `input_images` list and width ×
- * height. `images` are the references as Replicate takes them: data URIs or uploaded files' URLs.
+ * height; [klein]'s `images` list, a shape and a megapixel option. `images` are the references as
+ * Replicate takes them: data URIs or uploaded files' URLs.
  * Which other fields go out is decided by the offer's capabilities (a null range: the model has no
  * such field), never by the model id; where the offer has a setting it is always sent, since
  * Replicate's defaults differ from the relay's (FLUX.2 [flex]: 30 steps, guidance 4.5, upsampling on).
@@ -34,7 +35,9 @@ export function buildReplicateCall(input: ProviderEditInput, seed: number | unde
   // BFL's Kontext cap of 2 with an input image is the catalogue's range max, checked by the relay.
   if (offer.safetyTolerance !== null) fields.safety_tolerance = request.safetyTolerance ?? offer.safetyTolerance.default
   if (offer.promptUpsampling && !multi) fields.prompt_upsampling = request.promptUpsampling ?? false
-  if (offer.steps !== null) fields[schema.stepsField] = request.steps ?? offer.steps.default
+  // [klein]'s schema has no steps field (its catalogue steps are null): an override adding steps
+  // is not sent to a field the host does not have.
+  if (offer.steps !== null && schema.stepsField !== undefined) fields[schema.stepsField] = request.steps ?? offer.steps.default
   if (offer.guidance !== null) fields.guidance = request.guidance ?? offer.guidance.default
   if (offer.outputQuality !== null) fields.output_quality = request.outputQuality ?? offer.outputQuality.default
   return { model, body: { input: fields }, seed }

@@ -1,5 +1,6 @@
 import type { InputSchema } from '../../../shared/models'
 import type { ProviderEditInput } from '../provider'
+import { kleinRefusal, kleinSizeFields } from './klein-size-fields'
 
 /** How one of Replicate's input schemas (the offer's `schema`) takes the references, the size and the steps. */
 export interface ReplicateInputSchema {
@@ -9,8 +10,10 @@ export interface ReplicateInputSchema {
   imageFields(images: readonly string[]): Record<string, unknown>
   /** The fields that set the output's shape. */
   sizeFields(input: ProviderEditInput): Record<string, unknown>
-  /** The name of the steps field, where the offer has steps. */
-  readonly stepsField: string
+  /** The name of the steps field; undefined where the schema has none (and so the offer none). */
+  readonly stepsField: string | undefined
+  /** Why the schema cannot take this edit, or undefined; checked before anything is uploaded. */
+  refusal(input: ProviderEditInput): string | undefined
 }
 
 /**
@@ -24,7 +27,8 @@ const KONTEXT: ReplicateInputSchema = {
     return Object.fromEntries(images.map((image, index) => [`input_image_${index + 1}`, image]))
   },
   sizeFields: (input) => ({ aspect_ratio: input.aspectRatio }),
-  stepsField: 'num_inference_steps'
+  stepsField: 'num_inference_steps',
+  refusal: () => undefined
 }
 
 /**
@@ -39,7 +43,25 @@ const FLUX2: ReplicateInputSchema = {
   multiModel: false,
   imageFields: (images) => ({ input_images: [...images] }),
   sizeFields: (input) => ({ aspect_ratio: 'custom', width: input.size.width, height: input.size.height }),
-  stepsField: 'steps'
+  stepsField: 'steps',
+  refusal: () => undefined
 }
 
-export const REPLICATE_INPUT_SCHEMAS: Readonly<Record<InputSchema, ReplicateInputSchema>> = { kontext: KONTEXT, flux2: FLUX2, 'flux2-klein': FLUX2 }
+/**
+ * FLUX.2 [klein] (flux-2-klein-4b 8e9c42d7 API page): every reference in one `images` list (not
+ * `input_images`) to the same model, and no width, height or steps: the shape and the megapixels go
+ * out instead, and the host picks the sides (klein-size-fields.ts). Its answer is a list of URIs.
+ */
+const KLEIN: ReplicateInputSchema = {
+  multiModel: false,
+  imageFields: (images) => ({ images: [...images] }),
+  sizeFields: kleinSizeFields,
+  stepsField: undefined,
+  refusal: kleinRefusal
+}
+
+export const REPLICATE_INPUT_SCHEMAS: Readonly<Record<InputSchema, ReplicateInputSchema>> = {
+  kontext: KONTEXT,
+  flux2: FLUX2,
+  'flux2-klein': KLEIN
+}

@@ -5,11 +5,14 @@ import { REPLICATE_INPUT_SCHEMAS } from './replicate-input-schemas'
 /**
  * The model for this edit, or why Replicate cannot take it; checked before anything is uploaded.
  * Kontext takes several references only through another model (the multi-image app); FLUX.2 takes
- * them all in one list.
+ * them all in one list. A schema may refuse what it cannot shape ([klein]: a ratio it lacks).
  */
 export function replicateModelOf(input: ProviderEditInput): string {
   const { request, offer, references } = input
-  const multi = REPLICATE_INPUT_SCHEMAS[offer.schema].multiModel && references.length > 1
+  const schema = REPLICATE_INPUT_SCHEMAS[offer.schema]
+  const refusal = schema.refusal(input)
+  if (refusal !== undefined) throw new AppError('invalid_request', refusal)
+  const multi = schema.multiModel && references.length > 1
   const model = multi ? offer.multiHostModelId : offer.hostModelId
   if (model === undefined) {
     throw new AppError('invalid_request', `Replicate takes one reference image for ${input.model}.`)

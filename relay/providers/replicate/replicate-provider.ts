@@ -12,8 +12,9 @@ import { runPredictionAsync } from './run-prediction-async'
  * `{"input":{…}}`, Bearer auth and `Prefer: wait=N`, which holds the answer up to N seconds; a
  * prediction still `starting`/`processing` after that is followed through `urls.get` (never a
  * rebuilt URL). Kontext and FLUX.2 make one image per prediction (the offers' `variantsPerCall` is
- * 1), so the variant engine (shared/run-variants-async.ts) runs variants as parallel predictions
- * with seed, seed+1, …. Results are downloaded at once (Replicate deletes them after an hour).
+ * 1; [klein] has no count field and answers a list of one), so the variant engine
+ * (shared/run-variants-async.ts) runs variants as parallel predictions with seed, seed+1, ….
+ * Results are downloaded at once (Replicate deletes them after an hour).
  *
  * References above 1 MB are uploaded to Replicate's Files API first and passed as the file's URL,
  * as Replicate's client does (replicate-files.ts); smaller ones go inline. Either way once per edit,

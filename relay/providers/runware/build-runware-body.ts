@@ -8,12 +8,16 @@ import type { ProviderEditInput } from '../provider'
  * `promptUpsampling` → `providerSettings.bfl`, `steps` → `steps`, `guidance` → `CFGScale`,
  * `outputQuality` → `outputQuality` (docs/hosts.md, "Runware").
  *
- * Runware takes both of the catalogue's input schemas in one task: Kontext and FLUX.2 alike send
- * the references in `inputs.referenceImages`, the planned size as `width` + `height` ("must be used
- * together"; a Kontext size, or FLUX.2's free size on its ×16 grid), and BFL's settings under
- * `providerSettings.bfl` (Runware/sdk-python `runware/types.py`: `IInputs`,
+ * Runware takes all three of the catalogue's input schemas in one task: Kontext, FLUX.2 and [klein]
+ * alike send the references in `inputs.referenceImages`, the planned size as `width` + `height`
+ * ("must be used together"; a Kontext size, or FLUX.2's free size on its ×16 grid), and BFL's
+ * settings under `providerSettings.bfl` (Runware/sdk-python `runware/types.py`: `IInputs`,
  * `IBlackForestLabsProviderSettings`). What FLUX.2 changes is data in its offers: steps and
  * CFGScale on [flex] only, safety 0–5, `promptUpsampling` only where the model's schema has it.
+ * [klein] (`runware:400@4`, `@2`) is Runware's own hosting of the open weights, shaped like Kontext
+ * [dev]: `steps` and `CFGScale` always, several results a task, and no `providerSettings` (its
+ * schema has none; its offers carry no BFL setting, so none goes out). What the schema decides
+ * beyond the offer's data is the delivery (choose-delivery.ts).
  */
 
 const OUTPUT_FORMATS: Record<OutputFormat, 'PNG' | 'JPG' | 'WEBP'> = { png: 'PNG', jpeg: 'JPG', webp: 'WEBP' }
