@@ -39,6 +39,15 @@ interface Queued {
   cancel_url: string
 }
 
+/** The fake answers `body` at `endpoint` with a 422 naming the field at `loc` and the error `type`, as FastAPI does. */
+async function expectRefusedAsync(endpoint: string, body: unknown, loc: ReadonlyArray<string | number>, type: string): Promise<void> {
+  const fake = await startAsync()
+  const queued = await queueAsync(fake, body, endpoint)
+  const result = await getAsync(queued.response_url)
+  expect(result.status).toBe(422)
+  expect(result.body.detail).toEqual(expect.arrayContaining([expect.objectContaining({ loc, type })]))
+}
+
 async function queueAsync(fake: FakeFal, body: unknown, endpoint = MAX): Promise<Queued> {
   const response = await submitAsync(fake, body, endpoint)
   expect(response.status).toBe(200)
@@ -302,11 +311,7 @@ describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux
       'image_load_error'
     ]
   ])('rejects %s', async (_name, endpoint, body, loc, type) => {
-    const fake = await startAsync()
-    const queued = await queueAsync(fake, body, endpoint)
-    const result = await getAsync(queued.response_url)
-    expect(result.status).toBe(422)
-    expect(result.body.detail).toEqual(expect.arrayContaining([expect.objectContaining({ loc, type })]))
+    await expectRefusedAsync(endpoint, body, loc, type)
   })
 
   it('answers [flex] with one image of exactly the image_size asked, and Emu35Output’s fields only', async () => {
@@ -419,11 +424,7 @@ describe('FLUX.2 [klein] edits (fal-js `Flux2Klein4bEditInput` = `Flux2Klein9bEd
       'bool_type'
     ]
   ])('rejects %s', async (_name, endpoint, body, loc, type) => {
-    const fake = await startAsync()
-    const queued = await queueAsync(fake, body, endpoint)
-    const result = await getAsync(queued.response_url)
-    expect(result.status).toBe(422)
-    expect(result.body.detail).toEqual(expect.arrayContaining([expect.objectContaining({ loc, type })]))
+    await expectRefusedAsync(endpoint, body, loc, type)
   })
 
   it('answers 4B with num_images images of exactly the image_size asked, in webp, as `v4Output`', async () => {

@@ -267,14 +267,14 @@ function expectFlux2Size(
   expect(Math.max(larger.width, larger.height) > maxSide || larger.width * larger.height > budget).toBe(true)
 }
 
-describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux2ProEditInput`)', () => {
-  /** A 1440×900 frame exported at 2×: 5.2 MP, more than FLUX.2 makes, so the size is the budget's. */
-  const FRAME = { width: 2880, height: 1800 }
-  const FRAME_PNG = makePng(FRAME.width, FRAME.height, 21)
-  /** The same frame at 1×: 1.3 MP, under the budget, so the size is the reference's own. */
-  const FRAME_1X = { width: 1440, height: 900 }
-  const FRAME_1X_PNG = makePng(FRAME_1X.width, FRAME_1X.height, 22)
+/** A 1440×900 frame exported at 2×: 5.2 MP, more than FLUX.2 makes, so the size is the 4 MP budget's. */
+const FRAME = { width: 2880, height: 1800 }
+const FRAME_PNG = makePng(FRAME.width, FRAME.height, 21)
+/** The same frame at 1×: 1.3 MP, under the budget, so the size is the reference's own on the grid. */
+const FRAME_1X = { width: 1440, height: 900 }
+const FRAME_1X_PNG = makePng(FRAME_1X.width, FRAME_1X.height, 22)
 
+describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux2ProEditInput`)', () => {
   it('[flex] at the frame’s aspect: image_urls, image_size on the grid within 4 MP, steps and guidance always sent, safety "1"–"5"', async () => {
     const harness = await startAsync()
     const { fake } = harness
@@ -383,13 +383,6 @@ describe('FLUX.2 edits (fal-js `Flux2FlexEditInput`, `Flux2MaxEditInput` = `Flux
 })
 
 describe('FLUX.2 [klein] edits (fal-js `Flux2Klein4bEditInput` = `Flux2Klein9bEditInput`, answered as `v4Output`)', () => {
-  /** A 1440×900 frame at 2×: 5.2 MP, more than [klein] makes, so the size is the 4 MP box's. */
-  const FRAME = { width: 2880, height: 1800 }
-  const FRAME_PNG = makePng(FRAME.width, FRAME.height, 31)
-  /** The same frame at 1×: 1.3 MP, so the size is the reference's own on the ×16 grid. */
-  const FRAME_1X = { width: 1440, height: 900 }
-  const FRAME_1X_PNG = makePng(FRAME_1X.width, FRAME_1X.height, 32)
-
   it('4B at a 2880×1800 frame: fal’s own klein fields, steps and the checker always sent, the result at image_size, the catalogue’s cost', async () => {
     const harness = await startAsync()
     const { fake } = harness
