@@ -16,6 +16,7 @@ export function outputSizeFor(output: OutputSizes, aspect: KontextSizeSpec, pixe
   // A short side under the minimum grows (the shape kept), then a long side over the maximum
   // shrinks; only a shape more extreme than the two allow is cut to fit.
   const grow = Math.max(1, minSide / Math.min(width, height))
+  // Stryker disable next-line ArithmeticOperator: with both a grow and a shrink, both sides end at the limits the snap clamps to.
   const shrink = Math.min(1, maxSide / (Math.max(width, height) * grow))
   const snap = (side: number): number => Math.min(maxSide, Math.max(minSide, Math.floor(side / step) * step))
   width = snap(width * grow * shrink)

@@ -3,7 +3,7 @@ import { planAreaGeometry } from '../../shared/area/plan-area-geometry'
 import { AppError } from '../../shared/errors'
 import type { Reference } from '../../shared/messages'
 import { readPngSize } from '../../shared/read-png-size'
-import { KONTEXT_REFERENCE, type ReferenceTarget } from '../../shared/reference-target'
+import type { ReferenceTarget } from '../../shared/reference-target'
 import { isSceneNode, pageOf, type FigmaPort, type PortPage, type PortRectangle, type PortSceneNode, type PortSlice } from '../figma-port'
 import { findAreaOffer } from './find-area-offer'
 
@@ -108,7 +108,8 @@ export async function exportAreaAsync<N extends PortSceneNode, R extends N & Por
     area,
     { width: box.width, height: box.height, name: container.name },
     request.outputSizes,
-    request.reference ?? KONTEXT_REFERENCE
+    // Kontext's when absent (planAreaGeometry's default).
+    request.reference
   )
   // The slice lands on the current page, and must be on the container's to render it.
   if (page.id !== figma.currentPage.id) await figma.setCurrentPageAsync(page)

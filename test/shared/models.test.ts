@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { estimateCostUsd, modelsOf, offerOf, PROVIDERS } from '../../shared/models'
+import { catalogueOfferOf, estimateCostUsd, modelsOf, offerOf, PROVIDERS } from '../../shared/models'
 import { ROUTES } from '../../shared/relay-api'
 
 describe('looking up the catalogue', () => {
@@ -31,6 +31,14 @@ describe('looking up the catalogue', () => {
     expect(modelsOf('replicate')).toContain('flux2-klein-4b')
     expect(modelsOf('replicate')).not.toContain('flux2-klein-9b')
     expect(modelsOf('comfyui')).toEqual(['kontext-dev', 'flux2-dev'])
+  })
+})
+
+describe('the catalogue’s offer of a model, whatever the host', () => {
+  it('is the first host’s that has it', () => {
+    expect(catalogueOfferOf('kontext-max')).toBe(offerOf('runware', 'kontext-max'))
+    expect(catalogueOfferOf('flux2-dev')).toBe(offerOf('comfyui', 'flux2-dev'))
+    expect(catalogueOfferOf('flux2-klein-4b')).toBe(offerOf('runware', 'flux2-klein-4b'))
   })
 })
 

@@ -21,6 +21,15 @@ describe('the size a model is asked for', () => {
     expect(outputSizeFor(FREE, { width: 1200, height: 800 }, 1200 * 800)).toEqual({ width: 1200, height: 800 })
   })
 
+  it('takes from the longer side when the minimum side pushes a thin shape past the budget', () => {
+    // 1:4 at 2 MP is 707×2828; its short side grows to 1024 and its long one to 4096: 4.2 MP, cut back to 2 MP.
+    const rule: OutputSizes = { kind: 'free', step: 32, minSide: 1024, maxSide: 4096, maxPixels: 2_000_000 }
+    expect(outputSizeFor(rule, { width: 1000, height: 4000 }, 2_000_000)).toEqual({ width: 1024, height: 1952 })
+    expect(outputSizeFor(rule, { width: 4000, height: 1000 }, 2_000_000)).toEqual({ width: 1952, height: 1024 })
+    // A square at the budget's edge stays as it is: 1408² is under 2 MP, the next step over.
+    expect(outputSizeFor(rule, { width: 1, height: 1 }, 2_000_000)).toEqual({ width: 1408, height: 1408 })
+  })
+
   it('keeps within the budget, the sides and the grid, for any shape and size', () => {
     const rule = fc.record({
       step: fc.constantFrom(16, 32),

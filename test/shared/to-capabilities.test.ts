@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { KONTEXT_DEV_SIZES } from '../../shared/aspect-ratios'
+import { KONTEXT_DEV_SIZES, KONTEXT_SIZES } from '../../shared/aspect-ratios'
 import { catalogueCapabilities } from '../../shared/catalogue-capabilities'
 import { offerOf } from '../../shared/models'
+import { ModelCapabilities } from '../../shared/relay-api'
 import { toCapabilities } from '../../shared/to-capabilities'
 
 describe('a host’s capabilities for one model', () => {
@@ -43,5 +44,30 @@ describe('a host’s capabilities for one model', () => {
 
   it('has none for a model the host does not serve', () => {
     expect(catalogueCapabilities('comfyui', 'kontext-max')).toBeUndefined()
+  })
+
+  it('reads a relay from before FLUX.2 (no price rule, sizes or reference sizes) as the Kontext it serves', () => {
+    const old = {
+      id: 'kontext-pro',
+      name: 'FLUX.1 Kontext [pro]',
+      priceUsd: 0.04,
+      maxReferences: 2,
+      maxVariants: 4,
+      outputFormats: ['png'],
+      safetyTolerance: null,
+      promptUpsampling: false,
+      guidance: null,
+      steps: null,
+      outputQuality: null,
+      seedMax: 100
+    }
+    const read = ModelCapabilities.parse(old)
+    expect(read.price).toEqual({ firstMpUsd: 0.04, extraMpUsd: 0, inputMpUsd: 0 })
+    expect(read.output).toEqual({ kind: 'fixed', sizes: KONTEXT_SIZES.map(({ width, height }) => ({ width, height })) })
+    expect(read.referencePixels).toBe(1_000_000)
+    expect(read.maxInputPixels).toBe(4 * 2048 * 2048)
+    // A relay that sends them is read as it says.
+    const sent = { price: { firstMpUsd: 0.05, extraMpUsd: 0.05, inputMpUsd: 0.05 }, referencePixels: 4_000_000, maxInputPixels: 9_000_000 }
+    expect(ModelCapabilities.parse({ ...old, ...sent })).toMatchObject(sent)
   })
 })

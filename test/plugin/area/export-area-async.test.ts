@@ -63,6 +63,18 @@ describe('exporting an area of a frame', () => {
     expect(exported.notes).toEqual([])
   })
 
+  it('for a model with free sizes: the crop keeps its own shape, exported at the model’s reference size', async () => {
+    const { figma, frame, button } = landing()
+    const reference = { pixels: 4_000_000, maxLongSide: 4096, totalPixels: 9_000_000 }
+    const exported = await exportAreaAsync(figma, { containerId: frame.id, nodeIds: [button.id], outputSizes: [], reference })
+    const geometry = AreaGeometry.parse(exported.geometry)
+    // The button and its context, no ratio to grow to: 96 px on every side.
+    expect([geometry.crop.width, geometry.crop.height]).toEqual([392, 252])
+    // About a megapixel (more would be paid for and scaled away into the 2× render), not Kontext's ratio.
+    expect(exported.reference.pixelWidth * exported.reference.pixelHeight).toBeGreaterThan(950_000)
+    expect(exported.reference.pixelWidth / exported.reference.pixelHeight).toBeCloseTo(392 / 252, 1)
+  })
+
   it('cuts the crop from the frame’s own picture: the same page points show the same colours', async () => {
     const { figma, frame, button } = landing()
     const {
