@@ -118,7 +118,8 @@ export type RunflowPollFault = { kind: 'status'; status: 404 | 429 | 500 | 502 |
 /** What the next asset upload meets. */
 export type RunflowUploadFault = { kind: 'status'; status: 402 | 429 | 503; retryAfterSeconds?: number } | { kind: 'expired-url' }
 
-export type RunflowModelKind = 'single' | 'multi'
+/** Kontext's single and multi models; `klein`: fal's [klein] edit schema (see `KleinInput`). */
+export type RunflowModelKind = 'single' | 'multi' | 'klein'
 
 /** Where a succeeded run's image URLs sit in `output` (see the header). */
 export type RunflowOutputShape = 'outputs' | 'image_urls' | 'image' | 'url' | 'output_url'
@@ -196,7 +197,8 @@ export const DEFAULT_RUNFLOW_MODELS: Readonly<Record<string, RunflowModelKind>> 
   'black-forest-labs/flux-pro/kontext': 'single',
   'black-forest-labs/flux-pro/kontext/max': 'single',
   'black-forest-labs/flux-pro/kontext/multi': 'multi',
-  'black-forest-labs/flux-pro/kontext/max/multi': 'multi'
+  'black-forest-labs/flux-pro/kontext/max/multi': 'multi',
+  'black-forest-labs/flux-2-klein-9b/edit': 'klein'
 }
 
 export async function startFakeRunflowAsync(options: FakeRunflowOptions): Promise<FakeRunflow> {
@@ -244,7 +246,37 @@ const CommonInput = {
 }
 const SingleInput = z.strictObject({ ...CommonInput, image_url: z.string().min(1) })
 const MultiInput = z.strictObject({ ...CommonInput, image_urls: z.array(z.string().min(1)).min(1) })
-type RunInput = z.infer<typeof SingleInput> | z.infer<typeof MultiInput>
+/**
+ * fal's [klein] edit schema, as docs.runflow.io lists it for `black-forest-labs/flux-2-klein-9b/edit`
+ * (prompt, image_urls required, seed, num_inference_steps default 4, image_size, num_images, sync_mode,
+ * enable_safety_checker, output_format jpeg|png|webp default png) with fal-js `Flux2Klein4bEditInput`'s
+ * details: at most 4 images; `image_size` a preset or `{width, height}`, the input's size when left
+ * out. Steps 4–8 and num_images 1–4 as fal's klein pages. No safety_tolerance, guidance_scale,
+ * aspect_ratio or enhance_prompt: unknown keys 422, as fal does.
+ */
+const KleinInput = z.strictObject({
+  prompt: z.string().min(1),
+  image_urls: z.array(z.string().min(1)).min(1).max(4),
+  image_size: z
+    .union([
+      z.enum(['square_hd', 'square', 'portrait_4_3', 'portrait_16_9', 'landscape_4_3', 'landscape_16_9']),
+      z.strictObject({ width: z.int().min(1).max(14142), height: z.int().min(1).max(14142) })
+    ])
+    .optional(),
+  num_images: z.int().min(1).max(4).default(1),
+  num_inference_steps: z.int().min(4).max(8).default(4),
+  output_format: z.enum(['jpeg', 'png', 'webp']).default('png'),
+  seed: z.int().min(0).optional(),
+  sync_mode: z.boolean().default(false),
+  enable_safety_checker: z.boolean().default(true)
+})
+type RunInput = z.infer<typeof SingleInput> | z.infer<typeof MultiInput> | z.infer<typeof KleinInput>
+type KleinRunInput = z.infer<typeof KleinInput>
+/** Only klein's input has `enable_safety_checker` (always set once parsed: it has a default). */
+const isKlein = (input: RunInput): input is KleinRunInput => 'enable_safety_checker' in input
+const INPUT_SCHEMAS: Record<RunflowModelKind, z.ZodType<RunInput>> = { single: SingleInput, multi: MultiInput, klein: KleinInput }
+/** docs.runflow.io's [klein] 9B price: $0.011 a megapixel, input and output (each started one counted, as fal bills). */
+const KLEIN_USD_PER_MP = 0.011
 
 /** The create body (docs.runflow.io/api-reference/runs). */
 const CreateRunBody = z.strictObject({
@@ -362,6 +394,28 @@ function renderImage(format: 'png' | 'jpeg', size: Dimensions, seed: number): Ui
   return bytes
 }
 
+/**
+ * The output size: Kontext's ratio (or the nearest to the reference); klein's `{width, height}`, or
+ * the first input's size when `image_size` is left out (fal-js: "uses the input image size").
+ */
+function outputSizeOf(input: RunInput, firstReference: Dimensions): Dimensions {
+  if (isKlein(input)) {
+    if (input.image_size === undefined) return firstReference
+    if (typeof input.image_size === 'string') throw fakeUnsupported('image_size: this fake renders no presets')
+    return input.image_size
+  }
+  return input.aspect_ratio === undefined
+    ? nearestKontextSize(firstReference)
+    : KONTEXT_SIZES.find((entry) => entry.ratio === input.aspect_ratio)!
+}
+
+const megapixels = (size: Dimensions) => Math.ceil((size.width * size.height) / 1_000_000 - 1e-9)
+
+/** [klein]: the output's megapixels and every reference's, at KLEIN_USD_PER_MP. */
+function kleinCostUsd(output: Dimensions, references: readonly Dimensions[]): number {
+  return KLEIN_USD_PER_MP * references.reduce((sum, reference) => sum + megapixels(reference), megapixels(output))
+}
+
 function nearestKontextSize(reference: Dimensions): Dimensions {
   const distance = (size: Dimensions) => Math.abs(Math.log(size.width / size.height) - Math.log(reference.width / reference.height))
   const best = KONTEXT_SIZES.reduce<Dimensions>((chosen, size) => (distance(size) < distance(chosen) ? size : chosen), KONTEXT_SIZES[0])
@@ -401,6 +455,8 @@ interface StoredRun {
   failure: { code: string; message: string; stage: string } | null
   imageUrls: string[]
   seed: number
+  /** USD billed per delivered image */
+  costPerImage: number
   polls: number
 }
 
@@ -604,8 +660,7 @@ class FakeRunflowServer implements FakeRunflow {
     const envelope = CreateRunBody.safeParse(value)
     if (!envelope.success) throw validation(fieldErrors(envelope.error.issues, ''))
     if (envelope.data.callback_url !== undefined) throw fakeUnsupported('callback_url: this fake does not deliver callbacks')
-    const schema = kind === 'single' ? SingleInput : MultiInput
-    const parsedInput = schema.safeParse(envelope.data.input)
+    const parsedInput = INPUT_SCHEMAS[kind].safeParse(envelope.data.input)
     if (!parsedInput.success) throw validation(fieldErrors(parsedInput.error.issues, 'input'))
     const input: RunInput = parsedInput.data
     const references =
@@ -630,7 +685,7 @@ class FakeRunflowServer implements FakeRunflow {
         break
     }
 
-    const run = this.accept(modelId, value as Record<string, unknown>, input, references[0]!, fault)
+    const run = this.accept(modelId, value as Record<string, unknown>, input, references, fault)
     if (fault?.kind === 'malformed')
       return { kind: 'raw', status: 201, contentType: 'application/json', body: `{"id":"${run.id}","status_code":"qu` }
     if (fault?.kind === 'reset-after-accept') return { kind: 'destroy' }
@@ -686,16 +741,15 @@ class FakeRunflowServer implements FakeRunflow {
     modelId: string,
     body: Record<string, unknown>,
     input: RunInput,
-    firstReference: Dimensions,
+    references: readonly Dimensions[],
     fault: RunflowFault | undefined
   ): StoredRun {
     const id = uuidv7()
     // A "random" seed from a small pool, so the render cache spares the tests re-encoding 1 MP images.
     const seed = input.seed ?? randomInt(4)
-    const size =
-      input.aspect_ratio === undefined
-        ? nearestKontextSize(firstReference)
-        : KONTEXT_SIZES.find((entry) => entry.ratio === input.aspect_ratio)!
+    const size = outputSizeOf(input, references[0]!)
+    if (input.output_format === 'webp') throw fakeUnsupported('output_format: this fake renders no webp')
+    const costPerImage = isKlein(input) ? kleinCostUsd(size, references) : this.costPerImage
     const failure =
       fault?.kind === 'moderation'
         ? {
@@ -744,6 +798,7 @@ class FakeRunflowServer implements FakeRunflow {
       failure,
       imageUrls,
       seed,
+      costPerImage,
       polls: 0
     }
     this.storedRuns.set(id, run)
@@ -773,7 +828,7 @@ class FakeRunflowServer implements FakeRunflow {
       input: run.input,
       output: done ? OUTPUT_SHAPES[this.outputShape](run.imageUrls) : null,
       cost: done
-        ? String(Math.round(this.costPerImage * run.imageUrls.length * 1e6) / 1e6)
+        ? String(Math.round(run.costPerImage * run.imageUrls.length * 1e6) / 1e6)
         : status === 'failed' || status === 'canceled'
           ? '0'
           : null,

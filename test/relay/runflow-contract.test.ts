@@ -203,6 +203,67 @@ describe('the wire format (docs.runflow.io model page; SDK client.ts)', () => {
   })
 })
 
+/** A 1440×900 frame exported at 2×: 5.2 MP, more than klein makes here, so the size is the 4 MP box's (2048 a side). */
+const FRAME = { width: 2880, height: 1800 }
+const FRAME_PNG = makePng(FRAME.width, FRAME.height, 21)
+const KLEIN_9B = 'black-forest-labs/flux-2-klein-9b/edit'
+
+describe('FLUX.2 [klein] 9B edit (docs.runflow.io `flux-2-klein-9b/edit`: fal’s klein schema)', () => {
+  it('at a 2880×1800 frame: one path for every reference count, klein’s fields field by field, the result at image_size, Runflow’s cost', async () => {
+    const setup = await setupAsync()
+    const offer = PROVIDERS.runflow.offers['flux2-klein-9b']
+    expect(offer.steps).toMatchObject({ default: 4 })
+    const job = await setup.editAsync({ prompt: 'Make the sky purple', model: 'flux2-klein-9b', numImages: 2, seed: 42 }, [
+      FRAME_PNG,
+      REFERENCE
+    ])
+
+    expect(job).toMatchObject({ status: 'succeeded', provider: 'runflow', model: 'flux2-klein-9b' })
+    const [create] = creates(setup.fake)
+    // Two references, still the one edit model: klein has no /multi endpoint.
+    expect(create!.path).toBe(`/v1/models/${KLEIN_9B}/runs`)
+    // Field by field: no aspect_ratio, guidance_scale, safety_tolerance or enhance_prompt, which klein's schema lacks.
+    expect(setup.fake.runs[0]!.body).toStrictEqual({
+      input: {
+        prompt: 'Make the sky purple',
+        image_urls: [`runflow://assets/${setup.fake.assets[0]!.id}`, `runflow://assets/${setup.fake.assets[1]!.id}`],
+        image_size: { width: 2048, height: 1280 },
+        num_inference_steps: 4,
+        num_images: 2,
+        output_format: 'png',
+        enable_safety_checker: true,
+        seed: 42,
+        sync_mode: false
+      }
+    })
+    expect(assetBytes(setup.fake, (inputOf(setup.fake).image_urls as string[])[0])).toEqual(FRAME_PNG)
+    expect(setup.fake.submissions()).toBe(1)
+
+    expect(job.images).toHaveLength(2)
+    expect(job.images[0]).toMatchObject({ width: 2048, height: 1280, contentType: 'image/png' })
+    const { bytes } = await setup.imageAsync(job, 1)
+    expect(imageSize(bytes)).toMatchObject({ type: 'png', width: 2048, height: 1280 })
+    // Runflow's own cost: $0.011 × (3 MP out + 6 MP and 1 MP in) for each of two images.
+    expect(job.cost).toBeCloseTo(0.22, 6)
+    expect(job.costEstimated).toBeUndefined()
+  })
+
+  it('the fake refuses a FLUX.2 [pro]-only field on klein (safety_tolerance), as fal’s strict schema does', async () => {
+    const fake = await startFakeRunflowAsync({ apiKey: KEY })
+    onTestFinished(() => fake.close())
+    const answer = await fetch(`${fake.url}/v1/models/${KLEIN_9B}/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        input: { prompt: 'x', image_urls: [`data:image/png;base64,${Buffer.from(REFERENCE).toString('base64')}`], safety_tolerance: '2' }
+      })
+    })
+    expect(answer.status).toBe(422)
+    expect(JSON.stringify(await answer.json())).toMatch(/safety_tolerance/)
+    expect(fake.submissions()).toBe(0)
+  })
+})
+
 describe('references: the asset upload by default, inline only when RUNFLOW_INLINE_MAX_BYTES allows (SDK assets.ts)', () => {
   const large = noisyPng(620, 620)
 
